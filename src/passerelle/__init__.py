@@ -1,0 +1,1 @@
+"""passerelle: the coordination layer for refugee employment support in Brussels."""

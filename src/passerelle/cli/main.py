@@ -1,0 +1,253 @@
+"""The `passerelle` command line: ask the knowledge base and the rules questions.
+
+Every command prints a table by default and JSON with `--format json` (shapes in
+docs/cli.md). Bad input ends with a one-line message naming the field and exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from passerelle.core.i18n import _
+from passerelle.core.landscape import organisations_on
+from passerelle.core.profile import ProfileError, profile_from_file
+from passerelle.core.rules.options import (
+    options,
+    options_json,
+    rights,
+    rights_json,
+)
+from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
+
+app = typer.Typer(
+    help="passerelle: who does what for newcomers in Brussels, and what a person may do.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (default) or json")
+]
+ProfileArgument = Annotated[
+    Path, typer.Argument(help="A JSON file with the person's profile (see docs/cli.md).")
+]
+
+
+def _fail(message: str) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def _parse_date(value: str | None, option: str = "--on") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date; expected YYYY-MM-DD")
+
+
+DateOption = Annotated[
+    str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")
+]
+
+
+def _knowledge() -> Knowledge:
+    try:
+        return load_knowledge()
+    except KnowledgeError as error:
+        _fail(str(error))
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _load_profile(path: Path) -> Any:
+    try:
+        return profile_from_file(path)
+    except ProfileError as error:
+        _fail("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
+
+
+_STATUS_STYLE = {
+    "eligible": "green",
+    "eligible_from": "yellow",
+    "not_eligible": "red",
+    "unknown": "magenta",
+    "yes": "green",
+    "with_permit": "yellow",
+    "no": "red",
+    "obliged": "green",
+    "not_eligible_fact": "red",
+    "active": "green",
+    "dormant": "yellow",
+    "part_of": "cyan",
+    "closed": "red",
+    "not_yet_founded": "dim",
+}
+
+
+def _styled(value: str) -> str:
+    style = _STATUS_STYLE.get(value, "white")
+    return f"[{style}]{value}[/]"
+
+
+def _sources_text(sources: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        source["id"] + (f" ({source['where']})" if source["where"] else "") for source in sources
+    )
+
+
+def _rights_table(data: dict[str, Any], on: str) -> Table:
+    table = Table(title=_("Rights on {on}").format(on=on), show_lines=True)
+    table.add_column(_("fact"))
+    table.add_column(_("value"))
+    table.add_column(_("changes"))
+    table.add_column(_("reasons"))
+    table.add_column(_("sources"), style="dim")
+    for name, fact in data.items():
+        change = (
+            _("{value} from {date}").format(value=fact["next_value"], date=fact["from"])
+            if fact["from"]
+            else ""
+        )
+        reasons = "\n".join(fact["reasons"])
+        if fact["missing"]:
+            reasons += "\n" + _("missing: {fields}").format(fields=", ".join(fact["missing"]))
+        table.add_row(name, _styled(fact["value"]), change, reasons, _sources_text(fact["sources"]))
+    return table
+
+
+def _parse_or_fail(on: str | None) -> dt.date:
+    return _parse_date(on)
+
+
+@app.command("rights")
+def rights_command(
+    profile_path: ProfileArgument, on: DateOption = None, output: FormatOption = OutputFormat.table
+) -> None:
+    """The derived facts (right to work, integration pathway) on a date, with reasons,
+    sources and the next change."""
+    knowledge = _knowledge()
+    profile = _load_profile(profile_path)
+    day = _parse_or_fail(on)
+    try:
+        data = rights_json(rights(profile, day, knowledge), knowledge)
+    except DateOutOfCoverageError as error:
+        _fail(str(error))
+    if output is OutputFormat.json:
+        _print_json(data)
+    else:
+        console.print(_rights_table(data, day.isoformat()))
+
+
+@app.command("options")
+def options_command(
+    profile_path: ProfileArgument, on: DateOption = None, output: FormatOption = OutputFormat.table
+) -> None:
+    """Every programme for this person on a date: eligible, eligible from a date, not
+    eligible and why, or unknown and what to answer; and the derived facts."""
+    knowledge = _knowledge()
+    profile = _load_profile(profile_path)
+    day = _parse_or_fail(on)
+    try:
+        data = options_json(options(profile, day, knowledge), knowledge)
+    except DateOutOfCoverageError as error:
+        _fail(str(error))
+    if output is OutputFormat.json:
+        _print_json(data)
+        return
+    console.print(_rights_table(data["rights"], data["on"]))
+    table = Table(title=_("Programmes on {on}").format(on=data["on"]), show_lines=True)
+    table.add_column(_("programme"))
+    table.add_column(_("organisation"))
+    table.add_column(_("status"))
+    table.add_column(_("reasons"))
+    order = {"eligible": 0, "eligible_from": 1, "unknown": 2, "not_eligible": 3}
+    for item in sorted(data["programmes"], key=lambda p: (order[p["status"]], p["id"])):
+        status = _styled(item["status"])
+        if item["from"]:
+            status += "\n" + item["from"]
+        reasons = "\n".join(item["reasons"])
+        if item["missing"]:
+            reasons += "\n" + _("answer: {fields}").format(fields=", ".join(item["missing"]))
+        table.add_row(item["id"], item["organisation"], status, reasons)
+    console.print(table)
+
+
+@app.command("orgs")
+def orgs_command(on: DateOption = None, output: FormatOption = OutputFormat.table) -> None:
+    """The organisations and their status on a date."""
+    knowledge = _knowledge()
+    day = _parse_or_fail(on)
+    statuses = organisations_on(knowledge, day)
+    data = [{"id": s.id, "name": s.name, "status": s.status, "parent": s.parent} for s in statuses]
+    if output is OutputFormat.json:
+        _print_json(data)
+        return
+    table = Table(title=_("Organisations on {on}").format(on=day.isoformat()))
+    table.add_column(_("id"))
+    table.add_column(_("name"))
+    table.add_column(_("status"))
+    table.add_column(_("since"))
+    table.add_column(_("part of"))
+    for status in statuses:
+        table.add_row(
+            status.id,
+            status.name,
+            _styled(status.status),
+            str(status.since) if status.since else "",
+            status.parent or "",
+        )
+    console.print(table)
+
+
+@app.command("check-knowledge")
+def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
+    """Validate the knowledge base and print what is wrong (exit code 1 if anything is)."""
+    try:
+        knowledge = load_knowledge()
+    except KnowledgeError as error:
+        if output is OutputFormat.json:
+            _print_json({"ok": False, "problems": [problem.__dict__ for problem in error.problems]})
+        else:
+            for problem in error.problems:
+                errors.print(f"[red]✗[/] {problem}", highlight=False)
+            errors.print(_("{count} problem(s)").format(count=len(error.problems)))
+        raise typer.Exit(code=1) from None
+    counts = {
+        "organisations": len(knowledge.organisations),
+        "programmes": len(knowledge.programmes),
+        "partnerships": len(knowledge.partnerships),
+        "municipalities": len(knowledge.municipalities),
+        "parameters": len(knowledge.parameters),
+        "sources": len(knowledge.sources),
+    }
+    if output is OutputFormat.json:
+        _print_json({"ok": True, "counts": counts})
+        return
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    console.print("[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,28 @@
+"""Marking user-facing text for translation without tying the engines to Django.
+
+Engines produce English text through `_`; the web layer and the CLI install the catalogue of
+the reader's language (`use_language`). Message ids are the English strings.
+"""
+
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "passerelle"
+
+_ENGLISH = gettext.NullTranslations()
+_translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
+    "passerelle_translations", default=None
+)
+
+
+def use_language(language: str) -> None:
+    """Translate engine messages into `language` in this context (English if no catalogue)."""
+    _translations.set(gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True))
+
+
+def _(message: str) -> str:
+    return (_translations.get() or _ENGLISH).gettext(message)

@@ -1,0 +1,102 @@
+"""Questions about the landscape on a date: is an organisation active, dormant, part of
+another; which programmes are offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from passerelle.knowledge.dates import PartialDate
+from passerelle.knowledge.loader import Knowledge
+from passerelle.knowledge.model import Citation, Organisation
+
+StatusOnDate = Literal["active", "dormant", "not_yet_founded", "closed", "part_of", "unknown"]
+
+
+@dataclass(frozen=True)
+class OrganisationStatus:
+    id: str
+    name: str
+    status: StatusOnDate
+    parent: str | None
+    since: PartialDate | None
+    until: PartialDate | None
+    note: str | None
+    sources: tuple[Citation, ...]
+
+    @property
+    def operating(self) -> bool:
+        """Whether the organisation runs its programmes (itself or as part of another)."""
+        return self.status in ("active", "part_of", "unknown")
+
+
+def organisation_status_on(
+    organisation: Organisation, on: dt.date, language: str = "en"
+) -> OrganisationStatus:
+    """The status on a date. Without a dated history the status is `unknown`: the sources
+    say the organisation exists but not since when."""
+    name = organisation.names.get(language)
+    history = organisation.status_history
+    if not history:
+        return OrganisationStatus(
+            organisation.id, name, "unknown", None, None, None, None, tuple(organisation.sources)
+        )
+    if on < history[0].valid_from.first_day:
+        return OrganisationStatus(
+            organisation.id,
+            name,
+            "not_yet_founded",
+            None,
+            None,
+            history[0].valid_from,
+            None,
+            tuple(history[0].sources),
+        )
+    current = history[0]
+    upcoming: PartialDate | None = None
+    for position, period in enumerate(history):
+        if period.valid_from.first_day <= on:
+            current = period
+            following = history[position + 1] if position + 1 < len(history) else None
+            upcoming = following.valid_from if following else None
+    if current.valid_to is not None and on >= current.valid_to.first_day:
+        return OrganisationStatus(
+            organisation.id,
+            name,
+            "closed",
+            None,
+            current.valid_to,
+            upcoming,
+            current.note,
+            tuple(current.sources),
+        )
+    until = current.valid_to or upcoming
+    return OrganisationStatus(
+        organisation.id,
+        name,
+        current.status,
+        current.parent,
+        current.valid_from,
+        until,
+        current.note,
+        tuple(current.sources),
+    )
+
+
+def organisations_on(
+    knowledge: Knowledge, on: dt.date, language: str = "en"
+) -> list[OrganisationStatus]:
+    return [
+        organisation_status_on(organisation, on, language)
+        for organisation in sorted(knowledge.organisations.values(), key=lambda o: o.id)
+    ]
+
+
+def organisation_change_dates(organisation: Organisation) -> tuple[dt.date, ...]:
+    dates: set[dt.date] = set()
+    for period in organisation.status_history:
+        dates.add(period.valid_from.first_day)
+        if period.valid_to is not None:
+            dates.add(period.valid_to.first_day)
+    return tuple(sorted(dates))

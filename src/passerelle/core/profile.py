@@ -1,0 +1,194 @@
+"""A person's profile: what the rules need to know, nothing more.
+
+Every field is optional: a rule that needs a missing field answers `unknown` and names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from passerelle.knowledge.criteria import CEFR_LEVELS, LABOUR_MARKET_ACCESS, LEGAL_STATUSES
+from passerelle.knowledge.loader import Knowledge, load_knowledge
+
+LegalStatus = Literal[
+    "asylum_seeker",
+    "refugee",
+    "subsidiary_protection",
+    "temporary_protection",
+    "eu_citizen",
+    "family_reunification",
+    "other_permit",
+    "no_permit",
+]
+LabourMarketAccess = Literal["unlimited", "limited", "none"]
+CefrLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+
+assert set(LegalStatus.__args__) == set(LEGAL_STATUSES)  # type: ignore[attr-defined]
+assert set(LabourMarketAccess.__args__) == set(LABOUR_MARKET_ACCESS)  # type: ignore[attr-defined]
+assert set(CefrLevel.__args__) == set(CEFR_LEVELS)  # type: ignore[attr-defined]
+
+LEGAL_STATUSES_ORDER: tuple[str, ...] = LEGAL_STATUSES
+
+STATUSES_FROM_DECISION = frozenset({"refugee", "subsidiary_protection"})
+"""Statuses granted by a decision on an asylum application: the person is an asylum seeker
+from the application until the decision date."""
+
+
+class ProfileError(ValueError):
+    """Bad profile input; `errors` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    birth_date: dt.date | None = None
+    nationality: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    legal_status: LegalStatus | None = None
+    asylum_application_date: dt.date | None = None
+    asylum_decision_date: dt.date | None = None
+    residence_permit_months: Annotated[int, Field(ge=0, le=1200)] | None = None
+    labour_market_access: LabourMarketAccess | None = None
+    arrival_in_belgium: dt.date | None = None
+    first_registration_brussels: dt.date | None = None
+    municipality: str | None = None
+    """A Brussels municipality's name in French or Dutch, or a Belgian postcode; stored
+    normalised to the municipality id, or to the postcode outside the Brussels region."""
+    languages: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], CefrLevel] | None = None
+    education_isced: Annotated[int, Field(ge=0, le=8)] | None = None
+    migration_background: bool | None = None
+
+    @field_validator("nationality", mode="before")
+    @classmethod
+    def _upper_country(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _normalise_languages(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                str(code).strip().lower(): level.strip().upper()
+                if isinstance(level, str)
+                else level
+                for code, level in value.items()
+            }
+        return value
+
+    @field_validator("municipality")
+    @classmethod
+    def _known_municipality(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        knowledge = load_knowledge()
+        municipality_id = knowledge.municipality_id(value)
+        if municipality_id is not None:
+            return municipality_id
+        if value.isdigit() and len(value) == 4 and 1000 <= int(value) <= 9999:
+            return value
+        names = sorted(
+            name
+            for municipality in knowledge.municipalities.values()
+            for name in (municipality.names.fr, municipality.names.nl)
+        )
+        close = difflib.get_close_matches(value, names, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"{value!r} is not one of the 19 Brussels municipalities (French or Dutch name); "
+            f"outside Brussels give the 4-digit postcode.{hint}"
+        )
+
+    @model_validator(mode="after")
+    def _dates_are_possible(self) -> Profile:
+        errors: dict[str, str] = {}
+        application, decision = self.asylum_application_date, self.asylum_decision_date
+        if decision is not None and application is not None and decision < application:
+            errors["asylum_decision_date"] = (
+                f"{decision} is before asylum_application_date {application}"
+            )
+        if decision is not None and self.legal_status == "asylum_seeker":
+            errors["asylum_decision_date"] = (
+                "an asylum seeker has no decision yet; give the status the decision granted "
+                "in legal_status (refugee, subsidiary_protection, ...)"
+            )
+        if self.birth_date is not None:
+            for name in (
+                "asylum_application_date",
+                "asylum_decision_date",
+                "arrival_in_belgium",
+                "first_registration_brussels",
+            ):
+                other = getattr(self, name)
+                if other is not None and other < self.birth_date:
+                    errors[name] = f"{other} is before birth_date {self.birth_date}"
+        arrival = self.arrival_in_belgium
+        if arrival is not None:
+            for name in ("asylum_application_date", "first_registration_brussels"):
+                other = getattr(self, name)
+                if other is not None and other < arrival:
+                    errors[name] = f"{other} is before arrival_in_belgium {arrival}"
+        if errors:
+            raise ValueError(json.dumps(errors))
+        return self
+
+    @property
+    def municipality_in_brussels(self) -> bool | None:
+        if self.municipality is None:
+            return None
+        return not self.municipality.isdigit()
+
+
+def profile_from_data(data: object, knowledge: Knowledge | None = None) -> Profile:
+    """Validate profile data (parsed JSON); raise `ProfileError` naming every bad field."""
+    del knowledge  # the packaged knowledge base resolves municipalities
+    if not isinstance(data, dict):
+        raise ProfileError({"(profile)": "expected a JSON object with the profile fields"})
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as error:
+        raise ProfileError(_field_errors(error)) from None
+
+
+def profile_from_file(path: Path) -> Profile:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError({"(file)": f"{path} does not exist"}) from None
+    except json.JSONDecodeError as error:
+        raise ProfileError({"(file)": f"{path} is not valid JSON: {error}"}) from None
+    return profile_from_data(data)
+
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    allowed = ", ".join(Profile.model_fields)
+    errors: dict[str, str] = {}
+    for detail in error.errors():
+        location = [str(part) for part in detail["loc"]]
+        name = ".".join(location) or "(profile)"
+        kind = detail["type"]
+        message = detail["msg"].removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            message = f"unknown field; allowed: {allowed}"
+        elif kind == "literal_error":
+            expected = detail.get("ctx", {}).get("expected", "")
+            message = f"got {detail['input']!r}; allowed: {expected}"
+        elif kind.startswith("date"):
+            message = f"got {detail['input']!r}; expected a date as YYYY-MM-DD"
+        elif kind == "string_pattern_mismatch" and location[0] == "nationality":
+            message = f"got {detail['input']!r}; expected an ISO 3166-1 alpha-2 code such as SY"
+        elif kind == "string_pattern_mismatch" and location[0] == "languages":
+            message = "language codes are ISO 639-1, two letters such as ar, fr, nl"
+        if not location and message.startswith("{"):
+            errors.update(json.loads(message))
+            continue
+        errors[name] = message
+    return errors

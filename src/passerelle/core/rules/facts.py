@@ -1,0 +1,434 @@
+"""Derived facts: the right to work and the integration pathway, on a date, with reasons,
+sources and the next date on which the value changes.
+
+Each fact is computed by a function of (situation, date) returning a `Fact`; the next change
+is found by evaluating the fact on the dates where one of its inputs changes (parameter
+changes, the end of a waiting period, a birthday, the decision date...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from passerelle.core.i18n import _
+from passerelle.core.rules.situation import (
+    COVERAGE_END,
+    Situation,
+    legal_status_change_dates,
+    legal_status_on,
+)
+from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
+from passerelle.knowledge.model import Citation, Parameter
+
+FactValue = str | None
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    value: FactValue
+    """None when unknown: `missing` names the profile fields that would settle it."""
+    reasons: tuple[str, ...]
+    sources: tuple[Citation, ...] = ()
+    missing: tuple[str, ...] = ()
+    possible: tuple[str, ...] = ()
+    """When unknown, the values still possible (empty: any)."""
+    next_change: dt.date | None = None
+    next_value: FactValue = None
+    next_missing: tuple[str, ...] = field(default=(), compare=False)
+
+    def same_outcome(self, other: Fact) -> bool:
+        return (self.value, self.missing, self.possible) == (
+            other.value,
+            other.missing,
+            other.possible,
+        )
+
+
+def _param(situation: Situation, parameter_id: str) -> Parameter:
+    return situation.knowledge.parameters[parameter_id]
+
+
+def _value_on(situation: Situation, parameter_id: str, on: dt.date) -> object:
+    value = _param(situation, parameter_id).value_on(on)
+    return None if value is None else value.value
+
+
+def _int_on(situation: Situation, parameter_id: str, on: dt.date) -> int:
+    value = _value_on(situation, parameter_id, on)
+    if not isinstance(value, int):
+        raise TypeError(f"parameter {parameter_id} has no whole-number value on {on}")
+    return value
+
+
+def _whole_numbers(parameter: Parameter) -> list[int]:
+    return [value.value for value in parameter.values if isinstance(value.value, int)]
+
+
+def _sources_on(situation: Situation, parameter_id: str, on: dt.date) -> tuple[Citation, ...]:
+    value = _param(situation, parameter_id).value_on(on)
+    return () if value is None else tuple(value.sources)
+
+
+# --- right to work ----------------------------------------------------------------------
+
+
+def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
+    profile = situation.profile
+    status = legal_status_on(profile, on)
+    if status.value is None:
+        return Fact(
+            "right_to_work",
+            None,
+            (_("the legal status on this date is not known"),),
+            missing=status.missing,
+        )
+    regime_id = f"right_to_work.regime.{status.value}"
+    regime = _value_on(situation, regime_id, on)
+    sources = _sources_on(situation, regime_id, on)
+    if regime == "exempt":
+        return Fact(
+            "right_to_work",
+            "yes",
+            (_("{status}: may work without a work permit").format(status=status.value),),
+            sources,
+        )
+    if regime == "none":
+        return Fact(
+            "right_to_work",
+            "no",
+            (_("without a residence permit a person may not work"),),
+            sources,
+        )
+    if regime == "residence_card":
+        access = profile.labour_market_access
+        if access is None:
+            return Fact(
+                "right_to_work",
+                None,
+                (_("depends on the labour market access written on the residence card"),),
+                sources,
+                missing=("labour_market_access",),
+            )
+        value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
+        return Fact(
+            "right_to_work",
+            value,
+            (_("the residence card states labour market access: {access}").format(access=access),),
+            sources,
+        )
+    if status.value == "subsidiary_protection":
+        return Fact(
+            "right_to_work",
+            "with_permit",
+            (_("subsidiary protection: may work with a type C work permit"),),
+            sources,
+        )
+    # An asylum seeker: a waiting period after the application, then a permit or not.
+    application = profile.asylum_application_date
+    if application is None:
+        return Fact(
+            "right_to_work",
+            None,
+            (_("an asylum seeker's right to work depends on the application date"),),
+            sources,
+            missing=("asylum_application_date",),
+        )
+    waiting_id = "right_to_work.asylum_seeker.waiting_months"
+    waiting = _int_on(situation, waiting_id, on)
+    sources = sources + _sources_on(situation, waiting_id, on)
+    months = full_months_between(application, on)
+    if months < waiting:
+        return Fact(
+            "right_to_work",
+            "no",
+            (
+                _(
+                    "asylum seekers may not work during the first {waiting} months after the "
+                    "application ({months} months since {application})"
+                ).format(waiting=waiting, months=months, application=application),
+            ),
+            sources,
+        )
+    if regime == "work_permit_c":
+        return Fact(
+            "right_to_work",
+            "with_permit",
+            (
+                _(
+                    "{waiting} months after the application an asylum seeker may work with a "
+                    "type C work permit (one year, renewable)"
+                ).format(waiting=waiting),
+            ),
+            sources,
+        )
+    return Fact(
+        "right_to_work",
+        "yes",
+        (
+            _(
+                "no decision {waiting} months after the application: the right to work is "
+                "automatic and written on the residence document"
+            ).format(waiting=waiting),
+        ),
+        sources,
+    )
+
+
+def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+    knowledge = situation.knowledge
+    dates: set[dt.date] = set(legal_status_change_dates(situation.profile))
+    for parameter_id, parameter in knowledge.parameters.items():
+        if parameter_id.startswith("right_to_work."):
+            dates.update(parameter.change_dates())
+    application = situation.profile.asylum_application_date
+    if application is not None:
+        waiting = _param(situation, "right_to_work.asylum_seeker.waiting_months")
+        for months in _whole_numbers(waiting):
+            dates.add(anniversary(application, months=months))
+    return tuple(sorted(dates))
+
+
+# --- integration pathway -----------------------------------------------------------------
+
+
+def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int | None:
+    """The residence document's validity in months: an asylum seeker's document on a date
+    before the decision, else the profile's permit, else the usual one for the status."""
+    profile = situation.profile
+    defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
+    assert isinstance(defaults, dict)
+    if status == "asylum_seeker":
+        return int(defaults["asylum_seeker"])
+    if status == "no_permit":
+        return 0
+    if profile.residence_permit_months is not None:
+        return profile.residence_permit_months
+    if status in defaults:
+        return int(defaults[status])
+    return None
+
+
+def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
+    profile = situation.profile
+    knowledge = situation.knowledge
+    name = "integration_pathway"
+    if not _value_on(situation, "integration_pathway.in_force", on):
+        start = next(
+            (
+                v.valid_from
+                for v in _param(situation, "integration_pathway.in_force").values
+                if v.value is True
+            ),
+            None,
+        )
+        return Fact(
+            name,
+            "not_eligible",
+            (_("the Brussels integration pathway starts on {start}").format(start=start),),
+            _sources_on(situation, "integration_pathway.in_force", on),
+        )
+    sources: list[Citation] = list(_sources_on(situation, "integration_pathway.in_force", on))
+    failing: list[str] = []
+    unknown: list[str] = []
+    missing: list[str] = []
+
+    # Newcomers from outside the European Union.
+    sources += _sources_on(situation, "integration_pathway.excluded_eu_nationals", on)
+    if profile.nationality is None:
+        unknown.append(_("nationality not given"))
+        missing.append("nationality")
+    elif _value_on(situation, "integration_pathway.excluded_eu_nationals", on) and (
+        knowledge.is_eu_member(profile.nationality, on)
+    ):
+        failing.append(
+            _("{country} is a member state of the European Union on {on}").format(
+                country=profile.nationality, on=on
+            )
+        )
+
+    # A residence permit of more than three months.
+    status = legal_status_on(profile, on)
+    minimum = _int_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
+    sources += _sources_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
+    months = _permit_months(situation, _status_text(status.value), on)
+    if months is None:
+        unknown.append(_("validity of the residence permit not given"))
+        missing.extend(status.missing or ("residence_permit_months",))
+    elif months <= minimum:
+        failing.append(
+            _(
+                "the residence permit is valid {months} months; more than {minimum} are needed"
+            ).format(months=months, minimum=minimum)
+            + (_(" (an asylum seeker's document)") if status.value == "asylum_seeker" else "")
+        )
+
+    # Legally in Belgium for less than three years.
+    maximum = _int_on(situation, "integration_pathway.maximum_years_in_belgium_exclusive", on)
+    sources += _sources_on(situation, "integration_pathway.maximum_years_in_belgium_exclusive", on)
+    if profile.arrival_in_belgium is None:
+        unknown.append(_("date of arrival in Belgium not given"))
+        missing.append("arrival_in_belgium")
+    elif full_years_between(profile.arrival_in_belgium, on) >= maximum:
+        failing.append(
+            _("in Belgium since {arrival}: {maximum} years or more").format(
+                arrival=profile.arrival_in_belgium, maximum=maximum
+            )
+        )
+
+    # Registered in one of the 19 Brussels municipalities.
+    if profile.municipality is None:
+        unknown.append(_("municipality not given"))
+        missing.append("municipality")
+    elif not profile.municipality_in_brussels:
+        failing.append(
+            _("postcode {postcode} is outside the 19 Brussels municipalities").format(
+                postcode=profile.municipality
+            )
+        )
+
+    if failing:
+        return Fact(name, "not_eligible", tuple(failing), tuple(sources))
+    if unknown:
+        return Fact(name, None, tuple(unknown), tuple(sources), missing=_unique(missing))
+
+    eligible_reason = _(
+        "a newcomer from outside the EU with a permit of more than {minimum} months, in Belgium "
+        "for less than {maximum} years and registered in a Brussels municipality"
+    ).format(minimum=minimum, maximum=maximum)
+    if not _value_on(situation, "integration_pathway.obligation", on):
+        return Fact(name, "eligible", (eligible_reason,), tuple(sources))
+
+    # The obligation: aged 18 to 64, registering for the first time from its start date.
+    obligation = _param(situation, "integration_pathway.obligation")
+    obligation_start = next(v.valid_from for v in obligation.values if v.value is True)
+    low = _int_on(situation, "integration_pathway.obligation_minimum_age", on)
+    high = _int_on(situation, "integration_pathway.obligation_maximum_age_exclusive", on)
+    for parameter_id in (
+        "integration_pathway.obligation",
+        "integration_pathway.obligation_minimum_age",
+        "integration_pathway.obligation_maximum_age_exclusive",
+    ):
+        sources += _sources_on(situation, parameter_id, on)
+    exempt: list[str] = []
+    unsettled: list[str] = []
+    if profile.birth_date is None:
+        unsettled.append("birth_date")
+    else:
+        age = full_years_between(profile.birth_date, on)
+        if not low <= age < high:
+            exempt.append(
+                _("aged {age}: the obligation applies from {low} to {high_minus_one}").format(
+                    age=age, low=low, high_minus_one=high - 1
+                )
+            )
+    registration = profile.first_registration_brussels
+    if registration is None:
+        unsettled.append("first_registration_brussels")
+    elif registration < obligation_start:
+        exempt.append(
+            _(
+                "first registered in Brussels on {registration}, before the obligation began "
+                "({start})"
+            ).format(registration=registration, start=obligation_start)
+        )
+    if exempt:
+        return Fact(name, "eligible", (eligible_reason, *exempt), tuple(sources))
+    if unsettled:
+        return Fact(
+            name,
+            None,
+            (eligible_reason, _("whether the pathway is mandatory depends on missing answers")),
+            tuple(sources),
+            missing=tuple(unsettled),
+            possible=("obliged", "eligible"),
+        )
+    return Fact(
+        name,
+        "obliged",
+        (
+            eligible_reason,
+            _(
+                "the pathway is mandatory for newcomers aged {low} to {high_minus_one} first "
+                "registered in Brussels from {start}"
+            ).format(low=low, high_minus_one=high - 1, start=obligation_start),
+        ),
+        tuple(sources),
+    )
+
+
+def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+    profile = situation.profile
+    dates: set[dt.date] = set(legal_status_change_dates(profile))
+    for parameter_id, parameter in situation.knowledge.parameters.items():
+        if parameter_id.startswith("integration_pathway."):
+            dates.update(parameter.change_dates())
+    if profile.arrival_in_belgium is not None:
+        maximum_years = _param(situation, "integration_pathway.maximum_years_in_belgium_exclusive")
+        for years in _whole_numbers(maximum_years):
+            dates.add(anniversary(profile.arrival_in_belgium, years=years))
+    if profile.birth_date is not None:
+        for parameter_id in (
+            "integration_pathway.obligation_minimum_age",
+            "integration_pathway.obligation_maximum_age_exclusive",
+        ):
+            for years in _whole_numbers(_param(situation, parameter_id)):
+                dates.add(anniversary(profile.birth_date, years=years))
+    dates.update(situation.change_dates("eu_national"))
+    return tuple(sorted(dates))
+
+
+def _status_text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+# --- shared ------------------------------------------------------------------------------
+
+FACTS: dict[
+    str, tuple[Callable[[Situation, dt.date], Fact], Callable[[Situation], tuple[dt.date, ...]]]
+] = {
+    "right_to_work": (right_to_work_on, right_to_work_change_dates),
+    "integration_pathway": (integration_pathway_on, integration_pathway_change_dates),
+}
+
+
+def fact_on(situation: Situation, name: str, on: dt.date) -> Fact:
+    """The fact's value on a date (cached on the situation)."""
+    key = (name, on)
+    cached = situation.cached_fact(key)
+    if isinstance(cached, Fact):
+        return cached
+    compute, _change_dates = FACTS[name]
+    fact = compute(situation, on)
+    situation.cache_fact(key, fact)
+    return fact
+
+
+def fact_change_dates(situation: Situation, name: str) -> tuple[dt.date, ...]:
+    key = (name, dt.date.min)
+    cached = situation.cached_fact(key)
+    if isinstance(cached, tuple):
+        return cached
+    dates = FACTS[name][1](situation)
+    situation.cache_fact(key, dates)
+    return dates
+
+
+def fact_with_next_change(situation: Situation, name: str, on: dt.date) -> Fact:
+    """The fact on a date, with the first later date on which its value changes."""
+    fact = fact_on(situation, name, on)
+    for day in fact_change_dates(situation, name):
+        if day <= on or day > COVERAGE_END:
+            continue
+        later = fact_on(situation, name, day)
+        if not later.same_outcome(fact):
+            return replace(
+                fact, next_change=day, next_value=later.value, next_missing=later.missing
+            )
+    return fact

@@ -1,0 +1,271 @@
+"""What can a person do on a date: rights, and every programme's status with its reasons.
+
+`options` is what `passerelle options`, the public finder and the caseworker's view show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from passerelle.core.i18n import _
+from passerelle.core.landscape import organisation_change_dates, organisation_status_on
+from passerelle.core.profile import Profile
+from passerelle.core.rules.explain import (
+    ConditionResult,
+    change_dates_after,
+    evaluate,
+    outcome_only,
+)
+from passerelle.core.rules.facts import FACTS, Fact, fact_with_next_change
+from passerelle.core.rules.situation import COVERAGE_END, Situation, check_coverage
+from passerelle.knowledge.loader import Knowledge, load_knowledge
+from passerelle.knowledge.model import Citation, Programme
+
+ProgrammeStatus = Literal["eligible", "not_eligible", "eligible_from", "unknown"]
+
+MAX_SEARCH_STEPS = 64
+"""How many change dates to try when looking for the date a programme opens to a person."""
+
+
+@dataclass(frozen=True)
+class ProgrammeOption:
+    id: str
+    organisation: str
+    status: ProgrammeStatus
+    from_date: dt.date | None
+    missing: tuple[str, ...]
+    reasons: tuple[str, ...]
+    sources: tuple[Citation, ...]
+    conditions: tuple[ConditionResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Options:
+    on: dt.date
+    rights: dict[str, Fact]
+    programmes: tuple[ProgrammeOption, ...]
+
+
+def rights(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -> dict[str, Fact]:
+    """The derived facts on a date, each with its next change."""
+    check_coverage(on)
+    situation = Situation(profile, knowledge or load_knowledge())
+    return {name: fact_with_next_change(situation, name, on) for name in FACTS}
+
+
+def options(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -> Options:
+    check_coverage(on)
+    knowledge = knowledge or load_knowledge()
+    situation = Situation(profile, knowledge)
+    facts = {name: fact_with_next_change(situation, name, on) for name in FACTS}
+    programmes = tuple(
+        programme_option(situation, programme_id, on)
+        for programme_id in sorted(knowledge.programmes)
+    )
+    return Options(on, facts, programmes)
+
+
+def _version(situation: Situation, programme_id: str, on: dt.date) -> Programme | None:
+    return situation.knowledge.programme_on(programme_id, on)
+
+
+def _closed_reason(situation: Situation, programme_id: str, on: dt.date) -> str | None:
+    """Why the programme is not offered on this date, if it is not."""
+    knowledge = situation.knowledge
+    version = _version(situation, programme_id, on)
+    if version is None:
+        versions = knowledge.programmes[programme_id]
+        future = [v for v in versions if v.valid_from and v.valid_from.first_day > on]
+        if future:
+            return _("offered from {date}").format(date=future[0].valid_from)
+        return _("no longer offered (ended {date})").format(date=versions[-1].valid_to)
+    organisation = knowledge.organisations[version.organisation]
+    status = organisation_status_on(organisation, on)
+    if status.operating:
+        return None
+    if status.status == "dormant":
+        return _("{name} is dormant since {since}").format(name=status.name, since=status.since)
+    if status.status == "not_yet_founded":
+        return _("{name} is founded in {date}").format(name=status.name, date=status.until)
+    return _("{name} is closed since {since}").format(name=status.name, since=status.since)
+
+
+def _outcome_on(situation: Situation, programme_id: str, on: dt.date) -> bool | None:
+    if _closed_reason(situation, programme_id, on) is not None:
+        return False
+    version = _version(situation, programme_id, on)
+    assert version is not None
+    if version.eligibility is None:
+        return True
+    return outcome_only(version.eligibility, situation, on)
+
+
+def _change_dates_after(situation: Situation, programme_id: str, on: dt.date) -> set[dt.date]:
+    knowledge = situation.knowledge
+    dates: set[dt.date] = set()
+    for version in knowledge.programmes[programme_id]:
+        for bound in (version.valid_from, version.valid_to):
+            if bound is not None and bound.first_day > on:
+                dates.add(bound.first_day)
+        for day in organisation_change_dates(knowledge.organisations[version.organisation]):
+            if day > on:
+                dates.add(day)
+    version = _version(situation, programme_id, on) or knowledge.programme_latest(programme_id)
+    if version.eligibility is not None:
+        dates |= change_dates_after(version.eligibility, situation, on)
+    return dates
+
+
+def eligible_from(situation: Situation, programme_id: str, on: dt.date) -> dt.date | None:
+    """The first date after `on` on which the person is eligible, the profile unchanged."""
+    day = on
+    for _step in range(MAX_SEARCH_STEPS):
+        upcoming = [
+            d for d in _change_dates_after(situation, programme_id, day) if d <= COVERAGE_END
+        ]
+        if not upcoming:
+            return None
+        day = min(upcoming)
+        if _outcome_on(situation, programme_id, day) is True:
+            return day
+    return None
+
+
+def programme_option(situation: Situation, programme_id: str, on: dt.date) -> ProgrammeOption:
+    knowledge = situation.knowledge
+    version = _version(situation, programme_id, on) or knowledge.programme_latest(programme_id)
+    sources = tuple(version.sources)
+    closed = _closed_reason(situation, programme_id, on)
+    if closed is not None:
+        later = eligible_from(situation, programme_id, on)
+        status: ProgrammeStatus = "eligible_from" if later else "not_eligible"
+        return ProgrammeOption(
+            programme_id, version.organisation, status, later, (), (closed,), sources
+        )
+    if version.eligibility is None:
+        return ProgrammeOption(
+            programme_id,
+            version.organisation,
+            "eligible",
+            None,
+            (),
+            (_("no eligibility conditions recorded; ask the organisation"),),
+            sources,
+        )
+    evaluation = evaluate(version.eligibility, situation, on)
+    reasons = tuple(condition.text for condition in evaluation.conditions)
+    if evaluation.outcome is True:
+        return ProgrammeOption(
+            programme_id,
+            version.organisation,
+            "eligible",
+            None,
+            (),
+            reasons,
+            sources,
+            evaluation.conditions,
+        )
+    if evaluation.outcome is None:
+        return ProgrammeOption(
+            programme_id,
+            version.organisation,
+            "unknown",
+            None,
+            evaluation.missing,
+            reasons,
+            sources,
+            evaluation.conditions,
+        )
+    later = eligible_from(situation, programme_id, on)
+    return ProgrammeOption(
+        programme_id,
+        version.organisation,
+        "eligible_from" if later else "not_eligible",
+        later,
+        (),
+        reasons,
+        sources,
+        evaluation.conditions,
+    )
+
+
+# --- JSON shapes (documented in docs/cli.md) -----------------------------------------------
+
+
+def citation_json(citation: Citation, knowledge: Knowledge) -> dict[str, Any]:
+    document = knowledge.sources[citation.source]
+    where = ", ".join(
+        part
+        for part in (
+            f"paragraph {citation.paragraph}" if citation.paragraph else "",
+            f"footnote {citation.footnote}" if citation.footnote else "",
+            f"article {citation.article}" if citation.article else "",
+        )
+        if part
+    )
+    return {
+        "id": citation.source,
+        "title": document.title,
+        "where": where or None,
+        "date": str(document.date) if document.date else None,
+        "url": document.url,
+    }
+
+
+def sources_json(citations: tuple[Citation, ...], knowledge: Knowledge) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for citation in citations:
+        item = citation_json(citation, knowledge)
+        seen.setdefault((item["id"], item["where"]), item)
+    return list(seen.values())
+
+
+def fact_json(fact: Fact, knowledge: Knowledge) -> dict[str, Any]:
+    return {
+        "value": fact.value if fact.value is not None else "unknown",
+        "from": fact.next_change.isoformat() if fact.next_change else None,
+        "next_value": ((fact.next_value or "unknown") if fact.next_change is not None else None),
+        "missing": list(fact.missing),
+        "possible": list(fact.possible),
+        "reasons": list(fact.reasons),
+        "sources": sources_json(fact.sources, knowledge),
+    }
+
+
+def rights_json(facts: dict[str, Fact], knowledge: Knowledge) -> dict[str, Any]:
+    return {name: fact_json(fact, knowledge) for name, fact in facts.items()}
+
+
+def condition_json(condition: ConditionResult) -> dict[str, Any]:
+    expected = condition.expected
+    return {
+        "field": condition.field,
+        "op": condition.op,
+        "expected": list(expected) if isinstance(expected, tuple) else expected,
+        "actual": condition.actual,
+        "outcome": {True: "met", False: "not_met", None: "unknown"}[condition.outcome],
+        "missing": list(condition.missing),
+        "changes_on": condition.changes_on.isoformat() if condition.changes_on else None,
+    }
+
+
+def options_json(result: Options, knowledge: Knowledge) -> dict[str, Any]:
+    return {
+        "on": result.on.isoformat(),
+        "rights": rights_json(result.rights, knowledge),
+        "programmes": [
+            {
+                "id": option.id,
+                "organisation": option.organisation,
+                "status": option.status,
+                "from": option.from_date.isoformat() if option.from_date else None,
+                "missing": list(option.missing),
+                "reasons": list(option.reasons),
+                "conditions": [condition_json(c) for c in option.conditions],
+                "sources": sources_json(option.sources, knowledge),
+            }
+            for option in result.programmes
+        ],
+    }

@@ -1,0 +1,160 @@
+"""A profile seen on a date: the value of every criteria field, and when it changes next.
+
+This is the one place that says how a profile field or a duration reads on a date; the
+derived facts (`facts`), the scalar explainer (`explain`) and the vectorised evaluator
+(`vectorised`, which mirrors these definitions column-wise) all rest on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from passerelle.core.profile import STATUSES_FROM_DECISION, Profile
+from passerelle.knowledge.criteria import LANGUAGE_FIELD_PREFIX, cefr_rank, field_spec
+from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
+from passerelle.knowledge.loader import Knowledge
+
+COVERAGE_START = dt.date(2010, 1, 1)
+"""The knowledge base covers dates from the period of the seed article onwards."""
+COVERAGE_END = dt.date(2099, 12, 31)
+
+
+class DateOutOfCoverageError(ValueError):
+    def __init__(self, on: dt.date) -> None:
+        super().__init__(
+            f"on: {on} is outside the dates the rules cover ({COVERAGE_START} to {COVERAGE_END})"
+        )
+
+
+def check_coverage(on: dt.date) -> None:
+    if not COVERAGE_START <= on <= COVERAGE_END:
+        raise DateOutOfCoverageError(on)
+
+
+Value = str | int | bool | None
+
+FACT_NAMES = frozenset({"right_to_work", "integration_pathway"})
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: Value
+    missing: tuple[str, ...] = ()
+    possible: tuple[str, ...] = ()
+    """For a derived fact that is unknown: the values it may still take."""
+
+
+# Durations: field name -> (profile field holding the start date, unit).
+DURATIONS: dict[str, tuple[str, str]] = {
+    "age": ("birth_date", "years"),
+    "years_in_belgium": ("arrival_in_belgium", "years"),
+    "months_since_application": ("asylum_application_date", "months"),
+    "years_since_first_registration_brussels": ("first_registration_brussels", "years"),
+}
+
+
+def duration_on(start: dt.date, unit: str, on: dt.date) -> int:
+    if unit == "years":
+        return full_years_between(start, on)
+    return full_months_between(start, on)
+
+
+def duration_reached(start: dt.date, unit: str, amount: int) -> dt.date:
+    """The first date on which the duration from `start` reaches `amount`."""
+    if unit == "years":
+        return anniversary(start, years=amount)
+    return anniversary(start, months=amount)
+
+
+def legal_status_on(profile: Profile, on: dt.date) -> FieldValue:
+    """The legal status on a date: an applicant is an asylum seeker from the application
+    until the decision; a refugee or protected person from the decision date."""
+    status = profile.legal_status
+    if status is None:
+        return FieldValue(None, ("legal_status",))
+    application = profile.asylum_application_date
+    decision = profile.asylum_decision_date
+    if status in STATUSES_FROM_DECISION and decision is not None and on < decision:
+        if application is None:
+            return FieldValue(None, ("asylum_application_date",))
+        status = "asylum_seeker"
+    if status == "asylum_seeker" and application is not None and on < application:
+        # Before the application the profile says nothing about the person's status.
+        return FieldValue(None, ("legal_status",))
+    return FieldValue(status)
+
+
+def legal_status_change_dates(profile: Profile) -> tuple[dt.date, ...]:
+    return tuple(
+        day
+        for day in (profile.asylum_application_date, profile.asylum_decision_date)
+        if day is not None
+    )
+
+
+class Situation:
+    """A profile read through the knowledge base; facts are computed once per date."""
+
+    def __init__(self, profile: Profile, knowledge: Knowledge) -> None:
+        self.profile = profile
+        self.knowledge = knowledge
+        self._facts: dict[tuple[str, dt.date], object] = {}
+
+    def field(self, name: str, on: dt.date) -> FieldValue:
+        profile = self.profile
+        if name in DURATIONS:
+            start_field, unit = DURATIONS[name]
+            start = getattr(profile, start_field)
+            if start is None:
+                return FieldValue(None, (start_field,))
+            return FieldValue(duration_on(start, unit, on))
+        if name.startswith(LANGUAGE_FIELD_PREFIX):
+            if profile.languages is None:
+                return FieldValue(None, ("languages",))
+            code = name.removeprefix(LANGUAGE_FIELD_PREFIX)
+            return FieldValue(cefr_rank(profile.languages.get(code)))
+        if name == "legal_status":
+            return legal_status_on(profile, on)
+        if name == "eu_national":
+            if profile.nationality is None:
+                return FieldValue(None, ("nationality",))
+            return FieldValue(self.knowledge.is_eu_member(profile.nationality, on))
+        if name == "in_brussels_region":
+            if profile.municipality is None:
+                return FieldValue(None, ("municipality",))
+            return FieldValue(profile.municipality_in_brussels)
+        if name in FACT_NAMES:
+            # facts.py builds on this module, hence the import at call time.
+            from passerelle.core.rules.facts import fact_on
+
+            fact = fact_on(self, name, on)
+            return FieldValue(fact.value, fact.missing, fact.possible)
+        spec = field_spec(name)
+        value = getattr(profile, spec.name)
+        if value is None:
+            return FieldValue(None, spec.depends_on)
+        return FieldValue(value)
+
+    def change_dates(self, name: str) -> tuple[dt.date, ...]:
+        """Dates on which a non-duration field may change value (durations are handled
+        per comparison, see `explain.comparison_change_date`)."""
+        if name == "legal_status":
+            return legal_status_change_dates(self.profile)
+        if name == "eu_national":
+            nationality = self.profile.nationality
+            membership = self.knowledge.eu_membership.get(nationality or "")
+            if membership is None:
+                return ()
+            return tuple(d for d in (membership.joined, membership.left) if d is not None)
+        if name in FACT_NAMES:
+            from passerelle.core.rules.facts import fact_change_dates
+
+            return fact_change_dates(self, name)
+        return ()
+
+    def cached_fact(self, key: tuple[str, dt.date]) -> object | None:
+        return self._facts.get(key)
+
+    def cache_fact(self, key: tuple[str, dt.date], fact: object) -> None:
+        self._facts[key] = fact

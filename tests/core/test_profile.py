@@ -1,0 +1,54 @@
+import pytest
+
+from passerelle.core.profile import ProfileError, profile_from_data
+
+
+def test_municipality_by_french_or_dutch_name_or_postcode() -> None:
+    assert profile_from_data({"municipality": "Schaerbeek"}).municipality == "schaerbeek"
+    assert profile_from_data({"municipality": "schaarbeek"}).municipality == "schaerbeek"
+    assert profile_from_data({"municipality": "1030"}).municipality == "schaerbeek"
+    outside = profile_from_data({"municipality": "1930"})
+    assert outside.municipality == "1930"
+    assert outside.municipality_in_brussels is False
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "fragment"),
+    [
+        ({"favourite_colour": "blue"}, "favourite_colour", "unknown field; allowed: birth_date"),
+        ({"birth_date": "12/03/1990"}, "birth_date", "YYYY-MM-DD"),
+        ({"legal_status": "tourist"}, "legal_status", "asylum_seeker"),
+        ({"nationality": "Syria"}, "nationality", "ISO 3166-1 alpha-2"),
+        ({"languages": {"fr": "B3"}}, "languages.fr", "A1"),
+        ({"languages": {"french": "B1"}}, "languages.french.[key]", "ISO 639-1"),
+        ({"municipality": "Schaerbeck"}, "municipality", "Did you mean Schaerbeek"),
+        (
+            {"asylum_application_date": "2019-05-01", "asylum_decision_date": "2019-01-01"},
+            "asylum_decision_date",
+            "before asylum_application_date",
+        ),
+        (
+            {"legal_status": "asylum_seeker", "asylum_decision_date": "2019-01-01"},
+            "asylum_decision_date",
+            "no decision yet",
+        ),
+        (
+            {"birth_date": "2000-01-01", "arrival_in_belgium": "1999-01-01"},
+            "arrival_in_belgium",
+            "before birth_date",
+        ),
+        ({"education_isced": 9}, "education_isced", "less than or equal to 8"),
+    ],
+)
+def test_bad_input_names_the_field_and_what_is_allowed(
+    data: dict[str, object], field: str, fragment: str
+) -> None:
+    with pytest.raises(ProfileError) as caught:
+        profile_from_data(data)
+    assert field in caught.value.errors, caught.value.errors
+    assert fragment in caught.value.errors[field]
+
+
+def test_a_profile_must_be_an_object() -> None:
+    with pytest.raises(ProfileError, match="JSON object"):
+        profile_from_data(["not", "a", "profile"])
