@@ -85,7 +85,7 @@ def synthetic_population(people: int, seed: int = 2026) -> pl.DataFrame:
     for code in LANGUAGES:
         columns[f"language_{code}"] = pl.Series(rng.integers(0, 7, people))
     frame = pl.DataFrame(columns)
-    return frame.cast({name: dtype for name, dtype in POPULATION_SCHEMA.items()}).cast(
+    return frame.cast(dict(POPULATION_SCHEMA.items())).cast(
         {f"language_{code}": pl.Int8 for code in LANGUAGES}
     )
 

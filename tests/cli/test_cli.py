@@ -27,7 +27,8 @@ def test_options_json_shape_and_the_asylum_seekers_right_to_work() -> None:
     right = data["rights"]["right_to_work"]
     assert right["value"] == "with_permit"
     assert (right["from"], right["next_value"]) == ("2019-01-01", "yes")
-    assert right["reasons"] and right["sources"]
+    assert right["reasons"]
+    assert right["sources"]
     assert {"value", "from", "reasons", "sources"} <= set(data["rights"]["integration_pathway"])
     programmes = {item["id"]: item for item in data["programmes"]}
     for item in programmes.values():

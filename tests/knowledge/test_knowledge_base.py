@@ -196,8 +196,13 @@ organisations:
     names: {fr: X, nl: X, en: X}
     kind: non_profit
     status_history:
-      - {status: active, valid_from: 2015, valid_to: 2018, sources: [{source: brussels-studies-article, paragraph: 1}]}
-      - {status: dormant, valid_from: 2017-06, sources: [{source: brussels-studies-article, paragraph: 1}]}
+      - status: active
+        valid_from: 2015
+        valid_to: 2018
+        sources: [{source: brussels-studies-article, paragraph: 1}]
+      - status: dormant
+        valid_from: 2017-06
+        sources: [{source: brussels-studies-article, paragraph: 1}]
     sources: [{source: brussels-studies-article, paragraph: 1}]
 """,
     )
