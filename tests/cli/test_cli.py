@@ -51,7 +51,7 @@ def test_options_says_from_which_date_a_programme_opens() -> None:
     )
     actiris = next(p for p in data["programmes"] if p["id"] == "actiris-job-support")
     assert actiris["status"] == "eligible_from"
-    assert actiris["from"] == "2019-01-01"
+    assert actiris["from"] == "2018-05-12"
 
 
 def test_rights_alone() -> None:

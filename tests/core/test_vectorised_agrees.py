@@ -66,7 +66,7 @@ def profiles(draw: st.DrawFn) -> Profile:
         )
     )
     decision = None
-    if status in ("refugee", "subsidiary_protection") and draw(st.booleans()):
+    if status not in (None, "asylum_seeker") and draw(st.booleans()):
         start = application or after_arrival
         decision = start + dt.timedelta(days=draw(st.integers(0, 1500)))
     registration = draw(

@@ -35,6 +35,9 @@ def _load_cases() -> list[Any]:
     for path in sorted(CASES_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for case in data.get("cases", []):
+            # YAML 1.1 reads a bare `on:` key as the boolean true; accept both spellings.
+            if True in case:
+                case["on"] = case.pop(True)
             cases.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
     return cases
 

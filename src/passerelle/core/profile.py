@@ -35,10 +35,6 @@ assert set(CefrLevel.__args__) == set(CEFR_LEVELS)  # type: ignore[attr-defined]
 
 LEGAL_STATUSES_ORDER: tuple[str, ...] = LEGAL_STATUSES
 
-STATUSES_FROM_DECISION = frozenset({"refugee", "subsidiary_protection"})
-"""Statuses granted by a decision on an asylum application: the person is an asylum seeker
-from the application until the decision date."""
-
 
 class ProfileError(ValueError):
     """Bad profile input; `errors` maps each field to what is wrong with it."""

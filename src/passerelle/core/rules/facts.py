@@ -196,7 +196,8 @@ def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
 
 def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int | None:
     """The residence document's validity in months: an asylum seeker's document on a date
-    before the decision, else the profile's permit, else the usual one for the status."""
+    before the decision, else the profile's permit while the person holds the status it
+    belongs to, else the usual one for the status."""
     profile = situation.profile
     defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
     assert isinstance(defaults, dict)
@@ -204,7 +205,8 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
         return int(defaults["asylum_seeker"])
     if status == "no_permit":
         return 0
-    if profile.residence_permit_months is not None:
+    if profile.residence_permit_months is not None and status == profile.legal_status:
+        # The profile's permit is the current one: it says nothing of earlier statuses.
         return profile.residence_permit_months
     if status in defaults:
         return int(defaults[status])

@@ -118,8 +118,18 @@ def _change_dates_after(situation: Situation, programme_id: str, on: dt.date) ->
     return dates
 
 
-def eligible_from(situation: Situation, programme_id: str, on: dt.date) -> dt.date | None:
-    """The first date after `on` on which the person is eligible, the profile unchanged."""
+@dataclass(frozen=True)
+class Opening:
+    """The first later date on which a programme is no longer closed to the person: open
+    (`eligible`) or depending on answers the profile does not give (`missing`)."""
+
+    on: dt.date
+    eligible: bool
+    missing: tuple[str, ...] = ()
+
+
+def next_opening(situation: Situation, programme_id: str, on: dt.date) -> Opening | None:
+    """Walk forward through the dates on which an input changes, the profile unchanged."""
     day = on
     for _step in range(MAX_SEARCH_STEPS):
         upcoming = [
@@ -128,9 +138,58 @@ def eligible_from(situation: Situation, programme_id: str, on: dt.date) -> dt.da
         if not upcoming:
             return None
         day = min(upcoming)
-        if _outcome_on(situation, programme_id, day) is True:
-            return day
+        outcome = _outcome_on(situation, programme_id, day)
+        if outcome is True:
+            return Opening(day, eligible=True)
+        if outcome is None:
+            version = _version(situation, programme_id, day)
+            assert version is not None
+            assert version.eligibility is not None
+            return Opening(
+                day, eligible=False, missing=evaluate(version.eligibility, situation, day).missing
+            )
     return None
+
+
+def _closed_option(
+    situation: Situation,
+    version: Programme,
+    on: dt.date,
+    reasons: tuple[str, ...],
+    conditions: tuple[ConditionResult, ...] = (),
+) -> ProgrammeOption:
+    """A programme closed to the person on `on`: eligible from a later date, or not."""
+    opening = next_opening(situation, version.id, on)
+    if opening is not None and opening.eligible:
+        return ProgrammeOption(
+            version.id,
+            version.organisation,
+            "eligible_from",
+            opening.on,
+            (),
+            reasons,
+            tuple(version.sources),
+            conditions,
+        )
+    missing: tuple[str, ...] = ()
+    if opening is not None:
+        missing = opening.missing
+        reasons = (
+            *reasons,
+            _("from {date} it depends on: {fields}").format(
+                date=opening.on, fields=", ".join(missing)
+            ),
+        )
+    return ProgrammeOption(
+        version.id,
+        version.organisation,
+        "not_eligible",
+        None,
+        missing,
+        reasons,
+        tuple(version.sources),
+        conditions,
+    )
 
 
 def programme_option(situation: Situation, programme_id: str, on: dt.date) -> ProgrammeOption:
@@ -139,11 +198,7 @@ def programme_option(situation: Situation, programme_id: str, on: dt.date) -> Pr
     sources = tuple(version.sources)
     closed = _closed_reason(situation, programme_id, on)
     if closed is not None:
-        later = eligible_from(situation, programme_id, on)
-        status: ProgrammeStatus = "eligible_from" if later else "not_eligible"
-        return ProgrammeOption(
-            programme_id, version.organisation, status, later, (), (closed,), sources
-        )
+        return _closed_option(situation, version, on, (closed,))
     if version.eligibility is None:
         return ProgrammeOption(
             programme_id,
@@ -178,17 +233,7 @@ def programme_option(situation: Situation, programme_id: str, on: dt.date) -> Pr
             sources,
             evaluation.conditions,
         )
-    later = eligible_from(situation, programme_id, on)
-    return ProgrammeOption(
-        programme_id,
-        version.organisation,
-        "eligible_from" if later else "not_eligible",
-        later,
-        (),
-        reasons,
-        sources,
-        evaluation.conditions,
-    )
+    return _closed_option(situation, version, on, reasons, evaluation.conditions)
 
 
 # --- JSON shapes (documented in docs/cli.md) -----------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from passerelle.core.profile import STATUSES_FROM_DECISION, Profile
+from passerelle.core.profile import Profile
 from passerelle.knowledge.criteria import LANGUAGE_FIELD_PREFIX, cefr_rank, field_spec
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
 from passerelle.knowledge.loader import Knowledge
@@ -69,13 +69,14 @@ def duration_reached(start: dt.date, unit: str, amount: int) -> dt.date:
 
 def legal_status_on(profile: Profile, on: dt.date) -> FieldValue:
     """The legal status on a date: an applicant is an asylum seeker from the application
-    until the decision; a refugee or protected person from the decision date."""
+    until the decision; from the decision date the person has the status it gave (refugee,
+    protected person, or no permit after a refusal)."""
     status = profile.legal_status
     if status is None:
         return FieldValue(None, ("legal_status",))
     application = profile.asylum_application_date
     decision = profile.asylum_decision_date
-    if status in STATUSES_FROM_DECISION and decision is not None and on < decision:
+    if decision is not None and on < decision:
         if application is None:
             return FieldValue(None, ("asylum_application_date",))
         status = "asylum_seeker"

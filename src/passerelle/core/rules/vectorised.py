@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from passerelle.core.landscape import organisation_status_on
-from passerelle.core.profile import STATUSES_FROM_DECISION, Profile
+from passerelle.core.profile import Profile
 from passerelle.core.rules.explain import compare
 from passerelle.core.rules.situation import DURATIONS, check_coverage
 from passerelle.knowledge.criteria import (
@@ -156,9 +156,8 @@ class PopulationRules:
         status = pl.col("legal_status")
         application = pl.col("asylum_application_date")
         decision = pl.col("asylum_decision_date")
-        before_decision = (
-            status.is_in(sorted(STATUSES_FROM_DECISION)) & decision.is_not_null() & (decision > on)
-        )
+        # A profile with a decision date never has the status asylum_seeker (validated).
+        before_decision = decision.is_not_null() & (decision > on)
         effective = pl.when(before_decision).then(pl.lit("asylum_seeker")).otherwise(status)
         return (
             pl.when(before_decision & application.is_null())
@@ -216,7 +215,10 @@ class PopulationRules:
             .then(pl.lit(defaults["asylum_seeker"], pl.Int32))
             .when(status == "no_permit")
             .then(pl.lit(0, pl.Int32))
-            .when(pl.col("residence_permit_months").is_not_null())
+            .when(
+                pl.col("residence_permit_months").is_not_null()
+                & status.eq_missing(pl.col("legal_status"))
+            )
             .then(pl.col("residence_permit_months").cast(pl.Int32))
             .otherwise(status.replace_strict(defaults, default=None, return_dtype=pl.Int32))
         )
