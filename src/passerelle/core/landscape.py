@@ -46,7 +46,7 @@ def organisation_status_on(
         return OrganisationStatus(
             organisation.id,
             name,
-            "not_yet_founded",
+            "unknown" if history[0].from_earliest_evidence else "not_yet_founded",
             None,
             None,
             history[0].valid_from,

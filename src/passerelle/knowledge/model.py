@@ -131,6 +131,9 @@ class StatusPeriod(Record):
     valid_to: PartialDateField | None = None
     parent: Id | None = None
     relation: Literal["project_of", "merged_into", "founded_by"] | None = None
+    from_earliest_evidence: bool = False
+    """True when `valid_from` is only the earliest date a source shows this status (the
+    organisation may be older): before it the status is `unknown`, not `not_yet_founded`."""
     note: str | None = None
     sources: Sources
 
