@@ -10,9 +10,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from passerelle.core.profile import LEGAL_STATUSES_ORDER, Profile, profile_from_data
+from passerelle.core.profile import Profile, profile_from_data
 from passerelle.core.rules.options import options
 from passerelle.core.rules.vectorised import evaluate_population, population_frame
+from passerelle.knowledge.criteria import LEGAL_STATUSES
 from passerelle.knowledge.dates import anniversary
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 
@@ -61,7 +62,7 @@ def profiles(draw: st.DrawFn) -> Profile:
         _maybe(
             st.one_of(
                 st.sampled_from(["asylum_seeker", "refugee", "subsidiary_protection"]),
-                st.sampled_from(LEGAL_STATUSES_ORDER),
+                st.sampled_from(LEGAL_STATUSES),
             )
         )
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from passerelle.core.i18n import _
 from passerelle.core.landscape import organisations_on
-from passerelle.core.profile import ProfileError, profile_from_file
+from passerelle.core.profile import Profile, ProfileError, profile_from_file
 from passerelle.core.rules.options import (
     options,
     options_json,
@@ -81,7 +82,7 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _load_profile(path: Path) -> Any:
+def _load_profile(path: Path) -> Profile:
     try:
         return profile_from_file(path)
     except ProfileError as error:
@@ -137,8 +138,17 @@ def _rights_table(data: dict[str, Any], on: str) -> Table:
     return table
 
 
-def _parse_or_fail(on: str | None) -> dt.date:
-    return _parse_date(on)
+def _answer(
+    profile_path: Path, on: str | None, ask: Callable[[Profile, dt.date, Knowledge], Any]
+) -> tuple[Knowledge, dt.date, Any]:
+    """Load the knowledge base and the profile, read the date, and ask the rules."""
+    knowledge = _knowledge()
+    profile = _load_profile(profile_path)
+    day = _parse_date(on)
+    try:
+        return knowledge, day, ask(profile, day, knowledge)
+    except DateOutOfCoverageError as error:
+        _fail(str(error))
 
 
 @app.command("rights")
@@ -147,13 +157,8 @@ def rights_command(
 ) -> None:
     """The derived facts (right to work, integration pathway) on a date, with reasons,
     sources and the next change."""
-    knowledge = _knowledge()
-    profile = _load_profile(profile_path)
-    day = _parse_or_fail(on)
-    try:
-        data = rights_json(rights(profile, day, knowledge), knowledge)
-    except DateOutOfCoverageError as error:
-        _fail(str(error))
+    knowledge, day, facts = _answer(profile_path, on, rights)
+    data = rights_json(facts, knowledge)
     if output is OutputFormat.json:
         _print_json(data)
     else:
@@ -166,13 +171,8 @@ def options_command(
 ) -> None:
     """Every programme for this person on a date: eligible, eligible from a date, not
     eligible and why, or unknown and what to answer; and the derived facts."""
-    knowledge = _knowledge()
-    profile = _load_profile(profile_path)
-    day = _parse_or_fail(on)
-    try:
-        data = options_json(options(profile, day, knowledge), knowledge)
-    except DateOutOfCoverageError as error:
-        _fail(str(error))
+    knowledge, _day, result = _answer(profile_path, on, options)
+    data = options_json(result, knowledge)
     if output is OutputFormat.json:
         _print_json(data)
         return
@@ -198,7 +198,7 @@ def options_command(
 def orgs_command(on: DateOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The organisations and their status on a date."""
     knowledge = _knowledge()
-    day = _parse_or_fail(on)
+    day = _parse_date(on)
     statuses = organisations_on(knowledge, day)
     data = [{"id": s.id, "name": s.name, "status": s.status, "parent": s.parent} for s in statuses]
     if output is OutputFormat.json:

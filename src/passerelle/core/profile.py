@@ -9,31 +9,12 @@ import datetime as dt
 import difflib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from passerelle.knowledge.criteria import CEFR_LEVELS, LABOUR_MARKET_ACCESS, LEGAL_STATUSES
+from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
 from passerelle.knowledge.loader import Knowledge, load_knowledge
-
-LegalStatus = Literal[
-    "asylum_seeker",
-    "refugee",
-    "subsidiary_protection",
-    "temporary_protection",
-    "eu_citizen",
-    "family_reunification",
-    "other_permit",
-    "no_permit",
-]
-LabourMarketAccess = Literal["unlimited", "limited", "none"]
-CefrLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
-
-assert set(LegalStatus.__args__) == set(LEGAL_STATUSES)  # type: ignore[attr-defined]
-assert set(LabourMarketAccess.__args__) == set(LABOUR_MARKET_ACCESS)  # type: ignore[attr-defined]
-assert set(CefrLevel.__args__) == set(CEFR_LEVELS)  # type: ignore[attr-defined]
-
-LEGAL_STATUSES_ORDER: tuple[str, ...] = LEGAL_STATUSES
 
 
 class ProfileError(ValueError):

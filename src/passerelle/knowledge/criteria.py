@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
-CEFR_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
+CefrLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+CEFR_LEVELS: tuple[str, ...] = get_args(CefrLevel)
 """Common European Framework of Reference levels; a language not spoken ranks below A1."""
 
-LEGAL_STATUSES: tuple[str, ...] = (
+LegalStatus = Literal[
     "asylum_seeker",
     "refugee",
     "subsidiary_protection",
@@ -31,8 +32,10 @@ LEGAL_STATUSES: tuple[str, ...] = (
     "family_reunification",
     "other_permit",
     "no_permit",
-)
-LABOUR_MARKET_ACCESS: tuple[str, ...] = ("unlimited", "limited", "none")
+]
+LEGAL_STATUSES: tuple[str, ...] = get_args(LegalStatus)
+LabourMarketAccess = Literal["unlimited", "limited", "none"]
+LABOUR_MARKET_ACCESS: tuple[str, ...] = get_args(LabourMarketAccess)
 RIGHT_TO_WORK_VALUES: tuple[str, ...] = ("yes", "no", "with_permit")
 INTEGRATION_PATHWAY_VALUES: tuple[str, ...] = ("obliged", "eligible", "not_eligible")
 

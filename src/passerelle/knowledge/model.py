@@ -35,13 +35,10 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Text(Record):
-    """A text in the platform's languages; English is required, the others are optional
-    until a translator fills them in."""
+class Localised(Record):
+    """Text in several languages, read with a fallback to English."""
 
     en: str
-    fr: str | None = None
-    nl: str | None = None
     ar: str | None = None
 
     def get(self, language: str) -> str:
@@ -49,19 +46,21 @@ class Text(Record):
         return value if isinstance(value, str) and value else self.en
 
 
-class Names(Record):
+class Text(Localised):
+    """A text in the platform's languages; English is required, the others are optional
+    until a translator fills them in."""
+
+    fr: str | None = None
+    nl: str | None = None
+
+
+class Names(Localised):
     """Official names. The three Belgian working languages are required; where an
     organisation uses one name everywhere, it is repeated."""
 
     fr: str
     nl: str
-    en: str
-    ar: str | None = None
     short: str | None = None
-
-    def get(self, language: str) -> str:
-        value = getattr(self, language, None)
-        return value if isinstance(value, str) and value else self.en
 
 
 class SourceDocument(Record):
