@@ -127,3 +127,16 @@ def test_a_missing_profile_file() -> None:
     result = runner.invoke(app, ["rights", "/nonexistent/profile.json"])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_the_table_hides_local_services_of_other_municipalities_unless_asked() -> None:
+    profile = str(EXAMPLES / "profile-refugee.json")
+    short = runner.invoke(app, ["options", profile, "--on", "2019-06-01"], env={"COLUMNS": "200"})
+    assert short.exit_code == 0, short.output
+    assert "cpas-molenbeek-saint-jean-socio-professional-integration" in short.stdout
+    assert "cpas-uccle-socio-professional-integration" not in short.stdout
+    assert "18 local services of other municipalities not shown" in short.stdout
+    full = runner.invoke(
+        app, ["options", profile, "--on", "2019-06-01", "--all"], env={"COLUMNS": "200"}
+    )
+    assert "cpas-uccle-socio-professional-integration" in full.stdout

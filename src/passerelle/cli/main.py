@@ -167,7 +167,15 @@ def rights_command(
 
 @app.command("options")
 def options_command(
-    profile_path: ProfileArgument, on: DateOption = None, output: FormatOption = OutputFormat.table
+    profile_path: ProfileArgument,
+    on: DateOption = None,
+    output: FormatOption = OutputFormat.table,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="In the table, also list local services of other municipalities."
+        ),
+    ] = False,
 ) -> None:
     """Every programme for this person on a date: eligible, eligible from a date, not
     eligible and why, or unknown and what to answer; and the derived facts."""
@@ -183,7 +191,8 @@ def options_command(
     table.add_column(_("status"))
     table.add_column(_("reasons"))
     order = {"eligible": 0, "eligible_from": 1, "unknown": 2, "not_eligible": 3}
-    for item in sorted(data["programmes"], key=lambda p: (order[p["status"]], p["id"])):
+    shown = [item for item in data["programmes"] if show_all or not _elsewhere(item)]
+    for item in sorted(shown, key=lambda p: (order[p["status"]], p["id"])):
         status = _styled(item["status"])
         if item["from"]:
             status += "\n" + item["from"]
@@ -192,6 +201,23 @@ def options_command(
             reasons += "\n" + _("answer: {fields}").format(fields=", ".join(item["missing"]))
         table.add_row(item["id"], item["organisation"], status, reasons)
     console.print(table)
+    hidden = len(data["programmes"]) - len(shown)
+    if hidden:
+        console.print(
+            _("{count} local services of other municipalities not shown (--all shows them)").format(
+                count=hidden
+            )
+        )
+
+
+def _elsewhere(programme: dict[str, Any]) -> bool:
+    """A local service closed to the person only because they live in another municipality."""
+    failing = [c for c in programme["conditions"] if c["outcome"] == "not_met"]
+    return (
+        programme["status"] == "not_eligible"
+        and bool(failing)
+        and all(c["field"] == "municipality" for c in failing)
+    )
 
 
 @app.command("orgs")

@@ -54,7 +54,7 @@ class ConditionResult:
                 field=self.field, actual=actual, requirement=expected
             )
             if self.changes_on:
-                text += _(" (until {date})").format(date=self.changes_on)
+                text += _(" (no longer from {date})").format(date=self.changes_on)
             return text
         text = _("{field} is {actual}: {requirement}, not met").format(
             field=self.field, actual=actual, requirement=expected
