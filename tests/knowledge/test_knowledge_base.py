@@ -254,3 +254,17 @@ def test_bad_yaml_and_unknown_sections_are_reported(tmp_path: Path) -> None:
     problems = _problems(directory)
     assert any(p.startswith("landscape/broken.yaml: (file): not valid YAML") for p in problems)
     assert any("landscape/odd.yaml: (file): recipes: unknown section" in p for p in problems)
+
+
+def test_criteria_round_trip_through_their_yaml_form(knowledge: Knowledge) -> None:
+    from passerelle.knowledge.criteria import criterion_to_data, parse_criterion
+
+    criteria = [
+        version.eligibility
+        for versions in knowledge.programmes.values()
+        for version in versions
+        if version.eligibility is not None
+    ]
+    assert criteria
+    for criterion in criteria:
+        assert parse_criterion(criterion_to_data(criterion)) == criterion

@@ -275,5 +275,56 @@ def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
     console.print("[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary))
 
 
+@app.command("load")
+def load_command(
+    output: FormatOption = OutputFormat.table,
+    migrate: Annotated[
+        bool, typer.Option(help="Apply database migrations first (default: yes).")
+    ] = True,
+) -> None:
+    """Load the knowledge base into the web database. Idempotent: a second run changes
+    nothing; records entered by organisations are never changed or deleted."""
+    # Django is imported here, not at the top: the other commands start without it.
+    from passerelle.web.setup import django_setup
+
+    knowledge = _knowledge()
+    django_setup()
+    from django.core.management import call_command
+
+    from passerelle.web.apps.directory.services import knowledge_load
+
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
+    report = knowledge_load(knowledge=knowledge)
+    data = {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "retired": report.retired,
+        "kept_user_records": report.kept_user_records,
+    }
+    if output is OutputFormat.json:
+        _print_json(data)
+        return
+    table = Table(title=_("Knowledge loaded"))
+    table.add_column(_("record"))
+    for column in ("created", "updated", "unchanged", "retired"):
+        table.add_column(_(column), justify="right")
+    kinds = sorted(
+        {kind for bucket in data.values() if isinstance(bucket, dict) for kind in bucket}
+    )
+    for kind in kinds:
+        table.add_row(
+            kind,
+            *(
+                str(report.__dict__[column].get(kind, 0))
+                for column in ("created", "updated", "unchanged", "retired")
+            ),
+        )
+    console.print(table)
+    for record in report.kept_user_records:
+        console.print(_("kept (entered by an organisation): {record}").format(record=record))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -4,12 +4,13 @@ another; which programmes are offered."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from passerelle.knowledge.dates import PartialDate
 from passerelle.knowledge.loader import Knowledge
-from passerelle.knowledge.model import Citation, Organisation
+from passerelle.knowledge.model import Citation, Organisation, StatusPeriod
 
 StatusOnDate = Literal["active", "dormant", "not_yet_founded", "closed", "part_of", "unknown"]
 
@@ -36,24 +37,38 @@ def organisation_status_on(
 ) -> OrganisationStatus:
     """The status on a date. Without a dated history the status is `unknown`: the sources
     say the organisation exists but not since when."""
-    name = organisation.names.get(language)
-    history = organisation.status_history
+    return status_from_history(
+        organisation.id,
+        organisation.names.get(language),
+        organisation.status_history,
+        on,
+        tuple(organisation.sources),
+    )
+
+
+def status_from_history(
+    organisation_id: str,
+    name: str,
+    history: Sequence[StatusPeriod],
+    on: dt.date,
+    sources: tuple[Citation, ...] = (),
+) -> OrganisationStatus:
     if not history:
+        return OrganisationStatus(organisation_id, name, "unknown", None, None, None, None, sources)
+    first = history[0]
+    if on < first.valid_from.first_day:
+        status: StatusOnDate = "unknown" if first.from_earliest_evidence else "not_yet_founded"
         return OrganisationStatus(
-            organisation.id, name, "unknown", None, None, None, None, tuple(organisation.sources)
-        )
-    if on < history[0].valid_from.first_day:
-        return OrganisationStatus(
-            organisation.id,
+            organisation_id,
             name,
-            "unknown" if history[0].from_earliest_evidence else "not_yet_founded",
+            status,
             None,
             None,
-            history[0].valid_from,
+            first.valid_from,
             None,
-            tuple(history[0].sources),
+            tuple(first.sources),
         )
-    current = history[0]
+    current = first
     upcoming: PartialDate | None = None
     for position, period in enumerate(history):
         if period.valid_from.first_day <= on:
@@ -62,7 +77,7 @@ def organisation_status_on(
             upcoming = following.valid_from if following else None
     if current.valid_to is not None and on >= current.valid_to.first_day:
         return OrganisationStatus(
-            organisation.id,
+            organisation_id,
             name,
             "closed",
             None,
@@ -71,14 +86,13 @@ def organisation_status_on(
             current.note,
             tuple(current.sources),
         )
-    until = current.valid_to or upcoming
     return OrganisationStatus(
-        organisation.id,
+        organisation_id,
         name,
         current.status,
         current.parent,
         current.valid_from,
-        until,
+        current.valid_to or upcoming,
         current.note,
         tuple(current.sources),
     )

@@ -265,6 +265,17 @@ def _parse_scalar(spec: FieldSpec, raw: object, path: str) -> Scalar:
     return raw
 
 
+def criterion_to_data(criterion: Criterion) -> dict[str, object]:
+    """The YAML form of a criterion (the inverse of `parse_criterion`)."""
+    if isinstance(criterion, Compare):
+        value = list(criterion.value) if isinstance(criterion.value, tuple) else criterion.value
+        return {"field": criterion.field, criterion.op: value}
+    if isinstance(criterion, Not):
+        return {"not": criterion_to_data(criterion.item)}
+    key = "all" if isinstance(criterion, AllOf) else "any"
+    return {key: [criterion_to_data(item) for item in criterion.items]}
+
+
 def cefr_rank(level: str | None) -> int:
     """0 for a language not spoken, 1 for A1 up to 6 for C2."""
     return 0 if level is None else CEFR_LEVELS.index(level) + 1

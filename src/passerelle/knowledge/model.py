@@ -17,7 +17,15 @@ from pydantic import (
     model_validator,
 )
 
-from passerelle.knowledge.criteria import AllOf, AnyOf, Compare, Criterion, Not, parse_criterion
+from passerelle.knowledge.criteria import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Criterion,
+    Not,
+    criterion_to_data,
+    parse_criterion,
+)
 from passerelle.knowledge.dates import PartialDate
 
 LANGUAGES_OF_THE_PLATFORM = ("fr", "nl", "en", "ar")
@@ -226,7 +234,9 @@ class Programme(Record):
     valid_from: PartialDateField | None = None
     valid_to: PartialDateField | None = None
     eligibility: Annotated[
-        Criterion | None, BeforeValidator(lambda raw: _criterion_or_none(raw))
+        Criterion | None,
+        BeforeValidator(lambda raw: _criterion_or_none(raw)),
+        PlainSerializer(lambda c: None if c is None else criterion_to_data(c)),
     ] = None
     eligibility_note: Text | None = None
     sources: Sources

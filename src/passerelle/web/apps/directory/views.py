@@ -1,0 +1,290 @@
+"""Public pages: no login, nothing stored about the visitor. Views parse, call a selector or
+the rules engine, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from passerelle.core.i18n import use_language
+from passerelle.core.profile import ProfileError, profile_from_data
+from passerelle.core.rules.options import options, options_json
+from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.knowledge.criteria import parse_criterion
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.directory import selectors
+from passerelle.web.apps.directory.calendar import calendar_ics
+from passerelle.web.apps.directory.criteria_text import criterion_items
+from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
+from passerelle.web.apps.directory.labels import (
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    PATHWAY_LABELS,
+    PROFILE_FIELD_LABELS,
+    PROGRAMME_STATUS_LABELS,
+    RIGHT_TO_WORK_LABELS,
+    STATUS_LABELS,
+    TARGET_GROUP_LABELS,
+)
+
+PAGE_SIZE = 30
+PATH_ORDER = (
+    "language_course",
+    "literacy",
+    "integration_pathway",
+    "diploma_recognition",
+    "mentoring",
+    "internship",
+    "training",
+    "job_search_support",
+    "recruitment_event",
+    "social_guidance",
+    "employer_support",
+)
+"""The order of a sensible path into work: language, recognition, mentoring or internship,
+job search."""
+
+
+def _language() -> str:
+    return (get_language() or "fr")[:2]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "directory/home.html",
+        {
+            "categories": [(code, CATEGORY_LABELS[code]) for code in selectors.CATEGORIES],
+        },
+    )
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET or None)
+    filters = selectors.DirectoryFilters()
+    if form.is_valid():
+        filters = selectors.DirectoryFilters(**form.cleaned_data)
+    programmes = selectors.programmes_search(filters)
+    organisations = selectors.organisations_search(filters) if not filters.what else []
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    shown = programmes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "directory/directory.html",
+        {
+            "form": form,
+            "programmes": [_programme_card(p) for p in shown],
+            "programme_count": len(programmes),
+            "organisations": organisations[:PAGE_SIZE],
+            "organisation_count": len(organisations),
+            "page": page,
+            "has_next": page * PAGE_SIZE < len(programmes),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _programme_card(programme: Any) -> dict[str, Any]:
+    return {
+        "programme": programme,
+        "categories": [CATEGORY_LABELS.get(c, c) for c in programme.categories],
+        "languages": [LANGUAGE_LABELS.get(c, c) for c in programme.languages],
+    }
+
+
+@require_GET
+def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_detail(slug)
+    if organisation is None:
+        raise Http404(_("No organisation with this name."))
+    today = dt.date.today()
+    status = selectors.organisation_status(organisation, today)
+    knowledge = load_knowledge()
+    return render(
+        request,
+        "directory/organisation.html",
+        {
+            "organisation": organisation,
+            "kind": KIND_LABELS.get(organisation.kind, organisation.kind),
+            "status": status,
+            "status_label": STATUS_LABELS[status.status],
+            "history": [
+                {**period, "label": STATUS_LABELS[period["status"]]}
+                for period in organisation.status_history
+            ],
+            "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
+            "target_groups": [TARGET_GROUP_LABELS.get(t, t) for t in organisation.target_groups],
+            "programmes": [
+                _programme_card(p)
+                for p in organisation.programmes.filter(in_knowledge=True).order_by("slug")
+            ],
+            "partnerships": selectors.partnerships_of(organisation),
+            "sources": _sources(organisation.sources, knowledge),
+        },
+    )
+
+
+@require_GET
+def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = selectors.programme_detail(slug)
+    if programme is None:
+        raise Http404(_("No programme with this name."))
+    knowledge = load_knowledge()
+    criteria = (
+        criterion_items(parse_criterion(programme.eligibility)) if programme.eligibility else []
+    )
+    return render(
+        request,
+        "directory/programme.html",
+        {
+            "programme": programme,
+            "card": _programme_card(programme),
+            "target_groups": [TARGET_GROUP_LABELS.get(t, t) for t in programme.target_groups],
+            "criteria": criteria,
+            "sources": _sources(programme.sources, knowledge),
+        },
+    )
+
+
+def _sources(citations: list[dict[str, Any]], knowledge: Any) -> list[dict[str, Any]]:
+    shown = []
+    for citation in citations:
+        document = knowledge.sources.get(citation.get("source"))
+        where = []
+        if citation.get("paragraph"):
+            where.append(_("paragraph %(n)s") % {"n": citation["paragraph"]})
+        if citation.get("footnote"):
+            where.append(_("footnote %(n)s") % {"n": citation["footnote"]})
+        if citation.get("article"):
+            where.append(_("article %(n)s") % {"n": citation["article"]})
+        shown.append(
+            {
+                "title": document.title if document else citation.get("source"),
+                "publisher": document.publisher if document else "",
+                "date": str(document.date) if document and document.date else "",
+                "url": document.url if document else None,
+                "where": ", ".join(where),
+                "quote": citation.get("quote"),
+            }
+        )
+    return shown
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def finder(request: HttpRequest) -> HttpResponse:
+    """The "What can I do?" finder. Answers come by POST, are used for this response only,
+    and are never written to the database, a log, a cookie or a URL."""
+    if request.method != "POST":
+        return render(request, "directory/finder.html", {"form": FinderForm()})
+    form = FinderForm(request.POST)
+    result = None
+    if form.is_valid():
+        on = form.cleaned_data.get("on") or dt.date.today()
+        try:
+            profile = profile_from_data(form.profile_data())
+            use_language(_language())
+            knowledge = load_knowledge()
+            result = _finder_result(options_json(options(profile, on, knowledge), knowledge))
+        except ProfileError as error:
+            for field, message in error.errors.items():
+                target = field if field in form.fields else None
+                form.add_error(target, message)
+        except DateOutOfCoverageError as error:
+            form.add_error("on", str(error))
+    response = render(request, "directory/finder.html", {"form": form, "result": result})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
+    knowledge = load_knowledge()
+    groups: dict[str, list[dict[str, Any]]] = {
+        "eligible": [],
+        "eligible_from": [],
+        "unknown": [],
+        "not_eligible": [],
+    }
+    for item in data["programmes"]:
+        programme = knowledge.programme_latest(item["id"])
+        rank = min(
+            (PATH_ORDER.index(c) for c in programme.categories if c in PATH_ORDER),
+            default=len(PATH_ORDER),
+        )
+        groups[item["status"]].append(
+            {
+                **item,
+                "rank": rank,
+                "name": programme.names.get(_language()),
+                "organisation_name": knowledge.organisations[programme.organisation].names.get(
+                    _language()
+                ),
+                "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
+                "from_date": dt.date.fromisoformat(item["from"]) if item["from"] else None,
+            }
+        )
+    for items in groups.values():
+        items.sort(key=lambda entry: (entry["rank"], entry["name"]))
+    rights = data["rights"]
+    return {
+        "on": dt.date.fromisoformat(data["on"]),
+        "right_to_work": {
+            **rights["right_to_work"],
+            "label": RIGHT_TO_WORK_LABELS[rights["right_to_work"]["value"]],
+            "next_label": RIGHT_TO_WORK_LABELS.get(rights["right_to_work"]["next_value"] or ""),
+            "from_date": _date(rights["right_to_work"]["from"]),
+        },
+        "integration_pathway": {
+            **rights["integration_pathway"],
+            "label": PATHWAY_LABELS[rights["integration_pathway"]["value"]],
+            "next_label": PATHWAY_LABELS.get(rights["integration_pathway"]["next_value"] or ""),
+            "from_date": _date(rights["integration_pathway"]["from"]),
+        },
+        "groups": [
+            (status, PROGRAMME_STATUS_LABELS[status], groups[status])
+            for status in ("eligible", "eligible_from", "unknown", "not_eligible")
+            if groups[status]
+        ],
+        "missing": sorted(
+            {
+                str(PROFILE_FIELD_LABELS.get(m, m))
+                for item in data["programmes"]
+                for m in item["missing"]
+            }
+            | {
+                str(PROFILE_FIELD_LABELS.get(m, m))
+                for fact in rights.values()
+                for m in fact["missing"]
+            }
+        ),
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@require_GET
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "directory/calendar.html", {"events": selectors.events_all()})
+
+
+@require_GET
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    body = calendar_ics(list(selectors.events_all()), _language(), dt.date.today())
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -1,0 +1,10 @@
+"""The test suite: PostgreSQL when DATABASE_URL says so (CI), SQLite otherwise."""
+
+from passerelle.web.config.settings.base import *  # noqa: F403
+from passerelle.web.config.settings.base import VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,8 @@
+"""WSGI entry point: `gunicorn passerelle.web.config.wsgi`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passerelle.web.config.settings.dev")
+application = get_wsgi_application()
