@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest benchmark clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -20,11 +20,25 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(AXE)
+
+# Debian packages (PostgreSQL, Chromium, gettext, npm) when missing.
+system:
+	scripts/ensure-system.sh
+
+messages: $(STAMP)
+	$(BIN)/pybabel compile -q -d src/passerelle/locale -D django
+
+demo: $(STAMP) messages
 	$(BIN)/passerelle check-knowledge
-	$(BIN)/passerelle orgs --on 2018-06-01
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
-	$(BIN)/passerelle options examples/profile-refugee.json --on 2019-06-01
+	$(BIN)/passerelle load
+	@echo "passerelle is at http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -36,13 +50,17 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/pytest -q
+# The suite runs on PostgreSQL, as CI and production do (scripts/ensure-postgres.sh starts it).
+pytest: $(STAMP) system messages $(AXE)
+	DATABASE_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest -q
 
 test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
 
+screenshots: $(STAMP) system messages
+	$(BIN)/python -m passerelle.web.screenshots var/screenshots
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis node_modules
