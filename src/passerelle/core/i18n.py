@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "passerelle"
+DOMAIN = "django"  # one catalogue for the engines and the web layer
 
 _ENGLISH = gettext.NullTranslations()
 _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(

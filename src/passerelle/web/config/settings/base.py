@@ -75,7 +75,7 @@ LANGUAGES = [
     ("ar", _("Arabic")),
 ]
 LANGUAGES_BIDI = ["ar"]
-LOCALE_PATHS = [WEB_DIR / "locale"]
+LOCALE_PATHS = [WEB_DIR.parent / "locale"]  # shared with the engines (core/i18n.py)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"
