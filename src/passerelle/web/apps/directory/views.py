@@ -208,7 +208,7 @@ def finder(request: HttpRequest) -> HttpResponse:
         except DateOutOfCoverageError as error:
             form.add_error("on", str(error))
     response = render(request, "directory/finder.html", {"form": form, "result": result})
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "no-store, private"
     return response
 
 

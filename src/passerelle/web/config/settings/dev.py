@@ -6,4 +6,7 @@ from passerelle.web.config.settings.base import SECRET_KEY, VAR_DIR
 DEBUG = True
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Static files straight from the apps, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,122 @@
+"""The "What can I do?" finder shows what `passerelle options` says, and stores nothing:
+no database write, no log line, no cookie with the answers, no answers in the URL."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from passerelle.web.apps.directory.services import LoadReport
+
+pytestmark = pytest.mark.django_db
+
+ASYLUM_SEEKER = {
+    "legal_status": "asylum_seeker",
+    "asylum_application_date": "2018-01-12",
+    "birth_date": "1996-04-02",
+    "nationality": "SY",
+    "arrival_in_belgium": "2018-01-05",
+    "municipality": "schaerbeek",
+    "migration_background": "yes",
+    "language_en": "B2",
+    "on": "2018-06-01",
+}
+REFUGEE = {
+    "legal_status": "refugee",
+    "asylum_application_date": "2017-09-04",
+    "asylum_decision_date": "2018-10-15",
+    "birth_date": "1990-11-23",
+    "nationality": "ER",
+    "arrival_in_belgium": "2017-08-28",
+    "first_registration_brussels": "2018-11-02",
+    "municipality": "molenbeek-saint-jean",
+    "on": "2019-06-01",
+}
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def _group_of(html: str, programme_id: str) -> str:
+    """The result group (eligible, eligible_from, unknown, not_eligible) of a programme."""
+    position = html.index(f'data-programme="{programme_id}"')
+    groups = [(m.start(), m.group(1)) for m in re.finditer(r'class="group group-(\w+)"', html)]
+    return [name for start, name in groups if start < position][-1]
+
+
+def test_the_form_asks_by_post() -> None:
+    html = Client().get("/what-can-i-do/").content.decode()
+    assert re.search(r'<form method="post" action="/what-can-i-do/"', html)
+    assert 'name="legal_status"' in html
+
+
+def test_an_asylum_seeker_learns_when_they_may_work(loaded_directory: LoadReport) -> None:
+    response = Client().post("/what-can-i-do/", ASYLUM_SEEKER)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="panel right-to-work right-with_permit"' in html
+    assert "2019" in html  # the next change: automatic right to work from 1 January 2019
+    assert _group_of(html, "tandem-internship") == "eligible"
+    assert _group_of(html, "bapa-bxl-integration-pathway") == "not_eligible"
+    assert _group_of(html, "actiris-job-support") == "eligible"
+
+
+def test_a_refugee_may_work_and_join_the_pathway(loaded_directory: LoadReport) -> None:
+    html = Client().post("/what-can-i-do/", REFUGEE).content.decode()
+    assert 'class="panel right-to-work right-yes"' in html
+    assert 'class="panel pathway-eligible"' in html
+    assert _group_of(html, "tandem-internship") == "eligible"
+    assert _group_of(html, "bapa-via-integration-pathway") == "eligible"
+
+
+def test_the_finder_stores_nothing(loaded_directory: LoadReport,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+    client = Client()
+    caplog.set_level(logging.DEBUG)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/what-can-i-do/", ASYLUM_SEEKER)
+    assert response.status_code == 200
+    # No database write (and in fact no query at all).
+    assert [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])] == []
+    assert len(queries.captured_queries) == 0
+    # No log line.
+    assert caplog.records == []
+    # No cookie holding an answer, and nothing to cache.
+    answers = {value for value in ASYLUM_SEEKER.values()}
+    for cookie in [*response.cookies.values(), *client.cookies.values()]:
+        assert not any(answer in cookie.value for answer in answers), cookie
+    assert "no-store" in response["Cache-Control"]
+    assert "sessionid" not in response.cookies
+
+
+def test_answers_in_the_url_are_ignored(loaded_directory: LoadReport) -> None:
+    query = "&".join(f"{key}={value}" for key, value in ASYLUM_SEEKER.items())
+    html = Client().get(f"/what-can-i-do/?{query}").content.decode()
+    assert 'id="result"' not in html
+    assert 'value="2018-01-12"' not in html
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        ({"birth_date": "1990-13-45"}, "birth_date", "Enter a valid date"),
+        ({"legal_status": "refugee", "asylum_application_date": "2019-05-01",
+          "asylum_decision_date": "2019-01-01"}, "asylum_decision_date",
+         "before asylum_application_date"),
+        ({"municipality": "outside", "postcode": "12"}, "postcode", "4 digits"),
+        ({"on": "2001-01-01"}, "on", "outside the dates the rules cover"),
+    ],
+)
+def test_bad_answers_are_shown_next_to_their_question(
+    loaded_directory: LoadReport, answers: dict[str, str], field: str, message: str
+) -> None:
+    client = Client()
+    client.cookies["passerelle_language"] = "en"
+    html = client.post("/what-can-i-do/", answers).content.decode()
+    match = re.search(rf'id="id_{field}-error"[^>]*>([^<]*)<', html)
+    assert match, html[:2000]
+    assert message in match.group(1)
+    assert 'id="result"' not in html

@@ -1,0 +1,96 @@
+"""`passerelle load`: idempotent, updates changed records, never deletes user records."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passerelle.knowledge.loader import KNOWLEDGE_DIR, Knowledge, load_knowledge
+from passerelle.web.apps.directory.models import Organisation, Origin, Programme, stable_uuid
+from passerelle.web.apps.directory.services import LoadReport, knowledge_load
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_first_load_creates_every_record(loaded_directory: LoadReport,
+                                              knowledge: Knowledge) -> None:
+    assert loaded_directory.created["organisation"] == len(knowledge.organisations)
+    assert loaded_directory.created["programme"] == len(knowledge.programmes)
+    assert Programme.objects.count() == len(knowledge.programmes)
+    tandem = Programme.objects.get(slug="tandem-internship")
+    assert tandem.uuid == stable_uuid("programme", "tandem-internship")
+    assert tandem.organisation.slug == "tandem"
+    assert tandem.eligibility == {"field": "legal_status", "in": ["refugee", "asylum_seeker"]}
+
+
+def test_a_second_load_changes_nothing(loaded_directory: LoadReport,
+                                       knowledge: Knowledge) -> None:
+    before = {p.slug: p.updated_at for p in Programme.objects.all()}
+    report = knowledge_load(knowledge=knowledge)
+    assert not report.changed
+    assert report.unchanged["programme"] == len(knowledge.programmes)
+    assert {p.slug: p.updated_at for p in Programme.objects.all()} == before
+
+
+def _knowledge_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+def test_a_changed_record_updates_its_row_and_a_removed_one_is_kept(
+    loaded_directory: LoadReport, tmp_path: Path
+) -> None:
+    directory = _knowledge_copy(tmp_path)
+    programmes = directory / "landscape" / "programmes.yaml"
+    text = programmes.read_text(encoding="utf-8")
+    assert "      en: Tandem internships\n" in text
+    assert "  - id: sampa-newcomer-support\n" in text
+    programmes.write_text(
+        text.replace("      en: Tandem internships\n", "      en: Two-week internships\n").replace(
+            "  - id: sampa-newcomer-support\n", "  - id: sampa-newcomer-desk\n"
+        ),
+        encoding="utf-8",
+    )
+    load_knowledge.cache_clear()
+    try:
+        changed = load_knowledge(directory)
+    finally:
+        load_knowledge.cache_clear()
+    report = knowledge_load(knowledge=changed)
+    assert report.created == {"programme": 1}
+    assert report.updated == {"programme": 1}
+    assert report.retired == {"programme": 1}
+    assert Programme.objects.get(slug="tandem-internship").names["en"] == "Two-week internships"
+    retired = Programme.objects.get(slug="sampa-newcomer-support")
+    assert retired.in_knowledge is False  # kept, only hidden from public lists
+    assert Programme.objects.get(slug="sampa-newcomer-desk").in_knowledge
+
+
+def test_records_typed_in_by_users_are_never_touched(loaded_directory: LoadReport,
+                                                     knowledge: Knowledge) -> None:
+    Organisation.objects.filter(slug="sampa").update(origin=Origin.USER, names={"en": "Edited"})
+    user_org = Organisation.objects.create(
+        slug="new-neighbourhood-service", uuid=stable_uuid("organisation", "x"),
+        origin=Origin.USER, names={"en": "A service added by an organisation"},
+        kind="non_profit",
+    )
+    report = knowledge_load(knowledge=knowledge)
+    assert "organisation sampa" in report.kept_user_records
+    assert Organisation.objects.get(slug="sampa").names == {"en": "Edited"}
+    assert Organisation.objects.filter(pk=user_org.pk).exists()
+
+
+def test_the_load_command(transactional_db: None) -> None:
+    from passerelle.cli.main import app
+
+    runner = CliRunner()
+    first = runner.invoke(app, ["load", "--format", "json", "--no-migrate"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["load", "--format", "json", "--no-migrate"])
+    assert second.exit_code == 0, second.output
+    assert '"created": {}' in second.stdout
+    assert '"updated": {}' in second.stdout

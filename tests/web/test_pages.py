@@ -1,0 +1,107 @@
+"""The public pages through HTTP: directory filters, organisation and programme pages,
+languages and the calendar feed."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from icalendar import Calendar
+
+from passerelle.web.apps.directory.services import LoadReport
+
+pytestmark = pytest.mark.django_db
+
+
+def _html(path: str, client: Client | None = None) -> str:
+    response = (client or Client()).get(path)
+    assert response.status_code == 200, path
+    return response.content.decode()
+
+
+def test_home_page_has_a_search(loaded_directory: LoadReport) -> None:
+    html = _html("/")
+    assert 'role="search"' in html
+    assert 'action="/directory/"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("?q=tandem", "tandem-internship", "duo-for-a-job-mentoring"),
+        ("?q=TANDEM", "tandem-internship", "duo-for-a-job-mentoring"),
+        ("?what=mentoring", "duo-for-a-job-mentoring", "tandem-internship"),
+        ("?what=internship&language=en", "tandem-internship", "bapa-bxl-integration-pathway"),
+        ("?municipality=uccle", "cpas-uccle-socio", "cpas-ixelles-socio"),
+        ("?who=asylum_seekers", "tandem-internship", "cpas-uccle-socio"),
+        ("?what=employer_support&on=2016-06-01", "feb-vbo-employer-guide", "tandem-internship"),
+    ],
+)
+def test_directory_filters(loaded_directory: LoadReport, query: str, present: str,
+                           absent: str) -> None:
+    html = _html(f"/directory/{query}")
+    assert f"/programmes/{present}" in html
+    assert f"/programmes/{absent}" not in html
+
+
+def test_a_dormant_organisations_programmes_leave_the_directory_on_later_dates(
+    loaded_directory: LoadReport,
+) -> None:
+    assert "feb-vbo-employer-guide" not in _html("/directory/?on=2019-01-01")
+
+
+def test_organisation_page_shows_dated_status_and_sources(loaded_directory: LoadReport) -> None:
+    client = Client()
+    client.cookies["passerelle_language"] = "en"
+    html = _html("/organisations/feb-vbo-refugee-taskforce/", client)
+    assert "Dormant since March 2018" in html
+    assert "Sources" in html
+    assert "paragraph" in html
+
+
+def test_programme_page_renders_the_criteria_readably(loaded_directory: LoadReport) -> None:
+    client = Client()
+    client.cookies["passerelle_language"] = "en"
+    html = _html("/programmes/duo-for-a-job-mentoring/", client)
+    assert "aged 18 to 30" in html
+    assert "migration background" in html
+
+
+def test_unknown_pages_are_404(loaded_directory: LoadReport) -> None:
+    assert Client().get("/programmes/no-such-programme/").status_code == 404
+    assert Client().get("/organisations/no-such-organisation/").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "direction"), [("fr", "ltr"), ("nl", "ltr"),
+                                                      ("en", "ltr"), ("ar", "rtl")])
+def test_the_language_sets_lang_and_direction(loaded_directory: LoadReport, language: str,
+                                              direction: str) -> None:
+    client = Client()
+    client.cookies["passerelle_language"] = language
+    assert f'<html lang="{language}" dir="{direction}">' in _html("/", client)
+
+
+def test_the_language_switcher_remembers_the_choice(loaded_directory: LoadReport) -> None:
+    client = Client()
+    response = client.post("/i18n/setlang/", {"language": "ar", "next": "/directory/"})
+    assert response.status_code == 302
+    assert client.cookies["passerelle_language"].value == "ar"
+    assert '<html lang="ar" dir="rtl">' in _html("/directory/", client)
+
+
+def test_content_in_another_language_is_marked(loaded_directory: LoadReport) -> None:
+    client = Client()
+    client.cookies["passerelle_language"] = "ar"
+    html = _html("/programmes/tandem-internship/", client)
+    assert 'class="lang-marker"' in html
+    assert 'lang="en" dir="ltr"' in html or 'lang="fr" dir="ltr"' in html
+
+
+def test_the_calendar_feed_is_valid_icalendar(loaded_directory: LoadReport) -> None:
+    response = Client().get("/calendar.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    events = [component for component in calendar.walk("VEVENT")]
+    assert events, "the monthly Be.Face seminar at BON is in the feed"
+    monthly = [event for event in events if event.get("rrule", {}).get("FREQ") == ["MONTHLY"]]
+    assert monthly
+    assert any("BON" in str(event.get("location", "")) for event in monthly)
