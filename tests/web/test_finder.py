@@ -72,8 +72,9 @@ def test_a_refugee_may_work_and_join_the_pathway(loaded_directory: LoadReport) -
     assert _group_of(html, "bapa-via-integration-pathway") == "eligible"
 
 
-def test_the_finder_stores_nothing(loaded_directory: LoadReport,
-                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_the_finder_stores_nothing(
+    loaded_directory: LoadReport, caplog: pytest.LogCaptureFixture
+) -> None:
     client = Client()
     caplog.set_level(logging.DEBUG)
     with CaptureQueriesContext(connection) as queries:
@@ -85,7 +86,7 @@ def test_the_finder_stores_nothing(loaded_directory: LoadReport,
     # No log line.
     assert caplog.records == []
     # No cookie holding an answer, and nothing to cache.
-    answers = {value for value in ASYLUM_SEEKER.values()}
+    answers = set(ASYLUM_SEEKER.values())
     for cookie in [*response.cookies.values(), *client.cookies.values()]:
         assert not any(answer in cookie.value for answer in answers), cookie
     assert "no-store" in response["Cache-Control"]
@@ -103,9 +104,15 @@ def test_answers_in_the_url_are_ignored(loaded_directory: LoadReport) -> None:
     ("answers", "field", "message"),
     [
         ({"birth_date": "1990-13-45"}, "birth_date", "Enter a valid date"),
-        ({"legal_status": "refugee", "asylum_application_date": "2019-05-01",
-          "asylum_decision_date": "2019-01-01"}, "asylum_decision_date",
-         "before asylum_application_date"),
+        (
+            {
+                "legal_status": "refugee",
+                "asylum_application_date": "2019-05-01",
+                "asylum_decision_date": "2019-01-01",
+            },
+            "asylum_decision_date",
+            "before asylum_application_date",
+        ),
         ({"municipality": "outside", "postcode": "12"}, "postcode", "4 digits"),
         ({"on": "2001-01-01"}, "on", "outside the dates the rules cover"),
     ],

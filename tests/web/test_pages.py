@@ -36,8 +36,9 @@ def test_home_page_has_a_search(loaded_directory: LoadReport) -> None:
         ("?what=employer_support&on=2016-06-01", "feb-vbo-employer-guide", "tandem-internship"),
     ],
 )
-def test_directory_filters(loaded_directory: LoadReport, query: str, present: str,
-                           absent: str) -> None:
+def test_directory_filters(
+    loaded_directory: LoadReport, query: str, present: str, absent: str
+) -> None:
     html = _html(f"/directory/{query}")
     assert f"/programmes/{present}" in html
     assert f"/programmes/{absent}" not in html
@@ -71,10 +72,12 @@ def test_unknown_pages_are_404(loaded_directory: LoadReport) -> None:
     assert Client().get("/organisations/no-such-organisation/").status_code == 404
 
 
-@pytest.mark.parametrize(("language", "direction"), [("fr", "ltr"), ("nl", "ltr"),
-                                                      ("en", "ltr"), ("ar", "rtl")])
-def test_the_language_sets_lang_and_direction(loaded_directory: LoadReport, language: str,
-                                              direction: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "direction"), [("fr", "ltr"), ("nl", "ltr"), ("en", "ltr"), ("ar", "rtl")]
+)
+def test_the_language_sets_lang_and_direction(
+    loaded_directory: LoadReport, language: str, direction: str
+) -> None:
     client = Client()
     client.cookies["passerelle_language"] = language
     assert f'<html lang="{language}" dir="{direction}">' in _html("/", client)
@@ -100,7 +103,7 @@ def test_the_calendar_feed_is_valid_icalendar(loaded_directory: LoadReport) -> N
     response = Client().get("/calendar.ics")
     assert response["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
-    events = [component for component in calendar.walk("VEVENT")]
+    events = list(calendar.walk("VEVENT"))
     assert events, "the monthly Be.Face seminar at BON is in the feed"
     monthly = [event for event in events if event.get("rrule", {}).get("FREQ") == ["MONTHLY"]]
     assert monthly
