@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -88,9 +90,35 @@ def _values(field: str, value: Operand) -> str:
     return _(" or ").join(value_label(field, item) for item in items)
 
 
+def _pathway_conditions() -> str:
+    """The integration pathway's own conditions, from the parameters in force today."""
+    parameters = load_knowledge().parameters
+    today = dt.date.today()
+
+    def value(parameter_id: str) -> object:
+        found = parameters[parameter_id].value_on(today)
+        return None if found is None else found.value
+
+    return _(
+        "newcomers from outside the European Union with a residence permit of more than "
+        "%(months)s months, in Belgium for less than %(years)s years and registered in one of "
+        "the 19 Brussels municipalities (the Brussels integration pathway)"
+    ) % {
+        "months": value("integration_pathway.minimum_permit_months_exclusive"),
+        "years": value("integration_pathway.maximum_years_in_belgium_exclusive"),
+    }
+
+
 def compare_text(node: Compare) -> str:
     label = field_label(node.field)
     value = node.value
+    accepted = value if isinstance(value, tuple) else (value,)
+    if node.field == "integration_pathway" and node.op == "in" and "not_eligible" not in accepted:
+        return _pathway_conditions()
+    if node.field == "right_to_work" and node.op == "in" and "no" not in accepted:
+        if "with_permit" in accepted:
+            return _("allowed to work (with or without a work permit)")
+        return _("allowed to work without a work permit")
     if node.field == "age" and node.op == "between" and isinstance(value, tuple):
         return _("aged %(low)s to %(high)s") % {"low": value[0], "high": value[1]}
     if node.field.startswith(LANGUAGE_FIELD_PREFIX) and node.op in ("ge", "gt"):
