@@ -15,8 +15,9 @@ from passerelle.web.apps.directory.services import LoadReport, knowledge_load
 pytestmark = pytest.mark.django_db
 
 
-def test_the_first_load_creates_every_record(loaded_directory: LoadReport,
-                                              knowledge: Knowledge) -> None:
+def test_the_first_load_creates_every_record(
+    loaded_directory: LoadReport, knowledge: Knowledge
+) -> None:
     assert loaded_directory.created["organisation"] == len(knowledge.organisations)
     assert loaded_directory.created["programme"] == len(knowledge.programmes)
     assert Programme.objects.count() == len(knowledge.programmes)
@@ -26,8 +27,7 @@ def test_the_first_load_creates_every_record(loaded_directory: LoadReport,
     assert tandem.eligibility == {"field": "legal_status", "in": ["refugee", "asylum_seeker"]}
 
 
-def test_a_second_load_changes_nothing(loaded_directory: LoadReport,
-                                       knowledge: Knowledge) -> None:
+def test_a_second_load_changes_nothing(loaded_directory: LoadReport, knowledge: Knowledge) -> None:
     before = {p.slug: p.updated_at for p in Programme.objects.all()}
     report = knowledge_load(knowledge=knowledge)
     assert not report.changed
@@ -70,12 +70,15 @@ def test_a_changed_record_updates_its_row_and_a_removed_one_is_kept(
     assert Programme.objects.get(slug="sampa-newcomer-desk").in_knowledge
 
 
-def test_records_typed_in_by_users_are_never_touched(loaded_directory: LoadReport,
-                                                     knowledge: Knowledge) -> None:
+def test_records_typed_in_by_users_are_never_touched(
+    loaded_directory: LoadReport, knowledge: Knowledge
+) -> None:
     Organisation.objects.filter(slug="sampa").update(origin=Origin.USER, names={"en": "Edited"})
     user_org = Organisation.objects.create(
-        slug="new-neighbourhood-service", uuid=stable_uuid("organisation", "x"),
-        origin=Origin.USER, names={"en": "A service added by an organisation"},
+        slug="new-neighbourhood-service",
+        uuid=stable_uuid("organisation", "x"),
+        origin=Origin.USER,
+        names={"en": "A service added by an organisation"},
         kind="non_profit",
     )
     report = knowledge_load(knowledge=knowledge)
@@ -94,3 +97,17 @@ def test_the_load_command(transactional_db: None) -> None:
     assert second.exit_code == 0, second.output
     assert '"created": {}' in second.stdout
     assert '"updated": {}' in second.stdout
+
+
+def test_the_export_hsds_command(transactional_db: None, tmp_path: Path) -> None:
+    from passerelle.cli.main import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["load", "--no-migrate"]).exit_code == 0
+    result = runner.invoke(app, ["export-hsds", str(tmp_path / "hsds")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "hsds" / "datapackage.json").is_file()
+    assert len(list((tmp_path / "hsds" / "services").glob("*.json"))) == Programme.objects.count()
+    refused = runner.invoke(app, ["export-hsds", str(tmp_path / "x"), "--language", "xx"])
+    assert refused.exit_code == 2
+    assert "language: 'xx' is not one of" in refused.stderr

@@ -326,5 +326,37 @@ def load_command(
         console.print(_("kept (entered by an organisation): {record}").format(record=record))
 
 
+@app.command("export-hsds")
+def export_hsds_command(
+    directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
+    language: Annotated[
+        str, typer.Option("--language", "-l", help="fr, nl, en (default) or ar")
+    ] = "en",
+) -> None:
+    """The directory as Open Referral HSDS 3.0: JSON records and a tabular data package."""
+    # Django is imported here, not at the top: the other commands start without it.
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+    from passerelle.web.apps.directory.export import export_hsds
+
+    try:
+        report = export_hsds(directory, language)
+    except ValueError as error:
+        _fail(str(error))
+    console.print(
+        _(
+            "{directory}: {records} records, {written} written, {unchanged} unchanged, "
+            "{removed} removed"
+        ).format(
+            directory=report.directory,
+            records=report.records,
+            written=len(report.written),
+            unchanged=report.unchanged,
+            removed=len(report.removed),
+        )
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
