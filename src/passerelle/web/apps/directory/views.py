@@ -231,9 +231,10 @@ def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
                 **item,
                 "rank": rank,
                 "name": programme.names.get(_language()),
-                "organisation_name": knowledge.organisations[programme.organisation].names.get(
-                    _language()
-                ),
+                "names": programme.names.model_dump(exclude_none=True),
+                "organisation_names": knowledge.organisations[
+                    programme.organisation
+                ].names.model_dump(exclude_none=True),
                 "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
                 "from_date": dt.date.fromisoformat(item["from"]) if item["from"] else None,
             }

@@ -9,7 +9,7 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from passerelle.knowledge.dates import PartialDate
 
@@ -65,3 +65,67 @@ def iso_date(value: dt.date | str | None) -> str:
         return ""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
     return date_format(day, "DATE_FORMAT")
+
+
+def _amount_text(value: float, unit: str) -> str:
+    number = int(value) if float(value).is_integer() else value
+    count = int(value) if float(value).is_integer() else 2
+    texts = {
+        "hours": ngettext("%(n)s hour", "%(n)s hours", count),
+        "days": ngettext("%(n)s day", "%(n)s days", count),
+        "weeks": ngettext("%(n)s week", "%(n)s weeks", count),
+        "months": ngettext("%(n)s month", "%(n)s months", count),
+        "years": ngettext("%(n)s year", "%(n)s years", count),
+        "people": ngettext("%(n)s person", "%(n)s people", count),
+        "dossiers": ngettext("%(n)s file", "%(n)s files", count),
+    }
+    return texts.get(unit, "%(n)s " + unit) % {"n": number}
+
+
+def _per_text(per: str | None) -> str:
+    texts = {
+        "day": gettext("per day"),
+        "week": gettext("per week"),
+        "month": gettext("per month"),
+        "year": gettext("per year"),
+        "session": gettext("per session"),
+    }
+    return texts.get(per or "", "")
+
+
+@register.filter
+def quantity(value: dict[str, Any] | None) -> str:
+    """A sourced quantity such as a duration or a capacity, in words: "2 weeks",
+    "about 6 000 people per year"."""
+    if not value:
+        return ""
+    text = _amount_text(value["value"], value["unit"])
+    per = _per_text(value.get("per"))
+    if per:
+        text = f"{text} {per}"
+    if value.get("approximate"):
+        text = gettext("about %(quantity)s") % {"quantity": text}
+    return text
+
+
+@register.filter
+def money(value: dict[str, Any] | None) -> str:
+    """A cost or allowance in words: "allowance: €25 per day", "free"."""
+    if not value:
+        return ""
+    kinds = {
+        "free": gettext("free"),
+        "allowance": gettext("allowance"),
+        "fee": gettext("fee"),
+        "unpaid": gettext("unpaid"),
+    }
+    text = str(kinds.get(value["kind"], value["kind"]))
+    amount = value.get("amount_eur")
+    if amount is not None:
+        shown = int(amount) if float(amount).is_integer() else amount
+        text = gettext("%(kind)s: €%(amount)s %(per)s") % {
+            "kind": text,
+            "amount": shown,
+            "per": _per_text(value.get("per")),
+        }
+    return text.strip()

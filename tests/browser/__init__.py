@@ -1,0 +1,1 @@
+"""Browser tests: the public site in headless Chromium (Playwright) and axe-core."""
