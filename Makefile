@@ -31,7 +31,7 @@ system:
 	scripts/ensure-system.sh
 
 messages: $(STAMP)
-	$(BIN)/pybabel compile -q -d src/passerelle/locale -D django
+	$(BIN)/pybabel --quiet compile -d src/passerelle/locale -D django
 
 demo: $(STAMP) messages
 	$(BIN)/passerelle check-knowledge

@@ -191,7 +191,7 @@ def options_command(
     table.add_column(_("status"))
     table.add_column(_("reasons"))
     order = {"eligible": 0, "eligible_from": 1, "unknown": 2, "not_eligible": 3}
-    shown = [item for item in data["programmes"] if show_all or not _elsewhere(item)]
+    shown = [item for item in data["programmes"] if show_all or not item["local_elsewhere"]]
     for item in sorted(shown, key=lambda p: (order[p["status"]], p["id"])):
         status = _styled(item["status"])
         if item["from"]:
@@ -208,16 +208,6 @@ def options_command(
                 count=hidden
             )
         )
-
-
-def _elsewhere(programme: dict[str, Any]) -> bool:
-    """A local service closed to the person only because they live in another municipality."""
-    failing = [c for c in programme["conditions"] if c["outcome"] == "not_met"]
-    return (
-        programme["status"] == "not_eligible"
-        and bool(failing)
-        and all(c["field"] == "municipality" for c in failing)
-    )
 
 
 @app.command("orgs")

@@ -40,6 +40,17 @@ class ProgrammeOption:
     sources: tuple[Citation, ...]
     conditions: tuple[ConditionResult, ...] = ()
 
+    @property
+    def local_elsewhere(self) -> bool:
+        """A local service closed to the person only because they live in another
+        municipality: lists may leave it out."""
+        failing = [c for c in self.conditions if c.outcome is False]
+        return (
+            self.status == "not_eligible"
+            and bool(failing)
+            and all(c.field == "municipality" for c in failing)
+        )
+
 
 @dataclass(frozen=True)
 class Options:
@@ -308,6 +319,7 @@ def options_json(result: Options, knowledge: Knowledge) -> dict[str, Any]:
                 "from": option.from_date.isoformat() if option.from_date else None,
                 "missing": list(option.missing),
                 "reasons": list(option.reasons),
+                "local_elsewhere": option.local_elsewhere,
                 "conditions": [condition_json(c) for c in option.conditions],
                 "sources": sources_json(option.sources, knowledge),
             }

@@ -220,7 +220,10 @@ def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
         "unknown": [],
         "not_eligible": [],
     }
+    elsewhere = [item for item in data["programmes"] if item["local_elsewhere"]]
     for item in data["programmes"]:
+        if item["local_elsewhere"]:
+            continue
         programme = knowledge.programme_latest(item["id"])
         rank = min(
             (PATH_ORDER.index(c) for c in programme.categories if c in PATH_ORDER),
@@ -256,6 +259,7 @@ def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
             "next_label": PATHWAY_LABELS.get(rights["integration_pathway"]["next_value"] or ""),
             "from_date": _date(rights["integration_pathway"]["from"]),
         },
+        "elsewhere_count": len(elsewhere),
         "groups": [
             (status, PROGRAMME_STATUS_LABELS[status], groups[status])
             for status in ("eligible", "eligible_from", "unknown", "not_eligible")
