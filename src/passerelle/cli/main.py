@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
 from passerelle.core.rules.options import (
@@ -265,6 +265,14 @@ def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
     console.print("[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary))
 
 
+LOAD_COLUMNS = (
+    gettext_noop("created"),
+    gettext_noop("updated"),
+    gettext_noop("unchanged"),
+    gettext_noop("retired"),
+)
+
+
 @app.command("load")
 def load_command(
     output: FormatOption = OutputFormat.table,
@@ -298,7 +306,7 @@ def load_command(
         return
     table = Table(title=_("Knowledge loaded"))
     table.add_column(_("record"))
-    for column in ("created", "updated", "unchanged", "retired"):
+    for column in LOAD_COLUMNS:
         table.add_column(_(column), justify="right")
     kinds = sorted(
         {kind for bucket in data.values() if isinstance(bucket, dict) for kind in bucket}

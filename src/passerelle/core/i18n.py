@@ -26,3 +26,8 @@ def use_language(language: str) -> None:
 
 def _(message: str) -> str:
     return (_translations.get() or _ENGLISH).gettext(message)
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a string for extraction where it is translated later, with `_()` at use."""
+    return message

@@ -12,7 +12,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.rules.situation import DURATIONS, FieldValue, Situation, duration_reached
 from passerelle.knowledge.criteria import (
     AllOf,
@@ -80,15 +80,15 @@ class Evaluation:
 
 
 _OP_WORDS = {
-    "eq": "equal to",
-    "ne": "not equal to",
-    "in": "one of",
-    "not_in": "none of",
-    "lt": "below",
-    "le": "at most",
-    "gt": "above",
-    "ge": "at least",
-    "between": "between",
+    "eq": gettext_noop("equal to"),
+    "ne": gettext_noop("not equal to"),
+    "in": gettext_noop("one of"),
+    "not_in": gettext_noop("none of"),
+    "lt": gettext_noop("below"),
+    "le": gettext_noop("at most"),
+    "gt": gettext_noop("above"),
+    "ge": gettext_noop("at least"),
+    "between": gettext_noop("between"),
 }
 
 

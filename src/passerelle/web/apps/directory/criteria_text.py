@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from passerelle.knowledge.criteria import (
+    CEFR_LEVELS,
     LANGUAGE_FIELD_PREFIX,
     AllOf,
     Compare,
@@ -164,3 +167,40 @@ def criterion_items(criterion: Criterion) -> list[dict[str, object]]:
     }
     children = [item for child in criterion.items for item in criterion_items(child)]
     return [{"text": header, "children": children}]
+
+
+def _actual_text(field: str, actual: object) -> str:
+    if field.startswith(LANGUAGE_FIELD_PREFIX) and isinstance(actual, int):
+        return _("not spoken") if actual == 0 else CEFR_LEVELS[actual - 1]
+    return value_label(field, actual)
+
+
+def condition_sentence(condition: dict[str, Any]) -> str:
+    """One evaluated condition of the finder's result, in words: what is required, whether
+    the answers meet it, and from when that changes."""
+    expected = condition["expected"]
+    node = Compare(
+        condition["field"],
+        condition["op"],
+        tuple(expected) if isinstance(expected, list) else expected,
+    )
+    requirement = compare_text(node)
+    label = field_label(condition["field"])
+    if condition["outcome"] == "unknown":
+        return _("%(requirement)s: answer the question about %(label)s") % {
+            "requirement": requirement,
+            "label": label,
+        }
+    values = {
+        "requirement": requirement,
+        "label": label,
+        "actual": _actual_text(condition["field"], condition["actual"]),
+    }
+    if condition["outcome"] == "met":
+        text = _("%(requirement)s: yes (%(label)s: %(actual)s)") % values
+    else:
+        text = _("%(requirement)s: no (%(label)s: %(actual)s)") % values
+    if condition.get("changes_on"):
+        day = date_format(dt.date.fromisoformat(condition["changes_on"]), "DATE_FORMAT")
+        text += " " + _("(changes on %(date)s)") % {"date": day}
+    return text

@@ -21,7 +21,7 @@ from passerelle.knowledge.criteria import parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
-from passerelle.web.apps.directory.criteria_text import criterion_items
+from passerelle.web.apps.directory.criteria_text import condition_sentence, criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
 from passerelle.web.apps.directory.labels import (
     CATEGORY_LABELS,
@@ -239,6 +239,11 @@ def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
                     programme.organisation
                 ].names.model_dump(exclude_none=True),
                 "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
+                "reasons": (
+                    [condition_sentence(c) for c in item["conditions"]]
+                    if item["conditions"]
+                    else item["reasons"]
+                ),
                 "from_date": dt.date.fromisoformat(item["from"]) if item["from"] else None,
             }
         )

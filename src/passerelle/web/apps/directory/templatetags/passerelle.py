@@ -69,7 +69,8 @@ def iso_date(value: dt.date | str | None) -> str:
 
 def _amount_text(value: float, unit: str) -> str:
     number = int(value) if float(value).is_integer() else value
-    count = int(value) if float(value).is_integer() else 2
+    # A fraction takes the general plural form (in Arabic too, where 2 is the dual).
+    count = int(value) if float(value).is_integer() else 100
     texts = {
         "hours": ngettext("%(n)s hour", "%(n)s hours", count),
         "days": ngettext("%(n)s day", "%(n)s days", count),
