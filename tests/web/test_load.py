@@ -111,3 +111,57 @@ def test_the_export_hsds_command(transactional_db: None, tmp_path: Path) -> None
     refused = runner.invoke(app, ["export-hsds", str(tmp_path / "x"), "--language", "xx"])
     assert refused.exit_code == 2
     assert "language: 'xx' is not one of" in refused.stderr
+
+
+def test_a_user_event_and_a_user_organiser_survive_a_load(
+    loaded_directory: LoadReport, knowledge: Knowledge
+) -> None:
+    from passerelle.web.apps.directory.models import Event
+
+    event = Event.objects.filter(origin=Origin.KNOWLEDGE).first()
+    assert event is not None
+    Event.objects.filter(pk=event.pk).update(origin=Origin.USER, names={"en": "Our own"})
+    Organisation.objects.filter(slug=event.organiser.slug).update(origin=Origin.USER)
+    report = knowledge_load(knowledge=knowledge)  # must not fail
+    event.refresh_from_db()
+    assert (event.origin, event.names) == (Origin.USER, {"en": "Our own"})
+    assert any(event.organiser.slug in line for line in report.kept_user_records)
+
+
+def test_a_change_to_an_organisation_reaches_its_programmes(
+    loaded_directory: LoadReport, tmp_path: Path
+) -> None:
+    directory = _knowledge_copy(tmp_path)
+    cpas = directory / "landscape" / "cpas.yaml"
+    text = cpas.read_text(encoding="utf-8")
+    assert 'fr: "CPAS d\'Anderlecht"' in text
+    cpas.write_text(
+        text.replace('fr: "CPAS d\'Anderlecht"', 'fr: "CPAS Anderlecht-Centre"'), encoding="utf-8"
+    )
+    load_knowledge.cache_clear()
+    try:
+        changed = load_knowledge(directory)
+    finally:
+        load_knowledge.cache_clear()
+    knowledge_load(knowledge=changed)
+    programme = Programme.objects.get(slug="cpas-anderlecht-socio-professional-integration")
+    assert "anderlecht-centre" in programme.search_text
+
+
+def test_events_of_a_removed_partnership_are_retired(
+    loaded_directory: LoadReport, knowledge: Knowledge
+) -> None:
+    from dataclasses import replace
+
+    from passerelle.web.apps.directory.models import Event
+
+    with_events = next(p for p in knowledge.partnerships.values() if p.events)
+    without = replace(
+        knowledge,
+        partnerships={k: v for k, v in knowledge.partnerships.items() if k != with_events.id},
+    )
+    report = knowledge_load(knowledge=without)
+    assert report.retired["event"] == len(with_events.events)
+    assert not Event.objects.filter(
+        slug__in=[e.id for e in with_events.events], in_knowledge=True
+    ).exists()

@@ -62,13 +62,11 @@ def search_text(*texts: object) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _digest(record: BaseModel | list[BaseModel]) -> str:
-    data = (
-        [item.model_dump(mode="json") for item in record]
-        if isinstance(record, list)
-        else record.model_dump(mode="json")
-    )
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+def _digest(fields: dict[str, Any]) -> str:
+    """The digest of the row a load would write (related records by slug), so that a
+    change in the YAML, in a related record or in this mapping all update the row."""
+    text = json.dumps(fields, sort_keys=True, default=lambda value: getattr(value, "slug", None))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _dump(value: BaseModel | None) -> Any:
@@ -79,11 +77,13 @@ def _upsert(
     model: type[DirectoryRecord],
     kind: str,
     slug: str,
-    digest: str,
     fields: dict[str, Any],
     report: LoadReport,
+    related: dict[str, Any] | None = None,
 ) -> DirectoryRecord | None:
-    """Create or update one knowledge record; None when a user record holds the slug."""
+    """Create or update one knowledge record; None when a user record holds the slug.
+    `related` (many-to-many links) counts in the digest but is set by the caller."""
+    digest = _digest({**fields, **(related or {})})
     existing = model.objects.filter(slug=slug).first()  # type: ignore[attr-defined]
     if existing is not None and existing.origin == Origin.USER:
         report.kept_user_records.append(f"{kind} {slug}")
@@ -172,37 +172,31 @@ def knowledge_load(*, knowledge: Knowledge) -> LoadReport:
     report = LoadReport()
     organisations: dict[str, Organisation] = {}
     for slug, record in knowledge.organisations.items():
-        row = _upsert(
-            Organisation,
-            "organisation",
-            slug,
-            _digest(record),
-            _organisation_fields(record),
-            report,
-        )
+        row = _upsert(Organisation, "organisation", slug, _organisation_fields(record), report)
         if isinstance(row, Organisation):
             organisations[slug] = row
     programmes: dict[str, Programme] = {}
     for slug, versions in knowledge.programmes.items():
         owner = organisations.get(versions[-1].organisation)
         if owner is None:
+            report.kept_user_records.append(
+                f"programme {slug} (its organisation {versions[-1].organisation} is entered "
+                "by an organisation)"
+            )
             continue
-        row = _upsert(
-            Programme,
-            "programme",
-            slug,
-            _digest(list(versions)),
-            _programme_fields(versions, owner),
-            report,
-        )
+        row = _upsert(Programme, "programme", slug, _programme_fields(versions, owner), report)
         if isinstance(row, Programme):
             programmes[slug] = row
     for partnership in knowledge.partnerships.values():
         _load_partnership(partnership, organisations, programmes, report)
+    event_ids = {
+        event.id for partnership in knowledge.partnerships.values() for event in partnership.events
+    }
     for model, kind, current in (
         (Organisation, "organisation", set(knowledge.organisations)),
         (Programme, "programme", set(knowledge.programmes)),
         (Partnership, "partnership", set(knowledge.partnerships)),
+        (Event, "event", event_ids),
     ):
         stale = model.objects.filter(origin=Origin.KNOWLEDGE, in_knowledge=True).exclude(
             slug__in=current
@@ -229,28 +223,40 @@ def _load_partnership(
         "sources": [_dump(citation) for citation in record.sources],
         "search_text": search_text(_dump(record.names), _dump(record.purpose)),
     }
-    before = dict(report.unchanged)
-    row = _upsert(Partnership, "partnership", record.id, _digest(record), fields, report)
-    if not isinstance(row, Partnership) or report.unchanged != before:
+    members = [organisations[m] for m in record.members if m in organisations]
+    linked = [programmes[p] for p in record.programmes if p in programmes]
+    row = _upsert(
+        Partnership,
+        "partnership",
+        record.id,
+        fields,
+        report,
+        related={"members": members, "programmes": linked},
+    )
+    if not isinstance(row, Partnership):
         return
-    row.members.set([organisations[m] for m in record.members if m in organisations])
-    row.programmes.set([programmes[p] for p in record.programmes if p in programmes])
-    Event.objects.filter(partnership=row, origin=Origin.KNOWLEDGE).exclude(
-        slug__in=[event.id for event in record.events]
-    ).update(in_knowledge=False)
+    # `set` writes only the links that differ: a second load changes nothing.
+    row.members.set(members)
+    row.programmes.set(linked)
     for event in record.events:
-        Event.objects.update_or_create(
-            slug=event.id,
-            defaults={
-                "uuid": stable_uuid("event", event.id),
-                "origin": Origin.KNOWLEDGE,
-                "in_knowledge": True,
+        organiser = organisations.get(event.organiser)
+        if organiser is None:
+            report.kept_user_records.append(
+                f"event {event.id} (its organiser {event.organiser} is entered by an organisation)"
+            )
+            continue
+        _upsert(
+            Event,
+            "event",
+            event.id,
+            {
                 "partnership": row,
                 "names": _dump(event.names),
-                "organiser": organisations[event.organiser],
+                "organiser": organiser,
                 "venue": organisations.get(event.venue or ""),
                 "recurrence": event.recurrence,
                 "sources": [_dump(citation) for citation in event.sources],
                 "search_text": search_text(_dump(event.names)),
             },
+            report,
         )
