@@ -11,10 +11,17 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
 from passerelle.knowledge.loader import Knowledge, load_knowledge
+
+COMMON_COUNTRY_MISTAKES = {
+    "UK": "the United Kingdom is GB",
+    "EL": "Greece is GR (EL is the European Union's own code)",
+    "KV": "Kosovo has no ISO code; XK is the code in common use",
+}
 
 
 class ProfileError(ValueError):
@@ -48,6 +55,17 @@ class Profile(BaseModel):
     @classmethod
     def _upper_country(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("nationality")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None or pycountry.countries.get(alpha_2=value) is not None:
+            return value
+        hint = COMMON_COUNTRY_MISTAKES.get(value)
+        raise ValueError(
+            f"{value!r} is not an ISO 3166-1 alpha-2 country code"
+            + (f"; {hint}" if hint else "; for example SY, AF, ER, GB")
+        )
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -93,9 +111,15 @@ class Profile(BaseModel):
                 f"{decision} is before asylum_application_date {application}"
             )
         if decision is not None and self.legal_status == "asylum_seeker":
-            errors["asylum_decision_date"] = (
-                "an asylum seeker has no decision yet; give the status the decision granted "
-                "in legal_status (refugee, subsidiary_protection, ...)"
+            errors.setdefault("asylum_decision_date", "")
+            errors["asylum_decision_date"] = "; ".join(
+                part
+                for part in (
+                    errors["asylum_decision_date"],
+                    "an asylum seeker has no decision yet; give the status the decision "
+                    "granted in legal_status (refugee, subsidiary_protection, ...)",
+                )
+                if part
             )
         if self.birth_date is not None:
             for name in (
@@ -130,7 +154,8 @@ def profile_from_data(data: object, knowledge: Knowledge | None = None) -> Profi
     if not isinstance(data, dict):
         raise ProfileError({"(profile)": "expected a JSON object with the profile fields"})
     try:
-        return Profile.model_validate(data)
+        # Strict: a birth date of 0 or "yes" for a boolean is an error, not a guess.
+        return Profile.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as error:
         raise ProfileError(_field_errors(error)) from None
 

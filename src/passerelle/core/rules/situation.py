@@ -76,13 +76,13 @@ def legal_status_on(profile: Profile, on: dt.date) -> FieldValue:
         return FieldValue(None, ("legal_status",))
     application = profile.asylum_application_date
     decision = profile.asylum_decision_date
+    if application is not None and on < application:
+        # Before the application the profile says nothing about the person's status.
+        return FieldValue(None, ("legal_status",))
     if decision is not None and on < decision:
         if application is None:
             return FieldValue(None, ("asylum_application_date",))
         status = "asylum_seeker"
-    if status == "asylum_seeker" and application is not None and on < application:
-        # Before the application the profile says nothing about the person's status.
-        return FieldValue(None, ("legal_status",))
     return FieldValue(status)
 
 

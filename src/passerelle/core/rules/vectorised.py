@@ -158,13 +158,14 @@ class PopulationRules:
         decision = pl.col("asylum_decision_date")
         # A profile with a decision date never has the status asylum_seeker (validated).
         before_decision = decision.is_not_null() & (decision > on)
-        effective = pl.when(before_decision).then(pl.lit("asylum_seeker")).otherwise(status)
         return (
-            pl.when(before_decision & application.is_null())
+            pl.when(application.is_not_null() & (application > on))
             .then(_null(pl.String))
-            .when((effective == "asylum_seeker") & application.is_not_null() & (application > on))
+            .when(before_decision & application.is_null())
             .then(_null(pl.String))
-            .otherwise(effective)
+            .when(before_decision)
+            .then(pl.lit("asylum_seeker"))
+            .otherwise(status)
         )
 
     def right_to_work_expr(self) -> pl.Expr:

@@ -128,6 +128,16 @@ class FinderForm(forms.Form):
         min_value=0,
         max_value=1200,
     )
+    labour_market_access = forms.ChoiceField(
+        label=_("What does your residence card say about access to work?"),
+        required=False,
+        choices=[
+            ("", _("I do not know / not written")),
+            ("unlimited", _("Unlimited")),
+            ("limited", _("Limited")),
+            ("none", _("None")),
+        ],
+    )
     migration_background = forms.ChoiceField(
         label=_("Were you or one of your parents born outside Belgium?"),
         required=False,
@@ -169,6 +179,7 @@ class FinderForm(forms.Form):
             "arrival_in_belgium",
             "first_registration_brussels",
             "residence_permit_months",
+            "labour_market_access",
         ):
             value = data.get(name)
             if value not in (None, ""):
