@@ -98,7 +98,6 @@ _STATUS_STYLE = {
     "with_permit": "yellow",
     "no": "red",
     "obliged": "green",
-    "not_eligible_fact": "red",
     "active": "green",
     "dormant": "yellow",
     "part_of": "cyan",

@@ -15,7 +15,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
-from passerelle.knowledge.loader import Knowledge, load_knowledge
+from passerelle.knowledge.loader import load_knowledge
 
 COMMON_COUNTRY_MISTAKES = {
     "UK": "the United Kingdom is GB",
@@ -148,9 +148,8 @@ class Profile(BaseModel):
         return not self.municipality.isdigit()
 
 
-def profile_from_data(data: object, knowledge: Knowledge | None = None) -> Profile:
+def profile_from_data(data: object) -> Profile:
     """Validate profile data (parsed JSON); raise `ProfileError` naming every bad field."""
-    del knowledge  # the packaged knowledge base resolves municipalities
     if not isinstance(data, dict):
         raise ProfileError({"(profile)": "expected a JSON object with the profile fields"})
     try:

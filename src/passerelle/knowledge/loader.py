@@ -92,9 +92,6 @@ class Knowledge:
     def programme_latest(self, programme_id: str) -> Programme:
         return self.programmes[programme_id][-1]
 
-    def parameter(self, parameter_id: str) -> Parameter:
-        return self.parameters[parameter_id]
-
     def municipality_id(self, name_or_postcode: str) -> str | None:
         """The municipality for a name in French or Dutch (any case or accents) or a
         Belgian postcode; None when unknown."""

@@ -39,6 +39,13 @@ PartialDateField = Annotated[
 ]
 
 
+def _http_url(value: str | None) -> str | None:
+    """Links shown on the site are web addresses, never `javascript:` or `data:`."""
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError("must start with https:// or http://")
+    return value
+
+
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -81,6 +88,11 @@ class SourceDocument(Record):
     url: str | None = None
     language: LanguageCode | None = None
     note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str | None) -> str | None:
+        return _http_url(value)
 
 
 class Citation(Record):
@@ -171,10 +183,8 @@ class Organisation(Record):
 
     @field_validator("website")
     @classmethod
-    def _website_is_https(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// or http://")
-        return value
+    def _website_is_http(cls, value: str | None) -> str | None:
+        return _http_url(value)
 
 
 ProgrammeCategory = Literal[

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from passerelle.core.i18n import _
 from passerelle.core.rules.situation import (
@@ -37,7 +37,6 @@ class Fact:
     """When unknown, the values still possible (empty: any)."""
     next_change: dt.date | None = None
     next_value: FactValue = None
-    next_missing: tuple[str, ...] = field(default=(), compare=False)
 
     def same_outcome(self, other: Fact) -> bool:
         return (self.value, self.missing, self.possible) == (
@@ -430,7 +429,5 @@ def fact_with_next_change(situation: Situation, name: str, on: dt.date) -> Fact:
             continue
         later = fact_on(situation, name, day)
         if not later.same_outcome(fact):
-            return replace(
-                fact, next_change=day, next_value=later.value, next_missing=later.missing
-            )
+            return replace(fact, next_change=day, next_value=later.value)
     return fact

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
 
@@ -45,10 +47,11 @@ def calendar_ics(events: Sequence[Event], language: str, today: dt.date) -> byte
         entry.add("transp", "TRANSPARENT")
         if event.venue is not None:
             entry.add("location", event.venue.name(language))
-        entry.add(
-            "description",
-            f"{event.organiser.name(language)}: {event.recurrence}. "
-            "The day is set by the organiser; ask them.",
-        )
+        with translation.override(language):
+            rhythm = _("every month") if frequency == "MONTHLY" else _("every week")
+            description = _(
+                "%(organiser)s, %(rhythm)s. The day is set by the organiser: ask them."
+            ) % {"organiser": event.organiser.name(language), "rhythm": rhythm}
+        entry.add("description", description)
         calendar.add_component(entry)
     return bytes(calendar.to_ical())

@@ -19,7 +19,7 @@ from passerelle.knowledge.criteria import (
     Operand,
 )
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.directory.labels import LANGUAGE_LABELS
+from passerelle.web.apps.directory.labels import LANGUAGE_LABELS, current_language
 
 FIELD_LABELS = {
     "legal_status": lambda: _("legal status"),
@@ -76,16 +76,10 @@ def value_label(field: str, value: object) -> str:
     if field == "municipality" and isinstance(value, str):
         municipality = load_knowledge().municipalities.get(value)
         if municipality is not None:
-            return municipality.names.get(_language())
+            return municipality.names.get(current_language())
     if isinstance(value, str) and value in VALUE_LABELS:
         return VALUE_LABELS[value]()
     return str(value)
-
-
-def _language() -> str:
-    from django.utils.translation import get_language
-
-    return (get_language() or "fr")[:2]
 
 
 def _values(field: str, value: Operand) -> str:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise as Promise
+
+
+def current_language() -> str:
+    """The two-letter code of the language of the current request (French by default)."""
+    return (get_language() or "fr")[:2]
+
 
 CATEGORY_LABELS: dict[str, Promise] = {
     "language_course": _("Language course"),

@@ -54,7 +54,19 @@ def _terms(q: str) -> list[str]:
     return [term for term in search_text(q).split() if term]
 
 
-def programmes_search(filters: DirectoryFilters) -> list[Programme]:
+CARD_FIELDS = (
+    "slug",
+    "names",
+    "categories",
+    "languages",
+    "organisation__slug",
+    "organisation__names",
+)
+"""What a programme card shows: the directory loads nothing else."""
+
+
+def programmes_search(filters: DirectoryFilters) -> QuerySet[Programme]:
+    """Matching programmes, filtered and ordered in the database (paginate the result)."""
     queryset = programmes_visible()
     for term in _terms(filters.q):
         queryset = queryset.filter(search_text__contains=term)
@@ -71,13 +83,29 @@ def programmes_search(filters: DirectoryFilters) -> list[Programme]:
         for group in WHO.get(filters.who, ()):
             groups |= Q(target_groups_index__contains=f" {group} ")
         queryset = queryset.filter(groups)
-    programmes = list(queryset.order_by("slug"))
     if filters.on is not None:
-        programmes = [p for p in programmes if programme_offered_on(p, filters.on)]
-    return programmes
+        on = filters.on
+        queryset = queryset.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+            organisation_id__in=operating_organisation_ids(on),
+        )
+    return queryset.order_by("slug").only(*CARD_FIELDS)
 
 
-def organisations_search(filters: DirectoryFilters) -> list[Organisation]:
+def operating_organisation_ids(on: dt.date) -> list[int]:
+    """Organisations running their programmes on a date (from their dated history)."""
+    rows = organisations_visible().values_list("id", "slug", "status_history")
+    return [
+        pk
+        for pk, slug, history in rows
+        if status_from_history(
+            slug, slug, [StatusPeriod.model_validate(p) for p in history], on
+        ).operating
+    ]
+
+
+def organisations_search(filters: DirectoryFilters) -> QuerySet[Organisation]:
     queryset = organisations_visible()
     for term in _terms(filters.q):
         queryset = queryset.filter(search_text__contains=term)
@@ -85,25 +113,15 @@ def organisations_search(filters: DirectoryFilters) -> list[Organisation]:
         queryset = queryset.filter(languages__icontains=f'"{filters.language}"')
     if filters.municipality:
         queryset = queryset.filter(Q(municipality="") | Q(municipality=filters.municipality))
-    organisations = list(queryset.order_by("slug"))
     if filters.on is not None:
-        on = filters.on
-        organisations = [o for o in organisations if organisation_status(o, on).operating]
-    return organisations
+        queryset = queryset.filter(id__in=operating_organisation_ids(filters.on))
+    return queryset.order_by("slug").only("slug", "names")
 
 
 def organisation_status(organisation: Organisation, on: dt.date) -> OrganisationStatus:
     """The organisation's status on a date, from its dated history."""
     history = [StatusPeriod.model_validate(period) for period in organisation.status_history]
     return status_from_history(organisation.slug, organisation.name("en"), history, on)
-
-
-def programme_offered_on(programme: Programme, on: dt.date) -> bool:
-    if programme.valid_from is not None and on < programme.valid_from:
-        return False
-    if programme.valid_to is not None and on >= programme.valid_to:
-        return False
-    return bool(organisation_status(programme.organisation, on).operating)
 
 
 def organisation_detail(slug: str) -> Organisation | None:
@@ -114,8 +132,18 @@ def programme_detail(slug: str) -> Programme | None:
     return programmes_visible().filter(slug=slug).first()
 
 
+def programmes_of(organisation: Organisation) -> QuerySet[Programme]:
+    return (
+        programmes_visible().filter(organisation=organisation).order_by("slug").only(*CARD_FIELDS)
+    )
+
+
 def partnerships_of(organisation: Organisation) -> QuerySet[Partnership]:
-    return organisation.partnerships.filter(in_knowledge=True).prefetch_related("members")
+    return (
+        Partnership.objects.filter(members=organisation)
+        .filter(Q(in_knowledge=True) | Q(origin="user"))
+        .prefetch_related("members")
+    )
 
 
 def events_all() -> QuerySet[Event]:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,6 +32,7 @@ from passerelle.web.apps.directory.labels import (
     RIGHT_TO_WORK_LABELS,
     STATUS_LABELS,
     TARGET_GROUP_LABELS,
+    current_language,
 )
 
 PAGE_SIZE = 30
@@ -53,10 +53,6 @@ PATH_ORDER = (
 job search."""
 
 
-def _language() -> str:
-    return (get_language() or "fr")[:2]
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -75,7 +71,12 @@ def directory(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         filters = selectors.DirectoryFilters(**form.cleaned_data)
     programmes = selectors.programmes_search(filters)
-    organisations = selectors.organisations_search(filters) if not filters.what else []
+    programme_count = programmes.count()
+    organisations = (
+        selectors.organisations_search(filters)
+        if not filters.what
+        else selectors.organisations_visible().none()
+    )
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -89,11 +90,11 @@ def directory(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "programmes": [_programme_card(p) for p in shown],
-            "programme_count": len(programmes),
+            "programme_count": programme_count,
             "organisations": organisations[:PAGE_SIZE],
-            "organisation_count": len(organisations),
+            "organisation_count": organisations.count(),
             "page": page,
-            "has_next": page * PAGE_SIZE < len(programmes),
+            "has_next": page * PAGE_SIZE < programme_count,
             "query": query.urlencode(),
         },
     )
@@ -129,10 +130,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
             "target_groups": [TARGET_GROUP_LABELS.get(t, t) for t in organisation.target_groups],
-            "programmes": [
-                _programme_card(p)
-                for p in organisation.programmes.filter(in_knowledge=True).order_by("slug")
-            ],
+            "programmes": [_programme_card(p) for p in selectors.programmes_of(organisation)],
             "partnerships": selectors.partnerships_of(organisation),
             "sources": _sources(organisation.sources, knowledge),
         },
@@ -198,7 +196,7 @@ def finder(request: HttpRequest) -> HttpResponse:
         on = form.cleaned_data.get("on") or dt.date.today()
         try:
             profile = profile_from_data(form.profile_data())
-            use_language(_language())
+            use_language(current_language())
             knowledge = load_knowledge()
             result = _finder_result(options_json(options(profile, on, knowledge), knowledge))
         except ProfileError as error:
@@ -233,7 +231,7 @@ def _finder_result(data: dict[str, Any]) -> dict[str, Any]:
             {
                 **item,
                 "rank": rank,
-                "name": programme.names.get(_language()),
+                "name": programme.names.get(current_language()),
                 "names": programme.names.model_dump(exclude_none=True),
                 "organisation_names": knowledge.organisations[
                     programme.organisation
@@ -296,5 +294,5 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
-    body = calendar_ics(list(selectors.events_all()), _language(), dt.date.today())
+    body = calendar_ics(list(selectors.events_all()), current_language(), dt.date.today())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
