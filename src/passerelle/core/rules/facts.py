@@ -118,13 +118,15 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
             (_("the residence card states labour market access: {access}").format(access=access),),
             sources,
         )
-    if status.value == "subsidiary_protection":
+    if regime == "work_permit_c" and status.value == "subsidiary_protection":
         return Fact(
             "right_to_work",
             "with_permit",
             (_("subsidiary protection: may work with a type C work permit"),),
             sources,
         )
+    if status.value != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
+        raise ValueError(f"{regime_id}: regime {regime!r} is not defined for this status")
     # An asylum seeker: a waiting period after the application, then a permit or not.
     application = profile.asylum_application_date
     if application is None:

@@ -186,8 +186,13 @@ class PopulationRules:
                 value = pl.lit("no")
             elif regime == "residence_card":
                 value = access
-            elif legal_status == "subsidiary_protection":
+            elif regime == "work_permit_c" and legal_status == "subsidiary_protection":
                 value = pl.lit("with_permit")
+            elif legal_status != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
+                raise ValueError(
+                    f"right_to_work.regime.{legal_status}: regime {regime!r} is not defined "
+                    "for this status"
+                )
             else:
                 after_waiting = "with_permit" if regime == "work_permit_c" else "yes"
                 value = (

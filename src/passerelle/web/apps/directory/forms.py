@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.knowledge.criteria import CEFR_LEVELS
+from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.directory.labels import (
     CATEGORY_LABELS,
     LANGUAGE_LABELS,
@@ -17,7 +18,7 @@ from passerelle.web.apps.directory.labels import (
 )
 from passerelle.web.apps.directory.selectors import CATEGORIES, municipalities
 
-FINDER_LANGUAGES = ("fr", "nl", "en", "ar")
+FINDER_LANGUAGES = LANGUAGES_OF_THE_PLATFORM
 EDUCATION_CHOICES = [
     ("", _("I prefer not to say")),
     ("1", _("Primary school")),
