@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -58,6 +58,11 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
+benchmark-web: $(STAMP) system messages
+	scripts/ensure-postgres.sh > /dev/null
+	$(BIN)/python benchmarks/web.py
 
 screenshots: $(STAMP) system messages
 	$(BIN)/python -m passerelle.web.screenshots var/screenshots

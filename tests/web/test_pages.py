@@ -108,3 +108,32 @@ def test_the_calendar_feed_is_valid_icalendar(loaded_directory: LoadReport) -> N
     monthly = [event for event in events if event.get("rrule", {}).get("FREQ") == ["MONTHLY"]]
     assert monthly
     assert any("BON" in str(event.get("location", "")) for event in monthly)
+
+
+def test_long_results_are_paginated_and_the_count_capped(loaded_directory: LoadReport) -> None:
+    from passerelle.web.apps.directory.models import Organisation, Origin, Programme, stable_uuid
+
+    owner = Organisation.objects.get(slug="actiris")
+    Programme.objects.bulk_create(
+        Programme(
+            slug=f"synthetic-course-{n:03d}",
+            uuid=stable_uuid("programme", f"s{n}"),
+            origin=Origin.USER,
+            organisation=owner,
+            names={"en": f"Synthetic course {n}"},
+            search_text=f"synthetic course {n}",
+            categories=["training"],
+            categories_index=" training ",
+        )
+        for n in range(320)
+    )
+    client = Client()
+    client.cookies["passerelle_language"] = "en"
+    first = _html("/directory/?q=synthetic", client)
+    assert "More than 300 programmes" in first
+    assert first.count("/programmes/synthetic-course-") == 30
+    assert 'rel="next"' in first
+    last = _html("/directory/?q=synthetic&page=11", client)
+    assert last.count("/programmes/synthetic-course-") == 20
+    assert 'rel="next"' not in last
+    assert 'rel="prev"' in last

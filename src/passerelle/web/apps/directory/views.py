@@ -36,6 +36,7 @@ from passerelle.web.apps.directory.labels import (
 )
 
 PAGE_SIZE = 30
+COUNT_CAP = 300
 PATH_ORDER = (
     "language_course",
     "literacy",
@@ -71,7 +72,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         filters = selectors.DirectoryFilters(**form.cleaned_data)
     programmes = selectors.programmes_search(filters)
-    programme_count = programmes.count()
+    # Counting every match of a broad word costs more than the page itself: stop at a cap.
+    programme_count = programmes[: COUNT_CAP + 1].count()
     organisations = (
         selectors.organisations_search(filters)
         if not filters.what
@@ -81,7 +83,8 @@ def directory(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    shown = programmes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    # One row more than a page tells whether there is a next page.
+    shown = list(programmes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -89,12 +92,13 @@ def directory(request: HttpRequest) -> HttpResponse:
         "directory/directory.html",
         {
             "form": form,
-            "programmes": [_programme_card(p) for p in shown],
-            "programme_count": programme_count,
+            "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
+            "programme_count": min(programme_count, COUNT_CAP),
+            "count_capped": programme_count > COUNT_CAP,
             "organisations": organisations[:PAGE_SIZE],
             "organisation_count": organisations.count(),
             "page": page,
-            "has_next": page * PAGE_SIZE < programme_count,
+            "has_next": len(shown) > PAGE_SIZE,
             "query": query.urlencode(),
         },
     )
