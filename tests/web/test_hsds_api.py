@@ -34,6 +34,7 @@ from passerelle.web.apps.directory.models import (
     Programme,
     stable_uuid,
 )
+from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.directory.services import LoadReport, search_text
 
 from .hsds_schema import errors_of, page_fields, page_validator
@@ -142,7 +143,7 @@ def _assert_page(data: dict[str, Any]) -> None:
 
 
 def _published_programmes() -> list[Programme]:
-    return list(hsds.services_visible().order_by("slug"))
+    return list(programmes_visible().order_by("slug"))
 
 
 # --- The validator is strict -----------------------------------------------------------------

@@ -33,13 +33,13 @@ from passerelle.knowledge.loader import load_knowledge
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM, ProgrammeCategory
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.labels import CATEGORY_LABELS, KIND_LABELS, LANGUAGE_LABELS
-from passerelle.web.apps.directory.models import Organisation, Origin, Programme, stable_uuid
+from passerelle.web.apps.directory.models import Organisation, Programme, stable_uuid
 from passerelle.web.apps.directory.selectors import (
+    matching,
     organisation_status,
     organisations_visible,
     programmes_visible,
 )
-from passerelle.web.apps.directory.services import search_text
 
 HSDS_VERSION = "3.0"
 LANGUAGES: tuple[str, ...] = LANGUAGES_OF_THE_PLATFORM
@@ -251,21 +251,8 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if timezone.is_naive(moment) else moment
 
 
-def _search_terms(search: str) -> list[str]:
-    return search_text(search).split()
-
-
-def services_visible() -> QuerySet[Programme]:
-    """Published programmes whose organisation is published too."""
-    return programmes_visible().filter(
-        Q(organisation__in_knowledge=True) | Q(organisation__origin=Origin.USER)
-    )
-
-
 def services_matching(filters: ServiceFilters) -> QuerySet[Programme]:
-    queryset = services_visible()
-    for term in _search_terms(filters.search):
-        queryset = queryset.filter(search_text__contains=term)
+    queryset = matching(programmes_visible(), filters.search)
     if filters.organization_id is not None:
         queryset = queryset.filter(organisation__uuid=filters.organization_id)
     if filters.taxonomy_term_id is not None:
@@ -283,9 +270,7 @@ def services_matching(filters: ServiceFilters) -> QuerySet[Programme]:
 
 
 def organizations_matching(filters: OrganizationFilters) -> QuerySet[Organisation]:
-    queryset = organisations_visible()
-    for term in _search_terms(filters.search):
-        queryset = queryset.filter(search_text__contains=term)
+    queryset = matching(organisations_visible(), filters.search)
     if filters.taxonomy_term_id is not None:
         providers = services_matching(ServiceFilters(taxonomy_term_id=filters.taxonomy_term_id))
         queryset = queryset.filter(pk__in=providers.values("organisation_id"))
@@ -295,7 +280,7 @@ def organizations_matching(filters: OrganizationFilters) -> QuerySet[Organisatio
 
 
 def service_by_id(service_id: uuid.UUID) -> Programme | None:
-    return services_visible().filter(uuid=service_id).first()
+    return programmes_visible().filter(uuid=service_id).first()
 
 
 def organization_by_id(organization_id: uuid.UUID) -> Organisation | None:
@@ -648,7 +633,7 @@ class RecordBuilder:
 def services_of(organisations: Sequence[Organisation]) -> dict[int, list[Programme]]:
     """The published programmes of these organisations, by organisation pk (one query)."""
     grouped: dict[int, list[Programme]] = {organisation.pk: [] for organisation in organisations}
-    queryset = services_visible().filter(organisation__in=list(organisations)).order_by("slug")
+    queryset = programmes_visible().filter(organisation__in=list(organisations)).order_by("slug")
     for programme in queryset:
         grouped[programme.organisation_id].append(programme)
     return grouped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -13,7 +14,7 @@ from passerelle.knowledge.model import StatusPeriod
 from passerelle.web.apps.directory.models import Event, Organisation, Partnership, Programme
 from passerelle.web.apps.directory.services import search_text
 
-CATEGORIES = (
+CATEGORIES = (  # the "what" filter: the needs the public asks about, a subset of all categories
     "language_course",
     "integration_pathway",
     "mentoring",
@@ -41,8 +42,12 @@ class DirectoryFilters:
 
 
 def programmes_visible() -> QuerySet[Programme]:
-    return Programme.objects.filter(Q(in_knowledge=True) | Q(origin="user")).select_related(
-        "organisation"
+    """Published programmes (in the knowledge base or entered by an organisation) whose
+    organisation is published too."""
+    return (
+        Programme.objects.filter(Q(in_knowledge=True) | Q(origin="user"))
+        .filter(Q(organisation__in_knowledge=True) | Q(organisation__origin="user"))
+        .select_related("organisation")
     )
 
 
@@ -50,8 +55,11 @@ def organisations_visible() -> QuerySet[Organisation]:
     return Organisation.objects.filter(Q(in_knowledge=True) | Q(origin="user"))
 
 
-def _terms(q: str) -> list[str]:
-    return [term for term in search_text(q).split() if term]
+def matching(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
+    """Records whose search text holds every word of `q` (any case, any accents)."""
+    for term in search_text(q).split():
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset
 
 
 CARD_FIELDS = (
@@ -67,9 +75,7 @@ CARD_FIELDS = (
 
 def programmes_search(filters: DirectoryFilters) -> QuerySet[Programme]:
     """Matching programmes, filtered and ordered in the database (paginate the result)."""
-    queryset = programmes_visible()
-    for term in _terms(filters.q):
-        queryset = queryset.filter(search_text__contains=term)
+    queryset = matching(programmes_visible(), filters.q)
     if filters.what:
         queryset = queryset.filter(categories_index__contains=f" {filters.what} ")
     if filters.language:
@@ -106,9 +112,7 @@ def operating_organisation_ids(on: dt.date) -> list[int]:
 
 
 def organisations_search(filters: DirectoryFilters) -> QuerySet[Organisation]:
-    queryset = organisations_visible()
-    for term in _terms(filters.q):
-        queryset = queryset.filter(search_text__contains=term)
+    queryset = matching(organisations_visible(), filters.q)
     if filters.language:
         queryset = queryset.filter(languages__icontains=f'"{filters.language}"')
     if filters.municipality:
