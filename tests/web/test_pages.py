@@ -137,3 +137,33 @@ def test_long_results_are_paginated_and_the_count_capped(loaded_directory: LoadR
     assert last.count("/programmes/synthetic-course-") == 20
     assert 'rel="next"' not in last
     assert 'rel="prev"' in last
+
+
+def test_directory_pages_are_cached_per_query_and_language(loaded_directory: LoadReport) -> None:
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from passerelle.web.apps.directory.models import Programme
+
+    locmem = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "directory-cache-test",
+        }
+    }
+    with override_settings(CACHES=locmem, DIRECTORY_CACHE_SECONDS=60):
+        cache.clear()
+        client = Client()
+        client.cookies["passerelle_language"] = "en"
+        before = _html("/directory/?q=tandem", client)
+        Programme.objects.filter(slug="tandem-internship").update(names={"en": "Renamed"})
+        again = _html("/directory/?q=tandem", client)
+        # The main content is served from the cache (the header's CSRF token changes).
+        assert again[again.index("<main") :] == before[before.index("<main") :]
+        assert "Renamed" not in again
+        assert "Renamed" in _html("/directory/?q=tandem&what=internship", client)  # other query
+        client.cookies["passerelle_language"] = "fr"
+        assert 'lang="fr"' in _html("/directory/?q=tandem", client)  # other language
+        cache.clear()
+        client.cookies["passerelle_language"] = "en"
+        assert "Renamed" in _html("/directory/?q=tandem", client)

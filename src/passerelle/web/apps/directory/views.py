@@ -4,10 +4,16 @@ the rules engine, and render."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -67,6 +73,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
+    """The directory. Its content depends only on the query and the language, so it is
+    cached for DIRECTORY_CACHE_SECONDS (settings): a search costs one cache read, and an
+    edit shows after at most that delay."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    key = f"directory:{current_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
+    content = cache.get(key)
+    if content is None:
+        content = render_to_string(
+            "directory/_directory_content.html", _directory_context(request), request
+        )
+        cache.set(key, content, settings.DIRECTORY_CACHE_SECONDS)
+    # Our own rendered template, stored as text by the cache.
+    return render(request, "directory/directory.html", {"content": mark_safe(content)})
+
+
+def _directory_context(request: HttpRequest) -> dict[str, Any]:
     form = DirectoryFilterForm(request.GET or None)
     filters = selectors.DirectoryFilters()
     if form.is_valid():
@@ -87,21 +109,17 @@ def directory(request: HttpRequest) -> HttpResponse:
     shown = list(programmes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "directory/directory.html",
-        {
-            "form": form,
-            "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
-            "programme_count": min(programme_count, COUNT_CAP),
-            "count_capped": programme_count > COUNT_CAP,
-            "organisations": organisations[:PAGE_SIZE],
-            "organisation_count": organisations.count(),
-            "page": page,
-            "has_next": len(shown) > PAGE_SIZE,
-            "query": query.urlencode(),
-        },
-    )
+    return {
+        "form": form,
+        "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
+        "programme_count": min(programme_count, COUNT_CAP),
+        "count_capped": programme_count > COUNT_CAP,
+        "organisations": organisations[:PAGE_SIZE],
+        "organisation_count": organisations.count(),
+        "page": page,
+        "has_next": len(shown) > PAGE_SIZE,
+        "query": query.urlencode(),
+    }
 
 
 def _programme_card(programme: Any) -> dict[str, Any]:

@@ -10,3 +10,4 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+DIRECTORY_CACHE_SECONDS = 0  # development: every change shows at once

@@ -11,3 +11,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+# Tests change the directory and read it back at once: no cached pages.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
