@@ -734,6 +734,8 @@ def main() -> None:
                 "DATABASE_URL": database_url,
                 "DJANGO_SETTINGS_MODULE": SETTINGS,
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                # A fresh page cache for each run, shared by the workers of this run.
+                "PASSERELLE_CACHE_DIR": str(work / "cache"),
             }
             server = start_gunicorn(args, port, env, work / "gunicorn.log")
             status = request(f"{host}/api/options", data["requests"][0])
