@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
@@ -131,6 +131,23 @@ def _language(request: HttpRequest, query: LanguageQuery, response: HttpResponse
 
 def _window(total: int, query: PageQuery) -> hsds.PageWindow:
     return hsds.PageWindow(total_items=total, page_number=query.page, per_page=query.per_page)
+
+
+RecordT = TypeVar("RecordT", hsds.Taxonomy, hsds.TaxonomyTerm)
+
+
+def _page_of(records: list[RecordT], query: PageQuery) -> dict[str, Any]:
+    """The fields of an HSDS Page holding the requested slice of an in-memory list."""
+    window = _window(len(records), query)
+    contents = records[window.start : window.stop]
+    return {**window.page_fields(len(contents)), "contents": contents}
+
+
+def _one_of(records: list[RecordT], record_id: uuid.UUID, kind: str, language: str) -> RecordT:
+    for record in records:
+        if record.id == record_id:
+            return record
+    raise _not_found(kind, record_id, language)
 
 
 def _not_found(kind: str, record_id: uuid.UUID, language: str) -> HttpError:
@@ -263,10 +280,7 @@ def taxonomies_list(
     request: HttpRequest, response: HttpResponse, query: Query[PageQuery]
 ) -> hsds.TaxonomyPage:
     language = _language(request, query, response)
-    records = hsds.RecordBuilder(language).taxonomies()
-    window = _window(len(records), query)
-    contents = records[window.start : window.stop]
-    return hsds.TaxonomyPage(**window.page_fields(len(contents)), contents=contents)
+    return hsds.TaxonomyPage(**_page_of(hsds.RecordBuilder(language).taxonomies(), query))
 
 
 @router.get(
@@ -280,10 +294,7 @@ def taxonomy_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[LanguageQuery]
 ) -> hsds.Taxonomy:
     language = _language(request, query, response)
-    for record in hsds.RecordBuilder(language).taxonomies():
-        if record.id == id:
-            return record
-    raise _not_found("taxonomy", id, language)
+    return _one_of(hsds.RecordBuilder(language).taxonomies(), id, "taxonomy", language)
 
 
 @router.get(
@@ -300,9 +311,7 @@ def taxonomy_terms_list(
     records = hsds.RecordBuilder(language).terms()
     if query.taxonomy_id is not None:
         records = [record for record in records if record.taxonomy_id == query.taxonomy_id]
-    window = _window(len(records), query)
-    contents = records[window.start : window.stop]
-    return hsds.TaxonomyTermPage(**window.page_fields(len(contents)), contents=contents)
+    return hsds.TaxonomyTermPage(**_page_of(records, query))
 
 
 @router.get(
@@ -316,10 +325,7 @@ def taxonomy_term_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[LanguageQuery]
 ) -> hsds.TaxonomyTerm:
     language = _language(request, query, response)
-    for record in hsds.RecordBuilder(language).terms():
-        if record.id == id:
-            return record
-    raise _not_found("taxonomy_term", id, language)
+    return _one_of(hsds.RecordBuilder(language).terms(), id, "taxonomy_term", language)
 
 
 @router.post(
