@@ -50,9 +50,11 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-# The suite runs on PostgreSQL, as CI and production do (scripts/ensure-postgres.sh starts it).
+# The suite runs on PostgreSQL, as CI and production do (scripts/ensure-postgres.sh starts
+# the project's own instance). pytest's exit code 5 (no test ran) fails the target too.
 pytest: $(STAMP) system messages $(AXE)
-	DATABASE_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest -q
+	url=$$(scripts/ensure-postgres.sh) && [ -n "$$url" ] || { echo "PostgreSQL is not available" >&2; exit 1; }; \
+	DATABASE_URL=$$url $(BIN)/pytest -q
 
 test: lint typecheck contracts pytest
 

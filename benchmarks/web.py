@@ -23,9 +23,9 @@ Locust shares the machine with the server, as it would on a 2-core CI runner.
     .venv/bin/python benchmarks/web.py [--duration 60] [--rate 200] [--programmes 5000]
         [--workers 5] [--worker-class sync|gthread] [--threads 2] [--keep]
 
-Needs PostgreSQL on 127.0.0.1 (scripts/ensure-postgres.sh starts it) and the right to
-create a database: as root through `runuser -u postgres -- psql`, otherwise as the
-`passerelle` role (CREATEDB). Every programme and profile is synthetic, never real data.
+Needs PostgreSQL on 127.0.0.1: scripts/ensure-postgres.sh starts the project's own
+instance, where the `passerelle` role may create databases. Every programme and profile is
+synthetic, never real data.
 """
 
 from __future__ import annotations
@@ -224,13 +224,8 @@ def with_database(url: str, name: str) -> str:
 
 def psql_admin(base_url: str, *statements: str) -> None:
     """Run statements one by one (DROP/CREATE DATABASE cannot share a transaction)."""
-    parts = urlsplit(base_url)
     commands = [arg for statement in statements for arg in ("-c", statement)]
-    if os.geteuid() == 0:
-        port = str(parts.port or 5432)
-        cmd = ["runuser", "-u", "postgres", "--", "psql", "-q", "-p", port, *commands]
-    else:
-        cmd = ["psql", with_database(base_url, "postgres"), "-q", *commands]
+    cmd = ["psql", "-X", with_database(base_url, "postgres"), "-q", *commands]
     subprocess.run([*cmd, "-v", "ON_ERROR_STOP=1"], check=True, capture_output=True, text=True)
 
 

@@ -1,30 +1,66 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and create the test role and database if needed; prints the
-# DATABASE_URL to use. CI runs as root with no service running, so we start the cluster.
+# Start the project's own PostgreSQL instance (the suite's and the benchmarks' database) and
+# print the DATABASE_URL to use. Prints nothing on stdout and exits 1 when it cannot.
+#
+# Why a private instance rather than the system cluster: CI runs as root on a machine whose
+# previous processes were ended abruptly, so the system cluster may be stopped, half-stopped
+# or hold a stale pid file. A cluster of our own, in its own directory and on its own port,
+# is created from nothing when missing or damaged and does not depend on that state.
+#
+#   PASSERELLE_PGDATA  data directory   (default /var/tmp/passerelle-postgres)
+#   PASSERELLE_PGPORT  port on 127.0.0.1 (default 54329)
 set -euo pipefail
 
+data=${PASSERELLE_PGDATA:-/var/tmp/passerelle-postgres}
+port=${PASSERELLE_PGPORT:-54329}
 user=passerelle
-password=passerelle
 database=passerelle
-port=${PGPORT:-5432}
+log="$data.log"
 
-run_as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+fail() {
+  echo "ensure-postgres: $*" >&2
+  [ -f "$log" ] && { echo "--- last lines of $log:" >&2; tail -n 20 "$log" >&2; }
+  exit 1
 }
 
-if ! pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; then
-  version=$(ls /usr/lib/postgresql | sort -V | tail -1)
-  if ! pg_lsclusters -h 2>/dev/null | grep -q .; then
-    run_as_postgres true 2>/dev/null || true
-    if [ "$(id -u)" = 0 ]; then pg_createcluster "$version" main >/dev/null; else sudo pg_createcluster "$version" main >/dev/null; fi
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+[ -x "$bindir/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql (run scripts/ensure-system.sh)"
+
+# initdb and postgres refuse to run as root: use the postgres account the Debian package made.
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+running() {
+  as_owner "$bindir/pg_ctl" status -D "$data" >/dev/null 2>&1 \
+    && "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" -U "$user" 2>/dev/null
+}
+
+if ! running; then
+  if [ ! -f "$data/PG_VERSION" ]; then
+    echo "ensure-postgres: creating a PostgreSQL instance in $data (port $port)" >&2
+    rm -rf "$data"
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
+    chmod 700 "$data"
+    as_owner "$bindir/initdb" -D "$data" -U "$user" --auth=trust --encoding=UTF8 \
+      --locale=C.UTF-8 >"$log" 2>&1 || fail "initdb failed"
   fi
-  cluster=$(pg_lsclusters -h | head -1 | awk '{print $1" "$2}')
-  if [ "$(id -u)" = 0 ]; then pg_ctlcluster $cluster start; else sudo pg_ctlcluster $cluster start; fi
-  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 1; done
+  touch "$log"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$log"
+  # A stale pid file from a process that was killed stops pg_ctl: remove it when that
+  # process is gone (or a zombie).
+  if [ -f "$data/postmaster.pid" ]; then
+    pid=$(head -1 "$data/postmaster.pid")
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    if [ -z "$state" ] || [ "$state" = Z ]; then rm -f "$data/postmaster.pid"; fi
+  fi
+  as_owner "$bindir/pg_ctl" start -w -t 60 -D "$data" -l "$log" \
+    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" \
+    >/dev/null || fail "PostgreSQL did not start"
 fi
 
-run_as_postgres psql -q -p "$port" -tc "SELECT 1 FROM pg_roles WHERE rolname='$user'" | grep -q 1 \
-  || run_as_postgres psql -q -p "$port" -c "CREATE ROLE $user LOGIN PASSWORD '$password' CREATEDB"
-run_as_postgres psql -q -p "$port" -tc "SELECT 1 FROM pg_database WHERE datname='$database'" | grep -q 1 \
-  || run_as_postgres psql -q -p "$port" -c "CREATE DATABASE $database OWNER $user"
-echo "postgres://$user:$password@127.0.0.1:$port/$database"
+psql_admin() { "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U "$user" -d postgres "$@"; }
+psql_admin -tc "SELECT 1 FROM pg_database WHERE datname='$database'" | grep -q 1 \
+  || psql_admin -c "CREATE DATABASE $database" || fail "could not create database $database"
+echo "postgres://$user@127.0.0.1:$port/$database"
