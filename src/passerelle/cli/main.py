@@ -355,5 +355,12 @@ def export_hsds_command(
     )
 
 
+# Commands kept in their own modules; imported last because they use this module's helpers.
+from passerelle.cli.people import demo_data, purge  # noqa: E402
+
+app.command("purge")(purge)
+app.command("demo-data")(demo_data)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
