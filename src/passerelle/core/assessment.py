@@ -13,6 +13,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from passerelle.core.i18n import gettext_noop
+from passerelle.core.validation import PlainText
 
 Literacy = Literal["none", "basic", "functional", "fluent"]
 LITERACY_LEVELS: tuple[str, ...] = get_args(Literacy)
@@ -77,7 +78,7 @@ IscoCode = Annotated[str, Field(pattern=r"^[0-9]{1,4}$", description="ISCO-08 co
 class Diploma(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[PlainText, Field(min_length=1, max_length=200)]
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
     isced: Annotated[int, Field(ge=0, le=8)] | None = None
     recognition: Recognition = "not_requested"
@@ -88,7 +89,7 @@ class Experience(BaseModel):
 
     isco: IscoCode
     years: Annotated[float, Field(ge=0, le=60)]
-    description: Annotated[str, Field(max_length=200)] = ""
+    description: Annotated[PlainText, Field(max_length=200)] = ""
 
 
 class NeedsAssessment(BaseModel):
@@ -100,9 +101,9 @@ class NeedsAssessment(BaseModel):
     diplomas: Annotated[list[Diploma], Field(max_length=20)] = []
     experience: Annotated[list[Experience], Field(max_length=20)] = []
     wished_occupations: Annotated[list[IscoCode], Field(max_length=10)] = []
-    wishes: Annotated[str, Field(max_length=2000)] = ""
+    wishes: Annotated[PlainText, Field(max_length=2000)] = ""
     social_needs: Annotated[list[SocialNeed], Field(max_length=len(SOCIAL_NEEDS))] = []
-    notes: Annotated[str, Field(max_length=4000)] = ""
+    notes: Annotated[PlainText, Field(max_length=4000)] = ""
 
 
 def isco_label(code: str) -> str:

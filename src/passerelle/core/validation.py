@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Annotated
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain_text(value: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("contains control characters (such as NUL); remove them")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+"""Text a person typed: any script, new lines and tabs, but no control characters (which
+databases refuse, NUL first of all)."""
 
 
 def field_errors(error: ValidationError, model: type[BaseModel]) -> dict[str, str]:

@@ -114,6 +114,19 @@ def test_person_data_errors_name_the_field() -> None:
     assert "not_requested" in errors["assessment.diplomas.0.recognition"]
 
 
+def test_control_characters_are_refused_by_name() -> None:
+    with pytest.raises(PersonDataError) as error:
+        person_data_from(
+            {
+                "given_names": "A\x00",
+                "given_names_latin": "A",
+                "assessment": {"wishes": "cook\x07"},
+            }
+        )
+    assert set(error.value.errors) == {"given_names", "assessment.wishes"}
+    assert "control characters" in error.value.errors["given_names"]
+
+
 def test_every_change_is_versioned_with_who_and_what(
     caseworker: User, files: dict[str, Any]
 ) -> None:

@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.options import options, options_json
 from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.validation import PlainText
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.audit.models import Action
@@ -51,7 +52,7 @@ router = Router(auth=OrganisationToken(), tags=["person files (organisations)"])
 
 
 class PersonFilters(Schema):
-    search: str = Field("", max_length=100, description="Words of the name")
+    search: PlainText = Field("", max_length=100, description="Words of the name")
     page: int = Field(1, ge=1, le=100000)
 
 

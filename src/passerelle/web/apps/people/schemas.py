@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from passerelle.core.assessment import NeedsAssessment
 from passerelle.core.profile import Profile, ProfileError, profile_from_data
-from passerelle.core.validation import field_errors
+from passerelle.core.validation import PlainText, field_errors
 
 PersonLanguage = Literal["fr", "nl", "en", "ar"]
 
@@ -26,13 +26,15 @@ class PersonDataError(ValueError):
 class Identity(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    given_names: Annotated[str, Field(min_length=1, max_length=200)]
-    family_name: Annotated[str, Field(max_length=200)] = ""
-    given_names_latin: Annotated[str, Field(min_length=1, max_length=200)]
-    family_name_latin: Annotated[str, Field(max_length=200)] = ""
+    given_names: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    family_name: Annotated[PlainText, Field(max_length=200)] = ""
+    given_names_latin: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    family_name_latin: Annotated[PlainText, Field(max_length=200)] = ""
     birth_date: dt.date | None = None
     phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9 +().-]*$")] = ""
-    email: Annotated[str, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+    email: Annotated[PlainText, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = (
+        ""
+    )
     language: PersonLanguage = "fr"
 
     @field_validator("birth_date")
