@@ -212,11 +212,8 @@ def _language_ranks(persons: pl.DataFrame, slots: pl.DataFrame) -> tuple[np.ndar
     levels = np.zeros((slots.height, MAX_LANGUAGE_ALTERNATIVES), dtype=np.int8)
     for i in range(MAX_LANGUAGE_ALTERNATIVES):
         lang = slots.get_column(f"lang_{i + 1}")
-        alternatives[:, i] = (
-            lang.replace_strict(index, default=len(codes), return_dtype=pl.Int32)
-            .fill_null(-1)
-            .to_numpy()
-        )
+        coded = lang.replace_strict(index, default=len(codes), return_dtype=pl.Int32)
+        alternatives[:, i] = np.where(lang.is_null().to_numpy(), -1, coded.to_numpy())
         levels[:, i] = slots.get_column(f"level_{i + 1}").fill_null(0).to_numpy()
     # Column len(codes) is a language nobody in the frame speaks (rank 0).
     return matrix, np.stack([alternatives, levels.astype(np.int32)], axis=2)
@@ -248,14 +245,14 @@ def evaluate_pairs(
     failed |= np.where(verdict < 0, RULES_UNKNOWN, 0).astype(np.uint8)
 
     ranks, alternatives = _language_ranks(persons, slots)
-    if language_bonus_levels is not None:
-        bonus = np.minimum(language_bonus_levels, 6).astype(np.int8)
-        spoken = ranks[:, :-1] > 0
-        ranks[:, :-1] = np.where(spoken, np.minimum(ranks[:, :-1] + bonus[:, None], 6), 0)
     alt_code = alternatives[slot, :, 0]
     alt_level = alternatives[slot, :, 1]
     has_alt = alt_code >= 0
     person_rank = ranks[person[:, None], np.where(has_alt, alt_code, ranks.shape[1] - 1)]
+    if language_bonus_levels is not None:
+        # A course in the accepted language: levels gained, up to C2.
+        gained = language_bonus_levels[person][:, None].astype(np.int16)
+        person_rank = np.minimum(person_rank.astype(np.int16) + gained, 6).astype(np.int8)
     margin = np.where(has_alt, person_rank.astype(np.int32) - alt_level, -99)
     best = np.argmax(margin, axis=1)
     best_margin = margin[np.arange(person.size), best]
