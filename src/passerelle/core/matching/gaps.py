@@ -177,7 +177,7 @@ def sentences(report: GapReport) -> dict[str, str]:
             "{level_months} months, recognition in {recognition_months} months)."
         ).format(
             vacancy=title,
-            now=gap.qualifying[0] if 0 in gap.qualifying else "?",
+            now=gap.qualifying.get(0, "?"),
             total=gap.candidates,
             posts=gap.posts,
             later=later,
@@ -220,14 +220,16 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
         f'height="{height}" font-family="sans-serif" font-size="11" role="img">',
-        f"<title>{escape(_('Candidates who qualify now and later, and what holds the others back'))}</title>",
+        "<title>"
+        + escape(_("Candidates who qualify now and later, and what holds the others back"))
+        + "</title>",
     ]
     y = 30
     for gap in gaps:
         parts.append(f'<text x="4" y="{y + 10}" font-weight="bold">{escape(gap.slot_id)}</text>')
         for months in report.horizons:
             total = max(gap.candidates, 1)
-            x = left
+            x = float(left)
             label = f"{_when(months)}: {gap.qualifying[months]}/{gap.candidates}"
             parts.append(
                 f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label)}</text>'
