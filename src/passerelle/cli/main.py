@@ -357,3 +357,9 @@ def export_hsds_command(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
+
+app.command("match")(match_command)
+app.command("gaps")(gaps_command)

@@ -102,7 +102,10 @@ def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = N
         return [
             _("no {kind} offer shares the occupation or wish ({codes}) of this person").format(
                 kind=result.kind.value,
-                codes=", ".join(c for c in (person["occupation"], person["wish"]) if c) or "-",
+                codes=", ".join(
+                    dict.fromkeys(c for c in (person["occupation"], person["wish"]) if c)
+                )
+                or "-",
             )
         ]
     if reason == BELOW_MIN_SCORE:
@@ -122,8 +125,7 @@ def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = N
         result.slots.get_column("slot_id").index_of(outcome["closest_slot_id"]), named=True
     )
     failed = int(outcome["failed"])
-    prefix = _("closest offer {slot}:").format(slot=slot["slot_id"])
-    sentences = [prefix]
+    sentences: list[str] = []
     on, programme = result.rules_groups[int(outcome["rules_group"])]
     if failed & (RULES | RULES_UNKNOWN):
         sentences.append(_rules_text(person, on, programme, knowledge))
@@ -153,6 +155,9 @@ def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = N
                 start=slot["start_date"],
             )
         )
+    sentences[0] = _("closest offer {slot}: {reason}").format(
+        slot=slot["slot_id"], reason=sentences[0]
+    )
     return sentences
 
 

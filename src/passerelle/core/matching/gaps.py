@@ -172,7 +172,7 @@ def sentences(report: GapReport) -> dict[str, str]:
             if m
         )
         text = _(
-            "{vacancy}: {now} of {total} candidates could start now for {posts} posts; {later}, "
+            "{vacancy}, places: {posts}. {now} of {total} candidates could start now; {later}, "
             "if they start a language course and a diploma recognition now (one level every "
             "{level_months} months, recognition in {recognition_months} months)."
         ).format(
