@@ -62,6 +62,8 @@ class MatchResult:
     greedy_placed: int
     solver_objective: int
     """What the solver maximised (expected placements x 10 000 plus priority points)."""
+    greedy_solver_objective: int
+    """The same measure for the greedy assignment (never above `solver_objective`)."""
     rules_groups: list[tuple[dt.date, str | None]]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -130,7 +132,7 @@ def match(
     timings["solving"] = time.perf_counter() - started
 
     expected = probability(data.fit[feasible], options)
-    greedy_objective, greedy_placed = 0.0, 0
+    greedy_objective, greedy_placed, greedy_weight = 0.0, 0, 0
     if with_greedy:
         started = phase("greedy")
         waiting = days(persons.get_column("waiting_since"))
@@ -140,6 +142,7 @@ def match(
         greedy = solve_greedy(fp, fs, fw, person_capacity, slot_capacity, priority_order(waited))
         greedy_objective = float(expected[greedy].sum())
         greedy_placed = int(greedy.sum())
+        greedy_weight = int(fw[greedy].sum())
         timings["greedy"] = time.perf_counter() - started
 
     started = phase("outcomes")
@@ -161,6 +164,7 @@ def match(
         greedy_objective=greedy_objective,
         greedy_placed=greedy_placed,
         solver_objective=int(fw[chosen].sum()),
+        greedy_solver_objective=greedy_weight,
         rules_groups=data.rules_groups,
         timings=timings,
     )
