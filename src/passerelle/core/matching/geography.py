@@ -61,11 +61,3 @@ def municipality_codes(column: pl.Series) -> np.ndarray:
         .to_numpy()
         .astype(np.int16)
     )
-
-
-def distance_km(origin: np.ndarray, destination: np.ndarray) -> np.ndarray:
-    """Distances between municipality indexes; NaN where either is unknown."""
-    known = (origin >= 0) & (destination >= 0)
-    result = np.full(origin.shape, np.nan, dtype=np.float32)
-    result[known] = DISTANCES[origin[known], destination[known]]
-    return result

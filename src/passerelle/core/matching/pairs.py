@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from passerelle.core.matching.geography import COMMUTE_ZERO_KM, distance_km, municipality_codes
+from passerelle.core.matching.geography import COMMUTE_ZERO_KM, DISTANCES, municipality_codes
 from passerelle.core.matching.model import (
     MAX_LANGUAGE_ALTERNATIVES,
     PROGRAMME_BY_KIND,
@@ -245,90 +245,113 @@ def evaluate_pairs(
     failed |= np.where(verdict < 0, RULES_UNKNOWN, 0).astype(np.uint8)
 
     ranks, alternatives = _language_ranks(persons, slots)
-    alt_code = alternatives[slot, :, 0]
-    alt_level = alternatives[slot, :, 1]
-    has_alt = alt_code >= 0
-    person_rank = ranks[person[:, None], np.where(has_alt, alt_code, ranks.shape[1] - 1)]
+    width = ranks.shape[1]
+    flat_ranks = ranks.ravel()
+    base = person.astype(np.int64) * width
+    gained = None
     if language_bonus_levels is not None:
         # A course in the accepted language: levels gained, up to C2.
-        gained = language_bonus_levels[person][:, None].astype(np.int16)
-        person_rank = np.minimum(person_rank.astype(np.int16) + gained, 6).astype(np.int8)
-    margin = np.where(has_alt, person_rank.astype(np.int32) - alt_level, -99)
-    best = np.argmax(margin, axis=1)
-    best_margin = margin[np.arange(person.size), best]
-    no_requirement = ~has_alt.any(axis=1)
-    failed |= np.where(~no_requirement & (best_margin < 0), LANGUAGE, 0).astype(np.uint8)
-    language_term = np.select(
-        [no_requirement, best_margin >= 2, best_margin == 1, best_margin == 0],
-        [1.0, 1.0, 0.8, 0.6],
-        0.0,
-    ).astype(np.float32)
+        gained = np.minimum(language_bonus_levels, 6).astype(np.int8)[person]
+    best_margin = np.full(person.size, -99, dtype=np.int8)
+    best = np.full(person.size, -1, dtype=np.int8)
+    language_rank = np.zeros(person.size, dtype=np.int8)
+    for i in range(MAX_LANGUAGE_ALTERNATIVES):
+        code = alternatives[:, i, 0][slot]
+        present = code >= 0
+        if not present.any():
+            continue
+        rank = flat_ranks[base + np.where(present, code, width - 1)]
+        if gained is not None:
+            rank = np.minimum(rank + gained, 6).astype(np.int8)
+        margin = np.where(present, rank - alternatives[:, i, 1].astype(np.int8)[slot], -99)
+        better = margin > best_margin
+        best_margin = np.where(better, margin, best_margin).astype(np.int8)
+        best = np.where(better, i, best).astype(np.int8)
+        language_rank = np.where(better, rank, language_rank).astype(np.int8)
+    no_requirement = best < 0
+    failed |= ((~no_requirement & (best_margin < 0)) * LANGUAGE).astype(np.uint8)
+    # Term by margin: -1 (fails) 0, 0 -> 0.6, 1 -> 0.8, 2 or more -> 1; no requirement: 1.
+    language_term = np.array([0.0, 0.6, 0.8, 1.0], dtype=np.float32)[
+        np.clip(best_margin, -1, 2) + 1
+    ]
+    language_term[no_requirement] = 1.0
 
     foreign = persons.get_column("diploma_foreign").fill_null(False).to_numpy()
     recognised = persons.get_column("diploma_recognised").fill_null(False).to_numpy()
     if recognised_override is not None:
         recognised = recognised | recognised_override
+    unrecognised = foreign & ~recognised
     needs = slots.get_column("recognition_required").fill_null(False).to_numpy()
-    failed |= np.where(needs[slot] & foreign[person] & ~recognised[person], RECOGNITION, 0).astype(
-        np.uint8
-    )
-    isced = persons.get_column("diploma_isced").fill_null(-1).to_numpy()
-    required = slots.get_column("diploma_isced_required").fill_null(-1).to_numpy()
-    failed |= np.where(isced[person] < required[slot], DIPLOMA, 0).astype(np.uint8)
-    licence = persons.get_column("driving_licence").fill_null(False).to_numpy()
+    failed |= ((needs[slot] & unrecognised[person]) * RECOGNITION).astype(np.uint8)
+    isced = persons.get_column("diploma_isced").fill_null(-1).to_numpy().astype(np.int8)
+    required = slots.get_column("diploma_isced_required").fill_null(-1).to_numpy().astype(np.int8)
+    failed |= ((isced[person] < required[slot]) * DIPLOMA).astype(np.uint8)
+    no_licence = ~persons.get_column("driving_licence").fill_null(False).to_numpy()
     licence_required = slots.get_column("driving_licence_required").fill_null(False).to_numpy()
-    failed |= np.where(licence_required[slot] & ~licence[person], LICENCE, 0).astype(np.uint8)
+    failed |= ((licence_required[slot] & no_licence[person]) * LICENCE).astype(np.uint8)
 
-    start = days(slots.get_column("start_date"))[slot]
-    available = days(persons.get_column("available_from"))[person]
-    late = np.where(available == NO_DATE, 0, available - start)
+    start = days(slots.get_column("start_date"))
+    available = days(persons.get_column("available_from"))
+    available = np.where(available == NO_DATE, -(2**30), available)
+    late = np.maximum(available[person] - start[slot], 0)
     grace = options.availability_grace_days
-    failed |= np.where(late > grace, AVAILABILITY, 0).astype(np.uint8)
-    availability_term = np.clip(1.0 - np.maximum(late, 0) / max(grace, 1), 0.0, 1.0)
+    failed |= ((late > grace) * AVAILABILITY).astype(np.uint8)
+    availability_term = np.clip(
+        np.float32(1.0) - late.astype(np.float32) / np.float32(max(grace, 1)), 0.0, 1.0
+    )
 
     person_occupation = isco_prefixes(persons.get_column("occupation"), -1)
     person_wish = isco_prefixes(persons.get_column("wish"), -1)
     slot_occupation = isco_prefixes(slots.get_column("occupation"), -2)
-    same = person_occupation[person] == slot_occupation[slot]
-    common = np.cumprod(same, axis=1).sum(axis=1)
-    occupation_term = common / 4.0
-    wish_len = (person_wish >= 0).sum(axis=1)[person]
-    slot_len = (slot_occupation >= 0).sum(axis=1)[slot]
-    level = np.minimum(wish_len, slot_len) - 1
-    wish_term = np.where(
-        (wish_len > 0) & (slot_len > 0),
-        person_wish[person, np.maximum(level, 0)] == slot_occupation[slot, np.maximum(level, 0)],
-        False,
-    ).astype(np.float32)
+    # Prefixes are nested: the number of equal prefixes is the common prefix length.
+    common = np.zeros(person.size, dtype=np.int8)
+    common_wish = np.zeros(person.size, dtype=np.int8)
+    for k in range(4):
+        slot_prefix = slot_occupation[:, k][slot]
+        common += person_occupation[:, k][person] == slot_prefix
+        common_wish += person_wish[:, k][person] == slot_prefix
+    occupation_term = common.astype(np.float32) / np.float32(4.0)
+    wish_len = (person_wish >= 0).sum(axis=1).astype(np.int8)
+    slot_len = (slot_occupation >= 0).sum(axis=1).astype(np.int8)
+    shorter = np.minimum(wish_len[person], slot_len[slot])
+    wish_term = ((shorter > 0) & (common_wish >= shorter)).astype(np.float32)
 
-    km = distance_km(
-        municipality_codes(persons.get_column("municipality"))[person],
-        municipality_codes(slots.get_column("municipality"))[slot],
-    )
-    commute_term = np.where(np.isnan(km), 0.0, np.clip(1.0 - km / COMMUTE_ZERO_KM, 0.0, 1.0))
+    person_place = municipality_codes(persons.get_column("municipality"))
+    slot_place = municipality_codes(slots.get_column("municipality"))
+    places = DISTANCES.shape[0]
+    table = np.full((places + 1, places + 1), np.nan, dtype=np.float32)
+    table[:places, :places] = DISTANCES
+    km = table[
+        np.where(person_place < 0, places, person_place)[person],
+        np.where(slot_place < 0, places, slot_place)[slot],
+    ]
+    commute_table = np.nan_to_num(np.clip(1.0 - table / COMMUTE_ZERO_KM, 0.0, 1.0), nan=0.0)
+    commute_term = commute_table[
+        np.where(person_place < 0, places, person_place)[person],
+        np.where(slot_place < 0, places, slot_place)[slot],
+    ].astype(np.float32)
 
-    waiting_since = days(persons.get_column("waiting_since"))[person]
-    waited_days = np.where(waiting_since == NO_DATE, 0, (on - EPOCH).days - waiting_since)
-    waiting_term = np.clip(waited_days / 730.0, 0.0, 1.0).astype(np.float32)
+    waiting_since = days(persons.get_column("waiting_since"))
+    waited = np.where(waiting_since == NO_DATE, 0, (on - EPOCH).days - waiting_since)
+    waiting_term = np.clip(waited / 730.0, 0.0, 1.0).astype(np.float32)[person]
 
     terms = {
-        "language": language_term.astype(np.float32),
-        "occupation": occupation_term.astype(np.float32),
-        "commute": commute_term.astype(np.float32),
+        "language": language_term,
+        "occupation": occupation_term,
+        "commute": commute_term,
         "availability": availability_term.astype(np.float32),
         "wish": wish_term,
     }
     weights = options.weights
-    fit = sum(
-        (np.float32(getattr(weights, name)) * value for name, value in terms.items()),
-        np.zeros(person.size, dtype=np.float32),
-    )
+    fit = np.zeros(person.size, dtype=np.float32)
+    for name, value in terms.items():
+        fit += np.float32(getattr(weights, name)) * value
     return PairData(
         person=person,
         slot=slot,
         failed=failed,
-        best_language=np.where(no_requirement, -1, best).astype(np.int8),
-        language_rank=person_rank[np.arange(person.size), best].astype(np.int8),
+        best_language=best,
+        language_rank=language_rank,
         km=km,
         terms=terms,
         waiting=waiting_term,
