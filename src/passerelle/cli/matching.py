@@ -150,7 +150,8 @@ def match_command(
 
 
 def _write_matches(path: Path, result: MatchResult, texts: dict[str, str]) -> None:
-    assigned = {row["person_id"]: row for row in result.assignments.iter_rows(named=True)}
+    """One row per match (a person with a capacity above one may have several) and one per
+    person without a match."""
     try:
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
@@ -158,18 +159,27 @@ def _write_matches(path: Path, result: MatchResult, texts: dict[str, str]) -> No
                 ["person_id", "slot_id", "status", "reason", "fit", "probability", "explanation"]
             )
             for row in result.outcomes.iter_rows(named=True):
-                match_row = assigned.get(row["person_id"])
-                writer.writerow(
-                    [
-                        row["person_id"],
-                        row["slot_id"] or "",
-                        "matched" if row["reason"] == MATCHED else "unmatched",
-                        row["reason"],
-                        "" if match_row is None else match_row["fit"],
-                        "" if match_row is None else match_row["probability"],
-                        texts[row["person_id"]],
-                    ]
-                )
+                person_id = row["person_id"]
+                matches = [
+                    result.assignments.row(position, named=True)
+                    for position in result.rows_of("assignments", person_id)
+                ]
+                for match_row in matches:
+                    writer.writerow(
+                        [
+                            person_id,
+                            match_row["slot_id"],
+                            "matched",
+                            MATCHED,
+                            match_row["fit"],
+                            match_row["probability"],
+                            texts[person_id],
+                        ]
+                    )
+                if not matches:
+                    writer.writerow(
+                        [person_id, "", "unmatched", row["reason"], "", "", texts[person_id]]
+                    )
     except OSError as error:
         _fail(f"--out: cannot write {path}: {error.strerror}")
 

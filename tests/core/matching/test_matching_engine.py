@@ -289,3 +289,14 @@ def test_cefr_ranks_follow_the_criteria_language() -> None:
     frame = persons_frame([_person("x", languages={"fr": "B1", "nl": "A2"})])
     assert frame["language_fr"].item() == cefr_rank("B1")
     assert frame["language_nl"].item() == cefr_rank("A2")
+
+
+def test_a_person_may_take_several_slots_up_to_their_capacity() -> None:
+    persons = [_person("two", capacity=2), _person("one")]
+    slots = [_cook(id="cook-1"), _cook(id="cook-2"), _cook(id="cook-3")]
+    result = match(persons_frame(persons), slots_frame(slots), Kind.vacancy, ON)
+    per_person = dict(result.assignments.group_by("person_id").len().iter_rows())
+    assert per_person == {"two": 2, "one": 1}
+    assert result.assignments["slot_id"].is_unique().all()
+    assert result.greedy_placed == 3
+    assert len([s for s in explain(result, "two") if s.startswith("matched with")]) == 2

@@ -66,6 +66,19 @@ class MatchResult:
     """The same measure for the greedy assignment (never above `solver_objective`)."""
     rules_groups: list[tuple[dt.date, str | None]]
     timings: dict[str, float] = field(default_factory=dict)
+    _rows: dict[str, dict[str, list[int]]] = field(default_factory=dict, repr=False)
+
+    def rows_of(self, table: str, key: str) -> list[int]:
+        """Row numbers of `key` in `persons`, `outcomes` (by person_id), `slots` (by
+        slot_id) or `assignments` (by person_id); indexes built once."""
+        if table not in self._rows:
+            frame = getattr(self, table)
+            column = "slot_id" if table == "slots" else "person_id"
+            index: dict[str, list[int]] = {}
+            for position, value in enumerate(frame.get_column(column).to_list()):
+                index.setdefault(value, []).append(position)
+            self._rows[table] = index
+        return self._rows[table].get(key, [])
 
     @property
     def placed(self) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import polars as pl
-
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.matching.engine import (
     BELOW_MIN_SCORE,
@@ -89,12 +87,11 @@ def language_text(code: str, rank: int, required: int) -> str:
 def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = None) -> list[str]:
     """Sentences saying why this person got their match, or why none."""
     knowledge = knowledge or load_knowledge()
-    outcome = result.outcomes.row(
-        result.outcomes.get_column("person_id").index_of(person_id), named=True
-    )
-    person = result.persons.row(
-        result.persons.get_column("person_id").index_of(person_id), named=True
-    )
+    rows = result.rows_of("outcomes", person_id)
+    if not rows:
+        raise KeyError(f"no person {person_id!r} in this round")
+    outcome = result.outcomes.row(rows[0], named=True)
+    person = result.persons.row(result.rows_of("persons", person_id)[0], named=True)
     reason = outcome["reason"]
     if reason == MATCHED:
         return _matched(result, person_id)
@@ -121,9 +118,7 @@ def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = N
                 "overall fit or waiting longer"
             ).format(count=outcome["suitable_slots"], best=outcome["best_fit"])
         ]
-    slot = result.slots.row(
-        result.slots.get_column("slot_id").index_of(outcome["closest_slot_id"]), named=True
-    )
+    slot = result.slots.row(result.rows_of("slots", outcome["closest_slot_id"])[0], named=True)
     failed = int(outcome["failed"])
     sentences: list[str] = []
     on, programme = result.rules_groups[int(outcome["rules_group"])]
@@ -188,32 +183,40 @@ def _rules_text(
         text = _("not eligible for {programme} before {date}").format(
             programme=programme, date=option.from_date
         )
-    return "; ".join([text, *failing, *option.reasons[:1]] if not failing else [text, *failing])
+    # Without a failing condition the programme itself is closed: say why.
+    return "; ".join([text, *(failing or option.reasons[:1])])
 
 
 def _matched(result: MatchResult, person_id: str) -> list[str]:
-    row = result.assignments.filter(pl.col("person_id") == person_id).row(0, named=True)
-    slot = result.slots.row(int(row["_slot"]), named=True)
-    sentences = [
-        _("matched with {slot} (fit {fit} of 100, expected placement {probability})").format(
-            slot=row["slot_id"], fit=row["fit"], probability=row["probability"]
-        )
-    ]
-    for name in TERMS:
-        detail = ""
-        if name == "language" and row["language_index"] >= 0:
-            index = int(row["language_index"])
-            detail = language_text(
-                slot[f"lang_{index + 1}"], int(row["language_rank"]), slot[f"level_{index + 1}"]
-            )
-        elif name == "commute" and row["km"] == row["km"]:
-            detail = _("{km} km between municipality centres").format(km=row["km"])
-        sentences.append(f"{_(TERM_NAMES[name])} +{row[name]}" + (f" ({detail})" if detail else ""))
-    if row["waiting"] > 0:
+    sentences: list[str] = []
+    for position in result.rows_of("assignments", person_id):
+        row = result.assignments.row(position, named=True)
+        slot = result.slots.row(int(row["_slot"]), named=True)
         sentences.append(
-            _("waiting for about {months} months (priority)").format(
-                months=round(row["waiting"] * 24)
+            _("matched with {slot} (fit {fit} of 100, expected placement {probability})").format(
+                slot=row["slot_id"], fit=row["fit"], probability=row["probability"]
             )
+        )
+        for name in TERMS:
+            detail = ""
+            if name == "language" and row["language_index"] >= 0:
+                index = int(row["language_index"])
+                detail = language_text(
+                    slot[f"lang_{index + 1}"],
+                    int(row["language_rank"]),
+                    slot[f"level_{index + 1}"],
+                )
+            elif name == "commute" and row["km"] == row["km"]:  # not NaN
+                detail = _("{km} km between municipality centres").format(km=row["km"])
+            sentences.append(
+                f"{_(TERM_NAMES[name])} +{row[name]}" + (f" ({detail})" if detail else "")
+            )
+    waiting = result.assignments.row(result.rows_of("assignments", person_id)[0], named=True)[
+        "waiting"
+    ]
+    if waiting > 0:
+        sentences.append(
+            _("waiting for about {months} months (priority)").format(months=round(waiting * 24))
         )
     return sentences
 
