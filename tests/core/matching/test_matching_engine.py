@@ -300,3 +300,11 @@ def test_a_person_may_take_several_slots_up_to_their_capacity() -> None:
     assert result.assignments["slot_id"].is_unique().all()
     assert result.greedy_placed == 3
     assert len([s for s in explain(result, "two") if s.startswith("matched with")]) == 2
+
+
+def test_a_round_without_slots_explains_itself() -> None:
+    persons = persons_frame([_person("alone")])
+    result = match(persons, slots_frame([]), Kind.vacancy, ON)
+    assert result.placed == 0
+    assert result.unmatched_by_reason() == {"no_candidate": 1}
+    assert "no vacancy offer" in explain(result, "alone")[0]

@@ -245,7 +245,7 @@ def _outcomes(
     first = np.unique(data.person[ordered], return_index=True)[1]
     closest_pair = np.full(n, -1, dtype=np.int64)
     closest_pair[data.person[ordered[first]]] = ordered[first]
-    failed = np.where(closest_pair >= 0, data.failed[np.maximum(closest_pair, 0)], 0)
+    failed = _pick(data.failed, closest_pair, 0)
     first_failed = np.zeros(n, dtype=np.int64)
     for bit in reversed(CONSTRAINTS):
         first_failed = np.where((failed & bit) > 0, bit, first_failed)
@@ -258,7 +258,7 @@ def _outcomes(
     best_fit = np.zeros(n, dtype=np.float32)
     np.maximum.at(best_fit, data.person[data.failed == 0], data.fit[data.failed == 0])
     suitable = np.bincount(data.person[feasible], minlength=n)
-    closest_slot = np.where(closest_pair >= 0, data.slot[np.maximum(closest_pair, 0)], -1)
+    closest_slot = _pick(data.slot, closest_pair, -1)
     slot_ids = slots.get_column("slot_id")
     return pl.DataFrame(
         {
@@ -267,19 +267,20 @@ def _outcomes(
             "slot_id": _ids(slot_ids, slot_of),
             "closest_slot_id": _ids(slot_ids, closest_slot),
             "failed": failed.astype(np.uint8),
-            "language_index": np.where(
-                closest_pair >= 0, data.best_language[np.maximum(closest_pair, 0)], -1
-            ),
-            "language_rank": np.where(
-                closest_pair >= 0, data.language_rank[np.maximum(closest_pair, 0)], 0
-            ),
-            "rules_group": np.where(
-                closest_pair >= 0, data.slot_group[np.maximum(closest_slot, 0)], -1
-            ),
+            "language_index": _pick(data.best_language, closest_pair, -1),
+            "language_rank": _pick(data.language_rank, closest_pair, 0),
+            "rules_group": _pick(data.slot_group, closest_slot, -1),
             "best_fit": np.round(best_fit.astype(np.float64), 1),
             "suitable_slots": suitable,
         }
     )
+
+
+def _pick(values: np.ndarray, rows: np.ndarray, default: int) -> np.ndarray:
+    """values[rows], `default` where a row is -1 (or nothing to pick from)."""
+    if values.size == 0:
+        return np.full(rows.size, default, dtype=np.int64)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], default)
 
 
 def _ids(ids: pl.Series, rows: np.ndarray) -> pl.Series:
