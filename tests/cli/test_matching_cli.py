@@ -170,3 +170,26 @@ def test_missing_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "persons.csv" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [("--min-score", "120", "--min-score"), ("--block-digits", "5", "--block-digits")],
+)
+def test_bad_options(tmp_path: Path, option: str, value: str, expected: str) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "match",
+            "--kind",
+            "vacancy",
+            "--input",
+            str(EXAMPLE),
+            "--out",
+            str(tmp_path / "m.csv"),
+            option,
+            value,
+        ],
+    )
+    assert result.exit_code == 2
+    assert expected in result.output

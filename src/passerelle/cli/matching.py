@@ -94,16 +94,27 @@ def match_command(
             "--balance-organisations", help="Share places across referring organisations."
         ),
     ] = False,
+    block_digits: Annotated[
+        int,
+        typer.Option(
+            "--block-digits", help="Candidates share this many leading ISCO digits (2 to 4)."
+        ),
+    ] = 2,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Match persons to mentors, internships or vacancies (optimal, with reasons)."""
     day = _parse_date(on)
     if not 0 <= min_score <= 100:
         _fail(f"--min-score: {min_score} is out of range; allowed: 0 to 100")
+    if not 2 <= block_digits <= 4:
+        _fail(f"--block-digits: {block_digits} is out of range; allowed: 2, 3 or 4")
     knowledge = _knowledge()
     persons, slots = _frames(input_dir, kind, knowledge)
     options = Options(
-        min_score=min_score, waiting_priority=waiting_priority, balance_organisations=balance
+        min_score=min_score,
+        waiting_priority=waiting_priority,
+        balance_organisations=balance,
+        block_digits=block_digits,
     )
     with Progress(
         TextColumn("{task.description}"),
