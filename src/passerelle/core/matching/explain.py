@@ -28,6 +28,7 @@ from passerelle.core.rules.facts import fact_with_next_change
 from passerelle.core.rules.options import programme_option
 from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import CEFR_LEVELS
+from passerelle.knowledge.dates import full_months_between
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 
 LANGUAGE_NAMES = {
@@ -188,6 +189,7 @@ def _rules_text(
 
 
 def _matched(result: MatchResult, person_id: str) -> list[str]:
+    person = result.persons.row(result.rows_of("persons", person_id)[0], named=True)
     sentences: list[str] = []
     for position in result.rows_of("assignments", person_id):
         row = result.assignments.row(position, named=True)
@@ -208,15 +210,21 @@ def _matched(result: MatchResult, person_id: str) -> list[str]:
                 )
             elif name == "commute" and row["km"] == row["km"]:  # not NaN
                 detail = _("{km} km between municipality centres").format(km=row["km"])
+            elif name == "occupation" and person["occupation"] and slot["occupation"]:
+                detail = _("ISCO {person} and {offer}").format(
+                    person=person["occupation"], offer=slot["occupation"]
+                )
+            elif name == "wish" and person["wish"]:
+                detail = _("wishes ISCO {wish}").format(wish=person["wish"])
             sentences.append(
                 f"{_(TERM_NAMES[name])} +{row[name]}" + (f" ({detail})" if detail else "")
             )
-    waiting = result.assignments.row(result.rows_of("assignments", person_id)[0], named=True)[
-        "waiting"
-    ]
-    if waiting > 0:
+    if person["waiting_since"] is not None and person["waiting_since"] < result.on:
         sentences.append(
-            _("waiting for about {months} months (priority)").format(months=round(waiting * 24))
+            _("waiting since {date}, {months} months (priority)").format(
+                date=person["waiting_since"],
+                months=full_months_between(person["waiting_since"], result.on),
+            )
         )
     return sentences
 
