@@ -211,12 +211,16 @@ COLOURS = {
 }
 
 
+def _legend(name: str) -> str:
+    return _("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name])
+
+
 def svg_chart(report: GapReport, limit: int = 20) -> str:
     """A horizontal bar per vacancy and horizon: qualifying candidates, then the first
     blocker of the others (right to work, language, recognition, diploma, licence)."""
     gaps = report.vacancies[:limit]
     bar_h, gap_h, left, width = 14, 12, 190, 420
-    height = 40 + len(gaps) * (len(report.horizons) * (bar_h + 2) + gap_h) + 40
+    height = 40 + len(gaps) * (16 + len(report.horizons) * (bar_h + 2) + gap_h) + 40
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
         f'height="{height}" font-family="sans-serif" font-size="11" role="img">',
@@ -226,7 +230,10 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
     ]
     y = 30
     for gap in gaps:
-        parts.append(f'<text x="4" y="{y + 10}" font-weight="bold">{escape(gap.slot_id)}</text>')
+        title = gap.slot_id + (f" (ISCO {gap.occupation})" if gap.occupation else "")
+        title += " · " + _("places: {posts}").format(posts=gap.posts)
+        parts.append(f'<text x="4" y="{y + 10}" font-weight="bold">{escape(title)}</text>')
+        y += 16
         for months in report.horizons:
             total = max(gap.candidates, 1)
             x = float(left)
@@ -245,14 +252,14 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
                 if w > 0:
                     parts.append(
                         f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                        f'fill="{COLOURS[name]}"><title>{escape(name)}: {count}</title></rect>'
+                        f'fill="{COLOURS[name]}"><title>{escape(_legend(name))}: {count}</title></rect>'
                     )
                 x += w
             y += bar_h + 2
         y += gap_h
     x = 4
     for name, colour in COLOURS.items():
-        text = _("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name])
+        text = _legend(name)
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14}" y="{y + 9}">{escape(text)}</text>')
         x += 24 + 7 * len(text)
