@@ -252,7 +252,8 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
                 if w > 0:
                     parts.append(
                         f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                        f'fill="{COLOURS[name]}"><title>{escape(_legend(name))}: {count}</title></rect>'
+                        f'fill="{COLOURS[name]}"><title>{escape(_legend(name))}: {count}'
+                        "</title></rect>"
                     )
                 x += w
             y += bar_h + 2
