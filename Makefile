@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -61,6 +61,10 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# Matching rounds of 10 000, 100 000 and 1 000 000 synthetic persons (docs/matching.md).
+benchmark-matching: $(STAMP)
+	$(BIN)/python benchmarks/matching.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

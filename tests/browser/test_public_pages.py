@@ -464,6 +464,15 @@ BROKEN_REFERENCES = """() => {
 aria-describedby target as "needs review")."""
 
 
+def accessibility_problems(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations, and ids pointed to that do not exist."""
+    problems = axe_violations(page, axe_source)
+    broken = page.evaluate(BROKEN_REFERENCES)
+    if broken:
+        problems.append({"id": "broken-id-reference", "nodes": broken})
+    return problems
+
+
 @pytest.mark.parametrize("language", ["fr", "ar"])
 def test_axe_finds_no_serious_violation(
     context: BrowserContext, site: str, axe_source: str, language: str
@@ -475,10 +484,7 @@ def test_axe_finds_no_serious_violation(
         open_page(page)
         expect(page.locator("html")).to_have_attribute("lang", language)
         assert_styled(page)
-        violations = axe_violations(page, axe_source)
-        broken = page.evaluate(BROKEN_REFERENCES)
-        if broken:
-            violations.append({"id": "broken-id-reference", "nodes": broken})
+        violations = accessibility_problems(page, axe_source)
         if violations:
             found[name] = violations
     assert not found, f"axe-core, {language}: serious or critical violations\n" + json.dumps(

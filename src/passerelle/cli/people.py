@@ -111,6 +111,39 @@ def purge(
         console.print(_("Dry run: nothing changed. Run again with --apply to anonymise."))
 
 
+def token_issue(
+    organisation: Annotated[
+        str, typer.Argument(help="The organisation's id, e.g. cpas-anderlecht.")
+    ],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'case system'.")],
+    scope: Annotated[
+        list[str],
+        typer.Option(help="persons:read, persons:write or persons:export (repeat the option)."),
+    ],
+) -> None:
+    """Make an API token for an organisation's own system. The key is printed once; only its
+    hash is kept."""
+    _django()
+    from passerelle.web.apps.accounts.models import ApiScope, ApiToken
+    from passerelle.web.apps.directory.models import Organisation
+
+    found = Organisation.objects.filter(slug=organisation).first()
+    if found is None:
+        _fail(f"organisation: {organisation!r} is not loaded (see `passerelle orgs`)")
+    unknown = sorted(set(scope) - set(ApiScope.values))
+    if unknown or not scope:
+        _fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
+    if not name.strip():
+        _fail("--name: say what the token is for")
+    token, key = ApiToken.issue(organisation=found, name=name.strip(), scopes=sorted(set(scope)))
+    console.print(
+        _(
+            "Token {id} for {organisation} ({scopes}). Keep the key now; it is not shown again:"
+        ).format(id=token.pk, organisation=organisation, scopes=", ".join(token.scopes))
+    )
+    print(key)
+
+
 def demo_data(
     persons: Annotated[int, typer.Option(help="Synthetic files per organisation.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic files.")] = 2026,

@@ -192,17 +192,27 @@ def person_for(
         visible=visible_data(person, fields),
     )
     if operation in ("view", "export"):
-        audit_record(
-            action=Action.PERSON_VIEW if operation == "view" else Action.PERSON_EXPORT,
-            actor=actor.user,
-            actor_label=actor.label,
-            organisation=actor.organisation,
-            object_kind="person",
-            object_id=person.pk,
-            subject_organisation=person.organisation,
+        audit_person(
+            Action.PERSON_VIEW if operation == "view" else Action.PERSON_EXPORT,
+            actor,
+            person,
             detail={"relation": relation, "fields": sorted(fields)},
         )
     return access
+
+
+def audit_person(action: str, actor: Actor, person: Person, **extra: Any) -> None:
+    """An audit entry for something `actor` did to `person`'s file."""
+    audit_record(
+        action=action,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=actor.organisation,
+        object_kind="person",
+        object_id=person.pk,
+        subject_organisation=person.organisation,
+        **extra,
+    )
 
 
 def visible_data(person: Person, fields: Iterable[str]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from passerelle.web.apps.people.access import (
     Actor,
     OperationDeniedError,
     PersonAccess,
+    audit_person,
     closed_files_before,
     consent_for,
     consents_for,
@@ -70,19 +71,6 @@ def _snapshot(person: Person) -> dict[str, Any]:
     }
 
 
-def _audit(action: str, actor: Actor, person: Person, **extra: Any) -> None:
-    audit_record(
-        action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        organisation=actor.organisation,
-        object_kind="person",
-        object_id=person.pk,
-        subject_organisation=person.organisation,
-        **extra,
-    )
-
-
 @transaction.atomic
 def person_create(*, actor: Actor, data: dict[str, Any]) -> Person:
     if not actor.allowed("edit", "own"):
@@ -96,7 +84,7 @@ def person_create(*, actor: Actor, data: dict[str, Any]) -> Person:
         changed_by_label=actor.label,
         changes={name: [None, value] for name, value in _snapshot(person).items() if value},
     )
-    _audit(Action.PERSON_CREATE, actor, person)
+    audit_person(Action.PERSON_CREATE, actor, person)
     return person
 
 
@@ -127,7 +115,7 @@ def person_update(
         changed_by_label=actor.label,
         changes=changes,
     )
-    _audit(Action.PERSON_EDIT, actor, person, detail={"fields": sorted(changes)})
+    audit_person(Action.PERSON_EDIT, actor, person, detail={"fields": sorted(changes)})
     return person
 
 
@@ -137,7 +125,7 @@ def person_close(*, actor: Actor, person_id: object, on: dt.date) -> Person:
         person.status, person.closed_on = FileStatus.CLOSED, on
         person.version += 1
         person.save(update_fields=["status", "closed_on", "version", "updated_at"])
-        _audit(Action.PERSON_EDIT, actor, person, detail={"fields": ["status"]})
+        audit_person(Action.PERSON_EDIT, actor, person, detail={"fields": ["status"]})
     return person
 
 
@@ -179,7 +167,7 @@ def consent_record(
         given_on=given_on,
         recorded_by=actor.user,
     )
-    _audit(
+    audit_person(
         Action.CONSENT_RECORD,
         actor,
         access.person,
@@ -200,7 +188,7 @@ def consent_withdraw(
     consent.withdrawn_on, consent.withdrawn_by = on, actor.user
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
     consent.disclosures.filter(ended_at__isnull=True).update(ended_at=timezone.now())
-    _audit(Action.CONSENT_WITHDRAW, actor, access.person, detail={"consent": str(consent.pk)})
+    audit_person(Action.CONSENT_WITHDRAW, actor, access.person, detail={"consent": str(consent.pk)})
     return consent
 
 
@@ -246,7 +234,7 @@ def person_disclose(
         override_reason=override_reason if consent is None else "",
         disclosed_by=actor.user,
     )
-    _audit(
+    audit_person(
         Action.DISCLOSURE if consent is not None else Action.CONSENT_OVERRIDE,
         actor,
         access.person,
@@ -328,7 +316,7 @@ def person_erase(*, actor: Actor, person_id: object) -> None:
     statistics keep their counts; versions (which hold old values) are deleted."""
     person = person_for(actor, person_id, "erase", for_update=True).person
     _anonymise(person)
-    _audit(Action.PERSON_ERASE, actor, person)
+    audit_person(Action.PERSON_ERASE, actor, person)
 
 
 @dataclass(frozen=True)

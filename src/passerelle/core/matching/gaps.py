@@ -1,0 +1,268 @@
+"""Gap analysis for employers: for each vacancy, how many candidates qualify now and in 3, 6
+and 12 months, and what holds the others back.
+
+The candidates of a vacancy are the persons paired with it by the same blocking as matching
+(occupation or wish). The projection assumes that each candidate starts now a course in the
+vacancy's best-suited accepted language (one CEFR level per
+`skills.language_course.months_per_cefr_level` months) and, with a foreign diploma,
+a recognition procedure (`skills.diploma_recognition.months`); the right to work and, for a
+programme, eligibility are asked of the rules engine on the future date (the end of an
+asylum seeker's waiting period, for instance). A driving licence and the diploma level are
+not projected. Only counts leave this module: no candidate is named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+import polars as pl
+
+from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.matching.model import Kind
+from passerelle.core.matching.pairs import (
+    DIPLOMA,
+    LANGUAGE,
+    LICENCE,
+    RECOGNITION,
+    RULES,
+    RULES_UNKNOWN,
+    Options,
+    candidate_pairs,
+    evaluate_pairs,
+)
+from passerelle.knowledge.dates import anniversary
+from passerelle.knowledge.loader import Knowledge, load_knowledge
+
+HORIZONS = (0, 3, 6, 12)
+BLOCKERS = {
+    "right_to_work": RULES | RULES_UNKNOWN,
+    "language": LANGUAGE,
+    "recognition": RECOGNITION,
+    "diploma": DIPLOMA,
+    "licence": LICENCE,
+}
+BLOCKER_NAMES = {
+    "right_to_work": gettext_noop("right to work"),
+    "language": gettext_noop("language"),
+    "recognition": gettext_noop("diploma recognition"),
+    "diploma": gettext_noop("diploma level"),
+    "licence": gettext_noop("driving licence"),
+}
+
+
+@dataclass(frozen=True)
+class VacancyGap:
+    slot_id: str
+    occupation: str | None
+    organisation: str | None
+    posts: int
+    candidates: int
+    qualifying: dict[int, int]
+    """Months from now -> candidates who qualify then."""
+    blockers: dict[int, dict[str, int]]
+    """Months from now -> blocker -> candidates it holds back (one may have several)."""
+
+
+@dataclass(frozen=True)
+class GapReport:
+    on: dt.date
+    horizons: tuple[int, ...]
+    months_per_level: int
+    recognition_months: int
+    vacancies: tuple[VacancyGap, ...]
+
+    def to_frame(self) -> pl.DataFrame:
+        rows = []
+        for gap in self.vacancies:
+            for months in self.horizons:
+                rows.append(
+                    {
+                        "slot_id": gap.slot_id,
+                        "occupation": gap.occupation,
+                        "posts": gap.posts,
+                        "months": months,
+                        "candidates": gap.candidates,
+                        "qualifying": gap.qualifying[months],
+                        **{name: gap.blockers[months][name] for name in BLOCKERS},
+                    }
+                )
+        return pl.DataFrame(rows)
+
+
+def _int_parameter(knowledge: Knowledge, parameter_id: str, on: dt.date) -> int:
+    value = knowledge.parameters[parameter_id].value_on(on)
+    if value is None or not isinstance(value.value, int):
+        raise ValueError(f"parameter {parameter_id} has no whole-number value on {on}")
+    return value.value
+
+
+def gap_analysis(
+    persons: pl.DataFrame,
+    vacancies: pl.DataFrame,
+    on: dt.date,
+    knowledge: Knowledge | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    options: Options | None = None,
+    kind: Kind = Kind.vacancy,
+) -> GapReport:
+    knowledge = knowledge or load_knowledge()
+    options = options or Options()
+    months_per_level = _int_parameter(knowledge, "skills.language_course.months_per_cefr_level", on)
+    recognition_months = _int_parameter(knowledge, "skills.diploma_recognition.months", on)
+    person, slot = candidate_pairs(persons, vacancies, options.block_digits)
+    n_slots = vacancies.height
+    candidates = np.bincount(slot, minlength=n_slots)
+    qualifying: dict[int, np.ndarray] = {}
+    blocked: dict[int, dict[str, np.ndarray]] = {}
+    for months in horizons:
+        data = evaluate_pairs(
+            persons,
+            vacancies,
+            person,
+            slot,
+            kind,
+            on,
+            knowledge,
+            options,
+            language_bonus_levels=np.full(persons.height, months // months_per_level),
+            recognised_override=np.full(persons.height, months >= recognition_months),
+            rules_on=anniversary(on, months=months),
+        )
+        relevant = data.failed & ~np.uint8(0x40)  # availability is not projected
+        qualifying[months] = np.bincount(slot[relevant == 0], minlength=n_slots)
+        blocked[months] = {
+            name: np.bincount(slot[(relevant & bits) > 0], minlength=n_slots)
+            for name, bits in BLOCKERS.items()
+        }
+    gaps = tuple(
+        VacancyGap(
+            slot_id=row["slot_id"],
+            occupation=row["occupation"],
+            organisation=row["organisation"],
+            posts=int(row["capacity"] or 1),
+            candidates=int(candidates[i]),
+            qualifying={m: int(qualifying[m][i]) for m in horizons},
+            blockers={m: {k: int(v[i]) for k, v in blocked[m].items()} for m in horizons},
+        )
+        for i, row in enumerate(vacancies.iter_rows(named=True))
+    )
+    return GapReport(on, tuple(horizons), months_per_level, recognition_months, gaps)
+
+
+def _when(months: int) -> str:
+    return _("now") if months == 0 else _("in {months} months").format(months=months)
+
+
+def sentences(report: GapReport) -> dict[str, str]:
+    """Per vacancy, a paragraph in plain words."""
+    out: dict[str, str] = {}
+    for gap in report.vacancies:
+        title = gap.slot_id + (f" (ISCO {gap.occupation})" if gap.occupation else "")
+        if gap.candidates == 0:
+            out[gap.slot_id] = _(
+                "{vacancy}: no registered candidate has this occupation or wishes it."
+            ).format(vacancy=title)
+            continue
+        later = ", ".join(
+            _("{count} {when}").format(count=gap.qualifying[m], when=_when(m))
+            for m in report.horizons
+            if m
+        )
+        text = _(
+            "{vacancy}, places: {posts}. {now} of {total} candidates could start now; {later}, "
+            "if they start a language course and a diploma recognition now (one level every "
+            "{level_months} months, recognition in {recognition_months} months)."
+        ).format(
+            vacancy=title,
+            now=gap.qualifying.get(0, "?"),
+            total=gap.candidates,
+            posts=gap.posts,
+            later=later,
+            level_months=report.months_per_level,
+            recognition_months=report.recognition_months,
+        )
+        first = report.horizons[0]
+        holding = sorted(
+            ((count, name) for name, count in gap.blockers[first].items() if count),
+            reverse=True,
+        )
+        if holding:
+            text += " " + _("What stands in the way {when}: {blockers}.").format(
+                when=_when(first),
+                blockers=", ".join(
+                    _("{blocker} for {count}").format(blocker=_(BLOCKER_NAMES[name]), count=count)
+                    for count, name in holding
+                ),
+            )
+        out[gap.slot_id] = text
+    return out
+
+
+COLOURS = {
+    "qualifying": "#2e7d32",
+    "right_to_work": "#c62828",
+    "language": "#f9a825",
+    "recognition": "#6a1b9a",
+    "diploma": "#0277bd",
+    "licence": "#6d4c41",
+}
+
+
+def _legend(name: str) -> str:
+    return _("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name])
+
+
+def svg_chart(report: GapReport, limit: int = 20) -> str:
+    """A horizontal bar per vacancy and horizon: qualifying candidates, then the first
+    blocker of the others (right to work, language, recognition, diploma, licence)."""
+    gaps = report.vacancies[:limit]
+    bar_h, gap_h, left, width = 14, 12, 190, 420
+    height = 40 + len(gaps) * (16 + len(report.horizons) * (bar_h + 2) + gap_h) + 40
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
+        f'height="{height}" font-family="sans-serif" font-size="11" role="img">',
+        "<title>"
+        + escape(_("Candidates who qualify now and later, and what holds the others back"))
+        + "</title>",
+    ]
+    y = 30
+    for gap in gaps:
+        title = gap.slot_id + (f" (ISCO {gap.occupation})" if gap.occupation else "")
+        title += " · " + _("places: {posts}").format(posts=gap.posts)
+        parts.append(f'<text x="4" y="{y + 10}" font-weight="bold">{escape(title)}</text>')
+        y += 16
+        for months in report.horizons:
+            total = max(gap.candidates, 1)
+            x = float(left)
+            label = f"{_when(months)}: {gap.qualifying[months]}/{gap.candidates}"
+            parts.append(
+                f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label)}</text>'
+            )
+            segments = [("qualifying", gap.qualifying[months])]
+            remaining = gap.candidates - gap.qualifying[months]
+            for name in BLOCKERS:
+                share = min(gap.blockers[months][name], remaining)
+                segments.append((name, share))
+                remaining -= share
+            for name, count in segments:
+                w = width * count / total
+                if w > 0:
+                    parts.append(
+                        f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                        f'fill="{COLOURS[name]}"><title>{escape(_legend(name))}: {count}'
+                        "</title></rect>"
+                    )
+                x += w
+            y += bar_h + 2
+        y += gap_h
+    x = 4
+    for name, colour in COLOURS.items():
+        text = _legend(name)
+        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}">{escape(text)}</text>')
+        x += 24 + 7 * len(text)
+    parts.append("</svg>")
+    return "\n".join(parts)
