@@ -355,5 +355,9 @@ def export_hsds_command(
     )
 
 
+from passerelle.cli.simulation import simulate  # noqa: E402
+
+app.command("simulate")(simulate)
+
 if __name__ == "__main__":  # pragma: no cover
     app()
