@@ -109,6 +109,16 @@ def _format(indicator: str, value: Any) -> str:
     return f"{value:,.0f}"
 
 
+def _labels() -> dict[str, str]:
+    return {
+        "employment_rate": _("employment rate"),
+        "employed": _("in work"),
+        "people_waiting": _("waiting"),
+        "months_to_first_job": _("months to 1st job"),
+        "places_used": _("places used"),
+    }
+
+
 def _difference(indicator: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -218,7 +228,7 @@ def simulate(
     )
     for row in rows:
         name = str(row["indicator"])
-        cells = [name, _format(name, row["mean"]), _band(name, row["low"], row["high"])]
+        cells = [_labels()[name], _format(name, row["mean"]), _band(name, row["low"], row["high"])]
         if baseline_results:
             cells += [
                 _format(name, row["baseline_mean"]),
