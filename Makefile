@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web benchmark-simulation screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -60,6 +60,10 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# The sector simulation: agent-months per second, beside the same model in Mesa.
+benchmark-simulation: $(STAMP)
+	$(BIN)/python benchmarks/simulation.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages
