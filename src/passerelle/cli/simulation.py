@@ -133,6 +133,98 @@ def _band(indicator: str, low: Any, high: Any) -> str:
     return f"{_format(indicator, low)} – {_format(indicator, high)}"
 
 
+def _cell(indicator: str, row: dict[str, Any]) -> str:
+    band = _band(indicator, row["low"], row["high"])
+    return f"{_format(indicator, row['mean'])} ({band})"
+
+
+def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    path, _sep, listed = text.partition("=")
+    try:
+        values = [float(item) for item in listed.split(",") if item.strip()]
+    except ValueError:
+        values = []
+    if not path or not values:
+        _fail(f"--sweep: {text!r}: expected PATH=V1,V2,... with numbers")
+    return path.strip(), values
+
+
+def _sweep(
+    text: str,
+    scenario: str,
+    replications: int,
+    months: int | None,
+    persons: int,
+    seed: int,
+    out: Path | None,
+    scheduler: str | None,
+    output: OutputFormat,
+) -> None:
+    import polars as pl
+
+    from passerelle.core.simulation.config import with_assumption
+    from passerelle.core.simulation.model import prepare
+    from passerelle.core.simulation.parallel import replication_seeds, run_many
+    from passerelle.core.simulation.results import summarise, summary_rows
+
+    path, values = _parse_sweep(text)
+    knowledge = _knowledge()
+    try:
+        assumptions = load_assumptions()
+        chosen = load_scenario(scenario)
+        variants = [with_assumption(assumptions, path, value) for value in values]
+        first = prepare(knowledge, variants[0], chosen, months)
+        prepared = [first] + [
+            prepare(knowledge, variant, chosen, months, tables=first.tables)
+            for variant in variants[1:]
+        ]
+    except SimulationConfigError as error:
+        _fail(str(error))
+    seeds = replication_seeds(seed, replications)
+    jobs = [(p, persons, s) for p in prepared for s in seeds]
+    with _progress() as progress:
+        task = progress.add_task(_("sweep"), total=len(jobs))
+        try:
+            results = run_many(
+                jobs,
+                scheduler=scheduler,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+        except OSError as error:
+            _fail(f"--scheduler: {error}")
+    frames = []
+    for index, value in enumerate(values):
+        chunk = results[index * replications : (index + 1) * replications]
+        frames.append(summarise(prepared[index], chunk).with_columns(pl.lit(value).alias("value")))
+    table = pl.concat(frames)
+    directory = out or Path("var") / "simulation" / f"sweep-{path}"
+    directory.mkdir(parents=True, exist_ok=True)
+    table.write_csv(directory / "sweep.csv")
+    rows = [(value, summary_rows(frame)) for value, frame in zip(values, frames, strict=True)]
+    if output == OutputFormat.json:
+        data = [
+            {
+                "value": value,
+                "summary": [
+                    {k: str(v) if k == "month" else v for k, v in r.items()} for r in summary
+                ],
+            }
+            for value, summary in rows
+        ]
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    names = list(_labels())
+    summary = Table(path, *[_labels()[name] for name in names], title=chosen.title)
+    for value, summary_list in rows:
+        by_name = {str(r["indicator"]): r for r in summary_list}
+        summary.add_row(
+            f"{value:g}",
+            *[_cell(n, by_name[n]) for n in names],
+        )
+    console.print(summary)
+    console.print(_("Written to {directory}").format(directory=directory))
+
+
 def simulate(
     scenario: Annotated[
         str, typer.Option("--scenario", "-s", help="A scenario name (see --list) or a YAML file.")
@@ -157,6 +249,14 @@ def simulate(
             help="Dask scheduler address (default: a local cluster; 'synchronous': no Dask).",
         ),
     ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            help="Sweep a numeric assumption: PATH=V1,V2,... "
+            "(e.g. programmes.bapa.per_year=3000,6000,9000).",
+        ),
+    ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table (default) or json")
     ] = OutputFormat.table,
@@ -167,6 +267,9 @@ def simulate(
         return
     if calibrate_model:
         _calibrate(persons, seed, output)
+        return
+    if sweep is not None:
+        _sweep(sweep, scenario, replications, months, persons, seed, out, scheduler, output)
         return
     from passerelle.core.simulation.charts import write_charts
     from passerelle.core.simulation.model import Prepared, prepare

@@ -217,10 +217,15 @@ def test_unknown_parameter_programme_and_scenario_are_named(
 def test_calibration_error_within_tolerance(knowledge: Knowledge, assumptions: Assumptions) -> None:
     figures = evaluate(knowledge, assumptions, persons=60_000, seed=1)
     assert set(figures) == {target.name for target in TARGETS}
-    # The cohort of 2010: 11 % in 2011, 33 % in 2014, within 3 points each.
-    assert figures["cohort_2010@23"] == pytest.approx(0.11, abs=0.03)
-    assert figures["cohort_2010@59"] == pytest.approx(0.33, abs=0.03)
-    assert error_points(figures) < 5.0
+    # The cohort of 2010: 11 % in 2011, 33 % in 2014, within 2 points each, on another seed
+    # than the fit's.
+    assert figures["cohort_2010@23"] == pytest.approx(0.11, abs=0.02)
+    assert figures["cohort_2010@59"] == pytest.approx(0.33, abs=0.02)
+    # Actiris (31 %) fits less well; Duo for a Job (about half) rests on a few hundred
+    # simulated mentees at this size, hence the wide tolerance (docs/simulation.md).
+    assert figures["actiris_2015_2016@88"] == pytest.approx(1636 / 5265, abs=0.08)
+    assert figures["duo_within_a_year"] == pytest.approx(0.5, abs=0.25)
+    assert error_points(figures) < 12.0
 
 
 def test_refused_applicants_never_work(baseline: Prepared) -> None:

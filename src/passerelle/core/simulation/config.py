@@ -94,6 +94,8 @@ class Assumptions(_Strict):
     recognition_effect: float
     with_permit_factor: Annotated[float, Field(ge=0, le=1)]
     placement_rate: Annotated[float, Field(ge=0, le=1)]
+    waiting_abandon_months: Annotated[int, Field(ge=1)]
+    """People leave a waiting list after this many months."""
     subsidised_admission_share: Annotated[float, Field(ge=0, le=1)] = 1.0
     calibrated: Calibrated
     programmes: Annotated[list[ProgrammeAssumption], Field(min_length=1)]
@@ -224,3 +226,33 @@ def load_scenario(name: str, directory: Path = SCENARIO_DIR) -> Scenario:
         allowed = ", ".join([BASELINE, *scenario_names(directory)])
         raise SimulationConfigError([f"scenario: unknown scenario {name!r}; allowed: {allowed}"])
     return load_scenario_file(candidate)
+
+
+def with_assumption(assumptions: Assumptions, path: str, value: float) -> Assumptions:
+    """A copy with one numeric assumption changed, by dotted path: `with_permit_factor`,
+    `calibrated.base_hazard`, `programmes.<key>.per_year`. Validated like the file."""
+    data = assumptions.model_dump()
+    parts = path.split(".")
+    node: Any = data
+    for position, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            matches = [item for item in node if item.get("key") == part]
+            if not matches:
+                keys = ", ".join(item["key"] for item in node)
+                raise SimulationConfigError(
+                    [f"--sweep: {path}: unknown programme {part!r}; allowed: {keys}"]
+                )
+            node = matches[0]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            where = ".".join(parts[: position + 1])
+            raise SimulationConfigError([f"--sweep: {path}: unknown assumption {where!r}"])
+    last = parts[-1]
+    if not isinstance(node, dict) or last not in node or not isinstance(node[last], int | float):
+        raise SimulationConfigError([f"--sweep: {path}: not a numeric assumption"])
+    node[last] = value
+    try:
+        return Assumptions.model_validate(data)
+    except ValidationError as error:
+        raise SimulationConfigError(_problems(error, f"--sweep {path}={value:g}")) from error

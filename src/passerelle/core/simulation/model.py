@@ -430,23 +430,36 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
     mentees = 0
     mentees_in_job = 0
 
+    arrivals_by_month = np.diff(pop.present_until, prepend=0)
+    brussels_index = np.flatnonzero(pop.brussels)
+    brussels_until = np.searchsorted(brussels_index, pop.present_until)
+    cap = prepared.tables.months_cap
+    abandon = a.waiting_abandon_months
     for t in range(months):
         n = int(pop.present_until[t])
         if n == 0:
             continue
         s = slice(0, n)
-        status = _status(pop, t, n)
-        since_arrival = t - pop.arrival[s]
-        rtw = prepared.tables.right_to_work[t][
-            status, np.minimum(since_arrival, prepared.tables.months_cap)
-        ]
-        may_work = rtw > 0
+        # Agents are sorted by arrival month: month-dependent values are built per arrival
+        # block (np.repeat) instead of per agent.
+        blocks = arrivals_by_month[: t + 1]
+        since_block = t - np.arange(t + 1)
+        table = prepared.tables.right_to_work[t]
+        decided = pop.decision[s] <= t
+        status = pop.outcome[s] * decided
+        rtw = np.where(
+            decided,
+            table[:, 0][pop.outcome[s]],
+            np.repeat(table[0, np.minimum(since_block, cap)], blocks),
+        )
         employed = pop.employed[s]
         # 3. jobs end
-        employed &= may_work & (pop.job_end[s] != t)
+        employed &= (rtw > 0) & (pop.job_end[s] != t)
+        # Programmes, waiting lists and referrals concern Brussels residents only.
+        b = brussels_index[: brussels_until[t]]
 
         # 4. programmes end
-        ending = np.flatnonzero(pop.programme_end[s] == t)
+        ending = b[pop.programme_end[b] == t]
         if ending.size:
             which = pop.programme[ending]
             pop.programme[ending] = -1
@@ -458,16 +471,20 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
             placed = is_placement[which]
             if placed.any():
                 lucky = ending[placed & (rng.random(ending.size) < a.placement_rate)]
-                lucky = lucky[may_work[lucky] & ~employed[lucky]]
+                lucky = lucky[(rtw[lucky] > 0) & ~employed[lucky]]
                 _start_jobs(pop, lucky, t, rng, separation)
                 employed[lucky] = True
                 _record_first_jobs(pop, lucky, t, first_jobs, months_to_first, scale)
 
-        # 5. referrals of the idle (Brussels residents)
-        _refer(prepared, pop, t, n, status, rtw, employed, settings, credit, starts_agents)
+        # 5. referrals of the idle
+        _refer(prepared, pop, t, b, status, rtw, employed, settings, credit, starts_agents)
 
-        # 6. admissions
-        waiting_idx = np.flatnonzero(pop.waiting[s] >= 0)
+        # 6. admissions (after giving up a list after `abandon` months)
+        waiting_idx = b[pop.waiting[b] >= 0]
+        gave_up = pop.waiting_since[waiting_idx] <= t - abandon
+        if gave_up.any():
+            pop.waiting[waiting_idx[gave_up]] = -1
+            waiting_idx = waiting_idx[~gave_up]
         if waiting_idx.size:
             programme_of = pop.waiting[waiting_idx]
             for p in range(count):
@@ -495,7 +512,8 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
             credit[:] = np.minimum(credit + starts_agents[:, t], np.maximum(starts_agents[:, t], 1))
 
         # 7. job finding
-        hazard = base * pop.multiplier[s] * time_factor[since_arrival] * rtw_factor[rtw]
+        hazard = pop.multiplier[s] * np.repeat(base * time_factor[since_block], blocks)
+        hazard *= rtw_factor[rtw]
         hazard[employed] = 0
         clock = pop.clock[s]
         clock += hazard
@@ -507,12 +525,13 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
             pop.waiting[found] = -1
 
         # outputs
-        considered = status != NO_PERMIT
-        protected = (status == REFUGEE) | (status == SUBSIDIARY)
-        present[t] = np.count_nonzero(considered) * scale
-        employed_out[t] = np.count_nonzero(employed & considered) * scale
-        protected_out[t] = np.count_nonzero(protected) * scale
-        protected_employed[t] = np.count_nonzero(employed & protected) * scale
+        # Refused applicants (no permit) never work: every employed person is considered.
+        by_status = np.bincount(status, minlength=4)
+        present[t] = (n - by_status[NO_PERMIT]) * scale
+        employed_count = np.count_nonzero(employed)
+        employed_out[t] = employed_count * scale
+        protected_out[t] = (by_status[REFUGEE] + by_status[SUBSIDIARY]) * scale
+        protected_employed[t] = np.count_nonzero(employed & decided) * scale
         if waiting_idx.size:
             still = pop.waiting[waiting_idx]
             waiting_out[:, t] = np.bincount(still[still >= 0], minlength=count) * scale
@@ -588,7 +607,7 @@ def _refer(
     prepared: Prepared,
     pop: Population,
     t: int,
-    n: int,
+    b: npt.NDArray[np.intp],
     status: npt.NDArray[np.int8],
     rtw: npt.NDArray[np.int8],
     employed: npt.NDArray[np.bool_],
@@ -596,21 +615,20 @@ def _refer(
     credit: Floats,
     starts_agents: Floats,
 ) -> None:
-    """Send the idle to the next programme group they want and may join."""
+    """Send the idle among Brussels residents `b` to the next programme group they want
+    and may join."""
     a = prepared.assumptions
     groups = prepared.groups
     pathway_bit = np.uint8(1 << groups.index("pathway")) if "pathway" in groups else np.uint8(0)
-    s = slice(0, n)
-    open_groups = pop.wants[s] & ~pop.done[s]
+    # Not employed, in no programme and on no list (both codes negative), a group still
+    # open (the pathway stays open to an obligation), not refused.
     idle = (
-        pop.brussels[s]
-        & ~employed
-        & (pop.programme[s] < 0)
-        & (pop.waiting[s] < 0)
-        & ((open_groups != 0) | ((pop.done[s] & pathway_bit) == 0))
-        & (status != NO_PERMIT)
+        ~employed[b]
+        & ((pop.programme[b] & pop.waiting[b]) < 0)
+        & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
+        & (status[b] != NO_PERMIT)
     )
-    idx = np.flatnonzero(idle)
+    idx = b[idle]
     if idx.size == 0:
         return
     st = status[idx]
