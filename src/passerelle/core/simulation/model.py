@@ -431,6 +431,11 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
     mentees_in_job = 0
 
     arrivals_by_month = np.diff(pop.present_until, prepend=0)
+    # Decisions by outcome up to each month (counted once, not every month).
+    decided_by_outcome = np.zeros((4, months), dtype=np.int64)
+    for code in (REFUGEE, SUBSIDIARY, NO_PERMIT):
+        months_of = pop.decision[(pop.outcome == code) & (pop.decision < months)]
+        decided_by_outcome[code] = np.cumsum(np.bincount(months_of, minlength=months))
     brussels_index = np.flatnonzero(pop.brussels)
     brussels_until = np.searchsorted(brussels_index, pop.present_until)
     cap = prepared.tables.months_cap
@@ -446,7 +451,6 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         since_block = t - np.arange(t + 1)
         table = prepared.tables.right_to_work[t]
         decided = pop.decision[s] <= t
-        status = pop.outcome[s] * decided
         rtw = np.where(
             decided,
             table[:, 0][pop.outcome[s]],
@@ -457,6 +461,7 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         employed &= (rtw > 0) & (pop.job_end[s] != t)
         # Programmes, waiting lists and referrals concern Brussels residents only.
         b = brussels_index[: brussels_until[t]]
+        status_b = pop.outcome[b] * decided[b]
 
         # 4. programmes end
         ending = b[pop.programme_end[b] == t]
@@ -477,7 +482,7 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
                 _record_first_jobs(pop, lucky, t, first_jobs, months_to_first, scale)
 
         # 5. referrals of the idle
-        _refer(prepared, pop, t, b, status, rtw, employed, settings, credit, starts_agents)
+        _refer(prepared, pop, t, b, status_b, rtw, employed, settings, credit, starts_agents)
 
         # 6. admissions (after giving up a list after `abandon` months)
         waiting_idx = b[pop.waiting[b] >= 0]
@@ -526,11 +531,11 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
 
         # outputs
         # Refused applicants (no permit) never work: every employed person is considered.
-        by_status = np.bincount(status, minlength=4)
-        present[t] = (n - by_status[NO_PERMIT]) * scale
-        employed_count = np.count_nonzero(employed)
-        employed_out[t] = employed_count * scale
-        protected_out[t] = (by_status[REFUGEE] + by_status[SUBSIDIARY]) * scale
+        present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
+        employed_out[t] = np.count_nonzero(employed) * scale
+        protected_out[t] = (
+            decided_by_outcome[REFUGEE, t] + decided_by_outcome[SUBSIDIARY, t]
+        ) * scale
         protected_employed[t] = np.count_nonzero(employed & decided) * scale
         if waiting_idx.size:
             still = pop.waiting[waiting_idx]
@@ -608,15 +613,15 @@ def _refer(
     pop: Population,
     t: int,
     b: npt.NDArray[np.intp],
-    status: npt.NDArray[np.int8],
+    status_b: npt.NDArray[np.int8],
     rtw: npt.NDArray[np.int8],
     employed: npt.NDArray[np.bool_],
     settings: Settings,
     credit: Floats,
     starts_agents: Floats,
 ) -> None:
-    """Send the idle among Brussels residents `b` to the next programme group they want
-    and may join."""
+    """Send the idle among Brussels residents `b` (legal status `status_b`) to the next
+    programme group they want and may join."""
     a = prepared.assumptions
     groups = prepared.groups
     pathway_bit = np.uint8(1 << groups.index("pathway")) if "pathway" in groups else np.uint8(0)
@@ -626,12 +631,12 @@ def _refer(
         ~employed[b]
         & ((pop.programme[b] & pop.waiting[b]) < 0)
         & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
-        & (status[b] != NO_PERMIT)
+        & (status_b != NO_PERMIT)
     )
     idx = b[idle]
     if idx.size == 0:
         return
-    st = status[idx]
+    st = status_b[idle]
     protected = (st == REFUGEE) | (st == SUBSIDIARY)
     may_work = rtw[idx] > 0
     months_here = t - pop.arrival[idx]
