@@ -38,6 +38,7 @@ from passerelle.core.simulation.config import (
     ProgrammeAssumption,
     Scenario,
     Settings,
+    SimulationConfigError,
 )
 from passerelle.core.simulation.rules_tables import (
     PATHWAY,
@@ -196,8 +197,6 @@ def prepare(
     keys = tuple(p.key for p in assumptions.programmes)
     for index, change in enumerate(scenario.capacities):
         if change.programme not in keys:
-            from passerelle.core.simulation.config import SimulationConfigError
-
             raise SimulationConfigError(
                 [
                     f"capacities[{index}].programme: unknown programme {change.programme!r}; "
@@ -636,6 +635,8 @@ def _refer(
     idx = b[idle]
     if idx.size == 0:
         return
+    listed = pop.waiting[b]
+    queue = np.bincount(listed[listed >= 0], minlength=len(a.programmes)).astype(float)
     st = status_b[idle]
     protected = (st == REFUGEE) | (st == SUBSIDIARY)
     may_work = rtw[idx] > 0
@@ -682,7 +683,7 @@ def _refer(
         candidates = (chosen < 0) & ((open_now & bit) != 0) & eligible_any
         if not candidates.any() or not per_programme:
             continue
-        target = _route(prepared, pop, idx, candidates, age, per_programme, settings, credit, t)
+        target = _route(prepared, pop, idx, candidates, age, per_programme, settings, credit, queue)
         chosen[candidates] = target[candidates]
     referred = chosen >= 0
     pop.waiting[idx[referred]] = chosen[referred]
@@ -708,14 +709,13 @@ def _route(
     per_programme: list[tuple[int, npt.NDArray[np.bool_]]],
     settings: Settings,
     credit: Floats,
-    t: int,
+    queue: Floats,
 ) -> npt.NDArray[np.int8]:
     """Which programme of a group each candidate is sent to (-1: none fits)."""
     programmes = prepared.assumptions.programmes
     target = np.full(idx.size, -1, dtype=np.int8)
     if settings.routing == "coordinated" and len(per_programme) > 1:
         # Referrals go where there is room: places this month minus the queue, in turn.
-        queue = np.bincount(pop.waiting[pop.waiting >= 0], minlength=len(programmes)).astype(float)
         room = np.array([credit[p] - queue[p] for p, _ in per_programme])
         unassigned = candidates.copy()
         for k in np.argsort(-room):
