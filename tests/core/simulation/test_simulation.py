@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from passerelle.core.profile import Profile
-from passerelle.core.rules.facts import right_to_work_on
+from passerelle.core.rules.facts import integration_pathway_on, right_to_work_on
 from passerelle.core.rules.situation import Situation
 from passerelle.core.simulation.calibration import TARGETS, error_points, evaluate
 from passerelle.core.simulation.config import (
@@ -31,6 +31,8 @@ from passerelle.core.simulation.model import (
 )
 from passerelle.core.simulation.parallel import replication_seeds, run_many
 from passerelle.core.simulation.rules_tables import (
+    PATHWAY,
+    PATHWAY_YEARS,
     RIGHT_TO_WORK,
     STATUSES,
     add_months,
@@ -245,3 +247,41 @@ def test_dask_local_cluster_gives_the_synchronous_results(baseline: Prepared) ->
     synchronous = run_many(jobs, scheduler="synchronous")
     for a, b in zip(local, synchronous, strict=True):
         assert np.array_equal(a.employed, b.employed)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "mandatory-pathway-2020"])
+def test_pathway_agrees_with_the_scalar_rules_engine(
+    knowledge: Knowledge, assumptions: Assumptions, scenario: str
+) -> None:
+    chosen = load_scenario(scenario)
+    months = 168  # to 2023-12: the obligation (2020 or 2022-06) is inside the window
+    prepared = prepare(knowledge, assumptions, chosen, months)
+    scenario_knowledge = apply_parameter_changes(knowledge, chosen.parameters)
+    rng = np.random.default_rng(9)
+    population = generate_population(prepared, 4_000, rng)
+    protected = np.flatnonzero(population.outcome != NO_PERMIT)
+    seen = set()
+    for agent in rng.choice(protected, 120, replace=False):
+        arrival = int(population.arrival[agent])
+        decision = int(population.decision[agent])
+        for t in {decision, decision + 5, arrival + 30, arrival + 40, 124, 150}:
+            if not decision <= t < months:
+                continue
+            on = add_months(prepared.start, t)
+            profile = Profile(
+                birth_date=dt.date(on.year - 30, 1, 1),
+                nationality="SY",
+                legal_status=STATUSES[int(population.outcome[agent])],
+                asylum_application_date=add_months(prepared.start, arrival),
+                asylum_decision_date=add_months(prepared.start, decision),
+                residence_permit_months=12 if population.outcome[agent] == 2 else None,
+                arrival_in_belgium=add_months(prepared.start, arrival),
+                first_registration_brussels=add_months(prepared.start, decision),
+                municipality="Bruxelles",
+            )
+            expected = integration_pathway_on(Situation(profile, scenario_knowledge), on).value
+            years = min((t - arrival) // 12, PATHWAY_YEARS - 1)
+            code = prepared.tables.pathway[t, population.outcome[agent], years, decision]
+            assert PATHWAY[int(code)] == (expected or "not_eligible"), (scenario, on, agent)
+            seen.add(PATHWAY[int(code)])
+    assert seen == {"not_eligible", "eligible", "obliged"}
