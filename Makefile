@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -65,6 +65,10 @@ benchmark: $(STAMP)
 # Matching rounds of 10 000, 100 000 and 1 000 000 synthetic persons (docs/matching.md).
 benchmark-matching: $(STAMP)
 	$(BIN)/python benchmarks/matching.py
+
+# The sector simulation: agent-months per second, beside the same model in Mesa.
+benchmark-simulation: $(STAMP)
+	$(BIN)/python benchmarks/simulation.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

@@ -1,0 +1,343 @@
+"""`passerelle simulate`: scenarios of the sector against the baseline (docs/simulation.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from passerelle.cli.main import OutputFormat, _fail, _knowledge
+from passerelle.core.i18n import _
+from passerelle.core.simulation.config import (
+    BASELINE,
+    SimulationConfigError,
+    load_assumptions,
+    load_scenario,
+    scenario_names,
+)
+
+# numpy, scipy, matplotlib and Dask are imported when `simulate` runs, not for every command.
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def _list(output: OutputFormat) -> None:
+    scenarios = [load_scenario(name) for name in [BASELINE, *scenario_names()]]
+    if output == OutputFormat.json:
+        data = [{"name": s.name, "title": s.title, "description": s.description} for s in scenarios]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(_("Scenario"), _("Title"), _("Description"))
+    for scenario in scenarios:
+        table.add_row(scenario.name, scenario.title, scenario.description)
+    console.print(table)
+
+
+def _calibrate(persons: int, seed: int, output: OutputFormat) -> None:
+    from passerelle.core.simulation.calibration import TARGETS, calibrate
+
+    knowledge = _knowledge()
+    assumptions = load_assumptions()
+    with _progress() as progress:
+        task = progress.add_task(_("calibrating"), total=None)
+        fit = calibrate(
+            knowledge,
+            assumptions,
+            persons=persons,
+            seed=seed,
+            progress=lambda calls, _value: progress.update(task, completed=calls),
+        )
+    rows: list[dict[str, Any]] = [
+        {
+            "target": target.name,
+            "source": target.source,
+            "observed": target.observed,
+            "simulated": fit.simulated[target.name],
+            "error_points": 100 * (fit.simulated[target.name] - target.observed),
+        }
+        for target in TARGETS
+    ]
+    parameters = fit.calibrated.model_dump() | {"brussels_share": fit.brussels_share}
+    if output == OutputFormat.json:
+        data = {"parameters": parameters, "targets": rows, "rmse_points": fit.rmse_points}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(_("Target"), _("Observed"), _("Simulated"), _("Error (points)"), _("Source"))
+    for row in rows:
+        table.add_row(
+            row["target"],
+            f"{100 * row['observed']:.1f} %",
+            f"{100 * row['simulated']:.1f} %",
+            f"{row['error_points']:+.1f}",
+            row["source"],
+        )
+    console.print(table)
+    console.print(
+        _("Root mean squared error: {rmse:.1f} percentage points ({calls} runs)").format(
+            rmse=fit.rmse_points, calls=fit.evaluations
+        )
+    )
+    console.print(_("Fitted parameters (assumptions.yaml, calibrated):"))
+    for name, value in parameters.items():
+        console.print(f"  {name}: {value:.6g}")
+
+
+def _format(indicator: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if indicator == "employment_rate":
+        return f"{100 * value:.1f} %"
+    if indicator == "months_to_first_job":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "employment_rate": _("employment rate"),
+        "employed": _("in work"),
+        "people_waiting": _("waiting"),
+        "months_to_first_job": _("months to 1st job"),
+        "places_used": _("places used"),
+    }
+
+
+def _difference(indicator: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if indicator == "employment_rate":
+        return f"{100 * value:+.2f} pts"
+    if indicator == "months_to_first_job":
+        return f"{value:+.2f}"
+    return f"{value:+,.0f}"
+
+
+def _band(indicator: str, low: Any, high: Any) -> str:
+    return f"{_format(indicator, low)} – {_format(indicator, high)}"
+
+
+def _cell(indicator: str, row: dict[str, Any]) -> str:
+    band = _band(indicator, row["low"], row["high"])
+    return f"{_format(indicator, row['mean'])} ({band})"
+
+
+def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    path, _sep, listed = text.partition("=")
+    try:
+        values = [float(item) for item in listed.split(",") if item.strip()]
+    except ValueError:
+        values = []
+    if not path or not values:
+        _fail(f"--sweep: {text!r}: expected PATH=V1,V2,... with numbers")
+    return path.strip(), values
+
+
+def _sweep(
+    text: str,
+    scenario: str,
+    replications: int,
+    months: int | None,
+    persons: int,
+    seed: int,
+    out: Path | None,
+    scheduler: str | None,
+    output: OutputFormat,
+) -> None:
+    import polars as pl
+
+    from passerelle.core.simulation.config import with_assumption
+    from passerelle.core.simulation.model import prepare
+    from passerelle.core.simulation.parallel import replication_seeds, run_many
+    from passerelle.core.simulation.results import summarise, summary_rows
+
+    path, values = _parse_sweep(text)
+    knowledge = _knowledge()
+    try:
+        assumptions = load_assumptions()
+        chosen = load_scenario(scenario)
+        variants = [with_assumption(assumptions, path, value) for value in values]
+        first = prepare(knowledge, variants[0], chosen, months)
+        prepared = [first] + [
+            prepare(knowledge, variant, chosen, months, tables=first.tables)
+            for variant in variants[1:]
+        ]
+    except SimulationConfigError as error:
+        _fail(str(error))
+    seeds = replication_seeds(seed, replications)
+    jobs = [(p, persons, s) for p in prepared for s in seeds]
+    with _progress() as progress:
+        task = progress.add_task(_("sweep"), total=len(jobs))
+        try:
+            results = run_many(
+                jobs,
+                scheduler=scheduler,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+        except OSError as error:
+            _fail(f"--scheduler: {error}")
+    frames = []
+    for index, value in enumerate(values):
+        chunk = results[index * replications : (index + 1) * replications]
+        frames.append(summarise(prepared[index], chunk).with_columns(pl.lit(value).alias("value")))
+    table = pl.concat(frames)
+    directory = out or Path("var") / "simulation" / f"sweep-{path}"
+    directory.mkdir(parents=True, exist_ok=True)
+    table.write_csv(directory / "sweep.csv")
+    rows = [(value, summary_rows(frame)) for value, frame in zip(values, frames, strict=True)]
+    if output == OutputFormat.json:
+        data = [
+            {
+                "value": value,
+                "summary": [
+                    {k: str(v) if k == "month" else v for k, v in r.items()} for r in summary
+                ],
+            }
+            for value, summary in rows
+        ]
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    names = list(_labels())
+    summary = Table(path, *[_labels()[name] for name in names], title=chosen.title)
+    for value, summary_list in rows:
+        by_name = {str(r["indicator"]): r for r in summary_list}
+        summary.add_row(
+            f"{value:g}",
+            *[_cell(n, by_name[n]) for n in names],
+        )
+    console.print(summary)
+    console.print(_("Written to {directory}").format(directory=directory))
+
+
+def simulate(
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="A scenario name (see --list) or a YAML file.")
+    ] = BASELINE,
+    list_scenarios: Annotated[
+        bool, typer.Option("--list", help="List the scenarios and stop.")
+    ] = False,
+    calibrate_model: Annotated[
+        bool, typer.Option("--calibrate", help="Fit the model to the known figures and print it.")
+    ] = False,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
+    months: Annotated[int | None, typer.Option("--months", "-m", min=1, max=1080)] = None,
+    persons: Annotated[int, typer.Option("--persons", "-n", min=100)] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (CSV and charts).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (default: a local cluster; 'synchronous': no Dask).",
+        ),
+    ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            help="Sweep a numeric assumption: PATH=V1,V2,... "
+            "(e.g. programmes.bapa.per_year=3000,6000,9000).",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (default) or json")
+    ] = OutputFormat.table,
+) -> None:
+    """Simulate newcomers month by month under a scenario and compare with the baseline."""
+    if list_scenarios:
+        _list(output)
+        return
+    if calibrate_model:
+        _calibrate(persons, seed, output)
+        return
+    if sweep is not None:
+        _sweep(sweep, scenario, replications, months, persons, seed, out, scheduler, output)
+        return
+    from passerelle.core.simulation.charts import write_charts
+    from passerelle.core.simulation.model import Prepared, prepare
+    from passerelle.core.simulation.parallel import replication_seeds, run_many
+    from passerelle.core.simulation.results import summarise, summary_rows
+
+    knowledge = _knowledge()
+    try:
+        assumptions = load_assumptions()
+        chosen = load_scenario(scenario)
+        base = load_scenario(BASELINE)
+        baseline_prepared = prepare(knowledge, assumptions, base, months)
+        prepared: Prepared = (
+            baseline_prepared
+            if chosen.name == BASELINE
+            else prepare(knowledge, assumptions, chosen, months, tables=baseline_prepared.tables)
+        )
+    except SimulationConfigError as error:
+        _fail(str(error))
+    seeds = replication_seeds(seed, replications)
+    jobs = [(prepared, persons, s) for s in seeds]
+    if chosen.name != BASELINE:
+        jobs += [(baseline_prepared, persons, s) for s in seeds]
+    with _progress() as progress:
+        task = progress.add_task(_("replications"), total=len(jobs))
+        try:
+            results = run_many(
+                jobs,
+                scheduler=scheduler,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+        except OSError as error:
+            _fail(f"--scheduler: {error}")
+    scenario_results = results[:replications]
+    baseline_results = results[replications:] or None
+    table = summarise(prepared, scenario_results, baseline_results)
+    directory = out or Path("var") / "simulation" / chosen.name
+    directory.mkdir(parents=True, exist_ok=True)
+    table.write_csv(directory / "monthly.csv")
+    rows = summary_rows(table)
+    write_charts(table, chosen.title, directory)
+    if output == OutputFormat.json:
+        data = {
+            "scenario": chosen.name,
+            "replications": replications,
+            "persons": persons,
+            "out": str(directory),
+            "summary": [{k: (str(v) if k == "month" else v) for k, v in r.items()} for r in rows],
+        }
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    last = rows[0]["month"] if rows else ""
+    summary = Table(
+        _("Indicator ({month})").format(month=last),
+        _("Scenario"),
+        _("5-95 %"),
+        *([_("Baseline"), _("Difference"), _("5-95 %")] if baseline_results else []),
+        title=chosen.title,
+    )
+    for row in rows:
+        name = str(row["indicator"])
+        cells = [_labels()[name], _format(name, row["mean"]), _band(name, row["low"], row["high"])]
+        if baseline_results:
+            cells += [
+                _format(name, row["baseline_mean"]),
+                _difference(name, row["diff_mean"]),
+                f"{_difference(name, row['diff_low'])} – {_difference(name, row['diff_high'])}",
+            ]
+        summary.add_row(*cells)
+    console.print(summary)
+    console.print(_("Written to {directory}").format(directory=directory))

@@ -1,0 +1,755 @@
+"""A monthly microsimulation of individual newcomers (synthetic agents, no real person).
+
+Struct of arrays: one numpy array per attribute, one element per agent, and every monthly
+step is a handful of whole-array operations (no Python loop over agents). Agents are sorted
+by arrival month, so the agents present in month t are a prefix of the arrays.
+
+Each month (on its first day):
+1. legal status: asylum seeker until the decision month, then refugee, subsidiary
+   protection or no permit (refused: they leave the population studied);
+2. the right to work, read from the rules engine's tables (`rules_tables`);
+3. jobs end (monthly separation rate; or when the right to work ends);
+4. programmes end: language, diploma recognition, mentoring and internship effects, and
+   employer placements;
+5. the newly idle are referred (Brussels residents) to the next programme group they want
+   and may join, informally (by age and language, as the seed article describes) or
+   through coordinated routing (to the alternative with room);
+6. waiting lists are admitted within each programme's places (first come, or easiest cases
+   first when subsidies count dossiers);
+7. job finding: a cumulative-hazard clock per agent (an exponential threshold drawn once per
+   spell), with a hazard that depends on the right to work, language (growing with time
+   and language programmes), diploma recognition, programmes followed and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from passerelle.core.landscape import organisation_status_on
+from passerelle.core.simulation.config import (
+    Assumptions,
+    CapacityChange,
+    ProgrammeAssumption,
+    Scenario,
+    Settings,
+    SimulationConfigError,
+)
+from passerelle.core.simulation.rules_tables import (
+    PATHWAY,
+    PATHWAY_YEARS,
+    RuleTables,
+    add_months,
+    apply_parameter_changes,
+    build_rule_tables,
+)
+from passerelle.knowledge.loader import Knowledge
+
+ARRIVALS_PARAMETER = "statistics.asylum_applications_per_year"
+REFUGEE, SUBSIDIARY, NO_PERMIT = 1, 2, 3
+OBLIGED = PATHWAY.index("obliged")
+NOT_ELIGIBLE = PATHWAY.index("not_eligible")
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Employment of a fixed group of agents at given months (for calibration)."""
+
+    name: str
+    decided_from: int
+    decided_to: int
+    """Protected persons whose decision month is in [decided_from, decided_to)."""
+    months: tuple[int, ...]
+    brussels_only: bool = False
+    ever_employed: bool = False
+    """Count those who had a job at any time (else: employed in the month)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a run needs that does not depend on the seed (shared by replications)."""
+
+    assumptions: Assumptions
+    scenario: Scenario
+    start: dt.date
+    months: int
+    tables: RuleTables
+    arrivals_per_month: Floats
+    """Expected asylum applications in Belgium per month (people)."""
+    starts_per_month: Floats
+    """[programme, month]: places (starts) for the simulated newcomers, people per month."""
+    programme_keys: tuple[str, ...]
+    groups: tuple[str, ...]
+    probes: tuple[Probe, ...] = ()
+
+    def month_date(self, t: int) -> dt.date:
+        return add_months(self.start, t)
+
+
+def arrivals_per_month(
+    knowledge: Knowledge, assumptions: Assumptions, start: dt.date, months: int
+) -> Floats:
+    """Applications per month: the knowledge base's yearly figures where there is one, the
+    assumption otherwise, spread evenly over the months of the year."""
+    parameter = knowledge.parameters[ARRIVALS_PARAMETER]
+    out = np.empty(months)
+    for t in range(months):
+        value = parameter.value_on(add_months(start, t))
+        yearly = value.value if value is not None else None
+        per_year = (
+            float(yearly)
+            if isinstance(yearly, int | float) and not isinstance(yearly, bool)
+            else assumptions.applications_per_year_default
+        )
+        out[t] = per_year / 12
+    return out
+
+
+def _capacity_changes(scenario: Scenario, key: str, on: dt.date) -> list[CapacityChange]:
+    return [
+        change
+        for change in scenario.capacities
+        if change.programme == key
+        and change.valid_from <= on
+        and (change.valid_to is None or on < change.valid_to)
+    ]
+
+
+def programme_starts(
+    knowledge: Knowledge,
+    assumptions: Assumptions,
+    scenario: Scenario,
+    start: dt.date,
+    months: int,
+) -> Floats:
+    """Places per month for the simulated newcomers, from the landscape: a programme runs on
+    a date when one of its knowledge-base programmes is in force and its organisation is
+    operating; its yearly capacity is the knowledge base's (people a year) where recorded,
+    the assumption otherwise; times the newcomers' share; then the scenario's changes."""
+    out = np.zeros((len(assumptions.programmes), months))
+    for p, programme in enumerate(assumptions.programmes):
+        for t in range(months):
+            on = add_months(start, t)
+            out[p, t] = _starts_on(knowledge, programme, scenario, on)
+    return out
+
+
+def _starts_on(
+    knowledge: Knowledge, programme: ProgrammeAssumption, scenario: Scenario, on: dt.date
+) -> float:
+    operating = False
+    recorded = 0.0
+    for programme_id in programme.knowledge_programmes:
+        version = knowledge.programme_on(programme_id, on)
+        if version is None:
+            continue
+        organisation = knowledge.organisations[version.organisation]
+        if not organisation_status_on(organisation, on).operating:
+            continue
+        operating = True
+        capacity = version.capacity
+        if capacity is not None and capacity.unit == "people" and capacity.per == "year":
+            recorded += capacity.value
+    per_year = recorded or programme.per_year
+    for change in _capacity_changes(scenario, programme.key, on):
+        if change.operating is not None:
+            operating = change.operating
+        if change.per_year is not None:
+            per_year = change.per_year
+        if change.factor is not None:
+            per_year *= change.factor
+    return per_year * programme.share_for_newcomers / 12 if operating else 0.0
+
+
+CALIBRATION_PROBES = (
+    Probe("cohort_2010", 0, 12, (23, 59)),
+    Probe("actiris_2015_2016", 36, 84, (88,), brussels_only=True, ever_employed=True),
+)
+"""The 2010 cohort in December 2011 and 2014; protected persons living in Brussels and
+granted protection from 2013 to 2016 (the job seekers Actiris had registered in 2015-2016
+include earlier years), employed at some time by May 2017 (month indices from 2010-01)."""
+
+
+def prepare(
+    knowledge: Knowledge,
+    assumptions: Assumptions,
+    scenario: Scenario,
+    months: int | None = None,
+    start: dt.date | None = None,
+    probes: Sequence[Probe] = CALIBRATION_PROBES,
+    tables: RuleTables | None = None,
+) -> Prepared:
+    """Apply the scenario to the knowledge base, ask the rules engine for its tables and
+    compute arrivals and places. `tables` may be passed when the scenario changes no
+    parameter and the tables of another run can be shared."""
+    start = start or assumptions.start
+    months = months or assumptions.months
+    scenario_knowledge = apply_parameter_changes(knowledge, scenario.parameters)
+    if tables is None or scenario.parameters:
+        tables = build_rule_tables(scenario_knowledge, start, months)
+    keys = tuple(p.key for p in assumptions.programmes)
+    for index, change in enumerate(scenario.capacities):
+        if change.programme not in keys:
+            raise SimulationConfigError(
+                [
+                    f"capacities[{index}].programme: unknown programme {change.programme!r}; "
+                    f"allowed: {', '.join(keys)}"
+                ]
+            )
+    groups = tuple(dict.fromkeys(p.group for p in assumptions.programmes))
+    return Prepared(
+        assumptions=assumptions,
+        scenario=scenario,
+        start=start,
+        months=months,
+        tables=tables,
+        arrivals_per_month=arrivals_per_month(scenario_knowledge, assumptions, start, months),
+        starts_per_month=programme_starts(scenario_knowledge, assumptions, scenario, start, months),
+        programme_keys=keys,
+        groups=groups,
+        probes=tuple(p for p in probes if max(p.months) < months),
+    )
+
+
+@dataclass
+class Population:
+    """The agents, one array per attribute (struct of arrays)."""
+
+    arrival: npt.NDArray[np.int16]
+    decision: npt.NDArray[np.int16]
+    outcome: npt.NDArray[np.int8]
+    brussels: npt.NDArray[np.bool_]
+    age: npt.NDArray[np.int8]
+    """Age at arrival."""
+    foreign_diploma: npt.NDArray[np.bool_]
+    english: npt.NDArray[np.bool_]
+    ease: npt.NDArray[np.float32]
+    """How easy a case is (0..1): language and education at arrival."""
+    route: npt.NDArray[np.float32]
+    """A uniform draw used by informal routing between alternatives."""
+    wants: npt.NDArray[np.uint8]
+    """Programme groups the person would join (bit per group)."""
+    done: npt.NDArray[np.uint8]
+    multiplier: npt.NDArray[np.float32]
+    """Static part of the job-finding hazard: language at arrival, programmes followed,
+    diploma recognition."""
+    employed: npt.NDArray[np.bool_]
+    first_job: npt.NDArray[np.int16]
+    job_end: npt.NDArray[np.int16]
+    clock: npt.NDArray[np.float32]
+    threshold: npt.NDArray[np.float32]
+    programme: npt.NDArray[np.int8]
+    programme_end: npt.NDArray[np.int16]
+    waiting: npt.NDArray[np.int8]
+    waiting_since: npt.NDArray[np.int16]
+    mentoring_start: npt.NDArray[np.int16]
+    present_until: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Number of agents arrived by the end of each month."""
+
+    @property
+    def size(self) -> int:
+        return int(self.arrival.shape[0])
+
+
+def generate_population(prepared: Prepared, persons: int, rng: np.random.Generator) -> Population:
+    """Synthetic newcomers: arrival months in proportion to applications, then attributes
+    drawn from the assumptions (no real data)."""
+    a = prepared.assumptions
+    months = prepared.months
+    weights = prepared.arrivals_per_month / prepared.arrivals_per_month.sum()
+    counts = rng.multinomial(persons, weights)
+    arrival = np.repeat(np.arange(months, dtype=np.int16), counts)
+    delay = rng.geometric(1 / a.decision_months_mean, size=persons).astype(np.int16)
+    decision = (arrival + np.minimum(delay, 32000 - months)).astype(np.int16)
+    shares = a.outcome_shares
+    outcome = rng.choice(
+        np.array([REFUGEE, SUBSIDIARY, NO_PERMIT], dtype=np.int8),
+        size=persons,
+        p=[shares["refugee"], shares["subsidiary_protection"], shares["no_permit"]],
+    )
+    brussels = rng.random(persons, dtype=np.float32) < a.brussels_share
+    age = np.minimum(18 + rng.exponential(a.age_mean_over_18, persons), 64).astype(np.int8)
+    diploma = rng.random(persons, dtype=np.float32) < a.higher_education_share
+    english = rng.random(persons, dtype=np.float32) < a.english_share
+    language = rng.beta(*a.language_at_arrival_beta, size=persons).astype(np.float32)
+    ease = (0.5 * language + 0.5 * diploma).astype(np.float32)
+    wants = np.zeros(persons, dtype=np.uint8)
+    for g, group in enumerate(prepared.groups):
+        members = [p for p in a.programmes if p.group == group]
+        uptake = members[0].uptake
+        wanted = rng.random(persons, dtype=np.float32) < uptake
+        if any(p.needs_foreign_diploma for p in members):
+            wanted &= diploma
+        if any(p.needs_english_and_education for p in members):
+            wanted &= english & diploma
+        wants |= wanted.astype(np.uint8) << np.uint8(g)
+    multiplier = np.exp(np.float32(a.language_effect) * language).astype(np.float32)
+    present_until = np.cumsum(counts)
+    minus_one = np.full(persons, -1, dtype=np.int16)
+    return Population(
+        arrival=arrival,
+        decision=decision,
+        outcome=outcome,
+        brussels=brussels,
+        age=age,
+        foreign_diploma=diploma,
+        english=english,
+        ease=ease,
+        route=rng.random(persons, dtype=np.float32),
+        wants=wants,
+        done=np.zeros(persons, dtype=np.uint8),
+        multiplier=multiplier,
+        employed=np.zeros(persons, dtype=bool),
+        first_job=minus_one.copy(),
+        job_end=minus_one.copy(),
+        clock=np.zeros(persons, dtype=np.float32),
+        threshold=rng.exponential(1.0, persons).astype(np.float32),
+        programme=np.full(persons, -1, dtype=np.int8),
+        programme_end=minus_one.copy(),
+        waiting=np.full(persons, -1, dtype=np.int8),
+        waiting_since=minus_one.copy(),
+        mentoring_start=minus_one.copy(),
+        present_until=present_until,
+    )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Monthly outputs of one run, in people (agents times the people each represents)."""
+
+    months: int
+    scale: float
+    """People represented by one agent."""
+    present: Floats
+    """Asylum seekers and protected persons present (refused applicants leave)."""
+    employed: Floats
+    protected: Floats
+    protected_employed: Floats
+    waiting: Floats
+    """[programme, month] people on a waiting list at the end of the month."""
+    in_programme: Floats
+    """[programme, month] places used."""
+    starts: Floats
+    first_jobs: Floats
+    months_to_first_job: Floats
+    """Mean months from the application to the first job, for first jobs of the month."""
+    probes: Mapping[str, float]
+    mentees_in_job_within_a_year: float
+
+    @property
+    def employment_rate(self) -> Floats:
+        return np.divide(
+            self.employed, self.present, out=np.zeros_like(self.employed), where=self.present > 0
+        )
+
+
+def run(prepared: Prepared, persons: int, seed: int | np.random.SeedSequence) -> RunResult:
+    """One replication. The same seed gives the same result."""
+    rng = np.random.default_rng(seed)
+    population = generate_population(prepared, persons, rng)
+    return _simulate(prepared, population, rng)
+
+
+def right_to_work_codes(
+    prepared: Prepared, population: Population, t: int, count: int | None = None
+) -> npt.NDArray[np.int8]:
+    """The right to work of the first `count` agents in month t (codes of
+    `rules_tables.RIGHT_TO_WORK`), read from the rules engine's tables."""
+    n = population.size if count is None else count
+    status = _status(population, t, n)
+    since = np.minimum(t - population.arrival[:n], prepared.tables.months_cap)
+    since = np.maximum(since, 0)
+    table = prepared.tables.right_to_work[t]
+    return np.asarray(table[status, since], dtype=np.int8)
+
+
+def _status(population: Population, t: int, n: int) -> npt.NDArray[np.int8]:
+    decided = population.decision[:n] <= t
+    return population.outcome[:n] * decided
+
+
+def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> RunResult:
+    a = prepared.assumptions
+    settings: Settings = prepared.scenario.settings
+    months = prepared.months
+    persons = pop.size
+    scale = float(prepared.arrivals_per_month.sum()) / max(persons, 1)
+    programmes = a.programmes
+    count = len(programmes)
+    starts_agents = prepared.starts_per_month / scale
+    credit = np.zeros(count)
+    group_of = np.array([prepared.groups.index(p.group) for p in programmes])
+    mentoring = prepared.groups.index("mentoring") if "mentoring" in prepared.groups else -1
+    effect = np.array(
+        [p.employment_effect * a.calibrated.programme_effect_scale for p in programmes],
+        dtype=np.float32,
+    )
+    language_boost = np.array(
+        [math.exp(a.language_effect * p.language_gain) for p in programmes], dtype=np.float32
+    )
+    duration = np.array([p.duration_months for p in programmes], dtype=np.int16)
+    is_recognition = np.array([p.recognition for p in programmes], dtype=bool)
+    is_placement = np.array([p.placement for p in programmes], dtype=bool)
+    rtw_factor = np.array([0.0, a.with_permit_factor, 1.0], dtype=np.float32)
+    growth = a.calibrated.language_growth
+    time_factor = np.exp(
+        a.language_effect * np.minimum(growth * np.arange(months + 1), 1.0)
+    ).astype(np.float32)
+    base = np.float32(a.calibrated.base_hazard)
+    separation = a.calibrated.monthly_separation
+
+    present = np.zeros(months)
+    employed_out = np.zeros(months)
+    protected_out = np.zeros(months)
+    protected_employed = np.zeros(months)
+    waiting_out = np.zeros((count, months))
+    in_programme = np.zeros((count, months))
+    starts_out = np.zeros((count, months))
+    first_jobs = np.zeros(months)
+    months_to_first = np.full(months, np.nan)
+    occupancy = np.zeros(count, dtype=np.int64)
+    probe_values: dict[str, float] = {}
+    ever_employed = {probe.name for probe in prepared.probes if probe.ever_employed}
+    probe_members = {
+        probe.name: np.flatnonzero(
+            (pop.decision >= probe.decided_from)
+            & (pop.decision < probe.decided_to)
+            & ((pop.outcome == REFUGEE) | (pop.outcome == SUBSIDIARY))
+            & (pop.brussels if probe.brussels_only else True)
+        )
+        for probe in prepared.probes
+    }
+    mentees = 0
+    mentees_in_job = 0
+
+    arrivals_by_month = np.diff(pop.present_until, prepend=0)
+    # Decisions by outcome up to each month (counted once, not every month).
+    decided_by_outcome = np.zeros((4, months), dtype=np.int64)
+    for code in (REFUGEE, SUBSIDIARY, NO_PERMIT):
+        months_of = pop.decision[(pop.outcome == code) & (pop.decision < months)]
+        decided_by_outcome[code] = np.cumsum(np.bincount(months_of, minlength=months))
+    brussels_index = np.flatnonzero(pop.brussels)
+    brussels_until = np.searchsorted(brussels_index, pop.present_until)
+    cap = prepared.tables.months_cap
+    abandon = a.waiting_abandon_months
+    for t in range(months):
+        n = int(pop.present_until[t])
+        if n == 0:
+            continue
+        s = slice(0, n)
+        # Agents are sorted by arrival month: month-dependent values are built per arrival
+        # block (np.repeat) instead of per agent.
+        blocks = arrivals_by_month[: t + 1]
+        since_block = t - np.arange(t + 1)
+        table = prepared.tables.right_to_work[t]
+        decided = pop.decision[s] <= t
+        rtw = np.where(
+            decided,
+            table[:, 0][pop.outcome[s]],
+            np.repeat(table[0, np.minimum(since_block, cap)], blocks),
+        )
+        employed = pop.employed[s]
+        # 3. jobs end
+        employed &= (rtw > 0) & (pop.job_end[s] != t)
+        # Programmes, waiting lists and referrals concern Brussels residents only.
+        b = brussels_index[: brussels_until[t]]
+        status_b = pop.outcome[b] * decided[b]
+
+        # 4. programmes end
+        ending = b[pop.programme_end[b] == t]
+        if ending.size:
+            which = pop.programme[ending]
+            pop.programme[ending] = -1
+            pop.programme_end[ending] = -1
+            np.subtract.at(occupancy, which, 1)
+            gain = language_boost[which]
+            gain[is_recognition[which] & pop.foreign_diploma[ending]] *= 1 + a.recognition_effect
+            pop.multiplier[ending] *= gain
+            placed = is_placement[which]
+            if placed.any():
+                lucky = ending[placed & (rng.random(ending.size) < a.placement_rate)]
+                lucky = lucky[(rtw[lucky] > 0) & ~employed[lucky]]
+                _start_jobs(pop, lucky, t, rng, separation)
+                employed[lucky] = True
+                _record_first_jobs(pop, lucky, t, first_jobs, months_to_first, scale)
+
+        # 5. referrals of the idle
+        _refer(prepared, pop, t, b, status_b, rtw, employed, settings, credit, starts_agents)
+
+        # 6. admissions (after giving up a list after `abandon` months)
+        waiting_idx = b[pop.waiting[b] >= 0]
+        gave_up = pop.waiting_since[waiting_idx] <= t - abandon
+        if gave_up.any():
+            pop.waiting[waiting_idx[gave_up]] = -1
+            waiting_idx = waiting_idx[~gave_up]
+        if waiting_idx.size:
+            programme_of = pop.waiting[waiting_idx]
+            for p in range(count):
+                credit[p] = min(credit[p] + starts_agents[p, t], max(starts_agents[p, t], 1.0))
+                members = waiting_idx[programme_of == p]
+                free = int(credit[p])
+                if members.size == 0 or free == 0:
+                    continue
+                if members.size > free:
+                    if settings.admission == "easy_cases_first":
+                        key = -pop.ease[members]
+                    else:
+                        key = pop.waiting_since[members] + pop.route[members]
+                    members = members[np.argpartition(key, free - 1)[:free]]
+                credit[p] -= members.size
+                pop.programme[members] = p
+                pop.programme_end[members] = t + duration[p]
+                pop.waiting[members] = -1
+                pop.multiplier[members] *= 1 + effect[p] * (1 - pop.ease[members])
+                occupancy[p] += members.size
+                starts_out[p, t] = members.size * scale
+                if group_of[p] == mentoring:
+                    pop.mentoring_start[members] = t
+        else:
+            credit[:] = np.minimum(credit + starts_agents[:, t], np.maximum(starts_agents[:, t], 1))
+
+        # 7. job finding
+        hazard = pop.multiplier[s] * np.repeat(base * time_factor[since_block], blocks)
+        hazard *= rtw_factor[rtw]
+        hazard[employed] = 0
+        clock = pop.clock[s]
+        clock += hazard
+        found = np.flatnonzero(clock >= pop.threshold[s])
+        if found.size:
+            _start_jobs(pop, found, t, rng, separation)
+            employed[found] = True
+            _record_first_jobs(pop, found, t, first_jobs, months_to_first, scale)
+            pop.waiting[found] = -1
+
+        # outputs
+        # Refused applicants (no permit) never work: every employed person is considered.
+        present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
+        employed_out[t] = np.count_nonzero(employed) * scale
+        protected_out[t] = (
+            decided_by_outcome[REFUGEE, t] + decided_by_outcome[SUBSIDIARY, t]
+        ) * scale
+        protected_employed[t] = np.count_nonzero(employed & decided) * scale
+        if waiting_idx.size:
+            still = pop.waiting[waiting_idx]
+            waiting_out[:, t] = np.bincount(still[still >= 0], minlength=count) * scale
+        in_programme[:, t] = occupancy * scale
+        for probe in prepared.probes:
+            if t in probe.months:
+                members = probe_members[probe.name]
+                state = (
+                    pop.first_job[members] >= 0
+                    if probe.name in ever_employed
+                    else pop.employed[members]
+                )
+                rate = float(state.mean()) if members.size else math.nan
+                probe_values[f"{probe.name}@{t}"] = rate
+        if mentoring >= 0 and t >= 12:
+            started = np.flatnonzero(pop.mentoring_start[s] == t - 12)
+            mentees += started.size
+            mentees_in_job += int(np.count_nonzero(pop.first_job[started] >= 0))
+
+    return RunResult(
+        months=months,
+        scale=scale,
+        present=present,
+        employed=employed_out,
+        protected=protected_out,
+        protected_employed=protected_employed,
+        waiting=waiting_out,
+        in_programme=in_programme,
+        starts=starts_out,
+        first_jobs=first_jobs,
+        months_to_first_job=months_to_first,
+        probes=probe_values,
+        mentees_in_job_within_a_year=mentees_in_job / mentees if mentees else math.nan,
+    )
+
+
+def _start_jobs(
+    pop: Population,
+    who: npt.NDArray[np.intp],
+    t: int,
+    rng: np.random.Generator,
+    separation: float,
+) -> None:
+    if who.size == 0:
+        return
+    pop.employed[who] = True
+    spell = rng.geometric(separation, who.size)
+    pop.job_end[who] = np.minimum(t + spell, 32000).astype(np.int16)
+    pop.clock[who] = 0
+    pop.threshold[who] = rng.exponential(1.0, who.size).astype(np.float32)
+
+
+def _record_first_jobs(
+    pop: Population,
+    who: npt.NDArray[np.intp],
+    t: int,
+    first_jobs: Floats,
+    months_to_first: Floats,
+    scale: float,
+) -> None:
+    first = who[pop.first_job[who] < 0]
+    if first.size == 0:
+        return
+    pop.first_job[first] = t
+    previous = first_jobs[t] / scale
+    waited = float((t - pop.arrival[first]).sum())
+    mean_before = 0.0 if np.isnan(months_to_first[t]) else months_to_first[t] * previous
+    first_jobs[t] += first.size * scale
+    months_to_first[t] = (mean_before + waited) / (previous + first.size)
+
+
+def _refer(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    b: npt.NDArray[np.intp],
+    status_b: npt.NDArray[np.int8],
+    rtw: npt.NDArray[np.int8],
+    employed: npt.NDArray[np.bool_],
+    settings: Settings,
+    credit: Floats,
+    starts_agents: Floats,
+) -> None:
+    """Send the idle among Brussels residents `b` (legal status `status_b`) to the next
+    programme group they want and may join."""
+    a = prepared.assumptions
+    groups = prepared.groups
+    pathway_bit = np.uint8(1 << groups.index("pathway")) if "pathway" in groups else np.uint8(0)
+    # Not employed, in no programme and on no list (both codes negative), a group still
+    # open (the pathway stays open to an obligation), not refused.
+    idle = (
+        ~employed[b]
+        & ((pop.programme[b] & pop.waiting[b]) < 0)
+        & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
+        & (status_b != NO_PERMIT)
+    )
+    idx = b[idle]
+    if idx.size == 0:
+        return
+    listed = pop.waiting[b]
+    queue = np.bincount(listed[listed >= 0], minlength=len(a.programmes)).astype(float)
+    st = status_b[idle]
+    protected = (st == REFUGEE) | (st == SUBSIDIARY)
+    may_work = rtw[idx] > 0
+    months_here = t - pop.arrival[idx]
+    age = pop.age[idx] + months_here // 12
+    years = np.minimum(months_here // 12, PATHWAY_YEARS - 1)
+    registered = np.minimum(pop.decision[idx], t)
+    pathway = prepared.tables.pathway[t][st, years, registered]
+    wants = pop.wants[idx].copy()
+    done = pop.done[idx]
+    if pathway_bit:
+        # The obligation overrides the wish; the pathway closes when no longer eligible
+        # after protection (three years in Belgium).
+        wants[pathway == OBLIGED] |= pathway_bit
+        closed = protected & (pathway == NOT_ELIGIBLE) & (years >= PATHWAY_YEARS - 1)
+        pop.done[idx[closed]] |= pathway_bit
+        done = pop.done[idx]
+    open_now = wants & ~done
+    chosen = np.full(idx.size, -1, dtype=np.int8)
+    for g, group in enumerate(groups):
+        bit = np.uint8(1 << g)
+        members = [(p, q) for p, q in enumerate(a.programmes) if q.group == group]
+        eligible_any = np.zeros(idx.size, dtype=bool)
+        per_programme: list[tuple[int, npt.NDArray[np.bool_]]] = []
+        for p, programme in members:
+            if starts_agents[p, t] <= 0:
+                continue
+            ok = np.ones(idx.size, dtype=bool)
+            if programme.needs_protection:
+                ok &= protected
+            if programme.needs_right_to_work:
+                ok &= may_work
+            if programme.needs_pathway:
+                ok &= pathway != NOT_ELIGIBLE
+            if programme.age_between is not None:
+                low, high = programme.age_between
+                ok &= (age >= low) & (age <= high)
+            per_programme.append((p, ok))
+            eligible_any |= ok
+        if group == "mentoring":
+            # Too old for every mentoring programme: the wish closes.
+            too_old = age > max((q.age_between or (0, 200))[1] for _, q in members)
+            pop.done[idx[too_old]] |= bit
+        candidates = (chosen < 0) & ((open_now & bit) != 0) & eligible_any
+        if not candidates.any() or not per_programme:
+            continue
+        target = _route(prepared, pop, idx, candidates, age, per_programme, settings, credit, queue)
+        chosen[candidates] = target[candidates]
+    referred = chosen >= 0
+    pop.waiting[idx[referred]] = chosen[referred]
+    pop.waiting_since[idx[referred]] = t
+    # Starting a group closes it (a dropout does not re-enter).
+    bits = np.left_shift(np.uint8(1), _group_index(prepared, chosen[referred]))
+    pop.done[idx[referred]] |= bits.astype(np.uint8)
+
+
+def _group_index(prepared: Prepared, programme: npt.NDArray[np.int8]) -> npt.NDArray[np.uint8]:
+    lookup = np.array(
+        [prepared.groups.index(p.group) for p in prepared.assumptions.programmes], dtype=np.uint8
+    )
+    return lookup[programme]
+
+
+def _route(
+    prepared: Prepared,
+    pop: Population,
+    idx: npt.NDArray[np.intp],
+    candidates: npt.NDArray[np.bool_],
+    age: npt.NDArray[np.int16],
+    per_programme: list[tuple[int, npt.NDArray[np.bool_]]],
+    settings: Settings,
+    credit: Floats,
+    queue: Floats,
+) -> npt.NDArray[np.int8]:
+    """Which programme of a group each candidate is sent to (-1: none fits)."""
+    programmes = prepared.assumptions.programmes
+    target = np.full(idx.size, -1, dtype=np.int8)
+    if settings.routing == "coordinated" and len(per_programme) > 1:
+        # Referrals go where there is room: places this month minus the queue, in turn.
+        room = np.array([credit[p] - queue[p] for p, _ in per_programme])
+        unassigned = candidates.copy()
+        for k in np.argsort(-room):
+            p, ok = per_programme[k]
+            take = np.flatnonzero(unassigned & ok)[: max(int(room[k]), 0)]
+            target[take] = p
+            unassigned[take] = False
+            room[k] -= take.size
+        # The rest wait where the queue is shortest relative to the places.
+        if unassigned.any():
+            keys = np.array([p for p, _ in per_programme])
+            fits = np.stack([ok for _, ok in per_programme])
+            score = np.where(fits, room[:, None], -np.inf)
+            best = np.argmax(score, axis=0)
+            rest = unassigned & fits.any(axis=0)
+            target[rest] = keys[best[rest]]
+        return target
+    remaining = np.ones(idx.size, dtype=bool)
+    cumulative = np.zeros(idx.size, dtype=np.float32)
+    route = pop.route[idx]
+    for p, ok in per_programme:
+        programme = programmes[p]
+        if programme.informal_age_between is not None:
+            low, high = programme.informal_age_between
+            sent = ok & (age >= low) & (age <= high)
+        else:
+            cumulative += programme.informal_share
+            sent = ok & (route < cumulative)
+        sent &= remaining & candidates
+        target[sent] = p
+        remaining &= ~sent
+    # Whoever the informal rule sends nowhere goes to the first programme that fits.
+    for p, ok in per_programme:
+        rest = remaining & candidates & ok
+        target[rest] = p
+        remaining &= ~rest
+    return target
