@@ -355,5 +355,10 @@ def export_hsds_command(
     )
 
 
+from passerelle.cli.evaluation import evaluate, report  # noqa: E402
+
+app.command("evaluate")(evaluate)
+app.command("report")(report)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

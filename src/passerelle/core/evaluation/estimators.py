@@ -29,7 +29,7 @@ docs/evaluation.md and the tests on the synthetic cohort with an unobserved moti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +107,7 @@ def _fit_probability(x: FloatArray, y: IntArray) -> FloatArray:
     """Fitted P(y = 1 | x) for every row of x (constant when y has one value)."""
     if y.min() == y.max():
         return np.full(len(y), float(y[0]))
-    model = LogisticRegression(C=np.inf, max_iter=1000)
+    model = LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
     model.fit(x, y)
     return np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
 
@@ -187,7 +187,7 @@ def _fit_on(x_fit: FloatArray, y_fit: FloatArray, x_all: FloatArray) -> FloatArr
     labels = y_fit.astype(np.int64)
     if labels.min() == labels.max():
         return np.full(len(x_all), float(labels[0]))
-    model = LogisticRegression(C=np.inf, max_iter=1000)
+    model = LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
     model.fit(x_fit, labels)
     return np.asarray(model.predict_proba(x_all)[:, 1], dtype=np.float64)
 
@@ -248,10 +248,11 @@ def evaluate_programme(
     caliper: float = 0.2,
     trim: float = 0.01,
     confidence: float = 0.95,
+    progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
     """The four estimates with bootstrap intervals and the balance table. `covariates`
     defaults to every numeric column except the treatment, the outcome, `person_id` and the
-    synthetic truth columns `y0`/`y1`."""
+    synthetic truth columns `y0`/`y1`. `progress` is called after each bootstrap resample."""
     raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
     x = _standardise(raw_x)
     point, weights, pairs = _point(x, t, y, caliper, trim)
@@ -266,6 +267,8 @@ def evaluate_programme(
         resampled, _w, _p = _point(x[sample], ts, y[sample], caliper, trim)
         for method in METHODS:
             draws[method].append(resampled.effects[method])
+        if progress is not None:
+            progress(1)
     alpha = (1 - confidence) / 2
     treated = t == 1
     estimates = []

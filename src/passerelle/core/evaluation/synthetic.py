@@ -30,6 +30,7 @@ import numpy.typing as npt
 import polars as pl
 
 from passerelle.core.indicators.schema import (
+    CAPACITY_SCHEMA,
     EVENTS_SCHEMA,
     PERSONS_SCHEMA,
     REFERRALS_SCHEMA,
@@ -58,14 +59,8 @@ PROGRAMME_ORGANISATION: dict[str, str] = {
     RECOGNITION: "cire",
 }
 """Programme ids and organisations from the knowledge base (a test checks they exist)."""
-PROGRAMME_PLACES: dict[str, int] = {
-    MENTORING: 120,
-    INTEGRATION: 2800,
-    JOB_SUPPORT: 2500,
-    INTERNSHIP: 20,
-    RECOGNITION: 300,
-}
-"""Concurrent places per programme for a population of 100 000 (scaled with the size)."""
+PLACES_MARGIN = 1.15
+"""Places per programme: the referred participants active one year before `as_of`, plus 15 %."""
 REFERRERS = ("cpas-bruxelles", "bapa-bxl", "actiris", "convivial", "caritas", "sampa")
 REJECTION_REASONS = ("no_place", "not_eligible", "language_level", "no_show")
 
@@ -126,7 +121,7 @@ class SyntheticCohort:
             )
         covariates = self.truth.select(
             "person_id",
-            "eligible",
+            "followed",
             "treated",
             "outcome",
             "y0",
@@ -136,7 +131,7 @@ class SyntheticCohort:
         )
         frame = (
             self.persons.join(covariates, on="person_id")
-            .filter(pl.col("eligible"))
+            .filter(pl.col("followed"))
             .with_columns(
                 female=(pl.col("sex") == "F").cast(pl.Float64),
                 age=pl.col("age_at_index").cast(pl.Float64),
@@ -265,7 +260,8 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     index_after = rng.uniform(0.25, 1.5, n)
     index = right_to_work + (index_after * YEAR).astype(np.int64)
     age_at_index = ((index - birth) / YEAR).astype(np.int64)
-    eligible = (age_at_index <= 33) & (t_base > index_after) & (index + 365 <= as_of)
+    eligible = (age_at_index <= 33) & (t_base > index_after) & (index <= as_of)
+    followed = eligible & (index + 365 <= as_of)
     take_up_linear = (
         p.mentoring_base_take_up
         + p.motivation_take_up * motivation
@@ -334,6 +330,7 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
             "motivation": motivation,
             "motivation_covariate": motivation_covariate,
             "eligible": eligible,
+            "followed": followed,
             "treated": treated,
             "index_date": _days(index),
             "age_at_index": age_at_index,
@@ -362,15 +359,7 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
         as_of=as_of,
     )
     referrals = _referrals(rng, programme_starts, as_of)
-    scale = max(n / 100_000, 0.01)
-    capacity = pl.DataFrame(
-        {
-            "programme": list(PROGRAMME_PLACES),
-            "organisation": [PROGRAMME_ORGANISATION[k] for k in PROGRAMME_PLACES],
-            "places": [max(1, round(v * scale)) for v in PROGRAMME_PLACES.values()],
-        },
-        schema={"programme": pl.String, "organisation": pl.String, "places": pl.Int64},
-    )
+    capacity = _capacity(referrals, as_of - 365)
     return SyntheticCohort(
         persons=persons,
         events=events,
@@ -451,6 +440,32 @@ def _events(
     return events.sort("person_id", "date"), pl.concat(starts)
 
 
+def _capacity(referrals: pl.DataFrame, day: int) -> pl.DataFrame:
+    on = EPOCH + dt.timedelta(days=day)
+    wide = referrals.group_by("referral_id").agg(
+        pl.col("programme").first(),
+        started=pl.col("date").filter(pl.col("event") == "started").min(),
+        closed=pl.col("date").filter(pl.col("event") == "closed").min(),
+    )
+    active = (
+        wide.filter(
+            (pl.col("started") <= on) & (pl.col("closed").is_null() | (pl.col("closed") > on))
+        )
+        .group_by("programme")
+        .agg(active=pl.len())
+    )
+    return (
+        pl.DataFrame({"programme": list(PROGRAMME_ORGANISATION)})
+        .join(active, on="programme", how="left")
+        .select(
+            "programme",
+            organisation=pl.col("programme").replace_strict(PROGRAMME_ORGANISATION),
+            places=(pl.col("active").fill_null(0) * PLACES_MARGIN).ceil().cast(pl.Int64) + 1,
+        )
+        .cast(CAPACITY_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
 def _referrals(rng: np.random.Generator, starts: pl.DataFrame, as_of: int) -> pl.DataFrame:
     """Referral events: most programme starts follow an accepted referral; some referrals are
     rejected (with a reason). Dates count back from the start: sent, accepted, started."""
@@ -504,6 +519,7 @@ def _referrals(rng: np.random.Generator, starts: pl.DataFrame, as_of: int) -> pl
         frame(ids, person, source, target, programme, "sent", sent),
         frame(ids, person, source, target, programme, "accepted", accepted),
         frame(ids, person, source, target, programme, "started", start),
+        frame(ids, person, source, target, programme, "closed", referred["end"].to_numpy()),
         frame(
             r_ids,
             person[pick],

@@ -61,6 +61,7 @@ def programme_outcomes(
             right_on="job_event",
             by="person_id",
             strategy="backward",
+            check_sortedness=False,  # sorted on the date as a whole, hence within each person
         )
         next_job = last_job_event.sort("start").join_asof(
             job_starts.sort("job_date"),
@@ -69,6 +70,7 @@ def programme_outcomes(
             by="person_id",
             strategy="forward",
             allow_exact_matches=False,
+            check_sortedness=False,
         )
         complete = pl.col("target") <= as_of
         frames.append(

@@ -114,7 +114,12 @@ def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
                     + ", ".join(dtype.categories.to_list())
                 )
         try:
-            converted = source.cast(dtype) if source.dtype != dtype else source
+            if source.dtype == dtype:
+                converted = source
+            elif dtype == pl.Date and source.dtype == pl.String:
+                converted = source.str.to_date("%Y-%m-%d", strict=False)
+            else:
+                converted = source.cast(dtype)
         except pl.exceptions.PolarsError as error:
             raise InputError(f"{kind}.{name}: cannot read as {dtype}: {error}") from None
         if converted.null_count() > source.null_count():

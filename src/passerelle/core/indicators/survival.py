@@ -132,7 +132,7 @@ def time_to_first_job(
     people = (
         persons.lazy()
         .filter(pl.col(start).is_not_null() & (pl.col(start) <= as_of))
-        .with_columns([derived[name].alias(name) for name in by])
+        .with_columns([derived[name].alias(name) for name in by if name in derived])
         .join(first_job, on="person_id", how="left")
     )
     days = (pl.coalesce("first_job", pl.lit(as_of)) - pl.col(start)).dt.total_days().clip(0)
