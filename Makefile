@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web benchmark-indicators screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -60,6 +60,10 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# The indicator set on 1 000 000 synthetic persons and 5 000 000 events (docs/indicators.md).
+benchmark-indicators: $(STAMP)
+	$(BIN)/python benchmarks/indicators.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

@@ -83,7 +83,7 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
         _("untreated"),
         _("excluded"),
     ):
-        estimates.add_column(column)
+        estimates.add_column(column, no_wrap=True)
     for item in result.estimates:
         estimates.add_row(
             item.method,
