@@ -285,8 +285,8 @@ def report(
             if row["suppressed"]:
                 shown = _("withheld (< {threshold})").format(threshold=threshold)
             table.add_row(
-                row["section"],
-                row["indicator"],
+                _(row["section"]),
+                _(row["indicator"]),
                 "" if row["count"] is None else str(row["count"]),
                 "" if row["denominator"] is None else str(row["denominator"]),
                 shown,

@@ -260,6 +260,8 @@ def evaluate_programme(
     draws: dict[str, list[float]] = {method: [] for method in METHODS}
     n = len(t)
     for _ in range(n_bootstrap):
+        if progress is not None:
+            progress(1)
         sample = rng.integers(0, n, n)
         ts = t[sample]
         if ts.min() == ts.max():
@@ -267,8 +269,6 @@ def evaluate_programme(
         resampled, _w, _p = _point(x[sample], ts, y[sample], caliper, trim)
         for method in METHODS:
             draws[method].append(resampled.effects[method])
-        if progress is not None:
-            progress(1)
     alpha = (1 - confidence) / 2
     treated = t == 1
     estimates = []

@@ -35,6 +35,7 @@ from passerelle.core.indicators.schema import (
     PERSONS_SCHEMA,
     REFERRALS_SCHEMA,
 )
+from passerelle.knowledge.loader import load_knowledge
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +68,8 @@ REJECTION_REASONS = ("no_place", "not_eligible", "language_level", "no_show")
 STATUSES = ("refugee", "subsidiary_protection", "asylum_seeker", "family_reunification")
 STATUS_SHARES = (0.55, 0.15, 0.18, 0.12)
 PROTECTED = ("refugee", "subsidiary_protection")
+
+WAITING_PARAMETER = "right_to_work.asylum_seeker.waiting_months"
 
 Motivation = Literal["observed", "proxy", "unobserved"]
 
@@ -176,6 +179,18 @@ def _logistic(x: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
+def _asylum_waiting_days(application: IntArray) -> IntArray:
+    """Days of the asylum seekers' waiting period in force on each application day."""
+    parameter = load_knowledge().parameters[WAITING_PARAMETER]
+    starts = np.array([_day(value.valid_from) for value in parameter.values])
+    months = np.array(
+        [value.value if isinstance(value.value, int | float) else 0 for value in parameter.values],
+        dtype=np.float64,
+    )
+    index = np.clip(np.searchsorted(starts, application, side="right") - 1, 0, len(starts) - 1)
+    return np.asarray(np.round(months[index] * YEAR / 12), dtype=np.int64)
+
+
 def _weibull_time(cumulative: FloatArray, rate: FloatArray, p: CohortParameters) -> FloatArray:
     """The time (years) at which the cumulative hazard `rate * (t / scale) ** shape` reaches
     `cumulative`."""
@@ -218,8 +233,11 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
         decision + rng.integers(0, 60, n),
         np.where(asylum_seeker, -1, arrival + rng.integers(0, 60, n)),
     )
+    # Asylum seekers may work after the waiting period in force on their application (taken
+    # as the arrival): the dated parameter of the knowledge base (6 months, 4 from 2015-11-09).
+    waiting = _asylum_waiting_days(arrival)
     right_to_work = np.where(
-        protected, decision, np.where(asylum_seeker, arrival + 122, arrival + 30)
+        protected, decision, np.where(asylum_seeker, arrival + waiting, arrival + 30)
     )
     actiris_registered = rng.random(n) < _logistic(-0.2 + 0.8 * motivation)
     actiris = np.where(

@@ -16,6 +16,7 @@ import datetime as dt
 
 import polars as pl
 
+from passerelle.core.i18n import gettext_noop
 from passerelle.core.indicators.outcomes import programme_starts
 from passerelle.core.indicators.referrals import Period, referral_table
 from passerelle.core.indicators.suppression import suppress_small_cells
@@ -30,7 +31,14 @@ REPORT_SCHEMA = {
 }
 
 
-COMPLEMENTARY = ("accepted (of decided)", "rejected (of decided)")
+BENEFICIARIES = gettext_noop("beneficiaries")
+REFERRALS_IN = gettext_noop("referrals in")
+OUTCOME_LABELS = {
+    6: gettext_noop("employed 6 months after the start"),
+    12: gettext_noop("employed 12 months after the start"),
+}
+COMPLEMENTARY = (gettext_noop("accepted (of decided)"), gettext_noop("rejected (of decided)"))
+"""Labels are English message ids, marked for translation; readers translate them with `_`."""
 
 
 def parse_period(text: str) -> Period:
@@ -109,8 +117,10 @@ def funder_report(
         .collect()
         .item()
     )
-    rows.append(_row("beneficiaries", "started in the period (unique persons)", started))
-    rows.append(_row("beneficiaries", "in the programme during the period (unique)", active))
+    started_label = gettext_noop("started in the period (unique persons)")
+    active_label = gettext_noop("in the programme during the period (unique)")
+    rows.append(_row(BENEFICIARIES, started_label, started))
+    rows.append(_row(BENEFICIARIES, active_label, active))
 
     jobs = (
         lazy_events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
@@ -118,7 +128,7 @@ def funder_report(
         .sort("job_event")
     )
     starts = programme_starts(lazy_events).filter(pl.col("programme") == programme)
-    for months in (6, 12):
+    for months in OUTCOME_LABELS:
         due = (
             starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
             .filter(pl.col("target").is_between(start, end))
@@ -141,8 +151,8 @@ def funder_report(
         employed = int(due["employed"][0])
         rows.append(
             _row(
-                "outcomes",
-                f"employed {months} months after the start",
+                gettext_noop("outcomes"),
+                OUTCOME_LABELS[months],
                 employed,
                 participants,
                 employed / participants if participants else None,
@@ -157,12 +167,15 @@ def funder_report(
         .collect()["days"]
     )
     n_waits = len(waits)
-    for label, statistic in (("median", 0.5), ("90th percentile", 0.9)):
+    for label, statistic in (
+        (gettext_noop("days from referral to start (median)"), 0.5),
+        (gettext_noop("days from referral to start (90th percentile)"), 0.9),
+    ):
         value = waits.quantile(statistic, "linear") if n_waits else None
         rows.append(
             _row(
-                "waiting times",
-                f"days from referral to start ({label})",
+                gettext_noop("waiting times"),
+                label,
                 n_waits,
                 None,
                 float(value) if value is not None else None,
@@ -190,11 +203,11 @@ def funder_report(
     accepted = int(incoming["accepted"][0])
     rejected = int(incoming["rejected"][0])
     decided = accepted + rejected
-    rows.append(_row("referrals in", "received", received, None, None, "referrals"))
+    rows.append(_row(REFERRALS_IN, gettext_noop("received"), received, None, None, "referrals"))
     rows.append(
         _row(
-            "referrals in",
-            "accepted (of decided)",
+            REFERRALS_IN,
+            COMPLEMENTARY[0],
             accepted,
             decided,
             accepted / decided if decided else None,
@@ -203,8 +216,8 @@ def funder_report(
     )
     rows.append(
         _row(
-            "referrals in",
-            "rejected (of decided)",
+            REFERRALS_IN,
+            COMPLEMENTARY[1],
             rejected,
             decided,
             rejected / decided if decided else None,
@@ -218,7 +231,14 @@ def funder_report(
         .item()
     )
     rows.append(
-        _row("referrals out", "sent to other organisations", outgoing, None, None, "referrals")
+        _row(
+            gettext_noop("referrals out"),
+            gettext_noop("sent to other organisations"),
+            outgoing,
+            None,
+            None,
+            "referrals",
+        )
     )
     report = suppress_small_cells(
         pl.DataFrame(rows, schema=REPORT_SCHEMA), threshold, counts=["count", "denominator"]
