@@ -88,7 +88,7 @@ class PeakMemory:
 
 def top_up(events: pl.DataFrame, persons: int, target: int, seed: int) -> pl.DataFrame:
     """Add programme participations (a start and an end) until `target` events."""
-    missing = (target - events.height) // 2
+    missing = (target - events.height + 1) // 2
     if missing <= 0:
         return events
     rng = np.random.default_rng(seed)

@@ -161,7 +161,6 @@ def evaluate(
     main = _main()
     truth: dict[str, float] | None = None
     if input_path is None:
-        _programme(programme)
         if _programme(programme) != MENTORING:
             main._fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
         cohort = generate_cohort(
