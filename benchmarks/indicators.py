@@ -40,22 +40,15 @@ from passerelle.core.evaluation.synthetic import (
     generate_cohort,
 )
 from passerelle.core.indicators import (
-    capacity_used,
     employment_on,
     employment_rate,
     funder_report,
     parse_period,
     pool,
-    programme_outcomes,
-    referral_decisions,
-    referral_flows,
-    rejection_reasons,
     suppress_small_cells,
-    time_to_first_job,
-    waiting_times,
 )
-from passerelle.core.indicators.employment import BREAKDOWNS
 from passerelle.core.indicators.schema import EVENTS_SCHEMA
+from passerelle.core.indicators.standard import export_counts, standard_indicators
 
 MB = 1024 * 1024
 
@@ -135,9 +128,6 @@ def main() -> None:
     events = top_up(cohort.events, args.persons, args.events, args.seed)
     persons, referrals, capacity = cohort.persons, cohort.referrals, cohort.capacity
     as_of = cohort.parameters.as_of
-    month_ends = [dt.date(2025, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 12)] + [
-        dt.date(2025, 12, 31)
-    ]
     print(
         f"synthetic: {persons.height:,} persons, {events.height:,} events "
         f"({drawn_events:,} drawn, the rest programme participations), "
@@ -162,25 +152,8 @@ def main() -> None:
         "baseline: group-by count of events",
         lambda: events.group_by("kind").agg(pl.len()),
     )
-    measure(
-        "employment rate by cohort, 2011-2025",
-        lambda: employment_rate(persons, events, range(2011, 2026)),
-    )
-    for name in BREAKDOWNS:
-        measure(
-            f"employment by arrival cohort x {name}",
-            lambda name=name: employment_on(persons, events, as_of, cohort="arrival", by=[name]),
-        )
-    measure(
-        "time to first job, KM by sex",
-        lambda: time_to_first_job(persons, events, as_of, by=["sex"]),
-    )
-    measure("programme outcomes 6/12 months", lambda: programme_outcomes(events, as_of))
-    measure("referral flows", lambda: referral_flows(referrals))
-    measure("referral decisions", lambda: referral_decisions(referrals))
-    measure("rejection reasons", lambda: rejection_reasons(referrals))
-    measure("waiting times", lambda: waiting_times(referrals))
-    measure("capacity used, 12 month-ends", lambda: capacity_used(referrals, capacity, month_ends))
+    for name, compute in standard_indicators(persons, events, referrals, capacity, as_of).items():
+        measure(name, compute)
     measure(
         "funder report (mentoring, 2025)",
         lambda: funder_report(events, referrals, MENTORING, parse_period("2025")),
@@ -188,7 +161,12 @@ def main() -> None:
     measure(
         "suppress small cells (all outputs)",
         lambda: pl.DataFrame(
-            {"rows": [suppress_small_cells(frame).height for frame in list(outputs.values())]}
+            {
+                "rows": [
+                    suppress_small_cells(frame, counts=export_counts(name)).height
+                    for name, frame in list(outputs.items())
+                ]
+            }
         ),
     )
 

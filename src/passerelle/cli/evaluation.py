@@ -1,6 +1,6 @@
-"""`passerelle evaluate` and `passerelle report`: programme effects four ways, and a funder
-report of aggregates with small cells suppressed. Both run on CSV inputs or on the synthetic
-cohort (synthetic data only, never real people)."""
+"""`passerelle evaluate`, `report` and `indicators`: programme effects four ways, a funder
+report, and the indicator set as CSV files; aggregates with small cells suppressed. All run
+on CSV inputs or on the synthetic cohort (synthetic data only, never real people)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ from passerelle.core.evaluation.synthetic import (
 from passerelle.core.i18n import _
 from passerelle.core.indicators.report import funder_report, parse_period
 from passerelle.core.indicators.schema import InputError, read_csv
+from passerelle.core.indicators.standard import export_counts, standard_indicators
+from passerelle.core.indicators.suppression import suppress_small_cells
 
 PROGRAMME_ALIASES = {"mentoring": MENTORING}
 
@@ -291,3 +293,57 @@ def report(
                 shown,
             )
         main.console.print(table)
+
+
+def indicators(
+    directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
+    persons_path: Annotated[
+        Path | None, typer.Option("--persons-csv", help="Persons CSV (default: synthetic data).")
+    ] = None,
+    events_path: Annotated[Path | None, typer.Option("--events-csv")] = None,
+    referrals_path: Annotated[Path | None, typer.Option("--referrals-csv")] = None,
+    capacity_path: Annotated[Path | None, typer.Option("--capacity-csv")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day of the data, YYYY-MM-DD (synthetic: 2025-12-31)."),
+    ] = None,
+    persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
+) -> None:
+    """Write the standard indicator set as CSV files, small cells withheld: employment by
+    cohort and breakdowns, time to a first job, programme outcomes, referrals, capacity."""
+    main = _main()
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
+    if persons_path is None:
+        if events_path or referrals_path or capacity_path:
+            main._fail("--persons-csv: needed with the other CSV inputs")
+        cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
+        frames = (cohort.persons, cohort.events, cohort.referrals, cohort.capacity)
+        day = main._parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
+    else:
+        events_file = events_path or main._fail("--events-csv: needed with --persons-csv")
+        try:
+            frames = (
+                read_csv(persons_path, "persons"),
+                read_csv(events_file, "events"),
+                read_csv(referrals_path, "referrals") if referrals_path else None,
+                read_csv(capacity_path, "capacity") if capacity_path else None,
+            )
+        except (InputError, OSError) as error:
+            main._fail(str(error))
+        day = main._parse_date(as_of, "--as-of")
+    computed = standard_indicators(*frames, day)
+    directory.mkdir(parents=True, exist_ok=True)
+    title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)
+    summary = Table(title=title)
+    for column in (_("file"), _("rows"), _("withheld")):
+        summary.add_column(column)
+    with Progress(console=main.errors, transient=True) as bar:
+        task = bar.add_task(_("indicators"), total=len(computed))
+        for name, compute in computed.items():
+            frame = suppress_small_cells(compute(), threshold, counts=export_counts(name))
+            frame.write_csv(directory / f"{name}.csv")
+            summary.add_row(f"{name}.csv", str(frame.height), str(frame["suppressed"].sum()))
+            bar.advance(task)
+    main.console.print(summary)

@@ -355,10 +355,11 @@ def export_hsds_command(
     )
 
 
-from passerelle.cli.evaluation import evaluate, report  # noqa: E402
+from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
 
 app.command("evaluate")(evaluate)
 app.command("report")(report)
+app.command("indicators")(indicators)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
