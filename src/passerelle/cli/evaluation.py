@@ -211,6 +211,14 @@ def evaluate(
         return
     for table in _evaluation_table(result, truth):
         main.console.print(table)
+    main.console.print(
+        _(
+            "Sensitivity (E-value): an unmeasured confounder associated with both the programme "
+            "and the outcome by a risk ratio of {point:.2f} each, beyond the covariates, could "
+            "explain the doubly-robust estimate away; {bound:.2f} could bring its interval to "
+            "no effect."
+        ).format(point=result.e_value, bound=result.e_value_ci)
+    )
 
 
 def report(

@@ -5,6 +5,7 @@ motivation unobserved, they do not (and the test says so)."""
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -12,7 +13,7 @@ import polars as pl
 import pytest
 
 from passerelle.core.evaluation import EvaluationInputError, evaluate_programme, love_plot_svg
-from passerelle.core.evaluation.estimators import Evaluation, match_nearest
+from passerelle.core.evaluation.estimators import Evaluation, e_value, match_nearest
 from passerelle.core.evaluation.synthetic import CohortParameters, Motivation, generate_cohort
 
 PERSONS = 20_000
@@ -83,6 +84,14 @@ def test_adjusted_estimates_stay_biased_when_motivation_is_unobserved(
     assert result.estimate("aipw").ci_low > ate
     # Still, adjusting for the observed covariates removes part of the naive bias.
     assert result.estimate("aipw").effect < result.estimate("naive").effect
+    # The E-value says how strong a hidden confounder would have to be to explain it all.
+    assert result.e_value > result.e_value_ci > 1
+
+
+def test_e_value_by_hand() -> None:
+    assert e_value(2.0) == pytest.approx(2 + math.sqrt(2))
+    assert e_value(0.5) == pytest.approx(2 + math.sqrt(2))  # protective: inverted
+    assert e_value(1.0) == 1.0
 
 
 def test_randomised_programme_all_four_agree() -> None:

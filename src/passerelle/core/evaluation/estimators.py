@@ -29,6 +29,7 @@ docs/evaluation.md and the tests on the synthetic cohort with an unobserved moti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,14 @@ class Evaluation:
     seed: int
     caliper: float
     trim: float
+    control_risk: float
+    """AIPW estimate of the outcome's mean had nobody taken the programme."""
+    e_value: float
+    """How strong an unmeasured confounder would have to be, as a risk ratio with both the
+    programme and the outcome beyond the covariates, to explain the AIPW estimate away."""
+    e_value_ci: float
+    """The same for the bound of the AIPW interval nearest to no effect (1 when it includes
+    no effect)."""
 
     def estimate(self, method: str) -> Estimate:
         return next(e for e in self.estimates if e.method == method)
@@ -88,6 +97,9 @@ class Evaluation:
             "seed": self.seed,
             "caliper": self.caliper,
             "trim": self.trim,
+            "control_risk": self.control_risk,
+            "e_value": self.e_value,
+            "e_value_ci": self.e_value_ci,
         }
 
 
@@ -95,6 +107,8 @@ class Evaluation:
 class _Point:
     effects: dict[str, float]
     excluded: dict[str, int]
+    control_risk: float
+    """The AIPW estimate of the outcome's mean without the programme."""
 
 
 def _standardise(x: FloatArray) -> FloatArray:
@@ -165,7 +179,8 @@ def _point(
         mu1 = _fit_on(xi[arm], yi[arm], xi)
     if (~arm).any():
         mu0 = _fit_on(xi[~arm], yi[~arm], xi)
-    aipw = float(np.mean(mu1 - mu0 + ti * (yi - mu1) / ei - (1 - ti) * (yi - mu0) / (1 - ei)))
+    control_risk = float(np.mean(mu0 + (1 - ti) * (yi - mu0) / (1 - ei)))
+    aipw = float(np.mean(mu1 + ti * (yi - mu1) / ei)) - control_risk
     full_weights = np.zeros(len(y))
     full_weights[inside] = weights
     return (
@@ -177,6 +192,7 @@ def _point(
                 "ipw": int((~inside).sum()),
                 "aipw": int((~inside).sum()),
             },
+            control_risk=control_risk,
         ),
         full_weights,
         pairs,
@@ -190,6 +206,27 @@ def _fit_on(x_fit: FloatArray, y_fit: FloatArray, x_all: FloatArray) -> FloatArr
     model = LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
     model.fit(x_fit, labels)
     return np.asarray(model.predict_proba(x_all)[:, 1], dtype=np.float64)
+
+
+def e_value(risk_ratio: float) -> float:
+    """VanderWeele and Ding's E-value of a risk ratio (2017, Annals of Internal Medicine
+    167:268): RR + sqrt(RR (RR - 1)), after inverting a protective ratio; 1 means none."""
+    if not risk_ratio > 0 or math.isnan(risk_ratio):
+        return float("nan")
+    ratio = risk_ratio if risk_ratio >= 1 else 1 / risk_ratio
+    return ratio + math.sqrt(ratio * (ratio - 1))
+
+
+def _e_values(effect: float, low: float, high: float, control: float) -> tuple[float, float]:
+    """E-values of the AIPW effect and of its interval bound nearest to no effect, as risk
+    ratios against the estimated risk without the programme."""
+    if control <= 0:
+        return float("nan"), float("nan")
+    point = e_value((control + effect) / control)
+    if low <= 0 <= high:
+        return point, 1.0
+    nearest = low if effect > 0 else high
+    return point, e_value((control + nearest) / control)
 
 
 def standardised_differences(
@@ -307,6 +344,8 @@ def evaluate_programme(
             else np.full(len(names), np.nan),
         }
     )
+    aipw = next(e for e in estimates if e.method == "aipw")
+    e_point, e_bound = _e_values(aipw.effect, aipw.ci_low, aipw.ci_high, point.control_risk)
     return Evaluation(
         estimates=tuple(estimates),
         balance=balance,
@@ -317,4 +356,7 @@ def evaluate_programme(
         seed=seed,
         caliper=caliper,
         trim=trim,
+        control_risk=point.control_risk,
+        e_value=e_point,
+        e_value_ci=e_bound,
     )
