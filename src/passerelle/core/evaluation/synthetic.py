@@ -131,6 +131,7 @@ class SyntheticCohort:
             "y1",
             "motivation_covariate",
             "age_at_index",
+            "index_date",
         )
         frame = (
             self.persons.join(covariates, on="person_id")
@@ -142,7 +143,10 @@ class SyntheticCohort:
                 english=pl.col("language_en").cast(pl.Float64),
                 education=pl.col("education_isced").cast(pl.Float64),
                 protected=pl.col("legal_status").is_in(PROTECTED).cast(pl.Float64),
-                actiris=pl.col("actiris_registration_date").is_not_null().cast(pl.Float64),
+                # Covariates are measured before the index date (never after the programme).
+                actiris=(pl.col("actiris_registration_date") <= pl.col("index_date"))
+                .fill_null(False)
+                .cast(pl.Float64),
                 treated=pl.col("treated").cast(pl.Int8),
                 outcome=pl.col("outcome").cast(pl.Int8),
                 y0=pl.col("y0").cast(pl.Int8),
