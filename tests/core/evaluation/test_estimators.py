@@ -141,3 +141,13 @@ def test_bad_inputs_name_the_column_and_the_allowed_values() -> None:
         evaluate_programme(frame, treatment="mentored", n_bootstrap=10)
     with pytest.raises(EvaluationInputError, match="'z' is not a numeric column"):
         evaluate_programme(frame, covariates=["z"], n_bootstrap=10)
+
+
+def test_a_noisy_proxy_removes_some_of_the_bias_but_not_all(
+    unobserved: tuple[Evaluation, float, float],
+) -> None:
+    proxy, ate, _att = _run("proxy")
+    bias_proxy = proxy.estimate("aipw").effect - ate
+    bias_unobserved = unobserved[0].estimate("aipw").effect - ate
+    assert 0 < bias_proxy < bias_unobserved
+    assert proxy.estimate("aipw").ci_low > ate
