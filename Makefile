@@ -37,6 +37,7 @@ demo: $(STAMP) messages
 	$(BIN)/passerelle check-knowledge
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
 	$(BIN)/passerelle load
+	$(BIN)/passerelle demo-data
 	@echo "passerelle is at http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

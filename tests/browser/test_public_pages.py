@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Response
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, RIGHT_TO_WORK_LABELS
-from passerelle.web.apps.directory.views import PATH_ORDER
+from passerelle.web.apps.directory.situation import PATH_ORDER
 
 pytestmark = pytest.mark.browser
 

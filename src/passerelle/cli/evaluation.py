@@ -10,13 +10,14 @@ import math
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import polars as pl
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from passerelle.cli.main import _fail, _parse_date, _print_json, console, errors
 from passerelle.core.evaluation.estimators import (
     Evaluation,
     EvaluationInputError,
@@ -55,18 +56,11 @@ class Motivation(StrEnum):
     unobserved = "unobserved"
 
 
-def _main() -> Any:
-    # The shared helpers of the command line; imported late because main registers us.
-    from passerelle.cli import main
-
-    return main
-
-
 def _programme(name: str) -> str:
     programme = PROGRAMME_ALIASES.get(name, name)
     if programme not in PROGRAMME_ORGANISATION:
         allowed = ", ".join([*PROGRAMME_ALIASES, *PROGRAMME_ORGANISATION])
-        _main()._fail(f"--programme: {name!r}; allowed values: {allowed}")
+        _fail(f"--programme: {name!r}; allowed values: {allowed}")
     return programme
 
 
@@ -160,11 +154,10 @@ def evaluate(
 ) -> None:
     """The effect of a programme on a job within 12 months, four ways (naive, matching,
     weighting, doubly robust) with bootstrap intervals and covariate balance."""
-    main = _main()
     truth: dict[str, float] | None = None
     if input_path is None:
         if _programme(programme) != MENTORING:
-            main._fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
+            _fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
         cohort = generate_cohort(
             CohortParameters(persons=persons, seed=seed, motivation=motivation.value)
         )
@@ -178,12 +171,10 @@ def evaluate(
         try:
             frame = pl.read_csv(input_path)
         except (OSError, pl.exceptions.PolarsError) as error:
-            main._fail(f"--input: cannot read {input_path}: {error}")
+            _fail(f"--input: cannot read {input_path}: {error}")
     names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates else None
     try:
-        with Progress(
-            console=main.errors, transient=True, disable=output is EvaluateFormat.json
-        ) as bar:
+        with Progress(console=errors, transient=True, disable=output is EvaluateFormat.json) as bar:
             task = bar.add_task(_("bootstrap"), total=bootstrap)
             result = evaluate_programme(
                 frame,
@@ -195,7 +186,7 @@ def evaluate(
                 progress=lambda step: bar.advance(task, step),
             )
     except EvaluationInputError as error:
-        main._fail(str(error))
+        _fail(str(error))
     if love_plot is not None:
         love_plot.write_text(
             love_plot_svg(
@@ -207,11 +198,11 @@ def evaluate(
         data = result.to_json()
         data["programme"] = programme
         data["truth"] = truth
-        main._print_json(data)
+        _print_json(data)
         return
     for table in _evaluation_table(result, truth):
-        main.console.print(table)
-    main.console.print(
+        console.print(table)
+    console.print(
         _(
             "Sensitivity (E-value): an unmeasured confounder associated with both the programme "
             "and the outcome by a risk ratio of {point:.2f} each, beyond the covariates, could "
@@ -241,19 +232,18 @@ def report(
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld."""
-    main = _main()
     try:
         window = parse_period(period)
     except ValueError as error:
-        main._fail(f"--{error}")
+        _fail(f"--{error}")
     if (events_path is None) != (referrals_path is None):
-        main._fail("--events and --referrals: give both CSV files, or neither for synthetic data")
+        _fail("--events and --referrals: give both CSV files, or neither for synthetic data")
     if events_path is not None and referrals_path is not None:
         try:
             events = read_csv(events_path, "events")
             referrals = read_csv(referrals_path, "referrals")
         except (InputError, OSError) as error:
-            main._fail(str(error))
+            _fail(str(error))
         name = programme
     else:
         name = _programme(programme)
@@ -261,7 +251,7 @@ def report(
         events, referrals = cohort.events, cohort.referrals
     frame = funder_report(events, referrals, name, window, threshold=threshold)
     if output is ReportFormat.json:
-        main._print_json(
+        _print_json(
             {
                 "programme": name,
                 "period": [window[0].isoformat(), window[1].isoformat()],
@@ -300,7 +290,7 @@ def report(
                 "" if row["denominator"] is None else str(row["denominator"]),
                 shown,
             )
-        main.console.print(table)
+        console.print(table)
 
 
 def indicators(
@@ -321,16 +311,15 @@ def indicators(
 ) -> None:
     """Write the standard indicator set as CSV files, small cells withheld: employment by
     cohort and breakdowns, time to a first job, programme outcomes, referrals, capacity."""
-    main = _main()
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
     if persons_path is None:
         if events_path or referrals_path or capacity_path:
-            main._fail("--persons-csv: needed with the other CSV inputs")
+            _fail("--persons-csv: needed with the other CSV inputs")
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         frames = (cohort.persons, cohort.events, cohort.referrals, cohort.capacity)
-        day = main._parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
+        day = _parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
     else:
-        events_file = events_path or main._fail("--events-csv: needed with --persons-csv")
+        events_file = events_path or _fail("--events-csv: needed with --persons-csv")
         try:
             frames = (
                 read_csv(persons_path, "persons"),
@@ -339,19 +328,19 @@ def indicators(
                 read_csv(capacity_path, "capacity") if capacity_path else None,
             )
         except (InputError, OSError) as error:
-            main._fail(str(error))
-        day = main._parse_date(as_of, "--as-of")
+            _fail(str(error))
+        day = _parse_date(as_of, "--as-of")
     computed = standard_indicators(*frames, day)
     directory.mkdir(parents=True, exist_ok=True)
     title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)
     summary = Table(title=title)
     for column in (_("file"), _("rows"), _("withheld")):
         summary.add_column(column)
-    with Progress(console=main.errors, transient=True) as bar:
+    with Progress(console=errors, transient=True) as bar:
         task = bar.add_task(_("indicators"), total=len(computed))
         for name, compute in computed.items():
             frame = suppress_small_cells(compute(), threshold, counts=export_counts(name))
             frame.write_csv(directory / f"{name}.csv")
             summary.add_row(f"{name}.csv", str(frame.height), str(frame["suppressed"].sum()))
             bar.advance(task)
-    main.console.print(summary)
+    console.print(summary)

@@ -355,11 +355,16 @@ def export_hsds_command(
     )
 
 
+# Commands kept in their own modules; imported last because they use this module's helpers.
 from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
+from passerelle.cli.people import demo_data, purge  # noqa: E402
 
+app.command("purge")(purge)
+app.command("demo-data")(demo_data)
 app.command("evaluate")(evaluate)
 app.command("report")(report)
 app.command("indicators")(indicators)
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

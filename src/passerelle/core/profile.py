@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from passerelle.core.validation import field_errors
 from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
 from passerelle.knowledge.loader import load_knowledge
 
@@ -156,7 +157,7 @@ def profile_from_data(data: object) -> Profile:
         # Strict: a birth date of 0 or "yes" for a boolean is an error, not a guess.
         return Profile.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as error:
-        raise ProfileError(_field_errors(error)) from None
+        raise ProfileError(field_errors(error, Profile)) from None
 
 
 def profile_from_file(path: Path) -> Profile:
@@ -167,29 +168,3 @@ def profile_from_file(path: Path) -> Profile:
     except json.JSONDecodeError as error:
         raise ProfileError({"(file)": f"{path} is not valid JSON: {error}"}) from None
     return profile_from_data(data)
-
-
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    allowed = ", ".join(Profile.model_fields)
-    errors: dict[str, str] = {}
-    for detail in error.errors():
-        location = [str(part) for part in detail["loc"]]
-        name = ".".join(location) or "(profile)"
-        kind = detail["type"]
-        message = detail["msg"].removeprefix("Value error, ")
-        if kind == "extra_forbidden":
-            message = f"unknown field; allowed: {allowed}"
-        elif kind == "literal_error":
-            expected = detail.get("ctx", {}).get("expected", "")
-            message = f"got {detail['input']!r}; allowed: {expected}"
-        elif kind.startswith("date"):
-            message = f"got {detail['input']!r}; expected a date as YYYY-MM-DD"
-        elif kind == "string_pattern_mismatch" and location[0] == "nationality":
-            message = f"got {detail['input']!r}; expected an ISO 3166-1 alpha-2 code such as SY"
-        elif kind == "string_pattern_mismatch" and location[0] == "languages":
-            message = "language codes are ISO 639-1, two letters such as ar, fr, nl"
-        if not location and message.startswith("{"):
-            errors.update(json.loads(message))
-            continue
-        errors[name] = message
-    return errors

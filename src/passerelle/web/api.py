@@ -17,10 +17,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, json_script
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 
 from passerelle.web.apps.directory.api import router as directory_router
+from passerelle.web.apps.people.api import ApiError
+from passerelle.web.apps.people.api import router as people_router
 
 NINJA_STATIC = Path(ninja.__file__).resolve().parent / "static" / "ninja"
 DOCS_ASSETS = {
@@ -84,12 +86,14 @@ api = NinjaAPI(
     description=(
         "The Brussels directory of services for newcomers looking for work, as Open Referral "
         "HSDS 3.0 (read-only, public), and the rules engine's answer to “what can I do?”. "
-        "See docs/hsds.md."
+        "See docs/hsds.md. Under /api/v1/persons, organisations' own systems read and write "
+        "the person files they hold, with a token (docs/people.md)."
     ),
     docs=LocalSwagger(),
     urls_namespace="api",
 )
 api.add_router("", directory_router)
+api.add_router("/v1", people_router)
 
 
 @api.get("/docs/assets/{name}", include_in_schema=False, url_name="docs_asset")
@@ -108,6 +112,36 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(
         request, {"detail": [_error_item(error) for error in exc.errors]}, status=422
     )
+
+
+@api.exception_handler(ApiError)
+def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    detail = [
+        {"loc": [field], "msg": f"{field}: {message}", "type": "invalid"}
+        for field, message in exc.errors.items()
+    ]
+    return api.create_response(request, {"detail": detail}, status=exc.status)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own errors (an unreadable body, say): in the person API, in its shape
+    (a list of problems, each naming its field); elsewhere as django-ninja writes them."""
+    if not request.path.startswith(reverse("api:person_list")):
+        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    field = "body" if "body" in exc.message else "request"
+    detail = {"loc": [field], "msg": f"{field}: {exc.message}", "type": "invalid"}
+    return api.create_response(request, {"detail": [detail]}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    detail = {
+        "loc": ["header", "Authorization"],
+        "msg": "Authorization: give an organisation's API token as 'Bearer <token>'",
+        "type": "unauthorized",
+    }
+    return api.create_response(request, {"detail": [detail]}, status=401)
 
 
 def _error_item(error: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+# The admin asks for the second factor too.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("passerelle.web.api")),
+    path("staff/", include("passerelle.web.apps.accounts.urls")),
+    path("staff/persons/", include("passerelle.web.apps.people.urls")),
+    path("staff/audit/", include("passerelle.web.apps.audit.urls")),
     path("", include("passerelle.web.apps.directory.urls")),
 ]

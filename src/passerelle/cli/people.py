@@ -1,0 +1,237 @@
+"""Commands on person files: the retention purge and the demo's synthetic accounts and files.
+
+Both start Django (the other commands do not) and write only through the services.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import random
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from passerelle.cli.main import OutputFormat, _fail, _print_json, console
+from passerelle.core.i18n import _
+
+DEMO_PASSWORD = "demo-passerelle-2026"
+"""The password of every demo account (demo only: `demo-data` refuses production settings)."""
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+"""The demo authenticator key (hex), printed with its base32 form for an authenticator app."""
+
+DEMO_STAFF = [
+    ("cpas-anderlecht", "caseworker", "anna.caseworker"),
+    ("cpas-anderlecht", "coordinator", "anna.coordinator"),
+    ("cpas-anderlecht", "org_admin", "anna.admin"),
+    ("duo-for-a-job", "caseworker", "duo.caseworker"),
+    ("duo-for-a-job", "coordinator", "duo.coordinator"),
+    ("bapa-bxl", "caseworker", "bapa.caseworker"),
+]
+
+# Synthetic names, composed at random: no real person.
+GIVEN_NAMES = [
+    ("محمد", "Mohammed"),
+    ("أحمد", "Ahmad"),
+    ("فاطمة", "Fatima"),
+    ("ليلى", "Layla"),
+    ("عمر", "Omar"),
+    ("Amanuel", "Amanuel"),
+    ("Selam", "Selam"),
+    ("Hamid", "Hamid"),
+    ("Zahra", "Zahra"),
+    ("Mamadou", "Mamadou"),
+    ("Aïssatou", "Aissatou"),
+    ("Olena", "Olena"),
+]
+FAMILY_NAMES = [
+    ("الحسن", "Al-Hassan"),
+    ("خليل", "Khalil"),
+    ("Tesfaye", "Tesfaye"),
+    ("Haile", "Haile"),
+    ("Ahmadi", "Ahmadi"),
+    ("Rahimi", "Rahimi"),
+    ("Diallo", "Diallo"),
+    ("Barry", "Barry"),
+    ("Kovalenko", "Kovalenko"),
+    ("Mukendi", "Mukendi"),
+]
+NATIONALITIES = ["SY", "IQ", "AF", "ER", "GN", "CD", "SO", "UA", "PS"]
+MUNICIPALITIES = ["Anderlecht", "Schaerbeek", "Molenbeek-Saint-Jean", "Bruxelles", "Forest"]
+
+
+def _django() -> None:
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+
+
+def purge(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Anonymise for real (default: a dry run).")
+    ] = False,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(help="Days after closing (default: the PERSON_RETENTION_DAYS setting)."),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Anonymise person files closed longer ago than the retention period. Dry run unless
+    --apply; each file in its own transaction."""
+    _django()
+    from django.conf import settings
+
+    from passerelle.web.apps.people.schemas import PersonDataError
+    from passerelle.web.apps.people.services import persons_purge
+
+    days = settings.PERSON_RETENTION_DAYS if retention_days is None else retention_days
+    try:
+        report = persons_purge(on=dt.date.today(), retention_days=days, apply=apply)
+    except PersonDataError as error:
+        _fail(f"--retention-days: {error.errors['retention_days']}")
+    data = {
+        "cutoff": report.cutoff.isoformat(),
+        "retention_days": days,
+        "due": report.due,
+        "anonymised": report.anonymised,
+        "dry_run": not apply,
+    }
+    if output is OutputFormat.json:
+        _print_json(data)
+        return
+    console.print(
+        _("{due} closed file(s) closed before {cutoff} are due for anonymisation.").format(
+            due=report.due, cutoff=report.cutoff
+        )
+    )
+    if apply:
+        console.print(_("{count} file(s) anonymised.").format(count=report.anonymised))
+    else:
+        console.print(_("Dry run: nothing changed. Run again with --apply to anonymise."))
+
+
+def demo_data(
+    persons: Annotated[int, typer.Option(help="Synthetic files per organisation.")] = 12,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic files.")] = 2026,
+) -> None:
+    """Create the demo's staff accounts and synthetic person files (demo only; idempotent).
+    Run `passerelle load` first."""
+    _django()
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        _fail("demo-data: only with development settings (DEBUG); never in production")
+    if persons < 0 or persons > 500:
+        _fail("--persons: from 0 to 500")
+    accounts = _demo_accounts()
+    created = _demo_persons(persons, random.Random(seed))
+    table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
+    for column in (_("user"), _("organisation"), _("role"), _("second factor")):
+        table.add_column(column)
+    for username, organisation, role, two_factor in accounts:
+        table.add_row(username, organisation, role, two_factor)
+    console.print(table)
+    key = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+    console.print(
+        _(
+            "Coordinators and administrators log in with a second factor: add the key {key} "
+            "to an authenticator app (TOTP, 6 digits, 30 s)."
+        ).format(key=key)
+    )
+    console.print(_("{count} synthetic person file(s) created.").format(count=created))
+
+
+def _demo_accounts() -> list[tuple[str, str, str, str]]:
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from passerelle.web.apps.accounts.models import ROLES_WITH_TWO_FACTOR, Membership
+    from passerelle.web.apps.directory.models import Organisation
+
+    user_model = get_user_model()
+    rows = []
+    for slug, role, username in DEMO_STAFF:
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            _fail(f"organisation {slug!r} is not loaded: run `passerelle load` first")
+        user, made = user_model.objects.get_or_create(username=username)
+        if made:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.update_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
+        two_factor = role in ROLES_WITH_TWO_FACTOR
+        if two_factor and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+        rows.append((username, slug, role, _("yes") if two_factor else _("no")))
+    return rows
+
+
+def _demo_persons(count: int, rng: random.Random) -> int:
+    from django.contrib.auth import get_user_model
+
+    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.services import consent_record, person_create
+
+    user_model = get_user_model()
+    created = 0
+    for _slug, role, username in DEMO_STAFF:
+        if role != "caseworker":
+            continue
+        user = user_model.objects.get(username=username)
+        membership = user.memberships.select_related("organisation").get()
+        # The demo writes as each organisation's caseworker, through the same services.
+        actor = Actor(organisation=membership.organisation, role=role, user=user, label=username)
+        existing = persons_for(actor).filter(organisation=membership.organisation).count()
+        for _index in range(existing, count):
+            person = person_create(actor=actor, data=_synthetic_file(rng))
+            created += 1
+            if rng.random() < 0.5:
+                consent_record(
+                    actor=actor,
+                    person_id=person.pk,
+                    purpose="matching",
+                    fields=["profile", "education", "experience"],
+                    given_on=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(300)),
+                )
+    return created
+
+
+def _synthetic_file(rng: random.Random) -> dict[str, Any]:
+    given, given_latin = rng.choice(GIVEN_NAMES)
+    family, family_latin = rng.choice(FAMILY_NAMES)
+    birth = dt.date(1970, 1, 1) + dt.timedelta(days=rng.randrange(365 * 35))
+    application = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(365 * 10))
+    status = rng.choice(["refugee", "refugee", "asylum_seeker", "subsidiary_protection"])
+    profile: dict[str, Any] = {
+        "nationality": rng.choice(NATIONALITIES),
+        "legal_status": status,
+        "asylum_application_date": application.isoformat(),
+        "arrival_in_belgium": (application - dt.timedelta(days=rng.randrange(30))).isoformat(),
+        "municipality": rng.choice(MUNICIPALITIES),
+        "languages": {"ar": "C2", "fr": rng.choice(["A1", "A2", "B1", "B2"])},
+        "education_isced": rng.choice([1, 2, 3, 4, 6, 7]),
+    }
+    if status != "asylum_seeker":
+        decision = application + dt.timedelta(days=90 + rng.randrange(600))
+        profile["asylum_decision_date"] = decision.isoformat()
+        profile["residence_permit_months"] = 60
+    return {
+        "given_names": given,
+        "family_name": family,
+        "given_names_latin": given_latin,
+        "family_name_latin": family_latin,
+        "birth_date": birth.isoformat(),
+        "phone": f"+32 4{rng.randrange(70, 99)} {rng.randrange(100, 999)} {rng.randrange(1000)}",
+        "language": rng.choice(["fr", "nl", "en", "ar"]),
+        "profile": profile,
+        "assessment": {
+            "literacy": rng.choice(["basic", "functional", "fluent"]),
+            "experience": [
+                {"isco": rng.choice(["5120", "7112", "8322", "2211", "5223"]), "years": 3}
+            ],
+            "social_needs": rng.sample(["housing", "childcare", "transport", "income"], 2),
+        },
+    }

@@ -1,0 +1,69 @@
+"""`staff_view`: the door of every staff page.
+
+It asks for a login, then for the second factor where the role needs one, resolves the
+organisation the user acts for (chosen in the session among their memberships) and hands
+the view an `Actor`. Lookups that find nothing become 404 and refused operations 403, the
+same for every page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from passerelle.web.apps.accounts.services import memberships_of, two_factor_required
+from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
+
+ORGANISATION_SESSION_KEY = "passerelle_organisation"
+
+StaffView = Callable[..., HttpResponseBase]
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    user: Any = request.user
+    return two_factor_required(user) and not user.is_verified()
+
+
+def actor_for_request(request: HttpRequest) -> Actor | None:
+    user: Any = request.user
+    memberships = memberships_of(user)
+    if not memberships:
+        return None
+    chosen = request.session.get(ORGANISATION_SESSION_KEY)
+    membership = next((m for m in memberships if m.organisation_id == chosen), memberships[0])
+    return Actor(
+        organisation=membership.organisation,
+        role=membership.role,
+        user=user,
+        label=user.get_username(),
+    )
+
+
+def staff_view(view: StaffView) -> Callable[..., HttpResponseBase]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:login')}?{query}")
+        if needs_second_factor(request):
+            return redirect("accounts:two-factor")
+        actor = actor_for_request(request)
+        if actor is None:
+            return render(request, "accounts/no_organisation.html", status=403)
+        try:
+            response = view(request, actor, *args, **kwargs)
+        except PersonNotFoundError:
+            raise Http404 from None
+        except OperationDeniedError:
+            raise PermissionDenied from None
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper

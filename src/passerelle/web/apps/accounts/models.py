@@ -1,0 +1,136 @@
+"""Staff accounts: who works for which organisation, in which role; API tokens of
+organisations' own systems; the login throttle.
+
+Users are Django's own (`auth.User`). A user belongs to one or more organisations through
+`Membership`, each with a role; platform roles (admin, analyst) sit on `StaffProfile`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("caseworker")
+    COORDINATOR = "coordinator", _("coordinator")
+    ORG_ADMIN = "org_admin", _("organisation administrator")
+
+
+class PlatformRole(models.TextChoices):
+    NONE = "", _("none")
+    ADMIN = "admin", _("platform administrator")
+    ANALYST = "analyst", _("analyst (aggregates only)")
+
+
+ROLES_WITH_TWO_FACTOR = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
+PLATFORM_ROLES_WITH_TWO_FACTOR = frozenset({PlatformRole.ADMIN})
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_role_per_organisation"
+            ),
+        )
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation.slug} ({self.role})"
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    platform_role = models.CharField(
+        max_length=16, choices=PlatformRole.choices, blank=True, default=PlatformRole.NONE
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per user name (lower case), so that locking works across workers."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class ApiScope(models.TextChoices):
+    PERSONS_READ = "persons:read", _("read person files and needs assessments")
+    PERSONS_WRITE = "persons:write", _("create and change person files and needs assessments")
+    PERSONS_EXPORT = "persons:export", _("export everything held about a person")
+
+
+TOKEN_PREFIX = "psl_"
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A token for one organisation's own system. Only a hash of the key is stored; the key
+    is shown once, when the token is made (`ApiToken.issue`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.slug})"
+
+    @classmethod
+    def issue(cls, **fields: Any) -> tuple[ApiToken, str]:
+        unknown = set(fields.get("scopes", [])) - set(ApiScope.values)
+        if unknown:
+            raise ValueError(
+                f"scopes: unknown {sorted(unknown)}; allowed: {', '.join(ApiScope.values)}"
+            )
+        key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(key_hash=_key_hash(key), **fields)
+        return token, key
+
+    @classmethod
+    def for_key(cls, key: str) -> ApiToken | None:
+        return (
+            cls.objects.select_related("organisation")
+            .filter(key_hash=_key_hash(key), revoked_at__isnull=True)
+            .first()
+        )

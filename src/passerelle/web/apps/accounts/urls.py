@@ -1,0 +1,11 @@
+from django.urls import path
+
+from passerelle.web.apps.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("two-factor/", views.two_factor_view, name="two-factor"),
+    path("organisation/", views.organisation_switch, name="organisation"),
+]

@@ -1,0 +1,145 @@
+"""Login (password, then TOTP where required), logout, organisation switch."""
+
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from passerelle.web.apps.accounts.decorators import (
+    ORGANISATION_SESSION_KEY,
+    needs_second_factor,
+)
+from passerelle.web.apps.accounts.services import (
+    login_attempt,
+    memberships_of,
+    two_factor_device,
+    two_factor_enrolment_confirm,
+    two_factor_enrolment_start,
+)
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    password = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=gettext_lazy("Six-digit code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": gettext_lazy("Enter the six digits your app shows.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "people:list"
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = login_attempt(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            request=request,
+        )
+        if outcome.user is not None:
+            login(request, outcome.user)
+            return redirect(_next_url(request))
+        if outcome.locked_until is not None:
+            form.add_error(
+                None,
+                _(
+                    "Too many failed attempts: this account is locked until %(time)s. "
+                    "Ask your organisation's administrator if you need help sooner."
+                )
+                % {"time": date_format(localtime(outcome.locked_until), "TIME_FORMAT")},
+            )
+        else:
+            form.add_error(None, _("This user name and password do not match an account."))
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(action=Action.LOGOUT, actor=request.user)
+    logout(request)
+    return redirect("directory:home")
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@never_cache
+def two_factor_view(request: HttpRequest) -> HttpResponse:
+    """Verify the second factor, or register an authenticator app first."""
+    user: Any = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if not needs_second_factor(request):
+        return redirect("people:list")
+    form = TokenForm(request.POST or None)
+    device = two_factor_device(user, confirmed=True)
+    context: dict[str, Any] = {"form": form, "enrolling": device is None}
+    if device is None:
+        pending = two_factor_enrolment_start(user=user)
+        secret = base64.b32encode(pending.bin_key).decode()
+        context.update(secret=secret, qr_svg=_qr_svg(pending.config_url))
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip()
+        if device is None:
+            device = two_factor_enrolment_confirm(user=user, token=token)
+            verified = device is not None
+        else:
+            verified = device.verify_token(token)
+        if verified and device is not None:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        audit_record(action=Action.LOGIN_FAILED, actor=user, detail={"second_factor": True})
+        form.add_error("token", _("This code is not valid. Codes change every 30 seconds."))
+    return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+def organisation_switch(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if user.is_authenticated:
+        chosen = request.POST.get("organisation", "")
+        for membership in memberships_of(user):
+            if str(membership.organisation_id) == chosen:
+                request.session[ORGANISATION_SESSION_KEY] = membership.organisation_id
+    return redirect("people:list")

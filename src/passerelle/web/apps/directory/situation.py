@@ -1,0 +1,122 @@
+"""A person's situation on a date, shaped for pages: the public finder and the caseworker's
+view of a person file show the same result (the rules engine's `options`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from passerelle.core.i18n import use_language
+from passerelle.core.profile import Profile
+from passerelle.core.rules.options import options, options_json
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.directory.criteria_text import condition_sentence
+from passerelle.web.apps.directory.labels import (
+    PATHWAY_LABELS,
+    PROFILE_FIELD_LABELS,
+    PROGRAMME_STATUS_LABELS,
+    RIGHT_TO_WORK_LABELS,
+    current_language,
+)
+
+PATH_ORDER = (
+    "language_course",
+    "literacy",
+    "integration_pathway",
+    "diploma_recognition",
+    "mentoring",
+    "internship",
+    "training",
+    "job_search_support",
+    "recruitment_event",
+    "social_guidance",
+    "employer_support",
+)
+"""The order of a sensible path into work: language, recognition, mentoring or internship,
+job search."""
+
+
+def situation_for(profile: Profile, on: dt.date) -> dict[str, Any]:
+    """Raises DateOutOfCoverageError for a date the rules do not cover."""
+    use_language(current_language())
+    knowledge = load_knowledge()
+    return situation_result(options_json(options(profile, on, knowledge), knowledge))
+
+
+def situation_result(data: dict[str, Any]) -> dict[str, Any]:
+    """The `options` JSON shaped for the pages: rights with labels, programmes grouped by
+    status and ordered as a path."""
+    knowledge = load_knowledge()
+    groups: dict[str, list[dict[str, Any]]] = {
+        "eligible": [],
+        "eligible_from": [],
+        "unknown": [],
+        "not_eligible": [],
+    }
+    elsewhere = [item for item in data["programmes"] if item["local_elsewhere"]]
+    for item in data["programmes"]:
+        if item["local_elsewhere"]:
+            continue
+        programme = knowledge.programme_latest(item["id"])
+        rank = min(
+            (PATH_ORDER.index(c) for c in programme.categories if c in PATH_ORDER),
+            default=len(PATH_ORDER),
+        )
+        groups[item["status"]].append(
+            {
+                **item,
+                "rank": rank,
+                "name": programme.names.get(current_language()),
+                "names": programme.names.model_dump(exclude_none=True),
+                "organisation_names": knowledge.organisations[
+                    programme.organisation
+                ].names.model_dump(exclude_none=True),
+                "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
+                "reasons": (
+                    [condition_sentence(c) for c in item["conditions"]]
+                    if item["conditions"]
+                    else item["reasons"]
+                ),
+                "from_date": dt.date.fromisoformat(item["from"]) if item["from"] else None,
+            }
+        )
+    for items in groups.values():
+        items.sort(key=lambda entry: (entry["rank"], entry["name"]))
+    rights = data["rights"]
+    return {
+        "on": dt.date.fromisoformat(data["on"]),
+        "right_to_work": {
+            **rights["right_to_work"],
+            "label": RIGHT_TO_WORK_LABELS[rights["right_to_work"]["value"]],
+            "next_label": RIGHT_TO_WORK_LABELS.get(rights["right_to_work"]["next_value"] or ""),
+            "from_date": _date(rights["right_to_work"]["from"]),
+        },
+        "integration_pathway": {
+            **rights["integration_pathway"],
+            "label": PATHWAY_LABELS[rights["integration_pathway"]["value"]],
+            "next_label": PATHWAY_LABELS.get(rights["integration_pathway"]["next_value"] or ""),
+            "from_date": _date(rights["integration_pathway"]["from"]),
+        },
+        "elsewhere_count": len(elsewhere),
+        "groups": [
+            (status, PROGRAMME_STATUS_LABELS[status], groups[status])
+            for status in ("eligible", "eligible_from", "unknown", "not_eligible")
+            if groups[status]
+        ],
+        "missing": sorted(
+            {
+                str(PROFILE_FIELD_LABELS.get(m, m))
+                for item in data["programmes"]
+                for m in item["missing"]
+            }
+            | {
+                str(PROFILE_FIELD_LABELS.get(m, m))
+                for fact in rights.values()
+                for m in fact["missing"]
+            }
+        ),
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

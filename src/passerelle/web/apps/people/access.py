@@ -1,0 +1,276 @@
+"""Every read of person data passes here: who may do what with which file.
+
+An *actor* is a staff user acting for one of their organisations (pages) or an
+organisation's API token (API). A file stands in one of three relations to the actor's
+organisation: it holds the file (`own`), the file was disclosed to it (`disclosed`), or
+neither (`other`). A file in relation `other` does not exist for the actor: every lookup
+answers "not found" (404), never "forbidden", so that a guessed id reveals nothing. A
+visible file whose action is not allowed answers "forbidden" (403).
+
+The policy is one table, `POLICY`; docs/people.md prints it and the authorization matrix
+test (tests/web/people/test_authorization_matrix.py) checks every cell through pages and
+API. Views and API modules may not import `people.models` (import-linter contract).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db.models import Q, QuerySet
+
+from passerelle.web.apps.accounts.models import ApiScope, ApiToken, Role
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.people.models import (
+    Consent,
+    Disclosure,
+    FieldGroup,
+    Person,
+    PersonVersion,
+)
+
+Operation = Literal["list", "view", "edit", "export", "erase", "consent", "override", "audit"]
+Relation = Literal["own", "disclosed"]
+
+ALL_FIELDS: frozenset[str] = frozenset(FieldGroup.values)
+
+POLICY: dict[str, dict[Relation, frozenset[str]]] = {
+    Role.CASEWORKER: {
+        "own": frozenset({"list", "view", "edit", "export", "consent"}),
+        "disclosed": frozenset({"list", "view"}),
+    },
+    Role.COORDINATOR: {
+        "own": frozenset({"list", "view", "edit", "export", "erase", "consent", "override"}),
+        "disclosed": frozenset({"list", "view"}),
+    },
+    Role.ORG_ADMIN: {
+        "own": frozenset(
+            {"list", "view", "edit", "export", "erase", "consent", "override", "audit"}
+        ),
+        "disclosed": frozenset({"list", "view"}),
+    },
+}
+"""What each organisation role may do with a file its organisation holds or was shown.
+Platform admins and analysts have no organisation role: they never see a person."""
+
+SCOPE_OPERATIONS: dict[str, frozenset[str]] = {
+    ApiScope.PERSONS_READ: frozenset({"list", "view"}),
+    ApiScope.PERSONS_WRITE: frozenset({"edit"}),
+    ApiScope.PERSONS_EXPORT: frozenset({"export"}),
+}
+"""What an API token's scopes allow on files its organisation holds; on disclosed files a
+token, like a user, may only list and view. Erasure is never done through the API."""
+
+
+class PersonNotFoundError(LookupError):
+    """No such file for this actor (also when it exists elsewhere): answer 404."""
+
+
+class OperationDeniedError(PermissionError):
+    """The actor sees the file but may not do this: answer 403."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    organisation: Any
+    """The directory Organisation the actor acts for, or None (platform roles)."""
+    label: str
+    role: str | None = None
+    scopes: frozenset[str] = frozenset()
+    user: Any = None
+    token: ApiToken | None = None
+
+    def allowed(self, operation: str, relation: Relation) -> bool:
+        if self.organisation is None:
+            return False
+        if self.token is not None:
+            granted: frozenset[str] = frozenset().union(
+                *(SCOPE_OPERATIONS.get(scope, frozenset()) for scope in self.scopes)
+            )
+            if relation == "disclosed":
+                granted &= POLICY[Role.CASEWORKER]["disclosed"]
+            return operation in granted
+        if self.role is None:
+            return False
+        return operation in POLICY[self.role][relation]
+
+
+def actor_for_token(token: ApiToken) -> Actor:
+    return Actor(
+        organisation=token.organisation,
+        label=f"api:{token.name}",
+        scopes=frozenset(token.scopes),
+        token=token,
+    )
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    """A file as one actor may see it: the model for templates and API schemas goes
+    through `visible`, which holds only the field groups the actor may read."""
+
+    person: Person
+    relation: Relation
+    fields: frozenset[str]
+    actor: Actor
+    visible: dict[str, Any] = field(default_factory=dict)
+
+    def allowed(self, operation: str) -> bool:
+        return self.actor.allowed(operation, self.relation)
+
+
+def _active_disclosures(organisation: Any) -> QuerySet[Disclosure]:
+    return Disclosure.objects.filter(recipient=organisation, ended_at__isnull=True).filter(
+        Q(consent__isnull=True) | Q(consent__withdrawn_on__isnull=True)
+    )
+
+
+def persons_for(actor: Actor, *, search: str = "") -> QuerySet[Person]:
+    """The files the actor may list: held by or disclosed to its organisation."""
+    if not (actor.allowed("list", "own") or actor.allowed("list", "disclosed")):
+        raise OperationDeniedError("list")
+    condition = Q(pk__in=[])
+    if actor.allowed("list", "own"):
+        condition |= Q(organisation=actor.organisation)
+    if actor.allowed("list", "disclosed"):
+        condition |= Q(pk__in=_active_disclosures(actor.organisation).values("person_id"))
+    persons = Person.objects.filter(condition).exclude(status="anonymised")
+    if search:
+        for word in search.split():
+            persons = persons.filter(
+                Q(given_names_latin__icontains=word)
+                | Q(family_name_latin__icontains=word)
+                | Q(given_names__icontains=word)
+                | Q(family_name__icontains=word)
+            )
+    return persons.select_related("organisation")
+
+
+def _relation(actor: Actor, person: Person) -> tuple[Relation, frozenset[str]] | None:
+    if actor.organisation is None:
+        return None
+    if person.organisation_id == actor.organisation.pk:
+        return "own", ALL_FIELDS
+    disclosed = _active_disclosures(actor.organisation).filter(person=person)
+    fields: set[str] = set()
+    for disclosure in disclosed:
+        fields.update(disclosure.fields)
+    if fields:
+        return "disclosed", frozenset(fields) & ALL_FIELDS
+    return None
+
+
+def person_for(
+    actor: Actor, person_id: object, operation: str, *, for_update: bool = False
+) -> PersonAccess:
+    """The file `person_id` for `operation`, or PersonNotFoundError / OperationDeniedError.
+
+    Views and exports are written to the audit log here, so that no page can forget them.
+    """
+    try:
+        key = uuid.UUID(str(person_id))
+    except ValueError as error:
+        raise PersonNotFoundError(str(person_id)) from error
+    persons = Person.objects.select_related("organisation")
+    if for_update:
+        persons = persons.select_for_update()
+    person = persons.filter(pk=key).exclude(status="anonymised").first()
+    found = _relation(actor, person) if person is not None else None
+    if person is None or found is None:
+        raise PersonNotFoundError(str(person_id))
+    relation, fields = found
+    if not actor.allowed(operation, relation):
+        raise OperationDeniedError(operation)
+    access = PersonAccess(
+        person=person,
+        relation=relation,
+        fields=fields,
+        actor=actor,
+        visible=visible_data(person, fields),
+    )
+    if operation in ("view", "export"):
+        audit_record(
+            action=Action.PERSON_VIEW if operation == "view" else Action.PERSON_EXPORT,
+            actor=actor.user,
+            actor_label=actor.label,
+            organisation=actor.organisation,
+            object_kind="person",
+            object_id=person.pk,
+            subject_organisation=person.organisation,
+            detail={"relation": relation, "fields": sorted(fields)},
+        )
+    return access
+
+
+def visible_data(person: Person, fields: Iterable[str]) -> dict[str, Any]:
+    """The file's data in field groups, keeping only `fields`."""
+    profile = dict(person.profile or {})
+    assessment = dict(person.assessment or {})
+    groups: dict[str, dict[str, Any]] = {
+        FieldGroup.IDENTITY: {
+            "given_names": person.given_names,
+            "family_name": person.family_name,
+            "given_names_latin": person.given_names_latin,
+            "family_name_latin": person.family_name_latin,
+        },
+        FieldGroup.BIRTH_DATE: {"birth_date": person.birth_date},
+        FieldGroup.CONTACT: {
+            "phone": person.phone,
+            "email": person.email,
+            "language": person.language,
+        },
+        FieldGroup.PROFILE: {"profile": profile},
+        FieldGroup.EDUCATION: {
+            "literacy": assessment.get("literacy"),
+            "diplomas": assessment.get("diplomas", []),
+        },
+        FieldGroup.EXPERIENCE: {
+            "experience": assessment.get("experience", []),
+            "wished_occupations": assessment.get("wished_occupations", []),
+            "wishes": assessment.get("wishes", ""),
+        },
+        FieldGroup.SOCIAL_NEEDS: {
+            "social_needs": assessment.get("social_needs", []),
+            "notes": assessment.get("notes", ""),
+        },
+    }
+    wanted = set(fields)
+    return {name: values for name, values in groups.items() if name in wanted}
+
+
+def consents_for(access: PersonAccess) -> QuerySet[Consent]:
+    if access.relation != "own":
+        return Consent.objects.none()
+    return access.person.consents.select_related("recipient").all()
+
+
+def disclosures_for(access: PersonAccess) -> QuerySet[Disclosure]:
+    if access.relation != "own":
+        return Disclosure.objects.none()
+    return access.person.disclosures.select_related("recipient", "consent").all()
+
+
+def versions_for(access: PersonAccess) -> QuerySet[PersonVersion]:
+    if access.relation != "own":
+        return PersonVersion.objects.none()
+    return access.person.versions.all()
+
+
+def consent_for(access: PersonAccess, consent_id: object) -> Consent:
+    """A consent of a file the actor holds, or PersonNotFoundError."""
+    try:
+        key = uuid.UUID(str(consent_id))
+    except ValueError as error:
+        raise PersonNotFoundError(str(consent_id)) from error
+    consent = consents_for(access).filter(pk=key).first()
+    if consent is None:
+        raise PersonNotFoundError(str(consent_id))
+    return consent
+
+
+def closed_files_before(cutoff: Any) -> QuerySet[Person]:
+    """Closed files whose closing date is before `cutoff` (for `passerelle purge`)."""
+    return Person.objects.filter(status="closed", closed_on__lt=cutoff)

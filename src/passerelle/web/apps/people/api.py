@@ -1,0 +1,304 @@
+"""The organisations' API for person files (under /api/v1/persons), for their own systems.
+
+Authentication: `Authorization: Bearer <token>`, one token per organisation system, with
+scopes (accounts.ApiScope). The access rules are the pages' (`people.access`): a file of
+another organisation is 404, a missing scope 403. Every 4xx body names the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.security import HttpBearer
+
+from passerelle.core.profile import ProfileError
+from passerelle.core.rules.options import options, options_json
+from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.validation import PlainText
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.accounts.models import ApiToken
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.people import access, services
+from passerelle.web.apps.people.access import Actor, PersonAccess
+from passerelle.web.apps.people.schemas import Identity, PersonDataError, rules_profile
+
+PAGE_SIZE = 50
+
+
+class ApiError(Exception):
+    """Answered as {"detail": [{"loc": [field], "msg": "field: message"}]} with `status`
+    (handler in web/api.py)."""
+
+    def __init__(self, status: int, errors: dict[str, str]) -> None:
+        self.status, self.errors = status, errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+class OrganisationToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        found = ApiToken.for_key(token)
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        return access.actor_for_token(found)
+
+
+router = Router(auth=OrganisationToken(), tags=["person files (organisations)"])
+
+
+class PersonFilters(Schema):
+    search: PlainText = Field("", max_length=100, description="Words of the name")
+    page: int = Field(1, ge=1, le=100000)
+
+
+class PersonIn(Identity):
+    """A whole file: the identity fields, the rules' profile and the needs assessment."""
+
+    profile: dict[str, Any] = Field(
+        default_factory=dict, description="The rules' profile (docs/cli.md), without birth_date"
+    )
+    assessment: dict[str, Any] = Field(
+        default_factory=dict, description="The needs assessment (docs/people.md)"
+    )
+
+
+class PersonUpdate(PersonIn):
+    version: int = Field(..., ge=1, description="The version this change was made on")
+
+
+class AssessmentUpdate(Schema):
+    version: int = Field(..., ge=1)
+    assessment: dict[str, Any]
+
+
+class PersonOut(Schema):
+    id: str
+    held_by: str
+    relation: str = Field(..., description="own (held) or disclosed (shared with you)")
+    status: str
+    version: int
+    fields: list[str] = Field(..., description="The field groups you may read")
+    data: dict[str, Any]
+
+
+class PersonSummary(Schema):
+    id: str
+    held_by: str
+    status: str
+    version: int
+    given_names_latin: str | None = None
+    family_name_latin: str | None = None
+
+
+class PersonPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[PersonSummary]
+
+
+class Problem(Schema):
+    detail: list[dict[str, Any]]
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    422: Problem,
+}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    return actor
+
+
+def _found(request: HttpRequest, person_id: str, operation: str) -> PersonAccess:
+    try:
+        return access.person_for(_actor(request), person_id, operation)
+    except access.PersonNotFoundError:
+        raise ApiError(404, {"person_id": "no such person file"}) from None
+    except access.OperationDeniedError:
+        raise ApiError(403, {"scope": f"this token may not {operation} this file"}) from None
+
+
+def _out(found: PersonAccess) -> dict[str, Any]:
+    person = found.person
+    return {
+        "id": str(person.pk),
+        "held_by": person.organisation.slug,
+        "relation": found.relation,
+        "status": person.status,
+        "version": person.version,
+        "fields": sorted(found.fields),
+        "data": {
+            group: {
+                key: value.isoformat() if isinstance(value, dt.date) else value
+                for key, value in values.items()
+            }
+            for group, values in found.visible.items()
+        },
+    }
+
+
+def _after_write(request: HttpRequest, person_id: str) -> dict[str, Any]:
+    """The file as written; without the read scope, only its id and version."""
+    try:
+        return _out(_found(request, person_id, "view"))
+    except ApiError:
+        found = _found(request, person_id, "edit")
+        return {**_out(found), "fields": [], "data": {}}
+
+
+def _written(request: HttpRequest, call: Any) -> Any:
+    """Run a service, turning its errors into API errors that name the field."""
+    try:
+        return call()
+    except PersonDataError as error:
+        raise ApiError(422, error.errors) from None
+    except services.ConcurrentEditError as error:
+        raise ApiError(409, {"version": str(error).removeprefix("version: ")}) from None
+    except access.PersonNotFoundError:
+        raise ApiError(404, {"person_id": "no such person file"}) from None
+    except access.OperationDeniedError:
+        raise ApiError(403, {"scope": "this token lacks the scope persons:write"}) from None
+
+
+@router.get("/persons", response={200: PersonPage, **ERRORS}, url_name="person_list")
+def person_list(
+    request: HttpRequest,
+    filters: Query[PersonFilters],
+) -> dict[str, Any]:
+    actor = _actor(request)
+    search, page = filters.search, filters.page
+    try:
+        persons = access.persons_for(actor, search=search)
+    except access.OperationDeniedError:
+        raise ApiError(403, {"scope": "this token lacks the scope persons:read"}) from None
+    count = persons.count()
+    pages = max(1, -(-count // PAGE_SIZE))
+    items = []
+    for person in persons[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        own = person.organisation_id == actor.organisation.pk
+        items.append(
+            {
+                "id": str(person.pk),
+                "held_by": person.organisation.slug,
+                "status": person.status,
+                "version": person.version,
+                "given_names_latin": person.given_names_latin if own else None,
+                "family_name_latin": person.family_name_latin if own else None,
+            }
+        )
+    audit_record(
+        action=Action.PERSON_LIST,
+        actor_label=actor.label,
+        organisation=actor.organisation,
+        detail={"page": page, "searched": bool(search), "api": True},
+    )
+    return {"count": count, "page": page, "pages": pages, "items": items}
+
+
+@router.post("/persons", response={201: PersonOut, **ERRORS})
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    person = _written(
+        request, lambda: services.person_create(actor=actor, data=payload.model_dump())
+    )
+    return Status(201, _after_write(request, str(person.pk)))
+
+
+@router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS})
+def person_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
+    return _out(_found(request, person_id, "view"))
+
+
+@router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS})
+def person_update(request: HttpRequest, person_id: str, payload: PersonUpdate) -> dict[str, Any]:
+    actor = _actor(request)
+    data = payload.model_dump(exclude={"version"})
+    _written(
+        request,
+        lambda: services.person_update(
+            actor=actor, person_id=person_id, data=data, expected_version=payload.version
+        ),
+    )
+    return _after_write(request, person_id)
+
+
+@router.get("/persons/{person_id}/assessment", response={200: dict[str, Any], **ERRORS})
+def assessment_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
+    found = _found(request, person_id, "view")
+    return {
+        "version": found.person.version,
+        **{
+            group: found.visible[group]
+            for group in ("education", "experience", "social_needs")
+            if group in found.visible
+        },
+    }
+
+
+@router.put("/persons/{person_id}/assessment", response={200: PersonOut, **ERRORS})
+def assessment_update(
+    request: HttpRequest, person_id: str, payload: AssessmentUpdate
+) -> dict[str, Any]:
+    actor = _actor(request)
+    person = _found(request, person_id, "edit").person
+    data = {
+        "given_names": person.given_names,
+        "family_name": person.family_name,
+        "given_names_latin": person.given_names_latin,
+        "family_name_latin": person.family_name_latin,
+        "birth_date": person.birth_date,
+        "phone": person.phone,
+        "email": person.email,
+        "language": person.language,
+        "profile": person.profile,
+        "assessment": payload.assessment,
+    }
+    _written(
+        request,
+        lambda: services.person_update(
+            actor=actor, person_id=person_id, data=data, expected_version=payload.version
+        ),
+    )
+    return _after_write(request, person_id)
+
+
+@router.get("/persons/{person_id}/export", response={200: dict[str, Any], **ERRORS})
+def person_export(request: HttpRequest, person_id: str) -> dict[str, Any]:
+    actor = _actor(request)
+    try:
+        return services.person_export(actor=actor, person_id=person_id)
+    except access.PersonNotFoundError:
+        raise ApiError(404, {"person_id": "no such person file"}) from None
+    except access.OperationDeniedError:
+        raise ApiError(403, {"scope": "this token lacks the scope persons:export"}) from None
+
+
+@router.get("/persons/{person_id}/options", response={200: dict[str, Any], **ERRORS})
+def person_options(
+    request: HttpRequest, person_id: str, on: dt.date | None = None
+) -> dict[str, Any]:
+    """The person's rights and programme options on a date (default today), with reasons."""
+    found = _found(request, person_id, "view")
+    if "profile" not in found.fields:
+        raise ApiError(403, {"person_id": "the profile was not shared with your organisation"})
+    try:
+        profile = rules_profile(found.person.birth_date, found.person.profile)
+        knowledge = load_knowledge()
+        return options_json(options(profile, on or dt.date.today(), knowledge), knowledge)
+    except ProfileError as error:
+        raise ApiError(422, {f"profile.{k}": v for k, v in error.errors.items()}) from None
+    except DateOutOfCoverageError as error:
+        raise ApiError(422, {"on": str(error)}) from None

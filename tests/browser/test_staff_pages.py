@@ -1,0 +1,144 @@
+"""The caseworker side in a real browser: log in, record a person with a needs assessment,
+see their rights and options, record consent; a coordinator's second factor; Arabic
+right-to-left; axe-core on every staff page; another organisation's guess finds nothing.
+All people are synthetic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import BrowserContext, Page, expect
+from tests.browser.test_public_pages import BROKEN_REFERENCES, axe_violations, choose_language
+from tests.web.people.conftest import PASSWORD, two_factor_token
+
+from passerelle.web.apps.accounts.models import Membership
+from passerelle.web.apps.directory.models import Organisation
+from passerelle.web.apps.people.models import Person
+
+pytestmark = pytest.mark.browser
+
+
+def staff(username: str, role: str, organisation: str) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD)
+    Membership.objects.create(
+        user=user, organisation=Organisation.objects.get(slug=organisation), role=role
+    )
+    return user
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/staff/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form.narrow button[type=submit]").click()
+
+
+def record_a_file(page: Page) -> Person:
+    page.goto("/staff/persons/new/")
+    form = page.locator("form.person-form")
+    for name, value in {
+        "given_names": "ليلى",
+        "given_names_latin": "Layla",
+        "family_name_latin": "Khalil",
+        "birth_date": "1999-04-02",
+        "asylum_application_date": "2018-11-20",
+        "nationality": "SY",
+        "diploma_1_title": "Baccalauréat",
+        "experience_1_isco": "5120",
+        "experience_1_years": "2",
+    }.items():
+        form.locator(f"#id_{name}").fill(value)
+    form.locator("#id_legal_status").select_option("asylum_seeker")
+    form.locator("#id_municipality").select_option("anderlecht")
+    form.locator("#id_language_fr").select_option("A2")
+    form.locator("#id_literacy").select_option("functional")
+    form.locator("#id_social_needs_0").check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".messages")).to_be_visible()
+    return Person.objects.get(given_names_latin="Layla")
+
+
+def test_a_caseworker_records_a_person_and_sees_their_options(page: Page, site: str) -> None:
+    staff("cw", "caseworker", "cpas-anderlecht")
+    log_in(page, "cw")
+    expect(page).to_have_url(f"{site}/staff/persons/")
+    person = record_a_file(page)
+    expect(page).to_have_url(f"{site}/staff/persons/{person.pk}/")
+    expect(page.locator("h1")).to_contain_text("Layla Khalil")
+    expect(page.locator(".right-to-work")).to_be_visible()
+    expect(page.locator(".group").first).to_be_visible()
+    assert person.assessment["literacy"] == "functional"
+    # Consent for matching, recorded from the file page.
+    page.locator("summary", has_text="consent").first.click()
+    consent_form = page.locator("form[action$='/consents/']")
+    consent_form.locator("#id_purpose").select_option("matching")
+    consent_form.locator("input[name=shared_fields][value=profile]").check()
+    consent_form.locator("button[type=submit]").click()
+    expect(page.locator(".consents li")).to_have_count(1)
+
+
+def test_another_organisation_cannot_find_the_file(
+    page: Page, context: BrowserContext, site: str
+) -> None:
+    staff("cw", "caseworker", "cpas-anderlecht")
+    staff("other", "caseworker", "duo-for-a-job")
+    log_in(page, "cw")
+    person = record_a_file(page)
+    other = context.browser.new_context(base_url=site) if context.browser else None
+    assert other is not None
+    intruder = other.new_page()
+    log_in(intruder, "other")
+    expect(intruder).to_have_url(f"{site}/staff/persons/")
+    expect(intruder.locator("body")).not_to_contain_text("Layla")
+    response = intruder.goto(f"/staff/persons/{person.pk}/")
+    assert response is not None
+    assert response.status == 404
+    other.close()
+
+
+def test_a_coordinator_logs_in_with_a_second_factor(page: Page, site: str) -> None:
+    user = staff("co", "coordinator", "cpas-anderlecht")
+    log_in(page, "co")
+    page.goto("/staff/persons/")
+    expect(page).to_have_url(f"{site}/staff/two-factor/")
+    expect(page.locator("figure.qr svg")).to_be_visible()
+    page.locator("#id_token").fill(two_factor_token(user))
+    page.locator("form.narrow button[type=submit]").click()
+    expect(page).to_have_url(f"{site}/staff/persons/")
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_staff_pages_are_accessible(
+    context: BrowserContext, site: str, axe_source: str, language: str
+) -> None:
+    staff("cw", "caseworker", "cpas-anderlecht")
+    choose_language(context, site, language)
+    page = context.new_page()
+    found: dict[str, Any] = {}
+
+    def check(name: str, shown_in: str = language) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", shown_in)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if shown_in == "ar" else "ltr")
+        violations = axe_violations(page, axe_source)
+        broken = page.evaluate(BROKEN_REFERENCES)
+        if broken:
+            violations.append({"id": "broken-id-reference", "nodes": broken})
+        if violations:
+            found[name] = violations
+
+    page.goto("/staff/login/")
+    check("login")
+    log_in(page, "cw")
+    check("list")
+    person = record_a_file(page)
+    check("file")
+    page.goto(f"/staff/persons/{person.pk}/edit/")
+    check("edit")
+    page.goto(f"/staff/persons/{person.pk}/export/")
+    check("export", shown_in=person.language)  # the person's language, not the caseworker's
+    assert not found, f"axe-core, {language}: serious or critical violations\n" + json.dumps(
+        found, indent=2, ensure_ascii=False
+    )
