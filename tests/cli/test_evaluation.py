@@ -101,6 +101,9 @@ def test_report_from_csv_files_and_errors(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args[:-1], "2023-Q9"])
     assert bad.exit_code == 2
     assert "--period" in bad.output
+    language = runner.invoke(app, [*args, "--language", "de"])
+    assert language.exit_code == 2
+    assert "allowed values: en, fr, nl, ar" in language.output
     half = runner.invoke(app, [*args, "--events", str(events)])
     assert half.exit_code == 2
     assert "--referrals" in half.output

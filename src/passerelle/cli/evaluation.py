@@ -30,13 +30,14 @@ from passerelle.core.evaluation.synthetic import (
     CohortParameters,
     generate_cohort,
 )
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, use_language
 from passerelle.core.indicators.report import funder_report, parse_period
 from passerelle.core.indicators.schema import InputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
 
 PROGRAMME_ALIASES = {"mentoring": MENTORING}
+REPORT_LANGUAGES = ("en", "fr", "nl", "ar")
 
 
 class EvaluateFormat(StrEnum):
@@ -229,9 +230,14 @@ def report(
     output: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="table (default), csv or json")
     ] = ReportFormat.table,
+    language: Annotated[
+        str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
+    ] = "en",
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld."""
+    if language not in REPORT_LANGUAGES:
+        _fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
     try:
         window = parse_period(period)
     except ValueError as error:
@@ -249,48 +255,56 @@ def report(
         name = _programme(programme)
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         events, referrals = cohort.events, cohort.referrals
-    frame = funder_report(events, referrals, name, window, threshold=threshold)
-    if output is ReportFormat.json:
-        _print_json(
-            {
-                "programme": name,
-                "period": [window[0].isoformat(), window[1].isoformat()],
-                "threshold": threshold,
-                "rows": frame.to_dicts(),
-            }
+    use_language(language)
+    try:
+        frame = funder_report(events, referrals, name, window, threshold=threshold).with_columns(
+            pl.col("section").map_elements(_, return_dtype=pl.String),
+            pl.col("indicator").map_elements(_, return_dtype=pl.String),
         )
-    elif output is ReportFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(frame.columns)
-        for values in frame.iter_rows():
-            writer.writerow(["" if value is None else value for value in values])
-        sys.stdout.write(buffer.getvalue())
-    else:
-        table = Table(
-            title=_("{programme}, {start} to {end}").format(
-                programme=name, start=window[0], end=window[1]
+        if output is ReportFormat.json:
+            _print_json(
+                {
+                    "programme": name,
+                    "period": [window[0].isoformat(), window[1].isoformat()],
+                    "threshold": threshold,
+                    "rows": frame.to_dicts(),
+                }
             )
-        )
-        for column in (_("section"), _("indicator"), _("count"), _("of"), _("value")):
-            table.add_column(column)
-        for row in frame.iter_rows(named=True):
-            value = row["value"]
-            shown = (
-                ""
-                if value is None
-                else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
+        elif output is ReportFormat.csv:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(frame.columns)
+            for values in frame.iter_rows():
+                writer.writerow(["" if value is None else value for value in values])
+            sys.stdout.write(buffer.getvalue())
+        else:
+            table = Table(
+                title=_("{programme}, {start} to {end}").format(
+                    programme=name, start=window[0], end=window[1]
+                )
             )
-            if row["suppressed"]:
-                shown = _("withheld (< {threshold})").format(threshold=threshold)
-            table.add_row(
-                _(row["section"]),
-                _(row["indicator"]),
-                "" if row["count"] is None else str(row["count"]),
-                "" if row["denominator"] is None else str(row["denominator"]),
-                shown,
-            )
-        console.print(table)
+            for column in (_("section"), _("indicator"), _("count"), _("of"), _("value")):
+                table.add_column(column)
+            for row in frame.iter_rows(named=True):
+                value = row["value"]
+                shown = (
+                    ""
+                    if value is None
+                    else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
+                )
+                if row["suppressed"]:
+                    shown = _("withheld (< {threshold})").format(threshold=threshold)
+                table.add_row(
+                    row["section"],
+                    row["indicator"],
+                    "" if row["count"] is None else str(row["count"]),
+                    "" if row["denominator"] is None else str(row["denominator"]),
+                    shown,
+                )
+            console.print(table)
+
+    finally:
+        use_language("en")  # the language chosen for this report only
 
 
 def indicators(
