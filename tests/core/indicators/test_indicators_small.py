@@ -249,7 +249,9 @@ def test_funder_report_withholds_small_cells_and_their_complements() -> None:
         ),
         "events",
     )
-    report = funder_report(events, _referrals(), "duo-programme", parse_period("2024"))
+    report = funder_report(
+        events, _referrals(), "duo-programme", parse_period("2024"), as_of=D(2024, 12, 31)
+    )
     rows = {row["indicator"]: row for row in report.iter_rows(named=True)}
     assert rows["started in the period (unique persons)"]["count"] == 12
     six = rows["employed 6 months after the start"]
@@ -259,6 +261,11 @@ def test_funder_report_withholds_small_cells_and_their_complements() -> None:
     assert rows["received"]["suppressed"]  # three referrals
     assert rows["accepted (of decided)"]["suppressed"]
     assert rows["rejected (of decided)"]["suppressed"]
+    # Without `as_of`, the data end on the last event (2024-07-01): nobody's 6 months have
+    # passed, so nobody is counted as not employed.
+    early = funder_report(events, _referrals(), "duo-programme", parse_period("2024"))
+    six_early = early.filter(pl.col("indicator") == "employed 6 months after the start")
+    assert six_early.select("count", "denominator").row(0) == (0, 0)
 
 
 def test_parse_period() -> None:

@@ -91,10 +91,17 @@ def funder_report(
     period: Period,
     *,
     threshold: int = 5,
+    as_of: dt.date | None = None,
 ) -> pl.DataFrame:
-    """The report of `programme` over `period` (inclusive), suppressed below `threshold`."""
+    """The report of `programme` over `period` (inclusive), suppressed below `threshold`.
+    Outcomes count only persons whose 6 or 12 months have passed on `as_of` (the day of the
+    data; default: the last event date), so a period running past the data reports no one
+    rather than false non-employment."""
     start, end = period
     lazy_events = events.lazy()
+    if as_of is None:
+        last = lazy_events.select(pl.col("date").max()).collect().item()
+        as_of = last if isinstance(last, dt.date) else end
     rows: list[dict[str, object]] = []
 
     mine = lazy_events.filter(pl.col("programme") == programme)
@@ -131,7 +138,7 @@ def funder_report(
     for months in OUTCOME_LABELS:
         due = (
             starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
-            .filter(pl.col("target").is_between(start, end))
+            .filter(pl.col("target").is_between(start, min(end, as_of)))
             .sort("target")
             .join_asof(
                 jobs,
