@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -69,6 +69,10 @@ benchmark-matching: $(STAMP)
 # The sector simulation: agent-months per second, beside the same model in Mesa.
 benchmark-simulation: $(STAMP)
 	$(BIN)/python benchmarks/simulation.py
+
+# The indicator set on 1 000 000 synthetic persons and 5 000 000 events (docs/indicators.md).
+benchmark-indicators: $(STAMP)
+	$(BIN)/python benchmarks/indicators.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

@@ -356,6 +356,7 @@ def export_hsds_command(
 
 
 # Commands kept in their own modules; imported last because they use this module's helpers.
+from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
 from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
 from passerelle.cli.simulation import simulate  # noqa: E402
@@ -366,6 +367,9 @@ app.command("token")(token_issue)
 app.command("match")(match_command)
 app.command("gaps")(gaps_command)
 app.command("simulate")(simulate)
+app.command("evaluate")(evaluate)
+app.command("report")(report)
+app.command("indicators")(indicators)
 
 
 if __name__ == "__main__":  # pragma: no cover

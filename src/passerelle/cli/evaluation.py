@@ -1,0 +1,360 @@
+"""`passerelle evaluate`, `report` and `indicators`: programme effects four ways, a funder
+report, and the indicator set as CSV files; aggregates with small cells suppressed. All run
+on CSV inputs or on the synthetic cohort (synthetic data only, never real people)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from passerelle.cli.main import _fail, _parse_date, _print_json, console, errors
+from passerelle.core.evaluation.estimators import (
+    Evaluation,
+    EvaluationInputError,
+    evaluate_programme,
+)
+from passerelle.core.evaluation.loveplot import love_plot_svg
+from passerelle.core.evaluation.synthetic import (
+    MENTORING,
+    PROGRAMME_ORGANISATION,
+    CohortParameters,
+    generate_cohort,
+)
+from passerelle.core.i18n import _, use_language
+from passerelle.core.indicators.report import funder_report, parse_period
+from passerelle.core.indicators.schema import InputError, read_csv
+from passerelle.core.indicators.standard import export_counts, standard_indicators
+from passerelle.core.indicators.suppression import suppress_small_cells
+
+PROGRAMME_ALIASES = {"mentoring": MENTORING}
+REPORT_LANGUAGES = ("en", "fr", "nl", "ar")
+
+
+class EvaluateFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Motivation(StrEnum):
+    observed = "observed"
+    proxy = "proxy"
+    unobserved = "unobserved"
+
+
+def _programme(name: str) -> str:
+    programme = PROGRAMME_ALIASES.get(name, name)
+    if programme not in PROGRAMME_ORGANISATION:
+        allowed = ", ".join([*PROGRAMME_ALIASES, *PROGRAMME_ORGANISATION])
+        _fail(f"--programme: {name!r}; allowed values: {allowed}")
+    return programme
+
+
+def _number(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:+.3f}"
+
+
+def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> list[Table]:
+    estimates = Table(title=_("Effect on the outcome, four ways"))
+    for column in (
+        _("method"),
+        _("estimand"),
+        _("effect"),
+        _("95 % CI"),
+        _("treated"),
+        _("untreated"),
+        _("excluded"),
+    ):
+        estimates.add_column(column, no_wrap=True)
+    for item in result.estimates:
+        estimates.add_row(
+            item.method,
+            item.estimand,
+            _number(item.effect),
+            f"[{_number(item.ci_low)}, {_number(item.ci_high)}]",
+            str(item.n_treated),
+            str(item.n_control),
+            str(item.excluded),
+        )
+    if truth is not None:
+        estimates.caption = _(
+            "synthetic truth: ATE {ate:+.3f}, ATT {att:+.3f} (a job within 12 months)"
+        ).format(ate=truth["ate"], att=truth["att"])
+    balance = Table(title=_("Standardised mean differences (|SMD| < 0.1 is balanced)"))
+    for column in (
+        _("covariate"),
+        _("treated mean"),
+        _("untreated mean"),
+        _("before"),
+        _("weighted"),
+        _("matched"),
+    ):
+        balance.add_column(column)
+    for row in result.balance.iter_rows(named=True):
+        balance.add_row(
+            row["covariate"],
+            f"{row['mean_treated']:.3f}",
+            f"{row['mean_control']:.3f}",
+            f"{row['smd_before']:+.3f}",
+            f"{row['smd_weighted']:+.3f}",
+            f"{row['smd_matched']:+.3f}",
+        )
+    return [estimates, balance]
+
+
+def evaluate(
+    programme: Annotated[
+        str, typer.Option("--programme", help="The programme (mentoring on synthetic data).")
+    ] = "mentoring",
+    persons: Annotated[
+        int, typer.Option("--persons", min=1000, help="Synthetic persons to draw.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the data and the bootstrap.")] = 0,
+    motivation: Annotated[
+        Motivation,
+        typer.Option(
+            "--motivation",
+            help="Synthetic data: motivation observed, a noisy proxy, or unobserved.",
+        ),
+    ] = Motivation.unobserved,
+    input_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            help="CSV, one row per person: 0/1 treatment and outcome and numeric covariates.",
+        ),
+    ] = None,
+    treatment: Annotated[str, typer.Option("--treatment")] = "treated",
+    outcome: Annotated[str, typer.Option("--outcome")] = "outcome",
+    covariates: Annotated[
+        str | None,
+        typer.Option("--covariates", help="Comma-separated (default: every numeric column)."),
+    ] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=10)] = 200,
+    love_plot: Annotated[
+        Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
+    ] = None,
+    output: Annotated[
+        EvaluateFormat, typer.Option("--format", "-f", help="table (default) or json")
+    ] = EvaluateFormat.table,
+) -> None:
+    """The effect of a programme on a job within 12 months, four ways (naive, matching,
+    weighting, doubly robust) with bootstrap intervals and covariate balance."""
+    truth: dict[str, float] | None = None
+    if input_path is None:
+        if _programme(programme) != MENTORING:
+            _fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
+        cohort = generate_cohort(
+            CohortParameters(persons=persons, seed=seed, motivation=motivation.value)
+        )
+        frame = cohort.evaluation_sample()
+        treated = frame.filter(pl.col("treated") == 1)
+        truth = {
+            "ate": float((frame["y1"] - frame["y0"]).cast(pl.Float64).to_numpy().mean()),
+            "att": float((treated["y1"] - treated["y0"]).cast(pl.Float64).to_numpy().mean()),
+        }
+    else:
+        try:
+            frame = pl.read_csv(input_path)
+        except (OSError, pl.exceptions.PolarsError) as error:
+            _fail(f"--input: cannot read {input_path}: {error}")
+    names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates else None
+    try:
+        with Progress(console=errors, transient=True, disable=output is EvaluateFormat.json) as bar:
+            task = bar.add_task(_("bootstrap"), total=bootstrap)
+            result = evaluate_programme(
+                frame,
+                treatment=treatment,
+                outcome=outcome,
+                covariates=names,
+                n_bootstrap=bootstrap,
+                seed=seed,
+                progress=lambda step: bar.advance(task, step),
+            )
+    except EvaluationInputError as error:
+        _fail(str(error))
+    if love_plot is not None:
+        love_plot.write_text(
+            love_plot_svg(
+                result.balance, _("Covariate balance: {programme}").format(programme=programme)
+            ),
+            encoding="utf-8",
+        )
+    if output is EvaluateFormat.json:
+        data = result.to_json()
+        data["programme"] = programme
+        data["truth"] = truth
+        _print_json(data)
+        return
+    for table in _evaluation_table(result, truth):
+        console.print(table)
+    console.print(
+        _(
+            "Sensitivity (E-value): an unmeasured confounder associated with both the programme "
+            "and the outcome by a risk ratio of {point:.2f} each, beyond the covariates, could "
+            "explain the doubly-robust estimate away; {bound:.2f} could bring its interval to "
+            "no effect."
+        ).format(point=result.e_value, bound=result.e_value_ci)
+    )
+
+
+def report(
+    programme: Annotated[str, typer.Option("--programme", help="The programme id.")],
+    period: Annotated[
+        str, typer.Option("--period", help="YYYY, YYYY-Q1..Q4 or YYYY-MM-DD:YYYY-MM-DD")
+    ],
+    events_path: Annotated[
+        Path | None, typer.Option("--events", help="Events CSV (default: synthetic data).")
+    ] = None,
+    referrals_path: Annotated[
+        Path | None, typer.Option("--referrals", help="Referral events CSV.")
+    ] = None,
+    persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="table (default), csv or json")
+    ] = ReportFormat.table,
+    language: Annotated[
+        str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
+    ] = "en",
+) -> None:
+    """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
+    and 12 months, waiting times, referrals in and out; cells under the threshold withheld."""
+    if language not in REPORT_LANGUAGES:
+        _fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
+    try:
+        window = parse_period(period)
+    except ValueError as error:
+        _fail(f"--{error}")
+    if (events_path is None) != (referrals_path is None):
+        _fail("--events and --referrals: give both CSV files, or neither for synthetic data")
+    if events_path is not None and referrals_path is not None:
+        try:
+            events = read_csv(events_path, "events")
+            referrals = read_csv(referrals_path, "referrals")
+        except (InputError, OSError) as error:
+            _fail(str(error))
+        name = programme
+    else:
+        name = _programme(programme)
+        cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
+        events, referrals = cohort.events, cohort.referrals
+    use_language(language)
+    try:
+        frame = funder_report(events, referrals, name, window, threshold=threshold).with_columns(
+            pl.col("section").map_elements(_, return_dtype=pl.String),
+            pl.col("indicator").map_elements(_, return_dtype=pl.String),
+        )
+        if output is ReportFormat.json:
+            _print_json(
+                {
+                    "programme": name,
+                    "period": [window[0].isoformat(), window[1].isoformat()],
+                    "threshold": threshold,
+                    "rows": frame.to_dicts(),
+                }
+            )
+        elif output is ReportFormat.csv:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(frame.columns)
+            for values in frame.iter_rows():
+                writer.writerow(["" if value is None else value for value in values])
+            sys.stdout.write(buffer.getvalue())
+        else:
+            table = Table(
+                title=_("{programme}, {start} to {end}").format(
+                    programme=name, start=window[0], end=window[1]
+                )
+            )
+            for column in (_("section"), _("indicator"), _("count"), _("of"), _("value")):
+                table.add_column(column)
+            for row in frame.iter_rows(named=True):
+                value = row["value"]
+                shown = (
+                    ""
+                    if value is None
+                    else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
+                )
+                if row["suppressed"]:
+                    shown = _("withheld (< {threshold})").format(threshold=threshold)
+                table.add_row(
+                    row["section"],
+                    row["indicator"],
+                    "" if row["count"] is None else str(row["count"]),
+                    "" if row["denominator"] is None else str(row["denominator"]),
+                    shown,
+                )
+            console.print(table)
+
+    finally:
+        use_language("en")  # the language chosen for this report only
+
+
+def indicators(
+    directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
+    persons_path: Annotated[
+        Path | None, typer.Option("--persons-csv", help="Persons CSV (default: synthetic data).")
+    ] = None,
+    events_path: Annotated[Path | None, typer.Option("--events-csv")] = None,
+    referrals_path: Annotated[Path | None, typer.Option("--referrals-csv")] = None,
+    capacity_path: Annotated[Path | None, typer.Option("--capacity-csv")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day of the data, YYYY-MM-DD (synthetic: 2025-12-31)."),
+    ] = None,
+    persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
+) -> None:
+    """Write the standard indicator set as CSV files, small cells withheld: employment by
+    cohort and breakdowns, time to a first job, programme outcomes, referrals, capacity."""
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
+    if persons_path is None:
+        if events_path or referrals_path or capacity_path:
+            _fail("--persons-csv: needed with the other CSV inputs")
+        cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
+        frames = (cohort.persons, cohort.events, cohort.referrals, cohort.capacity)
+        day = _parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
+    else:
+        events_file = events_path or _fail("--events-csv: needed with --persons-csv")
+        try:
+            frames = (
+                read_csv(persons_path, "persons"),
+                read_csv(events_file, "events"),
+                read_csv(referrals_path, "referrals") if referrals_path else None,
+                read_csv(capacity_path, "capacity") if capacity_path else None,
+            )
+        except (InputError, OSError) as error:
+            _fail(str(error))
+        day = _parse_date(as_of, "--as-of")
+    computed = standard_indicators(*frames, day)
+    directory.mkdir(parents=True, exist_ok=True)
+    title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)
+    summary = Table(title=title)
+    for column in (_("file"), _("rows"), _("withheld")):
+        summary.add_column(column)
+    with Progress(console=errors, transient=True) as bar:
+        task = bar.add_task(_("indicators"), total=len(computed))
+        for name, compute in computed.items():
+            frame = suppress_small_cells(compute(), threshold, counts=export_counts(name))
+            frame.write_csv(directory / f"{name}.csv")
+            summary.add_row(f"{name}.csv", str(frame.height), str(frame["suppressed"].sum()))
+            bar.advance(task)
+    console.print(summary)

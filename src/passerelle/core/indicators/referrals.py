@@ -1,0 +1,183 @@
+"""Referrals between organisations: flows, decisions, rejection reasons, waiting times and
+capacity used, from the referral events frame (schema in `schema.py`).
+
+A referral is counted in a period by the day it was sent; its later events (accepted,
+rejected, started, closed) follow it. Every row carries its count and denominator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+Period = tuple[dt.date, dt.date]
+
+
+def referral_table(
+    referrals: pl.DataFrame | pl.LazyFrame, period: Period | None = None
+) -> pl.LazyFrame:
+    """One row per referral sent in the period (inclusive): its parties and the dates of its
+    events (`sent`, `accepted`, `rejected`, `started`, `closed`) and the rejection `reason`."""
+    wide = (
+        referrals.lazy()
+        .group_by("referral_id")
+        .agg(
+            pl.col("person_id").first(),
+            pl.col("from_organisation").first(),
+            pl.col("to_organisation").first(),
+            pl.col("programme").first(),
+            *[
+                pl.col("date").filter(pl.col("event") == name).min().alias(name)
+                for name in ("sent", "accepted", "rejected", "started", "closed")
+            ],
+            reason=pl.col("reason").drop_nulls().first(),
+        )
+    )
+    if period is not None:
+        wide = wide.filter(pl.col("sent").is_between(*period))
+    return wide
+
+
+def referral_flows(
+    referrals: pl.DataFrame | pl.LazyFrame, period: Period | None = None
+) -> pl.DataFrame:
+    """Referrals sent from one organisation to another (the edges of a flow chart): `count`,
+    `denominator` (all referrals sent by `from_organisation`), `share`, and `accepted`."""
+    table = referral_table(referrals, period)
+    return (
+        table.group_by("from_organisation", "to_organisation")
+        .agg(
+            count=pl.len().cast(pl.Int64),
+            accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
+        )
+        .with_columns(denominator=pl.col("count").sum().over("from_organisation"))
+        .with_columns(share=pl.col("count") / pl.col("denominator"))
+        .select("from_organisation", "to_organisation", "count", "denominator", "share", "accepted")
+        .sort("from_organisation", "to_organisation")
+        .collect()
+    )
+
+
+def referral_decisions(
+    referrals: pl.DataFrame | pl.LazyFrame,
+    period: Period | None = None,
+    by: Sequence[str] = ("to_organisation",),
+) -> pl.DataFrame:
+    """Per receiving organisation: `sent`, `accepted`, `rejected`, `pending`, and the
+    acceptance rate among decided referrals (`count` accepted over `denominator` decided)."""
+    table = referral_table(referrals, period)
+    return (
+        table.group_by(list(by))
+        .agg(
+            sent=pl.len().cast(pl.Int64),
+            accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
+            rejected=pl.col("rejected").is_not_null().sum().cast(pl.Int64),
+        )
+        .with_columns(
+            pending=pl.col("sent") - pl.col("accepted") - pl.col("rejected"),
+            count=pl.col("accepted"),
+            denominator=pl.col("accepted") + pl.col("rejected"),
+        )
+        .with_columns(acceptance_rate=pl.col("count") / pl.col("denominator"))
+        .sort(list(by))
+        .collect()
+    )
+
+
+def rejection_reasons(
+    referrals: pl.DataFrame | pl.LazyFrame, period: Period | None = None
+) -> pl.DataFrame:
+    """Rejected referrals by receiving organisation and reason: `count`, `denominator` (all
+    rejections by that organisation), `share`."""
+    table = referral_table(referrals, period).filter(pl.col("rejected").is_not_null())
+    return (
+        table.with_columns(pl.col("reason").fill_null("unknown"))
+        .group_by("to_organisation", "reason")
+        .agg(count=pl.len().cast(pl.Int64))
+        .with_columns(denominator=pl.col("count").sum().over("to_organisation"))
+        .with_columns(share=pl.col("count") / pl.col("denominator"))
+        .sort("to_organisation", "reason")
+        .collect()
+    )
+
+
+def waiting_times(
+    referrals: pl.DataFrame | pl.LazyFrame,
+    period: Period | None = None,
+    by: Sequence[str] = ("to_organisation", "programme"),
+) -> pl.DataFrame:
+    """Days from sending to the decision and from sending to the start, per group: `stage`,
+    `n` (referrals with that stage reached), `mean_days`, `p25_days`, `median_days`,
+    `p75_days`, `p90_days`; `denominator`: referrals sent."""
+    table = referral_table(referrals, period).with_columns(
+        decision=(pl.coalesce("accepted", "rejected") - pl.col("sent")).dt.total_days(),
+        start=(pl.col("started") - pl.col("sent")).dt.total_days(),
+    )
+    frames = []
+    for stage in ("decision", "start"):
+        days = pl.col(stage).drop_nulls()
+        frames.append(
+            table.group_by(list(by))
+            .agg(
+                n=days.len().cast(pl.Int64),
+                denominator=pl.len().cast(pl.Int64),
+                mean_days=days.mean(),
+                p25_days=days.quantile(0.25, "linear"),
+                median_days=days.median(),
+                p75_days=days.quantile(0.75, "linear"),
+                p90_days=days.quantile(0.9, "linear"),
+            )
+            .with_columns(stage=pl.lit(stage))
+        )
+    return (
+        pl.concat(frames)
+        .select(
+            *by,
+            "stage",
+            "n",
+            "denominator",
+            "mean_days",
+            "p25_days",
+            "median_days",
+            "p75_days",
+            "p90_days",
+        )
+        .sort([*by, "stage"])
+        .collect()
+    )
+
+
+def capacity_used(
+    referrals: pl.DataFrame | pl.LazyFrame,
+    capacity: pl.DataFrame | pl.LazyFrame,
+    days: Sequence[dt.date],
+) -> pl.DataFrame:
+    """Places taken on each day: participants started through a referral and not closed by
+    that day (`count`) over the programme's places (`denominator`), `rate`; `free` places."""
+    table = referral_table(referrals).filter(pl.col("started").is_not_null())
+    day_frame = pl.LazyFrame({"day": list(days)}, schema={"day": pl.Date})
+    places = capacity.lazy().select("programme", pl.col("places").cast(pl.Int64))
+    active = (
+        table.select("programme", "started", "closed")
+        .join(day_frame, how="cross")
+        .filter(
+            (pl.col("started") <= pl.col("day"))
+            & (pl.col("closed").is_null() | (pl.col("closed") > pl.col("day")))
+        )
+        .group_by("programme", "day")
+        .agg(count=pl.len().cast(pl.Int64))
+    )
+    grid = places.join(day_frame, how="cross")
+    return (
+        grid.join(active, on=["programme", "day"], how="left")
+        .with_columns(pl.col("count").fill_null(0), denominator=pl.col("places"))
+        .with_columns(
+            rate=pl.col("count") / pl.col("denominator"),
+            free=(pl.col("denominator") - pl.col("count")).clip(0),
+        )
+        .select("programme", "day", "count", "denominator", "rate", "free")
+        .sort("programme", "day")
+        .collect()
+    )

@@ -1,0 +1,154 @@
+"""`passerelle evaluate` and `passerelle report` as a user runs them (synthetic data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from passerelle.cli.main import app
+from passerelle.core.evaluation.synthetic import CohortParameters, generate_cohort
+
+runner = CliRunner()
+
+
+def test_evaluate_json_on_synthetic_data_with_truth_and_love_plot(tmp_path: Path) -> None:
+    svg = tmp_path / "love.svg"
+    args = ["evaluate", "--programme", "mentoring", "--persons", "8000", "--seed", "2"]
+    args += ["--bootstrap", "20", "--format", "json", "--love-plot", str(svg)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    methods = [item["method"] for item in data["estimates"]]
+    assert methods == ["naive", "psm", "ipw", "aipw"]
+    naive = data["estimates"][0]
+    assert naive["effect"] > data["truth"]["ate"] > 0  # selection on motivation
+    for item in data["estimates"]:
+        assert item["ci_low"] <= item["effect"] <= item["ci_high"]
+    assert {row["covariate"] for row in data["balance"]} >= {"education", "english"}
+    assert svg.read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_evaluate_table_from_a_csv_input(tmp_path: Path) -> None:
+    cohort = generate_cohort(CohortParameters(persons=6000, seed=4, motivation="observed"))
+    path = tmp_path / "sample.csv"
+    cohort.evaluation_sample().drop("y0", "y1").write_csv(path)
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--input",
+            str(path),
+            "--bootstrap",
+            "10",
+            "--covariates",
+            "education,english,motivation_score",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for word in ("naive", "psm", "ipw", "aipw", "education"):
+        assert word in result.stdout
+
+
+def test_evaluate_errors_name_the_option_and_allowed_values(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--programme", "yoga"])
+    assert result.exit_code == 2
+    assert "--programme" in result.output
+    assert "mentoring" in result.output
+    path = tmp_path / "bad.csv"
+    pl.DataFrame({"treated": [0, 1, 3], "outcome": [0, 1, 0], "x": [1, 2, 3]}).write_csv(path)
+    result = runner.invoke(app, ["evaluate", "--input", str(path), "--bootstrap", "10"])
+    assert result.exit_code == 2
+    assert "treated: allowed values: 0, 1" in result.output
+
+
+def test_report_csv_and_json_suppress_small_cells(tmp_path: Path) -> None:
+    args = ["report", "--programme", "tandem-internship", "--period", "2024", "--persons", "8000"]
+    result = runner.invoke(app, [*args, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {row["section"] for row in rows} == {
+        "beneficiaries",
+        "outcomes",
+        "waiting times",
+        "referrals in",
+        "referrals out",
+    }
+    for row in rows:
+        if row["count"]:
+            assert int(row["count"]) == 0 or int(row["count"]) >= 5
+        if row["suppressed"] == "True":
+            assert row["count"] == ""
+            assert row["value"] == ""
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data["period"] == ["2024-01-01", "2024-12-31"]
+    assert any(row["suppressed"] for row in data["rows"])
+
+
+def test_report_from_csv_files_and_errors(tmp_path: Path) -> None:
+    cohort = generate_cohort(CohortParameters(persons=5000, seed=1))
+    events, referrals = tmp_path / "events.csv", tmp_path / "referrals.csv"
+    cohort.events.write_csv(events)
+    cohort.referrals.write_csv(referrals)
+    args = ["report", "--programme", "bapa-bxl-integration-pathway", "--period", "2023-Q2"]
+    result = runner.invoke(app, [*args, "--events", str(events), "--referrals", str(referrals)])
+    assert result.exit_code == 0, result.output
+    assert "started in the period" in result.stdout
+    bad = runner.invoke(app, [*args[:-1], "2023-Q9"])
+    assert bad.exit_code == 2
+    assert "--period" in bad.output
+    language = runner.invoke(app, [*args, "--language", "de"])
+    assert language.exit_code == 2
+    assert "allowed values: en, fr, nl, ar" in language.output
+    half = runner.invoke(app, [*args, "--events", str(events)])
+    assert half.exit_code == 2
+    assert "--referrals" in half.output
+
+
+def test_indicators_from_csv_inputs_write_suppressed_files(tmp_path: Path) -> None:
+    cohort = generate_cohort(CohortParameters(persons=5000, seed=8))
+    paths = {}
+    for kind, frame in (
+        ("persons", cohort.persons),
+        ("events", cohort.events),
+        ("referrals", cohort.referrals),
+        ("capacity", cohort.capacity),
+    ):
+        paths[kind] = tmp_path / f"{kind}.csv"
+        frame.write_csv(paths[kind])
+    out = tmp_path / "out"
+    args = ["indicators", str(out), "--as-of", "2025-12-31"]
+    for kind, path in paths.items():
+        args += [f"--{kind}-csv", str(path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = {path.stem for path in out.glob("*.csv")}
+    assert {
+        "employment_by_cohort",
+        "employment_by_programme",
+        "time_to_first_job_by_sex",
+    } <= written
+    assert {"programme_outcomes", "referral_flows", "waiting_times", "capacity_used"} <= written
+    flows = pl.read_csv(out / "referral_flows.csv")
+    for path in out.glob("*.csv"):
+        frame = pl.read_csv(path)
+        assert "suppressed" in frame.columns
+        if "count" in frame.columns:
+            shown = frame.filter(~pl.col("suppressed"))["count"].drop_nulls()
+            assert ((shown == 0) | (shown >= 5)).all(), path.name
+    assert flows["count"].sum() > 0
+    # The same people through the synthetic path give the same employment table.
+    direct = runner.invoke(
+        app, ["indicators", str(tmp_path / "direct"), "--persons", "5000", "--seed", "8"]
+    )
+    assert direct.exit_code == 0, direct.output
+    assert pl.read_csv(tmp_path / "direct" / "employment_by_sex.csv").equals(
+        pl.read_csv(out / "employment_by_sex.csv")
+    )
+    missing = runner.invoke(app, ["indicators", str(out), "--events-csv", str(paths["events"])])
+    assert missing.exit_code == 2
+    assert "--persons-csv" in missing.output
