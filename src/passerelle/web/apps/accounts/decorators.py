@@ -67,3 +67,34 @@ def staff_view(view: StaffView) -> Callable[..., HttpResponseBase]:
         return response
 
     return wrapper
+
+
+def may_see_aggregates(user: Any) -> bool:
+    """Analysts and platform administrators, and coordinators and organisation
+    administrators of any organisation: aggregate figures, never a person."""
+    from passerelle.web.apps.accounts.models import PlatformRole, Role, StaffProfile
+
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is not None and profile.platform_role in (PlatformRole.ANALYST, PlatformRole.ADMIN):
+        return True
+    return bool(user.memberships.filter(role__in=(Role.COORDINATOR, Role.ORG_ADMIN)).exists())
+
+
+def aggregates_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The door of the analysts' pages (dashboards, evaluation, scenarios): a login, the
+    second factor where the role needs one, and a role that may see aggregates."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:login')}?{query}")
+        if needs_second_factor(request):
+            return redirect("accounts:two-factor")
+        if not may_see_aggregates(request.user):
+            raise PermissionDenied
+        response = view(request, *args, **kwargs)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
