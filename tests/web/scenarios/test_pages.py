@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils.html import escape
 from tests.web.people.conftest import logged_in
 
-from passerelle.core.simulation.config import scenario_names
-from passerelle.web.apps.scenarios import services
+from passerelle.core.simulation.config import load_scenario, scenario_names
+from passerelle.web.apps.scenarios import services, views
 from passerelle.web.apps.scenarios.charts import nice_ticks
 
 SCENARIO = "third-bapa"
@@ -59,9 +60,23 @@ def test_list_in_french_and_arabic(
     assert f'<html lang="{language}" dir="{direction}">' in page
     for name in scenario_names():
         assert f'href="/analysis/scenarios/{name}/"' in page
-    # The English title where the scenario has none in this language, marked as English.
-    if language == "ar":
-        assert '<span lang="en" dir="ltr">A third BAPA from 2016</span>' in page
+    # Titles and descriptions in the visitor's language, from the scenario's YAML.
+    title = load_scenario(SCENARIO).translations[language].title
+    assert f">{escape(title)}</a>" in page
+
+
+def test_english_marked_where_a_scenario_has_no_translation(
+    analyst: Client, small_sizes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = load_scenario(SCENARIO)
+    only_french = shipped.model_copy(update={"translations": {"fr": shipped.translations["fr"]}})
+    monkeypatch.setattr(views, "shipped_scenarios", lambda: [only_french])
+    page = analyst.get("/analysis/scenarios/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert '<span lang="en" dir="ltr">A third BAPA from 2016</span>' in page
+    assert '<span class="lang-marker">EN</span>' in page
+    page = analyst.get("/analysis/scenarios/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert ">Un troisième BAPA dès 2016</a>" in page
+    assert "lang-marker" not in page
 
 
 class _Tables(HTMLParser):

@@ -94,7 +94,8 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
     scenarios = [
         {"name": s.name, **_texts(s), "cached": is_cached(s, sizes)} for s in shipped_scenarios()
     ]
-    return render(request, "scenarios/list.html", {"scenarios": scenarios, "sizes": sizes})
+    context = {"scenarios": scenarios, "sizes": sizes, "persons": _number(sizes.persons, 0)}
+    return render(request, "scenarios/list.html", context)
 
 
 def _section(result: Comparison, indicator: str) -> dict[str, Any]:
@@ -169,6 +170,7 @@ def scenario_compare(request: HttpRequest, name: str) -> HttpResponse:
         "scenario": {"name": scenario.name, **_texts(scenario)},
         "sections": [_section(result, indicator) for indicator in INDICATORS],
         "sizes": result.sizes,
+        "persons": _number(result.sizes.persons, 0),
         "seconds": _number(result.seconds, 1),
         "calibration": calibration,
         "rmse": None if math.isnan(rmse) else _number(rmse, 1),
