@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils.html import escape
 from tests.web.people.conftest import logged_in
 
@@ -200,3 +200,16 @@ def test_nice_ticks_cover_the_range() -> None:
         assert ticks[0] <= low
         assert ticks[-1] >= high
         assert 2 <= len(ticks) <= 12
+
+
+def test_a_change_of_sizes_computes_again_and_drops_the_old_result(tmp_path: Path) -> None:
+    scenario = services.scenario_by_name("mentoring-doubled")
+    with override_settings(SCENARIO_CACHE_DIR=str(tmp_path)):
+        small = services.Sizes(persons=1000, replications=1, seed=1, months=None)
+        other = services.Sizes(persons=1000, replications=2, seed=1, months=None)
+        services.comparison(scenario, small)
+        assert services.is_cached(scenario, small)
+        assert services.comparison(scenario, other).sizes == other
+        assert services.is_cached(scenario, other)
+        assert not services.is_cached(scenario, small)
+        assert len(list(tmp_path.glob("*.json"))) == 1

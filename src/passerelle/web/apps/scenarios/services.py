@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -295,3 +296,8 @@ def _write(path: Path, result: Comparison) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(data), encoding="utf-8")
     temporary.replace(path)
+    # Results of this scenario under older assumptions or sizes are not read again.
+    stale = re.compile(rf"^{re.escape(result.scenario)}-[0-9a-f]{{20}}\.json$")
+    for other in path.parent.glob(f"{result.scenario}-*.json"):
+        if other != path and stale.match(other.name):
+            other.unlink(missing_ok=True)

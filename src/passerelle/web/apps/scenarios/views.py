@@ -34,7 +34,7 @@ LABELS: dict[str, tuple[Promise, Promise, Promise]] = {
     # indicator: (title, unit of the levels, unit of the difference)
     "employment_rate": (
         _("Employment rate"),
-        _("% of the asylum seekers and protected persons present"),
+        _("percent of the asylum seekers and protected persons present"),
         _("percentage points"),
     ),
     "people_waiting": (
