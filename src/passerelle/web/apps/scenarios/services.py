@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -277,7 +277,7 @@ def _write(path: Path, result: Comparison) -> None:
     data = {
         "version": CACHE_VERSION,
         "scenario": result.scenario,
-        "sizes": result.sizes.__dict__,
+        "sizes": asdict(result.sizes),
         "months": [m.isoformat() for m in result.months],
         "series": result.series,
         "calibration": [
