@@ -157,6 +157,11 @@ class Settings(_Strict):
     """easy_cases_first: organisations paid by dossier count admit the easiest cases."""
 
 
+class ScenarioText(_Strict):
+    title: str
+    description: str
+
+
 class Scenario(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
     title: str
@@ -166,6 +171,9 @@ class Scenario(_Strict):
     settings: Settings = Settings()
     sources: list[str] = []
     """Where the counterfactual comes from (bibliography ids or a sentence)."""
+    translations: dict[Literal["fr", "nl", "ar"], ScenarioText] = {}
+    """The title and description in other languages (the English above is the reference;
+    the scenario page shows the English, marked, where a language is missing)."""
 
 
 def _problems(error: ValidationError, where: str) -> list[str]:

@@ -1,0 +1,197 @@
+"""The analysts' scenario pages (issue 9): the shipped scenarios, and one scenario against the
+baseline in charts, tables and CSV. Aggregates of a model with synthetic newcomers only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.core.simulation.config import Scenario
+from passerelle.web.apps.accounts.decorators import aggregates_view
+from passerelle.web.apps.scenarios.charts import Line, band_chart
+from passerelle.web.apps.scenarios.services import (
+    COLUMNS,
+    DECIMALS,
+    INDICATORS,
+    Comparison,
+    UnknownScenarioError,
+    comparison,
+    is_cached,
+    scenario_by_name,
+    shipped_scenarios,
+    sizes_from_settings,
+)
+
+LABELS: dict[str, tuple[Promise, Promise, Promise]] = {
+    # indicator: (title, unit of the levels, unit of the difference)
+    "employment_rate": (
+        _("Employment rate"),
+        _("percent of the asylum seekers and protected persons present"),
+        _("percentage points"),
+    ),
+    "people_waiting": (
+        _("People on a waiting list"),
+        _("people waiting at the end of the month"),
+        _("people"),
+    ),
+    "months_to_first_job": (
+        _("Time to first job"),
+        _("months from the application, for the first jobs of the month"),
+        _("months"),
+    ),
+    "places_used": (
+        _("Programme places used"),
+        _("people in a programme"),
+        _("people"),
+    ),
+}
+TARGET_LABELS: dict[str, Promise] = {
+    "cohort_2010@23": _("2010 cohort in work, December 2011"),
+    "cohort_2010@59": _("2010 cohort in work, December 2014"),
+    "actiris_2015_2016@88": _("Actiris: protected persons in Brussels in work by May 2017"),
+    "duo_within_a_year": _("Duo for a Job mentees in work within a year"),
+}
+
+
+def _texts(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """Title and description by language, for the `localised` tag (English the reference)."""
+    titles = {"en": scenario.title}
+    descriptions = {"en": scenario.description}
+    for language, text in scenario.translations.items():
+        titles[language] = text.title
+        descriptions[language] = text.description
+    return {"titles": titles, "descriptions": descriptions}
+
+
+def _scenario(name: str) -> Scenario:
+    try:
+        return scenario_by_name(name)
+    except UnknownScenarioError:
+        raise Http404(name) from None
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _number(value: float | None, decimals: int) -> str:
+    if value is None:
+        return "–"
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+@aggregates_view
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    sizes = sizes_from_settings()
+    scenarios = [
+        {"name": s.name, **_texts(s), "cached": is_cached(s, sizes)} for s in shipped_scenarios()
+    ]
+    context = {"scenarios": scenarios, "sizes": sizes, "persons": _number(sizes.persons, 0)}
+    return render(request, "scenarios/list.html", context)
+
+
+def _section(result: Comparison, indicator: str) -> dict[str, Any]:
+    title, unit, difference_unit = LABELS[indicator]
+    series = result.series[indicator]
+    decimals = DECIMALS[indicator]
+    levels = band_chart(
+        result.months,
+        [
+            Line(
+                series["baseline_mean"],
+                series["baseline_low"],
+                series["baseline_high"],
+                "baseline",
+                dashed=True,
+            ),
+            Line(series["mean"], series["low"], series["high"], "scenario"),
+        ],
+        identifier=f"chart-{indicator}",
+        title=f"{title} ({unit})",
+        description=str(
+            _("Scenario and baseline per month: mean over the replications and 5-95 % band.")
+        ),
+    )
+    difference = band_chart(
+        result.months,
+        [Line(series["diff_mean"], series["diff_low"], series["diff_high"], "difference")],
+        identifier=f"chart-{indicator}-difference",
+        title=f"{title}: {_('scenario minus baseline')} ({difference_unit})",
+        description=str(
+            _(
+                "Difference to the baseline per month, replication by replication with the same "
+                "seeds: mean and 5-95 % band."
+            )
+        ),
+        zero_line=True,
+    )
+    rows = [
+        (month, [_number(value, decimals) for value in values])
+        for month, values in result.rows(indicator)
+    ]
+    last_month, last_values = result.rows(indicator)[-1]
+    last = dict(zip(COLUMNS, last_values, strict=True))
+    return {
+        "key": indicator,
+        "title": title,
+        "unit": unit,
+        "difference_unit": difference_unit,
+        "levels": levels,
+        "difference": difference,
+        "rows": rows,
+        "last": {name: _number(value, decimals) for name, value in last.items()},
+        "last_month": last_month,
+    }
+
+
+@aggregates_view
+def scenario_compare(request: HttpRequest, name: str) -> HttpResponse:
+    scenario = _scenario(name)
+    result = comparison(scenario)
+    calibration = [
+        {
+            "label": TARGET_LABELS.get(row.target, row.target),
+            "observed": _number(row.observed, 1),
+            "simulated": _number(_finite(row.simulated), 1),
+            "error": _number(_finite(row.error_points), 1),
+        }
+        for row in result.calibration
+    ]
+    rmse = result.calibration_rmse
+    context = {
+        "scenario": {"name": scenario.name, **_texts(scenario)},
+        "sections": [_section(result, indicator) for indicator in INDICATORS],
+        "sizes": result.sizes,
+        "persons": _number(result.sizes.persons, 0),
+        "seconds": _number(result.seconds, 1),
+        "calibration": calibration,
+        "rmse": None if math.isnan(rmse) else _number(rmse, 1),
+        "first_month": result.months[0].strftime("%Y-%m"),
+        "last_month": result.months[-1].strftime("%Y-%m"),
+    }
+    return render(request, "scenarios/compare.html", context)
+
+
+@aggregates_view
+def scenario_csv(request: HttpRequest, name: str, indicator: str) -> HttpResponse:
+    scenario = _scenario(name)
+    if indicator not in INDICATORS:
+        raise Http404(indicator)
+    result = comparison(scenario)
+    decimals = DECIMALS[indicator]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["month", *COLUMNS])
+    for month, values in result.rows(indicator):
+        writer.writerow([month, *["" if v is None else f"{v:.{decimals}f}" for v in values]])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{scenario.name}-{indicator}.csv"'
+    return response
