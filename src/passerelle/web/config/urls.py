@@ -12,5 +12,6 @@ urlpatterns = [
     path("staff/", include("passerelle.web.apps.accounts.urls")),
     path("staff/persons/", include("passerelle.web.apps.people.urls")),
     path("staff/audit/", include("passerelle.web.apps.audit.urls")),
+    path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),
     path("", include("passerelle.web.apps.directory.urls")),
 ]

@@ -63,6 +63,12 @@ class StaffProfile(models.Model):
     platform_role = models.CharField(
         max_length=16, choices=PlatformRole.choices, blank=True, default=PlatformRole.NONE
     )
+    language = models.CharField(
+        max_length=2,
+        choices=(("fr", "Français"), ("nl", "Nederlands"), ("en", "English"), ("ar", "العربية")),
+        default="fr",
+        help_text=_("The language of the e-mails passerelle sends to this person."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
