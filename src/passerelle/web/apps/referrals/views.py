@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.directory.labels import current_language
+from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.access import Actor, OperationDeniedError
@@ -124,6 +124,9 @@ def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> Htt
             "actions": actions,
             "form": TransitionForm(initial={"version": referral.version}),
             "overdue": access.is_overdue(referral),
+            "eligibility_label": PROGRAMME_STATUS_LABELS.get(
+                referral.eligibility.get("status", "unknown"), ""
+            ),
         },
     )
 
