@@ -358,6 +358,7 @@ def export_hsds_command(
 # Commands kept in their own modules; imported last because they use this module's helpers.
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
 from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
+from passerelle.cli.referrals import deliver_webhooks  # noqa: E402
 from passerelle.cli.simulation import simulate  # noqa: E402
 
 app.command("purge")(purge)
@@ -366,6 +367,7 @@ app.command("token")(token_issue)
 app.command("match")(match_command)
 app.command("gaps")(gaps_command)
 app.command("simulate")(simulate)
+app.command("deliver-webhooks")(deliver_webhooks)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -88,6 +88,8 @@ class ApiScope(models.TextChoices):
     PERSONS_READ = "persons:read", _("read person files and needs assessments")
     PERSONS_WRITE = "persons:write", _("create and change person files and needs assessments")
     PERSONS_EXPORT = "persons:export", _("export everything held about a person")
+    REFERRALS_READ = "referrals:read", _("read the referrals sent and received")
+    REFERRALS_WRITE = "referrals:write", _("create referrals and move them on")
 
 
 TOKEN_PREFIX = "psl_"
