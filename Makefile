@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-referrals
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -74,6 +74,11 @@ benchmark-simulation: $(STAMP)
 benchmark-web: $(STAMP) system messages
 	scripts/ensure-postgres.sh > /dev/null
 	$(BIN)/python benchmarks/web.py
+
+# Referrals under load and after a SIGKILL: gunicorn on PostgreSQL (docs/referrals-api.md).
+benchmark-referrals: $(STAMP) system
+	scripts/ensure-postgres.sh > /dev/null
+	$(BIN)/python benchmarks/referrals.py
 
 screenshots: $(STAMP) system messages
 	$(BIN)/python -m passerelle.web.screenshots var/screenshots

@@ -265,13 +265,14 @@ def referral_detail(request: HttpRequest, referral_id: str) -> dict[str, Any]:
     return _detail(actor, _found(actor, referral_id))
 
 
-@router.post("/referrals/{referral_id}/transitions", response={200: ReferralDetail, **ERRORS})
+@router.post("/referrals/{referral_id}/transitions", response={200: ReferralOut, **ERRORS})
 def referral_transition(
     request: HttpRequest, referral_id: str, payload: TransitionIn
 ) -> dict[str, Any]:
     """Move a referral: send, withdraw (sender); accept (to the waiting list when the
     programme is full), reject, admit, start, complete, no_show (receiver). Give the
-    `version` you acted on: if someone acted first, 409 naming version, and nothing changes."""
+    `version` you acted on: if someone acted first, 409 naming version, and nothing changes.
+    Answers the referral as it now is (its timeline: GET /referrals/{id})."""
     actor = _actor(request, "referrals:write")
     referral = _written(
         lambda: services.referral_transition(
@@ -286,4 +287,4 @@ def referral_transition(
         ),
         payload.action,
     )
-    return _detail(actor, referral)
+    return _out(actor, referral)
