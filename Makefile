@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -78,6 +78,11 @@ benchmark-indicators: $(STAMP)
 benchmark-web: $(STAMP) system messages
 	scripts/ensure-postgres.sh > /dev/null
 	$(BIN)/python benchmarks/web.py
+
+# Referrals under load and after a SIGKILL: gunicorn on PostgreSQL (docs/referrals-api.md).
+benchmark-referrals: $(STAMP) system
+	scripts/ensure-postgres.sh > /dev/null
+	$(BIN)/python benchmarks/referrals.py
 
 screenshots: $(STAMP) system messages
 	$(BIN)/python -m passerelle.web.screenshots var/screenshots

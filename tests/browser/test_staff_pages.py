@@ -72,7 +72,7 @@ def test_a_caseworker_records_a_person_and_sees_their_options(page: Page, site: 
     expect(page.locator(".group").first).to_be_visible()
     assert person.assessment["literacy"] == "functional"
     # Consent for matching, recorded from the file page.
-    page.locator("summary", has_text="consent").first.click()
+    page.locator("#consents-title ~ details summary").click()
     consent_form = page.locator("form[action$='/consents/']")
     consent_form.locator("#id_purpose").select_option("matching")
     consent_form.locator("input[name=shared_fields][value=profile]").check()
@@ -134,6 +134,11 @@ def test_staff_pages_are_accessible(
     check("file")
     page.goto(f"/staff/persons/{person.pk}/edit/")
     check("edit")
+    page.goto(f"/staff/referrals/new/{person.pk}/")
+    check("new referral")
+    for name in ("inbox", "outbox", "settings"):
+        page.goto(f"/staff/referrals/{name}/")
+        check(name)
     page.goto(f"/staff/persons/{person.pk}/export/")
     check("export", shown_in=person.language)  # the person's language, not the caseworker's
     assert not found, f"axe-core, {language}: serious or critical violations\n" + json.dumps(

@@ -2,12 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from django.contrib.auth.models import User
 
 from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.accounts.models import ApiToken, Membership, PlatformRole, StaffProfile
+from passerelle.web.apps.directory.models import Organisation, stable_uuid
 from passerelle.web.apps.directory.services import LoadReport, knowledge_load
 
 
 @pytest.fixture
 def loaded_directory(db: None) -> LoadReport:
     return knowledge_load(knowledge=load_knowledge())
+
+
+PASSWORD = "correct horse battery staple"
+"""Every test account's password (synthetic accounts only)."""
+
+
+@pytest.fixture
+def organisations(db: None) -> dict[str, Organisation]:
+    made = {}
+    for key, slug in (("a", "cpas-anderlecht"), ("b", "duo-for-a-job"), ("c", "bapa-bxl")):
+        made[key] = Organisation.objects.create(
+            slug=slug,
+            uuid=stable_uuid("organisation", slug),
+            origin="knowledge",
+            in_knowledge=True,
+            names={"fr": slug, "nl": slug, "en": slug},
+            kind="ngo",
+        )
+    return made
+
+
+@pytest.fixture
+def make_user(organisations: dict[str, Organisation]) -> Callable[..., User]:
+    def make(
+        username: str,
+        role: str | None = None,
+        organisation: str = "a",
+        platform_role: str = PlatformRole.NONE,
+    ) -> User:
+        user = User.objects.create_user(username=username, password=PASSWORD)
+        if role is not None:
+            Membership.objects.create(
+                user=user, organisation=organisations[organisation], role=role
+            )
+        if platform_role:
+            StaffProfile.objects.create(user=user, platform_role=platform_role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(organisations: dict[str, Organisation]) -> Callable[..., str]:
+    def issue(organisation: str = "a", scopes: tuple[str, ...] = ("persons:read",)) -> str:
+        _, key = ApiToken.issue(
+            organisation=organisations[organisation],
+            name=f"system-{organisation}",
+            scopes=list(scopes),
+        )
+        return key
+
+    return issue

@@ -359,6 +359,7 @@ def export_hsds_command(
 from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
 from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
+from passerelle.cli.referrals import deliver_webhooks  # noqa: E402
 from passerelle.cli.simulation import simulate  # noqa: E402
 
 app.command("purge")(purge)
@@ -370,6 +371,7 @@ app.command("simulate")(simulate)
 app.command("evaluate")(evaluate)
 app.command("report")(report)
 app.command("indicators")(indicators)
+app.command("deliver-webhooks")(deliver_webhooks)
 
 
 if __name__ == "__main__":  # pragma: no cover

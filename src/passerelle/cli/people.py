@@ -159,6 +159,7 @@ def demo_data(
         _fail("--persons: from 0 to 500")
     accounts = _demo_accounts()
     created = _demo_persons(persons, random.Random(seed))
+    referred = _demo_referrals()
     table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
     for column in (_("user"), _("organisation"), _("role"), _("second factor")):
         table.add_column(column)
@@ -173,6 +174,7 @@ def demo_data(
         ).format(key=key)
     )
     console.print(_("{count} synthetic person file(s) created.").format(count=created))
+    console.print(_("{count} demo referral(s) made.").format(count=referred))
 
 
 def _demo_accounts() -> list[tuple[str, str, str, str]]:
@@ -235,7 +237,7 @@ def _demo_persons(count: int, rng: random.Random) -> int:
 def _synthetic_file(rng: random.Random) -> dict[str, Any]:
     given, given_latin = rng.choice(GIVEN_NAMES)
     family, family_latin = rng.choice(FAMILY_NAMES)
-    birth = dt.date(1970, 1, 1) + dt.timedelta(days=rng.randrange(365 * 35))
+    birth = dt.date(1975, 1, 1) + dt.timedelta(days=rng.randrange(365 * 31))
     application = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(365 * 10))
     status = rng.choice(["refugee", "refugee", "asylum_seeker", "subsidiary_protection"])
     profile: dict[str, Any] = {
@@ -246,6 +248,7 @@ def _synthetic_file(rng: random.Random) -> dict[str, Any]:
         "municipality": rng.choice(MUNICIPALITIES),
         "languages": {"ar": "C2", "fr": rng.choice(["A1", "A2", "B1", "B2"])},
         "education_isced": rng.choice([1, 2, 3, 4, 6, 7]),
+        "migration_background": True,
     }
     if status != "asylum_seeker":
         decision = application + dt.timedelta(days=90 + rng.randrange(600))
@@ -268,3 +271,65 @@ def _synthetic_file(rng: random.Random) -> dict[str, Any]:
             "social_needs": rng.sample(["housing", "childcare", "transport", "income"], 2),
         },
     }
+
+
+def _demo_referrals() -> int:
+    """The CPAS refers its first eligible people to Duo for a Job's mentoring, with their
+    consent; Duo accepts one. Only when the demo has made no referral yet."""
+    from django.contrib.auth import get_user_model
+
+    from passerelle.web.apps.directory.models import Programme
+    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.services import consent_record
+    from passerelle.web.apps.referrals.eligibility import eligibility_on
+    from passerelle.web.apps.referrals.models import Referral
+    from passerelle.web.apps.referrals.services import referral_create, referral_transition
+
+    programme = Programme.objects.filter(slug="duo-for-a-job-mentoring").first()
+    if programme is None or Referral.objects.exists():
+        return 0
+    users = get_user_model().objects
+    sender_user, receiver_user = (
+        users.get(username="anna.caseworker"),
+        users.get(username="duo.caseworker"),
+    )
+    sender = Actor(
+        organisation=sender_user.memberships.get().organisation,
+        role="caseworker",
+        user=sender_user,
+        label=sender_user.username,
+    )
+    receiver = Actor(
+        organisation=programme.organisation,
+        role="caseworker",
+        user=receiver_user,
+        label=receiver_user.username,
+    )
+    start = dt.date.today() + dt.timedelta(days=30)
+    made = 0
+    for person in persons_for(sender).filter(organisation=sender.organisation):
+        if made == 3:
+            break
+        if eligibility_on(person, programme, start)["status"] != "eligible":
+            continue
+        fields = ["identity", "contact", "profile"]
+        referral = referral_create(
+            actor=sender,
+            person_id=person.pk,
+            programme=programme,
+            planned_start=start,
+            fields=fields,
+        )
+        consent_record(
+            actor=sender,
+            person_id=person.pk,
+            purpose="referral",
+            recipient=programme.organisation,
+            fields=fields,
+            given_on=dt.date.today(),
+        )
+        referral_transition(actor=sender, referral_id=referral.pk, action="send")
+        if made == 0:
+            referral_transition(actor=receiver, referral_id=referral.pk, action="accept")
+        made += 1
+    return made

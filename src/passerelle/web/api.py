@@ -94,6 +94,7 @@ api = NinjaAPI(
 )
 api.add_router("", directory_router)
 api.add_router("/v1", people_router)
+api.add_router("/v1", "passerelle.web.apps.referrals.api.router")
 
 
 @api.get("/docs/assets/{name}", include_in_schema=False, url_name="docs_asset")
@@ -127,7 +128,7 @@ def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """django-ninja's own errors (an unreadable body, say): in the person API, in its shape
     (a list of problems, each naming its field); elsewhere as django-ninja writes them."""
-    if not request.path.startswith(reverse("api:person_list")):
+    if not request.path.startswith(reverse("api:person_list").removesuffix("persons")):
         return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
     field = "body" if "body" in exc.message else "request"
     detail = {"loc": [field], "msg": f"{field}: {exc.message}", "type": "invalid"}

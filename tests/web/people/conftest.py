@@ -1,5 +1,5 @@
-"""Fixtures for person files: three organisations, their staff in every role, API tokens,
-and synthetic person files (no real personal data)."""
+"""Helpers and fixtures for person files (the organisations, accounts and tokens are in
+tests/web/conftest.py), with synthetic person files only (no real personal data)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.web.conftest import PASSWORD
 
-from passerelle.web.apps.accounts.models import ApiToken, Membership, PlatformRole, StaffProfile
-from passerelle.web.apps.directory.models import Organisation, stable_uuid
+from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.people.services import consent_record, person_create, person_disclose
-
-PASSWORD = "correct horse battery staple"
 
 
 def synthetic_file(given: str = "Amanuel", family: str = "Tesfaye", **extra: Any) -> dict[str, Any]:
@@ -49,40 +47,6 @@ def synthetic_file(given: str = "Amanuel", family: str = "Tesfaye", **extra: Any
     }
     data.update(extra)
     return data
-
-
-@pytest.fixture
-def organisations(db: None) -> dict[str, Organisation]:
-    made = {}
-    for key, slug in (("a", "cpas-anderlecht"), ("b", "duo-for-a-job"), ("c", "bapa-bxl")):
-        made[key] = Organisation.objects.create(
-            slug=slug,
-            uuid=stable_uuid("organisation", slug),
-            origin="knowledge",
-            names={"fr": slug, "nl": slug, "en": slug},
-            kind="ngo",
-        )
-    return made
-
-
-@pytest.fixture
-def make_user(organisations: dict[str, Organisation]) -> Callable[..., User]:
-    def make(
-        username: str,
-        role: str | None = None,
-        organisation: str = "a",
-        platform_role: str = PlatformRole.NONE,
-    ) -> User:
-        user = User.objects.create_user(username=username, password=PASSWORD)
-        if role is not None:
-            Membership.objects.create(
-                user=user, organisation=organisations[organisation], role=role
-            )
-        if platform_role:
-            StaffProfile.objects.create(user=user, platform_role=platform_role)
-        return user
-
-    return make
 
 
 def two_factor_token(user: User) -> str:
@@ -137,16 +101,3 @@ def files(organisations: dict[str, Organisation], make_user: Callable[..., User]
         fields=["identity", "profile"],
     )
     return {"own": held["a"], "disclosed": held["b"], "other": held["c"], "writers": writers}
-
-
-@pytest.fixture
-def token_for(organisations: dict[str, Organisation]) -> Callable[..., str]:
-    def issue(organisation: str = "a", scopes: tuple[str, ...] = ("persons:read",)) -> str:
-        _, key = ApiToken.issue(
-            organisation=organisations[organisation],
-            name=f"system-{organisation}",
-            scopes=list(scopes),
-        )
-        return key
-
-    return issue

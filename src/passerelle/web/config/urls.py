@@ -13,5 +13,6 @@ urlpatterns = [
     path("staff/persons/", include("passerelle.web.apps.people.urls")),
     path("staff/audit/", include("passerelle.web.apps.audit.urls")),
     path("analysis/scenarios/", include("passerelle.web.apps.scenarios.urls")),
+    path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),
     path("", include("passerelle.web.apps.directory.urls")),
 ]

@@ -63,6 +63,12 @@ class StaffProfile(models.Model):
     platform_role = models.CharField(
         max_length=16, choices=PlatformRole.choices, blank=True, default=PlatformRole.NONE
     )
+    language = models.CharField(
+        max_length=2,
+        choices=(("fr", "Français"), ("nl", "Nederlands"), ("en", "English"), ("ar", "العربية")),
+        default="fr",
+        help_text=_("The language of the e-mails passerelle sends to this person."),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
@@ -82,6 +88,8 @@ class ApiScope(models.TextChoices):
     PERSONS_READ = "persons:read", _("read person files and needs assessments")
     PERSONS_WRITE = "persons:write", _("create and change person files and needs assessments")
     PERSONS_EXPORT = "persons:export", _("export everything held about a person")
+    REFERRALS_READ = "referrals:read", _("read the referrals sent and received")
+    REFERRALS_WRITE = "referrals:write", _("create referrals and move them on")
 
 
 TOKEN_PREFIX = "psl_"

@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     DISCLOSURE = "disclosure", _("person data disclosed to an organisation")
     CONSENT_OVERRIDE = "consent_override", _("disclosure without consent (override)")
     AUDIT_EXPORT = "audit_export", _("audit log exported")
+    REFERRAL_TRANSITION = "referral_transition", _("referral created or moved")
 
 
 class AuditEntry(models.Model):

@@ -129,7 +129,8 @@ def person_close(*, actor: Actor, person_id: object, on: dt.date) -> Person:
     return person
 
 
-def _fields(fields: list[str]) -> list[str]:
+def validate_field_groups(fields: list[str]) -> list[str]:
+    """The field groups sorted, or PersonDataError naming the unknown ones."""
     unknown = sorted(set(fields) - ALL_FIELDS)
     if unknown or not fields:
         raise PersonDataError(
@@ -163,7 +164,7 @@ def consent_record(
         person=access.person,
         purpose=purpose,
         recipient=recipient,
-        fields=_fields(fields),
+        fields=validate_field_groups(fields),
         given_on=given_on,
         recorded_by=actor.user,
     )
@@ -204,7 +205,7 @@ def person_disclose(
     """Show `fields` of a file to `recipient`, under an active referral consent that names
     it and covers the fields, or else a coordinator's override with a written reason."""
     access = person_for(actor, person_id, "edit")
-    wanted = set(_fields(fields))
+    wanted = set(validate_field_groups(fields))
     if recipient is None or recipient.pk == access.person.organisation_id:
         raise PersonDataError({"recipient": "choose another organisation than the holder"})
     consent = next(

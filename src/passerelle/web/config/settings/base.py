@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.audit",
     "passerelle.web.apps.people",
     "passerelle.web.apps.scenarios",
+    "passerelle.web.apps.referrals",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,13 @@ LOGIN_LOCK_MINUTES = 15
 OTP_TOTP_ISSUER = "passerelle"
 PERSON_RETENTION_DAYS = int(os.environ.get("PASSERELLE_RETENTION_DAYS", str(5 * 365)))
 """Closed person files are anonymised this long after closing (`passerelle purge`)."""
+
+REFERRAL_ANSWER_WORKING_DAYS = 5
+"""A sent referral not answered within this many working days is shown as overdue."""
+PASSERELLE_BASE_URL = os.environ.get("PASSERELLE_BASE_URL", "http://127.0.0.1:8000")
+"""Where e-mails' links point."""
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "passerelle <noreply@localhost>")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

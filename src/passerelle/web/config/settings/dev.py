@@ -11,3 +11,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 DIRECTORY_CACHE_SECONDS = 0  # development: every change shows at once
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # make demo: e-mails printed

@@ -1,0 +1,76 @@
+"""Commands on referrals: the webhook delivery worker.
+
+Starts Django (like the person-file commands) and sends through `referrals.webhooks`.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Annotated, Any
+
+import typer
+
+from passerelle.cli.main import OutputFormat, _fail, _print_json, console
+from passerelle.core.i18n import _
+
+
+def deliver_webhooks(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over the due deliveries, then exit.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(help="Seconds to wait when nothing is due (without --once).")
+    ] = 5.0,
+    limit: Annotated[int, typer.Option(help="Deliveries sent at most per pass.")] = 1000,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Send the pending webhook deliveries of referral events, retrying failures with
+    exponential backoff. Several workers may run at once: each delivery is claimed by one.
+    Runs until stopped (SIGTERM or Ctrl-C) unless --once."""
+    if interval <= 0 or interval > 3600:
+        _fail("--interval: from more than 0 to 3600 seconds")
+    if limit < 1:
+        _fail("--limit: 1 or more")
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+    from django.db import connections
+
+    from passerelle.web.apps.referrals.webhooks import deliver_due
+
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    totals = {"delivered": 0, "retried": 0, "failed": 0}
+    try:
+        while not stopping:
+            report = deliver_due(limit=limit)
+            totals["delivered"] += report.delivered
+            totals["retried"] += report.retried
+            totals["failed"] += report.failed
+            if report.attempted and not once and output is OutputFormat.table:
+                console.print(
+                    _("{delivered} delivered, {retried} to retry, {failed} given up").format(
+                        delivered=report.delivered, retried=report.retried, failed=report.failed
+                    )
+                )
+            if once:
+                break
+            if report.attempted < limit:
+                connections.close_all()
+                deadline = time.monotonic() + interval
+                while not stopping and time.monotonic() < deadline:
+                    time.sleep(min(0.2, interval))
+    except KeyboardInterrupt:
+        pass
+    if output is OutputFormat.json:
+        _print_json(totals)
+    elif once:
+        console.print(
+            _("{delivered} delivered, {retried} to retry, {failed} given up").format(**totals)
+        )

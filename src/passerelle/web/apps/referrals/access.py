@@ -1,0 +1,70 @@
+"""Every read of referrals passes here: an organisation sees the referrals it sent
+(outbox) and received (inbox), nothing else; another's referral is 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from passerelle.web.apps.people.access import Actor
+from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
+from passerelle.web.apps.referrals.services import ReferralNotFoundError, side_of
+
+
+def referral_key(referral_id: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(referral_id))
+    except ValueError:
+        raise ReferralNotFoundError(str(referral_id)) from None
+
+
+def referrals_for(
+    actor: Actor,
+    *,
+    box: str,
+    state: str = "",
+    programme: str = "",
+    overdue: bool = False,
+) -> QuerySet[Referral]:
+    if actor.organisation is None:
+        return Referral.objects.none()
+    side = Q(receiver=actor.organisation) if box == "inbox" else Q(sender=actor.organisation)
+    referrals = Referral.objects.filter(side)
+    if box == "inbox":
+        referrals = referrals.exclude(state=State.DRAFT)
+    if state:
+        referrals = referrals.filter(state=state)
+    if programme:
+        referrals = referrals.filter(programme__slug=programme)
+    if overdue:
+        referrals = referrals.filter(state=State.SENT, answer_due__lt=timezone.localdate())
+    return referrals.select_related("programme", "sender", "receiver")
+
+
+def referral_for(actor: Actor, referral_id: object) -> Referral:
+    referral = (
+        Referral.objects.select_related("programme", "sender", "receiver", "person")
+        .filter(pk=referral_key(referral_id))
+        .first()
+    )
+    if referral is None or side_of(actor, referral) is None:
+        raise ReferralNotFoundError(str(referral_id))
+    if side_of(actor, referral) == "receiver" and referral.state == State.DRAFT:
+        raise ReferralNotFoundError(str(referral_id))
+    return referral
+
+
+def timeline(referral: Referral) -> QuerySet[ReferralEvent]:
+    return referral.events.select_related("organisation").all()
+
+
+def is_overdue(referral: Referral, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        referral.state == State.SENT
+        and referral.answer_due is not None
+        and (referral.answer_due < today)
+    )

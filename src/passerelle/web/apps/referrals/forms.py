@@ -1,0 +1,94 @@
+"""Referral forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import yaml
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.web.apps.directory.forms import DateInput
+from passerelle.web.apps.people.models import FieldGroup
+from passerelle.web.apps.referrals.models import Outcome, RejectionReason
+
+
+def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+class ReferralForm(forms.Form):
+    programme = forms.ChoiceField(label=_("Programme"))
+    planned_start = forms.DateField(
+        label=_("Planned start"), widget=DateInput(), initial=dt.date.today
+    )
+    shared_fields = forms.MultipleChoiceField(
+        label=_("What to share with the receiving organisation (needs the person's consent)"),
+        choices=FieldGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[FieldGroup.IDENTITY, FieldGroup.CONTACT, FieldGroup.PROFILE],
+    )
+    note = forms.CharField(label=_("Note for the receiver"), required=False, widget=forms.Textarea)
+    ineligibility_reason = forms.CharField(
+        label=_("Why refer although the rules say not eligible"),
+        required=False,
+        widget=forms.Textarea,
+    )
+
+    def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["programme"], programmes)
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", "—"), *RejectionReason.choices]
+    )
+    text = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", "—"), *Outcome.choices]
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for sharing without consent (coordinators only)"),
+        required=False,
+        widget=forms.Textarea,
+    )
+
+
+class CapacityForm(forms.Form):
+    programme = forms.ChoiceField(label=_("Programme"))
+    period_start = forms.DateField(label=_("From"), widget=DateInput())
+    period_end = forms.DateField(label=_("Until"), widget=DateInput())
+    places = forms.IntegerField(label=_("Places"), min_value=0, max_value=100000)
+
+    def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["programme"], programmes)
+
+
+class ProtocolForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    programme = forms.ChoiceField(label=_("Programme people are routed to"))
+    criteria = forms.CharField(
+        label=_("Who (criteria, as in the knowledge base)"),
+        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 6}),
+        help_text=_("For example: all: [{field: age, between: [18, 30]}]"),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["programme"], programmes)
+
+    def clean_criteria(self) -> Any:
+        try:
+            return yaml.safe_load(self.cleaned_data["criteria"])
+        except yaml.YAMLError as error:
+            raise forms.ValidationError(
+                _("Not valid YAML: %(error)s"), params={"error": error}
+            ) from None

@@ -1,0 +1,328 @@
+"""Writes to referrals. Every change of state is one transaction: the referral row is
+locked, the transition checked against `TRANSITIONS` (state and side), and the referral,
+its event, the audit entry and the webhook deliveries are written together; e-mails leave
+after the commit. A transition that is not allowed raises `TransitionError` and changes
+nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.directory.models import Programme
+from passerelle.web.apps.people import services as people_services
+from passerelle.web.apps.people.access import Actor, audit_person, person_for
+from passerelle.web.apps.people.schemas import PersonDataError
+from passerelle.web.apps.referrals.capacity import period_of, places_in
+from passerelle.web.apps.referrals.eligibility import eligibility_on
+from passerelle.web.apps.referrals.models import (
+    HOLDS_A_PLACE,
+    DeliveryState,
+    Outcome,
+    Referral,
+    ReferralEvent,
+    RejectionReason,
+    State,
+    Webhook,
+    WebhookDelivery,
+)
+from passerelle.web.apps.referrals.notifications import notify_transition
+
+Side = Literal["sender", "receiver"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    side: Side
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "send": Transition(frozenset({State.DRAFT}), State.SENT, "sender"),
+    "accept": Transition(frozenset({State.SENT}), State.ACCEPTED, "receiver"),
+    "reject": Transition(frozenset({State.SENT, State.WAITLISTED}), State.REJECTED, "receiver"),
+    "admit": Transition(frozenset({State.WAITLISTED}), State.ACCEPTED, "receiver"),
+    "start": Transition(frozenset({State.ACCEPTED}), State.IN_PROGRESS, "receiver"),
+    "complete": Transition(frozenset({State.IN_PROGRESS}), State.COMPLETED, "receiver"),
+    "no_show": Transition(frozenset({State.ACCEPTED}), State.NO_SHOW, "receiver"),
+    "withdraw": Transition(
+        frozenset({State.DRAFT, State.SENT, State.ACCEPTED, State.WAITLISTED, State.IN_PROGRESS}),
+        State.WITHDRAWN,
+        "sender",
+    ),
+}
+"""Who moves a referral from which states to which. "accept" goes to the waiting list when
+the programme is full for the period of the planned start."""
+
+
+class TransitionError(ValueError):
+    """A transition that is not allowed now; `field` names what is at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class ReferralNotFoundError(LookupError):
+    """No such referral for this actor's organisation: answer 404."""
+
+
+def working_days_after(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days (Monday to Friday) after `start`."""
+    current = start
+    while days > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def side_of(actor: Actor, referral: Referral) -> Side | None:
+    if actor.organisation is None:
+        return None
+    if referral.sender_id == actor.organisation.pk:
+        return "sender"
+    if referral.receiver_id == actor.organisation.pk:
+        return "receiver"
+    return None
+
+
+def _may_act(actor: Actor) -> bool:
+    """Staff of an organisation move referrals; API tokens need the referrals:write scope."""
+    if actor.token is not None:
+        return "referrals:write" in actor.scopes
+    return actor.role is not None
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: Actor,
+    person_id: object,
+    programme: Programme,
+    planned_start: dt.date,
+    fields: list[str],
+    note: str = "",
+    ineligibility_reason: str = "",
+) -> Referral:
+    """A draft referral of a file the actor's organisation holds. The rules check the person
+    against the programme on the planned start; a referral they say is not eligible needs a
+    written reason, which the receiver sees."""
+    if not _may_act(actor):
+        raise TransitionError("scope", "this actor may not refer people")
+    person = person_for(actor, person_id, "edit").person
+    if fields:
+        people_services.validate_field_groups(fields)
+    eligibility = eligibility_on(person, programme, planned_start)
+    reason = ineligibility_reason.strip()
+    if eligibility["status"] == "not_eligible" and not reason:
+        raise PersonDataError(
+            {
+                "ineligibility_reason": "the rules say the person is not eligible on the "
+                "planned start ("
+                + "; ".join(eligibility["reasons"][:2])
+                + "); write why you refer them all the same"
+            }
+        )
+    referral = Referral.objects.create(
+        person=person,
+        programme=programme,
+        sender=actor.organisation,
+        receiver=programme.organisation,
+        planned_start=planned_start,
+        eligibility=eligibility,
+        ineligibility_reason=reason,
+        fields=sorted(set(fields)),
+        note=note.strip(),
+        created_by=actor.user,
+    )
+    _event(referral, actor, "", State.DRAFT, {})
+    audit_person(
+        Action.REFERRAL_TRANSITION,
+        actor,
+        person,
+        detail={"referral": str(referral.pk), "to": State.DRAFT},
+    )
+    return referral
+
+
+def referral_transition(
+    *,
+    actor: Actor,
+    referral_id: object,
+    action: str,
+    expected_version: int | None = None,
+    reason: str = "",
+    text: str = "",
+    outcome: str = "",
+    override_reason: str = "",
+) -> Referral:
+    """Move a referral by `action` (a key of TRANSITIONS)."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise TransitionError("action", f"got {action!r}; allowed: {', '.join(TRANSITIONS)}")
+    with transaction.atomic():
+        referral = _locked(actor, referral_id)
+        side = side_of(actor, referral)
+        if side != transition.side or not _may_act(actor):
+            raise TransitionError(
+                "action", f"only the {transition.side} organisation may {action} a referral"
+            )
+        if expected_version is not None and expected_version != referral.version:
+            raise TransitionError(
+                "version",
+                f"the referral changed since you opened it (now version {referral.version}, "
+                f"{referral.get_state_display()}); look again before you act",
+            )
+        if referral.state not in transition.sources:
+            raise TransitionError(
+                "state",
+                f"a referral that is {referral.get_state_display()} cannot be "
+                f"{action.replace('_', ' ')}ed",
+            )
+        before = referral.state
+        detail: dict[str, Any] = {}
+        target = transition.target
+        if action == "send":
+            _send(actor, referral, override_reason)
+        elif action == "accept":
+            target = _accept_or_waitlist(referral, detail)
+        elif action == "admit":
+            _admit(referral)
+        elif action == "reject":
+            _reject(referral, reason, text, detail)
+        elif action == "complete":
+            _complete(referral, outcome, detail)
+        if action in ("accept", "reject", "admit") and referral.answered_at is None:
+            referral.answered_at = timezone.now()
+        if target != State.WAITLISTED:
+            referral.waitlist_position = None
+        referral.state = target
+        referral.version += 1
+        referral.save()
+        event = _event(referral, actor, before, target, detail)
+        audit_person(
+            Action.REFERRAL_TRANSITION,
+            actor,
+            referral.person,
+            detail={"referral": str(referral.pk), "from": before, "to": target},
+        )
+        _queue_deliveries(referral, event)
+        transaction.on_commit(lambda: notify_transition(referral, event, side=side))
+    return referral
+
+
+def _locked(actor: Actor, referral_id: object) -> Referral:
+    from passerelle.web.apps.referrals.access import referral_key
+
+    key = referral_key(referral_id)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("person", "programme", "sender", "receiver")
+        .filter(pk=key)
+        .first()
+    )
+    if referral is None or side_of(actor, referral) is None:
+        raise ReferralNotFoundError(str(referral_id))
+    return referral
+
+
+def _send(actor: Actor, referral: Referral, override_reason: str) -> None:
+    """Share the consented fields with the receiver, then start the answer clock."""
+    if referral.receiver_id != referral.sender_id and referral.fields:
+        try:
+            referral.disclosure = people_services.person_disclose(
+                actor=actor,
+                person_id=referral.person_id,
+                recipient=referral.receiver,
+                fields=list(referral.fields),
+                override_reason=override_reason,
+            )
+        except people_services.ConsentRequiredError as error:
+            raise TransitionError("consent", str(error).removeprefix("consent: ")) from None
+    referral.sent_at = timezone.now()
+    referral.answer_due = working_days_after(
+        timezone.localdate(), settings.REFERRAL_ANSWER_WORKING_DAYS
+    )
+
+
+def _accept_or_waitlist(referral: Referral, detail: dict[str, Any]) -> str:
+    # One decision at a time per programme: the programme row is the lock.
+    Programme.objects.select_for_update().filter(pk=referral.programme_id).first()
+    period = period_of(referral.programme, referral.planned_start)
+    places = places_in(referral.programme, period)
+    if places is None:
+        return State.ACCEPTED
+    taken = Referral.objects.filter(
+        programme=referral.programme_id,
+        state__in=HOLDS_A_PLACE,
+        planned_start__gte=period[0],
+        planned_start__lte=period[1],
+    ).count()
+    detail["places"], detail["taken"] = places, taken
+    if taken < places:
+        return State.ACCEPTED
+    last = Referral.objects.filter(
+        programme=referral.programme_id, state=State.WAITLISTED
+    ).aggregate(last=Max("waitlist_position"))["last"]
+    referral.waitlist_position = (last or 0) + 1
+    referral.expected_start = period[1] + dt.timedelta(days=1)
+    detail["waitlist_position"] = referral.waitlist_position
+    return State.WAITLISTED
+
+
+def _admit(referral: Referral) -> None:
+    referral.expected_start = None
+
+
+def _reject(referral: Referral, reason: str, text: str, detail: dict[str, Any]) -> None:
+    if reason not in RejectionReason.values:
+        raise TransitionError(
+            "reason", f"got {reason!r}; allowed: {', '.join(RejectionReason.values)}"
+        )
+    if reason == RejectionReason.OTHER and not text.strip():
+        raise TransitionError("text", "say why, when the reason is 'other'")
+    referral.rejection_reason, referral.rejection_text = reason, text.strip()
+    detail["reason"] = reason
+
+
+def _complete(referral: Referral, outcome: str, detail: dict[str, Any]) -> None:
+    if outcome not in Outcome.values:
+        raise TransitionError("outcome", f"got {outcome!r}; allowed: {', '.join(Outcome.values)}")
+    referral.outcome = outcome
+    detail["outcome"] = outcome
+
+
+def _event(
+    referral: Referral, actor: Actor, before: str, after: str, detail: dict[str, Any]
+) -> ReferralEvent:
+    number = referral.events.count() + 1
+    return ReferralEvent.objects.create(
+        referral=referral,
+        number=number,
+        from_state=before,
+        to_state=after,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=actor.organisation,
+        detail=detail,
+    )
+
+
+def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
+    hooks = Webhook.objects.filter(
+        organisation__in=(referral.sender_id, referral.receiver_id), active=True
+    )
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=hook, event=event, state=DeliveryState.PENDING, next_attempt_at=now)
+        for hook in hooks
+    )

@@ -1,0 +1,20 @@
+"""The referrals of a person's file, for the file page (people/detail.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from passerelle.web.apps.people.access import Actor
+from passerelle.web.apps.referrals.access import referrals_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("referrals/_person_referrals.html")
+def person_referrals(actor: Actor, person: Any) -> dict[str, Any]:
+    """Referrals of this person that the actor's organisation sent or received."""
+    sent = referrals_for(actor, box="outbox").filter(person=person)
+    received = referrals_for(actor, box="inbox").filter(person=person)
+    return {"referrals": (sent | received).order_by("-created_at")}

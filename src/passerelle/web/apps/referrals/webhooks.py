@@ -1,0 +1,237 @@
+"""Delivering referral events to organisations' own systems (the outbox's sending half).
+
+Each transition queues one `WebhookDelivery` per active webhook of the sender and the
+receiver, in the transition's own transaction (`services._queue_deliveries`). This module
+sends them: a POST of a small JSON body that names the event, the referral, its states,
+the programme and the two organisations, and never any personal data (a system that wants
+more reads `GET /api/v1/referrals/{id}` with its token). Headers:
+
+- `X-Passerelle-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the
+  webhook's secret>`;
+- `X-Passerelle-Delivery: <delivery id>` (the same on every retry of one delivery, so the
+  receiver can drop duplicates);
+- `X-Passerelle-Event: referral.transition`.
+
+A 2xx answer within `TIMEOUT` seconds delivers it. Anything else (another status, a refused
+connection, a timeout) is logged on the row (`attempts`, `last_status`, `last_error`) and
+retried after `BACKOFF_BASE × 2^(attempts − 1)`, at most `BACKOFF_CAP`; after
+`MAX_ATTEMPTS` attempts the delivery is `failed` for good. Redirects are not followed.
+
+Each delivery is claimed with `SELECT … FOR UPDATE SKIP LOCKED` in its own transaction and
+the row stays locked while it is sent, so several workers (`passerelle deliver-webhooks`)
+never send one delivery at the same time; a worker killed mid-send leaves the row pending,
+and it is sent again (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from passerelle.web.apps.referrals.models import DeliveryState, WebhookDelivery
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 5.0
+"""Seconds to wait for an organisation's system to answer."""
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_CAP = dt.timedelta(hours=1)
+MAX_ATTEMPTS = 8
+"""After this many failed attempts a delivery is given up (state failed)."""
+SIGNATURE_HEADER = "X-Passerelle-Signature"
+DELIVERY_HEADER = "X-Passerelle-Delivery"
+EVENT_TYPE = "referral.transition"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The value of the X-Passerelle-Signature header for `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    """What a receiving system does: recompute the signature, compare in constant time."""
+    return hmac.compare_digest(signature(secret, body), header)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait before the next attempt, after `attempts` failed ones (1, 2, 4 … minutes)."""
+    wait: dt.timedelta = BACKOFF_BASE * 2 ** max(attempts - 1, 0)
+    return min(wait, BACKOFF_CAP)
+
+
+def payload(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The body of a delivery: ids, states, slugs and a time; no personal data."""
+    event = delivery.event
+    referral = event.referral
+    return {
+        "type": EVENT_TYPE,
+        "delivery": delivery.pk,
+        "event": event.pk,
+        "number": event.number,
+        "referral": str(referral.pk),
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "at": event.at.isoformat(),
+        "programme": referral.programme.slug,
+        "sender": referral.sender.slug,
+        "receiver": referral.receiver.slug,
+    }
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(payload(delivery), separators=(",", ":"), sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+Sender = Callable[[str, bytes, dict[str, str], float], Answer]
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """POST `body` to `url`; the status, or the error in words."""
+    if not url.lower().startswith(("http://", "https://")):
+        return Answer(None, f"url: only http and https are allowed, got {url.split(':')[0]!r}")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            response.read(65536)
+            return Answer(int(response.status))
+    except urllib.error.HTTPError as error:
+        return Answer(int(error.code), f"HTTP {error.code} {error.reason}")
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return Answer(None, f"{type(error).__name__}: {reason}")
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retried + self.failed
+
+
+def deliver_one(
+    *,
+    now: dt.datetime | None = None,
+    send: Sender = post,
+    timeout: float = TIMEOUT,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> tuple[int, str] | None:
+    """Claim the most overdue pending delivery no other worker holds, send it, log the
+    attempt. (delivery id, new state), or None when nothing is due. `now` is the clock
+    (default the real one): what is due by it, and when a failed attempt is retried."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related(
+                "webhook",
+                "event__referral__programme",
+                "event__referral__sender",
+                "event__referral__receiver",
+            )
+            .filter(
+                state=DeliveryState.PENDING,
+                next_attempt_at__lte=now if now is not None else timezone.now(),
+                webhook__active=True,
+            )
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if delivery is None:
+            return None
+        body = body_of(delivery)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "passerelle-webhooks",
+            SIGNATURE_HEADER: signature(delivery.webhook.secret, body),
+            DELIVERY_HEADER: str(delivery.pk),
+            "X-Passerelle-Event": EVENT_TYPE,
+        }
+        answer = send(delivery.webhook.url, body, headers, timeout)
+        at = now if now is not None else timezone.now()
+        delivery.attempts += 1
+        delivery.last_status = answer.status
+        if answer.ok:
+            delivery.state = DeliveryState.DELIVERED
+            delivery.delivered_at = at
+            delivery.last_error = ""
+        else:
+            delivery.last_error = (answer.error or f"HTTP {answer.status}")[:300]
+            if delivery.attempts >= max_attempts:
+                delivery.state = DeliveryState.FAILED
+            else:
+                delivery.next_attempt_at = at + backoff(delivery.attempts)
+        delivery.save(
+            update_fields=(
+                "attempts",
+                "last_status",
+                "last_error",
+                "state",
+                "delivered_at",
+                "next_attempt_at",
+            )
+        )
+    log.info(
+        "webhook delivery %s attempt %s: %s %s",
+        delivery.pk,
+        delivery.attempts,
+        delivery.state,
+        answer.status or answer.error,
+    )
+    return delivery.pk, delivery.state
+
+
+def deliver_due(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 1000,
+    send: Sender = post,
+    timeout: float = TIMEOUT,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> DeliveryReport:
+    """Send every delivery due by `now` (at most `limit`), one transaction each."""
+    report = DeliveryReport()
+    for _ in range(limit):
+        done = deliver_one(now=now, send=send, timeout=timeout, max_attempts=max_attempts)
+        if done is None:
+            break
+        pk, state = done
+        report.ids.append(pk)
+        if state == DeliveryState.DELIVERED:
+            report.delivered += 1
+        elif state == DeliveryState.FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
+    return report

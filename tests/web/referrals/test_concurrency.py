@@ -1,0 +1,69 @@
+"""Two users accept one referral at the same moment: exactly one wins, the other is told.
+A failure in the middle of a transition leaves nothing half-written."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from tests.web.referrals.conftest import Network
+from tests.web.referrals.test_referrals import draft, move
+
+from passerelle.web.apps.audit.models import AuditEntry
+from passerelle.web.apps.referrals import services
+from passerelle.web.apps.referrals.models import Referral, ReferralEvent
+from passerelle.web.apps.referrals.services import TransitionError, referral_transition
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_simultaneous_accepts_one_wins(consented: Network) -> None:
+    referral = move(consented, "cw_a", draft(consented), "send")
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def accept(who: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            referral_transition(
+                actor=consented.actor(who), referral_id=referral.pk, action="accept"
+            )
+            outcomes.append(who)
+        except TransitionError as error:
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(who,)) for who in ("cw_b", "co_b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [o for o in outcomes if isinstance(o, str)]
+    losers = [o for o in outcomes if isinstance(o, TransitionError)]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    assert losers[0].field == "state"
+    stored = Referral.objects.get(pk=referral.pk)
+    assert stored.state == "accepted"
+    assert list(stored.events.values_list("to_state", flat=True)) == ["draft", "sent", "accepted"]
+
+
+def test_a_failure_mid_transition_changes_nothing(
+    consented: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    referral = move(consented, "cw_a", draft(consented), "send")
+    events, entries = ReferralEvent.objects.count(), AuditEntry.objects.count()
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process dies here")
+
+    monkeypatch.setattr(services, "_queue_deliveries", crash)
+    with pytest.raises(RuntimeError):
+        move(consented, "cw_b", referral, "accept")
+    stored = Referral.objects.get(pk=referral.pk)
+    assert (stored.state, stored.version) == ("sent", referral.version)
+    assert ReferralEvent.objects.count() == events
+    assert AuditEntry.objects.count() == entries
