@@ -605,9 +605,13 @@ def main() -> None:
             print()
             print("run 1: load")
             rate, p95 = report(stats, seconds)
+            served = sum(len(times) for times in stats.times.values())
+            per_request = 1000 * (server_cpu + database_cpu) / max(served, 1)
             print(
                 f"CPU: gunicorn {server_cpu:.0f} s, PostgreSQL {database_cpu:.0f} s over "
-                f"{seconds:.0f} s ({cores * seconds:.0f} core-seconds)"
+                f"{seconds:.0f} s ({cores * seconds:.0f} core-seconds); {per_request:.1f} ms "
+                f"per request, so at most ~{1000 * cores / per_request:,.0f} requests/s of "
+                f"this mix on {cores} idle cores"
             )
             met = rate >= 0.97 * RATE_GOAL and p95 < P95_GOAL_MS
             print(

@@ -36,26 +36,26 @@ def _set_capacity(programme: Programme, on: dt.date) -> ProgrammeCapacity | None
     )
 
 
-def period_of(programme: Programme, on: dt.date) -> Period:
-    """The intake period containing `on`: the organisation's, else the calendar year (or
-    month, for a capacity given per month)."""
+def intake_on(programme: Programme, on: dt.date) -> tuple[Period, int | None]:
+    """The intake period containing `on` and its places: the organisation's, else the
+    knowledge base's figure over the calendar year (or month, for a figure per month);
+    places None when neither says."""
     own = _set_capacity(programme, on)
     if own is not None:
-        return own.period_start, own.period_end
-    if (programme.capacity or {}).get("per") == "month":
-        last = calendar.monthrange(on.year, on.month)[1]
-        return on.replace(day=1), on.replace(day=last)
-    return dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
-
-
-def places_in(programme: Programme, period: Period) -> int | None:
-    own = _set_capacity(programme, period[0])
-    if own is not None:
-        return own.places
+        return (own.period_start, own.period_end), own.places
     known = programme.capacity or {}
-    if known.get("per") in ("year", "month") and isinstance(known.get("value"), int | float):
-        return int(known["value"])
-    return None
+    if known.get("per") == "month":
+        last = calendar.monthrange(on.year, on.month)[1]
+        period = (on.replace(day=1), on.replace(day=last))
+    else:
+        period = (dt.date(on.year, 1, 1), dt.date(on.year, 12, 31))
+    value = known.get("value")
+    places = (
+        int(value)
+        if known.get("per") in ("year", "month") and isinstance(value, int | float)
+        else None
+    )
+    return period, places
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Waiting:
 def waiting_on(programme: Programme, on: dt.date) -> Waiting:
     """What a caseworker sees before choosing where to refer: places and places taken in
     the period of `on`, people waiting, and how long answers took lately."""
-    period = period_of(programme, on)
+    period, places = intake_on(programme, on)
     referrals = Referral.objects.filter(programme=programme)
     taken = referrals.filter(
         state__in=HOLDS_A_PLACE, planned_start__gte=period[0], planned_start__lte=period[1]
@@ -83,7 +83,7 @@ def waiting_on(programme: Programme, on: dt.date) -> Waiting:
     )
     average = answered.aggregate(average=Avg("delay"))["average"]
     return Waiting(
-        places=places_in(programme, period),
+        places=places,
         taken=taken,
         waitlisted=referrals.filter(state=State.WAITLISTED).count(),
         average_answer_days=None if average is None else average.total_seconds() / 86400,

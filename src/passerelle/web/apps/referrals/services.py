@@ -20,7 +20,7 @@ from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import Actor, audit_person, person_for
 from passerelle.web.apps.people.schemas import PersonDataError
-from passerelle.web.apps.referrals.capacity import period_of, places_in
+from passerelle.web.apps.referrals.capacity import intake_on
 from passerelle.web.apps.referrals.eligibility import eligibility_on
 from passerelle.web.apps.referrals.models import (
     HOLDS_A_PLACE,
@@ -226,7 +226,7 @@ def _locked(actor: Actor, referral_id: object) -> Referral:
     key = referral_key(referral_id)
     referral = (
         Referral.objects.select_for_update(of=("self",))
-        .select_related("person", "programme", "sender", "receiver")
+        .select_related("person__organisation", "programme", "sender", "receiver")
         .filter(pk=key)
         .first()
     )
@@ -257,8 +257,7 @@ def _send(actor: Actor, referral: Referral, override_reason: str) -> None:
 def _accept_or_waitlist(referral: Referral, detail: dict[str, Any]) -> str:
     # One decision at a time per programme: the programme row is the lock.
     Programme.objects.select_for_update().filter(pk=referral.programme_id).first()
-    period = period_of(referral.programme, referral.planned_start)
-    places = places_in(referral.programme, period)
+    period, places = intake_on(referral.programme, referral.planned_start)
     if places is None:
         return State.ACCEPTED
     taken = Referral.objects.filter(
@@ -304,10 +303,10 @@ def _complete(referral: Referral, outcome: str, detail: dict[str, Any]) -> None:
 def _event(
     referral: Referral, actor: Actor, before: str, after: str, detail: dict[str, Any]
 ) -> ReferralEvent:
-    number = referral.events.count() + 1
+    """Events are numbered as the referral's versions: the draft is 1."""
     return ReferralEvent.objects.create(
         referral=referral,
-        number=number,
+        number=referral.version,
         from_state=before,
         to_state=after,
         actor=actor.user,
