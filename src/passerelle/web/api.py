@@ -126,8 +126,9 @@ def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """django-ninja's own errors (an unreadable body, say): in the person API, in its shape
-    (a list of problems, each naming its field); elsewhere as django-ninja writes them."""
+    """django-ninja's own errors (an unreadable body, say): in the organisations' API
+    (/api/v1), in its shape (a list of problems, each naming its field); elsewhere as
+    django-ninja writes them."""
     if not request.path.startswith(reverse("api:person_list").removesuffix("persons")):
         return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
     field = "body" if "body" in exc.message else "request"
