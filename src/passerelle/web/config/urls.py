@@ -12,5 +12,6 @@ urlpatterns = [
     path("staff/", include("passerelle.web.apps.accounts.urls")),
     path("staff/persons/", include("passerelle.web.apps.people.urls")),
     path("staff/audit/", include("passerelle.web.apps.audit.urls")),
+    path("analysis/", include("passerelle.web.apps.monitoring.urls")),
     path("", include("passerelle.web.apps.directory.urls")),
 ]

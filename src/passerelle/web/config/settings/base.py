@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.accounts",
     "passerelle.web.apps.audit",
     "passerelle.web.apps.people",
+    "passerelle.web.apps.monitoring",
 ]
 
 MIDDLEWARE = [
