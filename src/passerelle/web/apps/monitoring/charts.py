@@ -2,7 +2,8 @@
 
 Every label comes in already translated. In a right-to-left language the chart is mirrored:
 the horizontal axis runs from right to left, labels sit on the right, and every text element
-carries `direction="rtl"` so that Arabic and mixed text are ordered as the reader expects.
+carries `direction="rtl"` so that Arabic and mixed text are ordered as the reader expects
+(numbers alone stay left to right).
 Text anchors are chosen by the physical edge that sits at the given x (`_anchor`), so the
 same drawing code serves both directions.
 """
@@ -10,6 +11,7 @@ same drawing code serves both directions.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -53,17 +55,17 @@ class _Canvas:
     def x(self, x: float) -> float:
         return self.width - x if self.rtl else x
 
-    def _anchor(self, edge: str) -> str:
+    def _anchor(self, edge: str, text_rtl: bool) -> str:
         """`edge`: which physical side of the text sits at x (left, right or middle),
         given in the left-to-right drawing; mirrored with the chart."""
         if edge == "middle":
             return "middle"
         if self.rtl:
             edge = "right" if edge == "left" else "left"
-        # With direction rtl, "start" is the right edge of the text.
+        # In right-to-left text, "start" is the right edge of the text.
         if edge == "left":
-            return "end" if self.rtl else "start"
-        return "start" if self.rtl else "end"
+            return "end" if text_rtl else "start"
+        return "start" if text_rtl else "end"
 
     def text(
         self,
@@ -75,8 +77,12 @@ class _Canvas:
         size: int | None = None,
         rotate: bool = False,
     ) -> None:
-        direction = "rtl" if self.rtl else "ltr"
-        attributes = f'x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{self._anchor(edge)}"'
+        """Words follow the page's direction; numbers (ticks, values) stay left to right so
+        that signs and percent signs keep their place."""
+        text_rtl = self.rtl and any(character.isalpha() for character in content)
+        direction = "rtl" if text_rtl else "ltr"
+        anchor = self._anchor(edge, text_rtl)
+        attributes = f'x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{anchor}"'
         attributes += f' direction="{direction}"'
         if size:
             attributes += f' font-size="{size}"'
@@ -140,6 +146,16 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f} %"
 
 
+def _share_ticks(largest: float) -> list[float]:
+    """Round ticks from 0 to just above `largest` (a share), five or six of them."""
+    for step in (0.02, 0.05, 0.1, 0.2, 0.25):
+        count = math.ceil(max(largest, 0.01) * 1.05 / step - 1e-9)
+        if count <= 6:
+            break
+    count = min(count, round(1 / step))
+    return [round(step * i, 4) for i in range(count + 1)]
+
+
 def line_chart(
     series: Sequence[Series],
     *,
@@ -158,7 +174,8 @@ def line_chart(
     ys = [y for s in series for _x, y in s.points] or [0.0]
     x_low, x_high = min(xs), max(xs)
     x_high = x_high if x_high > x_low else x_low + 1
-    top_value = y_max if y_max is not None else min(1.0, max(0.1, max(ys) * 1.15))
+    y_ticks = _share_ticks(y_max if y_max is not None else max(ys))
+    top_value = y_ticks[-1]
 
     def px(value: float) -> float:
         return left + (width - left - right) * (value - x_low) / (x_high - x_low)
@@ -166,8 +183,7 @@ def line_chart(
     def py(value: float) -> float:
         return bottom - (bottom - top) * value / top_value
 
-    for index in range(6):
-        value = top_value * index / 5
+    for value in y_ticks:
         canvas.line(left, py(value), width - right, py(value), 'stroke="#e5e5e5"')
         canvas.text(left - 6, py(value) + 4, _percent(value), "right")
     ticks = sorted({round(x_low + (x_high - x_low) * i / 5) for i in range(6)})
@@ -208,13 +224,13 @@ def bar_chart(
     width, height = label_width + plot_width + 60, bottom + 70
     canvas = _Canvas(width, height, title, rtl)
     values = [v for _label, vs in groups for v in vs if v is not None]
-    top_value = min(1.0, max(0.1, max(values or [0.0]) * 1.15))
+    x_ticks = _share_ticks(max(values or [0.0]))
+    top_value = x_ticks[-1]
 
     def px(value: float) -> float:
         return label_width + plot_width * value / top_value
 
-    for index in range(5):
-        value = top_value * index / 4
+    for value in x_ticks:
         canvas.line(px(value), top - 4, px(value), bottom, 'stroke="#e5e5e5"')
         canvas.text(px(value), bottom + 16, _percent(value), "middle")
     for g, (label, items) in enumerate(groups):
@@ -283,7 +299,7 @@ def dot_chart(
 ) -> str:
     """One row per label with a marker per series and optional intervals (a forest plot of
     estimates, or a love plot of standardised differences); dashed vertical references."""
-    label_width, plot_width, row_height, top = 190, 380, 30, 44
+    label_width, plot_width, row_height, top = 190, 380, 30, 58
     bottom = top + row_height * len(rows)
     width, height = label_width + plot_width + 40, bottom + 80
     canvas = _Canvas(width, height, title, rtl)
@@ -303,9 +319,9 @@ def dot_chart(
         return label_width + plot_width * (value - low) / (high - low)
 
     canvas.line(px(0), top - 8, px(0), bottom, 'stroke="#333"')
-    for value, label in references:
+    for index, (value, label) in enumerate(references):
         canvas.line(px(value), top - 8, px(value), bottom, 'stroke="#555" stroke-dasharray="4 3"')
-        canvas.text(px(value), top - 12, label, "middle", size=11)
+        canvas.text(px(value), top - 12 - 13 * (index % 2), label, "middle", size=11)
     for index, (label, dots) in enumerate(rows):
         y = top + row_height * index + row_height / 2
         canvas.text(label_width - 8, y + 4, label, "right")
@@ -316,9 +332,12 @@ def dot_chart(
             if dot.low is not None and dot.high is not None:
                 canvas.line(px(dot.low), y, px(dot.high), y, f'stroke="{colour}" stroke-width="2"')
             canvas.marker(MARKERS[dot.series % len(MARKERS)], px(dot.value), y + offset, colour)
-    for i in range(5):
-        value = low + (high - low) * (i + 0.5) / 5
-        canvas.text(px(value), bottom + 16, f"{value:+.2f}" if signed else f"{value:.2f}", "middle")
+    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if (high - low) / s <= 7)
+    for i in range(math.ceil(low / step), math.floor(high / step) + 1):
+        value = round(i * step, 4)
+        canvas.line(px(value), bottom, px(value), bottom + 4, 'stroke="#333"')
+        shown = f"{value:+.2f}" if signed and value else f"{value:.2f}"
+        canvas.text(px(value), bottom + 16, shown, "middle")
     canvas.text(label_width + plot_width / 2, bottom + 36, x_label, "middle")
     canvas.legend(series_labels, height - 14, label_width, step=130)
     return canvas.svg()
