@@ -23,6 +23,7 @@ def test_report_as_pdf_holds_the_figures_with_their_counts(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
     assert MENTORING in text
+    assert "Duo for a Job-mentoring" in text  # the programme's name in Dutch
     assert "2021-01-01" in text
     assert "2021-12-31" in text
     cohort = generate_cohort(CohortParameters(persons=4000, seed=0))

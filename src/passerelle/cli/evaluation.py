@@ -36,6 +36,7 @@ from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.schema import InputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
+from passerelle.knowledge.loader import load_knowledge
 
 PROGRAMME_ALIASES = {"mentoring": MENTORING}
 REPORT_LANGUAGES = ("en", "fr", "nl", "ar")
@@ -281,8 +282,12 @@ def report(
             )
         elif output is ReportFormat.pdf:
             target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.pdf")
+            knowledge = load_knowledge()
+            title = name
+            if name in knowledge.programmes:
+                title = f"{knowledge.programme_latest(name).names.get(language)} ({name})"
             content = report_pdf(
-                frame, programme=name, period=window, threshold=threshold, synthetic=synthetic
+                frame, programme=title, period=window, threshold=threshold, synthetic=synthetic
             )
             target.write_bytes(content)
             console.print(_("Report written to {path}").format(path=target))

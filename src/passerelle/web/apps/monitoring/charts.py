@@ -217,7 +217,7 @@ def bar_chart(
     """Horizontal grouped bars of shares (0-1): one group per label, one bar per series; a
     withheld value (None) leaves its bar out."""
     bar, gap = 12, 10
-    label_width, plot_width = 230, 360
+    label_width, plot_width = 330, 360
     top = 36
     group_height = bar * len(series_labels) + gap
     bottom = top + group_height * len(groups)
@@ -260,11 +260,11 @@ def flow_chart(
     pair whose width is proportional to the number of referrals."""
     senders = sorted({a for a, _b, _n in edges})
     receivers = sorted({b for _a, b, _n in edges})
-    width = 640
+    width = 700
     top, row = 56, 34
     height = top + row * max(len(senders), len(receivers), 1) + 20
     canvas = _Canvas(width, height, title, rtl)
-    x_from, x_to = 170, width - 170
+    x_from, x_to = 220, width - 220
     canvas.text(x_from, top - 24, left_title, "right", size=12)
     canvas.text(x_to, top - 24, right_title, "left", size=12)
     largest = max([n for _a, _b, n in edges] or [1])

@@ -179,9 +179,19 @@ def _dashboard_tables(
             {"time": "months"}
         ),
         "outcomes": suppress_small_cells(outcomes, cells),
-        "flows": suppress_small_cells(flows, cells),
+        "flows": _withhold_sender_totals(suppress_small_cells(flows, cells)),
     }
     return suppressed
+
+
+def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:
+    """Complementary suppression: a withheld flow would be the sender's total minus its
+    other flows, so a sender with a withheld flow shows neither its total (`denominator`)
+    nor the shares computed from it."""
+    hidden = pl.col("suppressed").any().over("from_organisation")
+    return flows.with_columns(
+        [pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in ("denominator", "share")]
+    )
 
 
 def km_curves() -> pl.DataFrame:

@@ -24,6 +24,7 @@ from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
 from passerelle.core.i18n import use_language
 from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
+from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.decorators import aggregates_view
 from passerelle.web.apps.monitoring import charts, data
 
@@ -112,9 +113,27 @@ REPORT_LANGUAGES: dict[str, Promise] = {
 }
 
 
+NAMED_COLUMNS = frozenset({"programme", "from_organisation", "to_organisation"})
+
+
+def display_name(identifier: str, language: str | None = None) -> str:
+    """The knowledge base's name of a programme or organisation in the language (short name
+    of an organisation when it has one); the id itself when the knowledge base lacks it."""
+    language = (language or translation.get_language() or "fr")[:2]
+    knowledge = load_knowledge()
+    organisation = knowledge.organisations.get(identifier)
+    if organisation is not None:
+        return organisation.names.short or organisation.names.get(language)
+    if identifier in knowledge.programmes:
+        return knowledge.programme_latest(identifier).names.get(language)
+    return identifier
+
+
 def _label(column: str, value: Any) -> str:
     if column == "legal_status" and value in STATUS_LABELS:
         return str(STATUS_LABELS[value])
+    if column in NAMED_COLUMNS and isinstance(value, str):
+        return display_name(value)
     return str(value)
 
 
@@ -202,7 +221,7 @@ def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, s
                 (pl.col("programme") == programme) & (pl.col("horizon_months") == months)
             )
             rates.append(float(match["employed_rate"][0]) if match.height else None)
-        groups.append((programme, rates))
+        groups.append((display_name(programme), rates))
     flows = visible["flows"]
     return {
         "cohorts": charts.line_chart(
@@ -229,7 +248,11 @@ def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, s
         ),
         "flows": charts.flow_chart(
             [
-                (r["from_organisation"], r["to_organisation"], int(r["count"]))
+                (
+                    display_name(r["from_organisation"]),
+                    display_name(r["to_organisation"]),
+                    int(r["count"]),
+                )
                 for r in flows.iter_rows(named=True)
             ],
             title=_("Referrals between organisations"),
@@ -466,8 +489,9 @@ REPORT_COLUMNS: Columns = (
 def report(request: HttpRequest) -> HttpResponse:
     programme, period, language, error = _report_choice(request)
     context: dict[str, Any] = {
-        "programmes": sorted(PROGRAMME_ORGANISATION),
+        "programmes": [(item, display_name(item)) for item in sorted(PROGRAMME_ORGANISATION)],
         "programme": programme,
+        "programme_name": display_name(programme, language),
         "period": period,
         "language": language,
         "languages": [(key, str(label)) for key, label in REPORT_LANGUAGES.items()],
@@ -531,7 +555,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     try:
         content = report_pdf(
             frame,
-            programme=programme,
+            programme=f"{display_name(programme, language)} ({programme})",
             period=parse_period(period),
             threshold=data.threshold(),
             synthetic=data.frames().synthetic,
