@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import polars as pl
@@ -117,6 +118,18 @@ def test_a_withheld_flow_cannot_be_recovered_from_its_senders_total(analyst: Cli
             assert row["share"] == ""
         else:
             assert int(row["denominator"]) >= int(row["count"])
+
+
+def test_charts_are_valid_svg_and_downloads_hold_no_personal_data(analyst: Client) -> None:
+    page = analyst.get("/analysis/").content.decode()
+    for svg in re.findall(r"<svg xmlns=.*?</svg>", page, flags=re.DOTALL):
+        root = ET.fromstring(svg)
+        assert root.find("{http://www.w3.org/2000/svg}title") is not None
+        assert len(root) > 10
+    personal = {"person_id", "birth_date", "sex", "arrival_date", "referral_id"}
+    for key in ("cohorts", "first_job", "outcomes", "flows"):
+        header = analyst.get(f"/analysis/csv/{key}.csv").content.decode().splitlines()[0]
+        assert not personal & set(header.split(","))
 
 
 def test_small_cells_are_withheld_on_the_page(analyst: Client) -> None:
