@@ -71,6 +71,21 @@ def test_dashboard_in_french(analyst: Client) -> None:
     assert f"<bdi>{row['count']}</bdi></td><td><bdi>{row['denominator']}</bdi>" in page
 
 
+def test_published_figures_sit_beside_the_same_figures_of_these_data() -> None:
+    tables = data.dashboard_tables()
+    reference = {row["figure"]: row for row in tables["reference"].iter_rows(named=True)}
+    assert reference["cohort_2010_in_2011"]["published_rate"] == pytest.approx(0.11)
+    cohorts = tables["cohorts"].filter(pl.col("cohort") == 2010)
+    for year, figure in ((2011, "cohort_2010_in_2011"), (2014, "cohort_2010_in_2014")):
+        row = cohorts.filter(pl.col("year") == year).row(0, named=True)
+        assert (reference[figure]["count"], reference[figure]["denominator"]) == (
+            row["count"],
+            row["denominator"],
+        )
+    actiris = reference["actiris_2015_2016"]
+    assert actiris["count"] / actiris["denominator"] == pytest.approx(actiris["rate"])
+
+
 def test_pages_in_arabic_are_right_to_left(analyst: Client) -> None:
     analyst.cookies["passerelle_language"] = "ar"
     for path in PAGES:

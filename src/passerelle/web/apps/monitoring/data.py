@@ -20,14 +20,17 @@ from django.conf import settings
 
 from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
 from passerelle.core.evaluation.synthetic import (
+    ACTIRIS_REFERENCE_DATE,
     PROTECTED,
     CohortParameters,
     SyntheticCohort,
     generate_cohort,
 )
 from passerelle.core.indicators import (
+    employment_on,
     employment_rate,
     parse_period,
+    pool,
     programme_outcomes,
     referral_flows,
     suppress_small_cells,
@@ -37,6 +40,14 @@ from passerelle.core.indicators import (
 DEFAULT_PERSONS = 20_000
 COHORTS = (2010, 2012, 2015, 2016, 2018)
 """Registration cohorts drawn on the dashboard (2010: the Socio-economic Monitoring's)."""
+REFERENCE_FIGURES = (
+    ("cohort_2010_in_2011", 0.11),
+    ("cohort_2010_in_2014", 0.33),
+    ("actiris_2015_2016", 1636 / 5265),
+)
+"""The brief's published figures the synthetic cohort is calibrated on (docs/indicators.md):
+the 2010 cohort's employment rate at the end of 2011 and 2014 (Socio-economic Monitoring
+2017), and the refugees registered with Actiris in 2015-2016 (Actiris, 1 636 of 5 265)."""
 MILESTONES = (6, 12, 24, 36, 60, 120)
 """Months since the right to work at which the time-to-first-job table reads the curves."""
 
@@ -173,7 +184,39 @@ def _dashboard_tables(
         "follow_up_incomplete"
     )
     flows = referral_flows(data.referrals, parse_period(str(last)))
+    by_year = {int(row["year"]): row for row in cohorts.filter(pl.col("cohort") == 2010).to_dicts()}
+    actiris = pool(
+        employment_on(
+            data.persons,
+            data.events,
+            ACTIRIS_REFERENCE_DATE,
+            cohort="actiris_registration",
+            statuses=list(PROTECTED),
+        ).filter(pl.col("cohort").is_in([2015, 2016])),
+        [],
+    )
+    computed = [by_year.get(2011), by_year.get(2014), actiris.row(0, named=True)]
+    reference = pl.DataFrame(
+        [
+            {
+                "figure": name,
+                "published_rate": published,
+                "count": row["count"] if row else 0,
+                "denominator": row["denominator"] if row else 0,
+                "rate": row["rate"] if row else None,
+            }
+            for (name, published), row in zip(REFERENCE_FIGURES, computed, strict=True)
+        ],
+        schema={
+            "figure": pl.String,
+            "published_rate": pl.Float64,
+            "count": pl.Int64,
+            "denominator": pl.Int64,
+            "rate": pl.Float64,
+        },
+    )
     suppressed = {
+        "reference": suppress_small_cells(reference, cells),
         "cohorts": suppress_small_cells(cohorts, cells),
         "first_job": suppress_small_cells(first_job.rename({"months": "time"}), cells).rename(
             {"time": "months"}

@@ -31,6 +31,16 @@ from passerelle.web.apps.monitoring import charts, data
 Columns = Sequence[tuple[str, Promise]]
 
 TABLES: dict[str, tuple[Promise, Columns]] = {
+    "reference": (
+        gettext_lazy("Published figures and these data"),
+        (
+            ("figure", gettext_lazy("Figure")),
+            ("published_rate", gettext_lazy("Published")),
+            ("count", gettext_lazy("Employed")),
+            ("denominator", gettext_lazy("Persons")),
+            ("rate", gettext_lazy("These data")),
+        ),
+    ),
     "cohorts": (
         gettext_lazy("Employment rate by registration cohort (refugees and protected persons)"),
         (
@@ -77,7 +87,22 @@ TABLES: dict[str, tuple[Promise, Columns]] = {
         ),
     ),
 }
-PERCENT_COLUMNS = frozenset({"rate", "share_employed", "employed_rate", "found_job_rate", "share"})
+PERCENT_COLUMNS = frozenset(
+    {"rate", "share_employed", "employed_rate", "found_job_rate", "share", "published_rate"}
+)
+FIGURE_LABELS: dict[str, Promise] = {
+    "cohort_2010_in_2011": gettext_lazy(
+        "Refugees and protected persons registered in 2010, employed at the end of 2011"
+        " (Socio-economic Monitoring 2017)"
+    ),
+    "cohort_2010_in_2014": gettext_lazy(
+        "The same cohort, employed at the end of 2014 (Socio-economic Monitoring 2017)"
+    ),
+    "actiris_2015_2016": gettext_lazy(
+        "Refugees and protected persons registered with Actiris in 2015-2016, employed"
+        " (Actiris, 2017: 1 636 of 5 265)"
+    ),
+}
 STATUS_LABELS: dict[str, Promise] = {
     "refugee": gettext_lazy("refugees"),
     "subsidiary_protection": gettext_lazy("subsidiary protection"),
@@ -132,6 +157,8 @@ def display_name(identifier: str, language: str | None = None) -> str:
 def _label(column: str, value: Any) -> str:
     if column == "legal_status" and value in STATUS_LABELS:
         return str(STATUS_LABELS[value])
+    if column == "figure" and value in FIGURE_LABELS:
+        return str(FIGURE_LABELS[value])
     if column in NAMED_COLUMNS and isinstance(value, str):
         return display_name(value)
     return str(value)
@@ -195,6 +222,7 @@ def _svg(text: str) -> str:
 
 def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, str]:
     visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
+    # "reference" is a table without a chart: the published figures beside these data.
     cohorts = [
         charts.Series(
             str(cohort),
@@ -272,7 +300,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         table = _table(
             key, tables[key], title, columns, reverse("monitoring:csv", kwargs={"key": key})
         )
-        table["svg"] = _svg(svgs[key])
+        table["svg"] = _svg(svgs[key]) if key in svgs else ""
         sections.append(table)
     source = data.frames()
     return render(
