@@ -32,9 +32,11 @@ from passerelle.core.evaluation.synthetic import (
 )
 from passerelle.core.i18n import _, use_language
 from passerelle.core.indicators.report import funder_report, parse_period
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.schema import InputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
+from passerelle.knowledge.loader import load_knowledge
 
 PROGRAMME_ALIASES = {"mentoring": MENTORING}
 REPORT_LANGUAGES = ("en", "fr", "nl", "ar")
@@ -49,6 +51,7 @@ class ReportFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    pdf = "pdf"
 
 
 class Motivation(StrEnum):
@@ -228,16 +231,22 @@ def report(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
     output: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="table (default), csv or json")
+        ReportFormat, typer.Option("--format", "-f", help="table (default), csv, json or pdf")
     ] = ReportFormat.table,
     language: Annotated[
         str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
     ] = "en",
+    output_path: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="PDF file to write (default: report-ID-PERIOD.pdf)."),
+    ] = None,
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld."""
     if language not in REPORT_LANGUAGES:
         _fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
+    if output is ReportFormat.pdf and language not in PDF_LANGUAGES:
+        _fail(f"--language: {language!r} for a PDF; allowed values: {', '.join(PDF_LANGUAGES)}")
     try:
         window = parse_period(period)
     except ValueError as error:
@@ -255,6 +264,7 @@ def report(
         name = _programme(programme)
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         events, referrals = cohort.events, cohort.referrals
+    synthetic = events_path is None
     use_language(language)
     try:
         frame = funder_report(events, referrals, name, window, threshold=threshold).with_columns(
@@ -270,6 +280,17 @@ def report(
                     "rows": frame.to_dicts(),
                 }
             )
+        elif output is ReportFormat.pdf:
+            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.pdf")
+            knowledge = load_knowledge()
+            title = name
+            if name in knowledge.programmes:
+                title = f"{knowledge.programme_latest(name).names.get(language)} ({name})"
+            content = report_pdf(
+                frame, programme=title, period=window, threshold=threshold, synthetic=synthetic
+            )
+            target.write_bytes(content)
+            console.print(_("Report written to {path}").format(path=target))
         elif output is ReportFormat.csv:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")

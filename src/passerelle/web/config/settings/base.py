@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.people",
     "passerelle.web.apps.scenarios",
     "passerelle.web.apps.referrals",
+    "passerelle.web.apps.monitoring",
 ]
 
 MIDDLEWARE = [

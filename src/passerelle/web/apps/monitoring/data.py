@@ -1,0 +1,282 @@
+"""Where the dashboards' figures come from, and the figures themselves (aggregates only).
+
+`frames()` returns the four input frames of the indicators engine (persons, events, referral
+events, capacity; schemas in `passerelle.core.indicators.schema`): the platform's own data
+when `platform_frames()` finds some, otherwise the synthetic cohort with known truth
+(SYNTHETIC DATA ONLY, never real people), calibrated on the brief's figures. Computed frames
+are cached per process (`functools.lru_cache` on the generator's parameters), so the pages
+stay fast after the first request. Every table is small-cell suppressed before it leaves
+this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+import polars as pl
+from django.conf import settings
+
+from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
+from passerelle.core.evaluation.synthetic import (
+    ACTIRIS_REFERENCE_DATE,
+    PROTECTED,
+    CohortParameters,
+    SyntheticCohort,
+    generate_cohort,
+)
+from passerelle.core.indicators import (
+    employment_on,
+    employment_rate,
+    parse_period,
+    pool,
+    programme_outcomes,
+    referral_flows,
+    suppress_small_cells,
+    time_to_first_job,
+)
+
+DEFAULT_PERSONS = 20_000
+COHORTS = (2010, 2012, 2015, 2016, 2018)
+"""Registration cohorts drawn on the dashboard (2010: the Socio-economic Monitoring's)."""
+REFERENCE_FIGURES = (
+    ("cohort_2010_in_2011", 0.11),
+    ("cohort_2010_in_2014", 0.33),
+    ("actiris_2015_2016", 1636 / 5265),
+)
+"""The brief's published figures the synthetic cohort is calibrated on (docs/indicators.md):
+the 2010 cohort's employment rate at the end of 2011 and 2014 (Socio-economic Monitoring
+2017), and the refugees registered with Actiris in 2015-2016 (Actiris, 1 636 of 5 265)."""
+MILESTONES = (6, 12, 24, 36, 60, 120)
+"""Months since the right to work at which the time-to-first-job table reads the curves."""
+
+
+@dataclass(frozen=True)
+class Frames:
+    persons: pl.DataFrame
+    events: pl.DataFrame
+    referrals: pl.DataFrame
+    capacity: pl.DataFrame
+    as_of: dt.date
+    synthetic: bool
+
+
+def synthetic_persons() -> int:
+    return int(getattr(settings, "MONITORING_SYNTHETIC_PERSONS", DEFAULT_PERSONS))
+
+
+def synthetic_seed() -> int:
+    return int(getattr(settings, "MONITORING_SYNTHETIC_SEED", 2026))
+
+
+def threshold() -> int:
+    return int(getattr(settings, "MONITORING_THRESHOLD", 5))
+
+
+def bootstrap() -> int:
+    return int(getattr(settings, "MONITORING_BOOTSTRAP", 200))
+
+
+@functools.lru_cache(maxsize=8)
+def synthetic_cohort(persons: int, seed: int, motivation: str = "unobserved") -> SyntheticCohort:
+    return generate_cohort(
+        CohortParameters(persons=persons, seed=seed, motivation=motivation)  # type: ignore[arg-type]
+    )
+
+
+def platform_frames() -> Frames | None:
+    """The platform's own data as the engine's frames, or None while there are none.
+
+    The referrals app is not in this branch: when it is, map its tables here one to one onto
+    `REFERRALS_SCHEMA` (one row per referral event: referral id, person id, sending and
+    receiving organisation slugs, programme slug, event, date, rejection reason), programme
+    participations and job outcomes onto `EVENTS_SCHEMA`, person files onto `PERSONS_SCHEMA`
+    (no names: ids, dates, status, languages, education) and places onto `CAPACITY_SCHEMA`,
+    and return `Frames(..., as_of=<the day of the data>, synthetic=False)`."""
+    return None
+
+
+def frames() -> Frames:
+    platform = platform_frames()
+    if platform is not None:
+        return platform
+    cohort = synthetic_cohort(synthetic_persons(), synthetic_seed())
+    return Frames(
+        cohort.persons,
+        cohort.events,
+        cohort.referrals,
+        cohort.capacity,
+        cohort.parameters.as_of,
+        synthetic=True,
+    )
+
+
+def _key() -> tuple[int, int, int, bool]:
+    return (synthetic_persons(), synthetic_seed(), threshold(), platform_frames() is None)
+
+
+def dashboard_tables() -> dict[str, pl.DataFrame]:
+    """The dashboard's tables, suppressed (see `_dashboard_tables`)."""
+    return _dashboard_tables(*_key())
+
+
+@functools.lru_cache(maxsize=4)
+def _dashboard_tables(
+    persons: int, seed: int, cells: int, synthetic: bool
+) -> dict[str, pl.DataFrame]:
+    """Four tables, each with its counts and denominators, cells under `cells` withheld:
+
+    - `cohorts`: employment of refugees and protected persons aged 18-64 by national-register
+      cohort and years since, on 31 December of each year (the Socio-economic Monitoring);
+    - `first_job`: Kaplan-Meier share with a first job, months after the right to work, by
+      status, read at `MILESTONES` (`events` so far, `persons` of the group, `at_risk`);
+    - `outcomes`: programme outcomes at 6 and 12 months;
+    - `flows`: referrals between organisations in the last year of the data."""
+    data = frames()
+    last = (
+        data.as_of.year if (data.as_of.month, data.as_of.day) == (12, 31) else data.as_of.year - 1
+    )
+    cohorts = employment_rate(
+        data.persons,
+        data.events,
+        range(COHORTS[0] + 1, last + 1),
+        cohort="registration",
+        statuses=list(PROTECTED),
+        cohorts=COHORTS,
+    ).select(
+        "cohort",
+        "years_since",
+        year=pl.col("on").dt.year(),
+        count="count",
+        denominator="denominator",
+        rate="rate",
+    )
+    curves = time_to_first_job(data.persons, data.events, data.as_of, by=["legal_status"])
+    rows = []
+    for (status,), curve in sorted(curves.partition_by("legal_status", as_dict=True).items()):
+        curve = curve.sort("time")
+        for months in MILESTONES:
+            upto = curve.filter(pl.col("time") <= months)
+            after = curve.filter(pl.col("time") > months)
+            rows.append(
+                {
+                    "legal_status": status,
+                    "months": months,
+                    "events": int(upto["events"].sum()),
+                    "persons": int(curve["at_risk"][0]),
+                    "at_risk": int(after["at_risk"][0]) if after.height else 0,
+                    "share_employed": float(upto["cumulative"][-1]) if upto.height else 0.0,
+                }
+            )
+    first_job = pl.DataFrame(
+        rows,
+        schema={
+            "legal_status": pl.String,
+            "months": pl.Int64,
+            "events": pl.Int64,
+            "persons": pl.Int64,
+            "at_risk": pl.Int64,
+            "share_employed": pl.Float64,
+        },
+    )
+    outcomes = programme_outcomes(data.events, data.as_of, by_year=False).drop(
+        "follow_up_incomplete"
+    )
+    flows = referral_flows(data.referrals, parse_period(str(last)))
+    by_year = {int(row["year"]): row for row in cohorts.filter(pl.col("cohort") == 2010).to_dicts()}
+    actiris = pool(
+        employment_on(
+            data.persons,
+            data.events,
+            ACTIRIS_REFERENCE_DATE,
+            cohort="actiris_registration",
+            statuses=list(PROTECTED),
+        ).filter(pl.col("cohort").is_in([2015, 2016])),
+        [],
+    )
+    computed = [by_year.get(2011), by_year.get(2014), actiris.row(0, named=True)]
+    reference = pl.DataFrame(
+        [
+            {
+                "figure": name,
+                "published_rate": published,
+                "count": row["count"] if row else 0,
+                "denominator": row["denominator"] if row else 0,
+                "rate": row["rate"] if row else None,
+            }
+            for (name, published), row in zip(REFERENCE_FIGURES, computed, strict=True)
+        ],
+        schema={
+            "figure": pl.String,
+            "published_rate": pl.Float64,
+            "count": pl.Int64,
+            "denominator": pl.Int64,
+            "rate": pl.Float64,
+        },
+    )
+    suppressed = {
+        "reference": suppress_small_cells(reference, cells),
+        "cohorts": suppress_small_cells(cohorts, cells),
+        "first_job": suppress_small_cells(first_job.rename({"months": "time"}), cells).rename(
+            {"time": "months"}
+        ),
+        "outcomes": suppress_small_cells(outcomes, cells),
+        "flows": _withhold_sender_totals(suppress_small_cells(flows, cells)),
+    }
+    return suppressed
+
+
+def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:
+    """Complementary suppression: a withheld flow would be the sender's total minus its
+    other flows, so a sender with a withheld flow shows neither its total (`denominator`)
+    nor the shares computed from it."""
+    hidden = pl.col("suppressed").any().over("from_organisation")
+    return flows.with_columns(
+        [pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in ("denominator", "share")]
+    )
+
+
+def km_curves() -> pl.DataFrame:
+    """The Kaplan-Meier curves by status for the chart, cut where fewer than the threshold
+    remain at risk."""
+    return _km_curves(*_key())
+
+
+@functools.lru_cache(maxsize=4)
+def _km_curves(persons: int, seed: int, cells: int, synthetic: bool) -> pl.DataFrame:
+    data = frames()
+    curves = time_to_first_job(data.persons, data.events, data.as_of, by=["legal_status"])
+    return curves.filter(pl.col("at_risk") >= cells).select("legal_status", "time", "cumulative")
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    evaluation: Evaluation
+    true_ate: float
+    true_att: float
+    persons: int
+    treated: int
+    motivation: str
+
+
+@functools.lru_cache(maxsize=6)
+def _evaluation(persons: int, seed: int, motivation: str, resamples: int) -> EvaluationResult:
+    cohort = synthetic_cohort(persons, seed, motivation)
+    sample = cohort.evaluation_sample()
+    treated = sample.filter(pl.col("treated") == 1)
+    effect = (pl.col("y1") - pl.col("y0")).cast(pl.Float64)
+    return EvaluationResult(
+        evaluation=evaluate_programme(sample, n_bootstrap=resamples, seed=seed),
+        true_ate=float(sample.select(effect.mean()).item()),
+        true_att=float(treated.select(effect.mean()).item()),
+        persons=sample.height,
+        treated=treated.height,
+        motivation=motivation,
+    )
+
+
+def mentoring_evaluation(motivation: str) -> EvaluationResult:
+    """Mentoring's effect on a job within 12 months, four ways, on the synthetic cohort
+    whose true effect is known (cached per process)."""
+    return _evaluation(synthetic_persons(), synthetic_seed(), motivation, bootstrap())

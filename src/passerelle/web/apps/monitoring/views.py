@@ -1,0 +1,597 @@
+"""The analysts' pages: dashboard, programme evaluation and funder report (aggregates only,
+never a person). Every view goes through `aggregates_view`; every table is small-cell
+suppressed and downloadable as CSV; charts are inline SVG drawn on the server."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
+from passerelle.core.i18n import use_language
+from passerelle.core.indicators import funder_report, parse_period
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.accounts.decorators import aggregates_view
+from passerelle.web.apps.monitoring import charts, data
+
+Columns = Sequence[tuple[str, Promise]]
+
+TABLES: dict[str, tuple[Promise, Columns]] = {
+    "reference": (
+        gettext_lazy("Published figures and these data"),
+        (
+            ("figure", gettext_lazy("Figure")),
+            ("published_rate", gettext_lazy("Published")),
+            ("count", gettext_lazy("Employed")),
+            ("denominator", gettext_lazy("Persons")),
+            ("rate", gettext_lazy("These data")),
+        ),
+    ),
+    "cohorts": (
+        gettext_lazy("Employment rate by registration cohort (refugees and protected persons)"),
+        (
+            ("cohort", gettext_lazy("Cohort (year of registration)")),
+            ("year", gettext_lazy("On 31 December")),
+            ("years_since", gettext_lazy("Years since registration")),
+            ("count", gettext_lazy("Employed")),
+            ("denominator", gettext_lazy("Persons aged 18-64")),
+            ("rate", gettext_lazy("Employment rate")),
+        ),
+    ),
+    "first_job": (
+        gettext_lazy("Time to a first job after the right to work (Kaplan-Meier)"),
+        (
+            ("legal_status", gettext_lazy("Status")),
+            ("months", gettext_lazy("Months since the right to work")),
+            ("events", gettext_lazy("First jobs so far")),
+            ("persons", gettext_lazy("Persons")),
+            ("at_risk", gettext_lazy("Still followed without a job")),
+            ("share_employed", gettext_lazy("Share with a first job (Kaplan-Meier)")),
+        ),
+    ),
+    "outcomes": (
+        gettext_lazy("Programme outcomes 6 and 12 months after the start"),
+        (
+            ("programme", gettext_lazy("Programme")),
+            ("horizon_months", gettext_lazy("Months after the start")),
+            ("participants", gettext_lazy("Participants followed")),
+            ("employed", gettext_lazy("Employed on that day")),
+            ("employed_rate", gettext_lazy("Share employed")),
+            ("found_job", gettext_lazy("Found a job by then")),
+            ("found_job_rate", gettext_lazy("Share who found a job")),
+        ),
+    ),
+    "flows": (
+        gettext_lazy("Referrals between organisations in the last year of the data"),
+        (
+            ("from_organisation", gettext_lazy("From")),
+            ("to_organisation", gettext_lazy("To")),
+            ("count", gettext_lazy("Referrals")),
+            ("denominator", gettext_lazy("All referrals sent by the sender")),
+            ("share", gettext_lazy("Share of the sender's referrals")),
+            ("accepted", gettext_lazy("Accepted")),
+        ),
+    ),
+}
+PERCENT_COLUMNS = frozenset(
+    {"rate", "share_employed", "employed_rate", "found_job_rate", "share", "published_rate"}
+)
+FIGURE_LABELS: dict[str, Promise] = {
+    "cohort_2010_in_2011": gettext_lazy(
+        "Refugees and protected persons registered in 2010, employed at the end of 2011"
+        " (Socio-economic Monitoring 2017)"
+    ),
+    "cohort_2010_in_2014": gettext_lazy(
+        "The same cohort, employed at the end of 2014 (Socio-economic Monitoring 2017)"
+    ),
+    "actiris_2015_2016": gettext_lazy(
+        "Refugees and protected persons registered with Actiris in 2015-2016, employed"
+        " (Actiris, 2017: 1 636 of 5 265)"
+    ),
+}
+STATUS_LABELS: dict[str, Promise] = {
+    "refugee": gettext_lazy("refugees"),
+    "subsidiary_protection": gettext_lazy("subsidiary protection"),
+    "asylum_seeker": gettext_lazy("asylum seekers"),
+    "family_reunification": gettext_lazy("family reunification"),
+}
+COVARIATE_LABELS: dict[str, Promise] = {
+    "female": gettext_lazy("woman"),
+    "age": gettext_lazy("age"),
+    "french_or_dutch": gettext_lazy("French or Dutch level"),
+    "english": gettext_lazy("English level"),
+    "education": gettext_lazy("education (ISCED)"),
+    "protected": gettext_lazy("refugee or protected"),
+    "actiris": gettext_lazy("registered with Actiris"),
+    "motivation_score": gettext_lazy("motivation"),
+}
+METHOD_LABELS: dict[str, Promise] = {
+    "naive": gettext_lazy("naive difference"),
+    "psm": gettext_lazy("propensity-score matching"),
+    "ipw": gettext_lazy("inverse-probability weighting"),
+    "aipw": gettext_lazy("doubly robust (AIPW)"),
+}
+MOTIVATIONS: dict[str, Promise] = {
+    "unobserved": gettext_lazy("motivation not measured (the realistic case)"),
+    "proxy": gettext_lazy("a noisy measure of motivation"),
+    "observed": gettext_lazy("motivation measured exactly"),
+}
+REPORT_LANGUAGES: dict[str, Promise] = {
+    "fr": gettext_lazy("French"),
+    "nl": gettext_lazy("Dutch"),
+    "en": gettext_lazy("English"),
+    "ar": gettext_lazy("Arabic"),
+}
+
+
+NAMED_COLUMNS = frozenset({"programme", "from_organisation", "to_organisation"})
+
+
+def display_name(identifier: str, language: str | None = None) -> str:
+    """The knowledge base's name of a programme or organisation in the language (short name
+    of an organisation when it has one); the id itself when the knowledge base lacks it."""
+    language = (language or translation.get_language() or "fr")[:2]
+    knowledge = load_knowledge()
+    organisation = knowledge.organisations.get(identifier)
+    if organisation is not None:
+        return organisation.names.short or organisation.names.get(language)
+    if identifier in knowledge.programmes:
+        return knowledge.programme_latest(identifier).names.get(language)
+    return identifier
+
+
+def _label(column: str, value: Any) -> str:
+    if column == "legal_status" and value in STATUS_LABELS:
+        return str(STATUS_LABELS[value])
+    if column == "figure" and value in FIGURE_LABELS:
+        return str(FIGURE_LABELS[value])
+    if column in NAMED_COLUMNS and isinstance(value, str):
+        return display_name(value)
+    return str(value)
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column in PERCENT_COLUMNS:
+        return f"{value * 100:.1f} %"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return _label(column, value)
+
+
+def _table(
+    key: str, frame: pl.DataFrame, title: Promise, columns: Columns, url: str
+) -> dict[str, Any]:
+    """A table for the template: translated headings, formatted cells, withheld rows."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        rows.append(
+            {
+                "cells": [_cell(name, row[name]) for name, _label in columns],
+                "suppressed": bool(row.get("suppressed")),
+            }
+        )
+    return {
+        "key": key,
+        "title": str(title),
+        "headings": [str(label) for _name, label in columns],
+        "rows": rows,
+        "csv": url,
+    }
+
+
+def _csv_value(value: Any) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as polars writes them (passerelle indicators)
+    return value
+
+
+def _csv(frame: pl.DataFrame, columns: Sequence[str], filename: str) -> HttpResponse:
+    """The table as CSV: column ids as headings, withheld figures empty, `suppressed`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = [*columns, "suppressed"] if "suppressed" in frame.columns else list(columns)
+    writer.writerow(names)
+    for values in frame.select(names).iter_rows():
+        writer.writerow([_csv_value(value) for value in values])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _svg(text: str) -> str:
+    return mark_safe(text)  # built by charts.py, every label escaped
+
+
+def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, str]:
+    visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
+    # "reference" is a table without a chart: the published figures beside these data.
+    cohorts = [
+        charts.Series(
+            str(cohort),
+            tuple((float(r["years_since"]), float(r["rate"])) for r in part.iter_rows(named=True)),
+        )
+        for (cohort,), part in sorted(
+            visible["cohorts"].partition_by("cohort", as_dict=True).items()
+        )
+    ]
+    curves = data.km_curves().filter(pl.col("time") <= max(data.MILESTONES))
+    first_job = [
+        charts.Series(
+            _label("legal_status", status),
+            tuple((float(t), float(c)) for t, c in part.select("time", "cumulative").iter_rows()),
+        )
+        for (status,), part in sorted(curves.partition_by("legal_status", as_dict=True).items())
+    ]
+    outcomes = visible["outcomes"]
+    groups = []
+    for programme in sorted(set(outcomes["programme"].to_list())):
+        rates = []
+        for months in (6, 12):
+            match = outcomes.filter(
+                (pl.col("programme") == programme) & (pl.col("horizon_months") == months)
+            )
+            rates.append(float(match["employed_rate"][0]) if match.height else None)
+        groups.append((display_name(programme), rates))
+    flows = visible["flows"]
+    return {
+        "cohorts": charts.line_chart(
+            cohorts,
+            title=_("Employment rate by registration cohort"),
+            x_label=_("Years since registration"),
+            y_label=_("Employed (ages 18-64)"),
+            rtl=rtl,
+        ),
+        "first_job": charts.line_chart(
+            first_job,
+            title=_("Share with a first job, by status"),
+            x_label=_("Months since the right to work"),
+            y_label=_("Share with a first job"),
+            rtl=rtl,
+            step=True,
+        ),
+        "outcomes": charts.bar_chart(
+            groups,
+            [_("after 6 months"), _("after 12 months")],
+            title=_("Share employed after the start of a programme"),
+            value_label=_("Share employed"),
+            rtl=rtl,
+        ),
+        "flows": charts.flow_chart(
+            [
+                (
+                    display_name(r["from_organisation"]),
+                    display_name(r["to_organisation"]),
+                    int(r["count"]),
+                )
+                for r in flows.iter_rows(named=True)
+            ],
+            title=_("Referrals between organisations"),
+            left_title=_("Sent by"),
+            right_title=_("Received by"),
+            rtl=rtl,
+        ),
+    }
+
+
+@aggregates_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    tables = data.dashboard_tables()
+    svgs = _dashboard_charts(tables, translation.get_language_bidi())
+    sections = []
+    for key, (title, columns) in TABLES.items():
+        table = _table(
+            key, tables[key], title, columns, reverse("monitoring:csv", kwargs={"key": key})
+        )
+        table["svg"] = _svg(svgs[key]) if key in svgs else ""
+        sections.append(table)
+    source = data.frames()
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "sections": sections,
+            "synthetic": source.synthetic,
+            "as_of": source.as_of,
+            "persons": source.persons.height,
+            "threshold": data.threshold(),
+        },
+    )
+
+
+@aggregates_view
+def table_csv(request: HttpRequest, key: str) -> HttpResponse:
+    if key not in TABLES:
+        raise Http404
+    columns = [name for name, _label in TABLES[key][1]]
+    return _csv(data.dashboard_tables()[key], columns, f"{key}.csv")
+
+
+def _motivation(request: HttpRequest) -> str:
+    value = request.GET.get("motivation", "unobserved")
+    return value if value in MOTIVATIONS else "unobserved"
+
+
+def _evaluation_frames(result: data.EvaluationResult) -> dict[str, pl.DataFrame]:
+    evaluation = result.evaluation
+    estimates = pl.DataFrame(
+        [
+            {
+                "method": e.method,
+                "estimand": e.estimand,
+                "effect": e.effect,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "true_effect": result.true_att if e.estimand == "ATT" else result.true_ate,
+                "n_treated": e.n_treated,
+                "n_control": e.n_control,
+                "excluded": e.excluded,
+            }
+            for e in evaluation.estimates
+        ]
+    )
+    return {"estimates": estimates, "balance": evaluation.balance}
+
+
+ESTIMATE_COLUMNS: Columns = (
+    ("method", gettext_lazy("Method")),
+    ("estimand", gettext_lazy("Estimand")),
+    ("effect", gettext_lazy("Effect (points of share)")),
+    ("ci_low", gettext_lazy("95 % interval, low")),
+    ("ci_high", gettext_lazy("95 % interval, high")),
+    ("true_effect", gettext_lazy("True effect (synthetic)")),
+    ("n_treated", gettext_lazy("Mentored")),
+    ("n_control", gettext_lazy("Not mentored")),
+    ("excluded", gettext_lazy("Excluded")),
+)
+BALANCE_COLUMNS: Columns = (
+    ("covariate", gettext_lazy("Covariate")),
+    ("mean_treated", gettext_lazy("Mean, mentored")),
+    ("mean_control", gettext_lazy("Mean, not mentored")),
+    ("smd_before", gettext_lazy("SMD before")),
+    ("smd_weighted", gettext_lazy("SMD after weighting")),
+    ("smd_matched", gettext_lazy("SMD after matching")),
+)
+
+
+@aggregates_view
+def evaluation(request: HttpRequest) -> HttpResponse:
+    motivation = _motivation(request)
+    result = data.mentoring_evaluation(motivation)
+    frames = _evaluation_frames(result)
+    rtl = translation.get_language_bidi()
+    shown_estimates = frames["estimates"].with_columns(
+        pl.col("method").replace_strict({k: str(v) for k, v in METHOD_LABELS.items()})
+    )
+    shown_balance = frames["balance"].with_columns(
+        pl.col("covariate").replace_strict(
+            {k: str(v) for k, v in COVARIATE_LABELS.items()}, default=pl.col("covariate")
+        )
+    )
+    forest = charts.dot_chart(
+        [
+            (str(METHOD_LABELS[e.method]), [charts.Dot(0, e.effect, e.ci_low, e.ci_high)])
+            for e in result.evaluation.estimates
+        ],
+        [_("estimate and 95 % interval")],
+        title=_("Mentoring's effect on a job within 12 months"),
+        x_label=_("Difference in the share with a job (0.10 = 10 points)"),
+        references=[(result.true_ate, _("true ATE")), (result.true_att, _("true ATT"))],
+        rtl=rtl,
+    )
+    love = charts.dot_chart(
+        [
+            (
+                str(COVARIATE_LABELS.get(row["covariate"], row["covariate"])),
+                [
+                    charts.Dot(i, abs(float(row[column])))
+                    for i, column in enumerate(("smd_before", "smd_weighted", "smd_matched"))
+                    if row[column] is not None and row[column] == row[column]
+                ],
+            )
+            for row in frames["balance"].iter_rows(named=True)
+        ],
+        [_("before"), _("weighted (IPW)"), _("matched (PSM)")],
+        title=_("Covariate balance (love plot)"),
+        x_label=_("Absolute standardised mean difference"),
+        references=[(0.1, "0.1")],
+        rtl=rtl,
+        signed=False,
+    )
+    naive = result.evaluation.estimate("naive")
+    aipw = result.evaluation.estimate("aipw")
+    context = {
+        "motivation": motivation,
+        "motivations": [(key, str(label)) for key, label in MOTIVATIONS.items()],
+        "result": result,
+        "naive": naive,
+        "aipw": aipw,
+        "treated_percent": f"{result.evaluation.treated_outcome * 100:.1f}",
+        "control_percent": f"{result.evaluation.control_outcome * 100:.1f}",
+        "true_ate": f"{result.true_ate:+.3f}",
+        "true_att": f"{result.true_att:+.3f}",
+        "naive_effect": f"{naive.effect:+.3f}",
+        "aipw_effect": f"{aipw.effect:+.3f}",
+        "aipw_covers": aipw.ci_low <= result.true_ate <= aipw.ci_high,
+        "e_value": f"{result.evaluation.e_value:.2f}",
+        "estimates": _table(
+            "estimates",
+            shown_estimates,
+            gettext_lazy("Mentoring's effect four ways"),
+            ESTIMATE_COLUMNS,
+            reverse("monitoring:evaluation-csv", kwargs={"key": "estimates"})
+            + f"?motivation={motivation}",
+        ),
+        "balance": _table(
+            "balance",
+            shown_balance,
+            gettext_lazy("Balance of the covariates"),
+            BALANCE_COLUMNS,
+            reverse("monitoring:evaluation-csv", kwargs={"key": "balance"})
+            + f"?motivation={motivation}",
+        ),
+        "forest_svg": _svg(forest),
+        "love_svg": _svg(love),
+        "bootstrap": result.evaluation.n_bootstrap,
+    }
+    return render(request, "monitoring/evaluation.html", context)
+
+
+@aggregates_view
+def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
+    columns = {"estimates": ESTIMATE_COLUMNS, "balance": BALANCE_COLUMNS}.get(key)
+    if columns is None:
+        raise Http404
+    frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
+    return _csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
+
+
+@functools.lru_cache(maxsize=32)
+def _report(key: tuple[int, int, int, bool], programme: str, period: str) -> pl.DataFrame:
+    source = data.frames()
+    return funder_report(
+        source.events, source.referrals, programme, parse_period(period), threshold=key[2]
+    )
+
+
+def _report_choice(request: HttpRequest) -> tuple[str, str, str, str | None]:
+    """programme, period, language and an error message (None when the choice is valid)."""
+    source = data.frames()
+    programmes = sorted(PROGRAMME_ORGANISATION)
+    programme = request.GET.get("programme") or programmes[0]
+    period = request.GET.get("period") or str(source.as_of.year - 1)
+    language = request.GET.get("language") or (translation.get_language() or "fr")[:2]
+    error = None
+    if programme not in programmes:
+        error = _("Programme: choose one of the list.")
+    elif language not in REPORT_LANGUAGES:
+        error = _("Language: choose French, Dutch, English or Arabic.")
+    else:
+        try:
+            parse_period(period)
+        except ValueError:
+            error = _("Period: write 2025, 2025-Q2 or 2025-01-01:2025-06-30.")
+    return programme, period, language, error
+
+
+def _translated_report(programme: str, period: str, language: str) -> pl.DataFrame:
+    frame = _report(data._key(), programme, period)
+    with translation.override(language):
+        return frame.with_columns(
+            pl.col("section").map_elements(_, return_dtype=pl.String),
+            pl.col("indicator").map_elements(_, return_dtype=pl.String),
+        )
+
+
+def _stem(programme: str, period: str, language: str) -> str:
+    return f"report-{programme}-{period.replace(':', '_')}-{language}"
+
+
+REPORT_COLUMNS: Columns = (
+    ("section", gettext_lazy("Section")),
+    ("indicator", gettext_lazy("Indicator")),
+    ("count", gettext_lazy("Count")),
+    ("denominator", gettext_lazy("Of")),
+    ("value", gettext_lazy("Value")),
+)
+
+
+@aggregates_view
+def report(request: HttpRequest) -> HttpResponse:
+    programme, period, language, error = _report_choice(request)
+    context: dict[str, Any] = {
+        "programmes": [(item, display_name(item)) for item in sorted(PROGRAMME_ORGANISATION)],
+        "programme": programme,
+        "programme_name": display_name(programme, language),
+        "period": period,
+        "language": language,
+        "languages": [(key, str(label)) for key, label in REPORT_LANGUAGES.items()],
+        "error": error,
+        "synthetic": data.frames().synthetic,
+        "threshold": data.threshold(),
+    }
+    if error is None:
+        frame = _translated_report(programme, period, language)
+        rows = []
+        for row in frame.iter_rows(named=True):
+            value = format_value(row["value"], row["unit"])
+            if row["suppressed"]:
+                value = _("withheld (< {threshold})").format(threshold=data.threshold())
+            rows.append(
+                {
+                    "cells": [
+                        row["section"],
+                        row["indicator"],
+                        "" if row["count"] is None else str(row["count"]),
+                        "" if row["denominator"] is None else str(row["denominator"]),
+                        value,
+                    ],
+                    "suppressed": bool(row["suppressed"]),
+                }
+            )
+        query = (
+            request.GET.urlencode() or f"programme={programme}&period={period}&language={language}"
+        )
+        context.update(
+            rows=rows,
+            headings=[str(label) for _name, label in REPORT_COLUMNS],
+            csv=f"{reverse('monitoring:report-csv')}?{query}",
+            pdf=f"{reverse('monitoring:report-pdf')}?{query}"
+            if language in PDF_LANGUAGES
+            else None,
+            report_dir="rtl" if translation.get_language_info(language)["bidi"] else "ltr",
+        )
+    return render(request, "monitoring/report.html", context, status=400 if error else 200)
+
+
+@aggregates_view
+def report_csv(request: HttpRequest) -> HttpResponseBase:
+    programme, period, language, error = _report_choice(request)
+    if error is not None:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    frame = _translated_report(programme, period, language)
+    columns = ["section", "indicator", "count", "denominator", "value", "unit"]
+    return _csv(frame, columns, f"{_stem(programme, period, language)}.csv")
+
+
+@aggregates_view
+def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
+    programme, period, language, error = _report_choice(request)
+    if error is None and language not in PDF_LANGUAGES:
+        error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
+    if error is not None:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    frame = _translated_report(programme, period, language)
+    use_language(language)
+    try:
+        content = report_pdf(
+            frame,
+            programme=f"{display_name(programme, language)} ({programme})",
+            period=parse_period(period),
+            threshold=data.threshold(),
+            synthetic=data.frames().synthetic,
+        )
+    finally:
+        use_language(translation.get_language() or "en")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_stem(programme, period, language)}.pdf"'
+    )
+    return response
