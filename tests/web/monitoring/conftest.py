@@ -11,8 +11,7 @@ from django.test import Client, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from passerelle.web.apps.accounts.models import Membership, PlatformRole, StaffProfile
-from passerelle.web.apps.directory.models import Organisation, stable_uuid
+from passerelle.web.apps.accounts.models import PlatformRole
 
 PASSWORD = "correct horse battery staple"
 SMALL = {
@@ -26,27 +25,6 @@ SMALL = {
 def small_cohort() -> Iterator[None]:
     with override_settings(**SMALL):
         yield
-
-
-@pytest.fixture
-def make_user(db: None) -> Callable[..., User]:
-    organisation = Organisation.objects.create(
-        slug="cpas-anderlecht",
-        uuid=stable_uuid("organisation", "cpas-anderlecht"),
-        origin="knowledge",
-        names={"fr": "CPAS", "nl": "OCMW", "en": "CPAS"},
-        kind="public",
-    )
-
-    def make(username: str, role: str | None = None, platform_role: str = "") -> User:
-        user = User.objects.create_user(username=username, password=PASSWORD)
-        if role is not None:
-            Membership.objects.create(user=user, organisation=organisation, role=role)
-        if platform_role:
-            StaffProfile.objects.create(user=user, platform_role=platform_role)
-        return user
-
-    return make
 
 
 def logged_in(user: User) -> Client:

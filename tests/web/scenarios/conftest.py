@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from tests.web.people.conftest import make_user, organisations  # noqa: F401 - fixtures
 
 SMALL = {"SCENARIO_PERSONS": 2000, "SCENARIO_REPLICATIONS": 3, "SCENARIO_SEED": 7}
 
