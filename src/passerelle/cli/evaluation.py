@@ -33,6 +33,7 @@ from passerelle.core.evaluation.synthetic import (
 from passerelle.core.i18n import _, use_language
 from passerelle.core.indicators.report import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
+from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.core.indicators.schema import InputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
@@ -52,6 +53,7 @@ class ReportFormat(StrEnum):
     csv = "csv"
     json = "json"
     pdf = "pdf"
+    xlsx = "xlsx"
 
 
 class Motivation(StrEnum):
@@ -231,14 +233,16 @@ def report(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
     output: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="table (default), csv, json or pdf")
+        ReportFormat, typer.Option("--format", "-f", help="table (default), csv, json, pdf or xlsx")
     ] = ReportFormat.table,
     language: Annotated[
         str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
     ] = "en",
     output_path: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="PDF file to write (default: report-ID-PERIOD.pdf)."),
+        typer.Option(
+            "--output", "-o", help="PDF or XLSX file (default: report-ID-PERIOD.pdf/.xlsx)."
+        ),
     ] = None,
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
@@ -290,6 +294,19 @@ def report(
                 frame, programme=title, period=window, threshold=threshold, synthetic=synthetic
             )
             target.write_bytes(content)
+            console.print(_("Report written to {path}").format(path=target))
+        elif output is ReportFormat.xlsx:
+            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.xlsx")
+            target.write_bytes(
+                report_xlsx(
+                    frame,
+                    programme=name,
+                    period=window,
+                    threshold=threshold,
+                    synthetic=synthetic,
+                    right_to_left=language == "ar",
+                )
+            )
             console.print(_("Report written to {path}").format(path=target))
         elif output is ReportFormat.csv:
             buffer = io.StringIO()

@@ -28,7 +28,9 @@ def _rows(response: object) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content)))
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/analysis/csv/cohorts.csv", "/analysis/report.pdf"])
+@pytest.mark.parametrize(
+    "path", [*PAGES, "/analysis/csv/cohorts.csv", "/analysis/report.pdf", "/analysis/report.xlsx"]
+)
 def test_anonymous_is_sent_to_login(db: None, path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302
@@ -211,6 +213,9 @@ def test_report_refuses_arabic_pdf_and_bad_periods(analyst: Client) -> None:
     assert 'dir="rtl"' in page.content.decode()
     assert analyst.get(f"/analysis/report.pdf?{arabic}").status_code == 400
     assert analyst.get(f"/analysis/report.csv?{arabic}").status_code == 200
+    spreadsheet = analyst.get(f"/analysis/report.xlsx?{arabic}")
+    assert spreadsheet.status_code == 200
+    assert spreadsheet.content.startswith(b"PK")  # a zip: the XLSX container
     bad = f"programme={MENTORING}&period=2022-Q9&language=fr"
     assert analyst.get(f"/analysis/report/?{bad}").status_code == 400
     assert analyst.get(f"/analysis/report.csv?{bad}").status_code == 400

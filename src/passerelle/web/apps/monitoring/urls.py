@@ -11,4 +11,5 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report.csv", views.report_csv, name="report-csv"),
     path("report.pdf", views.report_pdf_view, name="report-pdf"),
+    path("report.xlsx", views.report_xlsx_view, name="report-xlsx"),
 ]

@@ -24,6 +24,7 @@ from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
 from passerelle.core.i18n import use_language
 from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
+from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.decorators import aggregates_view
 from passerelle.web.apps.monitoring import charts, data
@@ -553,6 +554,7 @@ def report(request: HttpRequest) -> HttpResponse:
             rows=rows,
             headings=[str(label) for _name, label in REPORT_COLUMNS],
             csv=f"{reverse('monitoring:report-csv')}?{query}",
+            xlsx=f"{reverse('monitoring:report-xlsx')}?{query}",
             pdf=f"{reverse('monitoring:report-pdf')}?{query}"
             if language in PDF_LANGUAGES
             else None,
@@ -593,5 +595,32 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_stem(programme, period, language)}.pdf"'
+    )
+    return response
+
+
+@aggregates_view
+def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
+    programme, period, language, error = _report_choice(request)
+    if error is not None:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    frame = _translated_report(programme, period, language)
+    use_language(language)
+    try:
+        content = report_xlsx(
+            frame,
+            programme=f"{display_name(programme, language)} ({programme})",
+            period=parse_period(period),
+            threshold=data.threshold(),
+            synthetic=data.frames().synthetic,
+            right_to_left=bool(translation.get_language_info(language)["bidi"]),
+        )
+    finally:
+        use_language(translation.get_language() or "en")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_stem(programme, period, language)}.xlsx"'
     )
     return response
