@@ -355,8 +355,8 @@ ESTIMATE_COLUMNS: Columns = (
     ("method", gettext_lazy("Method")),
     ("estimand", gettext_lazy("Estimand")),
     ("effect", gettext_lazy("Effect (points of share)")),
-    ("ci_low", gettext_lazy("95 % interval, low")),
-    ("ci_high", gettext_lazy("95 % interval, high")),
+    ("ci_low", gettext_lazy("low end of the 95 % CI")),
+    ("ci_high", gettext_lazy("high end of the 95 % CI")),
     ("true_effect", gettext_lazy("True effect (synthetic)")),
     ("n_treated", gettext_lazy("Mentored")),
     ("n_control", gettext_lazy("Not mentored")),
@@ -391,7 +391,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
             (str(METHOD_LABELS[e.method]), [charts.Dot(0, e.effect, e.ci_low, e.ci_high)])
             for e in result.evaluation.estimates
         ],
-        [_("estimate and 95 % interval")],
+        [_("estimate and its 95 % CI")],
         title=_("Mentoring's effect on a job within 12 months"),
         x_label=_("Difference in the share with a job (0.10 = 10 points)"),
         references=[(result.true_ate, _("true ATE")), (result.true_att, _("true ATT"))],
