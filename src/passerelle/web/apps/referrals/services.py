@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Programme
@@ -36,6 +38,7 @@ from passerelle.web.apps.referrals.models import (
 from passerelle.web.apps.referrals.notifications import notify_transition
 
 Side = Literal["sender", "receiver"]
+SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def referral_create(
     against the programme on the planned start; a referral they say is not eligible needs a
     written reason, which the receiver sees."""
     if not _may_act(actor):
-        raise TransitionError("scope", "this actor may not refer people")
+        raise TransitionError("scope", _("this actor may not refer people"))
     person = person_for(actor, person_id, "edit").person
     if fields:
         people_services.validate_field_groups(fields)
@@ -168,25 +171,36 @@ def referral_transition(
     """Move a referral by `action` (a key of TRANSITIONS)."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionError("action", f"got {action!r}; allowed: {', '.join(TRANSITIONS)}")
+        raise TransitionError(
+            "action",
+            _("got {value}; allowed: {allowed}").format(
+                value=repr(action), allowed=", ".join(TRANSITIONS)
+            ),
+        )
     with transaction.atomic():
         referral = _locked(actor, referral_id)
         side = side_of(actor, referral)
         if side != transition.side or not _may_act(actor):
             raise TransitionError(
-                "action", f"only the {transition.side} organisation may {action} a referral"
+                "action",
+                _("only the {side} organisation may do this ({action})").format(
+                    side=SIDE_LABELS[transition.side], action=action
+                ),
             )
         if expected_version is not None and expected_version != referral.version:
             raise TransitionError(
                 "version",
-                f"the referral changed since you opened it (now version {referral.version}, "
-                f"{referral.get_state_display()}); look again before you act",
+                _(
+                    "the referral changed since you opened it (now version {version}, {state}); "
+                    "look again before you act"
+                ).format(version=referral.version, state=referral.state),
             )
         if referral.state not in transition.sources:
             raise TransitionError(
                 "state",
-                f"a referral that is {referral.get_state_display()} cannot be "
-                f"{action.replace('_', ' ')}ed",
+                _("not possible for a referral that is {state} ({action})").format(
+                    state=referral.state, action=action
+                ),
             )
         before = referral.state
         detail: dict[str, Any] = {}
@@ -285,17 +299,25 @@ def _admit(referral: Referral) -> None:
 def _reject(referral: Referral, reason: str, text: str, detail: dict[str, Any]) -> None:
     if reason not in RejectionReason.values:
         raise TransitionError(
-            "reason", f"got {reason!r}; allowed: {', '.join(RejectionReason.values)}"
+            "reason",
+            _("got {value}; allowed: {allowed}").format(
+                value=repr(reason), allowed=", ".join(RejectionReason.values)
+            ),
         )
     if reason == RejectionReason.OTHER and not text.strip():
-        raise TransitionError("text", "say why, when the reason is 'other'")
+        raise TransitionError("text", _("say why, when the reason is 'other'"))
     referral.rejection_reason, referral.rejection_text = reason, text.strip()
     detail["reason"] = reason
 
 
 def _complete(referral: Referral, outcome: str, detail: dict[str, Any]) -> None:
     if outcome not in Outcome.values:
-        raise TransitionError("outcome", f"got {outcome!r}; allowed: {', '.join(Outcome.values)}")
+        raise TransitionError(
+            "outcome",
+            _("got {value}; allowed: {allowed}").format(
+                value=repr(outcome), allowed=", ".join(Outcome.values)
+            ),
+        )
     referral.outcome = outcome
     detail["outcome"] = outcome
 
