@@ -21,6 +21,8 @@ DEMO_PASSWORD = "demo-passerelle-2026"
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 """The demo authenticator key (hex), printed with its base32 form for an authenticator app."""
 
+DEMO_ANALYST = "ana.analyst"
+"""The demo's analyst (platform role): /analysis/ only."""
 DEMO_STAFF = [
     ("cpas-anderlecht", "caseworker", "anna.caseworker"),
     ("cpas-anderlecht", "coordinator", "anna.coordinator"),
@@ -181,7 +183,12 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from passerelle.web.apps.accounts.models import ROLES_WITH_TWO_FACTOR, Membership
+    from passerelle.web.apps.accounts.models import (
+        ROLES_WITH_TWO_FACTOR,
+        Membership,
+        PlatformRole,
+        StaffProfile,
+    )
     from passerelle.web.apps.directory.models import Organisation
 
     user_model = get_user_model()
@@ -201,6 +208,15 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
         if two_factor and not TOTPDevice.objects.filter(user=user).exists():
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
         rows.append((username, slug, role, _("yes") if two_factor else _("no")))
+    # An analyst sees the dashboards, the evaluation and the scenarios, never a person.
+    analyst, made = user_model.objects.get_or_create(username=DEMO_ANALYST)
+    if made:
+        analyst.set_password(DEMO_PASSWORD)
+        analyst.save()
+    StaffProfile.objects.update_or_create(
+        user=analyst, defaults={"platform_role": PlatformRole.ANALYST}
+    )
+    rows.append((DEMO_ANALYST, "—", PlatformRole.ANALYST.value, _("no")))
     return rows
 
 
