@@ -26,7 +26,9 @@ from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.knowledge.loader import load_knowledge
+from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
+from passerelle.web.apps.directory.labels import LANGUAGE_LABELS
 from passerelle.web.apps.monitoring import charts, data
 
 Columns = Sequence[tuple[str, Promise]]
@@ -132,10 +134,7 @@ MOTIVATIONS: dict[str, Promise] = {
     "observed": gettext_lazy("motivation measured exactly"),
 }
 REPORT_LANGUAGES: dict[str, Promise] = {
-    "fr": gettext_lazy("French"),
-    "nl": gettext_lazy("Dutch"),
-    "en": gettext_lazy("English"),
-    "ar": gettext_lazy("Arabic"),
+    code: LANGUAGE_LABELS[code] for code in LANGUAGES_OF_THE_PLATFORM
 }
 
 
