@@ -357,3 +357,9 @@ def export_hsds_command(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+from passerelle.cli.linkage import dedupe_command, encode_command  # noqa: E402
+
+app.command("dedupe")(dedupe_command)
+app.command("encode")(encode_command)

@@ -1,0 +1,291 @@
+"""Fellegi-Sunter linkage on Splink: comparisons, blocking, training, clustering.
+
+One function, `dedupe_features`, runs the whole model over prepared feature columns on a
+Splink backend: DuckDB (default, one machine) or Spark (`backend="spark"`, a SparkSession
+passed in). The public entry points are in `passerelle.core.linkage`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from .bloom import WORDS
+
+Mode = Literal["plaintext", "private", "baseline"]
+Backend = Literal["duckdb", "spark"]
+Progress = Callable[[str], None]
+
+BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
+    # Transliteration variants share a skeleton, so blocking on skeleton keys keeps them
+    # together. Array keys are exploded (a record is in several blocks): every unordered
+    # pair of name-token skeletons (swaps, compound and patronymic names), every token with
+    # the birth date (day and month unordered), every token with the birth year.
+    "plaintext": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    "private": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    # The baseline: exact matches on the raw (lower-cased) fields.
+    "baseline": (
+        ("given_name", "surname"),
+        ("surname", "birth_date"),
+        ("given_name", "birth_date"),
+        ("phone",),
+    ),
+}
+ARRAY_KEYS = frozenset({"blk_name_pairs", "blk_token_dob", "blk_token_year"})
+_WEAK_NAME = 2  # name levels "family only", "given only" and "else" (counted from else = 0)
+_WEAK_DATE = 1  # birth-date levels "same year" and "else"
+TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
+
+
+@dataclass(frozen=True)
+class LinkageRun:
+    """Clusters (record_id, cluster_id) and what the run did."""
+
+    clusters: pl.DataFrame
+    pairs_above_threshold: int
+
+
+def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    shared = " + ".join(
+        f'CAST(bit_count("bf_{a}_{i}_{side_a}" & "bf_{b}_{i}_{side_b}") AS INT)'
+        for i in range(WORDS)
+    )
+    return f'(2.0 * ({shared}) / ("pc_{a}_{side_a}" + "pc_{b}_{side_b}"))'
+
+
+def _comparisons(mode: Mode) -> list[Any]:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    if mode == "baseline":
+        return [
+            cl.JaroWinklerAtThresholds("given_name", [0.92, 0.8]),
+            cl.JaroWinklerAtThresholds("surname", [0.92, 0.8]),
+            cl.ExactMatch("birth_date"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("phone"),
+        ]
+    if mode == "plaintext":
+        name = cl.CustomComparison(
+            output_column_name="name",
+            comparison_levels=[
+                cll.And(cll.NullLevel("given_skel"), cll.NullLevel("surname_skel")),
+                cll.And(
+                    cll.ExactMatchLevel("given_text"), cll.ExactMatchLevel("surname_text")
+                ).configure(label_for_charts="both names exact"),
+                cll.And(
+                    cll.ExactMatchLevel("given_skel"), cll.ExactMatchLevel("surname_skel")
+                ).configure(label_for_charts="both skeletons"),
+                cll.And(
+                    cll.ColumnsReversedLevel("given_skel", "surname_skel"),
+                ).configure(label_for_charts="given and family swapped"),
+                cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
+                cll.And(
+                    cll.JaroWinklerLevel("given_skel", 0.88),
+                    cll.JaroWinklerLevel("surname_skel", 0.88),
+                ).configure(label_for_charts="both close"),
+                cll.ArrayIntersectLevel("name_skels", 2).configure(
+                    label_for_charts="two tokens shared"
+                ),
+                cll.ExactMatchLevel("surname_skel").configure(label_for_charts="family only"),
+                cll.ExactMatchLevel("given_skel").configure(label_for_charts="given only"),
+                cll.ElseLevel(),
+            ],
+        )
+    else:
+        levels: list[Any] = [
+            cll.CustomLevel('"pc_name_l" IS NULL OR "pc_name_r" IS NULL').configure(
+                is_null_level=True
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.95 AND "
+                f"{_dice_sql('surname', 'surname')} >= 0.95",
+                label_for_charts="both filters ≥ 0.95",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'surname')} >= 0.9 AND "
+                f"{_dice_sql('surname', 'given')} >= 0.9",
+                label_for_charts="swapped ≥ 0.9",
+            ),
+            cll.CustomLevel(f"{_dice_sql('name', 'name')} >= 0.9", label_for_charts="name ≥ 0.9"),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.75 AND "
+                f"{_dice_sql('surname', 'surname')} >= 0.75",
+                label_for_charts="both filters ≥ 0.75",
+            ),
+            cll.CustomLevel(f"{_dice_sql('name', 'name')} >= 0.7", label_for_charts="name ≥ 0.7"),
+            cll.CustomLevel(
+                f"{_dice_sql('surname', 'surname')} >= 0.9", label_for_charts="family ≥ 0.9"
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.9", label_for_charts="given ≥ 0.9"
+            ),
+            cll.ElseLevel(),
+        ]
+        name = cl.CustomComparison(output_column_name="name", comparison_levels=levels)
+    date_levels: list[Any] = [
+        cll.NullLevel("dob_year"),
+        cll.ExactMatchLevel("dob_full"),
+        cll.ExactMatchLevel("dob_swap").configure(label_for_charts="day and month swapped"),
+    ]
+    if mode == "plaintext":
+        date_levels.append(cll.LevenshteinLevel("dob_digits", 1))
+    date_levels += [
+        cll.And(
+            cll.ExactMatchLevel("dob_year"),
+            cll.CustomLevel('"dob_full_l" IS NULL OR "dob_full_r" IS NULL'),
+        ).configure(label_for_charts="same year, one date partial or placeholder"),
+        cll.ExactMatchLevel("dob_year").configure(label_for_charts="same year"),
+        cll.ElseLevel(),
+    ]
+    return [
+        name,
+        cl.CustomComparison(output_column_name="birth_date", comparison_levels=date_levels),
+        cl.ExactMatch("postcode"),
+        cl.ExactMatch("phone"),
+    ]
+
+
+def _blocking_sql(keys: tuple[str, ...], train_column: str | None = None) -> str:
+    sql = " AND ".join(f'l."{key}" = r."{key}"' for key in keys)
+    return sql + (f' AND l."{train_column}" = 1' if train_column else "")
+
+
+def _train_flag(values: pl.Series, share: float) -> pl.Series:
+    """1 for the records whose key hashes into the training share (whole blocks kept)."""
+    limit = int(share * 2**32)
+
+    def flag(value: str | None) -> int:
+        if value is None:
+            return 0
+        digest = hashlib.blake2b(value.encode(), digest_size=4).digest()
+        return int(int.from_bytes(digest, "big") < limit)
+
+    return pl.Series([flag(value) for value in values.to_list()], dtype=pl.Int8)
+
+
+@contextlib.contextmanager
+def _quiet_splink() -> Iterator[None]:
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def dedupe_features(
+    features: pl.DataFrame,
+    *,
+    mode: Mode,
+    threshold: float,
+    backend: Backend = "duckdb",
+    spark: Any = None,
+    progress: Progress | None = None,
+    memory_limit: str = "6GB",
+) -> LinkageRun:
+    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
+
+    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
+    probability at which two records are joined (clusters are connected components).
+    """
+    from splink import Linker, SettingsCreator, block_on
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    records = len(features)
+    share = min(1.0, TRAINING_RECORDS / max(records, 1))
+    first_key, second_key = "blk_names", "blk_dob_initials"
+    if mode != "baseline":
+        features = features.with_columns(
+            _train_flag(features[first_key], share).alias("train_a"),
+            _train_flag(features[second_key], share).alias("train_b"),
+        )
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=_comparisons(mode),
+        blocking_rules_to_generate_predictions=[
+            block_on(*keys, arrays_to_explode=[k for k in keys if k in ARRAY_KEYS] or None)
+            for keys in BLOCKING_KEYS[mode]
+        ],
+        retain_matching_columns=mode != "baseline",  # gamma columns for the veto
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+    with _quiet_splink():
+        if backend == "spark":
+            from splink import SparkAPI
+
+            if spark is None:
+                raise ValueError("backend='spark' needs a SparkSession: spark=...")
+            db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+            table: Any = spark.createDataFrame(features.to_pandas())
+        else:
+            import duckdb
+            from splink import DuckDBAPI
+
+            connection = duckdb.connect()
+            connection.execute(f"SET memory_limit = '{memory_limit}'")
+            connection.execute("SET preserve_insertion_order = false")
+            connection.register("records_arrow", features.to_arrow())
+            connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+            db_api = DuckDBAPI(connection=connection)
+            table = "records"
+        linker = Linker(table, settings, db_api)
+        step("training: prior")
+        deterministic: list[Any] = (
+            [_blocking_sql(("given_name", "surname", "birth_date"))]
+            if mode == "baseline"
+            else [_blocking_sql(("blk_names", "dob_full"))]
+        )
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+        step("training: u probabilities")
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+        step("training: m probabilities (EM)")
+        if mode == "baseline":
+            em_rules = [_blocking_sql(("given_name", "surname")), _blocking_sql(("birth_date",))]
+        else:
+            em_rules = [
+                _blocking_sql((first_key,), "train_a"),
+                _blocking_sql((second_key,), "train_b"),
+            ]
+        for rule in em_rules:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, fix_u_probabilities=True
+            )
+        step("scoring pairs")
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        if mode != "baseline":
+            # Contact details alone never join two people: a pair whose names agree on at
+            # most one part and whose birth dates disagree beyond a typo is dropped
+            # (households share family name, postcode and phone).
+            predictions = db_api.sql_to_splink_dataframe_checking_cache(
+                f"SELECT * FROM {predictions.physical_name} WHERE NOT "
+                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME} "
+                f"AND gamma_birth_date BETWEEN 0 AND {_WEAK_DATE})",
+                "__splink__df_predict_vetoed",
+            )
+        step("clustering")
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=threshold
+        )
+        counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+            f"SELECT count(*) AS n FROM {predictions.physical_name}", output_type="pandas"
+        )
+        table_out = clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        frame = pl.from_pandas(table_out[["unique_id", "cluster_id"]])
+    return LinkageRun(
+        clusters=frame.rename({"unique_id": "record_id"}).with_columns(
+            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
+        ),
+        pairs_above_threshold=int(counted["n"].iloc[0]),
+    )
