@@ -64,7 +64,8 @@ def test_birth_dates_in_registry_formats(text: str, expected: tuple[int, int, in
 
 def test_day_and_month_swapped_share_a_key() -> None:
     a, b = parse_birth_date("1990-05-04"), parse_birth_date("1990-04-05")
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     assert a.swap_key == b.swap_key
     assert a.full_key != b.full_key
 
