@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -850,20 +851,20 @@ POSTCODES = (
 class ErrorRates:
     """Per-record rates of each kind of difference (defaults are our estimates; see docs)."""
 
-    variant_arabic: float = 0.4  # each token spelt another way (Arabic-script origins)
-    variant_other: float = 0.15
+    variant_arabic: float = 0.25  # each token spelt another way (Arabic-script origins)
+    variant_other: float = 0.1
     article_form: float = 0.5  # Al-Hassan / Al Hassan / Alhassan / El Hassan / Hassan
-    swap: float = 0.08  # given and family name swapped
-    patronymic_cut: float = 0.3  # grandfather's name added, dropped or moved
-    typo: float = 0.04  # one keystroke error per name field
+    swap: float = 0.05  # given and family name swapped
+    patronymic_cut: float = 0.25  # grandfather's name added, dropped or moved
+    typo: float = 0.02  # one keystroke error per name field
     upper: float = 0.3  # family name in capitals
-    date_missing: float = 0.05
-    date_placeholder: float = 0.06  # replaced by 1 January of the year
-    date_swap: float = 0.04  # day and month swapped (when both ≤ 12)
+    date_missing: float = 0.03
+    date_placeholder: float = 0.05  # replaced by 1 January of the year
+    date_swap: float = 0.03  # day and month swapped (when both ≤ 12)
     date_typo: float = 0.02  # one digit wrong
     postcode_missing: float = 0.15
     postcode_moved: float = 0.1
-    phone_missing: float = 0.35
+    phone_missing: float = 0.3
     phone_changed: float = 0.15
     household: float = 0.25  # people who live with relatives also in the data
 
@@ -917,8 +918,9 @@ def _transliterate(token: str, origin: Origin, rng: random.Random) -> str:
     if group and rng.random() < 0.7:
         return rng.choice(group).capitalize()
     if origin.somali and rng.random() < 0.5:
-        if "h" in lower:
-            return lower.replace("h", "x", 1).capitalize()
+        match = re.search(r"(?<![sckgdtp])h", lower)
+        if match:
+            return (lower[: match.start()] + "x" + lower[match.end() :]).capitalize()
         if lower[0] in "aeiou":
             return ("c" + lower).capitalize()
     options = [(a, b) for a, b in _SWAPS if a in lower[1:]]
@@ -998,6 +1000,8 @@ def _new_person(person_id: int, rng: random.Random, relative: _Person | None) ->
     sex = rng.choice((_M, _F))
     given_pool = origin.given_m if sex == _M else origin.given_f
     given = [rng.choice(given_pool)]
+    while relative is not None and given[0] == relative.given[0]:  # siblings differ
+        given = [rng.choice(given_pool)]
     if origin.arabic_script and rng.random() < 0.1:
         given.append(rng.choice(origin.given_m))  # compound given name: Mohamed Amine
     patronymic = not origin.family or (origin.fathers != () and rng.random() < 0.5)
