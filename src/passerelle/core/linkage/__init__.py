@@ -51,18 +51,26 @@ def dedupe(
     spark: Any = None,
     progress: Progress | None = None,
     lenient_dates: bool = False,
+    placeholder_dates: bool = True,
 ) -> LinkageRun:
     """Cluster records of people (columns `REQUIRED_COLUMNS`) into persons.
 
     With `private_key`, the records are first encoded as each organisation would
-    (`encode`) and the linkage sees the encodings only.
+    (`encode`) and the linkage sees the encodings only. `lenient_dates` reads unparseable
+    birth dates as missing; `placeholder_dates=False` reads 1 January as a real date.
     """
     _check_threshold(threshold)
     if private_key is not None:
         if progress:
             progress("encoding")
+        encoded = encode(
+            records,
+            private_key,
+            lenient_dates=lenient_dates,
+            placeholder_dates=placeholder_dates,
+        )
         return dedupe_encoded(
-            encode(records, private_key),
+            encoded,
             threshold=threshold,
             backend=backend,
             spark=spark,
@@ -70,7 +78,9 @@ def dedupe(
         )
     if progress:
         progress("normalising")
-    features = plaintext_features(records, lenient_dates=lenient_dates)
+    features = plaintext_features(
+        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
+    )
     return dedupe_features(
         features,
         mode="plaintext",

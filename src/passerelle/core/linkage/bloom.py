@@ -126,13 +126,21 @@ def _hex(bits: int) -> str:
     return f"{bits:0{FILTER_BITS // 4}x}"
 
 
-def encode(records: pl.DataFrame, key: bytes) -> pl.DataFrame:
+def encode(
+    records: pl.DataFrame,
+    key: bytes,
+    *,
+    lenient_dates: bool = False,
+    placeholder_dates: bool = True,
+) -> pl.DataFrame:
     """Encode records (the columns of `features.REQUIRED_COLUMNS`) for sharing.
 
     The result holds `record_id`, three filters as hex (`bf_given`, `bf_surname`, `bf_name`)
     and keyed tokens; no name, date, postcode or phone in clear.
     """
-    plain = plaintext_features(records)
+    plain = plaintext_features(
+        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
+    )
     filter_cache: dict[str | None, str | None] = {}
 
     def name_filter(text: str | None) -> str | None:

@@ -58,11 +58,12 @@ class BirthDate:
         return f"{self.year:04d}~{low:02d}~{high:02d}"
 
 
-def parse_birth_date(value: str | None) -> BirthDate | None:
+def parse_birth_date(value: str | None, *, placeholders: bool = True) -> BirthDate | None:
     """Read YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or DD/MM/YYYY (also with . or -).
 
     1 January is the usual placeholder for an unknown day and month (registries write
-    01-01 when only the year is known): it is read as the year only. An
+    01-01 when only the year is known): it is read as the year only, unless `placeholders`
+    is False (for data where 1 January is a real date). An
     empty value gives None; an unreadable one raises ValueError.
     """
     if value is None:
@@ -78,7 +79,7 @@ def parse_birth_date(value: str | None) -> BirthDate | None:
         text = f"{match.group(1)}-{match.group(2)}-{match.group(3)}"
     partial = PartialDate.parse(text)  # raises ValueError on anything else
     day = partial.first_day
-    if partial.precision == "year" or (day.month == 1 and day.day == 1):
+    if partial.precision == "year" or (placeholders and day.month == 1 and day.day == 1):
         return BirthDate(day.year, None, None)
     if partial.precision == "month":
         return BirthDate(day.year, day.month, None)
@@ -122,11 +123,13 @@ def _check_columns(records: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def _birth_dates(values: list[str | None], *, lenient: bool) -> list[BirthDate | None]:
+def _birth_dates(
+    values: list[str | None], *, lenient: bool, placeholders: bool
+) -> list[BirthDate | None]:
     parsed: list[BirthDate | None] = []
     for row, value in enumerate(values):
         try:
-            parsed.append(parse_birth_date(value))
+            parsed.append(parse_birth_date(value, placeholders=placeholders))
         except ValueError:
             if lenient:
                 parsed.append(None)
@@ -146,17 +149,22 @@ def _pair_key(a: str, b: str) -> str | None:
     return f"{low}|{high}"
 
 
-def plaintext_features(records: pl.DataFrame, *, lenient_dates: bool = False) -> pl.DataFrame:
+def plaintext_features(
+    records: pl.DataFrame, *, lenient_dates: bool = False, placeholder_dates: bool = True
+) -> pl.DataFrame:
     """The comparison and blocking columns of every record (see the module docstring).
 
     `lenient_dates` reads an unparseable birth date as missing (for benchmark data sets with
-    corrupted dates) instead of raising `LinkageInputError`.
+    corrupted dates) instead of raising `LinkageInputError`; `placeholder_dates=False` reads
+    1 January as a real date rather than as "year only".
     """
     frame = _check_columns(records)
     given = frame["given_name"].fill_null("").to_list()
     surname = frame["surname"].fill_null("").to_list()
     parts = [name_parts(g, s) for g, s in zip(given, surname, strict=True)]
-    dates = _birth_dates(frame["birth_date"].to_list(), lenient=lenient_dates)
+    dates = _birth_dates(
+        frame["birth_date"].to_list(), lenient=lenient_dates, placeholders=placeholder_dates
+    )
     raw_dates = frame["birth_date"].fill_null("").to_list()
     dob_digits: list[str | None] = []
     for date, raw in zip(dates, raw_dates, strict=True):

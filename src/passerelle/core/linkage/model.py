@@ -38,7 +38,8 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     ),
 }
 ARRAY_KEYS = frozenset({"blk_name_pairs", "blk_token_dob", "blk_token_year"})
-_WEAK_NAME = 3  # name levels from "two tokens shared" down (counted from else = 0)
+# name levels from "two tokens shared" down (levels are counted from else = 0)
+_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 3, "baseline": -1}
 _WEAK_DATE = 1  # birth-date levels "same year" and "else"
 TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
 
@@ -86,16 +87,42 @@ def _comparisons(mode: Mode) -> list[Any]:
                 cll.And(
                     cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
                 ).configure(label_for_charts="given and family swapped"),
+                cll.CustomLevel(
+                    'jaro_winkler_similarity("given_text_l", "surname_text_r") >= 0.9 AND '
+                    'jaro_winkler_similarity("surname_text_l", "given_text_r") >= 0.9',
+                    label_for_charts="swapped, close",
+                    base_dialect_str="duckdb",
+                ),
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
-                cll.And(
-                    cll.JaroWinklerLevel("given_skel", 0.88),
-                    cll.JaroWinklerLevel("surname_skel", 0.88),
+                cll.Or(
+                    cll.And(
+                        cll.JaroWinklerLevel("given_skel", 0.88),
+                        cll.JaroWinklerLevel("surname_skel", 0.88),
+                    ),
+                    cll.And(
+                        cll.JaroWinklerLevel("given_text", 0.9),
+                        cll.JaroWinklerLevel("surname_text", 0.9),
+                    ),
                 ).configure(label_for_charts="both close"),
+                cll.Or(
+                    cll.And(
+                        cll.ExactMatchLevel("given_skel"),
+                        cll.JaroWinklerLevel("surname_text", 0.8),
+                    ),
+                    cll.And(
+                        cll.ExactMatchLevel("surname_skel"),
+                        cll.JaroWinklerLevel("given_text", 0.8),
+                    ),
+                ).configure(label_for_charts="one equal, the other close"),
                 cll.ArrayIntersectLevel("name_skels", 2).configure(
                     label_for_charts="two tokens shared"
                 ),
                 cll.ExactMatchLevel("surname_skel").configure(label_for_charts="family only"),
                 cll.ExactMatchLevel("given_skel").configure(label_for_charts="given only"),
+                cll.Or(
+                    cll.JaroWinklerLevel("given_text", 0.88),
+                    cll.JaroWinklerLevel("surname_text", 0.88),
+                ).configure(label_for_charts="one close"),
                 cll.ElseLevel(),
             ],
         )
@@ -142,7 +169,9 @@ def _comparisons(mode: Mode) -> list[Any]:
         ),
     ]
     if mode == "plaintext":
-        date_levels.append(cll.LevenshteinLevel("dob_digits", 1).configure(m_probability=0.03))
+        date_levels.append(
+            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(m_probability=0.03)
+        )
     date_levels += [
         cll.And(
             cll.ExactMatchLevel("dob_year"),
@@ -181,13 +210,14 @@ def _train_flag(values: pl.Series, share: float) -> pl.Series:
 
 @contextlib.contextmanager
 def _quiet_splink() -> Iterator[None]:
-    logger = logging.getLogger("splink")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    # Splink reports training progress through logging at INFO and WARNING; a run of the
+    # engine reports through `progress` instead.
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logging.disable(previous)
 
 
 def dedupe_features(
@@ -278,7 +308,7 @@ def dedupe_features(
             # (households share family name, postcode and phone).
             predictions = db_api.sql_to_splink_dataframe_checking_cache(
                 f"SELECT * FROM {predictions.physical_name} WHERE NOT "
-                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME} "
+                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
                 f"AND gamma_birth_date BETWEEN 0 AND {_WEAK_DATE})",
                 "__splink__df_predict_vetoed",
             )
