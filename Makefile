@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web screenshots messages clean
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-web benchmark-linkage screenshots messages clean
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -60,6 +60,11 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# Record linkage: FEBRL4 and the synthetic population at 200 000 and 1 000 000 records
+# (docs/linkage.md); QUICK=1 for 20 000 records.
+benchmark-linkage: $(STAMP)
+	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick)
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

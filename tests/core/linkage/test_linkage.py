@@ -85,9 +85,13 @@ def test_spark_backend_gives_the_same_kind_of_clusters(population: pl.DataFrame)
     pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (optional)")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: Spark cannot start")
+    from splink.backends.spark import similarity_jar_location
+
     spark = (
         pyspark.sql.SparkSession.builder.master("local[1]")
         .config("spark.ui.enabled", "false")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()
     )
     small = population.head(600)

@@ -190,6 +190,13 @@ def plaintext_features(
             "given_skel": given_skel,
             "surname_skel": surname_skel,
             "name_skels": [list(p.token_skeletons) or None for p in parts],
+            "name_text": [
+                f"{p.given_text}|{p.surname_text}" if p.given or p.surname else None for p in parts
+            ],
+            "name_key": [
+                f"{p.given_skeleton}|{p.surname_skeleton}" if p.given or p.surname else None
+                for p in parts
+            ],
             "dob_full": [d.full_key if d else None for d in dates],
             "dob_swap": swap_keys,
             "dob_year": years,

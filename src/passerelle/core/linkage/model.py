@@ -78,12 +78,13 @@ def _comparisons(mode: Mode) -> list[Any]:
             output_column_name="name",
             comparison_levels=[
                 cll.And(cll.NullLevel("given_skel"), cll.NullLevel("surname_skel")),
-                cll.And(
-                    cll.ExactMatchLevel("given_text"), cll.ExactMatchLevel("surname_text")
-                ).configure(label_for_charts="both names exact"),
-                cll.And(
-                    cll.ExactMatchLevel("given_skel"), cll.ExactMatchLevel("surname_skel")
-                ).configure(label_for_charts="both skeletons"),
+                # term-frequency adjusted: Mohammed Al-Hassan weighs less than a rare name
+                cll.ExactMatchLevel("name_text", term_frequency_adjustments=True).configure(
+                    label_for_charts="both names exact"
+                ),
+                cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                    label_for_charts="both skeletons"
+                ),
                 cll.And(
                     cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
                 ).configure(label_for_charts="given and family swapped"),
