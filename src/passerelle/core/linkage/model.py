@@ -305,12 +305,12 @@ def dedupe_features(
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         if mode != "baseline":
             # Contact details alone never join two people: a pair whose names agree on at
-            # most one part and whose birth dates disagree beyond a typo is dropped
-            # (households share family name, postcode and phone).
+            # most two tokens and whose birth dates are missing or disagree beyond a typo
+            # is dropped (households share family name, postcode and phone).
             predictions = db_api.sql_to_splink_dataframe_checking_cache(
                 f"SELECT * FROM {predictions.physical_name} WHERE NOT "
                 f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-                f"AND gamma_birth_date BETWEEN 0 AND {_WEAK_DATE})",
+                f"AND gamma_birth_date <= {_WEAK_DATE})",
                 "__splink__df_predict_vetoed",
             )
         step("clustering")

@@ -915,6 +915,8 @@ def _transliterate(token: str, origin: Origin, rng: random.Random) -> str:
     """Another spelling of one name token (from the variant tables or a spelling rule)."""
     lower = token.lower()
     group = _groups().get(variant_table().get(lower, ""), [])
+    if not origin.somali:  # Somali orthography (Maxamed, Cabdi) only for Somali names
+        group = [g for g in group if "x" not in g and not re.match(r"c[aeiou]", g)]
     if group and rng.random() < 0.7:
         return rng.choice(group).capitalize()
     if origin.somali and rng.random() < 0.5:
@@ -981,6 +983,7 @@ class _Person:
     given: list[str]
     family: list[str]  # family name, or father's (and grandfather's) names
     patronymic: bool
+    father: str | None  # father's name, written in some registrations only
     birth: dt.date
     placeholder: bool
     postcode: str
@@ -993,6 +996,51 @@ def _phone(rng: random.Random) -> str:
 
 def _birth(rng: random.Random) -> dt.date:
     return dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(365 * 45))
+
+
+_CONGOLESE_HEADS = ("Ka", "Mu", "Tshi", "Mbu", "Lu", "Nku", "I", "Ngo", "Ma", "Ki", "Bo", "Mpi")
+_CONGOLESE_TAILS = (
+    "longo", "bangu", "lala", "yi", "lunga", "songo", "kusa", "lumba", "bongo", "tombo",
+    "simba", "samba", "mbala", "lonji", "sekedi", "amba", "beya", "kiese", "nzuzi", "kanku",
+    "sudi", "banza", "kuli", "lamba", "ana",
+)  # fmt: skip
+_FLEMISH_HEADS = ("Van ", "De ", "Van de ", "Vanden", "Ver", "")
+_FLEMISH_TAILS = (
+    "Acker", "Berg", "Bosch", "Broeck", "Damme", "Velde", "Meulen", "Poel", "Hoeve", "Smet",
+    "Backer", "Cock", "Graeve", "Wolf", "Vos", "Leeuw", "Kerckhove", "Linden", "Straeten",
+    "Haute", "Wouwer", "Eycken", "Steen",
+)  # fmt: skip
+
+
+def _root(origin: Origin, rng: random.Random) -> str:
+    name = rng.choice(origin.given_m).replace("-", "")
+    return name[:-1] if name[-1] in "aeiouy" else name
+
+
+def _family_name(origin: Origin, rng: random.Random) -> str:
+    """A family name: from the origin's list, or formed the way that origin forms them
+    (Afghan -i/-zai/-yar/-zada, Arabic Al-…i, Moroccan Ben…/Bou…/El-…i, Congolese
+    compounds, Ukrainian -enko/-chuk, Flemish Van/De …), so that names are as diverse as in
+    a real population of this size."""
+    if rng.random() < 0.4 or origin.name in {"Guinea"}:
+        return rng.choice(origin.family)
+    root = _root(origin, rng)
+    if origin.name == "Afghanistan":
+        return root + rng.choice(("i", "zai", "yar", "zada", "khel"))
+    if origin.name in {"Syria", "Iraq", "Palestine"}:
+        return "Al-" + root + rng.choice(("i", "", "awi"))
+    if origin.name == "Morocco":
+        lower = root.lower()
+        return rng.choice((f"El-{root}i", f"Ben{lower}", f"Bou{lower}", f"{root}i"))
+    if origin.name == "DR Congo":
+        return rng.choice(_CONGOLESE_HEADS) + rng.choice(_CONGOLESE_TAILS)
+    if origin.name == "Ukraine":
+        return root + rng.choice(("enko", "chuk", "iv", "yshyn"))
+    if origin.name == "Belgium":
+        head = rng.choice(_FLEMISH_HEADS)
+        tail = rng.choice(_FLEMISH_TAILS)
+        return (head + tail.lower()) if head.endswith(("n", "r")) else (head + tail)
+    return rng.choice(origin.family)
 
 
 def _new_person(person_id: int, rng: random.Random, relative: _Person | None) -> _Person:
@@ -1011,7 +1059,10 @@ def _new_person(person_id: int, rng: random.Random, relative: _Person | None) ->
         pool = origin.fathers or origin.given_m
         family = [rng.choice(pool), rng.choice(pool)]
     else:
-        family = [rng.choice(origin.family)]
+        family = [_family_name(origin, rng)]
+    father = None
+    if (origin.arabic_script or origin.name == "Guinea") and not patronymic:
+        father = relative.father if relative else rng.choice(origin.given_m)
     placeholder = rng.random() < origin.person_placeholder_date
     return _Person(
         person_id=person_id,
@@ -1019,6 +1070,7 @@ def _new_person(person_id: int, rng: random.Random, relative: _Person | None) ->
         given=given,
         family=family,
         patronymic=patronymic,
+        father=father,
         birth=_birth(rng),
         placeholder=placeholder,
         postcode=relative.postcode if relative else rng.choice(POSTCODES),
@@ -1116,6 +1168,11 @@ def generate(records: int, *, seed: int = 0, rates: ErrorRates | None = None) ->
                     family_tokens = family_tokens[1:]
                 else:
                     family_tokens = family_tokens[-1:]
+            if person.father and rng.random() < 0.4:  # Fadi Khaled Al-Homsi
+                if rng.random() < 0.5:
+                    given_tokens = [*given_tokens, person.father]
+                else:
+                    family_tokens = [person.father, *family_tokens]
             given = _render_name(given_tokens, person, rates, rng)
             surname = _render_name(family_tokens, person, rates, rng)
             if rng.random() < rates.typo:
