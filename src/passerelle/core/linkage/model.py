@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
@@ -277,6 +279,9 @@ def dedupe_features(
 
             connection = duckdb.connect()
             connection.execute(f"SET memory_limit = '{memory_limit}'")
+            # spill to the system's temporary directory, not the working directory
+            spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
+            connection.execute(f"SET temp_directory = '{spill}'")
             connection.execute("SET preserve_insertion_order = false")
             connection.register("records_arrow", features.to_arrow())
             connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
@@ -294,7 +299,10 @@ def dedupe_features(
         linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
         step("training: m probabilities (EM)")
         if mode == "baseline":
-            em_rules = [_blocking_sql(("given_name", "surname")), _blocking_sql(("birth_date",))]
+            em_rules = [
+                _blocking_sql(("given_name", "surname")),
+                _blocking_sql(("birth_date", "postcode")),
+            ]
         else:
             em_rules = [_blocking_sql((first_key,), "train_a")]
         for rule in em_rules:
