@@ -189,7 +189,7 @@ def plaintext_features(
             "surname_text": [none_if_empty(p.surname_text) for p in parts],
             "given_skel": given_skel,
             "surname_skel": surname_skel,
-            "name_skels": [list(p.token_skeletons) or None for p in parts],
+            "name_skels": [" ".join(p.token_skeletons) or None for p in parts],
             "name_text": [
                 f"{p.given_text}|{p.surname_text}" if p.given or p.surname else None for p in parts
             ],
@@ -211,33 +211,35 @@ def plaintext_features(
             ],
             "blk_name_pairs": [_token_pairs(p.token_skeletons) for p in parts],
             "blk_token_dob": [
-                [f"{t}#{k}" for t in p.token_skeletons] if k else None
+                " ".join(f"{t}#{k}" for t in p.token_skeletons) or None if k else None
                 for p, k in zip(parts, swap_keys, strict=True)
             ],
             "blk_token_year": [
-                [f"{t}#{y}" for t in p.token_skeletons] if y else None
+                " ".join(f"{t}#{y}" for t in p.token_skeletons) or None if y else None
                 for p, y in zip(parts, years, strict=True)
             ],
         },
-        schema_overrides={
-            column: pl.List(pl.String) for column in ("name_skels", *ARRAY_BLOCKING_COLUMNS)
-        },
+    ).with_columns(  # array columns were built as space-separated text (faster)
+        pl.col(column).str.split(" ") for column in ("name_skels", *ARRAY_BLOCKING_COLUMNS)
     )
     return cap_blocks(plain)
 
 
 ARRAY_BLOCKING_COLUMNS = ("blk_name_pairs", "blk_token_dob", "blk_token_year")
-MAX_BLOCK = 400  # keys shared by more records than this are dropped (Mohammed + 1990)
+# Keys shared by more records than this are dropped (Mohammed + 1990): each record is in a
+# few blocks of bounded size, so the pairs scored grow linearly with the records.
+MAX_BLOCK = {"blk_name_pairs": 120, "blk_token_dob": 60, "blk_token_year": 60}
 
 
-def _token_pairs(tokens: tuple[str, ...]) -> list[str] | None:
+def _token_pairs(tokens: tuple[str, ...]) -> str | None:
     pairs = [f"{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :]]
-    return pairs or (list(tokens) or None)
+    return " ".join(pairs or tokens) or None
 
 
-def cap_blocks(frame: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
-    """Drop blocking-array keys held by more than `max_block` records (oversized blocks)."""
+def cap_blocks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop blocking-array keys held by more records than `MAX_BLOCK` (oversized blocks)."""
     for column in ARRAY_BLOCKING_COLUMNS:
+        max_block = MAX_BLOCK[column]
         counts = frame.select(pl.col(column).explode().value_counts(sort=False)).unnest(column)
         large = counts.filter(pl.col("count") > max_block)[column]
         if large.len():

@@ -167,33 +167,33 @@ class NameParts:
     given: tuple[str, ...]  # canonical tokens of the given name
     surname: tuple[str, ...]  # canonical tokens of the family name
 
-    @property
+    @functools.cached_property
     def given_text(self) -> str:
         return " ".join(self.given)
 
-    @property
+    @functools.cached_property
     def surname_text(self) -> str:
         return " ".join(self.surname)
 
-    @property
+    @functools.cached_property
     def given_skeleton(self) -> str:
         """The skeleton of the whole given name, tokens joined (Mohamed Amine = Mohamedamine)."""
         return skeleton("".join(self.given)) if self.given else ""
 
-    @property
+    @functools.cached_property
     def surname_skeleton(self) -> str:
         return skeleton("".join(self.surname)) if self.surname else ""
 
-    @property
+    @functools.cached_property
     def token_skeletons(self) -> tuple[str, ...]:
         """Sorted skeletons of every token of both fields: compares multi-part names as sets."""
         return tuple(sorted({skeleton(token) for token in (*self.given, *self.surname)}))
 
-    @property
+    @functools.cached_property
     def first_given_skeleton(self) -> str:
         return skeleton(self.given[0]) if self.given else ""
 
-    @property
+    @functools.cached_property
     def last_surname_skeleton(self) -> str:
         return skeleton(self.surname[-1]) if self.surname else ""
 
