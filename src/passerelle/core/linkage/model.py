@@ -301,7 +301,10 @@ def dedupe_features(
         if mode == "baseline":
             em_rules = [
                 _blocking_sql(("given_name", "surname")),
-                _blocking_sql(("birth_date", "postcode")),
+                'l."birth_date" = r."birth_date" AND '
+                'substr(l."given_name", 1, 1) = substr(r."given_name", 1, 1)',
+                'l."birth_date" = r."birth_date" AND '
+                'substr(l."surname", 1, 1) = substr(r."surname", 1, 1)',
             ]
         else:
             em_rules = [_blocking_sql((first_key,), "train_a")]
