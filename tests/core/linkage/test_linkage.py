@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -81,7 +82,9 @@ def test_bad_input_names_the_column() -> None:
         plaintext_features(frame)
 
 
-def test_spark_backend_gives_the_same_kind_of_clusters(population: pl.DataFrame) -> None:
+def test_spark_backend_gives_the_same_kind_of_clusters(
+    population: pl.DataFrame, tmp_path: Path
+) -> None:
     pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (optional)")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed: Spark cannot start")
@@ -94,6 +97,7 @@ def test_spark_backend_gives_the_same_kind_of_clusters(population: pl.DataFrame)
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()
     )
+    spark.sparkContext.setCheckpointDir(str(tmp_path / "checkpoints"))
     small = population.head(600)
     run = dedupe(small, threshold=0.8, backend="spark", spark=spark)
     assert pairwise_quality(run.clusters, small).f1 > 0.7

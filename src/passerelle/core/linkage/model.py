@@ -63,7 +63,29 @@ def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
     return f'(2.0 * ({shared}) / ("pc_{a}_{side_a}" + "pc_{b}_{side_b}"))'
 
 
-def _comparisons(mode: Mode) -> list[Any]:
+def _swapped_close(backend: Backend) -> Any:
+    """Given and family names swapped, with typos: Jaro-Winkler ≥ 0.9 across the fields.
+
+    Written per backend: DuckDB's `jaro_winkler_similarity`, or the `jaro_winkler` function
+    Splink registers on Spark (from its similarity jar).
+    """
+    import splink.comparison_level_library as cll
+
+    function, quote = (
+        ("jaro_winkler", "`") if backend == "spark" else ("jaro_winkler_similarity", '"')
+    )
+
+    def across(a: str, b: str) -> str:
+        return f"{function}({quote}{a}_l{quote}, {quote}{b}_r{quote}) >= 0.9"
+
+    return cll.CustomLevel(
+        across("given_text", "surname_text") + " AND " + across("surname_text", "given_text"),
+        label_for_charts="swapped, close",
+        base_dialect_str="spark" if backend == "spark" else "duckdb",
+    )
+
+
+def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -90,12 +112,7 @@ def _comparisons(mode: Mode) -> list[Any]:
                 cll.And(
                     cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
                 ).configure(label_for_charts="given and family swapped"),
-                cll.CustomLevel(
-                    'jaro_winkler_similarity("given_text_l", "surname_text_r") >= 0.9 AND '
-                    'jaro_winkler_similarity("surname_text_l", "given_text_r") >= 0.9',
-                    label_for_charts="swapped, close",
-                    base_dialect_str="duckdb",
-                ),
+                _swapped_close(backend),
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
                 cll.Or(
                     cll.And(
@@ -131,31 +148,46 @@ def _comparisons(mode: Mode) -> list[Any]:
         )
     else:
         levels: list[Any] = [
-            cll.CustomLevel('"pc_name_l" IS NULL OR "pc_name_r" IS NULL').configure(
-                is_null_level=True
-            ),
+            cll.CustomLevel(
+                '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
+            ).configure(is_null_level=True),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.95 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.95",
                 label_for_charts="both filters ≥ 0.95",
+                base_dialect_str="duckdb",
             ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'surname')} >= 0.9 AND "
                 f"{_dice_sql('surname', 'given')} >= 0.9",
                 label_for_charts="swapped ≥ 0.9",
+                base_dialect_str="duckdb",
             ),
-            cll.CustomLevel(f"{_dice_sql('name', 'name')} >= 0.9", label_for_charts="name ≥ 0.9"),
+            cll.CustomLevel(
+                f"{_dice_sql('name', 'name')} >= 0.9",
+                label_for_charts="name ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.75 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.75",
                 label_for_charts="both filters ≥ 0.75",
-            ),
-            cll.CustomLevel(f"{_dice_sql('name', 'name')} >= 0.7", label_for_charts="name ≥ 0.7"),
-            cll.CustomLevel(
-                f"{_dice_sql('surname', 'surname')} >= 0.9", label_for_charts="family ≥ 0.9"
+                base_dialect_str="duckdb",
             ),
             cll.CustomLevel(
-                f"{_dice_sql('given', 'given')} >= 0.9", label_for_charts="given ≥ 0.9"
+                f"{_dice_sql('name', 'name')} >= 0.7",
+                label_for_charts="name ≥ 0.7",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('surname', 'surname')} >= 0.9",
+                label_for_charts="family ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.9",
+                label_for_charts="given ≥ 0.9",
+                base_dialect_str="duckdb",
             ),
             cll.ElseLevel(),
         ]
@@ -178,7 +210,9 @@ def _comparisons(mode: Mode) -> list[Any]:
     date_levels += [
         cll.And(
             cll.ExactMatchLevel("dob_year"),
-            cll.CustomLevel('"dob_full_l" IS NULL OR "dob_full_r" IS NULL'),
+            cll.CustomLevel(
+                '"dob_full_l" IS NULL OR "dob_full_r" IS NULL', base_dialect_str="duckdb"
+            ),
         ).configure(
             label_for_charts="same year, one date partial or placeholder", m_probability=0.13
         ),
@@ -193,22 +227,18 @@ def _comparisons(mode: Mode) -> list[Any]:
     ]
 
 
-def _blocking_sql(keys: tuple[str, ...], train_column: str | None = None) -> str:
-    sql = " AND ".join(f'l."{key}" = r."{key}"' for key in keys)
-    return sql + (f' AND l."{train_column}" = 1' if train_column else "")
-
-
-def _train_flag(values: pl.Series, share: float) -> pl.Series:
-    """1 for the records whose key hashes into the training share (whole blocks kept)."""
+def _training_key(values: pl.Series, share: float) -> pl.Series:
+    """The key for the records whose key hashes into the training share, else null (whole
+    blocks are kept, so EM sees every pair of a sampled block)."""
     limit = int(share * 2**32)
 
-    def flag(value: str | None) -> int:
+    def keep(value: str | None) -> str | None:
         if value is None:
-            return 0
+            return None
         digest = hashlib.blake2b(value.encode(), digest_size=4).digest()
-        return int(int.from_bytes(digest, "big") < limit)
+        return value if int.from_bytes(digest, "big") < limit else None
 
-    return pl.Series([flag(value) for value in values.to_list()], dtype=pl.Int8)
+    return pl.Series([keep(value) for value in values.to_list()], dtype=pl.String)
 
 
 @contextlib.contextmanager
@@ -248,15 +278,14 @@ def dedupe_features(
     share = min(1.0, TRAINING_RECORDS / max(records, 1))
     # EM blocks on pairs sharing a birth date (day and month unordered), so that names,
     # postcode and phone are free to vary; the birth-date levels keep their set m values.
-    first_key, second_key = "dob_swap", "blk_dob_initials"
+    first_key = "dob_swap"
     if mode != "baseline":
         features = features.with_columns(
-            _train_flag(features[first_key], share).alias("train_a"),
-            _train_flag(features[second_key], share).alias("train_b"),
+            _training_key(features[first_key], share).alias("train_key"),
         )
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=_comparisons(mode),
+        comparisons=_comparisons(mode, backend),
         blocking_rules_to_generate_predictions=[
             block_on(*keys, arrays_to_explode=[k for k in keys if k in ARRAY_KEYS] or None)
             for keys in BLOCKING_KEYS[mode]
@@ -290,9 +319,9 @@ def dedupe_features(
         linker = Linker(table, settings, db_api)
         step("training: prior")
         deterministic: list[Any] = (
-            [_blocking_sql(("given_name", "surname", "birth_date"))]
+            [block_on("given_name", "surname", "birth_date")]
             if mode == "baseline"
-            else [_blocking_sql(("blk_names", "dob_full"))]
+            else [block_on("blk_names", "dob_full")]
         )
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
         step("training: u probabilities")
@@ -300,14 +329,13 @@ def dedupe_features(
         step("training: m probabilities (EM)")
         if mode == "baseline":
             em_rules = [
-                _blocking_sql(("given_name", "surname")),
-                'l."birth_date" = r."birth_date" AND '
-                'substr(l."given_name", 1, 1) = substr(r."given_name", 1, 1)',
-                'l."birth_date" = r."birth_date" AND '
-                'substr(l."surname", 1, 1) = substr(r."surname", 1, 1)',
+                block_on("given_name", "surname"),
+                block_on("birth_date", "substr(given_name, 1, 1)"),
+                block_on("birth_date", "substr(surname, 1, 1)"),
             ]
         else:
-            em_rules = [_blocking_sql((first_key,), "train_a")]
+            # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
+            em_rules = [block_on("dob_swap", "train_key")]
         for rule in em_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, fix_u_probabilities=True
