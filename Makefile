@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -73,6 +73,11 @@ benchmark-simulation: $(STAMP)
 # The indicator set on 1 000 000 synthetic persons and 5 000 000 events (docs/indicators.md).
 benchmark-indicators: $(STAMP)
 	$(BIN)/python benchmarks/indicators.py
+
+# Record linkage: FEBRL4 and the synthetic population at 200 000 and 1 000 000 records
+# (docs/linkage.md); QUICK=1 for 20 000 records.
+benchmark-linkage: $(STAMP)
+	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick)
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

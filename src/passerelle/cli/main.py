@@ -357,6 +357,7 @@ def export_hsds_command(
 
 # Commands kept in their own modules; imported last because they use this module's helpers.
 from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
+from passerelle.cli.linkage import dedupe_command, encode_command  # noqa: E402
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
 from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
 from passerelle.cli.referrals import deliver_webhooks  # noqa: E402
@@ -372,6 +373,8 @@ app.command("evaluate")(evaluate)
 app.command("report")(report)
 app.command("indicators")(indicators)
 app.command("deliver-webhooks")(deliver_webhooks)
+app.command("dedupe")(dedupe_command)
+app.command("encode")(encode_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

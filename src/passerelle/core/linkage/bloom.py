@@ -1,0 +1,224 @@
+"""Privacy-preserving encodings: keyed Bloom filters and keyed tokens (HMAC-SHA256).
+
+Each organisation encodes its own records with the sector key and shares only the result:
+
+- **names** go into field-level Bloom filters of `FILTER_BITS` bits: the padded bigrams of
+  every normalised token (`names.py`) and its consonant skeleton as one extra feature, each
+  set through `HASHES` positions derived from HMAC-SHA256(key, feature) by double hashing
+  (Kirsch and Mitzenmacher 2006; Schnell, Bachteler and Reiher 2009). The same hashing serves
+  the given name and the family name, so a swapped name still compares; the name CLK is the
+  union of both filters (Schnell, Bachteler and Reiher 2011).
+- **birth-date keys, postcode, phone and blocking keys** become keyed tokens
+  (HMAC-SHA256 truncated to 64 bits): equal values give equal tokens, nothing else.
+
+Linkage then compares filters by their Dice coefficient and tokens by equality
+(`model.py`). The threat model is in docs/linkage.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from .features import ARRAY_BLOCKING_COLUMNS, LinkageInputError, cap_blocks, plaintext_features
+from .names import skeleton
+
+FILTER_BITS = 512  # bits per field filter: 8 words of 64 bits
+WORDS = FILTER_BITS // 64
+HASHES = 15  # positions per feature: a 2-token name (~12 features) fills about 30%
+KEY_BYTES = 32
+FILTERS = ("given", "surname", "name")
+TOKEN_COLUMNS = (
+    "dob_full",
+    "dob_swap",
+    "dob_year",
+    "postcode",
+    "phone",
+    "blk_names",
+    "blk_dob_initials",
+)
+ARRAY_TOKEN_COLUMNS = ARRAY_BLOCKING_COLUMNS
+ENCODED_COLUMNS = (
+    "record_id",
+    *(f"bf_{name}" for name in FILTERS),
+    *TOKEN_COLUMNS,
+    *ARRAY_TOKEN_COLUMNS,
+)
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+class KeyFileError(ValueError):
+    """The key file is missing, unreadable or not a key."""
+
+
+def generate_key() -> str:
+    """A new random sector key, as the hex text a key file holds."""
+    return secrets.token_hex(KEY_BYTES)
+
+
+def load_key(path: Path) -> bytes:
+    """Read a sector key file: one line of at least 64 hexadecimal digits (256 bits)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise KeyFileError(f"key file {str(path)!r}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise KeyFileError(f"key file {str(path)!r}: not text; expected hex digits") from None
+    if not _HEX.match(text) or len(text) < 2 * KEY_BYTES or len(text) % 2:
+        raise KeyFileError(
+            f"key file {str(path)!r}: expected one line of at least {2 * KEY_BYTES} hexadecimal "
+            "digits (a 256-bit key; `passerelle encode --new-key FILE` makes one)"
+        )
+    return bytes.fromhex(text)
+
+
+def _subkey(key: bytes, purpose: str) -> bytes:
+    return hmac.new(key, purpose.encode(), hashlib.sha256).digest()
+
+
+@functools.lru_cache(maxsize=500_000)
+def _positions(subkey: bytes, feature: str) -> tuple[int, ...]:
+    digest = hmac.new(subkey, feature.encode(), hashlib.sha256).digest()
+    first = int.from_bytes(digest[:8], "big")
+    step = int.from_bytes(digest[8:16], "big") | 1
+    return tuple((first + i * step) % FILTER_BITS for i in range(HASHES))
+
+
+def name_features(tokens: Iterable[str]) -> set[str]:
+    """Padded bigrams of each token, and each token's skeleton as one feature."""
+    features: set[str] = set()
+    for token in tokens:
+        padded = f"_{token}_"
+        features.update(padded[i : i + 2] for i in range(len(padded) - 1))
+        features.add("#" + skeleton(token))
+    return features
+
+
+def bloom_filter(features: Iterable[str], key: bytes) -> int:
+    """The keyed Bloom filter of `features`, as an integer of `FILTER_BITS` bits."""
+    subkey = _subkey(key, "bloom")
+    bits = 0
+    for feature in features:
+        for position in _positions(subkey, feature):
+            bits |= 1 << position
+    return bits
+
+
+def dice(a: int, b: int) -> float:
+    """The Dice coefficient of two filters (0 when both are empty)."""
+    total = a.bit_count() + b.bit_count()
+    return 2 * (a & b).bit_count() / total if total else 0.0
+
+
+def keyed_token(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of a value, 64 bits as 16 hex digits."""
+    return hmac.new(_subkey(key, "token"), value.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _hex(bits: int) -> str:
+    return f"{bits:0{FILTER_BITS // 4}x}"
+
+
+def encode(
+    records: pl.DataFrame,
+    key: bytes,
+    *,
+    lenient_dates: bool = False,
+    placeholder_dates: bool = True,
+) -> pl.DataFrame:
+    """Encode records (the columns of `features.REQUIRED_COLUMNS`) for sharing.
+
+    The result holds `record_id`, three filters as hex (`bf_given`, `bf_surname`, `bf_name`)
+    and keyed tokens; no name, date, postcode or phone in clear.
+    """
+    plain = plaintext_features(
+        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
+    )
+    filter_cache: dict[str | None, str | None] = {}
+
+    def name_filter(text: str | None) -> str | None:
+        if text not in filter_cache:
+            filter_cache[text] = (
+                _hex(bloom_filter(name_features(text.split(" ")), key)) if text else None
+            )
+        return filter_cache[text]
+
+    def both(given: str | None, surname: str | None) -> str | None:
+        tokens = [*(given or "").split(" "), *(surname or "").split(" ")]
+        tokens = [token for token in tokens if token]
+        return _hex(bloom_filter(name_features(tokens), key)) if tokens else None
+
+    token_cache: dict[str, str] = {}
+
+    def token(column: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = f"{column}:{value}"
+        if text not in token_cache:
+            token_cache[text] = keyed_token(text, key)
+        return token_cache[text]
+
+    given = plain["given_text"].to_list()
+    surname = plain["surname_text"].to_list()
+    data: dict[str, list[str | None]] = {
+        "record_id": plain["unique_id"].to_list(),
+        "bf_given": [name_filter(value) for value in given],
+        "bf_surname": [name_filter(value) for value in surname],
+        "bf_name": [both(g, s) for g, s in zip(given, surname, strict=True)],
+    }
+    for column in TOKEN_COLUMNS:
+        # postcode and phone are compared exactly; their tokens share one namespace per column
+        data[column] = [token(column, value) for value in plain[column].to_list()]
+    for column in ARRAY_TOKEN_COLUMNS:  # several tokens, space-separated
+        data[column] = [
+            " ".join(token(column, value) or "" for value in values) if values else None
+            for values in plain[column].to_list()
+        ]
+    return pl.DataFrame(data, schema=dict.fromkeys(ENCODED_COLUMNS, pl.String))
+
+
+def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
+    """The comparison columns of encoded records: filter words (int64) and their popcounts."""
+    missing = [column for column in ENCODED_COLUMNS if column not in encoded.columns]
+    if missing:
+        raise LinkageInputError(
+            missing[0], "missing column; encoded input needs " + ", ".join(ENCODED_COLUMNS)
+        )
+    frame = encoded.select([pl.col(c).cast(pl.String) for c in ENCODED_COLUMNS])
+    columns: dict[str, pl.Series] = {"unique_id": frame["record_id"]}
+    for name in FILTERS:
+        values = frame[f"bf_{name}"].to_list()
+        words: list[list[int | None]] = [[] for _ in range(WORDS)]
+        counts: list[int | None] = []
+        for row, value in enumerate(values):
+            if value is None or value == "":
+                counts.append(None)
+                for column_words in words:
+                    column_words.append(None)
+                continue
+            if len(value) != FILTER_BITS // 4 or not _HEX.match(value):
+                raise LinkageInputError(
+                    f"bf_{name}",
+                    f"row {row + 1} is not a {FILTER_BITS}-bit filter "
+                    f"({FILTER_BITS // 4} hex digits); was the file made by `passerelle encode`?",
+                )
+            bits = int(value, 16)
+            counts.append(bits.bit_count())
+            for index in range(WORDS):
+                unsigned = (bits >> (64 * index)) & ((1 << 64) - 1)
+                words[index].append(unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned)
+        for index in range(WORDS):
+            columns[f"bf_{name}_{index}"] = pl.Series(words[index], dtype=pl.Int64)
+        columns[f"pc_{name}"] = pl.Series(counts, dtype=pl.Int64)
+    for column in TOKEN_COLUMNS:
+        columns[column] = frame[column]
+    for column in ARRAY_TOKEN_COLUMNS:
+        columns[column] = frame[column].str.split(" ")
+    return cap_blocks(pl.DataFrame(columns))

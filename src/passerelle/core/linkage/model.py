@@ -1,0 +1,371 @@
+"""Fellegi-Sunter linkage on Splink: comparisons, blocking, training, clustering.
+
+One function, `dedupe_features`, runs the whole model over prepared feature columns on a
+Splink backend: DuckDB (default, one machine) or Spark (`backend="spark"`, a SparkSession
+passed in). The public entry points are in `passerelle.core.linkage`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from .bloom import WORDS
+
+Mode = Literal["plaintext", "private", "baseline"]
+Backend = Literal["duckdb", "spark"]
+Progress = Callable[[str], None]
+
+BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
+    # Transliteration variants share a skeleton, so blocking on skeleton keys keeps them
+    # together. Array keys are exploded (a record is in several blocks): every unordered
+    # pair of name-token skeletons (swaps, compound and patronymic names), every token with
+    # the birth date (day and month unordered), every token with the birth year.
+    "plaintext": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    "private": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    # The baseline: exact matches on the raw (lower-cased) fields.
+    "baseline": (
+        ("given_name", "surname"),
+        ("surname", "birth_date"),
+        ("given_name", "birth_date"),
+        ("phone",),
+    ),
+}
+ARRAY_KEYS = frozenset({"blk_name_pairs", "blk_token_dob", "blk_token_year"})
+# name levels from "two tokens shared" down (levels are counted from else = 0)
+_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 3, "baseline": -1}
+_WEAK_DATE = 1  # birth-date levels "same year" and "else"
+TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
+
+
+@dataclass(frozen=True)
+class LinkageRun:
+    """Clusters (record_id, cluster_id) and what the run did."""
+
+    clusters: pl.DataFrame
+    model: dict[str, Any]  # the trained Splink model (m and u per comparison level)
+    pairs_above_threshold: int
+
+
+def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    shared = " + ".join(
+        f'CAST(bit_count("bf_{a}_{i}_{side_a}" & "bf_{b}_{i}_{side_b}") AS INT)'
+        for i in range(WORDS)
+    )
+    return f'(2.0 * ({shared}) / ("pc_{a}_{side_a}" + "pc_{b}_{side_b}"))'
+
+
+def _swapped_close(backend: Backend) -> Any:
+    """Given and family names swapped, with typos: Jaro-Winkler ≥ 0.9 across the fields.
+
+    Written per backend: DuckDB's `jaro_winkler_similarity`, or the `jaro_winkler` function
+    Splink registers on Spark (from its similarity jar).
+    """
+    import splink.comparison_level_library as cll
+
+    function, quote = (
+        ("jaro_winkler", "`") if backend == "spark" else ("jaro_winkler_similarity", '"')
+    )
+
+    def across(a: str, b: str) -> str:
+        return f"{function}({quote}{a}_l{quote}, {quote}{b}_r{quote}) >= 0.9"
+
+    return cll.CustomLevel(
+        across("given_text", "surname_text") + " AND " + across("surname_text", "given_text"),
+        label_for_charts="swapped, close",
+        base_dialect_str="spark" if backend == "spark" else "duckdb",
+    )
+
+
+def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    if mode == "baseline":
+        return [
+            cl.JaroWinklerAtThresholds("given_name", [0.92, 0.8]),
+            cl.JaroWinklerAtThresholds("surname", [0.92, 0.8]),
+            cl.ExactMatch("birth_date"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("phone"),
+        ]
+    if mode == "plaintext":
+        name = cl.CustomComparison(
+            output_column_name="name",
+            comparison_levels=[
+                cll.And(cll.NullLevel("given_skel"), cll.NullLevel("surname_skel")),
+                # term-frequency adjusted: Mohammed Al-Hassan weighs less than a rare name
+                cll.ExactMatchLevel("name_text", term_frequency_adjustments=True).configure(
+                    label_for_charts="both names exact"
+                ),
+                cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                    label_for_charts="both skeletons"
+                ),
+                cll.And(
+                    cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
+                ).configure(label_for_charts="given and family swapped"),
+                _swapped_close(backend),
+                cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
+                cll.Or(
+                    cll.And(
+                        cll.JaroWinklerLevel("given_skel", 0.88),
+                        cll.JaroWinklerLevel("surname_skel", 0.88),
+                    ),
+                    cll.And(
+                        cll.JaroWinklerLevel("given_text", 0.9),
+                        cll.JaroWinklerLevel("surname_text", 0.9),
+                    ),
+                ).configure(label_for_charts="both close"),
+                cll.Or(
+                    cll.And(
+                        cll.ExactMatchLevel("given_skel"),
+                        cll.JaroWinklerLevel("surname_text", 0.8),
+                    ),
+                    cll.And(
+                        cll.ExactMatchLevel("surname_skel"),
+                        cll.JaroWinklerLevel("given_text", 0.8),
+                    ),
+                ).configure(label_for_charts="one equal, the other close"),
+                cll.ArrayIntersectLevel("name_skels", 2).configure(
+                    label_for_charts="two tokens shared"
+                ),
+                cll.ExactMatchLevel("surname_skel").configure(label_for_charts="family only"),
+                cll.ExactMatchLevel("given_skel").configure(label_for_charts="given only"),
+                cll.Or(
+                    cll.JaroWinklerLevel("given_text", 0.88),
+                    cll.JaroWinklerLevel("surname_text", 0.88),
+                ).configure(label_for_charts="one close"),
+                cll.ElseLevel(),
+            ],
+        )
+    else:
+        levels: list[Any] = [
+            cll.CustomLevel(
+                '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.95 AND "
+                f"{_dice_sql('surname', 'surname')} >= 0.95",
+                label_for_charts="both filters ≥ 0.95",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'surname')} >= 0.9 AND "
+                f"{_dice_sql('surname', 'given')} >= 0.9",
+                label_for_charts="swapped ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('name', 'name')} >= 0.9",
+                label_for_charts="name ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.75 AND "
+                f"{_dice_sql('surname', 'surname')} >= 0.75",
+                label_for_charts="both filters ≥ 0.75",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('name', 'name')} >= 0.7",
+                label_for_charts="name ≥ 0.7",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('surname', 'surname')} >= 0.9",
+                label_for_charts="family ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                f"{_dice_sql('given', 'given')} >= 0.9",
+                label_for_charts="given ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            cll.ElseLevel(),
+        ]
+        name = cl.CustomComparison(output_column_name="name", comparison_levels=levels)
+    # Birth-date m probabilities are set, not estimated: EM blocks on the birth date (below),
+    # and these shares of true pairs per level are our estimates for registrations of
+    # newcomers (docs/linkage.md): most dates agree, about one in eight is a placeholder or
+    # partial on one side, a few are swapped or mistyped, a few disagree entirely.
+    date_levels: list[Any] = [
+        cll.NullLevel("dob_year"),
+        cll.ExactMatchLevel("dob_full").configure(m_probability=0.74),
+        cll.ExactMatchLevel("dob_swap").configure(
+            label_for_charts="day and month swapped", m_probability=0.03
+        ),
+    ]
+    if mode == "plaintext":
+        date_levels.append(
+            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(m_probability=0.03)
+        )
+    date_levels += [
+        cll.And(
+            cll.ExactMatchLevel("dob_year"),
+            cll.CustomLevel(
+                '"dob_full_l" IS NULL OR "dob_full_r" IS NULL', base_dialect_str="duckdb"
+            ),
+        ).configure(
+            label_for_charts="same year, one date partial or placeholder", m_probability=0.13
+        ),
+        cll.ExactMatchLevel("dob_year").configure(label_for_charts="same year", m_probability=0.01),
+        cll.ElseLevel().configure(m_probability=0.06 if mode == "plaintext" else 0.09),
+    ]
+    return [
+        name,
+        cl.CustomComparison(output_column_name="birth_date", comparison_levels=date_levels),
+        cl.ExactMatch("postcode"),
+        cl.ExactMatch("phone"),
+    ]
+
+
+def _training_key(values: pl.Series, share: float) -> pl.Series:
+    """The key for the records whose key hashes into the training share, else null (whole
+    blocks are kept, so EM sees every pair of a sampled block)."""
+    limit = int(share * 2**32)
+
+    def keep(value: str | None) -> str | None:
+        if value is None:
+            return None
+        digest = hashlib.blake2b(value.encode(), digest_size=4).digest()
+        return value if int.from_bytes(digest, "big") < limit else None
+
+    return pl.Series([keep(value) for value in values.to_list()], dtype=pl.String)
+
+
+@contextlib.contextmanager
+def _quiet_splink() -> Iterator[None]:
+    # Splink reports training progress through logging at INFO and WARNING; a run of the
+    # engine reports through `progress` instead.
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def dedupe_features(
+    features: pl.DataFrame,
+    *,
+    mode: Mode,
+    threshold: float,
+    backend: Backend = "duckdb",
+    spark: Any = None,
+    progress: Progress | None = None,
+    memory_limit: str = "6GB",
+) -> LinkageRun:
+    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
+
+    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
+    probability at which two records are joined (clusters are connected components).
+    """
+    from splink import Linker, SettingsCreator, block_on
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    records = len(features)
+    share = min(1.0, TRAINING_RECORDS / max(records, 1))
+    # EM blocks on pairs sharing a birth date (day and month unordered), so that names,
+    # postcode and phone are free to vary; the birth-date levels keep their set m values.
+    first_key = "dob_swap"
+    if mode != "baseline":
+        features = features.with_columns(
+            _training_key(features[first_key], share).alias("train_key"),
+        )
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=_comparisons(mode, backend),
+        blocking_rules_to_generate_predictions=[
+            block_on(*keys, arrays_to_explode=[k for k in keys if k in ARRAY_KEYS] or None)
+            for keys in BLOCKING_KEYS[mode]
+        ],
+        retain_matching_columns=mode != "baseline",  # gamma columns for the veto
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+    with _quiet_splink():
+        if backend == "spark":
+            from splink import SparkAPI
+
+            if spark is None:
+                raise ValueError("backend='spark' needs a SparkSession: spark=...")
+            db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+            table: Any = spark.createDataFrame(features.to_pandas())
+        else:
+            import duckdb
+            from splink import DuckDBAPI
+
+            connection = duckdb.connect()
+            connection.execute(f"SET memory_limit = '{memory_limit}'")
+            # spill to the system's temporary directory, not the working directory
+            spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
+            connection.execute(f"SET temp_directory = '{spill}'")
+            connection.execute("SET preserve_insertion_order = false")
+            connection.register("records_arrow", features.to_arrow())
+            connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+            db_api = DuckDBAPI(connection=connection)
+            table = "records"
+        linker = Linker(table, settings, db_api)
+        step("training: prior")
+        deterministic: list[Any] = (
+            [block_on("given_name", "surname", "birth_date")]
+            if mode == "baseline"
+            else [block_on("blk_names", "dob_full")]
+        )
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+        step("training: u probabilities")
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+        step("training: m probabilities (EM)")
+        if mode == "baseline":
+            em_rules = [
+                block_on("given_name", "surname"),
+                block_on("birth_date", "substr(given_name, 1, 1)"),
+                block_on("birth_date", "substr(surname, 1, 1)"),
+            ]
+        else:
+            # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
+            em_rules = [block_on("dob_swap", "train_key")]
+        for rule in em_rules:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, fix_u_probabilities=True
+            )
+        step("scoring pairs")
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        if mode != "baseline":
+            # Contact details alone never join two people: a pair whose names agree on at
+            # most two tokens and whose birth dates are missing or disagree beyond a typo
+            # is dropped (households share family name, postcode and phone).
+            predictions = db_api.sql_to_splink_dataframe_checking_cache(
+                f"SELECT * FROM {predictions.physical_name} WHERE NOT "
+                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
+                f"AND gamma_birth_date <= {_WEAK_DATE})",
+                "__splink__df_predict_vetoed",
+            )
+        step("clustering")
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=threshold
+        )
+        counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+            f"SELECT count(*) AS n FROM {predictions.physical_name}", output_type="pandas"
+        )
+        model = linker.misc.save_model_to_json()
+        table_out = clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        frame = pl.from_pandas(table_out[["unique_id", "cluster_id"]])
+    return LinkageRun(
+        clusters=frame.rename({"unique_id": "record_id"}).with_columns(
+            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
+        ),
+        model=model,
+        pairs_above_threshold=int(counted["n"].iloc[0]),
+    )

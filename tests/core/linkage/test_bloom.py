@@ -1,0 +1,83 @@
+"""Keyed Bloom filters: deterministic per key, unrelated across keys, close for variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from passerelle.core.linkage.bloom import (
+    FILTER_BITS,
+    KeyFileError,
+    bloom_filter,
+    dice,
+    encode,
+    load_key,
+    name_features,
+)
+from passerelle.core.linkage.names import canonical, name_tokens
+
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+
+
+def _filter(name: str, key: bytes = KEY) -> int:
+    tokens = [canonical(token) for token in name_tokens(name)]
+    return bloom_filter(name_features(tokens), key)
+
+
+def test_same_key_gives_the_same_filter_and_the_filter_is_not_saturated() -> None:
+    assert _filter("Abdulrahman Al-Hassan") == _filter("Abdulrahman Al-Hassan")
+    fill = _filter("Abdulrahman Al-Hassan").bit_count() / FILTER_BITS
+    assert 0.1 < fill < 0.6
+
+
+def test_a_different_key_gives_an_unrelated_filter() -> None:
+    same_name = dice(_filter("Mehari", KEY), _filter("Mehari", OTHER_KEY))
+    different_names = dice(_filter("Mehari", KEY), _filter("Goitom", KEY))
+    assert same_name < 0.5
+    assert abs(same_name - different_names) < 0.25
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Mohammed", "Mouhamed"),
+        ("Ghebremariam", "Gebremariam"),
+        ("Noorzai", "Nurzai"),
+        ("Hamidullah", "Hamidolah"),
+        ("Tshibangu", "Tchibangu"),
+    ],
+)
+def test_dice_is_high_for_variants_and_low_for_other_names(a: str, b: str) -> None:
+    assert dice(_filter(a), _filter(b)) > 0.7
+    assert dice(_filter(a), _filter("Kouyate")) < 0.4
+
+
+def test_encodings_hold_no_clear_text() -> None:
+    records = pl.DataFrame(
+        {
+            "record_id": ["a"],
+            "given_name": ["Senait"],
+            "surname": ["Tekleab"],
+            "birth_date": ["1990-05-04"],
+            "postcode": ["1030"],
+            "phone": ["0475123456"],
+        }
+    )
+    text = encode(records, KEY).write_csv()
+    for clear in ("senait", "tekleab", "1990", "1030", "0475123456", "475123456"):
+        assert clear not in text.lower()
+
+
+def test_bad_key_files_are_refused(tmp_path: Path) -> None:
+    short = tmp_path / "short.key"
+    short.write_text("abcd\n")
+    with pytest.raises(KeyFileError, match="64 hexadecimal"):
+        load_key(short)
+    with pytest.raises(KeyFileError, match="cannot be read"):
+        load_key(tmp_path / "missing.key")
+    good = tmp_path / "good.key"
+    good.write_text(KEY.hex() + "\n")
+    assert load_key(good) == KEY

@@ -1,0 +1,103 @@
+"""Linkage quality on a small synthetic population with known truth; input errors; Spark."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
+from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
+from passerelle.core.linkage.features import parse_birth_date, plaintext_features
+from passerelle.core.linkage.model import BLOCKING_KEYS
+from passerelle.core.linkage.synthetic import generate
+
+KEY = bytes(range(32))
+
+
+@pytest.fixture(scope="module")
+def population() -> pl.DataFrame:
+    return generate(4_000, seed=7)
+
+
+def test_generator_gives_one_to_four_records_per_person(population: pl.DataFrame) -> None:
+    sizes = population.group_by("person_id").len()["len"]
+    assert population.height == 4_000
+    assert sizes.min() == 1
+    assert sizes.max() == 4
+    assert population["record_id"].n_unique() == population.height
+
+
+def test_blocking_keeps_nearly_all_true_pairs(population: pl.DataFrame) -> None:
+    features = plaintext_features(population)
+    assert blocking_recall(features, population, BLOCKING_KEYS["plaintext"]) > 0.95
+
+
+def test_plaintext_and_private_linkage_beat_the_plain_baseline(population: pl.DataFrame) -> None:
+    plain = pairwise_quality(dedupe(population, threshold=0.8).clusters, population)
+    private = pairwise_quality(
+        dedupe(population, threshold=0.8, private_key=KEY).clusters, population
+    )
+    baseline = pairwise_quality(dedupe_baseline(population, threshold=0.8).clusters, population)
+    assert plain.f1 > 0.8
+    assert private.f1 > plain.f1 - 0.08
+    assert plain.f1 > baseline.f1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1990-05-04", (1990, 5, 4)),
+        ("04/05/1990", (1990, 5, 4)),
+        ("19900504", (1990, 5, 4)),
+        ("1990-01-01", (1990, None, None)),
+        ("1990", (1990, None, None)),
+        ("1990-05", (1990, 5, None)),
+    ],
+)
+def test_birth_dates_in_registry_formats(text: str, expected: tuple[int, int, int]) -> None:
+    date = parse_birth_date(text)
+    assert date is not None
+    assert (date.year, date.month, date.day) == expected
+
+
+def test_day_and_month_swapped_share_a_key() -> None:
+    a, b = parse_birth_date("1990-05-04"), parse_birth_date("1990-04-05")
+    assert a is not None
+    assert b is not None
+    assert a.swap_key == b.swap_key
+    assert a.full_key != b.full_key
+
+
+def test_bad_input_names_the_column() -> None:
+    frame = pl.DataFrame(
+        {"record_id": ["1"], "given_name": ["A"], "surname": ["B"], "birth_date": ["31/02/1990"]}
+    )
+    with pytest.raises(LinkageInputError, match="postcode"):
+        plaintext_features(frame)
+    frame = frame.with_columns(postcode=pl.lit("1000"), phone=pl.lit(""))
+    with pytest.raises(LinkageInputError, match=r"birth_date: '31/02/1990' on row 1"):
+        plaintext_features(frame)
+
+
+def test_spark_backend_gives_the_same_kind_of_clusters(
+    population: pl.DataFrame, tmp_path: Path
+) -> None:
+    pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (optional)")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: Spark cannot start")
+    from splink.backends.spark import similarity_jar_location
+
+    spark = (
+        pyspark.sql.SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    spark.sparkContext.setCheckpointDir(str(tmp_path / "checkpoints"))
+    small = population.head(600)
+    run = dedupe(small, threshold=0.8, backend="spark", spark=spark)
+    assert pairwise_quality(run.clusters, small).f1 > 0.7
