@@ -13,6 +13,11 @@ from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
 from passerelle.web.apps.referrals.services import ReferralNotFoundError, side_of
 
+RELATED = ("programme", "sender", "receiver")
+LISTED_REFERRAL_FIELDS = tuple(
+    field.attname for field in Referral._meta.concrete_fields if field.name not in RELATED
+) + tuple(f"{related}_id" for related in RELATED)
+
 
 def referral_key(referral_id: object) -> uuid.UUID:
     try:
@@ -41,7 +46,12 @@ def referrals_for(
         referrals = referrals.filter(programme__slug=programme)
     if overdue:
         referrals = referrals.filter(state=State.SENT, answer_due__lt=timezone.localdate())
-    return referrals.select_related("programme", "sender", "receiver")
+    # Lists need the names and slugs of the programme and the organisations, not their
+    # other (large, JSON) columns.
+    return referrals.select_related("programme", "sender", "receiver").only(
+        *LISTED_REFERRAL_FIELDS,
+        *(f"{related}__{field}" for related in RELATED for field in ("slug", "names")),
+    )
 
 
 def referral_for(actor: Actor, referral_id: object) -> Referral:
