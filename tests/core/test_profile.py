@@ -37,12 +37,12 @@ def test_municipality_by_french_or_dutch_name_or_postcode() -> None:
             "arrival_in_belgium",
             "before birth_date",
         ),
-        ({"education_isced": 9}, "education_isced", "less than or equal to 8"),
+        ({"education_isced": 9}, "education_isced", "must be 8 or less"),
         ({"nationality": "UK"}, "nationality", "the United Kingdom is GB"),
         ({"nationality": "XX"}, "nationality", "not an ISO 3166-1 alpha-2 country code"),
         ({"birth_date": 0}, "birth_date", "date"),
-        ({"migration_background": "yes"}, "migration_background", "boolean"),
-        ({"residence_permit_months": True}, "residence_permit_months", "integer"),
+        ({"migration_background": "yes"}, "migration_background", "true or false"),
+        ({"residence_permit_months": True}, "residence_permit_months", "whole number"),
     ],
 )
 def test_bad_input_names_the_field_and_what_is_allowed(

@@ -7,6 +7,8 @@ the reader's language (`use_language`). Message ids are the English strings.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -19,9 +21,23 @@ _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
 )
 
 
+def _catalogue(language: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+
+
 def use_language(language: str) -> None:
     """Translate engine messages into `language` in this context (English if no catalogue)."""
-    _translations.set(gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True))
+    _translations.set(_catalogue(language))
+
+
+@contextmanager
+def language_of(language: str) -> Iterator[None]:
+    """Engine messages in `language` inside the block, as they were after it (per request)."""
+    token = _translations.set(_catalogue(language))
+    try:
+        yield
+    finally:
+        _translations.reset(token)
 
 
 def _(message: str) -> str:

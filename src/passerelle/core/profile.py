@@ -14,15 +14,20 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.validation import field_errors
 from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
 from passerelle.knowledge.loader import load_knowledge
 
 COMMON_COUNTRY_MISTAKES = {
-    "UK": "the United Kingdom is GB",
-    "EL": "Greece is GR (EL is the European Union's own code)",
-    "KV": "Kosovo has no ISO code; XK is the code in common use",
+    "UK": gettext_noop("the United Kingdom is GB"),
+    "EL": gettext_noop("Greece is GR (EL is the European Union's own code)"),
+    "KV": gettext_noop("Kosovo has no ISO code; XK is the code in common use"),
 }
+
+
+def _before_message() -> str:
+    return _("{date} is before {field} {other}")
 
 
 class ProfileError(ValueError):
@@ -64,8 +69,9 @@ class Profile(BaseModel):
             return value
         hint = COMMON_COUNTRY_MISTAKES.get(value)
         raise ValueError(
-            f"{value!r} is not an ISO 3166-1 alpha-2 country code"
-            + (f"; {hint}" if hint else "; for example SY, AF, ER, GB")
+            _("{value} is not an ISO 3166-1 alpha-2 country code; {hint}").format(
+                value=repr(value), hint=_(hint) if hint else _("for example SY, AF, ER, GB")
+            )
         )
 
     @field_validator("languages", mode="before")
@@ -97,19 +103,21 @@ class Profile(BaseModel):
             for name in (municipality.names.fr, municipality.names.nl)
         )
         close = difflib.get_close_matches(value, names, n=3, cutoff=0.6)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(
-            f"{value!r} is not one of the 19 Brussels municipalities (French or Dutch name); "
-            f"outside Brussels give the 4-digit postcode.{hint}"
-        )
+        message = _(
+            "{value} is not one of the 19 Brussels municipalities (French or Dutch name); "
+            "outside Brussels give the 4-digit postcode."
+        ).format(value=repr(value))
+        if close:
+            message += " " + _("Did you mean {names}?").format(names=", ".join(close))
+        raise ValueError(message)
 
     @model_validator(mode="after")
     def _dates_are_possible(self) -> Profile:
         errors: dict[str, str] = {}
         application, decision = self.asylum_application_date, self.asylum_decision_date
         if decision is not None and application is not None and decision < application:
-            errors["asylum_decision_date"] = (
-                f"{decision} is before asylum_application_date {application}"
+            errors["asylum_decision_date"] = _before_message().format(
+                date=decision, field="asylum_application_date", other=application
             )
         if decision is not None and self.legal_status == "asylum_seeker":
             errors.setdefault("asylum_decision_date", "")
@@ -117,8 +125,10 @@ class Profile(BaseModel):
                 part
                 for part in (
                     errors["asylum_decision_date"],
-                    "an asylum seeker has no decision yet; give the status the decision "
-                    "granted in legal_status (refugee, subsidiary_protection, ...)",
+                    _(
+                        "an asylum seeker has no decision yet; give the status the decision "
+                        "granted in legal_status (refugee, subsidiary_protection, ...)"
+                    ),
                 )
                 if part
             )
@@ -131,13 +141,17 @@ class Profile(BaseModel):
             ):
                 other = getattr(self, name)
                 if other is not None and other < self.birth_date:
-                    errors[name] = f"{other} is before birth_date {self.birth_date}"
+                    errors[name] = _before_message().format(
+                        date=other, field="birth_date", other=self.birth_date
+                    )
         arrival = self.arrival_in_belgium
         if arrival is not None:
             for name in ("asylum_application_date", "first_registration_brussels"):
                 other = getattr(self, name)
                 if other is not None and other < arrival:
-                    errors[name] = f"{other} is before arrival_in_belgium {arrival}"
+                    errors[name] = _before_message().format(
+                        date=other, field="arrival_in_belgium", other=arrival
+                    )
         if errors:
             raise ValueError(json.dumps(errors))
         return self

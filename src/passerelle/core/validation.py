@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ValidationError
 
+from passerelle.core.i18n import _, gettext_noop
+
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _plain_text(value: str) -> str:
     if CONTROL_CHARACTERS.search(value):
-        raise ValueError("contains control characters (such as NUL); remove them")
+        raise ValueError(_("contains control characters (such as NUL); remove them"))
     return value
 
 
@@ -22,26 +24,57 @@ PlainText = Annotated[str, AfterValidator(_plain_text)]
 databases refuse, NUL first of all)."""
 
 
+GENERIC_MESSAGES = {
+    "missing": gettext_noop("this field is required"),
+    "string_too_short": gettext_noop("at least {min_length} character(s)"),
+    "string_too_long": gettext_noop("at most {max_length} characters"),
+    "too_long": gettext_noop("at most {max_length} items"),
+    "greater_than_equal": gettext_noop("must be {ge} or more"),
+    "less_than_equal": gettext_noop("must be {le} or less"),
+    "int_parsing": gettext_noop("expected a whole number"),
+    "int_type": gettext_noop("expected a whole number"),
+    "int_from_float": gettext_noop("expected a whole number"),
+    "float_parsing": gettext_noop("expected a number"),
+    "float_type": gettext_noop("expected a number"),
+    "bool_parsing": gettext_noop("expected true or false"),
+    "bool_type": gettext_noop("expected true or false"),
+    "string_type": gettext_noop("expected text"),
+    "list_type": gettext_noop("expected a list"),
+    "dict_type": gettext_noop("expected an object"),
+    "string_pattern_mismatch": gettext_noop("not in the expected form"),
+}
+"""pydantic's error types, in words that go through the catalogue (message ids in English;
+the placeholders are pydantic's own context values)."""
+
+
 def field_errors(error: ValidationError, model: type[BaseModel]) -> dict[str, str]:
-    """One plain message per bad field of `model`, naming what is allowed."""
+    """One plain message per bad field of `model`, naming what is allowed, in the reader's
+    language (`core.i18n.use_language`)."""
     allowed = ", ".join(model.model_fields)
     errors: dict[str, str] = {}
     for detail in error.errors():
         location = [str(part) for part in detail["loc"]]
         name = ".".join(location) or f"({model.__name__})"
         kind = detail["type"]
+        context = detail.get("ctx", {})
+        value = repr(detail.get("input"))
         message = detail["msg"].removeprefix("Value error, ")
         if kind == "extra_forbidden":
-            message = f"unknown field; allowed: {allowed}"
+            message = _("unknown field; allowed: {allowed}").format(allowed=allowed)
         elif kind == "literal_error":
-            expected = detail.get("ctx", {}).get("expected", "")
-            message = f"got {detail['input']!r}; allowed: {expected}"
+            message = _("got {value}; allowed: {allowed}").format(
+                value=value, allowed=context.get("expected", "")
+            )
         elif kind.startswith("date"):
-            message = f"got {detail['input']!r}; expected a date as YYYY-MM-DD"
+            message = _("got {value}; expected a date as YYYY-MM-DD").format(value=value)
         elif kind == "string_pattern_mismatch" and location[-1] in ("nationality", "country"):
-            message = f"got {detail['input']!r}; expected an ISO 3166-1 alpha-2 code such as SY"
+            message = _("got {value}; expected an ISO 3166-1 alpha-2 code such as SY").format(
+                value=value
+            )
         elif kind == "string_pattern_mismatch" and location[0] == "languages":
-            message = "language codes are ISO 639-1, two letters such as ar, fr, nl"
+            message = _("language codes are ISO 639-1, two letters such as ar, fr, nl")
+        elif kind in GENERIC_MESSAGES:
+            message = _(GENERIC_MESSAGES[kind]).format(**context)
         if not location and message.startswith("{"):
             errors.update(json.loads(message))
             continue
