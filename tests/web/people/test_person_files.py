@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from tests.web.people.conftest import actor_of, logged_in, synthetic_file
 
 from passerelle.web.apps.audit.models import AuditEntry
@@ -283,3 +284,23 @@ def test_ids_are_random_uuids(files: dict[str, Any]) -> None:
     ids = [files[key].pk for key in ("own", "disclosed", "other")]
     assert len({i.version for i in ids}) == 1
     assert ids[0].version == 4
+
+
+def test_the_api_replaces_the_assessment_and_keeps_the_identity(
+    files: dict[str, Any], token_for: Callable[..., str]
+) -> None:
+    person = files["own"]
+    key = token_for("a", ("persons:read", "persons:write"))
+    body = {"version": person.version, "assessment": {"literacy": "basic", "wishes": "cook"}}
+    response = Client().put(
+        f"/api/v1/persons/{person.pk}/assessment",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200, response.content
+    person.refresh_from_db()
+    assert person.assessment == {"literacy": "basic", "wishes": "cook"}
+    assert person.given_names == "Persona"
+    assert person.birth_date == dt.date(2001, 3, 14)
+    assert person.version == 2

@@ -3,11 +3,11 @@ A failure in the middle of a transition leaves nothing half-written."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from tests.web.conftest import at_once
 from tests.web.referrals.conftest import Network
 from tests.web.referrals.test_referrals import draft, move
 
@@ -21,28 +21,17 @@ from passerelle.web.apps.referrals.services import TransitionError, referral_tra
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_simultaneous_accepts_one_wins(consented: Network) -> None:
     referral = move(consented, "cw_a", draft(consented), "send")
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = []
-
-    def accept(who: str) -> None:
-        try:
-            barrier.wait(timeout=10)
-            referral_transition(
+    outcomes = at_once(
+        {
+            who: lambda who=who: referral_transition(
                 actor=consented.actor(who), referral_id=referral.pk, action="accept"
             )
-            outcomes.append(who)
-        except TransitionError as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=accept, args=(who,)) for who in ("cw_b", "co_b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    winners = [o for o in outcomes if isinstance(o, str)]
-    losers = [o for o in outcomes if isinstance(o, TransitionError)]
+            for who in ("cw_b", "co_b")
+        },
+        TransitionError,
+    )
+    winners = [who for who, o in outcomes.items() if not isinstance(o, Exception)]
+    losers = [o for o in outcomes.values() if isinstance(o, TransitionError)]
     assert len(winners) == 1
     assert len(losers) == 1
     assert losers[0].field == "state"

@@ -46,14 +46,22 @@ def actor_for_request(request: HttpRequest) -> Actor | None:
     )
 
 
+def _login_and_second_factor(request: HttpRequest) -> HttpResponseBase | None:
+    """Where to send a request that has not logged in, or not given its second factor."""
+    if not request.user.is_authenticated:
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('accounts:login')}?{query}")
+    if needs_second_factor(request):
+        return redirect("accounts:two-factor")
+    return None
+
+
 def staff_view(view: StaffView) -> Callable[..., HttpResponseBase]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('accounts:login')}?{query}")
-        if needs_second_factor(request):
-            return redirect("accounts:two-factor")
+        refused = _login_and_second_factor(request)
+        if refused is not None:
+            return refused
         actor = actor_for_request(request)
         if actor is None:
             return render(request, "accounts/no_organisation.html", status=403)
@@ -86,11 +94,9 @@ def aggregates_view(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('accounts:login')}?{query}")
-        if needs_second_factor(request):
-            return redirect("accounts:two-factor")
+        refused = _login_and_second_factor(request)
+        if refused is not None:
+            return refused
         if not may_see_aggregates(request.user):
             raise PermissionDenied
         response = view(request, *args, **kwargs)

@@ -25,7 +25,12 @@ from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people import access, services
 from passerelle.web.apps.people.access import Actor, PersonAccess
-from passerelle.web.apps.people.schemas import Identity, PersonDataError, rules_profile
+from passerelle.web.apps.people.schemas import (
+    IDENTITY_FIELDS,
+    Identity,
+    PersonDataError,
+    rules_profile,
+)
 
 PAGE_SIZE = 50
 
@@ -258,14 +263,7 @@ def assessment_update(
     actor = _actor(request)
     person = _found(request, person_id, "edit").person
     data = {
-        "given_names": person.given_names,
-        "family_name": person.family_name,
-        "given_names_latin": person.given_names_latin,
-        "family_name_latin": person.family_name_latin,
-        "birth_date": person.birth_date,
-        "phone": person.phone,
-        "email": person.email,
-        "language": person.language,
+        **{name: getattr(person, name) for name in IDENTITY_FIELDS},
         "profile": person.profile,
         "assessment": payload.assessment,
     }
