@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/persons/", include("passerelle.web.apps.people.urls")),
     path("staff/audit/", include("passerelle.web.apps.audit.urls")),
     path("analysis/scenarios/", include("passerelle.web.apps.scenarios.urls")),
+    path("staff/matching/", include("passerelle.web.apps.matching.urls")),
     path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),
     path("analysis/", include("passerelle.web.apps.monitoring.urls")),
     path("", include("passerelle.web.apps.directory.urls")),

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("caseworker")
     COORDINATOR = "coordinator", _("coordinator")
     ORG_ADMIN = "org_admin", _("organisation administrator")
+    EMPLOYER = "employer", _("employer or host organisation (offers and gap analysis only)")
 
 
 class PlatformRole(models.TextChoices):
@@ -90,6 +91,8 @@ class ApiScope(models.TextChoices):
     PERSONS_EXPORT = "persons:export", _("export everything held about a person")
     REFERRALS_READ = "referrals:read", _("read the referrals sent and received")
     REFERRALS_WRITE = "referrals:write", _("create referrals and move them on")
+    MATCHING_READ = "matching:read", _("read mentors, offers, vacancies, rounds and gap analyses")
+    MATCHING_WRITE = "matching:write", _("change mentors, offers and vacancies; run rounds")
 
 
 TOKEN_PREFIX = "psl_"

@@ -26,6 +26,7 @@ from passerelle.web.apps.accounts.decorators import (
     ORGANISATION_SESSION_KEY,
     needs_second_factor,
 )
+from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.accounts.services import (
     login_attempt,
     memberships_of,
@@ -57,6 +58,14 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
+    user: Any = request.user
+    memberships = user.memberships if user.is_authenticated else None
+    if (
+        memberships
+        and memberships.exists()
+        and not memberships.exclude(role=Role.EMPLOYER).exists()
+    ):
+        return "matching:home"  # employers and hosts: their offers and gap analysis
     return "people:list"
 
 

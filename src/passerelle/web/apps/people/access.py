@@ -52,9 +52,11 @@ POLICY: dict[str, dict[Relation, frozenset[str]]] = {
         ),
         "disclosed": frozenset({"list", "view"}),
     },
+    Role.EMPLOYER: {"own": frozenset(), "disclosed": frozenset()},
 }
 """What each organisation role may do with a file its organisation holds or was shown.
-Platform admins and analysts have no organisation role: they never see a person."""
+Platform admins and analysts have no organisation role: they never see a person; nor do
+employers and host organisations (they see counts in the matching app)."""
 
 SCOPE_OPERATIONS: dict[str, frozenset[str]] = {
     ApiScope.PERSONS_READ: frozenset({"list", "view"}),

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.scenarios",
     "passerelle.web.apps.referrals",
     "passerelle.web.apps.monitoring",
+    "passerelle.web.apps.matching",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,119 @@
+"""Every read of matching data passes here.
+
+- Mentors are records of their organisation: its staff see and change them (not employers).
+- Internship offers and vacancies belong to the host or employer: its members (the
+  `employer` role, coordinators, administrators) see and change them.
+- Rounds belong to the organisation running the programme: its coordinators and
+  administrators run, see and confirm them; nobody else sees them (404, never 403).
+- API tokens need `matching:read` to read and `matching:write` to write.
+Another organisation's record does not exist for the actor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from passerelle.web.apps.accounts.models import ApiScope, Role
+from passerelle.web.apps.directory.models import Programme
+from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
+from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
+
+RUNNERS = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
+"""Who runs and confirms matching rounds for their organisation's programmes."""
+MENTOR_KEEPERS = frozenset({Role.CASEWORKER, Role.COORDINATOR, Role.ORG_ADMIN})
+OFFER_KEEPERS = frozenset({Role.EMPLOYER, Role.COORDINATOR, Role.ORG_ADMIN})
+
+
+class MatchingNotFoundError(PersonNotFoundError):
+    """No such mentor, offer, vacancy or round for this actor: answer 404."""
+
+
+def _granted(actor: Actor, roles: frozenset[str], *, write: bool) -> bool:
+    if actor.organisation is None:
+        return False
+    if actor.token is not None:
+        return (ApiScope.MATCHING_WRITE if write else ApiScope.MATCHING_READ) in actor.scopes
+    return actor.role in roles
+
+
+def may_run(actor: Actor, programme: Programme | None = None) -> bool:
+    """May the actor run rounds (for `programme`, which its organisation must run)?"""
+    if not _granted(actor, RUNNERS, write=True):
+        return False
+    return programme is None or programme.organisation_id == actor.organisation.pk
+
+
+def may_keep_mentors(actor: Actor, *, write: bool = False) -> bool:
+    return _granted(actor, MENTOR_KEEPERS, write=write)
+
+
+def may_keep_offers(actor: Actor, *, write: bool = False) -> bool:
+    return _granted(actor, OFFER_KEEPERS, write=write)
+
+
+def _key(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise MatchingNotFoundError(str(value)) from None
+
+
+def mentors_for(actor: Actor, *, write: bool = False) -> QuerySet[Mentor]:
+    if not may_keep_mentors(actor, write=write):
+        raise OperationDeniedError("mentors")
+    return Mentor.objects.filter(organisation=actor.organisation)
+
+
+def offers_for(actor: Actor, *, write: bool = False) -> QuerySet[InternshipOffer]:
+    if not may_keep_offers(actor, write=write):
+        raise OperationDeniedError("offers")
+    return InternshipOffer.objects.filter(host=actor.organisation).select_related("programme")
+
+
+def vacancies_for(actor: Actor, *, write: bool = False) -> QuerySet[Vacancy]:
+    if not may_keep_offers(actor, write=write):
+        raise OperationDeniedError("vacancies")
+    return Vacancy.objects.filter(employer=actor.organisation).select_related("programme")
+
+
+def _one(queryset: QuerySet[Any], key: object) -> Any:
+    found = queryset.filter(pk=_key(key)).first()
+    if found is None:
+        raise MatchingNotFoundError(str(key))
+    return found
+
+
+def mentor_for(actor: Actor, mentor_id: object, *, write: bool = False) -> Mentor:
+    return _one(mentors_for(actor, write=write), mentor_id)  # type: ignore[no-any-return]
+
+
+def offer_for(actor: Actor, offer_id: object, *, write: bool = False) -> InternshipOffer:
+    return _one(offers_for(actor, write=write), offer_id)  # type: ignore[no-any-return]
+
+
+def vacancy_for(actor: Actor, vacancy_id: object, *, write: bool = False) -> Vacancy:
+    return _one(vacancies_for(actor, write=write), vacancy_id)  # type: ignore[no-any-return]
+
+
+def programmes_to_match(actor: Actor) -> QuerySet[Programme]:
+    """The programmes the actor's organisation runs, when the actor may run rounds."""
+    if not may_run(actor):
+        return Programme.objects.none()
+    return Programme.objects.filter(organisation=actor.organisation).order_by("slug")
+
+
+def rounds_for(actor: Actor) -> QuerySet[MatchingRound]:
+    if actor.organisation is None or not (may_run(actor) or _granted(actor, RUNNERS, write=False)):
+        raise OperationDeniedError("rounds")
+    return MatchingRound.objects.filter(organisation=actor.organisation).select_related("programme")
+
+
+def round_for(actor: Actor, round_id: object) -> MatchingRound:
+    try:
+        rounds = rounds_for(actor)
+    except OperationDeniedError:
+        raise MatchingNotFoundError(str(round_id)) from None
+    return _one(rounds, round_id)  # type: ignore[no-any-return]

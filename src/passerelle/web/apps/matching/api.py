@@ -1,0 +1,262 @@
+"""The organisations' API for matching (under /api/v1/matching), for their own systems.
+
+Same tokens as person files and referrals (`Authorization: Bearer <token>`), with the
+scopes `matching:read` and `matching:write`, and the same access rules as the pages
+(`matching.access`): an organisation reads and writes its own mentors, internship offers
+and vacancies; rounds belong to the organisation running the programme; another's record is
+404. Errors name their field: {"detail": [{"loc": [field], "msg": "field: message"}]}.
+Proposals name persons by id and number only; the gap analysis gives counts, small cells
+withheld (null, `suppressed`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
+
+from passerelle.web.apps.matching import access, services
+from passerelle.web.apps.matching.gaps import vacancy_gaps
+from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
+from passerelle.web.apps.matching.schemas import MatchingDataError
+from passerelle.web.apps.matching.views import default_kind
+from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.apps.people.api import ERRORS, ApiError, OrganisationToken
+
+router = Router(auth=OrganisationToken(), tags=["matching (organisations)"])
+
+
+class RecordIn(Schema):
+    """A mentor, internship offer or vacancy: the fields of docs/matching.md ("In the
+    platform"); unknown fields are refused, naming them."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class RoundIn(Schema):
+    programme: str = Field(..., max_length=120, description="A programme your organisation runs")
+    kind: str = Field("", max_length=16, description="mentoring, internship or vacancy")
+    on: dt.date | None = Field(None, description="Round date (default: today)")
+    min_score: float = 0.0
+    waiting_priority: bool = True
+    balance_organisations: bool = False
+
+
+def _actor(request: HttpRequest, scope: str) -> Actor:
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    if scope not in actor.scopes:
+        raise ApiError(403, {"scope": f"this token lacks the scope {scope}"})
+    return actor
+
+
+def _run(call: Any, key: str = "id") -> Any:
+    try:
+        return call()
+    except MatchingDataError as error:
+        raise ApiError(422, error.errors) from None
+    except PersonNotFoundError:
+        raise ApiError(404, {key: "not found"}) from None
+    except OperationDeniedError:
+        raise ApiError(403, {"scope": "not allowed for this organisation"}) from None
+
+
+def _values(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": str(record.pk)}
+    for name in names:
+        value = getattr(record, name)
+        if hasattr(value, "slug"):
+            value = value.slug
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, bool | int | str | list | dict):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+MENTOR = (
+    "label",
+    "age",
+    "retired",
+    "occupations",
+    "sectors",
+    "languages",
+    "mentee_level",
+    "municipality",
+    "available_from",
+    "available_to",
+    "max_mentees",
+    "active",
+)
+OFFER = (
+    "title",
+    "programme",
+    "occupation",
+    "working_language",
+    "language_level",
+    "municipality",
+    "start_date",
+    "end_date",
+    "allowance",
+    "places",
+    "active",
+)
+VACANCY = (
+    "title",
+    "programme",
+    "occupation",
+    "languages",
+    "diploma_isced_required",
+    "recognition_required",
+    "driving_licence_required",
+    "municipality",
+    "start_date",
+    "posts",
+    "active",
+)
+
+
+@router.get("/matching/mentors", response={200: list[dict[str, Any]], **ERRORS})
+def mentor_list(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = _actor(request, "matching:read")
+    return [_values(m, MENTOR) for m in _run(lambda: access.mentors_for(actor))]
+
+
+@router.post("/matching/mentors", response={201: dict[str, Any], **ERRORS})
+def mentor_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+    actor = _actor(request, "matching:write")
+    mentor: Mentor = _run(lambda: services.mentor_save(actor=actor, data=payload.model_dump()))
+    return Status(201, _values(mentor, MENTOR))
+
+
+@router.put("/matching/mentors/{mentor_id}", response={200: dict[str, Any], **ERRORS})
+def mentor_update(request: HttpRequest, mentor_id: str, payload: RecordIn) -> dict[str, Any]:
+    actor = _actor(request, "matching:write")
+    mentor: Mentor = _run(
+        lambda: services.mentor_save(actor=actor, data=payload.model_dump(), mentor_id=mentor_id),
+        "mentor_id",
+    )
+    return _values(mentor, MENTOR)
+
+
+@router.get("/matching/internships", response={200: list[dict[str, Any]], **ERRORS})
+def offer_list(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = _actor(request, "matching:read")
+    return [_values(o, OFFER) for o in _run(lambda: access.offers_for(actor))]
+
+
+@router.post("/matching/internships", response={201: dict[str, Any], **ERRORS})
+def offer_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+    actor = _actor(request, "matching:write")
+    offer: InternshipOffer = _run(
+        lambda: services.offer_save(actor=actor, data=payload.model_dump())
+    )
+    return Status(201, _values(offer, OFFER))
+
+
+@router.get("/matching/vacancies", response={200: list[dict[str, Any]], **ERRORS})
+def vacancy_list(request: HttpRequest) -> list[dict[str, Any]]:
+    actor = _actor(request, "matching:read")
+    return [_values(v, VACANCY) for v in _run(lambda: access.vacancies_for(actor))]
+
+
+@router.post("/matching/vacancies", response={201: dict[str, Any], **ERRORS})
+def vacancy_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+    actor = _actor(request, "matching:write")
+    vacancy: Vacancy = _run(lambda: services.vacancy_save(actor=actor, data=payload.model_dump()))
+    return Status(201, _values(vacancy, VACANCY))
+
+
+@router.put("/matching/vacancies/{vacancy_id}", response={200: dict[str, Any], **ERRORS})
+def vacancy_update(request: HttpRequest, vacancy_id: str, payload: RecordIn) -> dict[str, Any]:
+    actor = _actor(request, "matching:write")
+    vacancy: Vacancy = _run(
+        lambda: services.vacancy_save(
+            actor=actor, data=payload.model_dump(), vacancy_id=vacancy_id
+        ),
+        "vacancy_id",
+    )
+    return _values(vacancy, VACANCY)
+
+
+@router.get("/matching/vacancies/{vacancy_id}/gaps", response={200: dict[str, Any], **ERRORS})
+def vacancy_gap(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
+    """Candidates who qualify now and in 3, 6 and 12 months, and what blocks the others:
+    counts only, a row with a count below the threshold withheld (null, suppressed)."""
+    actor = _actor(request, "matching:read")
+    vacancy = _run(lambda: access.vacancy_for(actor, vacancy_id), "vacancy_id")
+    gap = vacancy_gaps([vacancy], timezone.localdate())[0]
+    return {"vacancy": str(vacancy.pk), "rows": gap.rows, "text": gap.text}
+
+
+def _round(matching_round: MatchingRound) -> dict[str, Any]:
+    return {
+        "id": str(matching_round.pk),
+        "programme": matching_round.programme.slug,
+        "kind": matching_round.kind,
+        "on": matching_round.on.isoformat(),
+        "status": matching_round.status,
+        "options": matching_round.options,
+        "summary": matching_round.summary,
+        "proposals": [
+            {
+                "number": p.number,
+                "person_id": str(p.person_id),
+                "referring_organisation": p.referring_organisation.slug,
+                "status": p.status,
+                "reason": p.reason,
+                "slot": str(p.slot) if p.slot else None,
+                "slot_id": str(p.slot.pk) if p.slot else None,
+                "start_date": p.start_date.isoformat() if p.start_date else None,
+                "fit": p.fit,
+                "terms": p.terms,
+                "explanation": p.explanation,
+                "problem": p.problem,
+                "referral_id": str(p.referral_id) if p.referral_id else None,
+            }
+            for p in matching_round.proposals.select_related(
+                "referring_organisation", "mentor", "offer", "vacancy"
+            )
+        ],
+    }
+
+
+@router.post("/matching/rounds", response={201: dict[str, Any], **ERRORS})
+def round_create(request: HttpRequest, payload: RoundIn) -> Status[Any]:
+    """Run a round for a programme your organisation runs; the proposals wait for
+    confirmation."""
+    actor = _actor(request, "matching:write")
+    programme = access.programmes_to_match(actor).filter(slug=payload.programme).first()
+    if programme is None:
+        raise ApiError(422, {"programme": "not a programme your organisation runs"})
+    matching_round = _run(
+        lambda: services.round_start(
+            actor=actor,
+            programme=programme,
+            kind=payload.kind or default_kind(programme),
+            on=payload.on or timezone.localdate(),
+            min_score=payload.min_score,
+            waiting_priority=payload.waiting_priority,
+            balance_organisations=payload.balance_organisations,
+        )
+    )
+    return Status(201, _round(matching_round))
+
+
+@router.get("/matching/rounds/{round_id}", response={200: dict[str, Any], **ERRORS})
+def round_detail(request: HttpRequest, round_id: str) -> dict[str, Any]:
+    actor = _actor(request, "matching:read")
+    return _round(_run(lambda: access.round_for(actor, round_id), "round_id"))
+
+
+@router.post("/matching/rounds/{round_id}/confirm", response={200: dict[str, Any], **ERRORS})
+def round_confirm(request: HttpRequest, round_id: str) -> dict[str, Any]:
+    """Confirm: each proposed match becomes a referral (consent and access rules apply);
+    proposals without consent are reported (status consent_missing)."""
+    actor = _actor(request, "matching:write")
+    _run(lambda: services.round_confirm(actor=actor, round_id=round_id), "round_id")
+    return _round(access.round_for(actor, round_id))

@@ -1,0 +1,134 @@
+"""The employers' gap analysis in the platform: the engine's `gap_analysis` over the
+persons who consented to matching, reduced to counts, small cells withheld as in the
+monitoring app (`suppress_small_cells`, threshold `MONITORING_THRESHOLD`), put in words
+and drawn with the monitoring app's SVG bar chart. No candidate is named or counted in a
+cell below the threshold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from passerelle.core.indicators.suppression import suppress_small_cells
+from passerelle.core.matching.gaps import BLOCKER_NAMES, BLOCKERS, HORIZONS, gap_analysis
+from passerelle.core.matching.model import persons_frame, slots_frame
+from passerelle.web.apps.matching.candidates import candidates_on
+from passerelle.web.apps.matching.models import Vacancy
+from passerelle.web.apps.matching.services import vacancy_slot
+from passerelle.web.apps.monitoring.charts import bar_chart
+from passerelle.web.apps.monitoring.data import threshold
+
+COUNTS = ("candidates", "qualifying", *BLOCKERS)
+
+
+@dataclass(frozen=True)
+class VacancyGaps:
+    vacancy: Vacancy
+    rows: list[dict[str, Any]]
+    """One per horizon (months): candidates, qualifying, each blocker; None = withheld."""
+    text: list[str]
+    chart: str
+
+
+def _when(months: int) -> str:
+    return _("now") if months == 0 else _("in {months} months").format(months=months)
+
+
+def _count(value: Any) -> str:
+    return (
+        _("fewer than {threshold}").format(threshold=threshold()) if value is None else str(value)
+    )
+
+
+def gap_frame(vacancies: list[Vacancy], on: dt.date) -> pl.DataFrame:
+    """Counts per vacancy (`slot_id` = its id) and horizon, small cells withheld."""
+    slots = [replace(vacancy_slot(v, on), id=str(v.pk)) for v in vacancies]
+    candidates = candidates_on(on)
+    if candidates:
+        report = gap_analysis(persons_frame([c.engine for c in candidates]), slots_frame(slots), on)
+        frame = report.to_frame().select("slot_id", "months", *COUNTS)
+    else:
+        frame = pl.DataFrame(
+            [
+                {"slot_id": s.id, "months": m, **dict.fromkeys(COUNTS, 0)}
+                for s in slots
+                for m in HORIZONS
+            ],
+            schema={"slot_id": pl.String, "months": pl.Int64, **dict.fromkeys(COUNTS, pl.Int64)},
+        )
+    return suppress_small_cells(frame, threshold(), counts=list(COUNTS))
+
+
+def _sentences(rows: list[dict[str, Any]]) -> list[str]:
+    first = rows[0]
+    if first["suppressed"] and all(row["suppressed"] for row in rows):
+        return [
+            _(
+                "Fewer than {threshold} candidates, or a figure below it: the counts are "
+                "withheld to protect the people behind them."
+            ).format(threshold=threshold())
+        ]
+    if first["candidates"] == 0:
+        return [_("No registered candidate has this occupation or wishes it yet.")]
+    text = [
+        _("{total} candidates have this occupation or wish it; {now} could start now.").format(
+            total=_count(first["candidates"]), now=_count(first["qualifying"])
+        ),
+        _("If they start a language course and a diploma recognition now: {later}.").format(
+            later=", ".join(
+                _("{count} {when}").format(
+                    count=_count(row["qualifying"]), when=_when(row["months"])
+                )
+                for row in rows[1:]
+            )
+        ),
+    ]
+    if not first["suppressed"]:
+        blocking = sorted(((first[name], name) for name in BLOCKERS if first[name]), reverse=True)
+        if blocking:
+            text.append(
+                _("What stands in the way now: {blockers}.").format(
+                    blockers=", ".join(
+                        _("{blocker} for {count}").format(
+                            blocker=_(BLOCKER_NAMES[name]), count=count
+                        )
+                        for count, name in blocking
+                    )
+                )
+            )
+    return text
+
+
+def _chart(vacancy: Vacancy, rows: list[dict[str, Any]], rtl: bool) -> str:
+    groups = []
+    for row in rows:
+        total = row["candidates"]
+        shares: list[float | None] = []
+        for name in ("qualifying", *BLOCKERS):
+            value = row[name]
+            shares.append(None if value is None or not total else value / total)
+        groups.append((_when(row["months"]), shares))
+    return bar_chart(
+        groups,
+        [_("qualify"), *(_(BLOCKER_NAMES[name]) for name in BLOCKERS)],
+        title=_("{vacancy}: who could start, and what holds the others back").format(
+            vacancy=vacancy.title
+        ),
+        value_label=_("share of the candidates (one may have several obstacles)"),
+        rtl=rtl,
+    )
+
+
+def vacancy_gaps(vacancies: list[Vacancy], on: dt.date, *, rtl: bool = False) -> list[VacancyGaps]:
+    if not vacancies:
+        return []
+    frame = gap_frame(vacancies, on)
+    out = []
+    for vacancy in vacancies:
+        rows = frame.filter(pl.col("slot_id") == str(vacancy.pk)).sort("months").to_dicts()
+        out.append(VacancyGaps(vacancy, rows, _sentences(rows), _chart(vacancy, rows, rtl)))
+    return out

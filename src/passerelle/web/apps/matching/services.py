@@ -1,0 +1,651 @@
+"""Writes of the matching app: mentors, offers and vacancies; rounds run by the engine
+(`passerelle.core.matching`), proposals removed, restored or moved, and confirmation,
+which creates referrals through `referrals.services`. Every write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from passerelle.core.matching.engine import MATCHED, match
+from passerelle.core.matching.explain import explain, reason_text
+from passerelle.core.matching.model import Kind as EngineKind
+from passerelle.core.matching.model import Slot, persons_frame, slots_frame
+from passerelle.core.matching.pairs import TERMS, Options
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.accounts.models import Role
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.directory.models import Programme
+from passerelle.web.apps.directory.selectors import programmes_visible
+from passerelle.web.apps.matching import access
+from passerelle.web.apps.matching.candidates import (
+    Candidate,
+    candidates_on,
+    referral_consent_fields,
+)
+from passerelle.web.apps.matching.models import (
+    InternshipOffer,
+    Kind,
+    MatchingRound,
+    Mentor,
+    Proposal,
+    ProposalStatus,
+    RoundStatus,
+    Vacancy,
+)
+from passerelle.web.apps.matching.schemas import (
+    MatchingDataError,
+    MentorData,
+    OfferData,
+    VacancyData,
+    validated,
+)
+from passerelle.web.apps.people.access import Actor, OperationDeniedError
+from passerelle.web.apps.people.schemas import PersonDataError
+from passerelle.web.apps.referrals.models import OPEN_STATES, Referral, State
+from passerelle.web.apps.referrals.services import (
+    TransitionError,
+    referral_create,
+    referral_transition,
+)
+
+Record = Mentor | InternshipOffer | Vacancy
+FIRST_DAY, LAST_DAY = dt.date(2010, 1, 1), dt.date(2099, 12, 31)
+"""The rules answer for these dates only (docs/architecture.md)."""
+
+
+def _audit(action: str, actor: Actor, object_kind: str, key: object, **detail: Any) -> None:
+    audit_record(
+        action=action,
+        actor=actor.user,
+        actor_label=actor.label,
+        organisation=actor.organisation,
+        object_kind=object_kind,
+        object_id=key,
+        detail=detail,
+    )
+
+
+# Mentors, offers, vacancies -------------------------------------------------------------
+
+
+def _programme(slug: Any, *, required: bool) -> Programme | None:
+    if not slug:
+        if required:
+            raise MatchingDataError({"programme": _("choose the programme")})
+        return None
+    programme = programmes_visible().filter(slug=str(slug)).first()
+    if programme is None:
+        raise MatchingDataError(
+            {"programme": _("no programme {slug} in the directory").format(slug=repr(slug))}
+        )
+    return programme
+
+
+def _save(record: Any, values: dict[str, Any], actor: Actor, kind: str, made: bool) -> Any:
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    _audit(Action.MATCHING_OFFER, actor, kind, record.pk, change="create" if made else "edit")
+    return record
+
+
+@transaction.atomic
+def mentor_save(*, actor: Actor, data: dict[str, Any], mentor_id: object = None) -> Mentor:
+    """Create (no `mentor_id`) or change a mentor of the actor's organisation."""
+    if mentor_id is None:
+        access.mentors_for(actor, write=True)  # may the actor write?
+        mentor = Mentor(organisation=actor.organisation)
+    else:
+        mentor = access.mentor_for(actor, mentor_id, write=True)
+    values = validated(MentorData, data)
+    return _save(mentor, values, actor, "mentor", mentor_id is None)  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def offer_save(*, actor: Actor, data: dict[str, Any], offer_id: object = None) -> InternshipOffer:
+    """Create or change an internship offer of the actor's (host) organisation."""
+    if offer_id is None:
+        access.offers_for(actor, write=True)
+        offer = InternshipOffer(host=actor.organisation)
+    else:
+        offer = access.offer_for(actor, offer_id, write=True)
+    data = dict(data)
+    programme = _programme(data.pop("programme", None), required=True)
+    values = validated(OfferData, data)
+    values["programme"] = programme
+    return _save(offer, values, actor, "internship_offer", offer_id is None)  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def vacancy_save(*, actor: Actor, data: dict[str, Any], vacancy_id: object = None) -> Vacancy:
+    """Create or change a vacancy of the actor's (employer) organisation."""
+    if vacancy_id is None:
+        access.vacancies_for(actor, write=True)
+        vacancy = Vacancy(employer=actor.organisation)
+    else:
+        vacancy = access.vacancy_for(actor, vacancy_id, write=True)
+    data = dict(data)
+    programme = _programme(data.pop("programme", None), required=False)
+    values = validated(VacancyData, data)
+    values["programme"] = programme
+    return _save(vacancy, values, actor, "vacancy", vacancy_id is None)  # type: ignore[no-any-return]
+
+
+# Slots ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotRecord:
+    slot: Slot
+    record: Record
+
+
+def _taken(records: Sequence[Record], kind: str) -> dict[Any, int]:
+    """Places already held by confirmed matches (mentors: mentees now; offers and
+    vacancies: every referral not ended without a place)."""
+    column = {"mentoring": "mentor", "internship": "offer", "vacancy": "vacancy"}[kind]
+    states = set(OPEN_STATES) | ({State.COMPLETED} if kind != Kind.MENTORING else set())
+    taken: dict[Any, int] = {}
+    for key in Proposal.objects.filter(
+        **{f"{column}__in": [r.pk for r in records]},
+        status=ProposalStatus.CONFIRMED,
+        referral__state__in=states,
+    ).values_list(f"{column}_id", flat=True):
+        taken[key] = taken.get(key, 0) + 1
+    return taken
+
+
+def _mentor_slot(mentor: Mentor, on: dt.date, programme: str | None) -> Slot:
+    speaks = {
+        code: mentor.mentee_level
+        for code, level in sorted(mentor.languages.items(), key=lambda item: item[1], reverse=True)
+        if level >= "B1"
+    }
+    return Slot(
+        id=mentor.label,
+        start_date=max(on, mentor.available_from or on),
+        organisation=mentor.organisation.slug if mentor.organisation_id else None,
+        occupation=(mentor.occupations or [None])[0] or (mentor.sectors or [None])[0],
+        municipality=mentor.municipality or None,
+        languages=dict(list(speaks.items())[:3]),
+        programme=programme,
+    )
+
+
+def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRecord]:
+    """The open mentors, offers or vacancies of a round, with the places still free."""
+    knowledge = load_knowledge()
+    rules_programme = (
+        programme.slug if kind != Kind.VACANCY and programme.slug in knowledge.programmes else None
+    )
+    records: list[Record]
+    if kind == Kind.MENTORING:
+        records = list(
+            Mentor.objects.filter(organisation=programme.organisation, active=True)
+            .exclude(available_to__lt=on)
+            .select_related("organisation")
+        )
+    elif kind == Kind.INTERNSHIP:
+        records = list(
+            InternshipOffer.objects.filter(
+                programme=programme, active=True, start_date__gte=on
+            ).select_related("host")
+        )
+    else:
+        records = list(
+            Vacancy.objects.filter(programme=programme, active=True).select_related("employer")
+        )
+    taken = _taken(records, kind)
+    out: list[SlotRecord] = []
+    used: set[str] = set()
+    for record in records:
+        if isinstance(record, Mentor):
+            slot = _mentor_slot(record, on, rules_programme)
+            places = record.max_mentees
+        elif isinstance(record, InternshipOffer):
+            places = record.places
+            slot = Slot(
+                id=record.title,
+                start_date=record.start_date,
+                organisation=record.host.slug,
+                occupation=record.occupation or None,
+                municipality=record.municipality or None,
+                languages={record.working_language: record.language_level},
+                programme=rules_programme,
+            )
+        else:
+            places = record.posts
+            slot = vacancy_slot(record, on)
+        free = places - taken.get(record.pk, 0)
+        if free <= 0:
+            continue
+        label, number = slot.id, 2
+        while label in used:
+            label, number = f"{slot.id} ({number})", number + 1
+        used.add(label)
+        out.append(SlotRecord(_with(slot, id=label, capacity=free), record))
+    return out
+
+
+def vacancy_slot(vacancy: Vacancy, on: dt.date) -> Slot:
+    return Slot(
+        id=vacancy.title,
+        start_date=max(on, vacancy.start_date),
+        capacity=vacancy.posts,
+        organisation=vacancy.employer.slug,
+        occupation=vacancy.occupation,
+        municipality=vacancy.municipality or None,
+        languages=dict(vacancy.languages),
+        driving_licence_required=vacancy.driving_licence_required,
+        diploma_isced_required=vacancy.diploma_isced_required,
+        recognition_required=vacancy.recognition_required,
+    )
+
+
+def _with(slot: Slot, **changes: Any) -> Slot:
+    from dataclasses import replace
+
+    return replace(slot, **changes)
+
+
+# Rounds --------------------------------------------------------------------------------
+
+
+def _check_round(kind: str, on: Any, min_score: Any) -> tuple[dt.date, float]:
+    errors: dict[str, str] = {}
+    if kind not in Kind.values:
+        errors["kind"] = _("got {value}; allowed: {allowed}").format(
+            value=repr(kind), allowed=", ".join(Kind.values)
+        )
+    if not isinstance(on, dt.date) or not FIRST_DAY <= on <= LAST_DAY:
+        errors["on"] = _("a date from {first} to {last}").format(first=FIRST_DAY, last=LAST_DAY)
+    try:
+        score = float(min_score)
+        if not 0 <= score <= 100:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["min_score"] = _("a number from 0 to 100")
+        score = 0.0
+    if errors:
+        raise MatchingDataError(errors)
+    return on, score
+
+
+def round_start(
+    *,
+    actor: Actor,
+    programme: Programme,
+    kind: str,
+    on: dt.date,
+    min_score: float = 0.0,
+    waiting_priority: bool = False,
+    balance_organisations: bool = False,
+) -> MatchingRound:
+    """Run the engine for a programme the actor's organisation runs, and store the round:
+    one proposal per candidate (a match, or none with the reason and its explanation).
+    Persons already referred to the programme (an open referral) are left out."""
+    if not access.may_run(actor, programme):
+        raise OperationDeniedError("run")
+    on, score = _check_round(kind, on, min_score)
+    referred = Referral.objects.filter(programme=programme, state__in=OPEN_STATES).values_list(
+        "person_id", flat=True
+    )
+    candidates = candidates_on(on, exclude=list(referred))
+    slots = slots_for_round(programme, kind, on)
+    if not slots:
+        raise MatchingDataError(
+            {"kind": _("no open mentor, offer or vacancy with free places for this programme")}
+        )
+    if not candidates:
+        raise MatchingDataError({"on": _("nobody waits for a match (consent to matching)")})
+    options = Options(
+        min_score=score,
+        waiting_priority=waiting_priority,
+        balance_organisations=balance_organisations,
+    )
+    knowledge = load_knowledge()
+    result = match(
+        persons_frame([c.engine for c in candidates]),
+        slots_frame([s.slot for s in slots]),
+        EngineKind(kind),
+        on,
+        options,
+        knowledge,
+    )
+    by_slot = {s.slot.id: s for s in slots}
+    assignments = {row["person_id"]: row for row in result.assignments.iter_rows(named=True)}
+    outcomes = {row["person_id"]: row for row in result.outcomes.iter_rows(named=True)}
+    with transaction.atomic():
+        matching_round = MatchingRound.objects.create(
+            organisation=actor.organisation,
+            programme=programme,
+            kind=kind,
+            on=on,
+            options={
+                "min_score": score,
+                "waiting_priority": waiting_priority,
+                "balance_organisations": balance_organisations,
+            },
+            summary={
+                "candidates": len(candidates),
+                "slots": len(slots),
+                "places": sum(s.slot.capacity for s in slots),
+                "matched": result.placed,
+                "unmatched": result.unmatched_by_reason(),
+                "objective": round(result.objective, 2),
+                "greedy_objective": round(result.greedy_objective, 2),
+                "uplift": None if result.uplift is None else round(result.uplift, 4),
+            },
+            started_by=actor.user,
+            started_by_label=actor.label,
+        )
+        proposals = [
+            _proposal(matching_round, number, candidate, assignments, outcomes, by_slot, result)
+            for number, candidate in enumerate(candidates, start=1)
+        ]
+        Proposal.objects.bulk_create(proposals)
+        _audit(
+            Action.MATCHING_ROUND,
+            actor,
+            "matching_round",
+            matching_round.pk,
+            programme=programme.slug,
+            kind=kind,
+            on=on.isoformat(),
+            candidates=len(candidates),
+            matched=result.placed,
+        )
+    return matching_round
+
+
+def _proposal(
+    matching_round: MatchingRound,
+    number: int,
+    candidate: Candidate,
+    assignments: dict[str, Any],
+    outcomes: dict[str, Any],
+    by_slot: dict[str, SlotRecord],
+    result: Any,
+) -> Proposal:
+    key = str(candidate.person.pk)
+    outcome = outcomes[key]
+    proposal = Proposal(
+        round=matching_round,
+        number=number,
+        person=candidate.person,
+        referring_organisation=candidate.person.organisation,
+        reason=outcome["reason"],
+        explanation=explain(result, key),
+    )
+    row = assignments.get(key)
+    if outcome["reason"] == MATCHED and row is not None:
+        proposal.status = ProposalStatus.PROPOSED
+        _place(proposal, by_slot[row["slot_id"]], row)
+    else:
+        proposal.status = ProposalStatus.UNMATCHED
+    return proposal
+
+
+def _place(proposal: Proposal, found: SlotRecord, row: dict[str, Any]) -> None:
+    proposal.mentor = proposal.offer = proposal.vacancy = None
+    record = found.record
+    if isinstance(record, Mentor):
+        proposal.mentor = record
+    elif isinstance(record, InternshipOffer):
+        proposal.offer = record
+    else:
+        proposal.vacancy = record
+    proposal.start_date = found.slot.start_date
+    proposal.fit = float(row["fit"])
+    proposal.probability = float(row["probability"])
+    proposal.terms = {name: float(row[name]) for name in TERMS}
+
+
+def _open_proposal(actor: Actor, round_id: object, number: int) -> Proposal:
+    matching_round = access.round_for(actor, round_id)
+    if not access.may_run(actor, matching_round.programme):
+        raise OperationDeniedError("adjust")
+    if matching_round.status != RoundStatus.PROPOSED:
+        raise MatchingDataError({"round": _("this round is already confirmed")})
+    proposal = matching_round.proposals.select_for_update().filter(number=number).first()
+    if proposal is None:
+        raise access.MatchingNotFoundError(f"{round_id}/{number}")
+    return proposal
+
+
+@transaction.atomic
+def proposal_remove(*, actor: Actor, round_id: object, number: int) -> Proposal:
+    proposal = _open_proposal(actor, round_id, number)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise MatchingDataError({"number": _("only a proposed match can be removed")})
+    proposal.status = ProposalStatus.REMOVED
+    proposal.save(update_fields=["status"])
+    _audit(
+        Action.MATCHING_PROPOSAL,
+        actor,
+        "matching_round",
+        proposal.round_id,
+        number=number,
+        change="remove",
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_restore(*, actor: Actor, round_id: object, number: int) -> Proposal:
+    proposal = _open_proposal(actor, round_id, number)
+    if proposal.status != ProposalStatus.REMOVED:
+        raise MatchingDataError({"number": _("only a removed match can be restored")})
+    _check_free(proposal, proposal.slot)
+    proposal.status = ProposalStatus.PROPOSED
+    proposal.save(update_fields=["status"])
+    _audit(
+        Action.MATCHING_PROPOSAL,
+        actor,
+        "matching_round",
+        proposal.round_id,
+        number=number,
+        change="restore",
+    )
+    return proposal
+
+
+def _check_free(proposal: Proposal, record: Record | None) -> None:
+    """The slot has a place left in this round besides the proposal itself."""
+    if record is None:
+        return
+    matching_round = proposal.round
+    found = next(
+        (
+            s
+            for s in slots_for_round(
+                matching_round.programme, matching_round.kind, matching_round.on
+            )
+            if s.record.pk == record.pk
+        ),
+        None,
+    )
+    column = {Mentor: "mentor", InternshipOffer: "offer", Vacancy: "vacancy"}[type(record)]
+    used = (
+        matching_round.proposals.filter(status=ProposalStatus.PROPOSED, **{column: record})
+        .exclude(pk=proposal.pk)
+        .count()
+    )
+    if found is None or used >= found.slot.capacity:
+        raise MatchingDataError({"slot": _("no place left there in this round")})
+
+
+def slot_choices(matching_round: MatchingRound) -> list[SlotRecord]:
+    return slots_for_round(matching_round.programme, matching_round.kind, matching_round.on)
+
+
+@transaction.atomic
+def proposal_move(*, actor: Actor, round_id: object, number: int, slot: object) -> Proposal:
+    """Propose the person for another mentor, offer or vacancy of the round (`slot`: its
+    id). The engine checks the pair (hard constraints, score) whatever the occupations;
+    a pair it refuses is refused with its reason."""
+    proposal = _open_proposal(actor, round_id, number)
+    if proposal.status not in (
+        ProposalStatus.PROPOSED,
+        ProposalStatus.REMOVED,
+        ProposalStatus.UNMATCHED,
+    ):
+        raise MatchingDataError({"number": _("this proposal cannot change now")})
+    matching_round = proposal.round
+    found = next((s for s in slot_choices(matching_round) if str(s.record.pk) == str(slot)), None)
+    if found is None:
+        raise MatchingDataError({"slot": _("choose one of the round's open places")})
+    _check_free(proposal, found.record)
+    candidate = next(
+        (c for c in candidates_on(matching_round.on) if c.person.pk == proposal.person_id), None
+    )
+    if candidate is None:
+        raise MatchingDataError({"number": _("the person's consent to matching has ended")})
+    single = _with(found.slot, occupation=None, capacity=1)
+    result = match(
+        persons_frame([candidate.engine]),
+        slots_frame([single]),
+        EngineKind(matching_round.kind),
+        matching_round.on,
+        Options(),
+        with_greedy=False,
+    )
+    key = str(proposal.person_id)
+    outcome = result.outcomes.row(0, named=True)
+    if outcome["reason"] != MATCHED:
+        raise MatchingDataError(
+            {"slot": "; ".join([reason_text(outcome["reason"]), *explain(result, key)])}
+        )
+    _place(proposal, SlotRecord(single, found.record), result.assignments.row(0, named=True))
+    proposal.status = ProposalStatus.PROPOSED
+    proposal.reason = MATCHED
+    proposal.adjusted = True
+    proposal.explanation = [_("changed by the coordinator"), *explain(result, key)]
+    proposal.save()
+    _audit(
+        Action.MATCHING_PROPOSAL,
+        actor,
+        "matching_round",
+        proposal.round_id,
+        number=number,
+        change="move",
+        slot=str(found.record.pk),
+    )
+    return proposal
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    referred: int
+    consent_missing: int
+    refused: int
+
+
+def _sender(actor: Actor, person: Any, matching_round: MatchingRound) -> Actor:
+    """Who refers: the coordinator when their organisation holds the file; otherwise the
+    holding organisation, under the person's consent to matching, in the coordinator's
+    name (the audit log and the referral's timeline say so)."""
+    if person.organisation_id == actor.organisation.pk:
+        return actor
+    return Actor(
+        organisation=person.organisation,
+        role=Role.CASEWORKER,
+        user=actor.user,
+        label=f"matching:{matching_round.pk.hex[:8]} {actor.label}"[:150],
+    )
+
+
+def round_confirm(*, actor: Actor, round_id: object) -> Confirmation:
+    """Confirm a round: each proposed match becomes a referral to the programme, sent with
+    the field groups of the person's referral consent naming the programme's organisation.
+    A person without such a consent is reported (`consent_missing`), not dropped; a
+    referral the referral rules refuse is reported with their reason (`refused`)."""
+    with transaction.atomic():
+        matching_round = access.round_for(actor, round_id)
+        if not access.may_run(actor, matching_round.programme):
+            raise OperationDeniedError("confirm")
+        matching_round = MatchingRound.objects.select_for_update().get(pk=matching_round.pk)
+        if matching_round.status != RoundStatus.PROPOSED:
+            raise MatchingDataError({"round": _("this round is already confirmed")})
+        programme = matching_round.programme
+        counts = {"referred": 0, "consent_missing": 0, "refused": 0}
+        proposals = matching_round.proposals.filter(status=ProposalStatus.PROPOSED).select_related(
+            "person__organisation", "mentor", "offer", "vacancy"
+        )
+        for proposal in proposals:
+            _confirm_one(actor, matching_round, programme, proposal, counts)
+        matching_round.status = RoundStatus.CONFIRMED
+        matching_round.confirmed_at = timezone.now()
+        matching_round.confirmed_by_label = actor.label
+        matching_round.summary = {**matching_round.summary, "confirmation": counts}
+        matching_round.save()
+        _audit(Action.MATCHING_CONFIRM, actor, "matching_round", matching_round.pk, **counts)
+    return Confirmation(**counts)
+
+
+def _confirm_one(
+    actor: Actor,
+    matching_round: MatchingRound,
+    programme: Programme,
+    proposal: Proposal,
+    counts: dict[str, int],
+) -> None:
+    person = proposal.person
+    own = person.organisation_id == programme.organisation_id
+    fields = (
+        ["identity", "contact", "profile"]
+        if own
+        else referral_consent_fields(person, programme.organisation)
+    )
+    if not fields:
+        proposal.status = ProposalStatus.CONSENT_MISSING
+        proposal.problem = _(
+            "No consent of the person to share their file with {organisation}: the holding "
+            "organisation records it, then refers the person."
+        ).format(organisation=programme.organisation.slug)
+        counts["consent_missing"] += 1
+        proposal.save(update_fields=["status", "problem"])
+        return
+    sender = _sender(actor, person, matching_round)
+    slot = proposal.slot
+    note = _("Matching round of {date}: {slot} (fit {fit} of 100).").format(
+        date=matching_round.on, slot=str(slot), fit=proposal.fit
+    )
+    try:
+        with transaction.atomic():
+            referral = referral_create(
+                actor=sender,
+                person_id=person.pk,
+                programme=programme,
+                planned_start=proposal.start_date or matching_round.on,
+                fields=fields,
+                note=note,
+            )
+            referral = referral_transition(actor=sender, referral_id=referral.pk, action="send")
+    except TransitionError as error:
+        proposal.status = (
+            ProposalStatus.CONSENT_MISSING if error.field == "consent" else ProposalStatus.REFUSED
+        )
+        proposal.problem = str(error)
+    except (PersonDataError, OperationDeniedError) as error:
+        proposal.status = ProposalStatus.REFUSED
+        proposal.problem = str(error)
+    else:
+        proposal.status = ProposalStatus.CONFIRMED
+        proposal.referral = referral
+    counts[
+        {
+            ProposalStatus.CONFIRMED: "referred",
+            ProposalStatus.CONSENT_MISSING: "consent_missing",
+        }.get(proposal.status, "refused")
+    ] += 1
+    proposal.save(update_fields=["status", "problem", "referral"])

@@ -1,0 +1,323 @@
+"""Matching pages: the coordinator's rounds (one click for this month's round, review,
+adjust, confirm), mentors, the hosts' offers, the employers' vacancies and gap analysis.
+Reads through `matching.access`, writes through `matching.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from passerelle.core.matching.explain import reason_text
+from passerelle.core.matching.model import PROGRAMME_BY_KIND
+from passerelle.web.apps.accounts.decorators import staff_view
+from passerelle.web.apps.directory.labels import current_language
+from passerelle.web.apps.directory.selectors import programmes_visible
+from passerelle.web.apps.matching import access, services
+from passerelle.web.apps.matching.forms import (
+    MentorForm,
+    MoveForm,
+    OfferForm,
+    RoundForm,
+    VacancyForm,
+    add_errors,
+)
+from passerelle.web.apps.matching.gaps import vacancy_gaps
+from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
+from passerelle.web.apps.matching.schemas import MatchingDataError
+from passerelle.web.apps.people.access import Actor, OperationDeniedError
+
+KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
+
+
+def default_kind(programme: Any) -> str:
+    return str(KIND_OF_PROGRAMME.get(programme.slug, Kind.VACANCY))
+
+
+def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
+    language = current_language()
+    return [(p.slug, f"{p.name(language)} · {p.organisation.name(language)}") for p in queryset]
+
+
+@staff_view
+def home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    programmes = list(access.programmes_to_match(actor).select_related("organisation"))
+    context: dict[str, Any] = {
+        "actor": actor,
+        "programmes": [(p, default_kind(p)) for p in programmes],
+        "today": timezone.localdate(),
+    }
+    if programmes:
+        context["rounds"] = access.rounds_for(actor)[:20]
+        context["form"] = RoundForm(
+            programmes=_programme_choices(programmes),
+            initial={"on": timezone.localdate(), "kind": default_kind(programmes[0])},
+        )
+    if access.may_keep_mentors(actor):
+        context["mentors"] = access.mentors_for(actor)
+    if access.may_keep_offers(actor):
+        context["offers"] = access.offers_for(actor)
+        context["vacancies"] = access.vacancies_for(actor)
+    if len(context) == 3 and not programmes:
+        raise OperationDeniedError("matching")
+    return render(request, "matching/home.html", context)
+
+
+@require_POST
+@staff_view
+def round_start(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The full form, or one click ("match this month"): a programme only, with today's
+    date, the programme's kind and priority to those waiting longest."""
+    programmes = access.programmes_to_match(actor).select_related("organisation")
+    if not programmes:
+        raise OperationDeniedError("run")
+    programme = programmes.filter(slug=request.POST.get("programme", "")[:120]).first()
+    one_click = request.POST.get("one_click") == "1"
+    form = RoundForm(request.POST, programmes=_programme_choices(programmes))
+    if one_click and programme is not None:
+        values: dict[str, Any] = {
+            "kind": default_kind(programme),
+            "on": timezone.localdate(),
+            "min_score": 0,
+            "waiting_priority": True,
+            "balance_organisations": False,
+        }
+    elif form.is_valid() and programme is not None:
+        values = {
+            k: form.cleaned_data[k]
+            for k in ("kind", "on", "waiting_priority", "balance_organisations")
+        }
+        values["min_score"] = form.cleaned_data["min_score"] or 0
+    else:
+        messages.error(request, _("The round could not start: check the form."))
+        return _home_with(request, actor, form)
+    try:
+        matching_round = services.round_start(actor=actor, programme=programme, **values)
+    except MatchingDataError as error:
+        add_errors(form, error.errors)
+        messages.error(request, "; ".join(error.errors.values()))
+        return _home_with(request, actor, form)
+    return redirect("matching:round", round_id=matching_round.pk)
+
+
+def _home_with(request: HttpRequest, actor: Actor, form: RoundForm) -> HttpResponse:
+    programmes = list(access.programmes_to_match(actor).select_related("organisation"))
+    return render(
+        request,
+        "matching/home.html",
+        {
+            "actor": actor,
+            "programmes": [(p, default_kind(p)) for p in programmes],
+            "rounds": access.rounds_for(actor)[:20],
+            "form": form,
+            "today": timezone.localdate(),
+        },
+        status=422,
+    )
+
+
+@staff_view
+def round_detail(request: HttpRequest, actor: Actor, round_id: Any) -> HttpResponse:
+    matching_round = access.round_for(actor, round_id)
+    proposals = list(
+        matching_round.proposals.select_related(
+            "referring_organisation", "mentor", "offer", "vacancy", "referral"
+        )
+    )
+    open_round = matching_round.status == RoundStatus.PROPOSED
+    slots = services.slot_choices(matching_round) if open_round else []
+    choices = [(str(s.record.pk), s.slot.id) for s in slots]
+    unmatched: dict[str, int] = matching_round.summary.get("unmatched", {})
+    return render(
+        request,
+        "matching/round.html",
+        {
+            "actor": actor,
+            "round": matching_round,
+            "open": open_round,
+            "matched": [p for p in proposals if p.slot is not None],
+            "unmatched": [p for p in proposals if p.slot is None],
+            "move_form": MoveForm(slots=choices) if choices else None,
+            "reasons": [(reason_text(code), count) for code, count in unmatched.items()],
+            "statuses": ProposalStatus,
+        },
+    )
+
+
+@require_POST
+@staff_view
+def proposal_act(
+    request: HttpRequest, actor: Actor, round_id: Any, number: int, action: str
+) -> HttpResponse:
+    try:
+        if action == "remove":
+            services.proposal_remove(actor=actor, round_id=round_id, number=number)
+        elif action == "restore":
+            services.proposal_restore(actor=actor, round_id=round_id, number=number)
+        elif action == "move":
+            services.proposal_move(
+                actor=actor,
+                round_id=round_id,
+                number=number,
+                slot=request.POST.get("slot", "")[:64],
+            )
+        else:
+            raise access.MatchingNotFoundError(action)
+    except MatchingDataError as error:
+        messages.error(
+            request,
+            _("Candidate {number}: {problem}").format(
+                number=number, problem="; ".join(error.errors.values())
+            ),
+        )
+    else:
+        messages.success(request, _("Candidate {number}: changed.").format(number=number))
+    return redirect("matching:round", round_id=round_id)
+
+
+@require_POST
+@staff_view
+def round_confirm(request: HttpRequest, actor: Actor, round_id: Any) -> HttpResponse:
+    try:
+        done = services.round_confirm(actor=actor, round_id=round_id)
+    except MatchingDataError as error:
+        messages.error(request, "; ".join(error.errors.values()))
+    else:
+        messages.success(
+            request,
+            _(
+                "Round confirmed: {referred} referral(s) sent; {missing} without consent to "
+                "share the file; {refused} refused by the referral rules."
+            ).format(referred=done.referred, missing=done.consent_missing, refused=done.refused),
+        )
+    return redirect("matching:round", round_id=round_id)
+
+
+def _edit(
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    form_class: Any,
+    record: Any,
+    initial: dict[str, Any],
+    save: Any,
+    title: str,
+    form_kwargs: dict[str, Any],
+) -> HttpResponse:
+    form = form_class(request.POST or None, initial=initial, **form_kwargs)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v is not None and v != ""}
+            for name in ("retired", "active", "recognition_required", "driving_licence_required"):
+                if name in form.fields:
+                    data[name] = bool(form.cleaned_data.get(name))
+            try:
+                save(data)
+            except MatchingDataError as error:
+                add_errors(form, error.errors)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("matching:home")
+        status = 422
+    return render(
+        request,
+        "matching/edit.html",
+        {"actor": actor, "form": form, "title": title, "record": record},
+        status=status,
+    )
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{code}:{level}" for code, level in value.items())
+    return " ".join(str(v) for v in value)
+
+
+@staff_view
+def mentor_edit(request: HttpRequest, actor: Actor, mentor_id: Any = None) -> HttpResponse:
+    mentor = access.mentor_for(actor, mentor_id) if mentor_id else None
+    access.mentors_for(actor)
+    initial: dict[str, Any] = {}
+    if mentor is not None:
+        initial = {f: getattr(mentor, f) for f in MentorForm.base_fields}
+        for name in ("occupations", "sectors", "languages"):
+            initial[name] = _as_text(initial[name])
+    return _edit(
+        request,
+        actor,
+        form_class=MentorForm,
+        record=mentor,
+        initial=initial,
+        form_kwargs={},
+        save=lambda data: services.mentor_save(actor=actor, data=data, mentor_id=mentor_id),
+        title=_("Mentor"),
+    )
+
+
+@staff_view
+def offer_edit(request: HttpRequest, actor: Actor, offer_id: Any = None) -> HttpResponse:
+    offer = access.offer_for(actor, offer_id) if offer_id else None
+    access.offers_for(actor)
+    initial: dict[str, Any] = {}
+    if offer is not None:
+        initial = {f: getattr(offer, f) for f in OfferForm.base_fields if f != "programme"}
+        initial["programme"] = offer.programme.slug
+    return _edit(
+        request,
+        actor,
+        form_class=OfferForm,
+        record=offer,
+        initial=initial,
+        form_kwargs={
+            "programmes": _programme_choices(programmes_visible().select_related("organisation"))
+        },
+        save=lambda data: services.offer_save(actor=actor, data=data, offer_id=offer_id),
+        title=_("Internship offer"),
+    )
+
+
+@staff_view
+def vacancy_edit(request: HttpRequest, actor: Actor, vacancy_id: Any = None) -> HttpResponse:
+    vacancy = access.vacancy_for(actor, vacancy_id) if vacancy_id else None
+    access.vacancies_for(actor)
+    initial: dict[str, Any] = {}
+    if vacancy is not None:
+        initial = {f: getattr(vacancy, f) for f in VacancyForm.base_fields if f != "programme"}
+        initial["languages"] = _as_text(vacancy.languages)
+        initial["programme"] = vacancy.programme.slug if vacancy.programme else ""
+    return _edit(
+        request,
+        actor,
+        form_class=VacancyForm,
+        record=vacancy,
+        initial=initial,
+        form_kwargs={
+            "programmes": _programme_choices(programmes_visible().select_related("organisation"))
+        },
+        save=lambda data: services.vacancy_save(actor=actor, data=data, vacancy_id=vacancy_id),
+        title=_("Vacancy"),
+    )
+
+
+@staff_view
+def gaps(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Per vacancy of the actor's organisation: how many candidates qualify now and in 3, 6
+    and 12 months, and what holds the others back. Counts only, small cells withheld."""
+    vacancies = list(access.vacancies_for(actor).filter(active=True))
+    today = timezone.localdate()
+    return render(
+        request,
+        "matching/gaps.html",
+        {
+            "actor": actor,
+            "gaps": vacancy_gaps(vacancies, today, rtl=get_language_bidi()),
+            "today": today,
+        },
+    )

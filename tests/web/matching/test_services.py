@@ -1,0 +1,213 @@
+"""Rounds, proposals and confirmation through the services; access; field errors."""
+
+from __future__ import annotations
+
+import pytest
+from tests.web.matching.conftest import ROUND_DAY, Setting
+
+from passerelle.web.apps.audit.models import Action, AuditEntry
+from passerelle.web.apps.matching import access, services
+from passerelle.web.apps.matching.candidates import candidates_on
+from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
+from passerelle.web.apps.matching.schemas import MatchingDataError
+from passerelle.web.apps.people.access import OperationDeniedError
+from passerelle.web.apps.referrals.models import Referral, State
+
+pytestmark = pytest.mark.django_db
+
+
+def start(setting: Setting, **options: object):  # type: ignore[no-untyped-def]
+    return services.round_start(
+        actor=setting.actor("co_b"),
+        programme=setting.mentoring,
+        kind="mentoring",
+        on=ROUND_DAY,
+        **options,
+    )
+
+
+def test_candidates_are_the_files_whose_consent_covers_matching(setting: Setting) -> None:
+    found = {c.person.pk for c in candidates_on(ROUND_DAY)}
+    assert setting.persons["not_matching"].pk not in found
+    assert found == {setting.persons[k].pk for k in ("consented", "no_disclosure", "elsewhere")}
+    engine = next(
+        c.engine for c in candidates_on(ROUND_DAY) if c.person.organisation.slug == "bapa-bxl"
+    )
+    assert engine.occupation == "7112"
+    assert engine.organisation == "bapa-bxl"
+    assert engine.profile.languages == {"ti": "C2", "fr": "A2"}
+    assert engine.diploma_isced == 3
+    assert engine.diploma_foreign is True
+
+
+def test_round_proposes_every_candidate_a_mentor_within_capacity(setting: Setting) -> None:
+    matching_round = start(setting)
+    proposals = list(matching_round.proposals.all())
+    assert len(proposals) == 3
+    assert matching_round.summary["places"] == 3
+    assert all(p.status == ProposalStatus.PROPOSED for p in proposals)
+    per_mentor: dict[str, int] = {}
+    for proposal in proposals:
+        per_mentor[proposal.mentor.label] = per_mentor.get(proposal.mentor.label, 0) + 1
+        assert proposal.fit is not None
+        assert 0 < proposal.fit <= 100
+        assert set(proposal.terms) >= {"language", "occupation", "commute"}
+        assert proposal.explanation[0].startswith("matched with")
+        assert any(line.startswith("language +") for line in proposal.explanation)
+    assert per_mentor == {"Marc": 1, "Anne": 2}
+    entry = AuditEntry.objects.get(action=Action.MATCHING_ROUND)
+    assert entry.object_id == str(matching_round.pk)
+    assert entry.detail["matched"] == 3
+
+
+def test_unmatched_people_get_their_reason(setting: Setting) -> None:
+    setting.mentors[1].active = False
+    setting.mentors[1].save()
+    matching_round = start(setting)
+    unmatched = list(matching_round.proposals.filter(status=ProposalStatus.UNMATCHED))
+    assert len(unmatched) == 2
+    assert {p.reason for p in unmatched} == {"capacity"}
+    assert all(p.mentor is None and p.explanation for p in unmatched)
+    assert matching_round.summary["unmatched"] == {"capacity": 2}
+
+
+def test_too_old_for_duo_is_refused_with_the_rule(setting: Setting) -> None:
+    from tests.web.matching.conftest import candidate
+    from tests.web.people.conftest import actor_of
+
+    older = candidate(actor_of(setting.users["cw_a"]), "Tekle")
+    older.birth_date = older.birth_date.replace(year=1980)
+    older.save()
+    proposal = start(setting).proposals.get(person=older)
+    assert proposal.status == ProposalStatus.UNMATCHED
+    assert proposal.reason == "rules"
+    assert "age" in " ".join(proposal.explanation)
+
+
+def test_confirm_creates_referrals_and_reports_missing_consent(setting: Setting) -> None:
+    matching_round = start(setting)
+    done = services.round_confirm(actor=setting.actor("co_b"), round_id=matching_round.pk)
+    assert (done.referred, done.consent_missing, done.refused) == (2, 1, 0)
+    referrals = Referral.objects.filter(programme=setting.mentoring)
+    assert {r.person_id for r in referrals} == {
+        setting.persons["consented"].pk,
+        setting.persons["elsewhere"].pk,
+    }
+    for referral in referrals:
+        assert referral.state == State.SENT
+        assert referral.sender_id == referral.person.organisation_id  # the holder refers
+        assert referral.receiver == setting.organisations["b"]
+        assert referral.disclosure is not None  # shared under the person's consent
+    missing = matching_round.proposals.get(person=setting.persons["no_disclosure"])
+    assert missing.status == ProposalStatus.CONSENT_MISSING
+    assert missing.referral is None
+    assert "consent" in missing.problem
+    matching_round.refresh_from_db()
+    assert matching_round.status == RoundStatus.CONFIRMED
+    assert AuditEntry.objects.filter(action=Action.MATCHING_CONFIRM).count() == 1
+    with pytest.raises(MatchingDataError):
+        services.round_confirm(actor=setting.actor("co_b"), round_id=matching_round.pk)
+    # Referred persons wait no more: the next round leaves them out.
+    following = start(setting)
+    assert following.proposals.count() == 1
+
+
+def test_removed_proposals_are_not_referred_and_can_move(setting: Setting) -> None:
+    matching_round = start(setting)
+    actor = setting.actor("co_b")
+    consented = matching_round.proposals.get(person=setting.persons["consented"])
+    services.proposal_remove(actor=actor, round_id=matching_round.pk, number=consented.number)
+    elsewhere = matching_round.proposals.get(person=setting.persons["elsewhere"])
+    target = next(m for m in setting.mentors if m.pk != elsewhere.mentor_id)
+    if target.label == "Marc":  # Marc's one place is taken by someone else: refused
+        with pytest.raises(MatchingDataError) as caught:
+            services.proposal_move(
+                actor=actor, round_id=matching_round.pk, number=elsewhere.number, slot=target.pk
+            )
+        assert "slot" in caught.value.errors
+    else:
+        moved = services.proposal_move(
+            actor=actor, round_id=matching_round.pk, number=elsewhere.number, slot=target.pk
+        )
+        assert moved.mentor_id == target.pk
+        assert moved.adjusted
+    done = services.round_confirm(actor=actor, round_id=matching_round.pk)
+    assert done.referred == 1
+    assert not Referral.objects.filter(person=setting.persons["consented"]).exists()
+    assert AuditEntry.objects.filter(action=Action.MATCHING_PROPOSAL).count() >= 1
+
+
+def test_another_organisation_can_neither_run_nor_see_a_round(setting: Setting) -> None:
+    with pytest.raises(OperationDeniedError):
+        services.round_start(
+            actor=setting.actor("co_a"),
+            programme=setting.mentoring,
+            kind="mentoring",
+            on=ROUND_DAY,
+        )
+    with pytest.raises(OperationDeniedError):  # a caseworker of Duo does not run rounds
+        services.round_start(
+            actor=setting.actor("cw_b"),
+            programme=setting.mentoring,
+            kind="mentoring",
+            on=ROUND_DAY,
+        )
+    matching_round = start(setting)
+    for name in ("co_a", "cw_c", "employer"):
+        with pytest.raises(access.MatchingNotFoundError):
+            access.round_for(setting.actor(name), matching_round.pk)
+        with pytest.raises(access.MatchingNotFoundError):
+            services.round_confirm(actor=setting.actor(name), round_id=matching_round.pk)
+    assert not Referral.objects.exists()
+
+
+def test_round_input_errors_name_their_fields(setting: Setting) -> None:
+    with pytest.raises(MatchingDataError) as caught:
+        services.round_start(
+            actor=setting.actor("co_b"),
+            programme=setting.mentoring,
+            kind="dating",
+            on=ROUND_DAY,
+            min_score=140,
+        )
+    assert set(caught.value.errors) == {"kind", "min_score"}
+
+
+def test_offer_and_vacancy_errors_name_their_fields(setting: Setting) -> None:
+    employer = setting.actor("employer")
+    with pytest.raises(MatchingDataError) as caught:
+        services.vacancy_save(
+            actor=employer,
+            data={
+                "title": "Bricklayer",
+                "occupation": "71123",
+                "languages": "fr:Z9",
+                "municipality": "Atlantis",
+            },
+        )
+    assert set(caught.value.errors) == {"occupation", "languages", "start_date", "municipality"}
+    assert "A1" in caught.value.errors["languages"]
+    with pytest.raises(MatchingDataError) as caught:
+        services.offer_save(
+            actor=employer,
+            data={
+                "title": "Two weeks at the OECD",
+                "programme": "duo-for-a-job-mentoring",
+                "start_date": "2026-12-07",
+                "end_date": "2027-02-01",
+            },
+        )
+    assert set(caught.value.errors) == {"end_date"}
+    offer = services.offer_save(
+        actor=employer,
+        data={
+            "title": "Two weeks",
+            "programme": "duo-for-a-job-mentoring",
+            "start_date": "2026-12-07",
+        },
+    )
+    assert (offer.end_date - offer.start_date).days == 13  # two weeks by default
+    with pytest.raises(OperationDeniedError):  # employers keep no mentors
+        services.mentor_save(actor=employer, data={"label": "X", "age": 70, "languages": "fr:C2"})
+    with pytest.raises(OperationDeniedError):  # caseworkers publish no vacancies
+        services.vacancy_save(actor=setting.actor("cw_a"), data={})
