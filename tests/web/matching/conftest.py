@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from tests.web.conftest import PASSWORD
 from tests.web.people.conftest import actor_of, synthetic_file
 from tests.web.referrals.conftest import make_programme
 
@@ -91,7 +92,7 @@ def setting(organisations: dict[str, Organisation], make_user: Callable[..., Use
         "cw_b": make_user("cw_b", "caseworker", "b"),
         "co_b": make_user("co_b", "coordinator", "b"),
         "cw_c": make_user("cw_c", "caseworker", "c"),
-        "employer": User.objects.create_user(username="employer", password="x" * 20),
+        "employer": User.objects.create_user(username="employer", password=PASSWORD),
     }
     Membership.objects.create(user=users["employer"], organisation=acme, role="employer")
     mentoring = make_programme(organisations["b"], "duo-for-a-job-mentoring")

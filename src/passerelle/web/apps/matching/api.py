@@ -11,12 +11,12 @@ withheld (null, `suppressed`)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 
 from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.gaps import vacancy_gaps
@@ -27,13 +27,6 @@ from passerelle.web.apps.people.access import Actor, OperationDeniedError, Perso
 from passerelle.web.apps.people.api import ERRORS, ApiError, OrganisationToken
 
 router = Router(auth=OrganisationToken(), tags=["matching (organisations)"])
-
-
-class RecordIn(Schema):
-    """A mentor, internship offer or vacancy: the fields of docs/matching.md ("In the
-    platform"); unknown fields are refused, naming them."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class RoundIn(Schema):
@@ -62,6 +55,18 @@ def _run(call: Any, key: str = "id") -> Any:
         raise ApiError(404, {key: "not found"}) from None
     except OperationDeniedError:
         raise ApiError(403, {"scope": "not allowed for this organisation"}) from None
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """A mentor, internship offer or vacancy as a JSON object: the fields of
+    docs/matching.md ("In the platform"); unknown fields are refused, naming them."""
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ApiError(400, {"body": "not JSON"}) from None
+    if not isinstance(data, dict):
+        raise ApiError(422, {"body": "expected a JSON object"})
+    return data
 
 
 def _values(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -127,17 +132,17 @@ def mentor_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/matching/mentors", response={201: dict[str, Any], **ERRORS})
-def mentor_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+def mentor_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
-    mentor: Mentor = _run(lambda: services.mentor_save(actor=actor, data=payload.model_dump()))
+    mentor: Mentor = _run(lambda: services.mentor_save(actor=actor, data=_body(request)))
     return Status(201, _values(mentor, MENTOR))
 
 
 @router.put("/matching/mentors/{mentor_id}", response={200: dict[str, Any], **ERRORS})
-def mentor_update(request: HttpRequest, mentor_id: str, payload: RecordIn) -> dict[str, Any]:
+def mentor_update(request: HttpRequest, mentor_id: str) -> dict[str, Any]:
     actor = _actor(request, "matching:write")
     mentor: Mentor = _run(
-        lambda: services.mentor_save(actor=actor, data=payload.model_dump(), mentor_id=mentor_id),
+        lambda: services.mentor_save(actor=actor, data=_body(request), mentor_id=mentor_id),
         "mentor_id",
     )
     return _values(mentor, MENTOR)
@@ -150,11 +155,9 @@ def offer_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/matching/internships", response={201: dict[str, Any], **ERRORS})
-def offer_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+def offer_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
-    offer: InternshipOffer = _run(
-        lambda: services.offer_save(actor=actor, data=payload.model_dump())
-    )
+    offer: InternshipOffer = _run(lambda: services.offer_save(actor=actor, data=_body(request)))
     return Status(201, _values(offer, OFFER))
 
 
@@ -165,19 +168,17 @@ def vacancy_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/matching/vacancies", response={201: dict[str, Any], **ERRORS})
-def vacancy_create(request: HttpRequest, payload: RecordIn) -> Status[Any]:
+def vacancy_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
-    vacancy: Vacancy = _run(lambda: services.vacancy_save(actor=actor, data=payload.model_dump()))
+    vacancy: Vacancy = _run(lambda: services.vacancy_save(actor=actor, data=_body(request)))
     return Status(201, _values(vacancy, VACANCY))
 
 
 @router.put("/matching/vacancies/{vacancy_id}", response={200: dict[str, Any], **ERRORS})
-def vacancy_update(request: HttpRequest, vacancy_id: str, payload: RecordIn) -> dict[str, Any]:
+def vacancy_update(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
     actor = _actor(request, "matching:write")
     vacancy: Vacancy = _run(
-        lambda: services.vacancy_save(
-            actor=actor, data=payload.model_dump(), vacancy_id=vacancy_id
-        ),
+        lambda: services.vacancy_save(actor=actor, data=_body(request), vacancy_id=vacancy_id),
         "vacancy_id",
     )
     return _values(vacancy, VACANCY)

@@ -1,0 +1,159 @@
+"""The coordinator's one-click round and review, the employer's pages and gap analysis,
+through HTTP: no name crosses organisations, small counts are withheld."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from tests.web.matching.conftest import Setting, candidate
+from tests.web.people.conftest import actor_of, logged_in
+
+from passerelle.web.apps.matching.gaps import gap_frame
+from passerelle.web.apps.matching.models import MatchingRound, ProposalStatus, Vacancy
+from passerelle.web.apps.matching.services import vacancy_save
+from passerelle.web.apps.referrals.models import Referral
+
+pytestmark = pytest.mark.django_db
+NAMES = ("Amanuel", "Selam", "Yonas", "Tesfaye", "Hiwet")
+
+
+def bricklayer(setting: Setting) -> Vacancy:
+    return vacancy_save(
+        actor=setting.actor("employer"),
+        data={
+            "title": "Bricklayer",
+            "occupation": "7112",
+            "languages": "fr:B1 nl:B1",
+            "recognition_required": True,
+            "municipality": "Forest",
+            "start_date": "2027-01-04",
+            "posts": 2,
+        },
+    )
+
+
+def more_candidates(setting: Setting, count: int) -> None:
+    for index in range(count):
+        candidate(actor_of(setting.users["cw_c"]), f"Extra{index}")
+
+
+def test_one_click_round_then_confirm(setting: Setting) -> None:
+    client = logged_in(setting.users["co_b"])
+    page = client.get("/staff/matching/")
+    assert page.status_code == 200
+    assert "mentees" in page.content.decode()
+    response = client.post(
+        "/staff/matching/rounds/start/",
+        {"programme": "duo-for-a-job-mentoring", "one_click": "1"},
+    )
+    assert response.status_code == 302
+    matching_round = MatchingRound.objects.get()
+    assert matching_round.on == dt.date.today()
+    assert matching_round.options["waiting_priority"]
+    page = client.get(response["Location"]).content.decode()
+    assert "candidate 1" in page
+    assert "Marc" in page
+    assert "language +" in page
+    assert not any(name in page for name in NAMES)  # pseudonyms only
+    response = client.post(f"/staff/matching/rounds/{matching_round.pk}/confirm/", follow=True)
+    text = response.content.decode()
+    assert "2 referral(s) sent; 1 without consent" in text
+    assert Referral.objects.count() == 2
+
+
+def test_another_organisation_gets_404_for_a_round(setting: Setting) -> None:
+    client = logged_in(setting.users["co_b"])
+    client.post(
+        "/staff/matching/rounds/start/", {"programme": "duo-for-a-job-mentoring", "one_click": "1"}
+    )
+    matching_round = MatchingRound.objects.get()
+    other = logged_in(setting.users["co_a"])
+    assert other.get(f"/staff/matching/rounds/{matching_round.pk}/").status_code == 404
+    assert other.post(f"/staff/matching/rounds/{matching_round.pk}/confirm/").status_code == 404
+    refused = other.post(
+        "/staff/matching/rounds/start/", {"programme": "duo-for-a-job-mentoring", "one_click": "1"}
+    )
+    assert refused.status_code == 403
+    assert MatchingRound.objects.count() == 1
+
+
+def test_employer_sees_counts_not_names(setting: Setting) -> None:
+    bricklayer(setting)
+    more_candidates(setting, 3)  # six candidates in all
+    client = logged_in(setting.users["employer"], second_factor=False)
+    assert client.get("/staff/persons/").status_code == 403
+    page = client.get("/staff/matching/gaps/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert not any(name in text for name in (*NAMES, "Extra"))
+    assert "6 candidates have this occupation or wish it; 0 could start now" in text
+    assert "language for 6" in text
+    assert "diploma recognition for 6" in text
+    assert "<svg" in text
+
+
+def test_gap_counts_follow_courses_and_recognition(setting: Setting) -> None:
+    vacancy = bricklayer(setting)
+    more_candidates(setting, 3)
+    frame = gap_frame([vacancy], dt.date(2026, 12, 1)).sort("months")
+    assert frame["candidates"].to_list() == [6, 6, 6, 6]
+    # French A2 where B1 is required, foreign diplomas: one level and a recognition in 6 months
+    assert frame["qualifying"].to_list() == [0, 0, 6, 6]
+    assert frame["language"].to_list()[:2] == [6, 6]
+    assert not frame["suppressed"].any()
+
+
+def test_small_cells_are_withheld(setting: Setting) -> None:
+    vacancy = bricklayer(setting)  # three candidates only
+    frame = gap_frame([vacancy], dt.date(2026, 12, 1))
+    assert frame["suppressed"].all()
+    assert frame["candidates"].is_null().all()
+    assert frame["qualifying"].is_null().all()
+    client = logged_in(setting.users["employer"], second_factor=False)
+    text = client.get("/staff/matching/gaps/").content.decode()
+    assert "withheld" in text
+    assert "3 candidates" not in text
+
+
+def test_vacancy_form_names_the_bad_fields(setting: Setting) -> None:
+    client = logged_in(setting.users["employer"], second_factor=False)
+    response = client.post(
+        "/staff/matching/vacancies/new/",
+        {
+            "title": "Electrician",
+            "occupation": "74111",
+            "languages": "fr:Q1",
+            "start_date": "2027-01-04",
+            "posts": "1",
+        },
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert 'id="id_occupation_error"' in text
+    assert 'id="id_languages_error"' in text
+    assert not Vacancy.objects.exists()
+    response = client.post(
+        "/staff/matching/vacancies/new/",
+        {
+            "title": "Electrician",
+            "occupation": "7411",
+            "languages": "fr:B1",
+            "start_date": "2027-01-04",
+            "posts": "1",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Vacancy.objects.get().languages == {"fr": "B1"}
+
+
+def test_coordinator_removes_a_proposal_from_the_page(setting: Setting) -> None:
+    client = logged_in(setting.users["co_b"])
+    client.post(
+        "/staff/matching/rounds/start/", {"programme": "duo-for-a-job-mentoring", "one_click": "1"}
+    )
+    matching_round = MatchingRound.objects.get()
+    response = client.post(f"/staff/matching/rounds/{matching_round.pk}/1/remove/")
+    assert response.status_code == 302
+    assert matching_round.proposals.get(number=1).status == ProposalStatus.REMOVED
