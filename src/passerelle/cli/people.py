@@ -162,6 +162,10 @@ def demo_data(
     accounts = _demo_accounts()
     created = _demo_persons(persons, random.Random(seed))
     referred = _demo_referrals()
+    from passerelle.web.apps.matching.demo import demo_matching
+
+    matching = demo_matching(today=dt.date.today(), password=DEMO_PASSWORD, seed=seed)
+    accounts += [(user, slug, "employer", _("no")) for user, slug in matching["accounts"]]
     table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
     for column in (_("user"), _("organisation"), _("role"), _("second factor")):
         table.add_column(column)
@@ -177,6 +181,11 @@ def demo_data(
     )
     console.print(_("{count} synthetic person file(s) created.").format(count=created))
     console.print(_("{count} demo referral(s) made.").format(count=referred))
+    console.print(
+        _(
+            "Matching: {mentors} mentor(s), {vacancies} vacancy(ies), {offers} offer(s) made."
+        ).format(**matching)
+    )
 
 
 def _demo_accounts() -> list[tuple[str, str, str, str]]:
@@ -244,7 +253,7 @@ def _demo_persons(count: int, rng: random.Random) -> int:
                     actor=actor,
                     person_id=person.pk,
                     purpose="matching",
-                    fields=["profile", "education", "experience"],
+                    fields=["birth_date", "profile", "education", "experience"],
                     given_on=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(300)),
                 )
     return created

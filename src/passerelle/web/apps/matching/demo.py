@@ -1,0 +1,234 @@
+"""Synthetic demo records for matching (`passerelle demo-data`): Duo for a Job's mentors,
+an employer with two vacancies and its account, a host organisation with an internship
+offer and its account, and a few more synthetic candidates who consented to matching (so
+that the employer's gap analysis shows counts above the small-cell threshold). Synthetic
+only: no real person. Idempotent: nothing is made twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from passerelle.web.apps.accounts.models import Membership, Role
+from passerelle.web.apps.directory.models import Organisation, Origin, Programme, stable_uuid
+from passerelle.web.apps.matching.models import Mentor
+from passerelle.web.apps.matching.services import mentor_save, offer_save, vacancy_save
+from passerelle.web.apps.people.access import Actor
+
+EMPLOYER = (
+    "demo-brussels-builders",
+    "employer.demo",
+    {
+        "fr": "Bâtisseurs bruxellois (démo)",
+        "nl": "Brusselse Bouwers (demo)",
+        "en": "Brussels Builders (demo)",
+    },
+)
+HOST = (
+    "demo-international-agency",
+    "host.demo",
+    {
+        "fr": "Agence internationale (démo)",
+        "nl": "Internationaal Agentschap (demo)",
+        "en": "International Agency (demo)",
+    },
+)
+MENTORS = [
+    ("Marc D.", 67, ["7112", "7115"], {"fr": "C2", "nl": "B2"}, "Forest", 2),
+    ("Annick V.", 64, ["5120"], {"nl": "C2", "fr": "C1"}, "Jette", 1),
+    ("Paul R.", 70, ["8322"], {"fr": "C2"}, "Anderlecht", 1),
+    ("Hilde S.", 62, ["2211"], {"nl": "C2", "fr": "B2", "en": "B2"}, "Etterbeek", 1),
+    ("Jacques L.", 68, ["5223", "5221"], {"fr": "C2"}, "Schaerbeek", 2),
+    ("Myriam B.", 63, [], {"fr": "C2", "ar": "C1"}, "Molenbeek-Saint-Jean", 2),
+]
+CANDIDATE_NAMES = [
+    "Rahel",
+    "Dawit",
+    "Nour",
+    "Bilal",
+    "Samira",
+    "Khalid",
+    "Lina",
+    "Yusuf",
+    "Aster",
+    "Omar",
+    "Hana",
+    "Tariq",
+]
+
+
+def _organisation(slug: str, names: dict[str, str], kind: str) -> Organisation:
+    organisation, _made = Organisation.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "uuid": stable_uuid("organisation", slug),
+            "names": names,
+            "kind": kind,
+            "origin": Origin.USER,
+            "municipality": "bruxelles",
+        },
+    )
+    return organisation
+
+
+def _account(user_model: Any, username: str, organisation: Organisation, password: str) -> Actor:
+    user, made = user_model.objects.get_or_create(username=username)
+    if made:
+        user.set_password(password)
+        user.save()
+    Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": Role.EMPLOYER}
+    )
+    return Actor(organisation=organisation, role=Role.EMPLOYER, user=user, label=username)
+
+
+def demo_matching(*, today: dt.date, password: str, seed: int = 2026) -> dict[str, Any]:
+    """Make the demo's matching records; answer the accounts made and what was created."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    # Only over a loaded knowledge base (`passerelle load`): the programmes must exist.
+    loaded = set(
+        Programme.objects.filter(
+            slug__in=("duo-for-a-job-mentoring", "actiris-job-support", "tandem-internship")
+        ).values_list("slug", flat=True)
+    )
+    duo = Organisation.objects.filter(slug="duo-for-a-job").first()
+    employer = _organisation(EMPLOYER[0], EMPLOYER[2], "employer")
+    host = _organisation(HOST[0], HOST[2], "international_organisation")
+    employer_actor = _account(user_model, EMPLOYER[1], employer, password)
+    host_actor = _account(user_model, HOST[1], host, password)
+    accounts = [(EMPLOYER[1], employer.slug), (HOST[1], host.slug)]
+    made = {"mentors": 0, "vacancies": 0, "offers": 0, "candidates": 0}
+    mentoring = duo is not None and "duo-for-a-job-mentoring" in loaded
+    if mentoring and duo is not None and not Mentor.objects.filter(organisation=duo).exists():
+        keeper = Actor(organisation=duo, role=Role.CASEWORKER, label="passerelle demo-data")
+        for label, age, codes, languages, municipality, places in MENTORS:
+            mentor_save(
+                actor=keeper,
+                data={
+                    "label": label,
+                    "age": age,
+                    "occupations": codes,
+                    "languages": languages,
+                    "municipality": municipality,
+                    "max_mentees": places,
+                    "available_from": today.isoformat(),
+                },
+            )
+            made["mentors"] += 1
+        made["candidates"] = _candidates(today, random.Random(seed), duo)
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    if len(loaded) == 3 and not _has_records(employer, host):
+        for data in (
+            {
+                "title": "Maçon / Metselaar",
+                "occupation": "7112",
+                "languages": "fr:B1 nl:B1",
+                "municipality": "Forest",
+                "start_date": (next_month + dt.timedelta(days=31)).isoformat(),
+                "posts": 2,
+                "programme": "actiris-job-support",
+            },
+            {
+                "title": "Cuisinier / Kok",
+                "occupation": "5120",
+                "languages": "fr:A2 nl:A2",
+                "diploma_isced_required": 3,
+                "recognition_required": True,
+                "municipality": "Bruxelles",
+                "start_date": next_month.isoformat(),
+                "posts": 3,
+                "programme": "actiris-job-support",
+            },
+        ):
+            vacancy_save(actor=employer_actor, data=data)
+            made["vacancies"] += 1
+        offer_save(
+            actor=host_actor,
+            data={
+                "title": "Two weeks with the communication team",
+                "programme": "tandem-internship",
+                "working_language": "fr",
+                "language_level": "A2",
+                "municipality": "Etterbeek",
+                "start_date": (next_month + dt.timedelta(days=7)).isoformat(),
+                "allowance": "15.00",
+                "places": 2,
+            },
+        )
+        made["offers"] += 1
+    return {"accounts": accounts, **made}
+
+
+def _has_records(employer: Organisation, host: Organisation) -> bool:
+    from passerelle.web.apps.matching.models import InternshipOffer, Vacancy
+
+    return (
+        Vacancy.objects.filter(employer=employer).exists()
+        or InternshipOffer.objects.filter(host=host).exists()
+    )
+
+
+def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
+    """Synthetic young refugees held by BAPA, bricklayers and cooks, who consented to
+    matching; half also consented to share their file with Duo for a Job."""
+    from passerelle.web.apps.people.services import consent_record, person_create
+
+    bapa = Organisation.objects.filter(slug="bapa-bxl").first()
+    if bapa is None:
+        return 0
+    writer = Actor(organisation=bapa, role=Role.CASEWORKER, label="passerelle demo-data")
+    for index, given in enumerate(CANDIDATE_NAMES):
+        birth = today.replace(year=today.year - 20 - rng.randrange(9)) - dt.timedelta(days=40)
+        decision = today - dt.timedelta(days=200 + rng.randrange(900))
+        person = person_create(
+            actor=writer,
+            data={
+                "given_names": given,
+                "given_names_latin": given,
+                "family_name": "Demo",
+                "family_name_latin": "Demo",
+                "birth_date": birth.isoformat(),
+                "profile": {
+                    "nationality": rng.choice(["ER", "SY", "AF", "GN"]),
+                    "legal_status": "refugee",
+                    "asylum_application_date": (decision - dt.timedelta(days=300)).isoformat(),
+                    "asylum_decision_date": decision.isoformat(),
+                    "residence_permit_months": 60,
+                    "arrival_in_belgium": (decision - dt.timedelta(days=320)).isoformat(),
+                    "municipality": rng.choice(["Anderlecht", "Forest", "Schaerbeek"]),
+                    "languages": {"fr": rng.choice(["A1", "A2", "A2", "B1", "B2"])},
+                    "migration_background": True,
+                },
+                "assessment": {
+                    "diplomas": [
+                        {
+                            "title": "Secondary school",
+                            "country": "SY",
+                            "isced": 3,
+                            "recognition": rng.choice(["not_requested", "full"]),
+                        }
+                    ],
+                    "experience": [{"isco": "7112" if index % 2 else "5120", "years": 2}],
+                },
+            },
+        )
+        consent_record(
+            actor=writer,
+            person_id=person.pk,
+            purpose="matching",
+            fields=["birth_date", "profile", "education", "experience"],
+            given_on=today - dt.timedelta(days=10 + rng.randrange(200)),
+        )
+        if index % 2 == 0:
+            consent_record(
+                actor=writer,
+                person_id=person.pk,
+                purpose="referral",
+                recipient=duo,
+                fields=["identity", "contact", "profile"],
+                given_on=today,
+            )
+    return len(CANDIDATE_NAMES)
