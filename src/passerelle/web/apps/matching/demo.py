@@ -125,7 +125,9 @@ def demo_matching(*, today: dt.date, password: str, seed: int = 2026) -> dict[st
             {
                 "title": "Maçon / Metselaar",
                 "occupation": "7112",
-                "languages": "fr:B1 nl:B1",
+                "languages": "fr:B2 nl:B1",
+                "diploma_isced_required": 3,
+                "recognition_required": True,
                 "municipality": "Forest",
                 "start_date": (next_month + dt.timedelta(days=31)).isoformat(),
                 "posts": 2,
