@@ -57,6 +57,15 @@ def _run(call: Any, key: str = "id") -> Any:
         raise ApiError(403, {"scope": "not allowed for this organisation"}) from None
 
 
+JSON_OBJECT = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+"""The body of a mentor, offer or vacancy, for the OpenAPI schema (checked by the services)."""
+
+
 def _body(request: HttpRequest) -> dict[str, Any]:
     """A mentor, internship offer or vacancy as a JSON object: the fields of
     docs/matching.md ("In the platform"); unknown fields are refused, naming them."""
@@ -131,14 +140,20 @@ def mentor_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_values(m, MENTOR) for m in _run(lambda: access.mentors_for(actor))]
 
 
-@router.post("/matching/mentors", response={201: dict[str, Any], **ERRORS})
+@router.post(
+    "/matching/mentors", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
+)
 def mentor_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
     mentor: Mentor = _run(lambda: services.mentor_save(actor=actor, data=_body(request)))
     return Status(201, _values(mentor, MENTOR))
 
 
-@router.put("/matching/mentors/{mentor_id}", response={200: dict[str, Any], **ERRORS})
+@router.put(
+    "/matching/mentors/{mentor_id}",
+    response={200: dict[str, Any], **ERRORS},
+    openapi_extra=JSON_OBJECT,
+)
 def mentor_update(request: HttpRequest, mentor_id: str) -> dict[str, Any]:
     actor = _actor(request, "matching:write")
     mentor: Mentor = _run(
@@ -154,7 +169,9 @@ def offer_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_values(o, OFFER) for o in _run(lambda: access.offers_for(actor))]
 
 
-@router.post("/matching/internships", response={201: dict[str, Any], **ERRORS})
+@router.post(
+    "/matching/internships", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
+)
 def offer_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
     offer: InternshipOffer = _run(lambda: services.offer_save(actor=actor, data=_body(request)))
@@ -167,14 +184,20 @@ def vacancy_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_values(v, VACANCY) for v in _run(lambda: access.vacancies_for(actor))]
 
 
-@router.post("/matching/vacancies", response={201: dict[str, Any], **ERRORS})
+@router.post(
+    "/matching/vacancies", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
+)
 def vacancy_create(request: HttpRequest) -> Status[Any]:
     actor = _actor(request, "matching:write")
     vacancy: Vacancy = _run(lambda: services.vacancy_save(actor=actor, data=_body(request)))
     return Status(201, _values(vacancy, VACANCY))
 
 
-@router.put("/matching/vacancies/{vacancy_id}", response={200: dict[str, Any], **ERRORS})
+@router.put(
+    "/matching/vacancies/{vacancy_id}",
+    response={200: dict[str, Any], **ERRORS},
+    openapi_extra=JSON_OBJECT,
+)
 def vacancy_update(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
     actor = _actor(request, "matching:write")
     vacancy: Vacancy = _run(
