@@ -211,3 +211,13 @@ def test_offer_and_vacancy_errors_name_their_fields(setting: Setting) -> None:
         services.mentor_save(actor=employer, data={"label": "X", "age": 70, "languages": "fr:C2"})
     with pytest.raises(OperationDeniedError):  # caseworkers publish no vacancies
         services.vacancy_save(actor=setting.actor("cw_a"), data={})
+
+
+def test_places_taken_by_another_round_are_not_given_twice(setting: Setting) -> None:
+    first, second = start(setting), start(setting)
+    done = services.round_confirm(actor=setting.actor("co_b"), round_id=first.pk)
+    assert done.referred == 2
+    again = services.round_confirm(actor=setting.actor("co_b"), round_id=second.pk)
+    assert again.referred == 0
+    assert again.refused == 2
+    assert Referral.objects.count() == 2

@@ -581,8 +581,26 @@ def round_confirm(*, actor: Actor, round_id: object) -> Confirmation:
         proposals = matching_round.proposals.filter(status=ProposalStatus.PROPOSED).select_related(
             "person__organisation", "mentor", "offer", "vacancy"
         )
+        # Places are counted again: another round may have taken some since.
+        free = {
+            found.record.pk: found.slot.capacity
+            for found in slots_for_round(programme, matching_round.kind, matching_round.on)
+        }
+        referred = set(
+            Referral.objects.filter(programme=programme, state__in=OPEN_STATES).values_list(
+                "person_id", flat=True
+            )
+        )
         for proposal in proposals:
-            _confirm_one(actor, matching_round, programme, proposal, counts)
+            slot = proposal.slot
+            if proposal.person_id in referred:
+                _refuse(proposal, _("already referred to this programme"), counts)
+            elif slot is None or free.get(slot.pk, 0) <= 0:
+                _refuse(proposal, _("no place left there (taken since the round)"), counts)
+            else:
+                _confirm_one(actor, matching_round, programme, proposal, counts)
+                if proposal.status == ProposalStatus.CONFIRMED:
+                    free[slot.pk] -= 1
         matching_round.status = RoundStatus.CONFIRMED
         matching_round.confirmed_at = timezone.now()
         matching_round.confirmed_by_label = actor.label
@@ -590,6 +608,12 @@ def round_confirm(*, actor: Actor, round_id: object) -> Confirmation:
         matching_round.save()
         _audit(Action.MATCHING_CONFIRM, actor, "matching_round", matching_round.pk, **counts)
     return Confirmation(**counts)
+
+
+def _refuse(proposal: Proposal, problem: str, counts: dict[str, int]) -> None:
+    proposal.status, proposal.problem = ProposalStatus.REFUSED, problem
+    proposal.save(update_fields=["status", "problem"])
+    counts["refused"] += 1
 
 
 def _confirm_one(
