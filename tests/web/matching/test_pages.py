@@ -157,3 +157,32 @@ def test_coordinator_removes_a_proposal_from_the_page(setting: Setting) -> None:
     response = client.post(f"/staff/matching/rounds/{matching_round.pk}/1/remove/")
     assert response.status_code == 302
     assert matching_round.proposals.get(number=1).status == ProposalStatus.REMOVED
+
+
+def test_suppression_keeps_no_small_count_nor_its_difference() -> None:
+    import polars as pl
+
+    from passerelle.web.apps.matching.gaps import suppress_gaps
+
+    zero = {"right_to_work": 0, "diploma": 0, "licence": 0}
+    frame = pl.DataFrame(
+        [
+            # 2 do not qualify: who qualifies and every obstacle are withheld
+            {"months": 0, "candidates": 8, "qualifying": 6, "language": 2, "recognition": 0},
+            # a small obstacle hides the obstacles only
+            {"months": 3, "candidates": 8, "qualifying": 0, "language": 8, "recognition": 3},
+            {"months": 6, "candidates": 10, "qualifying": 5, "language": 5, "recognition": 0},
+        ]
+    ).with_columns(slot_id=pl.lit("v"), **{k: pl.lit(v) for k, v in zero.items()})
+    rows = {row["months"]: row for row in suppress_gaps(frame, 5).to_dicts()}
+    assert rows[0]["suppressed"]
+    assert rows[0]["qualifying"] is None
+    assert rows[0]["blockers_suppressed"]
+    assert rows[0]["language"] is None
+    assert not rows[3]["suppressed"]
+    assert rows[3]["qualifying"] == 0
+    assert rows[3]["blockers_suppressed"]
+    assert rows[3]["language"] is None
+    assert rows[6]["qualifying"] == 5
+    assert rows[6]["language"] == 5
+    assert not rows[6]["blockers_suppressed"]

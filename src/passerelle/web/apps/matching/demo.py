@@ -36,7 +36,8 @@ HOST = (
 )
 MENTORS = [
     ("Marc D.", 67, ["7112", "7115"], {"fr": "C2", "nl": "B2"}, "Forest", 2),
-    ("Annick V.", 64, ["5120"], {"nl": "C2", "fr": "C1"}, "Jette", 1),
+    ("Annick V.", 64, ["5120", "9412"], {"nl": "C2", "fr": "C1"}, "Jette", 1),
+    ("Luc M.", 66, ["7411"], {"fr": "C2", "nl": "C1"}, "Saint-Gilles", 3),
     ("Paul R.", 70, ["8322"], {"fr": "C2"}, "Anderlecht", 1),
     ("Hilde S.", 62, ["2211"], {"nl": "C2", "fr": "B2", "en": "B2"}, "Etterbeek", 1),
     ("Jacques L.", 68, ["5223", "5221"], {"fr": "C2"}, "Schaerbeek", 2),
@@ -123,8 +124,8 @@ def demo_matching(*, today: dt.date, password: str, seed: int = 2026) -> dict[st
     if len(loaded) == 3 and not _has_records(employer, host):
         for data in (
             {
-                "title": "Maçon / Metselaar",
-                "occupation": "7112",
+                "title": "Électricien / Elektricien",
+                "occupation": "7411",
                 "languages": "fr:B2 nl:B1",
                 "diploma_isced_required": 3,
                 "recognition_required": True,
@@ -134,11 +135,9 @@ def demo_matching(*, today: dt.date, password: str, seed: int = 2026) -> dict[st
                 "programme": "actiris-job-support",
             },
             {
-                "title": "Cuisinier / Kok",
-                "occupation": "5120",
+                "title": "Aide de cuisine / Keukenhulp",
+                "occupation": "9412",
                 "languages": "fr:A2 nl:A2",
-                "diploma_isced_required": 3,
-                "recognition_required": True,
                 "municipality": "Bruxelles",
                 "start_date": next_month.isoformat(),
                 "posts": 3,
@@ -173,16 +172,34 @@ def _has_records(employer: Organisation, host: Organisation) -> bool:
     )
 
 
+CANDIDATE_GROUPS = [
+    # (experience, French level, diploma recognition, how many): the electricians' vacancy
+    # asks for French B2 (or Dutch B1) and a recognised diploma, so five qualify now, five
+    # in six months (one level and the recognition), five in twelve (two levels); the three
+    # kitchen helpers stay below the small-cell threshold.
+    ("7411", "B2", "full", 5),
+    ("7411", "B1", "not_requested", 5),
+    ("7411", "A2", "full", 5),
+    ("9412", "A2", "not_requested", 3),
+]
+
+
 def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
-    """Synthetic young refugees held by BAPA, bricklayers and cooks, who consented to
-    matching; half also consented to share their file with Duo for a Job."""
+    """Synthetic young refugees held by BAPA (electricians and kitchen helpers) who
+    consented to matching; half also consented to share their file with Duo for a Job."""
     from passerelle.web.apps.people.services import consent_record, person_create
 
     bapa = Organisation.objects.filter(slug="bapa-bxl").first()
     if bapa is None:
         return 0
     writer = Actor(organisation=bapa, role=Role.CASEWORKER, label="passerelle demo-data")
-    for index, given in enumerate(CANDIDATE_NAMES):
+    specs = [
+        (occupation, level, recognition)
+        for occupation, level, recognition, count in CANDIDATE_GROUPS
+        for _ in range(count)
+    ]
+    for index, (occupation, level, recognition) in enumerate(specs):
+        given = CANDIDATE_NAMES[index % len(CANDIDATE_NAMES)]
         birth = today.replace(year=today.year - 20 - rng.randrange(9)) - dt.timedelta(days=40)
         decision = today - dt.timedelta(days=200 + rng.randrange(900))
         person = person_create(
@@ -190,8 +207,8 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
             data={
                 "given_names": given,
                 "given_names_latin": given,
-                "family_name": "Demo",
-                "family_name_latin": "Demo",
+                "family_name": f"Demo {index + 1}",
+                "family_name_latin": f"Demo {index + 1}",
                 "birth_date": birth.isoformat(),
                 "profile": {
                     "nationality": rng.choice(["ER", "SY", "AF", "GN"]),
@@ -201,7 +218,7 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
                     "residence_permit_months": 60,
                     "arrival_in_belgium": (decision - dt.timedelta(days=320)).isoformat(),
                     "municipality": rng.choice(["Anderlecht", "Forest", "Schaerbeek"]),
-                    "languages": {"fr": rng.choice(["A1", "A2", "A2", "B1", "B2"])},
+                    "languages": {"fr": level, "ar": "C2"},
                     "migration_background": True,
                 },
                 "assessment": {
@@ -210,10 +227,10 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
                             "title": "Secondary school",
                             "country": "SY",
                             "isced": 3,
-                            "recognition": rng.choice(["not_requested", "full"]),
+                            "recognition": recognition,
                         }
                     ],
-                    "experience": [{"isco": "7112" if index % 2 else "5120", "years": 2}],
+                    "experience": [{"isco": occupation, "years": 2}],
                 },
             },
         )
@@ -233,4 +250,4 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
                 fields=["identity", "contact", "profile"],
                 given_on=today,
             )
-    return len(CANDIDATE_NAMES)
+    return len(specs)

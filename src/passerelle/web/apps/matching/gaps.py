@@ -60,7 +60,35 @@ def gap_frame(vacancies: list[Vacancy], on: dt.date) -> pl.DataFrame:
             ],
             schema={"slot_id": pl.String, "months": pl.Int64, **dict.fromkeys(COUNTS, pl.Int64)},
         )
-    return suppress_small_cells(frame, threshold(), counts=list(COUNTS))
+    return suppress_gaps(frame, threshold())
+
+
+def suppress_gaps(frame: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """Small cells withheld with the monitoring app's helper, in two groups per row so that
+    a small obstacle count does not hide who qualifies:
+
+    - candidates, those who qualify and those who do not (row suppression over the three:
+      any of them from 1 to `limit` - 1 withholds all three, so none is the difference of
+      two others shown); `suppressed`;
+    - the obstacles (row suppression over them), withheld too whenever the first group is,
+      so that a single obstacle cannot give back the number who do not qualify;
+      `blockers_suppressed`.
+    """
+    keys = ["slot_id", "months"]
+    frame = frame.with_columns(not_qualifying=pl.col("candidates") - pl.col("qualifying"))
+    first = suppress_small_cells(
+        frame.select(*keys, "candidates", "qualifying", "not_qualifying"),
+        limit,
+        counts=["candidates", "qualifying", "not_qualifying"],
+    )
+    second = suppress_small_cells(
+        frame.select(*keys, *BLOCKERS), limit, counts=list(BLOCKERS)
+    ).rename({"suppressed": "blockers_suppressed"})
+    joined = first.join(second, on=keys, how="left")
+    hidden = pl.col("suppressed") | pl.col("blockers_suppressed")
+    return joined.with_columns(
+        [pl.when(hidden).then(None).otherwise(pl.col(name)).alias(name) for name in BLOCKERS]
+    ).with_columns(blockers_suppressed=hidden)
 
 
 def _sentences(rows: list[dict[str, Any]]) -> list[str]:
@@ -87,7 +115,7 @@ def _sentences(rows: list[dict[str, Any]]) -> list[str]:
             )
         ),
     ]
-    if not first["suppressed"]:
+    if not first["blockers_suppressed"]:
         blocking = sorted(((first[name], name) for name in BLOCKERS if first[name]), reverse=True)
         if blocking:
             text.append(
@@ -104,17 +132,27 @@ def _sentences(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _chart(vacancy: Vacancy, rows: list[dict[str, Any]], rtl: bool) -> str:
+    """Shares of the candidates who qualify and whom each obstacle holds back, per horizon;
+    obstacles that hold nobody back are left out, and so is a chart with nothing to show
+    (every row withheld, or no candidate)."""
+    shown = [
+        name
+        for name in ("qualifying", *BLOCKERS)
+        if name == "qualifying" or any(row[name] for row in rows)
+    ]
+    if all(row["suppressed"] or not row["candidates"] for row in rows):
+        return ""  # nothing to draw
     groups = []
     for row in rows:
         total = row["candidates"]
         shares: list[float | None] = []
-        for name in ("qualifying", *BLOCKERS):
+        for name in shown:
             value = row[name]
             shares.append(None if value is None or not total else value / total)
         groups.append((_when(row["months"]), shares))
     return bar_chart(
         groups,
-        [_("qualify"), *(_(BLOCKER_NAMES[name]) for name in BLOCKERS)],
+        [_("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name]) for name in shown],
         title=_("{vacancy}: who could start, and what holds the others back").format(
             vacancy=vacancy.title
         ),
