@@ -221,3 +221,57 @@ def test_places_taken_by_another_round_are_not_given_twice(setting: Setting) -> 
     assert again.referred == 0
     assert again.refused == 2
     assert Referral.objects.count() == 2
+
+
+def test_internship_and_vacancy_rounds(setting: Setting, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.matching.conftest import make_organisation
+    from tests.web.people.conftest import actor_of
+    from tests.web.referrals.conftest import make_programme
+
+    from passerelle.web.apps.accounts.models import Membership
+
+    tandem = make_organisation("tandem", kind="ngo")
+    internships = make_programme(tandem, "tandem-internship")
+    coordinator = make_user("co_tandem")
+    Membership.objects.create(user=coordinator, organisation=tandem, role="coordinator")
+    host = setting.actor("employer")
+    services.offer_save(
+        actor=host,
+        data={
+            "title": "Two weeks at an agency",
+            "programme": "tandem-internship",
+            "working_language": "fr",
+            "language_level": "A2",
+            "start_date": "2026-12-07",
+            "places": 2,
+        },
+    )
+    services.offer_save(  # before the round: not offered
+        actor=host,
+        data={"title": "Last month", "programme": "tandem-internship", "start_date": "2026-11-02"},
+    )
+    matching_round = services.round_start(
+        actor=actor_of(coordinator), programme=internships, kind="internship", on=ROUND_DAY
+    )
+    assert matching_round.summary["slots"] == 1
+    assert matching_round.summary["matched"] == 2
+    assert {p.offer.title for p in matching_round.proposals.exclude(offer=None)} == {
+        "Two weeks at an agency"
+    }
+    # A vacancy published through Duo's programme: the right to work decides, not Duo's rules.
+    services.vacancy_save(
+        actor=host,
+        data={
+            "title": "Bricklayer",
+            "occupation": "7112",
+            "languages": "fr:B1",
+            "start_date": "2027-01-04",
+            "programme": "duo-for-a-job-mentoring",
+        },
+    )
+    vacancy_round = services.round_start(
+        actor=setting.actor("co_b"), programme=setting.mentoring, kind="vacancy", on=ROUND_DAY
+    )
+    reasons = {p.reason for p in vacancy_round.proposals.all()}
+    assert reasons == {"language"}  # French A2 where B1 is required, for all three
+    assert "French A2 where B1 is required" in " ".join(vacancy_round.proposals.first().explanation)
