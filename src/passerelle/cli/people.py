@@ -120,7 +120,10 @@ def token_issue(
     name: Annotated[str, typer.Option(help="What the token is for, e.g. 'case system'.")],
     scope: Annotated[
         list[str],
-        typer.Option(help="persons:read|write|export, referrals:read|write (repeat the option)."),
+        typer.Option(
+            help="persons:read|write|export, referrals:read|write, matching:read|write (repeat "
+            "the option)."
+        ),
     ],
 ) -> None:
     """Make an API token for an organisation's own system. The key is printed once; only its
