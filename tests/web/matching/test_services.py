@@ -112,29 +112,34 @@ def test_confirm_creates_referrals_and_reports_missing_consent(setting: Setting)
     assert following.proposals.count() == 1
 
 
-def test_removed_proposals_are_not_referred_and_can_move(setting: Setting) -> None:
-    matching_round = start(setting)
+def test_removed_proposals_are_not_referred_and_people_can_move(setting: Setting) -> None:
+    marc, anne = setting.mentors
+    anne.active = False
+    anne.save()
+    matching_round = start(setting)  # Marc's one place: one match, two without
     actor = setting.actor("co_b")
-    consented = matching_round.proposals.get(person=setting.persons["consented"])
-    services.proposal_remove(actor=actor, round_id=matching_round.pk, number=consented.number)
-    elsewhere = matching_round.proposals.get(person=setting.persons["elsewhere"])
-    target = next(m for m in setting.mentors if m.pk != elsewhere.mentor_id)
-    if target.label == "Marc":  # Marc's one place is taken by someone else: refused
-        with pytest.raises(MatchingDataError) as caught:
-            services.proposal_move(
-                actor=actor, round_id=matching_round.pk, number=elsewhere.number, slot=target.pk
-            )
-        assert "slot" in caught.value.errors
-    else:
-        moved = services.proposal_move(
-            actor=actor, round_id=matching_round.pk, number=elsewhere.number, slot=target.pk
+    matched = matching_round.proposals.get(status=ProposalStatus.PROPOSED)
+    waiting = list(matching_round.proposals.filter(status=ProposalStatus.UNMATCHED))
+    with pytest.raises(MatchingDataError) as caught:  # Marc's place is taken
+        services.proposal_move(
+            actor=actor, round_id=matching_round.pk, number=waiting[0].number, slot=marc.pk
         )
-        assert moved.mentor_id == target.pk
-        assert moved.adjusted
+    assert set(caught.value.errors) == {"slot"}
+    services.proposal_remove(actor=actor, round_id=matching_round.pk, number=matched.number)
+    moved = services.proposal_move(
+        actor=actor, round_id=matching_round.pk, number=waiting[0].number, slot=marc.pk
+    )
+    assert moved.status == ProposalStatus.PROPOSED
+    assert moved.mentor_id == marc.pk
+    assert moved.adjusted
+    assert moved.explanation[0] == "changed by the coordinator"
+    assert moved.fit is not None
+    with pytest.raises(MatchingDataError):  # restoring would give Marc two mentees
+        services.proposal_restore(actor=actor, round_id=matching_round.pk, number=matched.number)
     done = services.round_confirm(actor=actor, round_id=matching_round.pk)
-    assert done.referred == 1
-    assert not Referral.objects.filter(person=setting.persons["consented"]).exists()
-    assert AuditEntry.objects.filter(action=Action.MATCHING_PROPOSAL).count() >= 1
+    assert done.referred + done.consent_missing == 1
+    assert not Referral.objects.filter(person=matched.person).exists()
+    assert AuditEntry.objects.filter(action=Action.MATCHING_PROPOSAL).count() == 2
 
 
 def test_another_organisation_can_neither_run_nor_see_a_round(setting: Setting) -> None:
