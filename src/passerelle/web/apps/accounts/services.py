@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.accounts.models import (
     PLATFORM_ROLES_WITH_TWO_FACTOR,
     ROLES_WITH_TWO_FACTOR,
@@ -100,12 +101,8 @@ def memberships_of(user: Any) -> list[Membership]:
     return list(user.memberships.select_related("organisation").order_by("organisation__slug"))
 
 
-class TokenRequestError(ValueError):
+class TokenRequestError(InvalidFieldsError):
     """A token request that cannot be met; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
 @transaction.atomic

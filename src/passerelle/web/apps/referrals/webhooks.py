@@ -43,6 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.referrals.models import DeliveryState, Webhook, WebhookDelivery
@@ -243,12 +244,8 @@ def deliver_due(
     return report
 
 
-class WebhookRequestError(ValueError):
+class WebhookRequestError(InvalidFieldsError):
     """A webhook that cannot be registered; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
