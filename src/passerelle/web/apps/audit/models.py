@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     CONSENT_OVERRIDE = "consent_override", _("disclosure without consent (override)")
     AUDIT_EXPORT = "audit_export", _("audit log exported")
     REFERRAL_TRANSITION = "referral_transition", _("referral created or moved")
+    INTEGRATION_CHANGE = "integration_change", _("API token or webhook issued or changed")
     MATCHING_ROUND = "matching_round", _("matching round run")
     MATCHING_PROPOSAL = "matching_proposal", _("matching proposal removed, restored or changed")
     MATCHING_CONFIRM = "matching_confirm", _("matching round confirmed")

@@ -13,9 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from passerelle.core.matching.model import MAX_LANGUAGE_ALTERNATIVES
 from passerelle.core.profile import ProfileError, profile_from_data
-from passerelle.core.validation import PlainText, field_errors
+from passerelle.core.validation import InvalidFieldsError, PlainText, field_errors
 from passerelle.knowledge.criteria import CEFR_LEVELS
-from passerelle.web.apps.people.schemas import PersonDataError
 
 IscoCode = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
@@ -23,7 +22,7 @@ INTERNSHIP_DAYS = 14
 """Tandem's internships last two weeks; an offer may last from 5 days to 31."""
 
 
-class MatchingDataError(PersonDataError):
+class MatchingDataError(InvalidFieldsError):
     """Bad mentor, offer, vacancy or round data; `errors` maps each field to what is wrong."""
 
 
