@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/audit/", include("passerelle.web.apps.audit.urls")),
     path("analysis/scenarios/", include("passerelle.web.apps.scenarios.urls")),
     path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),
+    path("analysis/beneficiaries/", include("passerelle.web.apps.beneficiaries.urls")),
     path("analysis/", include("passerelle.web.apps.monitoring.urls")),
     path("", include("passerelle.web.apps.directory.urls")),
 ]
