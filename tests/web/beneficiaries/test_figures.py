@@ -119,3 +119,27 @@ def test_a_quarter_counts_only_what_overlaps_it() -> None:
     # Q4: person 1's open second registration, and mentoring 24-30
     assert figure(table, "job_search_support", "P1", "people") == 1
     assert figure(table, "mentoring", ALL, "people") == 7
+
+
+def test_the_upset_chart_draws_every_combination_and_mirrors_in_arabic() -> None:
+    from passerelle.web.apps.monitoring.charts import upset_chart
+
+    result = overlaps(constructed(), YEAR, "job_search_support", threshold=5)
+    sets = list(zip(result.programmes, result.sizes, strict=True))
+    svg = upset_chart(
+        sets, result.combinations, title="Overlaps", count_label="People", withheld_label="<5"
+    )
+    assert svg.count("<circle") == len(result.programmes) * len(result.combinations)
+    assert svg.count("<rect") == 3  # the withheld combination has no bar
+    assert "&lt;5" in svg
+    assert "P1 (23)" in svg
+    mirrored = upset_chart(
+        sets,
+        result.combinations,
+        title="Overlaps",
+        count_label="People",
+        withheld_label="<5",
+        rtl=True,
+    )
+    assert 'direction="rtl"' in mirrored
+    assert mirrored != svg

@@ -34,7 +34,7 @@ from passerelle.web.apps.monitoring.views import _csv, display_name
 
 INDICATOR_LABELS = {
     "people": gettext_lazy("Distinct people"),
-    "registrations": gettext_lazy("Registrations (sum over programmes)"),
+    "registrations": gettext_lazy("Registrations"),
     "counted_more_than_once": gettext_lazy("Registrations of a person already counted"),
     "in_two_or_more_programmes": gettext_lazy("People in two or more programmes"),
     "in_two_programmes_at_once": gettext_lazy("People in two programmes at the same time"),

@@ -358,7 +358,7 @@ def upset_chart(
     `withheld_label`."""
     label_width, column, bar_height, row_height, top = 250, 34, 150, 24, 44
     columns = max(len(combinations), 1)
-    width = label_width + column * columns + 30
+    width = max(label_width + column * columns + 30, 8 * len(title) + 40)
     baseline = top + bar_height
     matrix_top = baseline + 16
     height = matrix_top + row_height * len(sets) + 40
