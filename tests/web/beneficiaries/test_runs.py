@@ -48,7 +48,9 @@ def clusters_of(run: Any) -> pl.DataFrame:
     )
 
 
-def test_a_run_finds_the_people_of_the_synthetic_truth(shared: pl.DataFrame) -> None:
+def test_a_run_finds_the_people_of_the_synthetic_truth_as_the_engine_does(
+    shared: pl.DataFrame,
+) -> None:
     run = services.run_execute(run_id=services.run_start().pk)
     assert run.status == RunStatus.DONE, run.error
     assert run.records == shared.height
@@ -74,10 +76,7 @@ def test_a_run_finds_the_people_of_the_synthetic_truth(shared: pl.DataFrame) -> 
             "phone",
         }
     assert AuditEntry.objects.filter(action="linkage_run", object_id=str(run.pk)).exists()
-
-
-def test_without_decisions_the_platform_clusters_as_the_engine(shared: pl.DataFrame) -> None:
-    run = services.run_execute(run_id=services.run_start().pk)
+    # without decisions, the platform's clusters are exactly the engine's
     frame = pl.DataFrame(
         [
             {"record_id": str(pk), **encoding}
