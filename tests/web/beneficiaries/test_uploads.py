@@ -208,3 +208,14 @@ def test_the_platform_encodes_an_organisation_s_own_files(
         pytest.raises(services.SectorKeyMissingError),
     ):
         services.encodings_from_person_files(actor=actor)
+
+
+def test_the_encode_button_says_when_the_platform_has_no_key(
+    clients: dict[str, Any], programmes: Any
+) -> None:
+    with override_settings(LINKAGE_SECTOR_KEY_FILE=""):
+        response = clients["coordinator"].post(
+            "/analysis/beneficiaries/share/", {"action": "encode-files"}, follow=True
+        )
+    assert "no sector key" in response.content.decode()
+    assert not EncodingBatch.objects.exists()

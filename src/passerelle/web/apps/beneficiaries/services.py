@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
 from passerelle.core.linkage.bloom import ENCODED_COLUMNS
 from passerelle.core.linkage.pairs import score_pairs
@@ -273,20 +274,22 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             progress(message)
 
     try:
-        step("reading encodings")
+        step(gettext_noop("reading encodings"))
         records = list(
             EncodedRecord.objects.values_list("pk", "organisation_id", "record_id", "encoding")
         )
         if len(records) < MIN_RECORDS:
             raise ValueError(
-                f"records: {len(records)} encoded records; a run needs at least {MIN_RECORDS}"
+                _("records: {count} encoded records; a run needs at least {least}").format(
+                    count=len(records), least=MIN_RECORDS
+                )
             )
         frame = pl.DataFrame(
             [{"record_id": str(pk), **encoding} for pk, _org, _rid, encoding in records],
             schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
         )
         linked = dedupe_encoded(frame, threshold=run.threshold, progress=step)
-        step("scoring pairs for review")
+        step(gettext_noop("scoring pairs for review"))
         scored = score_pairs(frame, linked.model, min_probability=run.review_low)
         key_of = {str(pk): (org, rid) for pk, org, rid, _encoding in records}
         pk_of = {value: pk for pk, value in key_of.items()}
@@ -300,7 +303,7 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
                 continue
             (links if decision.decision == Decision.MATCH else non_links).append((a, b))
             decided.add(pair_key(a, b))
-        step("clustering with decisions")
+        step(gettext_noop("clustering with decisions"))
         result = cluster(
             list(key_of),
             scored.select("record_id_l", "record_id_r", "match_probability", "vetoed").iter_rows(),
@@ -348,7 +351,7 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             run.organisations = len({org for _pk, org, _rid, _e in records})
             run.clusters = len(set(result.cluster_of.values()))
             run.decisions_applied = len(links) + len(non_links)
-            run.step, run.progress = run.steps, "done"
+            run.step, run.progress = run.steps, gettext_noop("done")
             run.save()
             audit_record(
                 action=Action.LINKAGE_RUN,

@@ -149,12 +149,13 @@ def runs(request: HttpRequest) -> HttpResponseBase:
         return redirect("beneficiaries:runs")
     current = selectors.current_run()
     latest = selectors.latest_run()
-    return render(
+    running = current is not None and current.status == RunStatus.RUNNING
+    response = render(
         request,
         "beneficiaries/runs.html",
         {
             "current": current,
-            "running": current is not None and current.status == RunStatus.RUNNING,
+            "running": running,
             "latest": latest,
             "stale": latest is not None and selectors.run_is_stale(latest),
             "queue": len(selectors.review_queue(latest)) if latest else 0,
@@ -162,6 +163,9 @@ def runs(request: HttpRequest) -> HttpResponseBase:
             "history": selectors.recent_runs(),
         },
     )
+    if running:
+        response["Refresh"] = "3"  # the page follows the run's progress, without JavaScript
+    return response
 
 
 def _comparisons(pair: CandidatePair) -> list[dict[str, str]]:
