@@ -224,3 +224,21 @@ def test_the_run_page_shows_progress_and_starts_a_run(
     assert "<progress" in response.content.decode()
     assert clients["analyst"].post(PAGES["runs"]).status_code == 302
     assert LinkageRun.objects.count() == 2  # a run is going on: no second one
+
+
+def test_a_run_interrupted_long_ago_does_not_block_a_new_one(
+    clients: dict[str, Client], constructed_run: LinkageRun
+) -> None:
+    import datetime as dt
+
+    stuck = LinkageRun.objects.create(threshold=0.6, review_low=0.3, review_high=0.9)
+    LinkageRun.objects.filter(pk=constructed_run.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=4)
+    )
+    LinkageRun.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - dt.timedelta(hours=3))
+    page = clients["analyst"].get(PAGES["runs"])
+    assert "Refresh" not in page
+    assert "interrupted" in page.content.decode()
+    assert clients["analyst"].post(PAGES["runs"]).status_code == 302
+    newest = LinkageRun.objects.order_by("-id").first()
+    assert newest.status == "failed"  # too few records here, but it ran

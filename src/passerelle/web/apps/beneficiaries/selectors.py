@@ -3,10 +3,12 @@ organisations' batches. No name exists in this app to be read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from passerelle.web.apps.beneficiaries.figures import INPUT_SCHEMA
 from passerelle.web.apps.beneficiaries.models import (
@@ -28,6 +30,18 @@ def latest_run() -> LinkageRun | None:
 def current_run() -> LinkageRun | None:
     """The latest run, finished or not."""
     return LinkageRun.objects.order_by("-started_at", "-id").first()
+
+
+RUN_TIMEOUT = dt.timedelta(hours=2)
+"""A run still "running" after this long was interrupted (the process stopped)."""
+
+
+def run_is_going_on(run: LinkageRun | None) -> bool:
+    return (
+        run is not None
+        and run.status == RunStatus.RUNNING
+        and run.started_at > timezone.now() - RUN_TIMEOUT
+    )
 
 
 def run_is_stale(run: LinkageRun) -> bool:

@@ -26,7 +26,7 @@ from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
 from passerelle.web.apps.beneficiaries import figures, selectors, services
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
-from passerelle.web.apps.beneficiaries.models import CandidatePair, RunStatus
+from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.directory.labels import CATEGORY_LABELS
 from passerelle.web.apps.monitoring import charts, data
@@ -140,8 +140,7 @@ def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
 @linkage_view
 def runs(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
-        current = selectors.current_run()
-        if current is not None and current.status == RunStatus.RUNNING:
+        if selectors.run_is_going_on(selectors.current_run()):
             messages.error(request, _("A run is already going on."))
         else:
             run = services.run_start(user=request.user)
@@ -149,7 +148,7 @@ def runs(request: HttpRequest) -> HttpResponseBase:
         return redirect("beneficiaries:runs")
     current = selectors.current_run()
     latest = selectors.latest_run()
-    running = current is not None and current.status == RunStatus.RUNNING
+    running = selectors.run_is_going_on(current)
     response = render(
         request,
         "beneficiaries/runs.html",
@@ -304,6 +303,7 @@ def _figures(request: HttpRequest) -> dict[str, Any]:
     period, measure, error = _choice(request, frame)
     context: dict[str, Any] = {
         "run": run,
+        "stale": run is not None and selectors.run_is_stale(run),
         "period": period,
         "measure": measure,
         "measures": [(m, _measure_label(m)) for m in sorted(set(frame["measure_type"].to_list()))],
