@@ -20,6 +20,7 @@ from passerelle.web.apps.beneficiaries.models import (
     EncodedRecord,
     RunStatus,
 )
+from passerelle.web.apps.beneficiaries.views import LEVEL_LABELS
 
 from .conftest import parsed_for, synthetic_records
 
@@ -75,6 +76,8 @@ def test_a_run_finds_the_people_of_the_synthetic_truth_as_the_engine_does(
             "postcode",
             "phone",
         }
+        # every level has a translated label on the review page
+        assert all(item["level"] in LEVEL_LABELS for item in pair.comparisons), pair.comparisons
     assert AuditEntry.objects.filter(action="linkage_run", object_id=str(run.pk)).exists()
     # without decisions, the platform's clusters are exactly the engine's
     frame = pl.DataFrame(
