@@ -144,3 +144,25 @@ def test_staff_pages_are_accessible(
     assert not found, f"axe-core, {language}: serious or critical violations\n" + json.dumps(
         found, indent=2, ensure_ascii=False
     )
+
+
+def test_an_administrator_plugs_a_system_in_on_the_integrations_page(
+    page: Page, site: str, axe_source: str
+) -> None:
+    user = staff("admin", "org_admin", "cpas-anderlecht")
+    log_in(page, "admin")
+    page.goto("/staff/persons/")
+    page.locator("#id_token").fill(two_factor_token(user))
+    page.locator("form.narrow button[type=submit]").click()
+    page.get_by_role("link", name="Integrations").click()
+    expect(page).to_have_url(f"{site}/staff/referrals/integrations/")
+    page.locator("#id_webhook-url").fill("https://cases.example.org/passerelle")
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(page.locator("code.secret")).to_be_visible()
+    expect(page.locator("table").nth(1)).to_contain_text("https://cases.example.org/passerelle")
+    page.locator("#id_token-name").fill("case system")
+    page.locator("#id_token-scopes_0").check()
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.locator("code.secret")).to_contain_text("psl_")
+    violations = accessibility_problems(page, axe_source)
+    assert not violations, json.dumps(violations, indent=2)

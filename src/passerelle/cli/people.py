@@ -126,7 +126,8 @@ def token_issue(
     """Make an API token for an organisation's own system. The key is printed once; only its
     hash is kept."""
     _django()
-    from passerelle.web.apps.accounts.models import ApiScope, ApiToken
+    from passerelle.web.apps.accounts.models import ApiScope
+    from passerelle.web.apps.accounts.services import api_token_issue
     from passerelle.web.apps.directory.models import Organisation
 
     found = Organisation.objects.filter(slug=organisation).first()
@@ -137,7 +138,7 @@ def token_issue(
         _fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
     if not name.strip():
         _fail("--name: say what the token is for")
-    token, key = ApiToken.issue(organisation=found, name=name.strip(), scopes=sorted(set(scope)))
+    token, key = api_token_issue(organisation=found, name=name, scopes=scope)
     console.print(
         _(
             "Token {id} for {organisation} ({scopes}). Keep the key now; it is not shown again:"

@@ -1,4 +1,5 @@
-"""Turning pydantic's validation errors into one plain message per field."""
+"""Bad input as one plain message per field: the exception services raise, and pydantic's
+validation errors turned into it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 from passerelle.core.i18n import _, gettext_noop
+
+
+class InvalidFieldsError(ValueError):
+    """Input that cannot be taken; `errors` maps each field (a dotted path) to what is wrong
+    and what is allowed. Forms show each message at its field, the API answers 422."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -55,6 +55,16 @@ class LinkageRun:
     pairs_above_threshold: int
 
 
+def _spark_frame(spark: Any, features: pl.DataFrame) -> Any:
+    """`features` as a Spark DataFrame: list columns (token sets, Bloom-filter positions)
+    become Spark arrays (pandas would hand Spark numpy arrays, which it cannot type)."""
+    frame = features.to_pandas()
+    for name, dtype in features.schema.items():
+        if isinstance(dtype, pl.List):
+            frame[name] = frame[name].map(lambda value: None if value is None else list(value))
+    return spark.createDataFrame(frame)
+
+
 def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
     shared = " + ".join(
         f'CAST(bit_count("bf_{a}_{i}_{side_a}" & "bf_{b}_{i}_{side_b}") AS INT)'
@@ -301,7 +311,7 @@ def dedupe_features(
             if spark is None:
                 raise ValueError("backend='spark' needs a SparkSession: spark=...")
             db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-            table: Any = spark.createDataFrame(features.to_pandas())
+            table: Any = _spark_frame(spark, features)
         else:
             import duckdb
             from splink import DuckDBAPI

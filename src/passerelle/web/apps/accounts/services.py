@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +11,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.accounts.models import (
     PLATFORM_ROLES_WITH_TWO_FACTOR,
     ROLES_WITH_TWO_FACTOR,
+    ApiScope,
+    ApiToken,
     LoginThrottle,
     Membership,
     StaffProfile,
@@ -36,7 +41,7 @@ def login_attempt(*, username: str, password: str, request: Any = None) -> Login
     key = username.strip().lower()[:150]
     now = timezone.now()
     with transaction.atomic():
-        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=key)
+        throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(username=key)
         if throttle.locked_until is not None and throttle.locked_until > now:
             audit_record(action=Action.LOGIN_LOCKED, actor_label=key)
             return LoginOutcome(locked_until=throttle.locked_until)
@@ -94,3 +99,69 @@ def two_factor_enrolment_confirm(*, user: Any, token: str) -> TOTPDevice | None:
 
 def memberships_of(user: Any) -> list[Membership]:
     return list(user.memberships.select_related("organisation").order_by("organisation__slug"))
+
+
+class TokenRequestError(InvalidFieldsError):
+    """A token request that cannot be met; `errors` maps each field to what is wrong."""
+
+
+@transaction.atomic
+def api_token_issue(
+    *, organisation: Any, name: str, scopes: list[str], by: Any = None
+) -> tuple[ApiToken, str]:
+    """A new token for `organisation`'s own system and its key, which is shown once: only
+    its hash is kept. Audited without the key."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 100:
+        errors["name"] = str(_("Say what the token is for, in at most 100 characters."))
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if unknown or not scopes:
+        errors["scopes"] = str(
+            _("Choose at least one of: {allowed}.").format(allowed=", ".join(ApiScope.values))
+        )
+    if errors:
+        raise TokenRequestError(errors)
+    token, key = ApiToken.issue(
+        organisation=organisation, name=name, scopes=sorted(set(scopes)), created_by=by
+    )
+    audit_record(
+        action=Action.INTEGRATION_CHANGE,
+        actor=by,
+        actor_label="" if by is not None else "cli",
+        organisation=organisation,
+        object_kind="api_token",
+        object_id=token.pk,
+        detail={"change": "issued", "scopes": token.scopes},
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, organisation: Any, token_id: uuid.UUID | str, by: Any = None) -> ApiToken:
+    """Revoke one of `organisation`'s tokens (LookupError when it has no such token)."""
+    token = (
+        ApiToken.objects.select_for_update()
+        .filter(organisation=organisation, pk=token_id, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None:
+        raise LookupError("token")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=("revoked_at",))
+    audit_record(
+        action=Action.INTEGRATION_CHANGE,
+        actor=by,
+        organisation=organisation,
+        object_kind="api_token",
+        object_id=token.pk,
+        detail={"change": "revoked"},
+    )
+    return token
+
+
+def api_tokens_of(organisation: Any) -> list[ApiToken]:
+    """`organisation`'s tokens, those in use first."""
+    return list(
+        ApiToken.objects.filter(organisation=organisation).order_by("revoked_at", "-created_at")
+    )

@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     CONSENT_OVERRIDE = "consent_override", _("disclosure without consent (override)")
     AUDIT_EXPORT = "audit_export", _("audit log exported")
     REFERRAL_TRANSITION = "referral_transition", _("referral created or moved")
+    INTEGRATION_CHANGE = "integration_change", _("API token or webhook issued or changed")
     ENCODINGS_REPLACE = "encodings_replace", _("linkage encodings of an organisation replaced")
     LINKAGE_RUN = "linkage_run", _("linkage run over every organisation's encodings")
     LINKAGE_DECISION = "linkage_decision", _("clerical review decision on a pair of records")

@@ -10,17 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from passerelle.core.assessment import NeedsAssessment
 from passerelle.core.profile import Profile, ProfileError, profile_from_data
-from passerelle.core.validation import PlainText, field_errors
+from passerelle.core.validation import InvalidFieldsError, PlainText, field_errors
 
 PersonLanguage = Literal["fr", "nl", "en", "ar"]
 
 
-class PersonDataError(ValueError):
+class PersonDataError(InvalidFieldsError):
     """Bad person data; `errors` maps each field (dotted path) to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
 class Identity(BaseModel):

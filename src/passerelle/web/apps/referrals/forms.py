@@ -9,6 +9,7 @@ import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.web.apps.accounts.models import ApiScope
 from passerelle.web.apps.directory.forms import DateInput
 from passerelle.web.apps.people.models import FieldGroup
 from passerelle.web.apps.referrals.models import Outcome, RejectionReason
@@ -92,3 +93,18 @@ class ProtocolForm(forms.Form):
             raise forms.ValidationError(
                 _("Not valid YAML: %(error)s"), params={"error": error}
             ) from None
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("What the token is for"), max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        label=_("Address of your system (https://)"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"dir": "ltr"}),
+    )

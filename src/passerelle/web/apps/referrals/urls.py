@@ -7,6 +7,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("outbox/", views.outbox, name="outbox"),
     path("settings/", views.organisation_settings, name="settings"),
+    path("integrations/", views.integrations, name="integrations"),
     path("new/<uuid:person_id>/", views.referral_new, name="new"),
     path("<uuid:referral_id>/", views.referral_detail, name="detail"),
     path("<uuid:referral_id>/<slug:action>/", views.referral_act, name="act"),

@@ -30,16 +30,23 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from passerelle.web.apps.referrals.models import DeliveryState, WebhookDelivery
+from passerelle.core.validation import InvalidFieldsError
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.referrals.models import DeliveryState, Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +229,7 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every delivery due by `now` (at most `limit`), one transaction each."""
     report = DeliveryReport()
-    for _ in range(limit):
+    for _attempt in range(limit):
         done = deliver_one(now=now, send=send, timeout=timeout, max_attempts=max_attempts)
         if done is None:
             break
@@ -235,3 +242,86 @@ def deliver_due(
         else:
             report.retried += 1
     return report
+
+
+class WebhookRequestError(InvalidFieldsError):
+    """A webhook that cannot be registered; `errors` maps each field to what is wrong."""
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts a webhook may reach over plain HTTP (an organisation's system in development)."""
+
+
+def _url_problem(url: str) -> str | None:
+    parsed = urllib.parse.urlsplit(url)
+    if not parsed.hostname or parsed.scheme not in {"http", "https"} or len(url) > 500:
+        return str(_("An https:// address of at most 500 characters."))
+    if parsed.scheme == "http" and parsed.hostname not in LOCAL_HOSTS:
+        return str(_("Use https://; plain http:// is only for localhost."))
+    if parsed.username or parsed.password:
+        return str(_("No user name or password in the address: the signature authenticates."))
+    return None
+
+
+@transaction.atomic
+def webhook_register(*, organisation: Any, url: str, by: Any = None) -> tuple[Webhook, str]:
+    """A new webhook for `organisation` and its signing secret (show it to the organisation
+    once; it is kept, as it must be to sign)."""
+    url = url.strip()
+    problem = _url_problem(url)
+    if problem is not None:
+        raise WebhookRequestError({"url": problem})
+    if Webhook.objects.filter(organisation=organisation, url=url, active=True).exists():
+        raise WebhookRequestError({"url": str(_("This address is already registered."))})
+    secret = secrets.token_urlsafe(32)
+    webhook = Webhook.objects.create(organisation=organisation, url=url, secret=secret)
+    audit_record(
+        action=Action.INTEGRATION_CHANGE,
+        actor=by,
+        organisation=organisation,
+        object_kind="webhook",
+        object_id=webhook.pk,
+        detail={"change": "registered"},
+    )
+    return webhook, secret
+
+
+@transaction.atomic
+def webhook_set_active(
+    *, organisation: Any, webhook_id: uuid.UUID | str, active: bool, by: Any = None
+) -> Webhook:
+    """Pause or resume one of `organisation`'s webhooks (LookupError when it has no such
+    webhook). Deliveries queued while it is paused wait for it."""
+    webhook = (
+        Webhook.objects.select_for_update().filter(organisation=organisation, pk=webhook_id).first()
+    )
+    if webhook is None:
+        raise LookupError("webhook")
+    if webhook.active != active:
+        webhook.active = active
+        webhook.save(update_fields=("active",))
+        audit_record(
+            action=Action.INTEGRATION_CHANGE,
+            actor=by,
+            organisation=organisation,
+            object_kind="webhook",
+            object_id=webhook.pk,
+            detail={"change": "resumed" if active else "paused"},
+        )
+    return webhook
+
+
+def deliveries_of(organisation: Any, limit: int = 30) -> list[WebhookDelivery]:
+    """The latest deliveries to `organisation`'s webhooks, newest first (the delivery log)."""
+    return list(
+        WebhookDelivery.objects.filter(webhook__organisation=organisation)
+        .select_related("webhook", "event")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def webhooks_of(organisation: Any) -> list[Webhook]:
+    """`organisation`'s webhooks, active ones first."""
+    return list(
+        Webhook.objects.filter(organisation=organisation).order_by("-active", "-created_at")
+    )
