@@ -185,6 +185,9 @@ def demo_data(
     )
     console.print(_("{count} synthetic person file(s) created.").format(count=created))
     console.print(_("{count} demo referral(s) made.").format(count=referred))
+    from passerelle.web.apps.beneficiaries.demo import demo_beneficiaries
+
+    console.print(demo_beneficiaries(seed))
     console.print(
         _(
             "Matching: {mentors} mentor(s), {vacancies} vacancy(ies), {offers} offer(s) made."

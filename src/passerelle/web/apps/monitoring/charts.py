@@ -341,3 +341,47 @@ def dot_chart(
     canvas.text(label_width + plot_width / 2, bottom + 36, x_label, "middle")
     canvas.legend(series_labels, height - 14, label_width, step=130)
     return canvas.svg()
+
+
+def upset_chart(
+    sets: Sequence[tuple[str, int | None]],
+    combinations: Sequence[tuple[tuple[int, ...], int | None]],
+    *,
+    title: str,
+    count_label: str,
+    withheld_label: str,
+    rtl: bool = False,
+) -> str:
+    """An UpSet chart (Lex et al. 2014): one column per combination of sets, a bar of its
+    count above, and below a matrix whose filled dots name the sets of the combination;
+    set names and sizes beside the matrix. A withheld count (None) has no bar, only
+    `withheld_label`."""
+    label_width, column, bar_height, row_height, top = 250, 34, 150, 24, 44
+    columns = max(len(combinations), 1)
+    width = max(label_width + column * columns + 30, 8 * len(title) + 40)
+    baseline = top + bar_height
+    matrix_top = baseline + 16
+    height = matrix_top + row_height * len(sets) + 40
+    canvas = _Canvas(width, height, title, rtl)
+    largest = max([count for _combo, count in combinations if count is not None] or [1])
+    canvas.line(label_width, baseline, width - 20, baseline, 'stroke="#333"')
+    canvas.text(label_width - 8, top + 8, count_label, "right", size=11)
+    for index, (combo, count) in enumerate(combinations):
+        x = label_width + column * index + column / 2
+        if count is None:
+            canvas.text(x, baseline - 6, withheld_label, "middle", size=10)
+        else:
+            bar = (bar_height - 16) * count / largest
+            canvas.rect(x - column / 2 + 5, baseline - bar, column - 10, bar, PALETTE[0])
+            canvas.text(x, baseline - bar - 4, f"{count}", "middle", size=10)
+        members = [matrix_top + row_height * s + row_height / 2 for s in combo]
+        if len(members) > 1:
+            canvas.line(x, min(members), x, max(members), 'stroke="#333" stroke-width="3"')
+        for s in range(len(sets)):
+            y = matrix_top + row_height * s + row_height / 2
+            canvas.marker("circle", x, y, "#333" if s in combo else "#d4d4d4")
+    for s, (label, size) in enumerate(sets):
+        y = matrix_top + row_height * s + row_height / 2
+        shown = withheld_label if size is None else f"{size}"
+        canvas.text(label_width - 8, y + 4, f"{label} ({shown})", "right")
+    return canvas.svg()

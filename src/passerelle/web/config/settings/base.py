@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.scenarios",
     "passerelle.web.apps.referrals",
     "passerelle.web.apps.monitoring",
+    "passerelle.web.apps.beneficiaries",
     "passerelle.web.apps.matching",
 ]
 
@@ -157,3 +158,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Unique beneficiaries (docs/linkage.md, "In the platform"): the sector key that encodes the
+# person files of organisations using passerelle; a file of 64+ hex digits, never in the repo.
+LINKAGE_SECTOR_KEY_FILE = os.environ.get("PASSERELLE_LINKAGE_KEY_FILE", "")

@@ -14,3 +14,4 @@ WHITENOISE_AUTOREFRESH = True
 
 # Tests change the directory and read it back at once: no cached pages.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+LINKAGE_RUN_INLINE = True  # linkage runs in the request, not in a thread

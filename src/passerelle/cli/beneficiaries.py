@@ -1,0 +1,104 @@
+"""`passerelle link-run` and `passerelle link-encode-files`: the platform's linkage of every
+organisation's encodings (unique beneficiaries; docs/linkage.md, "In the platform")."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from passerelle.cli.main import FormatOption, OutputFormat, _fail, console
+from passerelle.core.i18n import _
+from passerelle.core.linkage import DEFAULT_THRESHOLD
+
+
+def _django() -> None:
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+
+
+def link_run(
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Match probability joining two records.")
+    ] = DEFAULT_THRESHOLD,
+    review_low: Annotated[
+        float, typer.Option("--review-low", help="Pairs from this probability are reviewed.")
+    ] = 0.3,
+    review_high: Annotated[
+        float, typer.Option("--review-high", help="... up to (not including) this one.")
+    ] = 0.9,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Link every organisation's encodings, apply the review decisions, store the clusters."""
+    _django()
+    from passerelle.web.apps.beneficiaries import services
+
+    try:
+        run = services.run_start(
+            actor_label="cli", threshold=threshold, review_low=review_low, review_high=review_high
+        )
+    except ValueError as error:
+        _fail(str(error))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=output != OutputFormat.table,
+    ) as bar:
+        task = bar.add_task(_("reading encodings"), total=run.steps)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message, advance=1)
+
+        run = services.run_execute(run_id=run.pk, progress=step)
+    if run.status != "done":
+        _fail(_("linkage run {id} failed: {error}").format(id=run.pk, error=run.error))
+    summary = {
+        "run": run.pk,
+        "records": run.records,
+        "organisations": run.organisations,
+        "persons": run.clusters,
+        "pairs_to_review": run.pairs.count(),
+        "decisions_applied": run.decisions_applied,
+    }
+    if output == OutputFormat.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    console.print(
+        _(
+            "Run {run}: {records} records from {organisations} organisations → {persons} "
+            "persons; {pairs_to_review} pairs to review; {decisions_applied} decisions applied"
+        ).format(**summary)
+    )
+
+
+def link_encode_files(
+    organisation: Annotated[str, typer.Argument(help="The organisation's slug.")],
+) -> None:
+    """Encode an organisation's person files with the sector key (PASSERELLE_LINKAGE_KEY_FILE)
+    and share the encodings, replacing its previous ones."""
+    _django()
+    from passerelle.core.linkage import KeyFileError
+    from passerelle.web.apps.beneficiaries import services
+    from passerelle.web.apps.directory.models import Organisation
+    from passerelle.web.apps.people.access import Actor
+
+    found = Organisation.objects.filter(slug=organisation).first()
+    if found is None:
+        _fail(_("organisation: {slug!r} is not in the directory").format(slug=organisation))
+    actor = Actor(organisation=found, role="coordinator", label="cli")
+    try:
+        batch = services.encodings_from_person_files(actor=actor)
+    except (services.SectorKeyMissingError, KeyFileError) as error:
+        _fail(_("sector key: {error}").format(error=error))
+    console.print(
+        _("{records} person files encoded ({participations} participations)").format(
+            records=batch.records, participations=batch.participations
+        )
+    )

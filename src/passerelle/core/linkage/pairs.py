@@ -1,0 +1,102 @@
+"""Scored pairs of encoded records, for a clerical review queue and for clustering with
+decisions (the platform's part of the engine; docs/linkage.md, "In the platform").
+
+`score_pairs` scores the candidate pairs of encoded records again with a model already
+trained by `dedupe_encoded` (`LinkageRun.model`), and says for every pair what each
+comparison found: the level's label and its weight (log2 of its Bayes factor). No field
+value is returned, only levels and weights, so the pairs can be shown to a reviewer who
+holds encodings only.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import polars as pl
+
+from .bloom import encoded_features
+from .model import _WEAK_DATE, _WEAK_NAME, _quiet_splink
+
+PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight", "vetoed")
+
+
+def comparison_levels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """The label of every level of every comparison of a trained model, by its gamma value
+    (Splink numbers the levels from "else" = 0 upwards; a null level is -1)."""
+    levels: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        named = comparison["comparison_levels"]
+        counted = [level for level in named if not level.get("is_null_level")]
+        labels = {-1: "missing on one side"}
+        for index, level in enumerate(counted):
+            labels[len(counted) - 1 - index] = str(level.get("label_for_charts") or "")
+        levels[str(comparison["output_column_name"])] = labels
+    return levels
+
+
+def score_pairs(
+    encoded: pl.DataFrame, model: dict[str, Any], *, min_probability: float
+) -> pl.DataFrame:
+    """The candidate pairs of `encoded` (the output of `encode`) whose match probability is
+    at least `min_probability`, scored with `model` (from `dedupe_encoded`).
+
+    Columns: `record_id_l`, `record_id_r` (`_l` < `_r`), `match_probability`,
+    `match_weight`, `vetoed` (the household veto of `dedupe_encoded`: such a pair is never
+    joined automatically), and per comparison `level_<name>` (label) and `weight_<name>`.
+    """
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    features = encoded_features(encoded)
+    settings = copy.deepcopy(model)
+    settings["retain_matching_columns"] = True
+    settings["retain_intermediate_calculation_columns"] = True
+    levels = comparison_levels(model)
+    names = list(levels)
+    with _quiet_splink():
+        connection = duckdb.connect()
+        connection.register("records_arrow", features.to_arrow())
+        connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+        linker = Linker("records", settings, DuckDBAPI(connection=connection))
+        predictions = linker.inference.predict(threshold_match_probability=min_probability)
+        wanted = ", ".join(
+            ['"unique_id_l"', '"unique_id_r"', '"match_probability"', '"match_weight"']
+            + [f'"gamma_{name}"' for name in names]
+            + [f'"bf_{name}"' for name in names]
+        )
+        frame = pl.from_arrow(
+            connection.sql(f"SELECT {wanted} FROM {predictions.physical_name}").arrow()
+        )
+        connection.close()
+    assert isinstance(frame, pl.DataFrame)
+    left = pl.min_horizontal("unique_id_l", "unique_id_r")
+    right = pl.max_horizontal("unique_id_l", "unique_id_r")
+    vetoed = pl.col("gamma_name").is_between(0, _WEAK_NAME["private"]) & (
+        pl.col("gamma_birth_date") <= _WEAK_DATE
+    )
+    return (
+        frame.with_columns(
+            left.cast(pl.String).alias("record_id_l"),
+            right.cast(pl.String).alias("record_id_r"),
+            vetoed.fill_null(False).alias("vetoed"),
+            *[
+                pl.col(f"gamma_{name}")
+                .replace_strict(levels[name], default="", return_dtype=pl.String)
+                .alias(f"level_{name}")
+                for name in names
+            ],
+            *[
+                pl.col(f"bf_{name}")
+                .map_elements(lambda bf: math.log2(bf) if bf > 0 else 0.0, return_dtype=pl.Float64)
+                .alias(f"weight_{name}")
+                for name in names
+            ],
+        )
+        .select(
+            *PAIR_COLUMNS,
+            *[column for name in names for column in (f"level_{name}", f"weight_{name}")],
+        )
+        .sort("record_id_l", "record_id_r")
+    )

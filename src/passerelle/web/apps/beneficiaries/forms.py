@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.web.apps.beneficiaries.models import Decision
+
+
+class UploadForm(forms.Form):
+    encodings = forms.FileField(
+        label=_("Encodings (the file written by passerelle encode)"),
+        help_text=_("CSV: record_id and the encoded columns; no name, date or phone in clear."),
+    )
+    participations = forms.FileField(
+        label=_("Participations"),
+        help_text=_(
+            "CSV: record_id, programme, start_date, end_date (YYYY-MM-DD; end_date may be "
+            "empty), and measure_type if a programme has several."
+        ),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Are these two records the same person?"),
+        choices=Decision.choices,
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,170 @@
+"""Unique beneficiaries across organisations, from encodings only.
+
+Each organisation's records arrive as keyed Bloom-filter encodings (`passerelle encode`,
+or the platform encoding its own person files with the sector key) together with their
+programme participations. Nothing here holds a name, a birth date, a postcode or a phone
+number in clear: an `EncodedRecord` is the organisation's record id and the encodings.
+
+A `LinkageRun` links every organisation's encodings (`core.linkage`), keeps the clusters
+(one cluster = one person) and the candidate pairs whose match probability lies between
+the review thresholds; a coordinator's `ReviewDecision` on a pair (match / not a match) is
+kept by the organisations' record ids, so later runs apply it even after new uploads.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BatchSource(models.TextChoices):
+    UPLOAD = "upload", _("encodings uploaded by the organisation")
+    PLATFORM = "platform", _("person files encoded on the platform")
+
+
+class EncodingBatch(models.Model):
+    """The encodings an organisation shares: one current batch per organisation; a new
+    upload replaces it in one transaction."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.OneToOneField(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=BatchSource.choices)
+    records = models.PositiveIntegerField(default=0)
+    participations = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("encoding batch")
+        verbose_name_plural = _("encoding batches")
+
+
+class EncodedRecord(models.Model):
+    """One record of an organisation, as encodings only (the columns of `bloom.encode`
+    without `record_id`, in `encoding`)."""
+
+    batch = models.ForeignKey(EncodingBatch, on_delete=models.CASCADE, related_name="items")
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    record_id = models.CharField(max_length=64)
+    encoding = models.JSONField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("organisation", "record_id"), name="one_encoding_per_record"
+            ),
+        )
+
+
+class Participation(models.Model):
+    """A record's participation in a programme: what the counts are made of."""
+
+    record = models.ForeignKey(
+        EncodedRecord, on_delete=models.CASCADE, related_name="participations"
+    )
+    programme = models.ForeignKey("directory.Programme", on_delete=models.PROTECT, related_name="+")
+    measure_type = models.CharField(max_length=32)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class LinkageRun(models.Model):
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_label = models.CharField(max_length=150, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    step = models.PositiveSmallIntegerField(default=0)
+    steps = models.PositiveSmallIntegerField(default=8)
+    progress = models.CharField(max_length=120, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    threshold = models.FloatField()
+    review_low = models.FloatField()
+    review_high = models.FloatField()
+    records = models.PositiveIntegerField(default=0)
+    organisations = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+    decisions_applied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+        verbose_name = _("linkage run")
+        verbose_name_plural = _("linkage runs")
+
+
+class ClusterMember(models.Model):
+    """Which person (cluster) a record belongs to in a run."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="members")
+    record = models.ForeignKey(EncodedRecord, on_delete=models.CASCADE, related_name="+")
+    cluster = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = (models.Index(fields=("run", "cluster")),)
+
+
+class CandidatePair(models.Model):
+    """A pair of records with an uncertain match probability (between the run's review
+    thresholds): levels and weights per comparison, never a field value."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="pairs")
+    record_a = models.ForeignKey(EncodedRecord, on_delete=models.CASCADE, related_name="+")
+    record_b = models.ForeignKey(EncodedRecord, on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    comparisons = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ("match_probability", "id")
+
+
+class Decision(models.TextChoices):
+    MATCH = "match", _("the same person")
+    NON_MATCH = "non_match", _("not the same person")
+
+
+class ReviewDecision(models.Model):
+    """A coordinator's decision on a pair, by the organisations' record ids (the first of
+    the two in the order (organisation id, record id)); the latest decision counts."""
+
+    organisation_a = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    record_id_a = models.CharField(max_length=64)
+    organisation_b = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    record_id_b = models.CharField(max_length=64)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+    run = models.ForeignKey(
+        LinkageRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("organisation_a", "record_id_a", "organisation_b", "record_id_b"),
+                name="one_decision_per_pair",
+            ),
+        )

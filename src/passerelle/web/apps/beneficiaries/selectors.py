@@ -1,0 +1,122 @@
+"""Reads: the latest run, its clustered participations as a frame, the review queue, the
+organisations' batches. No name exists in this app to be read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from passerelle.web.apps.beneficiaries.figures import INPUT_SCHEMA
+from passerelle.web.apps.beneficiaries.models import (
+    CandidatePair,
+    ClusterMember,
+    EncodingBatch,
+    LinkageRun,
+    Participation,
+    ReviewDecision,
+    RunStatus,
+)
+
+
+def latest_run() -> LinkageRun | None:
+    """The latest finished run: the one every figure comes from."""
+    return LinkageRun.objects.filter(status=RunStatus.DONE).order_by("-started_at", "-id").first()
+
+
+def current_run() -> LinkageRun | None:
+    """The latest run, finished or not."""
+    return LinkageRun.objects.order_by("-started_at", "-id").first()
+
+
+RUN_TIMEOUT = dt.timedelta(hours=2)
+"""A run still "running" after this long was interrupted (the process stopped)."""
+
+
+def run_is_going_on(run: LinkageRun | None) -> bool:
+    return (
+        run is not None
+        and run.status == RunStatus.RUNNING
+        and run.started_at > timezone.now() - RUN_TIMEOUT
+    )
+
+
+def run_is_stale(run: LinkageRun) -> bool:
+    """True when an organisation's encodings changed after the run started."""
+    return EncodingBatch.objects.filter(created_at__gt=run.started_at).exists()
+
+
+def participations_frame(run: LinkageRun) -> pl.DataFrame:
+    """One row per participation of a record of the run, with the record's cluster."""
+    cluster_of = dict(ClusterMember.objects.filter(run=run).values_list("record_id", "cluster"))
+    rows = [
+        {
+            "cluster": cluster_of[record_id],
+            "organisation": organisation,
+            "programme": programme,
+            "measure_type": measure,
+            "start_date": start,
+            "end_date": end,
+        }
+        for record_id, organisation, programme, measure, start, end in Participation.objects.filter(
+            record_id__in=list(cluster_of)
+        ).values_list(
+            "record_id",
+            "record__organisation__slug",
+            "programme__slug",
+            "measure_type",
+            "start_date",
+            "end_date",
+        )
+    ]
+    return pl.DataFrame(rows, schema=INPUT_SCHEMA)
+
+
+def _decided() -> set[tuple[int, str, int, str]]:
+    return set(
+        ReviewDecision.objects.values_list(
+            "organisation_a_id", "record_id_a", "organisation_b_id", "record_id_b"
+        )
+    )
+
+
+def pair_decision(pair: CandidatePair) -> ReviewDecision | None:
+    first, second = sorted(
+        (pair.record_a, pair.record_b), key=lambda r: (r.organisation_id, r.record_id)
+    )
+    return ReviewDecision.objects.filter(
+        organisation_a_id=first.organisation_id,
+        record_id_a=first.record_id,
+        organisation_b_id=second.organisation_id,
+        record_id_b=second.record_id,
+    ).first()
+
+
+def review_queue(run: LinkageRun) -> list[CandidatePair]:
+    """The run's pairs to review that have no decision yet, the most uncertain first
+    (closest to a probability of one half)."""
+    decided = _decided()
+    pending = []
+    for pair in CandidatePair.objects.filter(run=run).select_related("record_a", "record_b"):
+        first, second = sorted(
+            (pair.record_a, pair.record_b), key=lambda r: (r.organisation_id, r.record_id)
+        )
+        key = (first.organisation_id, first.record_id, second.organisation_id, second.record_id)
+        if key not in decided:
+            pending.append(pair)
+    return sorted(pending, key=lambda pair: (abs(pair.match_probability - 0.5), pair.pk))
+
+
+def batches() -> QuerySet[EncodingBatch]:
+    return EncodingBatch.objects.select_related("organisation").order_by("organisation__slug")
+
+
+def batch_of(organisation: Any) -> EncodingBatch | None:
+    return EncodingBatch.objects.filter(organisation=organisation).first()
+
+
+def recent_runs(limit: int = 10) -> list[LinkageRun]:
+    return list(LinkageRun.objects.all()[:limit])

@@ -1,0 +1,425 @@
+"""The only writers of this app: encodings in (upload, or the platform's own person
+files), linkage runs, review decisions. Each writes its audit entry (ids and counts only).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
+from passerelle.core.linkage.bloom import ENCODED_COLUMNS
+from passerelle.core.linkage.pairs import score_pairs
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.audit.models import Action
+from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.beneficiaries.linking import cluster, pair_key
+from passerelle.web.apps.beneficiaries.models import (
+    BatchSource,
+    CandidatePair,
+    ClusterMember,
+    Decision,
+    EncodedRecord,
+    EncodingBatch,
+    LinkageRun,
+    Participation,
+    ReviewDecision,
+    RunStatus,
+)
+from passerelle.web.apps.beneficiaries.uploads import ParsedUpload, parse_upload
+
+logger = logging.getLogger(__name__)
+
+REVIEW_LOW = 0.3
+REVIEW_HIGH = 0.9
+"""Pairs with a match probability in [REVIEW_LOW, REVIEW_HIGH) go to the review queue."""
+MIN_RECORDS = 50
+"""Fewer records than this cannot train the model (EM needs pairs)."""
+RUN_STEPS = 9
+
+
+class SectorKeyMissingError(RuntimeError):
+    """The platform has no sector key (settings.LINKAGE_SECTOR_KEY_FILE)."""
+
+
+def sector_key() -> bytes:
+    """The sector key from the file named by settings (PASSERELLE_LINKAGE_KEY_FILE)."""
+    path = getattr(settings, "LINKAGE_SECTOR_KEY_FILE", "")
+    if not path:
+        raise SectorKeyMissingError("PASSERELLE_LINKAGE_KEY_FILE is not set")
+    return load_key(Path(path))
+
+
+def programmes_of(organisation: Any) -> dict[str, list[str]]:
+    """The organisation's programmes (slug → measure types, from the categories)."""
+    from passerelle.web.apps.directory.models import Programme
+
+    return {
+        programme.slug: list(programme.categories)
+        for programme in Programme.objects.filter(organisation=organisation)
+        if programme.categories
+    }
+
+
+@transaction.atomic
+def encodings_replace(
+    *,
+    organisation: Any,
+    parsed: ParsedUpload,
+    source: str,
+    user: Any = None,
+    actor_label: str = "",
+) -> EncodingBatch:
+    """Replace the organisation's encodings and participations by `parsed`, all or nothing."""
+    from passerelle.web.apps.directory.models import Programme
+
+    previous = EncodingBatch.objects.select_for_update().filter(organisation=organisation).first()
+    replaced = 0
+    if previous is not None:
+        replaced = previous.records
+        previous.delete()
+    batch = EncodingBatch.objects.create(
+        organisation=organisation,
+        source=source,
+        records=parsed.encodings.height,
+        participations=len(parsed.participations),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    columns = [column for column in ENCODED_COLUMNS if column != "record_id"]
+    records = EncodedRecord.objects.bulk_create(
+        [
+            EncodedRecord(
+                batch=batch,
+                organisation=organisation,
+                record_id=row["record_id"],
+                encoding={column: row[column] for column in columns},
+            )
+            for row in parsed.encodings.iter_rows(named=True)
+        ],
+        batch_size=1000,
+    )
+    by_id = {record.record_id: record for record in records}
+    if any(record.pk is None for record in records):  # backends without RETURNING
+        by_id = {record.record_id: record for record in EncodedRecord.objects.filter(batch=batch)}
+    programme_ids = dict(
+        Programme.objects.filter(
+            slug__in={row["programme"] for row in parsed.participations}
+        ).values_list("slug", "pk")
+    )
+    Participation.objects.bulk_create(
+        [
+            Participation(
+                record=by_id[row["record_id"]],
+                programme_id=programme_ids[row["programme"]],
+                measure_type=row["measure_type"],
+                start_date=row["start_date"],
+                end_date=row["end_date"],
+            )
+            for row in parsed.participations
+        ],
+        batch_size=1000,
+    )
+    audit_record(
+        action=Action.ENCODINGS_REPLACE,
+        actor=user,
+        actor_label=actor_label,
+        organisation=organisation,
+        object_kind="encoding_batch",
+        object_id=batch.pk,
+        subject_organisation=organisation,
+        detail={
+            "source": source,
+            "records": batch.records,
+            "participations": batch.participations,
+            "replaced_records": replaced,
+        },
+    )
+    return batch
+
+
+def encodings_upload(
+    *, organisation: Any, user: Any, encodings: bytes, participations: bytes
+) -> EncodingBatch:
+    """Validate an organisation's files (UploadError lists every problem) and store them."""
+    parsed = parse_upload(encodings, participations, programmes_of(organisation))
+    return encodings_replace(
+        organisation=organisation, parsed=parsed, source=BatchSource.UPLOAD, user=user
+    )
+
+
+def _postcode(profile: dict[str, Any]) -> str | None:
+    value = str(profile.get("postcode") or profile.get("municipality") or "").strip()
+    if value.isdigit():
+        return value
+    knowledge = load_knowledge()
+    municipality = knowledge.municipality_id(value) if value else None
+    if municipality is None:
+        return None
+    postcodes = knowledge.municipalities[municipality].postcodes
+    return postcodes[0] if len(postcodes) == 1 else None
+
+
+def encodings_from_person_files(*, actor: Any, key: bytes | None = None) -> EncodingBatch:
+    """Encode the actor's organisation's own person files with the sector key, on the
+    server, with their participations (referrals received that hold or held a place), and
+    replace the organisation's encodings. Files without a participation are left out."""
+    from passerelle.web.apps.people.access import persons_for
+    from passerelle.web.apps.referrals.models import HOLDS_A_PLACE, Referral, State
+
+    key = key if key is not None else sector_key()
+    organisation = actor.organisation
+    persons = {
+        str(person.pk): person for person in persons_for(actor).filter(organisation=organisation)
+    }
+    participations: list[dict[str, Any]] = []
+    referrals = (
+        Referral.objects.filter(
+            receiver=organisation, state__in=HOLDS_A_PLACE, person_id__in=list(persons)
+        )
+        .select_related("programme")
+        .prefetch_related("events")
+    )
+    for referral in referrals:
+        categories = list(referral.programme.categories) or ["other"]
+        end = None
+        if referral.state == State.COMPLETED:
+            done = [e for e in referral.events.all() if e.to_state == State.COMPLETED]
+            end = done[-1].at.date() if done else None
+        participations.append(
+            {
+                "record_id": str(referral.person_id),
+                "programme": referral.programme.slug,
+                "measure_type": categories[0],
+                "start_date": referral.expected_start or referral.planned_start,
+                "end_date": end,
+            }
+        )
+    taking_part = {row["record_id"] for row in participations}
+    rows = [
+        {
+            "record_id": record_id,
+            "given_name": person.given_names_latin,
+            "surname": person.family_name_latin,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "postcode": _postcode(person.profile or {}),
+            "phone": person.phone or None,
+        }
+        for record_id, person in persons.items()
+        if record_id in taking_part
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema=dict.fromkeys(
+            ("record_id", "given_name", "surname", "birth_date", "postcode", "phone"), pl.String
+        ),
+    )
+    encoded = encode(frame, key, lenient_dates=True)  # names stay in this function
+    return encodings_replace(
+        organisation=organisation,
+        parsed=ParsedUpload(encodings=encoded, participations=participations),
+        source=BatchSource.PLATFORM,
+        user=actor.user,
+        actor_label=actor.label,
+    )
+
+
+def run_start(
+    *,
+    user: Any = None,
+    actor_label: str = "",
+    threshold: float = DEFAULT_THRESHOLD,
+    review_low: float = REVIEW_LOW,
+    review_high: float = REVIEW_HIGH,
+) -> LinkageRun:
+    """Create a run (status running); `run_execute` does the work."""
+    if not 0 < review_low <= threshold < review_high < 1:
+        raise ValueError(
+            f"thresholds: need 0 < review_low ({review_low}) <= threshold ({threshold}) "
+            f"< review_high ({review_high}) < 1"
+        )
+    label = actor_label or (user.get_username() if getattr(user, "is_authenticated", False) else "")
+    return LinkageRun.objects.create(
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+        started_by_label=label,
+        threshold=threshold,
+        review_low=review_low,
+        review_high=review_high,
+        steps=RUN_STEPS,
+    )
+
+
+def _step(run: LinkageRun, message: str) -> None:
+    run.step = min(run.step + 1, run.steps)
+    run.progress = message[:120]
+    LinkageRun.objects.filter(pk=run.pk).update(step=run.step, progress=run.progress)
+
+
+def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -> LinkageRun:
+    """Link every organisation's encodings, apply the decisions, store the clusters and
+    the pairs to review. A failure is stored on the run (status failed), never half-results."""
+    run = LinkageRun.objects.get(pk=run_id)
+
+    def step(message: str) -> None:
+        _step(run, message)
+        if progress is not None:
+            progress(message)
+
+    try:
+        step(gettext_noop("reading encodings"))
+        records = list(
+            EncodedRecord.objects.values_list("pk", "organisation_id", "record_id", "encoding")
+        )
+        if len(records) < MIN_RECORDS:
+            raise ValueError(
+                _("records: {count} encoded records; a run needs at least {least}").format(
+                    count=len(records), least=MIN_RECORDS
+                )
+            )
+        frame = pl.DataFrame(
+            [{"record_id": str(pk), **encoding} for pk, _org, _rid, encoding in records],
+            schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
+        )
+        linked = dedupe_encoded(frame, threshold=run.threshold, progress=step)
+        step(gettext_noop("scoring pairs for review"))
+        scored = score_pairs(frame, linked.model, min_probability=run.review_low)
+        key_of = {str(pk): (org, rid) for pk, org, rid, _encoding in records}
+        pk_of = {value: pk for pk, value in key_of.items()}
+        links: list[tuple[str, str]] = []
+        non_links: list[tuple[str, str]] = []
+        decided: set[tuple[str, str]] = set()
+        for decision in ReviewDecision.objects.all():
+            a = pk_of.get((decision.organisation_a_id, decision.record_id_a))
+            b = pk_of.get((decision.organisation_b_id, decision.record_id_b))
+            if a is None or b is None:
+                continue
+            (links if decision.decision == Decision.MATCH else non_links).append((a, b))
+            decided.add(pair_key(a, b))
+        step(gettext_noop("clustering with decisions"))
+        result = cluster(
+            list(key_of),
+            scored.select("record_id_l", "record_id_r", "match_probability", "vetoed").iter_rows(),
+            threshold=run.threshold,
+            links=links,
+            non_links=non_links,
+        )
+        names = [c.removeprefix("level_") for c in scored.columns if c.startswith("level_")]
+        uncertain = scored.filter(
+            pl.col("match_probability").is_between(run.review_low, run.review_high, closed="left")
+            & ~pl.col("vetoed")
+        )
+        with transaction.atomic():
+            ClusterMember.objects.bulk_create(
+                [
+                    ClusterMember(run=run, record_id=int(pk), cluster=number)
+                    for pk, number in result.cluster_of.items()
+                ],
+                batch_size=2000,
+            )
+            CandidatePair.objects.bulk_create(
+                [
+                    CandidatePair(
+                        run=run,
+                        record_a_id=int(row["record_id_l"]),
+                        record_b_id=int(row["record_id_r"]),
+                        match_probability=row["match_probability"],
+                        match_weight=row["match_weight"],
+                        comparisons=[
+                            {
+                                "comparison": name,
+                                "level": row[f"level_{name}"],
+                                "weight": round(row[f"weight_{name}"], 3),
+                            }
+                            for name in names
+                        ],
+                    )
+                    for row in uncertain.iter_rows(named=True)
+                ],
+                batch_size=1000,
+            )
+            run.status = RunStatus.DONE
+            run.finished_at = timezone.now()
+            run.records = len(records)
+            run.organisations = len({org for _pk, org, _rid, _e in records})
+            run.clusters = len(set(result.cluster_of.values()))
+            run.decisions_applied = len(links) + len(non_links)
+            run.step, run.progress = run.steps, gettext_noop("done")
+            run.save()
+            audit_record(
+                action=Action.LINKAGE_RUN,
+                actor=run.started_by,
+                actor_label=run.started_by_label or "system",
+                object_kind="linkage_run",
+                object_id=run.pk,
+                detail={
+                    "records": run.records,
+                    "organisations": run.organisations,
+                    "clusters": run.clusters,
+                    "pairs_to_review": uncertain.height,
+                    "decisions_applied": run.decisions_applied,
+                    "links_skipped_by_decisions": result.links_skipped,
+                },
+            )
+    except Exception as error:  # the run records why it failed; nothing half-written
+        logger.exception("linkage run %s failed", run.pk)
+        LinkageRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
+        )
+        run.refresh_from_db()
+    return run
+
+
+def run_in_background(run: LinkageRun) -> None:
+    """Execute the run in a thread of this process (pages show its progress), or at once
+    when settings.LINKAGE_RUN_INLINE is true (tests)."""
+    if getattr(settings, "LINKAGE_RUN_INLINE", False):
+        run_execute(run_id=run.pk)
+        return
+
+    def work() -> None:
+        try:
+            run_execute(run_id=run.pk)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, name=f"linkage-run-{run.pk}", daemon=True).start()
+
+
+@transaction.atomic
+def decision_record(*, user: Any, pair_id: int, decision: str) -> ReviewDecision:
+    """A coordinator's decision on a pair to review; the latest decision on a pair counts
+    and is applied by every later run."""
+    if decision not in Decision.values:
+        raise ValueError(f"decision: {decision!r}; allowed: {', '.join(Decision.values)}")
+    pair = CandidatePair.objects.select_related("record_a", "record_b").get(pk=pair_id)
+    first, second = sorted(
+        (pair.record_a, pair.record_b), key=lambda r: (r.organisation_id, r.record_id)
+    )
+    made, _created = ReviewDecision.objects.update_or_create(
+        organisation_a_id=first.organisation_id,
+        record_id_a=first.record_id,
+        organisation_b_id=second.organisation_id,
+        record_id_b=second.record_id,
+        defaults={"decision": decision, "decided_by": user, "run": pair.run},
+    )
+    audit_record(
+        action=Action.LINKAGE_DECISION,
+        actor=user,
+        object_kind="review_decision",
+        object_id=made.pk,
+        detail={
+            "pair": pair.pk,
+            "run": pair.run_id,
+            "decision": decision,
+            "match_probability": round(pair.match_probability, 4),
+        },
+    )
+    return made

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from passerelle.web.apps.beneficiaries import views
+
+app_name = "beneficiaries"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("report.csv", views.report_csv, name="report-csv"),
+    path("report.pdf", views.report_pdf_view, name="report-pdf"),
+    path("share/", views.encodings, name="encodings"),
+    path("runs/", views.runs, name="runs"),
+    path("review/", views.review, name="review"),
+    path("review/<int:pair_id>/", views.review_pair, name="review-pair"),
+]

@@ -1,0 +1,404 @@
+"""Pages of the unique beneficiaries: an organisation shares its encodings; the platform's
+analysts run the linkage and review uncertain pairs; everyone who may see aggregates reads
+the figures (distinct people, registrations, overlaps) with CSV and PDF. There is no name
+in this app: pairs are shown as comparison levels and weights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from passerelle.core.i18n import use_language
+from passerelle.core.indicators import parse_period
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
+from passerelle.core.linkage import KeyFileError
+from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
+from passerelle.web.apps.beneficiaries import figures, selectors, services
+from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
+from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
+from passerelle.web.apps.beneficiaries.models import CandidatePair
+from passerelle.web.apps.beneficiaries.uploads import UploadError
+from passerelle.web.apps.directory.labels import CATEGORY_LABELS
+from passerelle.web.apps.monitoring import charts, data
+from passerelle.web.apps.monitoring.views import _csv, display_name
+
+INDICATOR_LABELS = {
+    "people": gettext_lazy("Distinct people"),
+    "registrations": gettext_lazy("Registrations"),
+    "counted_more_than_once": gettext_lazy("Registrations of a person already counted"),
+    "in_two_or_more_programmes": gettext_lazy("People in two or more programmes"),
+    "in_two_programmes_at_once": gettext_lazy("People in two programmes at the same time"),
+}
+COMPARISON_LABELS = {
+    "name": gettext_lazy("Names"),
+    "birth_date": gettext_lazy("Birth date"),
+    "postcode": gettext_lazy("Postcode"),
+    "phone": gettext_lazy("Phone"),
+}
+LEVEL_LABELS = {
+    "missing on one side": gettext_lazy("missing on one side"),
+    "All other comparisons": gettext_lazy("different"),
+    "both filters ≥ 0.95": gettext_lazy("both names agree (similarity at least 0.95)"),
+    "swapped ≥ 0.9": gettext_lazy("given and family names swapped"),
+    "name ≥ 0.9": gettext_lazy("whole name very similar (at least 0.9)"),
+    "both filters ≥ 0.75": gettext_lazy("both names similar (at least 0.75)"),
+    "name ≥ 0.7": gettext_lazy("whole name similar (at least 0.7)"),
+    "family ≥ 0.9": gettext_lazy("family name agrees only"),
+    "given ≥ 0.9": gettext_lazy("given name agrees only"),
+    "Exact match on dob_full": gettext_lazy("same date"),
+    "day and month swapped": gettext_lazy("day and month swapped"),
+    "same year, one date partial or placeholder": gettext_lazy(
+        "same year, one date partial or 1 January"
+    ),
+    "same year": gettext_lazy("same year only"),
+    "Exact match on postcode": gettext_lazy("same"),
+    "Exact match on phone": gettext_lazy("same"),
+}
+
+
+def _measure_label(measure: str) -> str:
+    if measure == figures.ALL:
+        return _("All measures")
+    label = CATEGORY_LABELS.get(measure)
+    return str(label) if label is not None else measure
+
+
+# --- an organisation's encodings ---------------------------------------------------------
+
+
+@staff_view
+def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
+    if not may_share_encodings(actor):
+        raise PermissionDenied
+    form = UploadForm()
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "encode-files":
+            try:
+                batch = services.encodings_from_person_files(actor=actor)
+            except (services.SectorKeyMissingError, KeyFileError):
+                messages.error(
+                    request,
+                    _("The platform has no sector key: ask the platform administrator."),
+                )
+                return redirect("beneficiaries:encodings")
+            messages.success(
+                request,
+                _(
+                    "{records} person files encoded and shared ({participations} participations)."
+                ).format(records=batch.records, participations=batch.participations),
+            )
+            return redirect("beneficiaries:encodings")
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                batch = services.encodings_upload(
+                    organisation=actor.organisation,
+                    user=request.user,
+                    encodings=form.cleaned_data["encodings"].read(),
+                    participations=form.cleaned_data["participations"].read(),
+                )
+            except UploadError as error:
+                for field, message in error.problems:
+                    form.add_error(field, message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "{records} encoded records and {participations} participations now "
+                        "replace your previous upload."
+                    ).format(records=batch.records, participations=batch.participations),
+                )
+                return redirect("beneficiaries:encodings")
+        status = 400
+    return render(
+        request,
+        "beneficiaries/encodings.html",
+        {
+            "form": form,
+            "batch": selectors.batch_of(actor.organisation),
+            "organisation": actor.organisation,
+            "programmes": services.programmes_of(actor.organisation),
+        },
+        status=status,
+    )
+
+
+# --- runs and review ----------------------------------------------------------------------
+
+
+@linkage_view
+def runs(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        if selectors.run_is_going_on(selectors.current_run()):
+            messages.error(request, _("A run is already going on."))
+        else:
+            run = services.run_start(user=request.user)
+            services.run_in_background(run)
+        return redirect("beneficiaries:runs")
+    current = selectors.current_run()
+    latest = selectors.latest_run()
+    running = selectors.run_is_going_on(current)
+    response = render(
+        request,
+        "beneficiaries/runs.html",
+        {
+            "current": current,
+            "running": running,
+            "latest": latest,
+            "stale": latest is not None and selectors.run_is_stale(latest),
+            "queue": len(selectors.review_queue(latest)) if latest else 0,
+            "batches": selectors.batches(),
+            "history": selectors.recent_runs(),
+        },
+    )
+    if running:
+        response["Refresh"] = "3"  # the page follows the run's progress, without JavaScript
+    return response
+
+
+def _comparisons(pair: CandidatePair) -> list[dict[str, str]]:
+    return [
+        {
+            "comparison": str(COMPARISON_LABELS.get(item["comparison"], item["comparison"])),
+            "level": str(LEVEL_LABELS.get(item["level"], item["level"])),
+            "weight": f"{item['weight']:+.2f}",
+        }
+        for item in pair.comparisons
+    ]
+
+
+@linkage_view
+def review(request: HttpRequest) -> HttpResponseBase:
+    latest = selectors.latest_run()
+    queue = selectors.review_queue(latest) if latest else []
+    return render(
+        request,
+        "beneficiaries/review.html",
+        {
+            "latest": latest,
+            "queue": [
+                {"pair": pair, "probability": f"{pair.match_probability:.2f}"}
+                for pair in queue[:100]
+            ],
+            "pending": len(queue),
+        },
+    )
+
+
+@linkage_view
+def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
+    pair = get_object_or_404(
+        CandidatePair.objects.select_related("record_a", "record_b"), pk=pair_id
+    )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.decision_record(
+            user=request.user, pair_id=pair.pk, decision=form.cleaned_data["decision"]
+        )
+        messages.success(request, _("Decision recorded; the next run applies it."))
+        queue = selectors.review_queue(pair.run)
+        if queue:
+            return redirect("beneficiaries:review-pair", pair_id=queue[0].pk)
+        return redirect("beneficiaries:review")
+    decision = selectors.pair_decision(pair)
+    return render(
+        request,
+        "beneficiaries/pair.html",
+        {
+            "pair": pair,
+            "probability": f"{pair.match_probability:.2f}",
+            "weight": f"{pair.match_weight:+.2f}",
+            "comparisons": _comparisons(pair),
+            "form": form,
+            "decision": decision,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def _choice(request: HttpRequest, frame: pl.DataFrame) -> tuple[str, str, str | None]:
+    """period, measure type and an error (None when valid)."""
+    period = request.GET.get("period") or str(dt.date.today().year - 1)
+    measures = sorted(set(frame["measure_type"].to_list()))
+    default = "job_search_support" if "job_search_support" in measures else (measures or [""])[0]
+    measure = request.GET.get("measure") or default
+    error = None
+    try:
+        parse_period(period)
+    except ValueError:
+        error = _("Period: write 2025 or 2025-Q2.")
+    if error is None and measures and measure not in measures:
+        error = _("Measure type: choose one of the list.")
+    return period, measure, error
+
+
+def _report_frame(counts: pl.DataFrame, result: figures.Overlaps, measure: str) -> pl.DataFrame:
+    """The figures in the funder report's shape (section, indicator, count, ...)."""
+    rows = []
+    for row in counts.iter_rows(named=True):
+        indicator = str(INDICATOR_LABELS[row["indicator"]])
+        if row["programme"] != figures.ALL:
+            indicator = f"{indicator}: {display_name(row['programme'])}"
+        rows.append(
+            {
+                "section": _measure_label(row["measure_type"]),
+                "indicator": indicator,
+                "measure_type": row["measure_type"],
+                "programme": row["programme"],
+                "key": row["indicator"],
+                "count": row["count"],
+                "suppressed": row["suppressed"],
+            }
+        )
+    overlap = _("Overlaps: {measure}").format(measure=_measure_label(measure))
+    for combo, count in result.combinations:
+        rows.append(
+            {
+                "section": overlap,
+                "indicator": " + ".join(display_name(result.programmes[i]) for i in combo),
+                "measure_type": measure,
+                "programme": "+".join(result.programmes[i] for i in combo),
+                "key": "people_in_exactly_these_programmes",
+                "count": count,
+                "suppressed": count is None,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "section": pl.String,
+            "indicator": pl.String,
+            "measure_type": pl.String,
+            "programme": pl.String,
+            "key": pl.String,
+            "count": pl.Int64,
+            "suppressed": pl.Boolean,
+        },
+    ).with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("denominator"),
+        pl.lit(None, dtype=pl.Float64).alias("value"),
+        pl.lit("persons").alias("unit"),
+    )
+
+
+def _figures(request: HttpRequest) -> dict[str, Any]:
+    run = selectors.latest_run()
+    frame = (
+        selectors.participations_frame(run) if run else pl.DataFrame(schema=figures.INPUT_SCHEMA)
+    )
+    period, measure, error = _choice(request, frame)
+    context: dict[str, Any] = {
+        "run": run,
+        "stale": run is not None and selectors.run_is_stale(run),
+        "period": period,
+        "measure": measure,
+        "measures": [(m, _measure_label(m)) for m in sorted(set(frame["measure_type"].to_list()))],
+        "error": error,
+        "threshold": data.threshold(),
+    }
+    if error is None and run is not None:
+        span = parse_period(period)
+        counts = figures.unique_beneficiaries(frame, span, threshold=data.threshold())
+        result = figures.overlaps(frame, span, measure, threshold=data.threshold())
+        context.update(
+            counts=counts, overlaps=result, span=span, report=_report_frame(counts, result, measure)
+        )
+    return context
+
+
+def _stem(context: dict[str, Any]) -> str:
+    return f"unique-beneficiaries-{context['measure']}-{context['period'].replace(':', '_')}"
+
+
+@aggregates_view
+def overview(request: HttpRequest) -> HttpResponse:
+    context = _figures(request)
+    if "report" in context:
+        withheld = _("withheld (< {threshold})").format(threshold=data.threshold())
+        context["rows"] = [
+            {
+                "section": row["section"],
+                "indicator": row["indicator"],
+                "count": withheld if row["suppressed"] else str(row["count"]),
+                "suppressed": row["suppressed"],
+            }
+            for row in context["report"].iter_rows(named=True)
+        ]
+        result: figures.Overlaps = context["overlaps"]
+        context["upset"] = charts.upset_chart(
+            [
+                (display_name(p), size)
+                for p, size in zip(result.programmes, result.sizes, strict=True)
+            ],
+            result.combinations,
+            title=_("People by combination of programmes: {measure}, {period}").format(
+                measure=_measure_label(context["measure"]), period=context["period"]
+            ),
+            count_label=_("People"),
+            withheld_label=f"<{data.threshold()}",
+            rtl=translation.get_language_bidi(),
+        )
+        query = f"period={context['period']}&measure={context['measure']}"
+        context["csv"] = f"{reverse('beneficiaries:report-csv')}?{query}"
+        language = (translation.get_language() or "fr")[:2]
+        context["pdf"] = (
+            f"{reverse('beneficiaries:report-pdf')}?{query}" if language in PDF_LANGUAGES else None
+        )
+    return render(
+        request,
+        "beneficiaries/overview.html",
+        context,
+        status=400 if context["error"] else 200,
+    )
+
+
+@aggregates_view
+def report_csv(request: HttpRequest) -> HttpResponseBase:
+    context = _figures(request)
+    if context["error"] or "report" not in context:
+        return HttpResponse(
+            context["error"] or _("No linkage run yet."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    columns = ["section", "indicator", "measure_type", "programme", "key", "count"]
+    return _csv(context["report"], columns, f"{_stem(context)}.csv")
+
+
+@aggregates_view
+def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
+    context = _figures(request)
+    language = (translation.get_language() or "fr")[:2]
+    error = context["error"] or (None if "report" in context else _("No linkage run yet."))
+    if error is None and language not in PDF_LANGUAGES:
+        error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
+    if error is not None:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    use_language(language)
+    try:
+        content = report_pdf(
+            context["report"],
+            programme=_("Unique beneficiaries, from encodings only"),
+            period=context["span"],
+            threshold=data.threshold(),
+            synthetic=False,
+        )
+    finally:
+        use_language(translation.get_language() or "en")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_stem(context)}.pdf"'
+    return response

@@ -1,0 +1,221 @@
+"""Uploads of encodings and participations: validation with clear field errors, atomic
+replacement, and the platform encoding an organisation's own person files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from unittest import mock
+
+import polars as pl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from passerelle.core.linkage import encode, generate_key
+from passerelle.web.apps.audit.models import AuditEntry
+from passerelle.web.apps.beneficiaries import services
+from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
+from passerelle.web.apps.beneficiaries.uploads import UploadError, parse_upload
+
+from .conftest import KEY, csv_bytes, synthetic_records
+
+OURS = {"a-jobs": ["job_search_support"]}
+
+
+def files(persons: int = 12, seed: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
+    records = synthetic_records(persons, seed=seed)
+    encoded = encode(records, KEY)
+    participations = pl.DataFrame(
+        {
+            "record_id": records["record_id"],
+            "programme": ["a-jobs"] * records.height,
+            "start_date": ["2025-02-01"] * records.height,
+            "end_date": [""] * records.height,
+        }
+    )
+    return encoded, participations
+
+
+def problems(encoded: pl.DataFrame, participations: pl.DataFrame) -> list[tuple[str, str]]:
+    with pytest.raises(UploadError) as raised:
+        parse_upload(csv_bytes(encoded), csv_bytes(participations), OURS)
+    return raised.value.problems
+
+
+def test_a_valid_upload_parses() -> None:
+    encoded, participations = files()
+    parsed = parse_upload(csv_bytes(encoded), csv_bytes(participations), OURS)
+    assert parsed.encodings.height == encoded.height
+    assert {row["measure_type"] for row in parsed.participations} == {"job_search_support"}
+    assert all(row["end_date"] is None for row in parsed.participations)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (lambda e, p: (e.drop("bf_name"), p), "encodings", "missing column bf_name"),
+        (
+            lambda e, p: (e.with_columns(given_name=pl.lit("x")), p),
+            "encodings",
+            "given_name would hold personal data in clear",
+        ),
+        (
+            lambda e, p: (e.with_columns(bf_given=pl.lit("abc")), p),
+            "encodings",
+            "is not a 512-bit filter",
+        ),
+        (
+            lambda e, p: (pl.concat([e, e.head(1)]), p),
+            "encodings",
+            "appears more than once",
+        ),
+        (lambda e, p: (e, p.drop("start_date")), "participations", "missing column start_date"),
+        (
+            lambda e, p: (e, p.with_columns(programme=pl.lit("b-jobs"))),
+            "participations",
+            "is not one of your organisation's programmes; allowed: a-jobs",
+        ),
+        (
+            lambda e, p: (e, p.with_columns(measure_type=pl.lit("mentoring"))),
+            "participations",
+            "allowed: job_search_support",
+        ),
+        (
+            lambda e, p: (e, p.with_columns(start_date=pl.lit("01/02/2025"))),
+            "participations",
+            "not a date; expected YYYY-MM-DD",
+        ),
+        (
+            lambda e, p: (e, p.with_columns(end_date=pl.lit("2024-01-01"))),
+            "participations",
+            "end_date on row 1 is before start_date",
+        ),
+        (
+            lambda e, p: (e, p.with_columns(record_id=pl.lit("nobody"))),
+            "participations",
+            "'nobody' on row 1 is not in the encodings",
+        ),
+        (lambda e, p: (e, p.tail(-1)), "participations", "has no participation"),
+        (
+            lambda e, p: (e, p.with_columns(phone=pl.lit("0470"))),
+            "participations",
+            "column phone would hold personal data in clear",
+        ),
+    ],
+)
+def test_invalid_uploads_name_the_field_and_the_problem(
+    change: Any, field: str, words: str
+) -> None:
+    encoded, participations = change(*files())
+    found = problems(encoded, participations)
+    assert any(name == field and words in message for name, message in found), found
+
+
+def test_not_a_csv_file() -> None:
+    with pytest.raises(UploadError) as raised:
+        parse_upload(b"\xff\xfe\x00", b"", OURS)
+    assert raised.value.problems[0][0] == "encodings"
+
+
+def upload(client: Any, encoded: pl.DataFrame, participations: pl.DataFrame) -> Any:
+    return client.post(
+        "/analysis/beneficiaries/share/",
+        {
+            "action": "upload",
+            "encodings": SimpleUploadedFile("ENCODED.csv", csv_bytes(encoded)),
+            "participations": SimpleUploadedFile("participations.csv", csv_bytes(participations)),
+        },
+    )
+
+
+def test_an_upload_replaces_the_previous_one_atomically(
+    clients: dict[str, Any], organisations: Any, programmes: Any
+) -> None:
+    coordinator = clients["coordinator"]
+    first = files(12, seed=3)
+    assert upload(coordinator, *first).status_code == 302
+    assert EncodedRecord.objects.filter(organisation=organisations["a"]).count() == 12
+    second = files(5, seed=4)
+    assert upload(coordinator, *second).status_code == 302
+    stored = set(EncodedRecord.objects.values_list("record_id", flat=True))
+    assert stored == set(second[0]["record_id"].to_list())
+    assert EncodingBatch.objects.count() == 1
+    assert Participation.objects.count() == 5
+    # an invalid upload changes nothing and names the problem on the page
+    page = upload(coordinator, second[0].drop("phone"), second[1])
+    assert page.status_code == 400
+    assert "missing column phone" in page.content.decode()
+    assert set(EncodedRecord.objects.values_list("record_id", flat=True)) == stored
+    # a failure half-way through the writing leaves the previous upload whole
+    with (
+        mock.patch.object(Participation.objects, "bulk_create", side_effect=RuntimeError("disk")),
+        pytest.raises(RuntimeError),
+    ):
+        services.encodings_upload(
+            organisation=organisations["a"],
+            user=None,
+            encodings=csv_bytes(first[0]),
+            participations=csv_bytes(first[1]),
+        )
+    assert set(EncodedRecord.objects.values_list("record_id", flat=True)) == stored
+    assert Participation.objects.count() == 5
+    replaced = AuditEntry.objects.filter(action="encodings_replace").order_by("at", "id")
+    assert [entry.detail["records"] for entry in replaced] == [12, 5]
+    assert replaced.last().detail["replaced_records"] == 12
+
+
+def test_the_platform_encodes_an_organisation_s_own_files(
+    tmp_path: Any, organisations: Any, programmes: Any, make_user: Any
+) -> None:
+    from tests.web.people.conftest import actor_of, synthetic_file
+
+    from passerelle.web.apps.people.services import person_create
+    from passerelle.web.apps.referrals.models import Referral
+
+    key_file = tmp_path / "sector.key"
+    key_file.write_text(generate_key() + "\n")
+    coordinator = make_user("coord-a", "coordinator", "a")
+    actor = actor_of(coordinator)
+    names = [("Mohammed", "Al-Hassan"), ("Abdelrahman", "Yusuf"), ("Amanuel", "Tesfaye")]
+    persons = [
+        person_create(actor=actor, data=synthetic_file(given=given, family=family))
+        for given, family in names
+    ]
+    for person, state in zip(persons[:2], ("in_progress", "completed"), strict=True):
+        Referral.objects.create(
+            person=person,
+            programme=programmes["a"],
+            sender=organisations["b"],
+            receiver=organisations["a"],
+            state=state,
+            planned_start=dt.date(2025, 3, 1),
+        )
+    with override_settings(LINKAGE_SECTOR_KEY_FILE=str(key_file)):
+        batch = services.encodings_from_person_files(actor=actor)
+    assert batch.source == "platform"
+    assert batch.records == 2  # the third took part in nothing: not shared
+    rows = list(EncodedRecord.objects.values_list("record_id", "encoding"))
+    assert {record_id for record_id, _encoding in rows} == {str(p.pk) for p in persons[:2]}
+    stored = repr(rows).lower()
+    for given, family in names:
+        assert given.lower() not in stored
+        assert family.lower() not in stored
+    assert "2001-03-14" not in stored  # the synthetic files' birth date
+    assert Participation.objects.filter(programme=programmes["a"]).count() == 2
+    with (
+        override_settings(LINKAGE_SECTOR_KEY_FILE=""),
+        pytest.raises(services.SectorKeyMissingError),
+    ):
+        services.encodings_from_person_files(actor=actor)
+
+
+def test_the_encode_button_says_when_the_platform_has_no_key(
+    clients: dict[str, Any], programmes: Any
+) -> None:
+    with override_settings(LINKAGE_SECTOR_KEY_FILE=""):
+        response = clients["coordinator"].post(
+            "/analysis/beneficiaries/share/", {"action": "encode-files"}, follow=True
+        )
+    assert "no sector key" in response.content.decode()
+    assert not EncodingBatch.objects.exists()
