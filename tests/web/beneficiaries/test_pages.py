@@ -159,7 +159,11 @@ def test_the_csv_holds_aggregates_only(
     assert figures[("*", "people")]["count"] == "31"
     assert figures[("c-jobs", "people")]["count"] == ""
     assert figures[("c-jobs", "people")]["suppressed"] == "true"
-    assert figures[("a-jobs+b-jobs", "people_in_exactly_these_programmes")]["count"] == "8"
+    # complementary suppression: b-jobs' 11 people minus a+b's 8 would reveal b+c's 3, and
+    # then a-jobs' 28 minus a only's 20 would reveal the 8
+    assert figures[("a-jobs+b-jobs", "people_in_exactly_these_programmes")]["count"] == ""
+    assert figures[("a-jobs", "people_in_exactly_these_programmes")]["count"] == ""
+    assert figures[("b-jobs", "people")]["count"] == "11"
     assert figures[("b-jobs+c-jobs", "people_in_exactly_these_programmes")]["count"] == ""
     for row in rows:
         count = row["count"]
