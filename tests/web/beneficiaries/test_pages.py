@@ -272,6 +272,7 @@ def test_the_pdf_draws_the_overlaps_chart_and_no_small_cell(
     assert "a-jobs (28)" in text
     assert "b-jobs (11)" in text
     assert "c-jobs (<5)" in text
+    assert "Some larger counts are withheld as well" in " ".join(text.split())
     assert text.count("<5") >= 4  # c-jobs and the three withheld combinations
     assert stream.count(" c\n") + stream.count(" c ") >= 4 * 3  # circles: 3 sets x 4 combos
     # with a threshold of 2 nothing is withheld: one more rectangle per combination's bar

@@ -18,7 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from passerelle.core.i18n import _
 
@@ -41,10 +41,11 @@ def report_pdf(
     period: tuple[dt.date, dt.date],
     threshold: int,
     synthetic: bool,
-    charts: Sequence[Drawing] = (),
+    charts: Sequence[Flowable] = (),
 ) -> bytes:
     """The PDF of a `funder_report` frame whose `section` and `indicator` are translated;
-    `charts` (reportlab drawings, e.g. `upset_drawing`) come before the table."""
+    `charts` (reportlab flowables: drawings such as `upset_drawing`, notes) come before the
+    table."""
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
     document = SimpleDocTemplate(

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph
 
 from passerelle.core.i18n import use_language
 from passerelle.core.indicators import parse_period
@@ -402,7 +404,16 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             period=context["span"],
             threshold=data.threshold(),
             synthetic=False,
-            charts=[upset_drawing(**_upset_arguments(context))],
+            charts=[
+                upset_drawing(**_upset_arguments(context)),
+                Paragraph(
+                    _(
+                        "Some larger counts are withheld as well, so that no withheld count can "
+                        "be found by subtracting the others from a total."
+                    ),
+                    getSampleStyleSheet()["Normal"],
+                ),
+            ],
         )
     finally:
         use_language(translation.get_language() or "en")
