@@ -121,8 +121,8 @@ def token_issue(
     scope: Annotated[
         list[str],
         typer.Option(
-            help="persons:read|write|export, referrals:read|write, matching:read|write (repeat "
-            "the option)."
+            help="persons:read|write|export, referrals:read|write, matching:read|write, "
+            "encodings:write, beneficiaries:read (repeat the option)."
         ),
     ],
 ) -> None:

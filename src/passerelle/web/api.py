@@ -96,6 +96,7 @@ api.add_router("", directory_router)
 api.add_router("/v1", people_router)
 api.add_router("/v1", "passerelle.web.apps.referrals.api.router")
 api.add_router("/v1", "passerelle.web.apps.matching.api.router")
+api.add_router("/v1", "passerelle.web.apps.beneficiaries.api.router")
 
 
 @api.get("/docs/assets/{name}", include_in_schema=False, url_name="docs_asset")

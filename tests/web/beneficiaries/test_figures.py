@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import polars as pl
 
 from passerelle.web.apps.beneficiaries.figures import (
     ALL,
     INPUT_SCHEMA,
+    Cell,
+    Overlaps,
+    overlap_equations,
     overlaps,
     unique_beneficiaries,
+    withhold_as_overlaps,
 )
 
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -106,11 +111,91 @@ def test_upset_combinations_are_exclusive_and_small_ones_withheld() -> None:
     result = overlaps(constructed(), YEAR, "job_search_support", threshold=5)
     assert result.programmes == ("P1", "P2", "P3")
     combos = {tuple(result.programmes[i] for i in combo): n for combo, n in result.combinations}
-    # P1 only: 1-10 and 24-28; P1+P2: 11-16; P2+P3: 17-21; P1+P2+P3: 22-23 (withheld)
-    assert combos == {("P1",): 15, ("P1", "P2"): 6, ("P2", "P3"): 5, ("P1", "P2", "P3"): None}
+    # P1 only: 1-10 and 24-28; P1+P2: 11-16; P2+P3: 17-21; P1+P2+P3: 22-23 (withheld);
+    # P3's 7 = P2+P3 + P1+P2+P3 and P1's 23 = 15 + P1+P2 + P1+P2+P3 would reveal the 2, so
+    # P2+P3 (5) and P1+P2 (6) are withheld as well (complementary suppression)
+    assert combos == {
+        ("P1",): 15,
+        ("P1", "P2"): None,
+        ("P2", "P3"): None,
+        ("P1", "P2", "P3"): None,
+    }
     assert result.sizes == (23, 13, 7)
-    # largest first, the withheld one last
-    assert [n for _combo, n in result.combinations] == [15, 6, 5, None]
+    assert (result.people, result.in_two_or_more) == (28, 13)
+    # largest first
+    assert [combo for combo, _n in result.combinations] == [(0,), (0, 1), (1, 2), (0, 1, 2)]
+    loose = overlaps(constructed(), YEAR, "job_search_support", threshold=2)
+    assert dict(loose.combinations) == {(0,): 15, (0, 1): 6, (1, 2): 5, (0, 1, 2): 2}
+
+
+def _recover_by_subtraction(result: Overlaps) -> dict[Cell, int]:
+    """What an attacker gets from the published overlaps by subtraction within a row or a
+    column (a programme's size, the people, those in two or more programmes, the rest),
+    repeated while it finds something: every withheld cell it recovers, with its value."""
+    combos = [combo for combo, _n in result.combinations]
+    known: dict[Cell, int] = {("combo", c): n for c, n in result.combinations if n is not None}
+    known.update({("size", (i,)): n for i, n in enumerate(result.sizes) if n is not None})
+    if result.people is not None:
+        known[("people", ())] = result.people
+    if result.in_two_or_more is not None:
+        known[("multi", ())] = result.in_two_or_more
+    published = set(known)
+    found = True
+    while found:
+        found = False
+        for members, totals in overlap_equations(len(result.programmes), combos):
+            signs = [1] + [-1] * (len(totals) - 1)  # singles = people - multi
+            unknown = [m for m in members if m not in known]
+            if all(t in known for t in totals) and len(unknown) == 1:
+                total = sum(s * known[t] for s, t in zip(signs, totals, strict=True))
+                known[unknown[0]] = total - sum(known[m] for m in members if m in known)
+                found = True
+            missing = [t for t in totals if t not in known]
+            if not unknown and len(missing) == 1 and missing[0] == totals[0]:
+                rest = sum(s * known[t] for s, t in zip(signs[1:], totals[1:], strict=True))
+                known[missing[0]] = sum(known[m] for m in members) - rest
+                found = True
+    return {cell: value for cell, value in known.items() if cell not in published}
+
+
+def test_no_withheld_overlap_can_be_recovered_by_subtraction() -> None:
+    frame = constructed()
+    result = overlaps(frame, YEAR, "job_search_support", threshold=5)
+    assert _recover_by_subtraction(result) == {}
+    # the attacker does recover cells under primary suppression only: the test has teeth
+    primary = Overlaps(
+        programmes=result.programmes,
+        sizes=result.sizes,
+        combinations=(((0,), 15), ((0, 1), 6), ((1, 2), 5), ((0, 1, 2), None)),
+        people=result.people,
+        in_two_or_more=result.in_two_or_more,
+    )
+    assert _recover_by_subtraction(primary) == {("combo", (0, 1, 2)): 2}
+    # random populations: many programmes, small and large cells
+    rng = random.Random(7)
+    for trial in range(40):
+        rows = []
+        names = [f"P{i}" for i in range(rng.randint(2, 5))]
+        for person in range(rng.randint(10, 120)):
+            chosen = rng.sample(names, k=min(len(names), rng.choice([1, 1, 1, 2, 2, 3])))
+            rows += [(person, "a", p, "job_search_support", D(2025, 3, 1), None) for p in chosen]
+        sample = pl.DataFrame(rows, schema=INPUT_SCHEMA, orient="row")
+        result = overlaps(sample, YEAR, "job_search_support", threshold=5)
+        assert _recover_by_subtraction(result) == {}, trial
+        shown = [n for _c, n in result.combinations] + list(result.sizes)
+        assert all(n is None or n >= 5 for n in shown), trial
+
+
+def test_the_counts_table_withholds_what_the_overlaps_withhold() -> None:
+    frame = constructed()
+    result = overlaps(frame, YEAR, "job_search_support", threshold=8)
+    counts = withhold_as_overlaps(
+        unique_beneficiaries(frame, YEAR, threshold=8), result, "job_search_support"
+    )
+    for i, programme in enumerate(result.programmes):
+        size = figure(counts, "job_search_support", programme, "people")
+        assert size == result.sizes[i]
+    assert figure(counts, "job_search_support", ALL, "people") == result.people
 
 
 def test_a_quarter_counts_only_what_overlaps_it() -> None:
@@ -130,7 +215,8 @@ def test_the_upset_chart_draws_every_combination_and_mirrors_in_arabic() -> None
         sets, result.combinations, title="Overlaps", count_label="People", withheld_label="<5"
     )
     assert svg.count("<circle") == len(result.programmes) * len(result.combinations)
-    assert svg.count("<rect") == 3  # the withheld combination has no bar
+    # a withheld combination has no bar
+    assert svg.count("<rect") == sum(n is not None for _c, n in result.combinations)
     assert "&lt;5" in svg
     assert "P1 (23)" in svg
     mirrored = upset_chart(

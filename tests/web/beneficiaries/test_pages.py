@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -159,7 +160,11 @@ def test_the_csv_holds_aggregates_only(
     assert figures[("*", "people")]["count"] == "31"
     assert figures[("c-jobs", "people")]["count"] == ""
     assert figures[("c-jobs", "people")]["suppressed"] == "true"
-    assert figures[("a-jobs+b-jobs", "people_in_exactly_these_programmes")]["count"] == "8"
+    # complementary suppression: b-jobs' 11 people minus a+b's 8 would reveal b+c's 3, and
+    # then a-jobs' 28 minus a only's 20 would reveal the 8
+    assert figures[("a-jobs+b-jobs", "people_in_exactly_these_programmes")]["count"] == ""
+    assert figures[("a-jobs", "people_in_exactly_these_programmes")]["count"] == ""
+    assert figures[("b-jobs", "people")]["count"] == "11"
     assert figures[("b-jobs+c-jobs", "people_in_exactly_these_programmes")]["count"] == ""
     for row in rows:
         count = row["count"]
@@ -242,3 +247,41 @@ def test_a_run_interrupted_long_ago_does_not_block_a_new_one(
     assert clients["analyst"].post(PAGES["runs"]).status_code == 302
     newest = LinkageRun.objects.order_by("-id").first()
     assert newest.status == "failed"  # too few records here, but it ran
+
+
+def _pdf(client: Client) -> tuple[str, str]:
+    """The text of the PDF report and the drawing operators of its first page."""
+    from pypdf import PdfReader
+
+    response = client.get(PAGES["pdf"])
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    content = reader.pages[0].get_contents()
+    assert content is not None
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return text, content.get_data().decode("latin-1")
+
+
+def test_the_pdf_draws_the_overlaps_chart_and_no_small_cell(
+    clients: dict[str, Client], constructed_run: LinkageRun, settings: Any
+) -> None:
+    text, stream = _pdf(clients["coordinator"])
+    # the chart: its title, every programme with its size (c-jobs withheld), the withheld
+    # combinations' label, and dots and bars drawn on the first page
+    assert "People by combination of programmes" in text
+    assert "a-jobs (28)" in text
+    assert "b-jobs (11)" in text
+    assert "c-jobs (<5)" in text
+    assert "Some larger counts are withheld as well" in " ".join(text.split())
+    assert text.count("<5") >= 4  # c-jobs and the three withheld combinations
+    assert stream.count(" c\n") + stream.count(" c ") >= 4 * 3  # circles: 3 sets x 4 combos
+    # with a threshold of 2 nothing is withheld: one more rectangle per combination's bar
+    settings.MONITORING_THRESHOLD = 2
+    loose_text, loose_stream = _pdf(clients["coordinator"])
+    assert loose_stream.count(" re ") - stream.count(" re ") == 3
+    assert "b-jobs (11)" in loose_text
+    # no count under 5 anywhere: every number outside dates and the footnote is 0 or >= 5
+    numbers = re.findall(r"(?<![\d-])\d+(?![\d-])", text.replace("< 5", "").replace("<5", ""))
+    footnote = {"1", "4"}  # "Counts from 1 to 4 are withheld"
+    small = [n for n in numbers if 0 < int(n) < 5 and n not in footnote]
+    assert small == [], small

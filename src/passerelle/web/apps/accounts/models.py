@@ -93,6 +93,14 @@ class ApiScope(models.TextChoices):
     REFERRALS_WRITE = "referrals:write", _("create referrals and move them on")
     MATCHING_READ = "matching:read", _("read mentors, offers, vacancies, rounds and gap analyses")
     MATCHING_WRITE = "matching:write", _("change mentors, offers and vacancies; run rounds")
+    ENCODINGS_WRITE = (
+        "encodings:write",
+        _("share the organisation's encodings and participations for unique beneficiaries"),
+    )
+    BENEFICIARIES_READ = (
+        "beneficiaries:read",
+        _("read the sector's unique beneficiaries and overlaps (aggregates only)"),
+    )
 
 
 TOKEN_PREFIX = "psl_"

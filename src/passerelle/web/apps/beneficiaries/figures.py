@@ -162,13 +162,66 @@ class Overlaps:
     programmes: tuple[str, ...]
     sizes: tuple[int | None, ...]  # people per programme (None: withheld)
     combinations: tuple[tuple[tuple[int, ...], int | None], ...]  # exclusive, by count
+    people: int | None = None  # distinct people of the measure type (None: withheld)
+    in_two_or_more: int | None = None  # people in two or more of its programmes
+
+
+Cell = tuple[str, tuple[int, ...]]
+"""A published figure of the overlaps: ("combo", programmes), ("size", (i,)),
+("people", ()) or ("multi", ())."""
+
+
+def overlap_equations(
+    programmes: int, combos: list[tuple[int, ...]]
+) -> list[tuple[list[Cell], list[Cell]]]:
+    """The sums the published overlaps obey: (members, totals), the members adding up to
+    the totals' sum (`singles` is people minus multi). Every row and column of the table:
+    a programme's size is the sum of its combinations; the people of the measure type the
+    sum of all; the people in two or more programmes the sum of the combinations of two or
+    more, and the rest the combinations of one."""
+    equations: list[tuple[list[Cell], list[Cell]]] = [
+        ([("combo", c) for c in combos if i in c], [("size", (i,))]) for i in range(programmes)
+    ]
+    equations.append(([("combo", c) for c in combos], [("people", ())]))
+    equations.append(([("combo", c) for c in combos if len(c) >= 2], [("multi", ())]))
+    equations.append(
+        ([("combo", c) for c in combos if len(c) == 1], [("people", ()), ("multi", ())])
+    )
+    return equations
+
+
+def complementary_suppression(
+    values: dict[Cell, int], withheld: set[Cell], equations: list[tuple[list[Cell], list[Cell]]]
+) -> set[Cell]:
+    """Withhold more cells until no equation whose totals are published has exactly one
+    withheld member (which a subtraction would reveal): the next-smallest published member
+    of that equation, or, when it has none, its smallest total. Repeated until stable, so
+    that chains of subtractions reveal nothing either."""
+    withheld = set(withheld)
+    changed = True
+    while changed:
+        changed = False
+        for members, totals in equations:
+            if any(total in withheld for total in totals):
+                continue
+            hidden = [cell for cell in members if cell in withheld]
+            if len(hidden) != 1:
+                continue
+            shown = [cell for cell in members if cell not in withheld and values[cell] > 0]
+            pool = shown or totals
+            withheld.add(min(pool, key=lambda cell: (values[cell], cell)))
+            changed = True
+    return withheld
 
 
 def overlaps(
     frame: pl.DataFrame, period: Period, measure_type: str, *, threshold: int = 5
 ) -> Overlaps:
     """The UpSet figures of one measure type in a period: for every combination of its
-    programmes, the people whose programmes in the period are exactly that combination."""
+    programmes, the people whose programmes in the period are exactly that combination.
+    Counts from 1 to threshold - 1 are withheld, and then the cells that would let a
+    subtraction within a programme's column or a total recover them
+    (`complementary_suppression`)."""
     part = in_period(frame, period).filter(pl.col("measure_type") == measure_type)
     programmes = tuple(sorted(set(part["programme"].to_list())))
     index = {programme: i for i, programme in enumerate(programmes)}
@@ -177,15 +230,53 @@ def overlaps(
         tuple(sorted(index[p] for p in members)) for members in sets["programme"].to_list()
     )
     sizes = [part.filter(pl.col("programme") == p)["cluster"].n_unique() for p in programmes]
+    values: dict[Cell, int] = {("combo", combo): count for combo, count in counter.items()}
+    values.update({("size", (i,)): size for i, size in enumerate(sizes)})
+    values[("people", ())] = sets.height
+    values[("multi", ())] = sum(count for combo, count in counter.items() if len(combo) >= 2)
+    small = {cell for cell, count in values.items() if 1 <= count < threshold}
+    withheld = complementary_suppression(
+        values, small, overlap_equations(len(programmes), list(counter))
+    )
 
-    def shown(count: int) -> int | None:
-        return None if 1 <= count < threshold else count
+    def shown(cell: Cell) -> int | None:
+        return None if cell in withheld else values[cell]
 
     ordered = sorted(counter.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
     return Overlaps(
         programmes=programmes,
-        sizes=tuple(shown(size) for size in sizes),
-        combinations=tuple((combo, shown(count)) for combo, count in ordered),
+        sizes=tuple(shown(("size", (i,))) for i in range(len(programmes))),
+        combinations=tuple((combo, shown(("combo", combo))) for combo, _count in ordered),
+        people=shown(("people", ())),
+        in_two_or_more=shown(("multi", ())),
+    )
+
+
+def withhold_as_overlaps(counts: pl.DataFrame, result: Overlaps, measure_type: str) -> pl.DataFrame:
+    """The counts table with the figures the overlaps of `measure_type` withheld (a
+    programme's people, the people of the type, those in two or more programmes) withheld
+    too, so that the table does not publish what the chart hides."""
+    hidden = [
+        (programme, "people")
+        for programme, size in zip(result.programmes, result.sizes, strict=True)
+        if size is None
+    ]
+    if result.people is None:
+        hidden.append((ALL, "people"))
+    if result.in_two_or_more is None:
+        hidden.append((ALL, "in_two_or_more_programmes"))
+    if not hidden or counts.is_empty():
+        return counts
+    match = pl.lit(False)
+    for programme, indicator in hidden:
+        match = match | (
+            (pl.col("measure_type") == measure_type)
+            & (pl.col("programme") == programme)
+            & (pl.col("indicator") == indicator)
+        )
+    return counts.with_columns(
+        count=pl.when(match).then(None).otherwise(pl.col("count")),
+        suppressed=pl.col("suppressed") | match,
     )
 
 

@@ -79,9 +79,13 @@ def encodings_replace(
     user: Any = None,
     actor_label: str = "",
 ) -> EncodingBatch:
-    """Replace the organisation's encodings and participations by `parsed`, all or nothing."""
-    from passerelle.web.apps.directory.models import Programme
+    """Replace the organisation's encodings and participations by `parsed`, all or nothing.
+    Uploads of one organisation are serialised: the organisation's row is locked first (on
+    PostgreSQL), so a second upload waits for the first to commit and then replaces it,
+    rather than failing on the one-batch-per-organisation constraint."""
+    from passerelle.web.apps.directory.models import Organisation, Programme
 
+    Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).first()
     previous = EncodingBatch.objects.select_for_update().filter(organisation=organisation).first()
     replaced = 0
     if previous is not None:
@@ -147,12 +151,22 @@ def encodings_replace(
 
 
 def encodings_upload(
-    *, organisation: Any, user: Any, encodings: bytes, participations: bytes
+    *,
+    organisation: Any,
+    user: Any,
+    encodings: bytes,
+    participations: bytes,
+    actor_label: str = "",
 ) -> EncodingBatch:
-    """Validate an organisation's files (UploadError lists every problem) and store them."""
+    """Validate an organisation's files (UploadError lists every problem) and store them
+    (from the page, or from the organisation's system through the API: `actor_label`)."""
     parsed = parse_upload(encodings, participations, programmes_of(organisation))
     return encodings_replace(
-        organisation=organisation, parsed=parsed, source=BatchSource.UPLOAD, user=user
+        organisation=organisation,
+        parsed=parsed,
+        source=BatchSource.UPLOAD,
+        user=user,
+        actor_label=actor_label,
     )
 
 

@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph
 
 from passerelle.core.i18n import use_language
 from passerelle.core.indicators import parse_period
-from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
 from passerelle.core.linkage import KeyFileError
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
 from passerelle.web.apps.beneficiaries import figures, selectors, services
@@ -314,6 +316,7 @@ def _figures(request: HttpRequest) -> dict[str, Any]:
         span = parse_period(period)
         counts = figures.unique_beneficiaries(frame, span, threshold=data.threshold())
         result = figures.overlaps(frame, span, measure, threshold=data.threshold())
+        counts = figures.withhold_as_overlaps(counts, result, measure)
         context.update(
             counts=counts, overlaps=result, span=span, report=_report_frame(counts, result, measure)
         )
@@ -322,6 +325,22 @@ def _figures(request: HttpRequest) -> dict[str, Any]:
 
 def _stem(context: dict[str, Any]) -> str:
     return f"unique-beneficiaries-{context['measure']}-{context['period'].replace(':', '_')}"
+
+
+def _upset_arguments(context: dict[str, Any]) -> dict[str, Any]:
+    """The UpSet chart's figures and labels, for the page (SVG) and the PDF (drawing)."""
+    result: figures.Overlaps = context["overlaps"]
+    return {
+        "sets": [
+            (display_name(p), size) for p, size in zip(result.programmes, result.sizes, strict=True)
+        ],
+        "combinations": result.combinations,
+        "title": _("People by combination of programmes: {measure}, {period}").format(
+            measure=_measure_label(context["measure"]), period=context["period"]
+        ),
+        "count_label": _("People"),
+        "withheld_label": f"<{data.threshold()}",
+    }
 
 
 @aggregates_view
@@ -338,19 +357,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             }
             for row in context["report"].iter_rows(named=True)
         ]
-        result: figures.Overlaps = context["overlaps"]
         context["upset"] = charts.upset_chart(
-            [
-                (display_name(p), size)
-                for p, size in zip(result.programmes, result.sizes, strict=True)
-            ],
-            result.combinations,
-            title=_("People by combination of programmes: {measure}, {period}").format(
-                measure=_measure_label(context["measure"]), period=context["period"]
-            ),
-            count_label=_("People"),
-            withheld_label=f"<{data.threshold()}",
-            rtl=translation.get_language_bidi(),
+            **_upset_arguments(context), rtl=translation.get_language_bidi()
         )
         query = f"period={context['period']}&measure={context['measure']}"
         context["csv"] = f"{reverse('beneficiaries:report-csv')}?{query}"
@@ -396,6 +404,16 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             period=context["span"],
             threshold=data.threshold(),
             synthetic=False,
+            charts=[
+                upset_drawing(**_upset_arguments(context)),
+                Paragraph(
+                    _(
+                        "Some larger counts are withheld as well, so that no withheld count can "
+                        "be found by subtracting the others from a total."
+                    ),
+                    getSampleStyleSheet()["Normal"],
+                ),
+            ],
         )
     finally:
         use_language(translation.get_language() or "en")

@@ -1,0 +1,163 @@
+"""The organisations' API for unique beneficiaries (under /api/v1/beneficiaries), for their
+own systems. Same tokens as person files (`Authorization: Bearer <token>`):
+
+- `encodings:write`: upload the organisation's encodings (the output of `passerelle
+  encode`) with its participations, as the page does: the same validation, and the upload
+  replaces the organisation's previous one in one transaction; read what is shared now.
+  A token only ever touches its own organisation's batch.
+- `beneficiaries:read`: the sector's figures of the latest linkage run (distinct people,
+  registrations, overlaps), aggregates only, withheld cells as null with `suppressed`.
+
+Errors name their field: {"detail": [{"loc": [field], "msg": "field: message"}]}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from passerelle.core.indicators import parse_period
+from passerelle.web.apps.accounts.models import ApiScope
+from passerelle.web.apps.beneficiaries import figures, selectors, services
+from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES, UploadError
+from passerelle.web.apps.monitoring import data
+from passerelle.web.apps.people.access import Actor
+from passerelle.web.apps.people.api import ERRORS, ApiError, OrganisationToken
+
+router = Router(auth=OrganisationToken(), tags=["unique beneficiaries (organisations)"])
+
+
+class BatchOut(Schema):
+    organisation: str
+    source: str
+    records: int
+    participations: int
+    created_at: dt.datetime
+
+
+def _actor(request: HttpRequest, scope: str) -> Actor:
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    if scope not in actor.scopes:
+        raise ApiError(403, {"scope": f"this token lacks the scope {scope}"})
+    return actor
+
+
+def _batch(batch: Any, organisation: Any) -> dict[str, Any]:
+    return {
+        "organisation": organisation.slug,
+        "source": batch.source,
+        "records": batch.records,
+        "participations": batch.participations,
+        "created_at": batch.created_at,
+    }
+
+
+def _content(upload: UploadedFile, field: str) -> bytes:
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise ApiError(422, {field: "the file is larger than 50 MB"})
+    return bytes(upload.read())
+
+
+@router.post("/beneficiaries/encodings", response={201: BatchOut, **ERRORS})
+def encodings_upload(
+    request: HttpRequest,
+    encodings: File[UploadedFile],
+    participations: File[UploadedFile],
+) -> Any:
+    """Multipart form with two CSV files: `encodings` (ENCODED.csv of `passerelle encode`)
+    and `participations` (record_id, programme, start_date, end_date[, measure_type]).
+    Replaces the organisation's previous upload (docs/linkage.md, "In the platform")."""
+    actor = _actor(request, ApiScope.ENCODINGS_WRITE)
+    try:
+        batch = services.encodings_upload(
+            organisation=actor.organisation,
+            user=None,
+            encodings=_content(encodings, "encodings"),
+            participations=_content(participations, "participations"),
+            actor_label=actor.label,
+        )
+    except UploadError as error:
+        problems: dict[str, list[str]] = {}
+        for field, message in error.problems:
+            problems.setdefault(field, []).append(message)
+        raise ApiError(422, {k: "; ".join(v) for k, v in problems.items()}) from None
+    return Status(201, _batch(batch, actor.organisation))
+
+
+@router.get("/beneficiaries/encodings", response={200: BatchOut, **ERRORS})
+def encodings_current(request: HttpRequest) -> Any:
+    """What the organisation shares now (counts only)."""
+    actor = _actor(request, ApiScope.ENCODINGS_WRITE)
+    batch = selectors.batch_of(actor.organisation)
+    if batch is None:
+        raise ApiError(404, {"encodings": "your organisation has shared no encodings yet"})
+    return _batch(batch, actor.organisation)
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@router.get("/beneficiaries/figures", response={200: dict[str, Any], **ERRORS})
+def beneficiaries_figures(
+    request: HttpRequest, period: str, measure_type: str = "job_search_support"
+) -> Any:
+    """The figures of the latest linkage run for a period (`2025` or `2025-Q2`): distinct
+    people and registrations per measure type and programme, and the overlaps of the
+    programmes of `measure_type`. Withheld cells are null with `suppressed: true`."""
+    _actor(request, ApiScope.BENEFICIARIES_READ)
+    try:
+        span = parse_period(period)
+    except ValueError:
+        raise ApiError(422, {"period": "write 2025 or 2025-Q2"}) from None
+    run = selectors.latest_run()
+    if run is None:
+        raise ApiError(404, {"run": "no linkage run yet"})
+    frame = selectors.participations_frame(run)
+    measures = sorted(set(frame["measure_type"].to_list()))
+    if measure_type not in measures:
+        allowed = ", ".join(measures) or "—"
+        raise ApiError(422, {"measure_type": f"{measure_type!r}; allowed: {allowed}"})
+    threshold = data.threshold()
+    counts = figures.unique_beneficiaries(frame, span, threshold=threshold)
+    result = figures.overlaps(frame, span, measure_type, threshold=threshold)
+    counts = figures.withhold_as_overlaps(counts, result, measure_type)
+    return {
+        "run": {
+            "id": run.pk,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "stale": selectors.run_is_stale(run),
+        },
+        "period": {"start": span[0].isoformat(), "end": span[1].isoformat()},
+        "threshold": threshold,
+        "counts": [
+            {
+                "measure_type": row["measure_type"],
+                "programme": row["programme"],
+                "indicator": row["indicator"],
+                "count": _count(row["count"]),
+                "suppressed": bool(row["suppressed"]),
+            }
+            for row in counts.iter_rows(named=True)
+        ],
+        "overlaps": {
+            "measure_type": measure_type,
+            "programmes": [
+                {"programme": programme, "people": size, "suppressed": size is None}
+                for programme, size in zip(result.programmes, result.sizes, strict=True)
+            ],
+            "combinations": [
+                {
+                    "programmes": [result.programmes[i] for i in combo],
+                    "people": count,
+                    "suppressed": count is None,
+                }
+                for combo, count in result.combinations
+            ],
+        },
+    }

@@ -1,0 +1,199 @@
+"""The organisations' API for unique beneficiaries: upload of encodings under the scope
+`encodings:write` (the page's validation and replacement, field errors as 422, only the
+token's own organisation), the figures under `beneficiaries:read`, and two simultaneous
+uploads of one organisation (PostgreSQL). SYNTHETIC DATA ONLY."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection
+from django.test import Client
+from tests.web.conftest import at_once
+
+from passerelle.web.apps.audit.models import AuditEntry
+from passerelle.web.apps.beneficiaries import services
+from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
+
+from .conftest import csv_bytes, parsed_for, synthetic_records
+from .test_pages import constructed_run  # noqa: F401  (fixture)
+from .test_uploads import files
+
+URL = "/api/v1/beneficiaries/encodings"
+FIGURES = "/api/v1/beneficiaries/figures"
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def upload(key: str, persons: int = 12, seed: int = 3, **change: Any) -> Any:
+    encoded, participations = files(persons, seed)
+    data = {
+        "encodings": SimpleUploadedFile("ENCODED.csv", csv_bytes(encoded)),
+        "participations": SimpleUploadedFile("participations.csv", csv_bytes(participations)),
+    }
+    data.update(change)
+    return Client().post(URL, data, **bearer(key))
+
+
+def test_an_organisation_uploads_its_encodings_and_replaces_them(
+    token_for: Callable[..., str], programmes: Any, organisations: Any
+) -> None:
+    key = token_for("a", ("encodings:write",))
+    response = upload(key, persons=12)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["organisation"] == organisations["a"].slug
+    assert body["records"] == EncodedRecord.objects.filter(organisation=organisations["a"]).count()
+    assert body["participations"] == body["records"]
+    # a second upload replaces the first, whole
+    again = upload(key, persons=20, seed=4)
+    assert again.status_code == 201
+    assert EncodingBatch.objects.filter(organisation=organisations["a"]).count() == 1
+    records = EncodedRecord.objects.filter(organisation=organisations["a"])
+    assert records.count() == again.json()["records"] != body["records"]
+    assert (
+        Participation.objects.filter(record__organisation=organisations["a"]).count()
+        == (again.json()["participations"])
+    )
+    entry = AuditEntry.objects.filter(action="encodings_replace").order_by("-id").first()
+    assert entry is not None
+    assert entry.actor_label == "api:system-a"
+    assert entry.detail["replaced_records"] == body["records"]
+    current = Client().get(URL, **bearer(key)).json()
+    assert current["records"] == again.json()["records"]
+
+
+def test_field_errors_are_422_and_leave_the_previous_upload_whole(
+    token_for: Callable[..., str], programmes: Any, organisations: Any
+) -> None:
+    key = token_for("a", ("encodings:write",))
+    assert upload(key).status_code == 201
+    before = EncodedRecord.objects.count()
+    encoded, participations = files()
+    clear = encoded.with_columns(given_name=encoded["record_id"])
+    response = upload(key, encodings=SimpleUploadedFile("e.csv", csv_bytes(clear)))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail[0]["loc"] == ["encodings"]
+    assert "given_name would hold personal data in clear" in detail[0]["msg"]
+    other = participations.with_columns(programme=participations["programme"].str.replace("a", "b"))
+    response = upload(key, participations=SimpleUploadedFile("p.csv", csv_bytes(other)))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["participations"]
+    assert "allowed: a-jobs" in response.json()["detail"][0]["msg"]
+    # a missing file is named as well
+    response = Client().post(
+        URL,
+        {"encodings": SimpleUploadedFile("e.csv", csv_bytes(encoded))},
+        **bearer(key),
+    )
+    assert response.status_code == 422
+    assert any("participations" in item["msg"] for item in response.json()["detail"])
+    assert EncodedRecord.objects.count() == before
+
+
+@pytest.mark.usefixtures("constructed_run")
+def test_scopes_are_required(token_for: Callable[..., str], programmes: Any) -> None:
+    reader = token_for("a", ("persons:read", "persons:write", "beneficiaries:read"))
+    response = upload(reader)
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["loc"] == ["scope"]
+    assert Client().get(URL, **bearer(reader)).status_code == 403
+    writer = token_for("a", ("encodings:write",))
+    assert Client().get(f"{FIGURES}?period=2025", **bearer(writer)).status_code == 403
+    assert Client().post(URL, {}).status_code == 401
+
+
+def test_a_token_only_touches_its_own_organisation(
+    token_for: Callable[..., str], programmes: Any, organisations: Any
+) -> None:
+    records = synthetic_records(30, seed=5)
+    services.encodings_replace(
+        organisation=organisations["b"], parsed=parsed_for(records, "b-jobs"), source="upload"
+    )
+    theirs = set(
+        EncodedRecord.objects.filter(organisation=organisations["b"]).values_list("pk", flat=True)
+    )
+    key = token_for("a", ("encodings:write",))
+    assert Client().get(URL, **bearer(key)).status_code == 404  # a shared nothing yet
+    # a's programme only: naming b's programme is refused
+    _encoded, participations = files()
+    theirs_programme = participations.with_columns(
+        programme=participations["programme"].str.replace("a-", "b-")
+    )
+    refused = upload(key, participations=SimpleUploadedFile("p.csv", csv_bytes(theirs_programme)))
+    assert refused.status_code == 422
+    assert upload(key).status_code == 201
+    assert Client().get(URL, **bearer(key)).json()["organisation"] == organisations["a"].slug
+    # b's batch is untouched by a's uploads
+    after = set(
+        EncodedRecord.objects.filter(organisation=organisations["b"]).values_list("pk", flat=True)
+    )
+    assert after == theirs
+    b_key = token_for("b", ("encodings:write",))
+    assert Client().get(URL, **bearer(b_key)).json()["records"] == len(theirs)
+
+
+@pytest.mark.usefixtures("constructed_run")
+def test_the_figures_are_aggregates_with_withheld_cells_as_null(
+    token_for: Callable[..., str],
+) -> None:
+    key = token_for("c", ("beneficiaries:read",))
+    response = Client().get(f"{FIGURES}?period=2025&measure_type=job_search_support", **bearer(key))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    counts = {(r["programme"], r["indicator"]): r for r in body["counts"]}
+    assert counts[("*", "people")]["count"] == 31
+    assert counts[("c-jobs", "people")] == {
+        "measure_type": "job_search_support",
+        "programme": "c-jobs",
+        "indicator": "people",
+        "count": None,
+        "suppressed": True,
+    }
+    combos = {tuple(c["programmes"]): c for c in body["overlaps"]["combinations"]}
+    assert combos[("b-jobs", "c-jobs")]["people"] is None
+    assert combos[("b-jobs", "c-jobs")]["suppressed"] is True
+    shown = [r["count"] for r in body["counts"] if r["count"] is not None]
+    shown += [c["people"] for c in combos.values() if c["people"] is not None]
+    assert all(n == 0 or n >= 5 for n in shown)
+    assert "record" not in response.content.decode()
+    bad = Client().get(f"{FIGURES}?period=last-year", **bearer(key))
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["period"]
+    unknown = Client().get(f"{FIGURES}?period=2025&measure_type=cooking", **bearer(key))
+    assert unknown.status_code == 422
+    assert "allowed: job_search_support" in unknown.json()["detail"][0]["msg"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_simultaneous_uploads_of_one_organisation_both_succeed(
+    programmes: Any, organisations: Any
+) -> None:
+    uploads = {
+        "small": parsed_for(synthetic_records(15, seed=6), "a-jobs"),
+        "large": parsed_for(synthetic_records(40, seed=7), "a-jobs"),
+    }
+    outcomes = at_once(
+        {
+            name: lambda parsed=parsed: services.encodings_replace(
+                organisation=organisations["a"], parsed=parsed, source="upload"
+            )
+            for name, parsed in uploads.items()
+        },
+        IntegrityError,
+    )
+    assert set(outcomes) == {"small", "large"}
+    assert not [o for o in outcomes.values() if isinstance(o, Exception)], outcomes
+    batch = EncodingBatch.objects.get(organisation=organisations["a"])
+    winner = next(name for name, o in outcomes.items() if o.pk == batch.pk)  # type: ignore[union-attr]
+    # the one that committed last replaced the other, whole
+    assert batch.records == uploads[winner].encodings.height
+    assert EncodedRecord.objects.filter(organisation=organisations["a"]).count() == batch.records
+    assert AuditEntry.objects.filter(action="encodings_replace").count() == 2
