@@ -150,6 +150,7 @@ def test_an_administrator_plugs_a_system_in_on_the_integrations_page(
     page: Page, site: str, axe_source: str
 ) -> None:
     user = staff("admin", "org_admin", "cpas-anderlecht")
+    choose_language(page.context, site, "en")
     log_in(page, "admin")
     page.goto("/staff/persons/")
     page.locator("#id_token").fill(two_factor_token(user))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -95,3 +96,14 @@ def at_once(calls: dict[str, Callable[[], object]], expected: type[Exception]) -
     for thread in threads:
         thread.join(timeout=30)
     return outcomes
+
+
+@pytest.fixture
+def in_english(settings: Any) -> Iterator[None]:
+    """Pages and services in English for tests that read their words (the site's default
+    language is French): requests without a language choice, and code outside a request."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

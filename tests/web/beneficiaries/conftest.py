@@ -78,3 +78,8 @@ def clients(make_user: Callable[..., User], organisations: Any) -> dict[str, Cli
         "org_admin": logged_in(make_user("admin-b", "org_admin", "b")),
         "caseworker": logged_in(make_user("case-a", "caseworker", "a")),
     }
+
+
+@pytest.fixture(autouse=True)
+def _english(in_english: None) -> None:
+    """These tests read the pages' English words."""

@@ -118,3 +118,8 @@ def setting(organisations: dict[str, Organisation], make_user: Callable[..., Use
         for label, codes, places in (("Marc", "7112", 1), ("Anne", "7111 7115", 2))
     ]
     return Setting(organisations, mentoring, users, persons, mentors)
+
+
+@pytest.fixture(autouse=True)
+def _english(in_english: None) -> None:
+    """These tests read the pages' English words."""

@@ -17,7 +17,7 @@ from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.referrals.models import Webhook
 from passerelle.web.apps.referrals.webhooks import WebhookRequestError, webhook_register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 PAGE = "/staff/referrals/integrations/"
 
 
