@@ -71,12 +71,13 @@ import contextlib
 from web import (
     BENCH_DIR,
     SETTINGS,
+    busy_seconds,
     cpu_seconds,
     create_database,
     drop_database,
     free_port,
     postgres_url,
-    postmaster,
+    postmaster_of,
     print_table,
     start_gunicorn,
     stop,
@@ -358,6 +359,16 @@ class Caseworker(threading.Thread):
         receiver = self.rng.choice(self.data["programmes"])["receiver"]
         self.request("list inbox", receiver, "GET", "/api/v1/referrals?box=inbox&state=sent")
 
+    def step(self) -> None:
+        """One change (a creation or a transition), and every fifth change a read."""
+        if len(self.open) < 6 or self.rng.random() < 0.2:
+            self.create()
+        else:
+            self.move()
+        self.writes += 1
+        if self.writes % 5 == 0:
+            self.read()
+
     def run(self) -> None:
         next_at = time.monotonic() + self.rng.random() * self.interval
         while time.monotonic() < self.stop_at:
@@ -368,13 +379,7 @@ class Caseworker(threading.Thread):
                 next_at += self.rng.expovariate(1 / self.interval)
                 if time.monotonic() >= self.stop_at:
                     break
-            if len(self.open) < 6 or self.rng.random() < 0.2:
-                self.create()
-            else:
-                self.move()
-            self.writes += 1
-            if self.writes % 5 == 0:
-                self.read()
+            self.step()
 
 
 def run_load(
@@ -545,6 +550,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
+        "--no-preload",
+        dest="preload",
+        action="store_false",
+        help="let each worker load the application itself (gunicorn without --preload)",
+    )
     parser.add_argument("--database", default="passerelle_bench_referrals")
     parser.add_argument("--quick", action="store_true", help="10 s, 10 caseworkers")
     parser.add_argument("--no-crash", action="store_true", help="skip the SIGKILL run")
@@ -589,11 +600,12 @@ def main() -> None:
                 + f" for {args.duration:g} s; load average {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
-            gunicorn, postgres = psutil.Process(server.pid), postmaster()
+            gunicorn, postgres = psutil.Process(server.pid), postmaster_of(database_url)
             server_cpu, database_cpu = (
                 cpu_seconds(gunicorn),
                 cpu_seconds(postgres) if postgres else 0.0,
             )
+            client_cpu, busy = time.process_time(), busy_seconds()
             stats = Stats()
             stats.acked.update(warm.acked)
             clock = time.perf_counter()
@@ -602,6 +614,8 @@ def main() -> None:
             seconds = time.perf_counter() - clock
             server_cpu = cpu_seconds(gunicorn) - server_cpu
             database_cpu = (cpu_seconds(postgres) - database_cpu) if postgres else 0.0
+            client_cpu = time.process_time() - client_cpu
+            others = busy_seconds() - busy - server_cpu - database_cpu - client_cpu
             print()
             print("run 1: load")
             rate, p95 = report(stats, seconds)
@@ -612,6 +626,19 @@ def main() -> None:
                 f"{seconds:.0f} s ({cores * seconds:.0f} core-seconds); {per_request:.1f} ms "
                 f"per request, so at most ~{1000 * cores / per_request:,.0f} requests/s of "
                 f"this mix on {cores} idle cores"
+            )
+            print(
+                "CPU per request (ms): "
+                + ", ".join(
+                    f"{name} {1000 * used / max(served, 1):.2f}"
+                    for name, used in (
+                        ("gunicorn", server_cpu),
+                        ("PostgreSQL", database_cpu),
+                        ("load generator", client_cpu),
+                    )
+                )
+                + f"; {served:,} requests; other processes used {others / seconds:.2f} of the "
+                f"{cores} cores"
             )
             met = rate >= 0.97 * RATE_GOAL and p95 < P95_GOAL_MS
             print(

@@ -93,6 +93,11 @@ class ApiScope(models.TextChoices):
 
 
 TOKEN_PREFIX = "psl_"
+TOKEN_FIELDS = ("id", "organisation", "name", "scopes", "last_used_at", "revoked_at")
+"""What an API request reads of its token."""
+ORGANISATION_FIELDS = ("id", "slug", "names")
+"""What an API request reads of the organisations it names (their other columns are large
+JSON documents)."""
 
 
 def _key_hash(key: str) -> str:
@@ -137,8 +142,13 @@ class ApiToken(models.Model):
 
     @classmethod
     def for_key(cls, key: str) -> ApiToken | None:
-        return (
-            cls.objects.select_related("organisation")
-            .filter(key_hash=_key_hash(key), revoked_at__isnull=True)
-            .first()
-        )
+        """The live token of `key`, read on every API request: with its organisation's id,
+        slug and names only (other columns load when used)."""
+        try:
+            return (
+                cls.objects.select_related("organisation")
+                .only(*TOKEN_FIELDS, *(f"organisation__{name}" for name in ORGANISATION_FIELDS))
+                .get(key_hash=_key_hash(key), revoked_at__isnull=True)
+            )
+        except cls.DoesNotExist:
+            return None
