@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -360,17 +360,18 @@ def _event(
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
-    hooks = (
-        Webhook.objects.filter(
-            organisation__in=(referral.sender_id, referral.receiver_id), active=True
+    """One pending delivery per active webhook of the sender and the receiver, in one
+    statement (INSERT ... SELECT): the outbox the worker sends from."""
+    deliveries, hooks = WebhookDelivery._meta, Webhook._meta
+    column = {field.name: connection.ops.quote_name(field.column) for field in deliveries.fields}
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(deliveries.db_table)} "
+            f"({column['webhook']}, {column['event']}, {column['state']}, "
+            f"{column['attempts']}, {column['next_attempt_at']}, {column['last_error']}, "
+            f"{column['created_at']}) "
+            f"SELECT id, %s, %s, 0, %s, '', %s FROM {connection.ops.quote_name(hooks.db_table)} "
+            "WHERE organisation_id IN (%s, %s) AND active",
+            [event.pk, DeliveryState.PENDING, now, now, referral.sender_id, referral.receiver_id],
         )
-        .values_list("pk", flat=True)
-        .order_by()
-    )
-    now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            webhook_id=hook, event=event, state=DeliveryState.PENDING, next_attempt_at=now
-        )
-        for hook in hooks
-    )
