@@ -363,7 +363,10 @@ def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
     """One pending delivery per active webhook of the sender and the receiver, in one
     statement (INSERT ... SELECT): the outbox the worker sends from."""
     deliveries, hooks = WebhookDelivery._meta, Webhook._meta
-    column = {field.name: connection.ops.quote_name(field.column) for field in deliveries.fields}
+    column = {
+        field.name: connection.ops.quote_name(field.column or field.name)
+        for field in deliveries.fields
+    }
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
