@@ -21,6 +21,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from passerelle.core.validation import PlainText
+from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
+from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.access import Actor
@@ -241,9 +243,20 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[dict[st
     transition "send". 422 naming ineligibility_reason when the rules say the person is not
     eligible on the planned start and no reason is given."""
     actor = _actor(request, "referrals:write")
-    programme = programmes_visible().filter(slug=payload.programme).first()
-    if programme is None:
-        raise ApiError(422, {"programme": f"no programme {payload.programme!r} in the directory"})
+    try:
+        # What a new referral reads of its programme (the rest are large JSON columns).
+        programme = (
+            programmes_visible()
+            .only(
+                *("id", "slug", "names", "origin", "eligibility", "organisation"),
+                *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
+            )
+            .get(slug=payload.programme)
+        )
+    except Programme.DoesNotExist:
+        raise ApiError(
+            422, {"programme": f"no programme {payload.programme!r} in the directory"}
+        ) from None
     referral = _written(
         lambda: services.referral_create(
             actor=actor,
