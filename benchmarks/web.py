@@ -505,6 +505,7 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
         "--backlog", "2048",
         "--log-level", "warning",
         *(["--preload"] if getattr(args, "preload", False) else []),
+        *(["--keep-alive", str(args.keep_alive)] if getattr(args, "keep_alive", 0) else []),
     ]  # fmt: skip
     with log.open("w") as output:
         server = subprocess.Popen(
