@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--caseworkers", type=int, default=50)
     parser.add_argument("--profile", action="store_true", help="cProfile the measured requests")
     parser.add_argument("--top", type=int, default=40, help="profile lines shown")
+    parser.add_argument("--dump", type=Path, help="with --profile: write the pstats file here")
     parser.add_argument("--database", default="passerelle_bench_referrals_cpu")
     args = parser.parse_args()
 
@@ -126,6 +127,8 @@ def main() -> None:
         print(f"PostgreSQL CPU per request: {1000 * db_cpu / total:.2f} ms")
         errors = sum(stats.errors.values())
         print(f"errors: {errors} {dict(stats.errors) if errors else ''}")
+        if profile and args.dump:
+            profile.dump_stats(args.dump)
         if profile:
             for order in ("cumulative", "tottime"):
                 out = io.StringIO()
