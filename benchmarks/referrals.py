@@ -36,7 +36,12 @@ violations. The load generator shares the machine with gunicorn and PostgreSQL; 
 a shared machine are noisy.
 
     .venv/bin/python benchmarks/referrals.py [--duration 60] [--caseworkers 50] [--rate 200]
-        [--workers 5] [--quick] [--keep]
+        [--workers 4] [--worker-class gthread|sync] [--threads 4] [--no-preload] [--quick]
+        [--keep]
+
+gunicorn runs with --preload (the application loaded once, before the workers fork) and, by
+default, 4 gthread workers of 4 threads each that keep connections open; each simulated
+caseworker keeps one connection (`call`).
 
 Needs PostgreSQL on 127.0.0.1 (scripts/ensure-postgres.sh; DATABASE_URL is used when set).
 """
@@ -56,8 +61,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,12 +75,13 @@ import contextlib
 from web import (
     BENCH_DIR,
     SETTINGS,
+    busy_seconds,
     cpu_seconds,
     create_database,
     drop_database,
     free_port,
     postgres_url,
-    postmaster,
+    postmaster_of,
     print_table,
     start_gunicorn,
     stop,
@@ -244,22 +249,35 @@ class Stats:
                 self.errors[action, str(status)] += 1
 
 
+_local = threading.local()
+
+
 def call(host: str, token: str, method: str, path: str, body: Any = None) -> tuple[Any, Any]:
+    """One request on this thread's own connection: kept open when the server keeps it
+    (gthread workers), opened again when the server closed it (sync workers close after
+    each answer). A failed request is never sent again: it counts as an error."""
     data = json.dumps(body).encode() if body is not None else None
     headers = {"Authorization": f"Bearer {token}"}
     if data is not None:
         headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(host + path, data, headers, method=method)
+    connection = getattr(_local, "connection", None)
+    if connection is None or getattr(_local, "host", None) != host:
+        parts = urllib.parse.urlsplit(host)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        _local.connection, _local.host = connection, host
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return int(response.status), json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        try:
-            return int(error.code), json.loads(error.read() or b"null")
-        except ValueError:
-            return int(error.code), None
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        connection.request(method, path, data, headers)
+        response = connection.getresponse()
+        raw = response.read()
+        if response.will_close:
+            connection.close()
+    except (http.client.HTTPException, OSError) as error:
+        connection.close()
         return type(error).__name__, None
+    try:
+        return int(response.status), json.loads(raw or b"null")
+    except ValueError:
+        return int(response.status), None
 
 
 class Caseworker(threading.Thread):
@@ -358,6 +376,16 @@ class Caseworker(threading.Thread):
         receiver = self.rng.choice(self.data["programmes"])["receiver"]
         self.request("list inbox", receiver, "GET", "/api/v1/referrals?box=inbox&state=sent")
 
+    def step(self) -> None:
+        """One change (a creation or a transition), and every fifth change a read."""
+        if len(self.open) < 6 or self.rng.random() < 0.2:
+            self.create()
+        else:
+            self.move()
+        self.writes += 1
+        if self.writes % 5 == 0:
+            self.read()
+
     def run(self) -> None:
         next_at = time.monotonic() + self.rng.random() * self.interval
         while time.monotonic() < self.stop_at:
@@ -368,13 +396,7 @@ class Caseworker(threading.Thread):
                 next_at += self.rng.expovariate(1 / self.interval)
                 if time.monotonic() >= self.stop_at:
                     break
-            if len(self.open) < 6 or self.rng.random() < 0.2:
-                self.create()
-            else:
-                self.move()
-            self.writes += 1
-            if self.writes % 5 == 0:
-                self.read()
+            self.step()
 
 
 def run_load(
@@ -542,9 +564,18 @@ def main() -> None:
         "--rate", type=float, default=RATE_GOAL, help="changes per second in total (0: flat out)"
     )
     parser.add_argument("--files", type=int, default=8, help="synthetic files per caseworker")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers")
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn workers")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--keep-alive", type=int, default=5, help="seconds gthread workers keep a connection"
+    )
+    parser.add_argument(
+        "--no-preload",
+        dest="preload",
+        action="store_false",
+        help="let each worker load the application itself (gunicorn without --preload)",
+    )
     parser.add_argument("--database", default="passerelle_bench_referrals")
     parser.add_argument("--quick", action="store_true", help="10 s, 10 caseworkers")
     parser.add_argument("--no-crash", action="store_true", help="skip the SIGKILL run")
@@ -555,6 +586,8 @@ def main() -> None:
         args.rate = min(args.rate, 100) if args.rate else 0
     if args.worker_class == "gthread" and args.threads < 2:
         args.threads = 2
+    if args.worker_class == "sync":
+        args.threads = 1  # gunicorn turns sync workers with threads into gthread ones
 
     base_url = postgres_url()
     print(f"preparing database {args.database} ...", flush=True)
@@ -589,11 +622,12 @@ def main() -> None:
                 + f" for {args.duration:g} s; load average {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
-            gunicorn, postgres = psutil.Process(server.pid), postmaster()
+            gunicorn, postgres = psutil.Process(server.pid), postmaster_of(database_url)
             server_cpu, database_cpu = (
                 cpu_seconds(gunicorn),
                 cpu_seconds(postgres) if postgres else 0.0,
             )
+            client_cpu, busy = time.process_time(), busy_seconds()
             stats = Stats()
             stats.acked.update(warm.acked)
             clock = time.perf_counter()
@@ -602,6 +636,8 @@ def main() -> None:
             seconds = time.perf_counter() - clock
             server_cpu = cpu_seconds(gunicorn) - server_cpu
             database_cpu = (cpu_seconds(postgres) - database_cpu) if postgres else 0.0
+            client_cpu = time.process_time() - client_cpu
+            others = busy_seconds() - busy - server_cpu - database_cpu - client_cpu
             print()
             print("run 1: load")
             rate, p95 = report(stats, seconds)
@@ -612,6 +648,19 @@ def main() -> None:
                 f"{seconds:.0f} s ({cores * seconds:.0f} core-seconds); {per_request:.1f} ms "
                 f"per request, so at most ~{1000 * cores / per_request:,.0f} requests/s of "
                 f"this mix on {cores} idle cores"
+            )
+            print(
+                "CPU per request (ms): "
+                + ", ".join(
+                    f"{name} {1000 * used / max(served, 1):.2f}"
+                    for name, used in (
+                        ("gunicorn", server_cpu),
+                        ("PostgreSQL", database_cpu),
+                        ("load generator", client_cpu),
+                    )
+                )
+                + f"; {served:,} requests; other processes used {others / seconds:.2f} of the "
+                f"{cores} cores"
             )
             met = rate >= 0.97 * RATE_GOAL and p95 < P95_GOAL_MS
             print(

@@ -504,6 +504,8 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
         "--pythonpath", str(BENCH_DIR),
         "--backlog", "2048",
         "--log-level", "warning",
+        *(["--preload"] if getattr(args, "preload", False) else []),
+        *(["--keep-alive", str(args.keep_alive)] if getattr(args, "keep_alive", 0) else []),
     ]  # fmt: skip
     with log.open("w") as output:
         server = subprocess.Popen(
@@ -579,6 +581,23 @@ def postmaster() -> psutil.Process | None:
         except psutil.Error:
             continue
     return None
+
+
+def postmaster_of(database_url: str) -> psutil.Process | None:
+    """The PostgreSQL server serving `database_url` (by its port, when several run)."""
+    port = str(urlsplit(database_url).port or 5432)
+    for process in psutil.process_iter(["name", "ppid", "cmdline"]):
+        if process.info["name"] != "postgres":
+            continue
+        cmdline = process.info["cmdline"] or []
+        try:
+            if psutil.Process(process.info["ppid"]).name() == "postgres":
+                continue
+        except psutil.Error:
+            continue
+        if any(cmdline[i : i + 2] == ["-p", port] for i in range(len(cmdline))):
+            return process
+    return postmaster()
 
 
 def run_locust(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
+from django.utils import timezone
 from tests.web.people.conftest import PASSWORD, logged_in, two_factor_token
 
+from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.config.settings import base
 
@@ -100,3 +104,43 @@ def test_the_production_settings_pass_the_deployment_checks() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def _persons(key: str) -> int:
+    return Client().get("/api/v1/persons", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+
+
+def test_a_token_revoked_in_this_process_is_refused_at_once(
+    token_for: Callable[..., str],
+) -> None:
+    key = token_for("a", ("persons:read",))
+    assert _persons(key) == 200
+    token = ApiToken.objects.get(key_hash=hashlib.sha256(key.encode()).hexdigest())
+    token.revoked_at = timezone.now()
+    token.save()
+    assert _persons(key) == 401
+
+
+def test_a_token_found_is_kept_for_a_few_seconds_only(
+    token_for: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    from passerelle.web.apps.accounts import models
+
+    key = token_for("a", ("persons:read",))
+    clock = [1000.0]
+    monkeypatch.setattr(models.time, "monotonic", lambda: clock[0])
+    found = ApiToken.for_key(key)
+    assert found is not None
+    with django_assert_num_queries(0):
+        assert ApiToken.for_key(key) is found
+    # Revoked by another process (no save() here): still served until the time is up ...
+    ApiToken.objects.filter(pk=found.pk).update(revoked_at=timezone.now())
+    clock[0] += models.TOKEN_CACHE_SECONDS - 0.1
+    assert ApiToken.for_key(key) is found
+    # ... then refused, and an unknown or revoked key is never kept.
+    clock[0] += 0.2
+    assert ApiToken.for_key(key) is None
+    with django_assert_num_queries(1):
+        assert ApiToken.for_key(key) is None

@@ -220,3 +220,37 @@ def test_ineligible_referral_needs_a_reason(
     assert created.status_code == 201
     assert created.json()["eligibility"]["status"] == "not_eligible"
     assert created.json()["ineligibility_reason"].startswith("Has 30 years")
+
+
+def test_the_answers_are_exactly_their_schemas(
+    consented: Network, token_for: Callable[..., str]
+) -> None:
+    """The referral endpoints answer without django-ninja's validation of each answer: the
+    answers must still be exactly what their response schemas describe (no field more or
+    less, each of its type), rendered as django-ninja renders them."""
+    from ninja.renderers import JSONRenderer
+    from ninja.schema import Schema
+
+    from passerelle.web.apps.referrals.api import ReferralDetail, ReferralOut, ReferralPage
+
+    def exactly(response: Any, schema: type[Schema], status: int = 200) -> dict[str, Any]:
+        assert response.status_code == status, response.content.decode()[:500]
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        answer = response.json()
+        again = schema.model_validate(answer).model_dump()
+        assert json.loads(JSONRenderer().render(None, again, response_status=status)) == answer
+        return dict(answer)
+
+    sender, receiver = Api(token_for("a", ALL)), Api(token_for("b", ALL))
+    created = exactly(new_referral(consented, sender), ReferralDetail, 201)
+    assert set(created) == set(ReferralDetail.model_fields)
+    rid = created["id"]
+    sent = exactly(sender.act(rid, "send", version=1), ReferralOut)
+    assert set(sent) == set(ReferralOut.model_fields)
+    assert sent["sent_at"] is not None
+    assert sent["answer_due"] is not None
+    exactly(receiver.act(rid, "accept", version=2), ReferralOut)
+    page = exactly(receiver.get(URL, box="inbox"), ReferralPage)
+    assert [item["id"] for item in page["items"]] == [rid]
+    detail = exactly(receiver.get(f"{URL}/{rid}"), ReferralDetail)
+    assert [event["to_state"] for event in detail["timeline"]] == ["draft", "sent", "accepted"]

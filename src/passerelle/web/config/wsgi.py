@@ -1,4 +1,10 @@
-"""WSGI entry point: `gunicorn passerelle.web.config.wsgi`."""
+"""WSGI entry point: `gunicorn passerelle.web.config.wsgi`.
+
+Everything a first request would otherwise load is loaded here, before the server takes
+requests: every URL pattern (and so every view module) and the knowledge base. With
+`gunicorn --preload` this happens once, in the master, and the workers share it; without,
+each worker does it as it boots rather than while a request waits (seconds of CPU).
+"""
 
 import os
 
@@ -6,3 +12,15 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passerelle.web.config.settings.dev")
 application = get_wsgi_application()
+
+
+def _warm_up() -> None:
+    from django.urls import get_resolver
+
+    from passerelle.knowledge.loader import load_knowledge
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf and every view
+    load_knowledge()
+
+
+_warm_up()

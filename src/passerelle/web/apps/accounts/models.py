@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -104,6 +105,11 @@ class ApiScope(models.TextChoices):
 
 
 TOKEN_PREFIX = "psl_"
+TOKEN_FIELDS = ("id", "organisation", "name", "scopes", "last_used_at", "revoked_at")
+"""What an API request reads of its token."""
+ORGANISATION_FIELDS = ("id", "slug", "names")
+"""What an API request reads of the organisations it names (their other columns are large
+JSON documents)."""
 
 
 def _key_hash(key: str) -> str:
@@ -148,8 +154,38 @@ class ApiToken(models.Model):
 
     @classmethod
     def for_key(cls, key: str) -> ApiToken | None:
-        return (
-            cls.objects.select_related("organisation")
-            .filter(key_hash=_key_hash(key), revoked_at__isnull=True)
-            .first()
-        )
+        """The live token of `key`, read on every API request: with its organisation's id,
+        slug and names only (other columns load when used).
+
+        A token found is kept in this process for TOKEN_CACHE_SECONDS: a revocation or a
+        change of scopes saved in another process applies there within that time (at once
+        in the process that saves it). Unknown and revoked keys are never kept."""
+        digest = _key_hash(key)
+        now = time.monotonic()
+        cached = _live_tokens.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            token = (
+                cls.objects.select_related("organisation")
+                .only(*TOKEN_FIELDS, *(f"organisation__{name}" for name in ORGANISATION_FIELDS))
+                .get(key_hash=digest, revoked_at__isnull=True)
+            )
+        except cls.DoesNotExist:
+            _live_tokens.pop(digest, None)
+            return None
+        _live_tokens[digest] = (now + TOKEN_CACHE_SECONDS, token)
+        return token
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _live_tokens.clear()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _live_tokens.clear()
+        return super().delete(*args, **kwargs)
+
+
+TOKEN_CACHE_SECONDS = 5.0
+"""How long a process keeps a token it has found (see ApiToken.for_key)."""
+_live_tokens: dict[str, tuple[float, ApiToken]] = {}

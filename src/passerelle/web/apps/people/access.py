@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 
-from passerelle.web.apps.accounts.models import ApiScope, ApiToken, Role
+from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS, ApiScope, ApiToken, Role
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people.models import (
@@ -165,6 +165,12 @@ def _relation(actor: Actor, person: Person) -> tuple[Relation, frozenset[str]] |
     return None
 
 
+PERSON_FIELDS = (
+    *(field.name for field in Person._meta.concrete_fields),
+    *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
+)
+
+
 def person_for(
     actor: Actor, person_id: object, operation: str, *, for_update: bool = False
 ) -> PersonAccess:
@@ -176,7 +182,8 @@ def person_for(
         key = uuid.UUID(str(person_id))
     except ValueError as error:
         raise PersonNotFoundError(str(person_id)) from error
-    persons = Person.objects.select_related("organisation")
+    # The holder's id, slug and names only: its other columns are large JSON documents.
+    persons = Person.objects.select_related("organisation").only(*PERSON_FIELDS)
     if for_update:
         persons = persons.select_for_update()
     person = persons.filter(pk=key).exclude(status="anonymised").first()

@@ -53,6 +53,7 @@ class OrganisationToken(HttpBearer):
         # At most one write a minute: a write on every request would cost each call a commit.
         if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=1):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+            found.last_used_at = now  # the token may be kept for the next requests
         return access.actor_for_token(found)
 
 

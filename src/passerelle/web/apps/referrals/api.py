@@ -17,10 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from ninja.renderers import JSONRenderer
 
 from passerelle.core.validation import PlainText
+from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
+from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.access import Actor
@@ -31,6 +34,7 @@ from passerelle.web.apps.referrals.models import Referral, State
 
 router = Router(auth=OrganisationToken(), tags=["referrals (organisations)"])
 
+RENDERER = JSONRenderer()
 CONFLICTS = frozenset({"version", "state", "consent"})
 """TransitionError fields answered 409: the referral's current state forbids the change."""
 
@@ -117,6 +121,17 @@ class ReferralPage(Schema):
     page: int
     pages: int
     items: list[ReferralOut]
+
+
+def _answer(request: HttpRequest, data: dict[str, Any], status: int = 200) -> HttpResponse:
+    """`data` rendered as django-ninja renders an answer, without validating it again
+    against the response schema on every request: `_out` and `_detail` build exactly the
+    schema's fields with their types (tests/web/referrals/test_api.py checks the answers
+    against the schemas, and the Schemathesis test against the OpenAPI document)."""
+    content = RENDERER.render(request, data, response_status=status)
+    return HttpResponse(
+        content, status=status, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}"
+    )
 
 
 def _actor(request: HttpRequest, scope: str) -> Actor:
@@ -214,7 +229,7 @@ def _written(call: Any, action: str = "") -> Any:
 
 
 @router.get("/referrals", response={200: ReferralPage, **ERRORS}, url_name="referral_list")
-def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> dict[str, Any]:
+def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> HttpResponse:
     """Your organisation's inbox (received, drafts excluded) or outbox (sent), newest first."""
     actor = _actor(request, "referrals:read")
     if filters.state and filters.state not in State.values:
@@ -232,18 +247,29 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> dict
     items = [
         _out(actor, referral) for referral in referrals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     ]
-    return {"count": count, "page": page, "pages": pages, "items": items}
+    return _answer(request, {"count": count, "page": page, "pages": pages, "items": items})
 
 
 @router.post("/referrals", response={201: ReferralDetail, **ERRORS})
-def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+def referral_create(request: HttpRequest, payload: ReferralIn) -> HttpResponse:
     """A draft referral of a file your organisation holds to a programme; send it with the
     transition "send". 422 naming ineligibility_reason when the rules say the person is not
     eligible on the planned start and no reason is given."""
     actor = _actor(request, "referrals:write")
-    programme = programmes_visible().filter(slug=payload.programme).first()
-    if programme is None:
-        raise ApiError(422, {"programme": f"no programme {payload.programme!r} in the directory"})
+    try:
+        # What a new referral reads of its programme (the rest are large JSON columns).
+        programme = (
+            programmes_visible()
+            .only(
+                *("id", "slug", "names", "origin", "eligibility", "organisation"),
+                *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
+            )
+            .get(slug=payload.programme)
+        )
+    except Programme.DoesNotExist:
+        raise ApiError(
+            422, {"programme": f"no programme {payload.programme!r} in the directory"}
+        ) from None
     referral = _written(
         lambda: services.referral_create(
             actor=actor,
@@ -255,20 +281,20 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[dict[st
             ineligibility_reason=payload.ineligibility_reason,
         )
     )
-    return Status(201, _detail(actor, referral))
+    return _answer(request, _detail(actor, referral), status=201)
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralDetail, **ERRORS})
-def referral_detail(request: HttpRequest, referral_id: str) -> dict[str, Any]:
+def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """One referral with its timeline (every transition: when, by whom, from and to)."""
     actor = _actor(request, "referrals:read")
-    return _detail(actor, _found(actor, referral_id))
+    return _answer(request, _detail(actor, _found(actor, referral_id)))
 
 
 @router.post("/referrals/{referral_id}/transitions", response={200: ReferralOut, **ERRORS})
 def referral_transition(
     request: HttpRequest, referral_id: str, payload: TransitionIn
-) -> dict[str, Any]:
+) -> HttpResponse:
     """Move a referral: send, withdraw (sender); accept (to the waiting list when the
     programme is full), reject, admit, start, complete, no_show (receiver). Give the
     `version` you acted on: if someone acted first, 409 naming version, and nothing changes.
@@ -287,4 +313,4 @@ def referral_transition(
         ),
         payload.action,
     )
-    return _out(actor, referral)
+    return _answer(request, _out(actor, referral))

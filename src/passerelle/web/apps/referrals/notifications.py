@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from passerelle.web.apps.accounts.models import StaffProfile
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
 
 
@@ -20,18 +19,20 @@ def notify_transition(referral: Referral, event: ReferralEvent, *, side: str | N
     if event.to_state == State.DRAFT:
         return
     organisation = referral.receiver if side == "sender" else referral.sender
-    users = (
+    # One query, on the request path of every transition: addresses and languages only.
+    recipients = (
         get_user_model()
         .objects.filter(memberships__organisation=organisation, is_active=True)
         .exclude(email="")
+        .values_list("email", "staff_profile__language")
+        .order_by()
     )
-    languages = dict(StaffProfile.objects.filter(user__in=users).values_list("user_id", "language"))
     link = settings.PASSERELLE_BASE_URL.rstrip("/") + reverse(
         "referrals:detail", kwargs={"referral_id": referral.pk}
     )
     messages = []
-    for user in users:
-        with translation.override(languages.get(user.pk) or settings.LANGUAGE_CODE):
+    for email, language in recipients:
+        with translation.override(language or settings.LANGUAGE_CODE):
             programme = referral.programme.name(translation.get_language() or "fr")
             subject = _("Referral to {programme}: {state}").format(
                 programme=programme, state=State(event.to_state).label
@@ -39,6 +40,6 @@ def notify_transition(referral: Referral, event: ReferralEvent, *, side: str | N
             body = _(
                 "A referral to {programme} is now: {state}.\n\nOpen it in passerelle: {link}\n"
             ).format(programme=programme, state=State(event.to_state).label, link=link)
-        messages.append((str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [user.email]))
+        messages.append((str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [email]))
     if messages:
         send_mass_mail(messages, fail_silently=True)

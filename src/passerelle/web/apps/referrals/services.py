@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.people import services as people_services
@@ -221,7 +222,7 @@ def referral_transition(
             referral.waitlist_position = None
         referral.state = target
         referral.version += 1
-        referral.save()
+        referral.save(update_fields=CHANGED_FIELDS)
         event = _event(referral, actor, before, target, detail)
         audit_person(
             Action.REFERRAL_TRANSITION,
@@ -234,17 +235,37 @@ def referral_transition(
     return referral
 
 
+LOCKED_FIELDS = (
+    *(field.name for field in Referral._meta.concrete_fields),
+    *(f"{related}__{name}" for related in ("sender", "receiver") for name in ORGANISATION_FIELDS),
+    *(f"programme__{name}" for name in ("id", "slug", "names", "organisation", "capacity")),
+    "person__id",
+    "person__organisation",
+    *(f"person__organisation__{name}" for name in ORGANISATION_FIELDS),
+)
+"""What a transition reads of the referral's programme, organisations and person (the
+rest of their columns are large JSON documents; they load if ever used)."""
+CHANGED_FIELDS = (
+    "state", "version", "waitlist_position", "expected_start", "answered_at", "sent_at",
+    "answer_due", "disclosure", "rejection_reason", "rejection_text", "outcome", "updated_at",
+)  # fmt: skip
+"""The columns a transition may change (the others are written at creation only)."""
+
+
 def _locked(actor: Actor, referral_id: object) -> Referral:
     from passerelle.web.apps.referrals.access import referral_key
 
     key = referral_key(referral_id)
-    referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("person__organisation", "programme", "sender", "receiver")
-        .filter(pk=key)
-        .first()
-    )
-    if referral is None or side_of(actor, referral) is None:
+    try:
+        referral = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("person__organisation", "programme", "sender", "receiver")
+            .only(*LOCKED_FIELDS)
+            .get(pk=key)
+        )
+    except Referral.DoesNotExist:
+        raise ReferralNotFoundError(str(referral_id)) from None
+    if side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
     return referral
 
@@ -270,7 +291,7 @@ def _send(actor: Actor, referral: Referral, override_reason: str) -> None:
 
 def _accept_or_waitlist(referral: Referral, detail: dict[str, Any]) -> str:
     # One decision at a time per programme: the programme row is the lock.
-    Programme.objects.select_for_update().filter(pk=referral.programme_id).first()
+    list(Programme.objects.select_for_update().filter(pk=referral.programme_id).values("pk"))
     period, places = intake_on(referral.programme, referral.planned_start)
     if places is None:
         return State.ACCEPTED
@@ -339,11 +360,21 @@ def _event(
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
-    hooks = Webhook.objects.filter(
-        organisation__in=(referral.sender_id, referral.receiver_id), active=True
-    )
-    now = timezone.now()
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(webhook=hook, event=event, state=DeliveryState.PENDING, next_attempt_at=now)
-        for hook in hooks
-    )
+    """One pending delivery per active webhook of the sender and the receiver, in one
+    statement (INSERT ... SELECT): the outbox the worker sends from."""
+    deliveries, hooks = WebhookDelivery._meta, Webhook._meta
+    column = {
+        field.name: connection.ops.quote_name(field.column or field.name)
+        for field in deliveries.fields
+    }
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(deliveries.db_table)} "
+            f"({column['webhook']}, {column['event']}, {column['state']}, "
+            f"{column['attempts']}, {column['next_attempt_at']}, {column['last_error']}, "
+            f"{column['created_at']}) "
+            f"SELECT id, %s, %s, 0, %s, '', %s FROM {connection.ops.quote_name(hooks.db_table)} "
+            "WHERE organisation_id IN (%s, %s) AND active",
+            [event.pk, DeliveryState.PENDING, now, now, referral.sender_id, referral.receiver_id],
+        )
