@@ -19,6 +19,7 @@ _ENGLISH = gettext.NullTranslations()
 _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
     "passerelle_translations", default=None
 )
+_language: ContextVar[str] = ContextVar("passerelle_language", default="en")
 
 
 def _catalogue(language: str) -> gettext.NullTranslations:
@@ -28,16 +29,24 @@ def _catalogue(language: str) -> gettext.NullTranslations:
 def use_language(language: str) -> None:
     """Translate engine messages into `language` in this context (English if no catalogue)."""
     _translations.set(_catalogue(language))
+    _language.set(language)
+
+
+def current_language() -> str:
+    """The language engine messages are translated into in this context ("en" by default)."""
+    return _language.get()
 
 
 @contextmanager
 def language_of(language: str) -> Iterator[None]:
     """Engine messages in `language` inside the block, as they were after it (per request)."""
     token = _translations.set(_catalogue(language))
+    language_token = _language.set(language)
     try:
         yield
     finally:
         _translations.reset(token)
+        _language.reset(language_token)
 
 
 def _(message: str) -> str:
