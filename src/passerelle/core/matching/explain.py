@@ -129,7 +129,11 @@ def _in_reader_language(texts: Mapping[str, Any]) -> Any:
     """Of a {language: text} mapping, the reader's, else English, else any."""
     if not texts:
         return ""
-    return texts.get(current_language(), texts.get("en", next(iter(texts.values()))))
+    language = current_language()
+    for key in (language, language.split("-")[0], "en"):
+        if key in texts:
+            return texts[key]
+    return next(iter(texts.values()))
 
 
 def render(item: Term | str) -> str:

@@ -238,7 +238,8 @@ def _round(matching_round: MatchingRound) -> dict[str, Any]:
                 "start_date": p.start_date.isoformat() if p.start_date else None,
                 "fit": p.fit,
                 "terms": p.terms,
-                "explanation": p.explanation,
+                "explanation": p.explanation_text,
+                "explanation_terms": p.explanation,
                 "problem": p.problem,
                 "referral_id": str(p.referral_id) if p.referral_id else None,
             }
