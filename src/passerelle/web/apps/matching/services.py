@@ -217,15 +217,7 @@ def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRe
             places = record.max_mentees
         elif isinstance(record, InternshipOffer):
             places = record.places
-            slot = Slot(
-                id=record.title,
-                start_date=record.start_date,
-                organisation=record.host.slug,
-                occupation=record.occupation or None,
-                municipality=record.municipality or None,
-                languages={record.working_language: record.language_level},
-                programme=rules_programme,
-            )
+            slot = offer_slot(record, rules_programme)
         else:
             places = record.posts
             slot = vacancy_slot(record, on)
@@ -238,6 +230,24 @@ def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRe
         used.add(label)
         out.append(SlotRecord(_with(slot, id=label, capacity=free), record))
     return out
+
+
+def offer_slot(offer: InternshipOffer, programme: str | None = None) -> Slot:
+    """An internship offer as the engine's slot. `programme`: the rules' programme (default:
+    the offer's own when the knowledge base has its rules, else the engine's default)."""
+    if programme is None and offer.programme_id is not None:
+        slug = offer.programme.slug
+        programme = slug if slug in load_knowledge().programmes else None
+    return Slot(
+        id=offer.title,
+        start_date=offer.start_date,
+        capacity=offer.places,
+        organisation=offer.host.slug,
+        occupation=offer.occupation or None,
+        municipality=offer.municipality or None,
+        languages={offer.working_language: offer.language_level},
+        programme=programme,
+    )
 
 
 def vacancy_slot(vacancy: Vacancy, on: dt.date) -> Slot:
