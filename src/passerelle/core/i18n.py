@@ -7,6 +7,7 @@ the reader's language (`use_language`). Message ids are the English strings.
 from __future__ import annotations
 
 import gettext
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,34 +20,38 @@ _ENGLISH = gettext.NullTranslations()
 _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
     "passerelle_translations", default=None
 )
-_language: ContextVar[str] = ContextVar("passerelle_language", default="en")
+
+
+_language_of: weakref.WeakKeyDictionary[gettext.NullTranslations, str] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _catalogue(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    _language_of[catalogue] = language
+    return catalogue
+
+
+def current_language() -> str:
+    """The language engine messages are translated into in this context ("en" by default)."""
+    catalogue = _translations.get()
+    return "en" if catalogue is None else _language_of.get(catalogue, "en")
 
 
 def use_language(language: str) -> None:
     """Translate engine messages into `language` in this context (English if no catalogue)."""
     _translations.set(_catalogue(language))
-    _language.set(language)
-
-
-def current_language() -> str:
-    """The language engine messages are translated into in this context ("en" by default)."""
-    return _language.get()
 
 
 @contextmanager
 def language_of(language: str) -> Iterator[None]:
     """Engine messages in `language` inside the block, as they were after it (per request)."""
     token = _translations.set(_catalogue(language))
-    language_token = _language.set(language)
     try:
         yield
     finally:
         _translations.reset(token)
-        _language.reset(language_token)
 
 
 def _(message: str) -> str:

@@ -398,3 +398,28 @@ def test_explanations_are_terms_rendered_in_the_reader_language() -> None:
     assert french.startswith("offre la plus proche cook")
     assert french.endswith("Français A2 alors que le niveau B1 est exigé")
     assert dutch.startswith("dichtstbijzijnde aanbod cook: Frans A2")
+
+
+def test_the_rules_reasons_are_kept_in_every_language_asked() -> None:
+    from passerelle.core.i18n import LOCALE_DIR, language_of
+    from passerelle.core.matching.explain import explanation_terms, render
+
+    persons = [_person("older", birth_date="1980-01-01")]
+    mentor = Slot(id="mentor", start_date=START, occupation="5120", languages={"fr": "A2"})
+    result = match(persons_frame(persons), slots_frame([mentor]), Kind.mentoring, ON)
+    (item,) = explanation_terms(result, "older", languages=("en", "fr", "nl"))
+    rules = item["params"]["reason"]
+    assert rules["code"] == "not_eligible"
+    assert rules["params"]["programme"] == "duo-for-a-job-mentoring"
+    assert set(rules["params"]["reasons"]) == {"en", "fr", "nl"}
+    assert "between 18 and 30" in " ".join(rules["params"]["reasons"]["en"])
+    assert render(item) == explain(result, "older")[0]
+    if not (LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.mo").exists():
+        pytest.skip("catalogues not compiled (make messages)")
+    with language_of("fr"):
+        french = render(item)
+    with language_of("nl"):
+        dutch = render(item)
+    assert french != dutch
+    assert " ".join(rules["params"]["reasons"]["fr"]) in french
+    assert " ".join(rules["params"]["reasons"]["nl"]) in dutch
