@@ -22,9 +22,7 @@ _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
 )
 
 
-_language_of: weakref.WeakKeyDictionary[gettext.NullTranslations, str] = (
-    weakref.WeakKeyDictionary()
-)
+_language_of: weakref.WeakKeyDictionary[gettext.NullTranslations, str] = weakref.WeakKeyDictionary()
 
 
 def _catalogue(language: str) -> gettext.NullTranslations:
