@@ -141,7 +141,9 @@ def candidate_pairs(
         ]
     )
     keyed_slots = slot_keys.drop_nulls().unique()
-    parts = [person_keys.join(keyed_slots, on="key").select("p", "s").unique()]
+    joined = person_keys.join(keyed_slots, on="key").select("p", "s")
+    # A slot with several codes may meet a person's occupation and wish on two of them.
+    parts = [joined.unique() if len(codes) > 1 else joined]
     keyed = person_keys.get_column("p").unique()
     unkeyed_persons = pl.DataFrame({"p": np.arange(persons.height, dtype=np.uint32)}).filter(
         ~pl.col("p").is_in(keyed.implode())
