@@ -423,3 +423,24 @@ def test_the_rules_reasons_are_kept_in_every_language_asked() -> None:
     assert french != dutch
     assert " ".join(rules["params"]["reasons"]["fr"]) in french
     assert " ".join(rules["params"]["reasons"]["nl"]) in dutch
+
+
+def test_mentors_csv_reads_other_occupations(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from passerelle.core.matching.csvinput import InputError, read_slots
+
+    path = Path(str(tmp_path)) / "mentors.csv"
+    path.write_text(
+        "slot_id,occupation,other_occupations,start_date\n"
+        "M-anne,5131,5120 2611,2019-06-15\nM-bart,2512,,2019-06-15\n",
+        encoding="utf-8",
+    )
+    anne, bart = read_slots(path)
+    assert anne.other_occupations == ("5120", "2611")
+    assert bart.other_occupations == ()
+    path.write_text(
+        "slot_id,other_occupations,start_date\nM-anne,5120 26110,2019-06-15\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="row 2, column other_occupations"):
+        read_slots(path)
