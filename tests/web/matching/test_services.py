@@ -282,3 +282,43 @@ def test_internship_and_vacancy_rounds(setting: Setting, make_user) -> None:  # 
     assert "French A2 where B1 is required" in " ".join(
         vacancy_round.proposals.first().explanation_text
     )
+
+
+def test_a_mentor_counts_every_occupation_and_sector(setting: Setting) -> None:
+    """A former lawyer who worked in building (sector 71) mentors bricklayers (7112); a
+    coordinator may still move someone to a mentor of other occupations."""
+    for mentor in setting.mentors:
+        mentor.active = False
+        mentor.save()
+    keeper = setting.actor("cw_b")
+    rania, omar = (
+        services.mentor_save(
+            actor=keeper,
+            data={
+                "label": label,
+                "age": 64,
+                "occupations": occupations,
+                "sectors": sectors,
+                "languages": "fr:C2",
+                "max_mentees": places,
+            },
+        )
+        for label, occupations, sectors, places in (
+            ("Rania", "2611", "71", 2),
+            ("Omar", "2611 2612", "", 1),
+        )
+    )
+    matching_round = start(setting)
+    matched = list(matching_round.proposals.filter(status=ProposalStatus.PROPOSED))
+    assert [p.mentor_id for p in matched] == [rania.pk, rania.pk]
+    for proposal in matched:
+        assert proposal.terms["occupation"] == 12.5  # two digits of four in common
+        assert any("ISCO 7112 and 71" in line for line in proposal.explanation_text)
+    waiting = matching_round.proposals.get(status=ProposalStatus.UNMATCHED)
+    moved = services.proposal_move(
+        actor=setting.actor("co_b"),
+        round_id=matching_round.pk,
+        number=waiting.number,
+        slot=omar.pk,
+    )
+    assert moved.mentor_id == omar.pk

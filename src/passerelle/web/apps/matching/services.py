@@ -530,7 +530,7 @@ def proposal_move(*, actor: Actor, round_id: object, number: int, slot: object) 
     )
     if candidate is None:
         raise MatchingDataError({"number": _("the person's consent to matching has ended")})
-    single = _with(found.slot, occupation=None, capacity=1)
+    single = _with(found.slot, occupation=None, other_occupations=(), capacity=1)
     result = match(
         persons_frame([candidate.engine]),
         slots_frame([single]),
