@@ -1,7 +1,7 @@
 """Matching in a real browser: Duo for a Job's coordinator (second factor) matches this
 month's mentees in one click, reads the reasons and confirms; an employer sees the gap
-analysis of a vacancy (counts and a chart, no names), in Arabic (right to left). axe-core
-on every page. Synthetic people only."""
+analysis of a vacancy and of an internship offer (counts and charts, no names), in Arabic
+(right to left). axe-core on every page. Synthetic people only."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.web.people.conftest import PASSWORD, actor_of, two_factor_token
 from passerelle.web.apps.accounts.models import Membership
 from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.matching.models import MatchingRound
-from passerelle.web.apps.matching.services import mentor_save, vacancy_save
+from passerelle.web.apps.matching.services import mentor_save, offer_save, vacancy_save
 from passerelle.web.apps.referrals.models import Referral
 
 pytestmark = pytest.mark.browser
@@ -61,6 +61,17 @@ def test_one_click_round_and_the_employers_gaps(
             "posts": 2,
         },
     )
+    offer_save(  # acme hosts Tandem interns too
+        actor=actor_of(employer),
+        data={
+            "title": "Two weeks on a building site",
+            "programme": "tandem-internship",
+            "occupation": "7112",
+            "working_language": "fr",
+            "language_level": "B1",
+            "start_date": "2027-01-04",
+        },
+    )
     found: dict[str, Any] = {}
 
     def check(target: Page, name: str) -> None:
@@ -94,7 +105,7 @@ def test_one_click_round_and_the_employers_gaps(
     expect(employer_page).to_have_url(f"{site}/staff/matching/")
     employer_page.goto("/staff/matching/gaps/")
     expect(employer_page.locator("html")).to_have_attribute("dir", "rtl")
-    expect(employer_page.locator("figure svg")).to_have_count(1)
+    expect(employer_page.locator("figure svg")).to_have_count(2)  # the vacancy, the internship
     check(employer_page, "gaps (ar)")
     body = employer_page.content()
     assert not any(name in body for name in NAMES)

@@ -193,3 +193,18 @@ def test_bad_options(tmp_path: Path, option: str, value: str, expected: str) -> 
     )
     assert result.exit_code == 2
     assert expected in result.output
+
+
+def test_gaps_of_internship_offers(tmp_path: Path) -> None:
+    args = ["gaps", "--input", str(EXAMPLE), "--on", "2019-06-01", "--format", "json"]
+    result = runner.invoke(app, [*args, "--kind", "internship"])
+    assert result.exit_code == 0, result.output
+    offers = json.loads(result.stdout)["vacancies"]
+    internships = (EXAMPLE / "internships.csv").read_text(encoding="utf-8").splitlines()
+    assert {o["slot_id"] for o in offers} == {line.split(",")[0] for line in internships[1:]}
+    for offer in offers:
+        assert offer["candidates"] >= offer["qualifying"]["0"]
+        assert offer["qualifying"]["12"] >= offer["qualifying"]["0"]
+    refused = runner.invoke(app, [*args, "--kind", "mentoring"])
+    assert refused.exit_code == 2
+    assert "--kind" in refused.output

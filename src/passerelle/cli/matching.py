@@ -202,13 +202,24 @@ def gaps_command(
         Path | None, typer.Option("--svg", help="Write the chart to this SVG file.")
     ] = None,
     output: FormatOption = OutputFormat.table,
+    kind: Annotated[
+        Kind,
+        typer.Option(
+            "--kind",
+            help="vacancy, or internship (rules asked on the offer's dates)",
+            case_sensitive=False,
+        ),
+    ] = Kind.vacancy,
 ) -> None:
-    """For each vacancy: candidates who qualify now and in 3, 6, 12 months, and why not."""
+    """For each vacancy or internship offer: candidates who qualify now and in 3, 6, 12
+    months, and why not."""
+    if kind is Kind.mentoring:
+        _fail("--kind: got 'mentoring'; allowed: vacancy, internship")
     day = _parse_date(on)
     knowledge = _knowledge()
-    persons, slots = _frames(input_dir, Kind.vacancy, knowledge)
+    persons, slots = _frames(input_dir, kind, knowledge)
     try:
-        report = gap_analysis(persons, slots, day, knowledge)
+        report = gap_analysis(persons, slots, day, knowledge, kind=kind)
     except DateOutOfCoverageError as error:
         _fail(f"--on: {error}")
     words = sentences(report)

@@ -7,6 +7,7 @@ the reader's language (`use_language`). Message ids are the English strings.
 from __future__ import annotations
 
 import gettext
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,8 +22,19 @@ _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
 )
 
 
+_language_of: weakref.WeakKeyDictionary[gettext.NullTranslations, str] = weakref.WeakKeyDictionary()
+
+
 def _catalogue(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    _language_of[catalogue] = language
+    return catalogue
+
+
+def current_language() -> str:
+    """The language engine messages are translated into in this context ("en" by default)."""
+    catalogue = _translations.get()
+    return "en" if catalogue is None else _language_of.get(catalogue, "en")
 
 
 def use_language(language: str) -> None:

@@ -308,3 +308,139 @@ def test_a_round_without_slots_explains_itself() -> None:
     assert result.placed == 0
     assert result.unmatched_by_reason() == {"no_candidate": 1}
     assert "no vacancy offer" in explain(result, "alone")[0]
+
+
+def test_a_mentor_is_matched_on_the_best_of_all_their_occupations() -> None:
+    """A mentor who was a waiter (5131), a cook (5120) and a lawyer (2611): every code
+    pairs, and each pair is scored on the code that fits the person best."""
+    from dataclasses import replace
+
+    cook = _person("cook")  # occupation 5120
+    persons = [
+        cook,
+        replace(cook, id="lawyer", occupation="2611"),
+        replace(cook, id="bricklayer", occupation="7112"),
+    ]
+    mentor = Slot(
+        id="mentor",
+        start_date=START,
+        occupation="5131",
+        other_occupations=("5120", "2611"),
+        languages={"fr": "A2"},
+        capacity=3,
+    )
+    result = match(
+        persons_frame(persons), slots_frame([mentor]), Kind.vacancy, ON, Options(block_digits=2)
+    )
+    rows = {row["person_id"]: row for row in result.assignments.iter_rows(named=True)}
+    assert set(rows) == {"cook", "lawyer"}
+    # 5120 against 5131 shares two digits (12.5 points), against 5120 all four (25).
+    assert rows["cook"]["occupation"] == 25.0
+    assert rows["cook"]["occupation_code"] == "5120"
+    assert rows["lawyer"]["occupation"] == 25.0
+    assert rows["lawyer"]["occupation_code"] == "2611"
+    assert "occupation +25.0 (ISCO 2611 and 2611)" in explain(result, "lawyer")
+    assert result.outcomes.filter(pl.col("person_id") == "bricklayer")["reason"].item() == (
+        "no_candidate"
+    )
+    # Only the first code, as before: the lawyer has no candidate and the cook half the term.
+    first_only = match(
+        persons_frame(persons),
+        slots_frame([Slot(id="mentor", start_date=START, occupation="5131", capacity=3)]),
+        Kind.vacancy,
+        ON,
+    )
+    assert first_only.assignments.filter(pl.col("person_id") == "cook")["occupation"].item() == (
+        12.5
+    )
+    assert "lawyer" not in first_only.assignments["person_id"].to_list()
+
+
+def test_explanations_are_terms_rendered_in_the_reader_language() -> None:
+    from passerelle.core.i18n import LOCALE_DIR, language_of
+    from passerelle.core.matching.explain import explanation_terms, render
+
+    persons = [
+        _person("waiting", legal_status="asylum_seeker", asylum_application_date="2019-03-01"),
+        _person("a2", languages={"fr": "A2"}),
+        _person("ok"),
+    ]
+    result = match(persons_frame(persons), slots_frame([_cook(capacity=3)]), Kind.vacancy, ON)
+    terms = {p.id: explanation_terms(result, p.id, languages=("fr", "nl")) for p in persons}
+    assert terms["a2"] == [
+        {
+            "code": "closest",
+            "params": {
+                "slot": "cook",
+                "reason": {
+                    "code": "language",
+                    "params": {"language": "fr", "rank": 2, "required": 3},
+                },
+            },
+        }
+    ]
+    assert terms["waiting"][0]["params"]["reason"] == {
+        "code": "no_right_to_work_before",
+        "params": {"date": "2019-07-01"},
+    }
+    import json
+
+    assert json.loads(json.dumps(terms)) == terms  # plain JSON
+    english = {key: [render(t) for t in value] for key, value in terms.items()}
+    assert english == {p.id: explain(result, p.id) for p in persons}
+    assert render("stored as text") == "stored as text"
+    if not (LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.mo").exists():
+        pytest.skip("catalogues not compiled (make messages)")
+    with language_of("fr"):
+        french = render(terms["a2"][0])
+    with language_of("nl"):
+        dutch = render(terms["a2"][0])
+    assert french.startswith("offre la plus proche cook")
+    assert french.endswith("Français A2 alors que le niveau B1 est exigé")
+    assert dutch.startswith("dichtstbijzijnde aanbod cook: Frans A2")
+
+
+def test_the_rules_reasons_are_kept_in_every_language_asked() -> None:
+    from passerelle.core.i18n import LOCALE_DIR, language_of
+    from passerelle.core.matching.explain import explanation_terms, render
+
+    persons = [_person("older", birth_date="1980-01-01")]
+    mentor = Slot(id="mentor", start_date=START, occupation="5120", languages={"fr": "A2"})
+    result = match(persons_frame(persons), slots_frame([mentor]), Kind.mentoring, ON)
+    (item,) = explanation_terms(result, "older", languages=("en", "fr", "nl"))
+    rules = item["params"]["reason"]
+    assert rules["code"] == "not_eligible"
+    assert rules["params"]["programme"] == "duo-for-a-job-mentoring"
+    assert set(rules["params"]["reasons"]) == {"en", "fr", "nl"}
+    assert "between 18 and 30" in " ".join(rules["params"]["reasons"]["en"])
+    assert render(item) == explain(result, "older")[0]
+    if not (LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.mo").exists():
+        pytest.skip("catalogues not compiled (make messages)")
+    with language_of("fr"):
+        french = render(item)
+    with language_of("nl"):
+        dutch = render(item)
+    assert french != dutch
+    assert " ".join(rules["params"]["reasons"]["fr"]) in french
+    assert " ".join(rules["params"]["reasons"]["nl"]) in dutch
+
+
+def test_mentors_csv_reads_other_occupations(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from passerelle.core.matching.csvinput import InputError, read_slots
+
+    path = Path(str(tmp_path)) / "mentors.csv"
+    path.write_text(
+        "slot_id,occupation,other_occupations,start_date\n"
+        "M-anne,5131,5120 2611,2019-06-15\nM-bart,2512,,2019-06-15\n",
+        encoding="utf-8",
+    )
+    anne, bart = read_slots(path)
+    assert anne.other_occupations == ("5120", "2611")
+    assert bart.other_occupations == ()
+    path.write_text(
+        "slot_id,other_occupations,start_date\nM-anne,5120 26110,2019-06-15\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="row 2, column other_occupations"):
+        read_slots(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from passerelle.core.matching.gaps import gap_analysis, sentences, svg_chart
-from passerelle.core.matching.model import Person, Slot, persons_frame, slots_frame
+from passerelle.core.matching.model import Kind, Person, Slot, persons_frame, slots_frame
 from passerelle.core.profile import profile_from_data
 from passerelle.knowledge.loader import load_knowledge
 
@@ -79,3 +79,63 @@ def test_obstacles_lift_with_the_dated_parameters() -> None:
     svg = svg_chart(report)
     assert svg.startswith("<svg")
     assert "courier" in svg
+
+
+def _newcomer(person_id: str, born: str, status: str, english: str) -> Person:
+    profile = profile_from_data(
+        {
+            "birth_date": born,
+            "nationality": "SY",
+            "legal_status": status,
+            "asylum_application_date": "2015-01-10",
+            "asylum_decision_date": "2015-10-01",
+            "arrival_in_belgium": "2015-01-01",
+            "migration_background": True,
+            "languages": {"en": english, "fr": "A2"},
+        }
+    )
+    return Person(id=person_id, profile=profile, occupation="2422")
+
+
+def test_internship_offers_are_analysed_on_their_dates() -> None:
+    """Tandem's eligibility (refugees and asylum seekers) and the working language, asked on
+    the offer's first day; the mentoring age range (18 to 30) shows that the rules are asked
+    on the offer's dates, not today."""
+    persons = [
+        _newcomer("ready", "1990-01-01", "refugee", "B2"),
+        _newcomer("english_b1", "1990-01-01", "refugee", "B1"),
+        _newcomer("protected", "1990-01-01", "subsidiary_protection", "C1"),
+    ]
+    offer = Slot(
+        id="policy-internship",
+        start_date=dt.date(2019, 10, 1),
+        occupation="2422",
+        languages={"en": "B2"},
+        capacity=2,
+    )
+    report = gap_analysis(persons_frame(persons), slots_frame([offer]), ON, kind=Kind.internship)
+    (gap,) = report.vacancies
+    assert gap.candidates == 3
+    assert gap.qualifying == {0: 1, 3: 1, 6: 2, 12: 2}
+    assert gap.blockers[0] == {
+        "right_to_work": 1,  # here: Tandem's eligibility, which the status never meets
+        "language": 1,
+        "recognition": 0,
+        "diploma": 0,
+        "licence": 0,
+    }
+    assert gap.blockers[12]["right_to_work"] == 1
+    text = sentences(report)["policy-internship"]
+    assert "programme eligibility on the dates for 1" in text
+    assert "right to work" not in text
+    assert "programme eligibility on the dates" in svg_chart(report)
+
+    # 30 today, 31 on the mentor's first day: not eligible for Duo's mentoring then.
+    turning = _newcomer("turning_31", "1988-08-01", "refugee", "B2")
+    mentor = Slot(id="mentor", start_date=dt.date(2019, 10, 1), occupation="2422")
+    report = gap_analysis(persons_frame([turning]), slots_frame([mentor]), ON, kind=Kind.mentoring)
+    assert report.vacancies[0].qualifying[0] == 0
+    assert report.vacancies[0].blockers[0]["right_to_work"] == 1
+    # As a vacancy, asked on today's date: a refugee has the right to work.
+    report = gap_analysis(persons_frame([turning]), slots_frame([mentor]), ON)
+    assert report.vacancies[0].qualifying[0] == 1

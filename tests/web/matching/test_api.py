@@ -45,6 +45,8 @@ def test_round_through_the_api(setting: Setting) -> None:
     proposal = body["proposals"][0]
     assert proposal["person_id"]
     assert proposal["explanation"]
+    assert len(proposal["explanation_terms"]) == len(proposal["explanation"])
+    assert proposal["explanation_terms"][0]["code"] == "matched"
     assert "given_names" not in proposal
     other = bearer(setting, "a", "matching:read", "matching:write")
     assert call("get", f"/api/v1/matching/rounds/{body['id']}", other).status_code == 404

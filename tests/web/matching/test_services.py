@@ -52,8 +52,8 @@ def test_round_proposes_every_candidate_a_mentor_within_capacity(setting: Settin
         assert proposal.fit is not None
         assert 0 < proposal.fit <= 100
         assert set(proposal.terms) >= {"language", "occupation", "commute"}
-        assert proposal.explanation[0].startswith("matched with")
-        assert any(line.startswith("language +") for line in proposal.explanation)
+        assert proposal.explanation_text[0].startswith("matched with")
+        assert any(line.startswith("language +") for line in proposal.explanation_text)
     assert per_mentor == {"Marc": 1, "Anne": 2}
     entry = AuditEntry.objects.get(action=Action.MATCHING_ROUND)
     assert entry.object_id == str(matching_round.pk)
@@ -81,7 +81,7 @@ def test_too_old_for_duo_is_refused_with_the_rule(setting: Setting) -> None:
     proposal = start(setting).proposals.get(person=older)
     assert proposal.status == ProposalStatus.UNMATCHED
     assert proposal.reason == "rules"
-    assert "age" in " ".join(proposal.explanation)
+    assert "age" in " ".join(proposal.explanation_text)
 
 
 def test_confirm_creates_referrals_and_reports_missing_consent(setting: Setting) -> None:
@@ -132,7 +132,7 @@ def test_removed_proposals_are_not_referred_and_people_can_move(setting: Setting
     assert moved.status == ProposalStatus.PROPOSED
     assert moved.mentor_id == marc.pk
     assert moved.adjusted
-    assert moved.explanation[0] == "changed by the coordinator"
+    assert moved.explanation_text[0] == "changed by the coordinator"
     assert moved.fit is not None
     with pytest.raises(MatchingDataError):  # restoring would give Marc two mentees
         services.proposal_restore(actor=actor, round_id=matching_round.pk, number=matched.number)
@@ -279,4 +279,46 @@ def test_internship_and_vacancy_rounds(setting: Setting, make_user) -> None:  # 
     )
     reasons = {p.reason for p in vacancy_round.proposals.all()}
     assert reasons == {"language"}  # French A2 where B1 is required, for all three
-    assert "French A2 where B1 is required" in " ".join(vacancy_round.proposals.first().explanation)
+    assert "French A2 where B1 is required" in " ".join(
+        vacancy_round.proposals.first().explanation_text
+    )
+
+
+def test_a_mentor_counts_every_occupation_and_sector(setting: Setting) -> None:
+    """A former lawyer who worked in building (sector 71) mentors bricklayers (7112); a
+    coordinator may still move someone to a mentor of other occupations."""
+    for mentor in setting.mentors:
+        mentor.active = False
+        mentor.save()
+    keeper = setting.actor("cw_b")
+    rania, omar = (
+        services.mentor_save(
+            actor=keeper,
+            data={
+                "label": label,
+                "age": 64,
+                "occupations": occupations,
+                "sectors": sectors,
+                "languages": "fr:C2",
+                "max_mentees": places,
+            },
+        )
+        for label, occupations, sectors, places in (
+            ("Rania", "2611", "71", 2),
+            ("Omar", "2611 2612", "", 1),
+        )
+    )
+    matching_round = start(setting)
+    matched = list(matching_round.proposals.filter(status=ProposalStatus.PROPOSED))
+    assert [p.mentor_id for p in matched] == [rania.pk, rania.pk]
+    for proposal in matched:
+        assert proposal.terms["occupation"] == 12.5  # two digits of four in common
+        assert any("ISCO 7112 and 71" in line for line in proposal.explanation_text)
+    waiting = matching_round.proposals.get(status=ProposalStatus.UNMATCHED)
+    moved = services.proposal_move(
+        actor=setting.actor("co_b"),
+        round_id=matching_round.pk,
+        number=waiting.number,
+        slot=omar.pk,
+    )
+    assert moved.mentor_id == omar.pk

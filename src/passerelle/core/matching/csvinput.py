@@ -51,6 +51,7 @@ SLOT_COLUMNS = (
     "capacity",
     "organisation",
     "occupation",
+    "other_occupations",
     "municipality",
     "languages",
     "driving_licence_required",
@@ -258,6 +259,12 @@ def read_slots(path: Path, programmes: set[str] | None = None) -> list[Slot]:
                 capacity=capacity or 1,
                 organisation=row.get("organisation"),
                 occupation=get("occupation", _isco, "an ISCO-08 code of 2 to 4 digits"),
+                other_occupations=get(
+                    "other_occupations",
+                    lambda v: tuple(_isco(code) for code in v.split()),
+                    "ISCO-08 codes of 2 to 4 digits separated by spaces",
+                )
+                or (),
                 municipality=municipality,
                 languages=languages,
                 driving_licence_required=bool(

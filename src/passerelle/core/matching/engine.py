@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from passerelle.core.matching.model import Kind
+from passerelle.core.matching.model import Kind, slot_occupation_columns
 from passerelle.core.matching.pairs import (
     CONSTRAINT_NAMES,
     CONSTRAINTS,
@@ -49,7 +49,8 @@ class MatchResult:
     persons: pl.DataFrame
     slots: pl.DataFrame
     assignments: pl.DataFrame
-    """One row per match: person_id, slot_id, fit, probability, waiting, km and each term."""
+    """One row per match: person_id, slot_id, fit, probability, waiting, km, each term, and
+    the slot's ISCO code that scored the occupation and wish terms (`occupation_code`)."""
     outcomes: pl.DataFrame
     """One row per person: person_id, reason (matched, a constraint, no_candidate,
     below_min_score, capacity), slot_id when matched, and for those without a feasible pair
@@ -192,6 +193,11 @@ def _assignments(
 ) -> pl.DataFrame:
     p, s = data.person[index], data.slot[index]
     weights = options.weights
+    codes = np.stack(
+        [c.cast(pl.String).to_numpy().astype(object) for c in slot_occupation_columns(slots)],
+        axis=1,
+    )
+    occupation_code = codes[s, data.best_occupation[index].astype(np.int64)]
     return pl.DataFrame(
         {
             "person_id": persons.get_column("person_id").gather(p),
@@ -208,6 +214,7 @@ def _assignments(
             "km": np.round(data.km[index].astype(np.float64), 1),
             "language_index": data.best_language[index],
             "language_rank": data.language_rank[index],
+            "occupation_code": pl.Series(occupation_code.tolist(), dtype=pl.String),
             "_person": p,
             "_slot": s,
         }

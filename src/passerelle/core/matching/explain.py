@@ -1,11 +1,16 @@
-"""Why a person got this match or none, in words (gettext), term by term."""
+"""Why a person got this match or none, term by term: first as structured terms
+(`explanation_terms`: {"code", "params"}, plain JSON, no language), then in words in the
+reader's language (`render`, through gettext), so that a stored round reads in whatever
+language its reader uses. The rules engine's own reasons are text produced as it evaluates:
+a term carries them in each language asked for (`languages`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.i18n import _, current_language, gettext_noop, language_of
 from passerelle.core.matching.engine import (
     BELOW_MIN_SCORE,
     CAPACITY,
@@ -75,6 +80,93 @@ def level_name(rank: int) -> str:
     return CEFR_LEVELS[rank - 1] if rank > 0 else _("not spoken")
 
 
+Term = dict[str, Any]
+"""{"code": one of MESSAGES or a composite code below, "params": JSON values}."""
+
+MESSAGES = {
+    "matched": gettext_noop(
+        "matched with {slot} (fit {fit} of 100, expected placement {probability})"
+    ),
+    "commute_km": gettext_noop("{km} km between municipality centres"),
+    "occupation_codes": gettext_noop("ISCO {person} and {offer}"),
+    "wish_code": gettext_noop("wishes ISCO {wish}"),
+    "waiting": gettext_noop("waiting since {date}, {months} months (priority)"),
+    "no_candidate": gettext_noop(
+        "no {kind} offer shares the occupation or wish ({codes}) of this person"
+    ),
+    "below_min_score": gettext_noop(
+        "the best possible score, {best}, is below the minimum of {minimum}"
+    ),
+    "capacity": gettext_noop(
+        "{count} suitable places (best score {best}) went to candidates with a better "
+        "overall fit or waiting longer"
+    ),
+    "recognition": gettext_noop("foreign diploma not yet recognised where recognition is required"),
+    "diploma": gettext_noop("diploma at ISCED level {level} where level {required} is required"),
+    "licence": gettext_noop("no driving licence where one is required"),
+    "availability": gettext_noop(
+        "available from {date}, more than {days} days after the start on {start}"
+    ),
+    "right_to_work_unknown": gettext_noop("right to work on {date} unknown: missing {fields}"),
+    "no_right_to_work_before": gettext_noop("no right to work before {date}"),
+    "no_right_to_work": gettext_noop("no right to work on {date}: {reason}"),
+    "not_eligible": gettext_noop("not eligible for {programme} on {date}"),
+    "eligibility_unknown": gettext_noop(
+        "eligibility for {programme} on {date} unknown: missing {fields}"
+    ),
+    "not_eligible_before": gettext_noop("not eligible for {programme} before {date}"),
+    "adjusted": gettext_noop("changed by the coordinator"),
+}
+"""Codes rendered from one message. Composite codes: `term` (name, points, detail: a term or
+None), `language` (language, rank, required), `closest` (slot, reason: a term)."""
+
+
+def term(code: str, **params: Any) -> Term:
+    return {"code": code, "params": params}
+
+
+def _in_reader_language(texts: Mapping[str, Any]) -> Any:
+    """Of a {language: text} mapping, the reader's, else English, else any."""
+    if not texts:
+        return ""
+    language = current_language()
+    for key in (language, language.split("-")[0], "en"):
+        if key in texts:
+            return texts[key]
+    return next(iter(texts.values()))
+
+
+def render(item: Term | str) -> str:
+    """One term in words, in the language of the context (`passerelle.core.i18n`). A plain
+    string (an explanation stored as text before terms existed) is returned as it is."""
+    if isinstance(item, str):
+        return item
+    code, params = item.get("code", ""), dict(item.get("params") or {})
+    if code == "term":
+        detail = params.get("detail")
+        name = params["name"]
+        text = f"{_(TERM_NAMES.get(name) or str(name))} +{params['points']}"
+        return text + (f" ({render(detail)})" if detail else "")
+    if code == "language":
+        return language_text(params["language"], int(params["rank"]), int(params["required"]))
+    if code == "closest":
+        return _("closest offer {slot}: {reason}").format(
+            slot=params["slot"], reason=render(params["reason"])
+        )
+    if "reasons" in params:  # the rules engine's reasons, per language
+        reasons = list(_in_reader_language(params.pop("reasons")))
+        if code == "no_right_to_work":
+            params["reason"] = "; ".join(reasons)
+            reasons = []
+        text = _(MESSAGES[code]).format(**params)
+        return "; ".join([text, *reasons])
+    if code == "diploma" and params.get("level") is None:
+        params["level"] = "?"
+    if code not in MESSAGES:
+        return str(code)
+    return str(_(MESSAGES[code]).format(**params))
+
+
 def language_text(code: str, rank: int, required: int) -> str:
     if rank == 0:
         return _("{language} not spoken where {required} is required").format(
@@ -86,8 +178,20 @@ def language_text(code: str, rank: int, required: int) -> str:
 
 
 def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = None) -> list[str]:
-    """Sentences saying why this person got their match, or why none."""
+    """Sentences saying why this person got their match, or why none (current language)."""
+    return [render(item) for item in explanation_terms(result, person_id, knowledge)]
+
+
+def explanation_terms(
+    result: MatchResult,
+    person_id: str,
+    knowledge: Knowledge | None = None,
+    languages: Iterable[str] | None = None,
+) -> list[Term]:
+    """Why this person got their match, or why none, as terms to `render` later. The rules
+    engine's reasons are kept in each of `languages` (default: the current one)."""
     knowledge = knowledge or load_knowledge()
+    languages = tuple(languages) if languages is not None else (current_language(),)
     rows = result.rows_of("outcomes", person_id)
     if not rows:
         raise KeyError(f"no person {person_id!r} in this round")
@@ -97,136 +201,140 @@ def explain(result: MatchResult, person_id: str, knowledge: Knowledge | None = N
     if reason == MATCHED:
         return _matched(result, person_id)
     if reason == NO_CANDIDATE:
-        return [
-            _("no {kind} offer shares the occupation or wish ({codes}) of this person").format(
-                kind=result.kind.value,
-                codes=", ".join(
-                    dict.fromkeys(c for c in (person["occupation"], person["wish"]) if c)
-                )
-                or "-",
-            )
-        ]
+        codes = ", ".join(dict.fromkeys(c for c in (person["occupation"], person["wish"]) if c))
+        return [term("no_candidate", kind=result.kind.value, codes=codes or "-")]
     if reason == BELOW_MIN_SCORE:
-        return [
-            _("the best possible score, {best}, is below the minimum of {minimum}").format(
-                best=outcome["best_fit"], minimum=result.options.min_score
-            )
-        ]
+        return [term("below_min_score", best=outcome["best_fit"], minimum=result.options.min_score)]
     if reason == CAPACITY:
-        return [
-            _(
-                "{count} suitable places (best score {best}) went to candidates with a better "
-                "overall fit or waiting longer"
-            ).format(count=outcome["suitable_slots"], best=outcome["best_fit"])
-        ]
+        return [term("capacity", count=int(outcome["suitable_slots"]), best=outcome["best_fit"])]
     slot = result.slots.row(result.rows_of("slots", outcome["closest_slot_id"])[0], named=True)
     failed = int(outcome["failed"])
-    sentences: list[str] = []
+    items: list[Term] = []
     on, programme = result.rules_groups[int(outcome["rules_group"])]
     if failed & (RULES | RULES_UNKNOWN):
-        sentences.append(_rules_text(person, on, programme, knowledge))
+        items.append(_rules_term(person, on, programme, knowledge, languages))
     if failed & LANGUAGE:
         index = int(outcome["language_index"])
-        sentences.append(
-            language_text(
-                slot[f"lang_{index + 1}"], int(outcome["language_rank"]), slot[f"level_{index + 1}"]
+        items.append(
+            term(
+                "language",
+                language=slot[f"lang_{index + 1}"],
+                rank=int(outcome["language_rank"]),
+                required=int(slot[f"level_{index + 1}"]),
             )
         )
     if failed & RECOGNITION:
-        sentences.append(_("foreign diploma not yet recognised where recognition is required"))
+        items.append(term("recognition"))
     if failed & DIPLOMA:
-        sentences.append(
-            _("diploma at ISCED level {level} where level {required} is required").format(
-                level=person["diploma_isced"] if person["diploma_isced"] is not None else "?",
+        items.append(
+            term(
+                "diploma",
+                level=person["diploma_isced"],
                 required=slot["diploma_isced_required"],
             )
         )
     if failed & LICENCE:
-        sentences.append(_("no driving licence where one is required"))
+        items.append(term("licence"))
     if failed & AVAILABILITY:
-        sentences.append(
-            _("available from {date}, more than {days} days after the start on {start}").format(
-                date=person["available_from"],
+        items.append(
+            term(
+                "availability",
+                date=str(person["available_from"]),
                 days=result.options.availability_grace_days,
-                start=slot["start_date"],
+                start=str(slot["start_date"]),
             )
         )
-    sentences[0] = _("closest offer {slot}: {reason}").format(
-        slot=slot["slot_id"], reason=sentences[0]
-    )
-    return sentences
+    items[0] = term("closest", slot=slot["slot_id"], reason=items[0])
+    return items
 
 
-def _rules_text(
-    person: dict[str, Any], on: dt.date, programme: str | None, knowledge: Knowledge
-) -> str:
-    """The rules engine's own explanation (scalar evaluator), with the date it changes."""
+def _rules_term(
+    person: dict[str, Any],
+    on: dt.date,
+    programme: str | None,
+    knowledge: Knowledge,
+    languages: tuple[str, ...],
+) -> Term:
+    """The rules engine's own explanation (scalar evaluator), with the date it changes; its
+    reasons in each of `languages`."""
     situation = Situation(profile_from_row(person), knowledge)
+    date = str(on)
     if programme is None:
         fact = fact_with_next_change(situation, "right_to_work", on)
         if fact.value is None:
-            return _("right to work on {date} unknown: missing {fields}").format(
-                date=on, fields=", ".join(fact.missing)
-            )
+            return term("right_to_work_unknown", date=date, fields=", ".join(fact.missing))
         if fact.next_change is not None and fact.next_value in ("yes", "with_permit"):
-            return _("no right to work before {date}").format(date=fact.next_change)
-        return _("no right to work on {date}: {reason}").format(
-            date=on, reason="; ".join(fact.reasons)
-        )
+            return term("no_right_to_work_before", date=str(fact.next_change))
+        reasons: dict[str, list[str]] = {}
+        for language in languages:
+            with language_of(language):
+                reasons[language] = list(
+                    fact_with_next_change(situation, "right_to_work", on).reasons
+                )
+        return term("no_right_to_work", date=date, reasons=reasons)
     option = programme_option(situation, programme, on)
-    failing = [c.text for c in option.conditions if c.outcome is not True]
-    text = _("not eligible for {programme} on {date}").format(programme=programme, date=on)
+    reasons = {}
+    for language in languages:
+        with language_of(language):
+            translated = programme_option(situation, programme, on)
+        failing = [c.text for c in translated.conditions if c.outcome is not True]
+        # Without a failing condition the programme itself is closed: say why.
+        reasons[language] = failing or list(translated.reasons[:1])
     if option.status == "unknown":
-        text = _("eligibility for {programme} on {date} unknown: missing {fields}").format(
-            programme=programme, date=on, fields=", ".join(option.missing)
+        return term(
+            "eligibility_unknown",
+            programme=programme,
+            date=date,
+            fields=", ".join(option.missing),
+            reasons=reasons,
         )
-    elif option.from_date is not None:
-        text = _("not eligible for {programme} before {date}").format(
-            programme=programme, date=option.from_date
+    if option.from_date is not None:
+        return term(
+            "not_eligible_before",
+            programme=programme,
+            date=str(option.from_date),
+            reasons=reasons,
         )
-    # Without a failing condition the programme itself is closed: say why.
-    return "; ".join([text, *(failing or option.reasons[:1])])
+    return term("not_eligible", programme=programme, date=date, reasons=reasons)
 
 
-def _matched(result: MatchResult, person_id: str) -> list[str]:
+def _matched(result: MatchResult, person_id: str) -> list[Term]:
     person = result.persons.row(result.rows_of("persons", person_id)[0], named=True)
-    sentences: list[str] = []
+    items: list[Term] = []
     for position in result.rows_of("assignments", person_id):
         row = result.assignments.row(position, named=True)
         slot = result.slots.row(int(row["_slot"]), named=True)
-        sentences.append(
-            _("matched with {slot} (fit {fit} of 100, expected placement {probability})").format(
-                slot=row["slot_id"], fit=row["fit"], probability=row["probability"]
-            )
+        items.append(
+            term("matched", slot=row["slot_id"], fit=row["fit"], probability=row["probability"])
         )
         for name in TERMS:
-            detail = ""
+            detail: Term | None = None
             if name == "language" and row["language_index"] >= 0:
                 index = int(row["language_index"])
-                detail = language_text(
-                    slot[f"lang_{index + 1}"],
-                    int(row["language_rank"]),
-                    slot[f"level_{index + 1}"],
+                detail = term(
+                    "language",
+                    language=slot[f"lang_{index + 1}"],
+                    rank=int(row["language_rank"]),
+                    required=int(slot[f"level_{index + 1}"]),
                 )
             elif name == "commute" and row["km"] == row["km"]:  # not NaN
-                detail = _("{km} km between municipality centres").format(km=row["km"])
-            elif name == "occupation" and person["occupation"] and slot["occupation"]:
-                detail = _("ISCO {person} and {offer}").format(
-                    person=person["occupation"], offer=slot["occupation"]
+                detail = term("commute_km", km=row["km"])
+            elif name == "occupation" and person["occupation"] and row["occupation_code"]:
+                detail = term(
+                    "occupation_codes", person=person["occupation"], offer=row["occupation_code"]
                 )
             elif name == "wish" and person["wish"]:
-                detail = _("wishes ISCO {wish}").format(wish=person["wish"])
-            sentences.append(
-                f"{_(TERM_NAMES[name])} +{row[name]}" + (f" ({detail})" if detail else "")
-            )
+                detail = term("wish_code", wish=person["wish"])
+            items.append(term("term", name=name, points=row[name], detail=detail))
     if person["waiting_since"] is not None and person["waiting_since"] < result.on:
-        sentences.append(
-            _("waiting since {date}, {months} months (priority)").format(
-                date=person["waiting_since"],
+        items.append(
+            term(
+                "waiting",
+                date=str(person["waiting_since"]),
                 months=full_months_between(person["waiting_since"], result.on),
             )
         )
-    return sentences
+    return items
 
 
 def explanations(result: MatchResult, knowledge: Knowledge | None = None) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Gap analysis for employers: for each vacancy, how many candidates qualify now and in 3, 6
-and 12 months, and what holds the others back.
+"""Gap analysis for employers and host organisations: for each vacancy or internship offer,
+how many candidates qualify now and in 3, 6 and 12 months, and what holds the others back.
 
 The candidates of a vacancy are the persons paired with it by the same blocking as matching
 (occupation or wish). The projection assumes that each candidate starts now a course in the
@@ -7,8 +7,11 @@ vacancy's best-suited accepted language (one CEFR level per
 `skills.language_course.months_per_cefr_level` months) and, with a foreign diploma,
 a recognition procedure (`skills.diploma_recognition.months`); the right to work and, for a
 programme, eligibility are asked of the rules engine on the future date (the end of an
-asylum seeker's waiting period, for instance). A driving licence and the diploma level are
-not projected. Only counts leave this module: no candidate is named.
+asylum seeker's waiting period, for instance). An internship has its own dates: for it (and
+any kind but a vacancy) the rules are asked on the later of the offer's first day and that
+future date, and what they ask is the programme's eligibility (`PROGRAMME_BY_KIND`), not the
+right to work (`blocker_name`). A driving licence and the diploma level are not projected.
+Only counts leave this module: no candidate is named.
 """
 
 from __future__ import annotations
@@ -51,6 +54,20 @@ BLOCKER_NAMES = {
     "diploma": gettext_noop("diploma level"),
     "licence": gettext_noop("driving licence"),
 }
+"""For a vacancy; `blocker_name` for every kind."""
+RULES_BLOCKER_NAMES = {
+    Kind.vacancy: gettext_noop("right to work"),
+    Kind.internship: gettext_noop("programme eligibility on the dates"),
+    Kind.mentoring: gettext_noop("programme eligibility on the dates"),
+}
+
+
+def blocker_name(name: str, kind: Kind = Kind.vacancy) -> str:
+    """A blocker in words (current language). The rules' blocker (`right_to_work`) is the
+    right to work for a vacancy and the programme's eligibility for the other kinds."""
+    if name == "right_to_work":
+        return _(RULES_BLOCKER_NAMES[kind])
+    return _(BLOCKER_NAMES[name])
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,7 @@ class GapReport:
     months_per_level: int
     recognition_months: int
     vacancies: tuple[VacancyGap, ...]
+    kind: Kind = Kind.vacancy
 
     def to_frame(self) -> pl.DataFrame:
         rows = []
@@ -118,9 +136,17 @@ def gap_analysis(
     qualifying: dict[int, np.ndarray] = {}
     blocked: dict[int, dict[str, np.ndarray]] = {}
     for months in horizons:
+        horizon = anniversary(on, months=months)
+        slots = vacancies
+        rules_on_date: dt.date | None = horizon
+        if kind is not Kind.vacancy:  # on the offer's dates, or later
+            slots = vacancies.with_columns(
+                pl.max_horizontal(pl.col("start_date"), pl.lit(horizon)).alias("start_date")
+            )
+            rules_on_date = None
         data = evaluate_pairs(
             persons,
-            vacancies,
+            slots,
             person,
             slot,
             kind,
@@ -129,7 +155,7 @@ def gap_analysis(
             options,
             language_bonus_levels=np.full(persons.height, months // months_per_level),
             recognised_override=np.full(persons.height, months >= recognition_months),
-            rules_on=anniversary(on, months=months),
+            rules_on=rules_on_date,
         )
         relevant = data.failed & ~np.uint8(0x40)  # availability is not projected
         qualifying[months] = np.bincount(slot[relevant == 0], minlength=n_slots)
@@ -149,7 +175,7 @@ def gap_analysis(
         )
         for i, row in enumerate(vacancies.iter_rows(named=True))
     )
-    return GapReport(on, tuple(horizons), months_per_level, recognition_months, gaps)
+    return GapReport(on, tuple(horizons), months_per_level, recognition_months, gaps, kind)
 
 
 def _when(months: int) -> str:
@@ -193,7 +219,9 @@ def sentences(report: GapReport) -> dict[str, str]:
             text += " " + _("What stands in the way {when}: {blockers}.").format(
                 when=_when(first),
                 blockers=", ".join(
-                    _("{blocker} for {count}").format(blocker=_(BLOCKER_NAMES[name]), count=count)
+                    _("{blocker} for {count}").format(
+                        blocker=blocker_name(name, report.kind), count=count
+                    )
                     for count, name in holding
                 ),
             )
@@ -211,8 +239,8 @@ COLOURS = {
 }
 
 
-def _legend(name: str) -> str:
-    return _("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name])
+def _legend(name: str, kind: Kind = Kind.vacancy) -> str:
+    return _("qualify") if name == "qualifying" else blocker_name(name, kind)
 
 
 def svg_chart(report: GapReport, limit: int = 20) -> str:
@@ -252,7 +280,8 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
                 if w > 0:
                     parts.append(
                         f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                        f'fill="{COLOURS[name]}"><title>{escape(_legend(name))}: {count}'
+                        f'fill="{COLOURS[name]}"><title>'
+                        f"{escape(_legend(name, report.kind))}: {count}"
                         "</title></rect>"
                     )
                 x += w
@@ -260,7 +289,7 @@ def svg_chart(report: GapReport, limit: int = 20) -> str:
         y += gap_h
     x = 4
     for name, colour in COLOURS.items():
-        text = _legend(name)
+        text = _legend(name, report.kind)
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14}" y="{y + 9}">{escape(text)}</text>')
         x += 24 + 7 * len(text)

@@ -71,6 +71,9 @@ class Slot:
     occupation: str | None = None
     """ISCO-08 code (2 to 4 digits): the mentor's former occupation, the internship's field,
     the vacancy's occupation. None: open to every occupation."""
+    other_occupations: tuple[str, ...] = ()
+    """Further ISCO-08 codes the slot fits as well (a mentor's other former occupations and
+    sectors): a pair is scored on the code that fits the person best."""
     municipality: str | None = None
     languages: Mapping[str, str] = field(default_factory=dict)
     """Accepted languages and the minimum CEFR level; any one suffices."""
@@ -119,6 +122,9 @@ SLOT_COLUMNS: dict[str, Any] = {
     "recognition_required": pl.Boolean,
     "programme": pl.String,
 }
+
+OTHER_OCCUPATIONS = "other_occupations"
+"""Optional slot column (list of ISCO-08 codes) beside `occupation`: see `Slot`."""
 
 
 def persons_frame(persons: Iterable[Person], languages: Iterable[str] = ()) -> pl.DataFrame:
@@ -171,6 +177,7 @@ def slots_frame(slots: Iterable[Slot]) -> pl.DataFrame:
             "diploma_isced_required": slot.diploma_isced_required,
             "recognition_required": slot.recognition_required,
             "programme": slot.programme,
+            OTHER_OCCUPATIONS: list(slot.other_occupations),
         }
         alternatives = list(slot.languages.items())
         for i in range(MAX_LANGUAGE_ALTERNATIVES):
@@ -178,7 +185,18 @@ def slots_frame(slots: Iterable[Slot]) -> pl.DataFrame:
             row[f"lang_{i + 1}"] = code
             row[f"level_{i + 1}"] = None if level is None else cefr_rank(level)
         rows.append(row)
-    return pl.DataFrame(rows, schema=SLOT_COLUMNS)
+    return pl.DataFrame(rows, schema=SLOT_COLUMNS | {OTHER_OCCUPATIONS: pl.List(pl.String)})
+
+
+def slot_occupation_columns(slots: pl.DataFrame) -> list[pl.Series]:
+    """The slots' ISCO codes as columns: `occupation`, then the k-th of `other_occupations`
+    (null where a slot has fewer)."""
+    columns = [slots.get_column("occupation")]
+    if OTHER_OCCUPATIONS in slots.columns:
+        others = slots.get_column(OTHER_OCCUPATIONS)
+        longest = int(others.list.len().fill_null(0).max() or 0)  # type: ignore[arg-type]
+        columns += [others.list.get(k, null_on_oob=True) for k in range(longest)]
+    return columns
 
 
 def profile_from_row(row: Mapping[str, Any]) -> Profile:

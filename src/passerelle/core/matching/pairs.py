@@ -19,6 +19,7 @@ from passerelle.core.matching.model import (
     PROGRAMME_BY_KIND,
     Kind,
     person_language_codes,
+    slot_occupation_columns,
 )
 from passerelle.core.rules.vectorised import POPULATION_SCHEMA, evaluate_population
 from passerelle.knowledge.loader import Knowledge
@@ -110,8 +111,9 @@ def candidate_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (person row, slot row) sharing the first `digits` digits of an ISCO code between
     the person's occupation or wish and the slot's occupation (two digits: the sub-major
-    group). A person with neither, or a slot without occupation, pairs with every slot or
-    person (dense only for those rows); a shorter code counts as none."""
+    group). A slot with several codes (`other_occupations`) pairs on any of them, once. A
+    person with neither, or a slot without any code, pairs with every slot or person (dense
+    only for those rows); a shorter code counts as none."""
 
     def key(column: str) -> pl.Expr:
         code = pl.col(column)
@@ -130,18 +132,26 @@ def candidate_pairs(
         .drop_nulls()
         .unique()
     )
-    slot_keys = slots.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("s"),
-        key("occupation").alias("key"),
+    codes = slot_occupation_columns(slots)
+    index = pl.int_range(pl.len(), dtype=pl.UInt32).alias("s")
+    slot_keys = pl.concat(
+        [
+            pl.DataFrame({"occupation": column}).select(index, key("occupation").alias("key"))
+            for column in codes
+        ]
     )
-    parts = [person_keys.join(slot_keys.drop_nulls(), on="key").select("p", "s")]
+    keyed_slots = slot_keys.drop_nulls().unique()
+    joined = person_keys.join(keyed_slots, on="key").select("p", "s")
+    # A slot with several codes may meet a person's occupation and wish on two of them.
+    parts = [joined.unique() if len(codes) > 1 else joined]
     keyed = person_keys.get_column("p").unique()
     unkeyed_persons = pl.DataFrame({"p": np.arange(persons.height, dtype=np.uint32)}).filter(
         ~pl.col("p").is_in(keyed.implode())
     )
-    open_slots = slot_keys.filter(pl.col("key").is_null()).select("s")
+    all_slots = pl.DataFrame({"s": np.arange(slots.height, dtype=np.uint32)})
+    open_slots = all_slots.filter(~pl.col("s").is_in(keyed_slots.get_column("s").implode()))
     if unkeyed_persons.height:
-        parts.append(unkeyed_persons.join(slot_keys.select("s"), how="cross"))
+        parts.append(unkeyed_persons.join(all_slots, how="cross"))
     if open_slots.height:
         parts.append(keyed.to_frame("p").join(open_slots, how="cross"))
     pairs = pl.concat(parts)
@@ -192,6 +202,8 @@ class PairData:
     best_language: np.ndarray
     """Index (0-2) of the slot's accepted language that the person speaks best, -1: none."""
     language_rank: np.ndarray
+    best_occupation: np.ndarray
+    """Which of the slot's codes scored the pair: 0 `occupation`, k the k-th other one."""
     terms: dict[str, np.ndarray]
     waiting: np.ndarray
     fit: np.ndarray
@@ -302,19 +314,38 @@ def evaluate_pairs(
 
     person_occupation = isco_prefixes(persons.get_column("occupation"), -1)
     person_wish = isco_prefixes(persons.get_column("wish"), -1)
-    slot_occupation = isco_prefixes(slots.get_column("occupation"), -2)
-    # Prefixes are nested: the number of equal prefixes is the common prefix length.
-    common = np.zeros(person.size, dtype=np.int8)
-    common_wish = np.zeros(person.size, dtype=np.int8)
-    for k in range(4):
-        slot_prefix = slot_occupation[:, k][slot]
-        common += person_occupation[:, k][person] == slot_prefix
-        common_wish += person_wish[:, k][person] == slot_prefix
-    occupation_term = common.astype(np.float32) / np.float32(4.0)
     wish_len = (person_wish >= 0).sum(axis=1).astype(np.int8)
-    slot_len = (slot_occupation >= 0).sum(axis=1).astype(np.int8)
-    shorter = np.minimum(wish_len[person], slot_len[slot])
-    wish_term = ((shorter > 0) & (common_wish >= shorter)).astype(np.float32)
+    # Each of the slot's codes in turn; the pair keeps the one that gives the most points
+    # (occupation and wish terms; ties: the first), and which code it was
+    # (`best_occupation`, for the explanation).
+    best_key = np.full(person.size, -1.0, dtype=np.float32)
+    best_occupation = np.zeros(person.size, dtype=np.int8)
+    occupation_term = np.zeros(person.size, dtype=np.float32)
+    wish_term = np.zeros(person.size, dtype=np.float32)
+    for j, column in enumerate(slot_occupation_columns(slots)):
+        slot_occupation = isco_prefixes(column, -2)
+        # Prefixes are nested: the number of equal prefixes is the common prefix length.
+        common = np.zeros(person.size, dtype=np.int8)
+        common_wish = np.zeros(person.size, dtype=np.int8)
+        for k in range(4):
+            slot_prefix = slot_occupation[:, k][slot]
+            common += person_occupation[:, k][person] == slot_prefix
+            common_wish += person_wish[:, k][person] == slot_prefix
+        slot_len = (slot_occupation >= 0).sum(axis=1).astype(np.int8)
+        shorter = np.minimum(wish_len[person], slot_len[slot])
+        wished = (shorter > 0) & (common_wish >= shorter)
+        present = slot_len[slot] > 0
+        points = (
+            np.float32(options.weights.occupation / 4) * common
+            + np.float32(options.weights.wish) * wished
+        )
+        key = np.where(present, points, np.float32(-1.0))
+        better = key > best_key
+        best_key = np.where(better, key, best_key)
+        best_occupation = np.where(better, j, best_occupation).astype(np.int8)
+        occupation_term = np.where(better, common / np.float32(4.0), occupation_term)
+        wish_term = np.where(better, wished, wish_term).astype(np.float32)
+    occupation_term = occupation_term.astype(np.float32)
 
     person_place = municipality_codes(persons.get_column("municipality"))
     slot_place = municipality_codes(slots.get_column("municipality"))
@@ -352,6 +383,7 @@ def evaluate_pairs(
         failed=failed,
         best_language=best,
         language_rank=language_rank,
+        best_occupation=best_occupation,
         km=km,
         terms=terms,
         waiting=waiting_term,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from passerelle.web.apps.matching import access, services
-from passerelle.web.apps.matching.gaps import vacancy_gaps
+from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.apps.matching.views import default_kind
@@ -213,8 +213,18 @@ def vacancy_gap(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
     counts only, a row with a count below the threshold withheld (null, suppressed)."""
     actor = _actor(request, "matching:read")
     vacancy = _run(lambda: access.vacancy_for(actor, vacancy_id), "vacancy_id")
-    gap = vacancy_gaps([vacancy], timezone.localdate())[0]
+    gap = offer_gaps([vacancy], timezone.localdate())[0]
     return {"vacancy": str(vacancy.pk), "rows": gap.rows, "text": gap.text}
+
+
+@router.get("/matching/internships/{offer_id}/gaps", response={200: dict[str, Any], **ERRORS})
+def offer_gap(request: HttpRequest, offer_id: str) -> dict[str, Any]:
+    """The same for an internship offer, on its dates: `right_to_work` counts those the
+    programme's eligibility holds back (see docs/matching.md)."""
+    actor = _actor(request, "matching:read")
+    offer = _run(lambda: access.offer_for(actor, offer_id), "offer_id")
+    gap = offer_gaps([offer], timezone.localdate())[0]
+    return {"offer": str(offer.pk), "rows": gap.rows, "text": gap.text}
 
 
 def _round(matching_round: MatchingRound) -> dict[str, Any]:
@@ -238,7 +248,8 @@ def _round(matching_round: MatchingRound) -> dict[str, Any]:
                 "start_date": p.start_date.isoformat() if p.start_date else None,
                 "fit": p.fit,
                 "terms": p.terms,
-                "explanation": p.explanation,
+                "explanation": p.explanation_text,
+                "explanation_terms": p.explanation,
                 "problem": p.problem,
                 "referral_id": str(p.referral_id) if p.referral_id else None,
             }

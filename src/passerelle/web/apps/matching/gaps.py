@@ -1,8 +1,8 @@
-"""The employers' gap analysis in the platform: the engine's `gap_analysis` over the
-persons who consented to matching, reduced to counts, small cells withheld as in the
-monitoring app (`suppress_small_cells`, threshold `MONITORING_THRESHOLD`), put in words
-and drawn with the monitoring app's SVG bar chart. No candidate is named or counted in a
-cell below the threshold."""
+"""The employers' and hosts' gap analysis in the platform (vacancies and internship
+offers): the engine's `gap_analysis` over the persons who consented to matching, reduced to
+counts, small cells withheld as in the monitoring app (`suppress_small_cells`, threshold
+`MONITORING_THRESHOLD`), put in words and drawn with the monitoring app's SVG bar chart. No
+candidate is named or counted in a cell below the threshold."""
 
 from __future__ import annotations
 
@@ -14,24 +14,40 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from passerelle.core.indicators.suppression import suppress_small_cells
-from passerelle.core.matching.gaps import BLOCKER_NAMES, BLOCKERS, HORIZONS, gap_analysis
-from passerelle.core.matching.model import persons_frame, slots_frame
+from passerelle.core.matching.gaps import BLOCKERS, HORIZONS, blocker_name, gap_analysis
+from passerelle.core.matching.model import Kind, persons_frame, slots_frame
 from passerelle.web.apps.matching.candidates import candidates_on
-from passerelle.web.apps.matching.models import Vacancy
-from passerelle.web.apps.matching.services import vacancy_slot
+from passerelle.web.apps.matching.models import InternshipOffer, Vacancy
+from passerelle.web.apps.matching.services import offer_slot, vacancy_slot
 from passerelle.web.apps.monitoring.charts import bar_chart
 from passerelle.web.apps.monitoring.data import threshold
 
 COUNTS = ("candidates", "qualifying", *BLOCKERS)
 
 
+Offer = Vacancy | InternshipOffer
+
+
 @dataclass(frozen=True)
-class VacancyGaps:
-    vacancy: Vacancy
+class OfferGaps:
+    record: Offer
     rows: list[dict[str, Any]]
     """One per horizon (months): candidates, qualifying, each blocker; None = withheld."""
     text: list[str]
     chart: str
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.record)
+
+    @property
+    def rules_label(self) -> str:
+        """The rules' obstacle: the right to work, or the programme's eligibility."""
+        return blocker_name("right_to_work", self.kind)
+
+
+def kind_of(record: Offer) -> Kind:
+    return Kind.internship if isinstance(record, InternshipOffer) else Kind.vacancy
 
 
 def _when(months: int) -> str:
@@ -44,23 +60,43 @@ def _count(value: Any) -> str:
     )
 
 
-def gap_frame(vacancies: list[Vacancy], on: dt.date) -> pl.DataFrame:
-    """Counts per vacancy (`slot_id` = its id) and horizon, small cells withheld."""
-    slots = [replace(vacancy_slot(v, on), id=str(v.pk)) for v in vacancies]
+def gap_frame(records: list[Offer], on: dt.date) -> pl.DataFrame:
+    """Counts per vacancy or internship offer (`slot_id` = its id) and horizon, small cells
+    withheld. Vacancies and offers are analysed apart (their rules differ: the right to work,
+    or the programme's eligibility on the offer's dates)."""
     candidates = candidates_on(on)
-    if candidates:
-        report = gap_analysis(persons_frame([c.engine for c in candidates]), slots_frame(slots), on)
-        frame = report.to_frame().select("slot_id", "months", *COUNTS)
-    else:
-        frame = pl.DataFrame(
-            [
-                {"slot_id": s.id, "months": m, **dict.fromkeys(COUNTS, 0)}
-                for s in slots
-                for m in HORIZONS
-            ],
-            schema={"slot_id": pl.String, "months": pl.Int64, **dict.fromkeys(COUNTS, pl.Int64)},
-        )
-    return suppress_gaps(frame, threshold())
+    persons = persons_frame([c.engine for c in candidates]) if candidates else None
+    frames = []
+    for kind in (Kind.vacancy, Kind.internship):
+        slots = [
+            replace(
+                vacancy_slot(r, on) if isinstance(r, Vacancy) else offer_slot(r),
+                id=str(r.pk),
+            )
+            for r in records
+            if kind_of(r) is kind
+        ]
+        if not slots:
+            continue
+        if persons is not None:
+            report = gap_analysis(persons, slots_frame(slots), on, kind=kind)
+            frames.append(report.to_frame().select("slot_id", "months", *COUNTS))
+        else:
+            frames.append(
+                pl.DataFrame(
+                    [
+                        {"slot_id": s.id, "months": m, **dict.fromkeys(COUNTS, 0)}
+                        for s in slots
+                        for m in HORIZONS
+                    ],
+                    schema={
+                        "slot_id": pl.String,
+                        "months": pl.Int64,
+                        **dict.fromkeys(COUNTS, pl.Int64),
+                    },
+                )
+            )
+    return suppress_gaps(pl.concat(frames, how="vertical_relaxed"), threshold())
 
 
 def suppress_gaps(frame: pl.DataFrame, limit: int) -> pl.DataFrame:
@@ -91,7 +127,7 @@ def suppress_gaps(frame: pl.DataFrame, limit: int) -> pl.DataFrame:
     ).with_columns(blockers_suppressed=hidden)
 
 
-def _sentences(rows: list[dict[str, Any]]) -> list[str]:
+def _sentences(rows: list[dict[str, Any]], kind: Kind) -> list[str]:
     first = rows[0]
     if first["suppressed"] and all(row["suppressed"] for row in rows):
         return [
@@ -122,7 +158,7 @@ def _sentences(rows: list[dict[str, Any]]) -> list[str]:
                 _("What stands in the way now: {blockers}.").format(
                     blockers=", ".join(
                         _("{blocker} for {count}").format(
-                            blocker=_(BLOCKER_NAMES[name]), count=count
+                            blocker=blocker_name(name, kind), count=count
                         )
                         for count, name in blocking
                     )
@@ -131,7 +167,7 @@ def _sentences(rows: list[dict[str, Any]]) -> list[str]:
     return text
 
 
-def _chart(vacancy: Vacancy, rows: list[dict[str, Any]], rtl: bool) -> str:
+def _chart(record: Offer, rows: list[dict[str, Any]], rtl: bool) -> str:
     """Shares of the candidates who qualify and whom each obstacle holds back, per horizon;
     obstacles that hold nobody back are left out, and so is a chart with nothing to show
     (every row withheld, or no candidate)."""
@@ -152,21 +188,27 @@ def _chart(vacancy: Vacancy, rows: list[dict[str, Any]], rtl: bool) -> str:
         groups.append((_when(row["months"]), shares))
     return bar_chart(
         groups,
-        [_("qualify") if name == "qualifying" else _(BLOCKER_NAMES[name]) for name in shown],
+        [
+            _("qualify") if name == "qualifying" else blocker_name(name, kind_of(record))
+            for name in shown
+        ],
         title=_("{vacancy}: who could start, and what holds the others back").format(
-            vacancy=vacancy.title
+            vacancy=record.title
         ),
         value_label=_("share of the candidates (one may have several obstacles)"),
         rtl=rtl,
     )
 
 
-def vacancy_gaps(vacancies: list[Vacancy], on: dt.date, *, rtl: bool = False) -> list[VacancyGaps]:
-    if not vacancies:
+def offer_gaps(records: list[Offer], on: dt.date, *, rtl: bool = False) -> list[OfferGaps]:
+    """The gap analysis of vacancies and internship offers, in words and as charts."""
+    if not records:
         return []
-    frame = gap_frame(vacancies, on)
+    frame = gap_frame(records, on)
     out = []
-    for vacancy in vacancies:
-        rows = frame.filter(pl.col("slot_id") == str(vacancy.pk)).sort("months").to_dicts()
-        out.append(VacancyGaps(vacancy, rows, _sentences(rows), _chart(vacancy, rows, rtl)))
+    for record in records:
+        rows = frame.filter(pl.col("slot_id") == str(record.pk)).sort("months").to_dicts()
+        out.append(
+            OfferGaps(record, rows, _sentences(rows, kind_of(record)), _chart(record, rows, rtl))
+        )
     return out

@@ -19,6 +19,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from passerelle.core.matching.explain import render
+
 ISCO_VALIDATOR = RegexValidator(r"^[0-9]{2,4}$", _("an ISCO-08 code of 2 to 4 digits"))
 LANGUAGE_VALIDATOR = RegexValidator(r"^[a-z]{2}$", _("an ISO 639-1 code of two letters"))
 
@@ -245,7 +247,13 @@ class Proposal(models.Model):
     fit = models.FloatField(null=True, blank=True)
     probability = models.FloatField(null=True, blank=True)
     terms = models.JSONField(default=dict)
-    explanation = models.JSONField(default=list)
+    explanation = models.JSONField(
+        default=list,
+        help_text=_(
+            "Why this match or none: the engine's terms ({code, params}), rendered in the "
+            "reader's language when read."
+        ),
+    )
     adjusted = models.BooleanField(default=False)
     problem = models.TextField(blank=True)
     referral = models.ForeignKey(
@@ -257,6 +265,13 @@ class Proposal(models.Model):
         constraints = (
             models.UniqueConstraint(fields=["round", "number"], name="one_number_per_round"),
         )
+
+    @property
+    def explanation_text(self) -> list[str]:
+        """The explanation in the reader's language (`passerelle.core.i18n`, set per request
+        by `EngineLanguageMiddleware`). Rows stored before the terms existed hold sentences
+        in their author's language: they are shown as they are."""
+        return [render(item) for item in self.explanation or []]
 
     @property
     def slot(self) -> Mentor | InternshipOffer | Vacancy | None:

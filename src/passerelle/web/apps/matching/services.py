@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from passerelle.core.matching.engine import MATCHED, match
-from passerelle.core.matching.explain import explain, reason_text
+from passerelle.core.matching.explain import explain, explanation_terms, reason_text, term
 from passerelle.core.matching.model import Kind as EngineKind
 from passerelle.core.matching.model import Slot, persons_frame, slots_frame
 from passerelle.core.matching.pairs import TERMS, Options
@@ -170,11 +171,14 @@ def _mentor_slot(mentor: Mentor, on: dt.date, programme: str | None) -> Slot:
         for code, level in sorted(mentor.languages.items(), key=lambda item: item[1], reverse=True)
         if level >= "B1"
     }
+    # Every former occupation, then every sector: each pair is scored on the best of them.
+    codes = list(dict.fromkeys(str(c) for c in [*mentor.occupations, *mentor.sectors] if c))
     return Slot(
         id=mentor.label,
         start_date=max(on, mentor.available_from or on),
         organisation=mentor.organisation.slug if mentor.organisation_id else None,
-        occupation=(mentor.occupations or [None])[0] or (mentor.sectors or [None])[0],
+        occupation=codes[0] if codes else None,
+        other_occupations=tuple(codes[1:]),
         municipality=mentor.municipality or None,
         languages=dict(list(speaks.items())[:3]),
         programme=programme,
@@ -213,15 +217,7 @@ def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRe
             places = record.max_mentees
         elif isinstance(record, InternshipOffer):
             places = record.places
-            slot = Slot(
-                id=record.title,
-                start_date=record.start_date,
-                organisation=record.host.slug,
-                occupation=record.occupation or None,
-                municipality=record.municipality or None,
-                languages={record.working_language: record.language_level},
-                programme=rules_programme,
-            )
+            slot = offer_slot(record, rules_programme)
         else:
             places = record.posts
             slot = vacancy_slot(record, on)
@@ -234,6 +230,24 @@ def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRe
         used.add(label)
         out.append(SlotRecord(_with(slot, id=label, capacity=free), record))
     return out
+
+
+def offer_slot(offer: InternshipOffer, programme: str | None = None) -> Slot:
+    """An internship offer as the engine's slot. `programme`: the rules' programme (default:
+    the offer's own when the knowledge base has its rules, else the engine's default)."""
+    if programme is None and offer.programme_id is not None:
+        slug = offer.programme.slug
+        programme = slug if slug in load_knowledge().programmes else None
+    return Slot(
+        id=offer.title,
+        start_date=offer.start_date,
+        capacity=offer.places,
+        organisation=offer.host.slug,
+        occupation=offer.occupation or None,
+        municipality=offer.municipality or None,
+        languages={offer.working_language: offer.language_level},
+        programme=programme,
+    )
 
 
 def vacancy_slot(vacancy: Vacancy, on: dt.date) -> Slot:
@@ -367,6 +381,12 @@ def round_start(
     return matching_round
 
 
+def explanation_languages() -> list[str]:
+    """The platform's languages: a stored explanation keeps the rules engine's reasons in
+    each (the rest of it is rendered in the reader's language when read)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
 def _proposal(
     matching_round: MatchingRound,
     number: int,
@@ -384,7 +404,7 @@ def _proposal(
         person=candidate.person,
         referring_organisation=candidate.person.organisation,
         reason=outcome["reason"],
-        explanation=explain(result, key),
+        explanation=explanation_terms(result, key, languages=explanation_languages()),
     )
     row = assignments.get(key)
     if outcome["reason"] == MATCHED and row is not None:
@@ -510,7 +530,7 @@ def proposal_move(*, actor: Actor, round_id: object, number: int, slot: object) 
     )
     if candidate is None:
         raise MatchingDataError({"number": _("the person's consent to matching has ended")})
-    single = _with(found.slot, occupation=None, capacity=1)
+    single = _with(found.slot, occupation=None, other_occupations=(), capacity=1)
     result = match(
         persons_frame([candidate.engine]),
         slots_frame([single]),
@@ -529,7 +549,10 @@ def proposal_move(*, actor: Actor, round_id: object, number: int, slot: object) 
     proposal.status = ProposalStatus.PROPOSED
     proposal.reason = MATCHED
     proposal.adjusted = True
-    proposal.explanation = [_("changed by the coordinator"), *explain(result, key)]
+    proposal.explanation = [
+        term("adjusted"),
+        *explanation_terms(result, key, languages=explanation_languages()),
+    ]
     proposal.save()
     _audit(
         Action.MATCHING_PROPOSAL,

@@ -29,7 +29,7 @@ from passerelle.web.apps.matching.forms import (
     VacancyForm,
     add_errors,
 )
-from passerelle.web.apps.matching.gaps import vacancy_gaps
+from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.apps.people.access import Actor, OperationDeniedError
@@ -312,16 +312,22 @@ def vacancy_edit(request: HttpRequest, actor: Actor, vacancy_id: Any = None) -> 
 
 @staff_view
 def gaps(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """Per vacancy of the actor's organisation: how many candidates qualify now and in 3, 6
-    and 12 months, and what holds the others back. Counts only, small cells withheld."""
-    vacancies = list(access.vacancies_for(actor).filter(active=True))
+    """Per open vacancy and internship offer of the actor's organisation: how many
+    candidates qualify now and in 3, 6 and 12 months, and what holds the others back.
+    Counts only, small cells withheld."""
     today = timezone.localdate()
+    vacancies = list(access.vacancies_for(actor).filter(active=True))
+    offers = list(
+        access.offers_for(actor).filter(active=True, end_date__gte=today).select_related("host")
+    )
+    found = offer_gaps([*vacancies, *offers], today, rtl=get_language_bidi())
     return render(
         request,
         "matching/gaps.html",
         {
             "actor": actor,
-            "gaps": vacancy_gaps(vacancies, today, rtl=get_language_bidi()),
+            "gaps": [g for g in found if g.kind.value == Kind.VACANCY],
+            "internship_gaps": [g for g in found if g.kind.value == Kind.INTERNSHIP],
             "today": today,
         },
     )
