@@ -11,7 +11,12 @@ import pytest
 from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import parse_birth_date, plaintext_features
-from passerelle.core.linkage.model import BLOCKING_KEYS
+from passerelle.core.linkage.model import (
+    BLOCKING_KEYS,
+    _date_level,
+    _one_edit,
+    date_m_from_confident_pairs,
+)
 from passerelle.core.linkage.synthetic import generate
 
 KEY = bytes(range(32))
@@ -69,6 +74,37 @@ def test_day_and_month_swapped_share_a_key() -> None:
     assert b is not None
     assert a.swap_key == b.swap_key
     assert a.full_key != b.full_key
+
+
+def test_birth_date_m_measured_on_confident_pairs_matches_the_truth(
+    population: pl.DataFrame,
+) -> None:
+    features = plaintext_features(population)
+    measured = date_m_from_confident_pairs(features, "plaintext", minimum=100)
+    assert measured is not None
+    # the same shares over every true pair with both years known (ground truth)
+    truth = population.select(pl.col("record_id").alias("unique_id"), "person_id")
+    known = features.join(truth, on="unique_id").filter(pl.col("dob_year").is_not_null())
+    pairs = known.join(known, on="person_id", suffix="_r").filter(
+        pl.col("unique_id") < pl.col("unique_id_r")
+    )
+    columns = ("dob_full", "dob_swap", "dob_year", "dob_digits")
+    levels = [
+        _date_level({c: row[c] for c in columns}, {c: row[f"{c}_r"] for c in columns}, "plaintext")
+        for row in pairs.iter_rows(named=True)
+    ]
+    for level, share in measured.items():
+        assert abs(share - levels.count(level) / len(levels)) < 0.05, level
+    assert measured["exact"] > 0.5
+    assert measured["both partial"] > measured["same year"]
+
+
+def test_one_edit() -> None:
+    assert _one_edit("19900504", "19900514")
+    assert _one_edit("19900504", "19905004")
+    assert _one_edit("1990054", "19900504")
+    assert not _one_edit("19900504", "19911504")
+    assert not _one_edit("19900504", "19000405")
 
 
 def test_bad_input_names_the_column() -> None:

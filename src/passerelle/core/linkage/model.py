@@ -19,6 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from .bloom import WORDS
+from .features import ARRAY_BLOCKING_COLUMNS
 
 Mode = Literal["plaintext", "private", "baseline"]
 Backend = Literal["duckdb", "spark"]
@@ -28,9 +29,10 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     # Transliteration variants share a skeleton, so blocking on skeleton keys keeps them
     # together. Array keys are exploded (a record is in several blocks): every unordered
     # pair of name-token skeletons (swaps, compound and patronymic names), every token with
-    # the birth date (day and month unordered), every token with the birth year.
-    "plaintext": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
-    "private": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    # the birth date (day and month unordered), every token with the birth year, every
+    # pair with the year, every initial with the date, every token alone (features.py).
+    "plaintext": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
+    "private": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     # The baseline: exact matches on the raw (lower-cased) fields.
     "baseline": (
         ("given_name", "surname"),
@@ -39,10 +41,10 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
         ("phone",),
     ),
 }
-ARRAY_KEYS = frozenset({"blk_name_pairs", "blk_token_dob", "blk_token_year"})
+ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
 # name levels from "two tokens shared" down (levels are counted from else = 0)
 _WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 3, "baseline": -1}
-_WEAK_DATE = 1  # birth-date levels "same year" and "else"
+_WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
 TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
 
 
@@ -55,11 +57,15 @@ class LinkageRun:
     pairs_above_threshold: int
 
 
-def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
-    shared = " + ".join(
+def _shared_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    return " + ".join(
         f'CAST(bit_count("bf_{a}_{i}_{side_a}" & "bf_{b}_{i}_{side_b}") AS INT)'
         for i in range(WORDS)
     )
+
+
+def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    shared = _shared_sql(a, b, side_a, side_b)
     return f'(2.0 * ({shared}) / ("pc_{a}_{side_a}" + "pc_{b}_{side_b}"))'
 
 
@@ -85,7 +91,9 @@ def _swapped_close(backend: Backend) -> Any:
     )
 
 
-def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
+def _comparisons(
+    mode: Mode, backend: Backend = "duckdb", date_m: dict[str, float] | None = None
+) -> list[Any]:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -114,6 +122,14 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
                 ).configure(label_for_charts="given and family swapped"),
                 _swapped_close(backend),
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
+                # a father's or grandfather's name added on one record only
+                cll.CustomLevel(
+                    'len(list_intersect("name_skels_l", "name_skels_r")) = '
+                    'least(len("name_skels_l"), len("name_skels_r")) AND '
+                    'least(len("name_skels_l"), len("name_skels_r")) >= 2',
+                    label_for_charts="one token set within the other",
+                    base_dialect_str="duckdb",
+                ),
                 cll.Or(
                     cll.And(
                         cll.JaroWinklerLevel("given_skel", 0.88),
@@ -168,6 +184,13 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
                 label_for_charts="name ≥ 0.9",
                 base_dialect_str="duckdb",
             ),
+            # the name CLK of one record within the other's (a father's name added)
+            cll.CustomLevel(
+                f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
+                f"{_dice_sql('name', 'name')} >= 0.7",
+                label_for_charts="one name filter within the other",
+                base_dialect_str="duckdb",
+            ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.75 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.75",
@@ -192,32 +215,46 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
             cll.ElseLevel(),
         ]
         name = cl.CustomComparison(output_column_name="name", comparison_levels=levels)
-    # Birth-date m probabilities are set, not estimated: EM blocks on the birth date (below),
-    # and these shares of true pairs per level are our estimates for registrations of
-    # newcomers (docs/linkage.md): most dates agree, about one in eight is a placeholder or
-    # partial on one side, a few are swapped or mistyped, a few disagree entirely.
+    date_m = date_m or DEFAULT_DATE_M[mode]
+    # Birth-date m probabilities are set, not estimated by EM (EM blocks on the birth date,
+    # below): they are measured on confident pairs (`date_m_from_confident_pairs`), or our
+    # estimates for registrations of newcomers when the data has too few such pairs.
+    partial = '"dob_full_l" IS NULL OR "dob_full_r" IS NULL'
+    both_partial = '"dob_full_l" IS NULL AND "dob_full_r" IS NULL'
     date_levels: list[Any] = [
         cll.NullLevel("dob_year"),
-        cll.ExactMatchLevel("dob_full").configure(m_probability=0.74),
+        cll.ExactMatchLevel("dob_full").configure(m_probability=date_m["exact"]),
         cll.ExactMatchLevel("dob_swap").configure(
-            label_for_charts="day and month swapped", m_probability=0.03
+            label_for_charts="day and month swapped", m_probability=date_m["swapped"]
         ),
     ]
     if mode == "plaintext":
         date_levels.append(
-            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(m_probability=0.03)
+            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(
+                m_probability=date_m["one digit"]
+            )
         )
     date_levels += [
+        # Both dates year-only (1 January placeholders): a person whose documents carry a
+        # placeholder has it on every record, which random pairs rarely share.
         cll.And(
             cll.ExactMatchLevel("dob_year"),
-            cll.CustomLevel(
-                '"dob_full_l" IS NULL OR "dob_full_r" IS NULL', base_dialect_str="duckdb"
-            ),
+            cll.CustomLevel(both_partial, base_dialect_str="duckdb"),
         ).configure(
-            label_for_charts="same year, one date partial or placeholder", m_probability=0.13
+            label_for_charts="same year, both partial or placeholder",
+            m_probability=date_m["both partial"],
         ),
-        cll.ExactMatchLevel("dob_year").configure(label_for_charts="same year", m_probability=0.01),
-        cll.ElseLevel().configure(m_probability=0.06 if mode == "plaintext" else 0.09),
+        cll.And(
+            cll.ExactMatchLevel("dob_year"),
+            cll.CustomLevel(partial, base_dialect_str="duckdb"),
+        ).configure(
+            label_for_charts="same year, one date partial or placeholder",
+            m_probability=date_m["one partial"],
+        ),
+        cll.ExactMatchLevel("dob_year").configure(
+            label_for_charts="same year", m_probability=date_m["same year"]
+        ),
+        cll.ElseLevel().configure(m_probability=date_m["else"]),
     ]
     return [
         name,
@@ -225,6 +262,100 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
         cl.ExactMatch("postcode"),
         cl.ExactMatch("phone"),
     ]
+
+
+# Shares of true pairs per birth-date level when the data has too few confident pairs to
+# measure them (our estimates for registrations of newcomers, docs/linkage.md).
+DEFAULT_DATE_M: dict[Mode, dict[str, float]] = {
+    "plaintext": {
+        "exact": 0.74,
+        "swapped": 0.03,
+        "one digit": 0.03,
+        "both partial": 0.09,
+        "one partial": 0.04,
+        "same year": 0.01,
+        "else": 0.06,
+    },
+    "private": {
+        "exact": 0.74,
+        "swapped": 0.03,
+        "both partial": 0.09,
+        "one partial": 0.04,
+        "same year": 0.01,
+        "else": 0.09,
+    },
+}
+MIN_CONFIDENT_PAIRS = 500
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance of at most 1."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _date_level(left: dict[str, Any], right: dict[str, Any], mode: Mode) -> str:
+    full_l, full_r = left["dob_full"], right["dob_full"]
+    if full_l is not None and full_l == full_r:
+        return "exact"
+    if left["dob_swap"] is not None and left["dob_swap"] == right["dob_swap"]:
+        return "swapped"
+    if mode == "plaintext":
+        digits_l, digits_r = left["dob_digits"], right["dob_digits"]
+        if digits_l is not None and digits_r is not None and _one_edit(digits_l, digits_r):
+            return "one digit"
+    if left["dob_year"] == right["dob_year"]:
+        if full_l is None and full_r is None:
+            return "both partial"
+        if full_l is None or full_r is None:
+            return "one partial"
+        return "same year"
+    return "else"
+
+
+def date_m_from_confident_pairs(
+    features: pl.DataFrame, mode: Mode, *, minimum: int = MIN_CONFIDENT_PAIRS
+) -> dict[str, float] | None:
+    """Birth-date m probabilities measured on pairs that are almost surely one person.
+
+    Confident pairs share the skeletons of the first given and last family name and the
+    phone number (relatives sharing a phone have different given names). Their dates vary
+    independently of those fields, so the share of each birth-date level among them
+    estimates its m probability; None when there are fewer than `minimum`.
+    """
+    if mode == "baseline":
+        return None
+    columns = ["unique_id", "blk_names", "phone", "dob_full", "dob_swap", "dob_year"]
+    if mode == "plaintext":
+        columns.append("dob_digits")
+    known = features.select(columns).filter(
+        pl.col("blk_names").is_not_null()
+        & pl.col("phone").is_not_null()
+        & pl.col("dob_year").is_not_null()
+    )
+    pairs = known.join(known, on=["blk_names", "phone"], suffix="_r").filter(
+        pl.col("unique_id") < pl.col("unique_id_r")
+    )
+    if pairs.height < minimum:
+        return None
+    names = columns[3:]
+    counts = dict.fromkeys(DEFAULT_DATE_M[mode], 0)
+    for row in pairs.select(*names, *(f"{c}_r" for c in names)).iter_rows(named=True):
+        right = {c: row[f"{c}_r"] for c in names}
+        counts[_date_level(row, right, mode)] += 1
+    total = sum(counts.values())
+    # a floor keeps every level possible (a level never seen would veto a pair)
+    return {level: max(count / total, 0.001) for level, count in counts.items()}
 
 
 def _training_key(values: pl.Series, share: float) -> pl.Series:
@@ -253,21 +384,16 @@ def _quiet_splink() -> Iterator[None]:
         logging.disable(previous)
 
 
-def dedupe_features(
+def train_linker(
     features: pl.DataFrame,
     *,
     mode: Mode,
-    threshold: float,
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
     memory_limit: str = "6GB",
-) -> LinkageRun:
-    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
-
-    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
-    probability at which two records are joined (clusters are connected components).
-    """
+) -> tuple[Any, Any]:
+    """A trained Splink linker over `features` and its database API (unsupervised, EM)."""
     from splink import Linker, SettingsCreator, block_on
 
     def step(message: str) -> None:
@@ -283,9 +409,10 @@ def dedupe_features(
         features = features.with_columns(
             _training_key(features[first_key], share).alias("train_key"),
         )
+    date_m = date_m_from_confident_pairs(features, mode)
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=_comparisons(mode, backend),
+        comparisons=_comparisons(mode, backend, date_m),
         blocking_rules_to_generate_predictions=[
             block_on(*keys, arrays_to_explode=[k for k in keys if k in ARRAY_KEYS] or None)
             for keys in BLOCKING_KEYS[mode]
@@ -294,73 +421,113 @@ def dedupe_features(
         retain_intermediate_calculation_columns=False,
         max_iterations=20,
     )
-    with _quiet_splink():
-        if backend == "spark":
-            from splink import SparkAPI
+    if backend == "spark":
+        from splink import SparkAPI
 
-            if spark is None:
-                raise ValueError("backend='spark' needs a SparkSession: spark=...")
-            db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-            table: Any = spark.createDataFrame(features.to_pandas())
-        else:
-            import duckdb
-            from splink import DuckDBAPI
+        if spark is None:
+            raise ValueError("backend='spark' needs a SparkSession: spark=...")
+        db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+        table: Any = spark.createDataFrame(features.to_pandas())
+    else:
+        import duckdb
+        from splink import DuckDBAPI
 
-            connection = duckdb.connect()
-            connection.execute(f"SET memory_limit = '{memory_limit}'")
-            # spill to the system's temporary directory, not the working directory
-            spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
-            connection.execute(f"SET temp_directory = '{spill}'")
-            connection.execute("SET preserve_insertion_order = false")
-            connection.register("records_arrow", features.to_arrow())
-            connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
-            db_api = DuckDBAPI(connection=connection)
-            table = "records"
-        linker = Linker(table, settings, db_api)
-        step("training: prior")
-        deterministic: list[Any] = (
-            [block_on("given_name", "surname", "birth_date")]
-            if mode == "baseline"
-            else [block_on("blk_names", "dob_full")]
+        connection = duckdb.connect()
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        # spill to the system's temporary directory, not the working directory
+        spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
+        connection.execute(f"SET temp_directory = '{spill}'")
+        connection.execute("SET preserve_insertion_order = false")
+        connection.register("records_arrow", features.to_arrow())
+        connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+        connection.unregister("records_arrow")
+        db_api = DuckDBAPI(connection=connection)
+        table = "records"
+    del features
+    linker = Linker(table, settings, db_api)
+    step("training: prior")
+    deterministic: list[Any] = (
+        [block_on("given_name", "surname", "birth_date")]
+        if mode == "baseline"
+        else [block_on("blk_names", "dob_full")]
+    )
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    step("training: u probabilities")
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    step("training: m probabilities (EM)")
+    if mode == "baseline":
+        em_rules = [
+            block_on("given_name", "surname"),
+            block_on("birth_date", "substr(given_name, 1, 1)"),
+            block_on("birth_date", "substr(surname, 1, 1)"),
+        ]
+    else:
+        # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
+        em_rules = [block_on("dob_swap", "train_key")]
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, fix_u_probabilities=True
         )
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
-        step("training: u probabilities")
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-        step("training: m probabilities (EM)")
-        if mode == "baseline":
-            em_rules = [
-                block_on("given_name", "surname"),
-                block_on("birth_date", "substr(given_name, 1, 1)"),
-                block_on("birth_date", "substr(surname, 1, 1)"),
-            ]
-        else:
-            # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
-            em_rules = [block_on("dob_swap", "train_key")]
-        for rule in em_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, fix_u_probabilities=True
-            )
+    return linker, db_api
+
+
+def scored_pairs(linker: Any, db_api: Any, *, mode: Mode, threshold: float) -> Any:
+    """The pairs at or above `threshold` (a Splink dataframe), after the household veto."""
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    if mode != "baseline":
+        # Contact details alone never join two people: a pair whose names agree on at
+        # most two tokens and whose birth dates are missing or disagree beyond a typo
+        # is dropped (households share family name, postcode and phone).
+        predictions = db_api.sql_to_splink_dataframe_checking_cache(
+            f"SELECT * FROM {predictions.physical_name} WHERE NOT "
+            f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
+            f"AND gamma_birth_date <= {_WEAK_DATE})",
+            "__splink__df_predict_vetoed",
+        )
+    return predictions
+
+
+def dedupe_features(
+    features: pl.DataFrame,
+    *,
+    mode: Mode,
+    threshold: float,
+    backend: Backend = "duckdb",
+    spark: Any = None,
+    progress: Progress | None = None,
+    memory_limit: str = "6GB",
+) -> LinkageRun:
+    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
+
+    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
+    probability at which two records are joined (clusters are connected components).
+    """
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    with _quiet_splink():
+        linker, db_api = train_linker(
+            features,
+            mode=mode,
+            backend=backend,
+            spark=spark,
+            progress=progress,
+            memory_limit=memory_limit,
+        )
+        del features
         step("scoring pairs")
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        if mode != "baseline":
-            # Contact details alone never join two people: a pair whose names agree on at
-            # most two tokens and whose birth dates are missing or disagree beyond a typo
-            # is dropped (households share family name, postcode and phone).
-            predictions = db_api.sql_to_splink_dataframe_checking_cache(
-                f"SELECT * FROM {predictions.physical_name} WHERE NOT "
-                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-                f"AND gamma_birth_date <= {_WEAK_DATE})",
-                "__splink__df_predict_vetoed",
-            )
+        predictions = scored_pairs(linker, db_api, mode=mode, threshold=threshold)
         step("clustering")
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=threshold
         )
-        counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+        counted = linker.misc.query_sql(
             f"SELECT count(*) AS n FROM {predictions.physical_name}", output_type="pandas"
         )
         model = linker.misc.save_model_to_json()
-        table_out = clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+        table_out = clusters.as_pandas_dataframe()
         frame = pl.from_pandas(table_out[["unique_id", "cluster_id"]])
     return LinkageRun(
         clusters=frame.rename({"unique_id": "record_id"}).with_columns(
