@@ -15,6 +15,7 @@ from passerelle.core.linkage.model import (
     BLOCKING_KEYS,
     _date_level,
     _one_edit,
+    coherent_clusters,
     date_m_from_confident_pairs,
 )
 from passerelle.core.linkage.synthetic import generate
@@ -137,3 +138,31 @@ def test_spark_backend_gives_the_same_kind_of_clusters(
     small = population.head(600)
     run = dedupe(small, threshold=0.8, backend="spark", spark=spark)
     assert pairwise_quality(run.clusters, small).f1 > 0.7
+
+
+def test_loose_clusters_are_split_at_their_weak_links() -> None:
+    # two people of three records each (all pairs linked) joined by one weak link, a dense
+    # person of four records, a pair and a record alone
+    edges = [("a1", "a2", 0.99), ("a1", "a3", 0.97), ("a2", "a3", 0.98)]
+    edges += [("b1", "b2", 0.99), ("b1", "b3", 0.95), ("b2", "b3", 0.99), ("a3", "b1", 0.7)]
+    edges += [(f"c{i}", f"c{j}", 0.9) for i in range(4) for j in range(i + 1, 4)]
+    edges += [("d1", "d2", 0.6)]
+    ids = pl.Series(["a1", "a2", "a3", "b1", "b2", "b3", "c0", "c1", "c2", "c3", "d1", "d2", "e"])
+    frame = pl.DataFrame(
+        edges, schema=["unique_id_l", "unique_id_r", "match_probability"], orient="row"
+    )
+    clusters = coherent_clusters(ids, frame)
+    groups = {
+        tuple(sorted(group))
+        for group in clusters.group_by("cluster_id").agg("record_id")["record_id"]
+    }
+    assert groups == {
+        ("a1", "a2", "a3"),
+        ("b1", "b2", "b3"),
+        ("c0", "c1", "c2", "c3"),
+        ("d1", "d2"),
+        ("e",),
+    }
+    # plain connected components (the baseline) keep the chain
+    plain = coherent_clusters(ids, frame, split=False)
+    assert plain.filter(pl.col("record_id").is_in(["a1", "b3"]))["cluster_id"].n_unique() == 1

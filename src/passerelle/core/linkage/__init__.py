@@ -21,7 +21,7 @@ from .bloom import KeyFileError, encode, encoded_features, generate_key, load_ke
 from .features import REQUIRED_COLUMNS, LinkageInputError, plaintext_features
 from .model import Backend, LinkageRun, Progress, dedupe_features
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.5
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -507,6 +507,7 @@ def dedupe_features(
         if progress is not None:
             progress(message)
 
+    ids = features["unique_id"].cast(pl.String)
     with _quiet_splink():
         linker, db_api = train_linker(
             features,
@@ -520,19 +521,69 @@ def dedupe_features(
         step("scoring pairs")
         predictions = scored_pairs(linker, db_api, mode=mode, threshold=threshold)
         step("clustering")
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
-        )
-        counted = linker.misc.query_sql(
-            f"SELECT count(*) AS n FROM {predictions.physical_name}", output_type="pandas"
+        edges = linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}",
+            output_type="pandas",
         )
         model = linker.misc.save_model_to_json()
-        table_out = clusters.as_pandas_dataframe()
-        frame = pl.from_pandas(table_out[["unique_id", "cluster_id"]])
+    # the baseline keeps Splink's plain connected components
+    frame = coherent_clusters(ids, pl.from_pandas(edges), split=mode != "baseline")
     return LinkageRun(
-        clusters=frame.rename({"unique_id": "record_id"}).with_columns(
-            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
-        ),
+        clusters=frame,
         model=model,
-        pairs_above_threshold=int(counted["n"].iloc[0]),
+        pairs_above_threshold=len(edges),
+    )
+
+
+# A cluster of at least CLUSTER_MIN_SIZE records must hold links (summed match probability)
+# on at least CLUSTER_MIN_DENSITY of its pairs; otherwise its links below each of
+# CLUSTER_STEPS in turn are cut (connected components chain people through one record).
+CLUSTER_MIN_SIZE = 4
+CLUSTER_MIN_DENSITY = 0.6
+CLUSTER_STEPS = (0.8, 0.9, 0.95, 0.99, 0.999)
+
+
+def coherent_clusters(ids: pl.Series, edges: pl.DataFrame, *, split: bool = True) -> pl.DataFrame:
+    """Connected components of `edges` (unique_id_l, unique_id_r, match_probability) over
+    the records `ids`, with loose components split (see `CLUSTER_MIN_DENSITY`).
+
+    Returns record_id, cluster_id (the smallest record id of the cluster).
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = pl.DataFrame({"record_id": ids}).with_row_index("i")
+    joined = (
+        edges.select(
+            pl.col("unique_id_l").cast(pl.String),
+            pl.col("unique_id_r").cast(pl.String),
+            pl.col("match_probability").cast(pl.Float64),
+        )
+        .join(index.rename({"record_id": "unique_id_l", "i": "left"}), on="unique_id_l")
+        .join(index.rename({"record_id": "unique_id_r", "i": "right"}), on="unique_id_r")
+    )
+    left = joined["left"].to_numpy().astype(np.int64)
+    right = joined["right"].to_numpy().astype(np.int64)
+    probability = joined["match_probability"].to_numpy()
+    n = len(ids)
+
+    def components() -> Any:
+        graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+        return connected_components(graph, directed=False)[1]
+
+    labels = components()
+    for step in CLUSTER_STEPS if split else ():
+        sizes = np.bincount(labels, minlength=n).astype(np.float64)
+        mass = np.bincount(labels[left], weights=probability, minlength=n)
+        loose = (sizes >= CLUSTER_MIN_SIZE) & (mass < CLUSTER_MIN_DENSITY * sizes * (sizes - 1) / 2)
+        if not loose.any():
+            break
+        keep = ~(loose[labels[left]] & (probability < step))
+        left, right, probability = left[keep], right[keep], probability[keep]
+        labels = components()
+    return (
+        index.with_columns(label=pl.Series(labels))
+        .with_columns(pl.col("record_id").min().over("label").alias("cluster_id"))
+        .select("record_id", "cluster_id")
     )
