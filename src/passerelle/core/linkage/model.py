@@ -391,7 +391,7 @@ def train_linker(
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
-    memory_limit: str = "6GB",
+    memory_limit: str = "4GB",
 ) -> tuple[Any, Any]:
     """A trained Splink linker over `features` and its database API (unsupervised, EM)."""
     from splink import Linker, SettingsCreator, block_on
@@ -495,7 +495,7 @@ def dedupe_features(
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
-    memory_limit: str = "6GB",
+    memory_limit: str = "4GB",
 ) -> LinkageRun:
     """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
 
