@@ -43,8 +43,9 @@ TOKEN_COLUMNS = (
     "phone",
     "blk_names",
     "blk_dob_initials",
+    "name_key",  # skeletons of the whole given and family names: equality and its frequency
 )
-ARRAY_TOKEN_COLUMNS = ARRAY_BLOCKING_COLUMNS
+ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks")
 ENCODED_COLUMNS = (
     "record_id",
     *(f"bf_{name}" for name in FILTERS),

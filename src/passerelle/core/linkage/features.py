@@ -201,6 +201,12 @@ def plaintext_features(
             "dob_swap": swap_keys,
             "dob_year": years,
             "dob_digits": dob_digits,
+            # the date with one digit masked, eight ways: equal when one digit differs (what
+            # the private mode compares, as keyed tokens, instead of an edit distance)
+            "dob_masks": [
+                " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
+                for d in dob_digits
+            ],
             "postcode": [normalise_postcode(v) for v in frame["postcode"].to_list()],
             "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
             "blk_names": [
@@ -234,7 +240,8 @@ def plaintext_features(
             "blk_token": [" ".join(p.token_skeletons) or None for p in parts],
         },
     ).with_columns(  # array columns were built as space-separated text (faster)
-        pl.col(column).str.split(" ") for column in ("name_skels", *ARRAY_BLOCKING_COLUMNS)
+        pl.col(column).str.split(" ")
+        for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
     )
     return cap_blocks(plain)
 

@@ -42,8 +42,9 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     ),
 }
 ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
-# name levels from "two tokens shared" down (levels are counted from else = 0)
-_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 3, "baseline": -1}
+# name levels from "two tokens shared" (plaintext) or "family ≥ 0.9, given < 0.5" (private)
+# down; levels are counted from else = 0
+_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 4, "baseline": -1}
 _WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
 TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
 
@@ -167,6 +168,10 @@ def _comparisons(
             cll.CustomLevel(
                 '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
             ).configure(is_null_level=True),
+            # term-frequency adjusted, as in clear: a rare name weighs more
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                label_for_charts="both skeletons (keyed token)"
+            ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.95 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.95",
@@ -195,6 +200,12 @@ def _comparisons(
                 f"{_dice_sql('given', 'given')} >= 0.75 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.75",
                 label_for_charts="both filters ≥ 0.75",
+                base_dialect_str="duckdb",
+            ),
+            # relatives: the same family name, another given name (evidence against)
+            cll.CustomLevel(
+                f"{_dice_sql('surname', 'surname')} >= 0.9 AND {_dice_sql('given', 'given')} < 0.5",
+                label_for_charts="family ≥ 0.9, given < 0.5",
                 base_dialect_str="duckdb",
             ),
             cll.CustomLevel(
@@ -232,6 +243,12 @@ def _comparisons(
         date_levels.append(
             cll.DamerauLevenshteinLevel("dob_digits", 1).configure(
                 m_probability=date_m["one digit"]
+            )
+        )
+    else:  # keyed tokens of the date with one digit masked: one digit substituted
+        date_levels.append(
+            cll.ArrayIntersectLevel("dob_masks", 1).configure(
+                label_for_charts="one digit apart", m_probability=date_m["one digit"]
             )
         )
     date_levels += [
@@ -279,10 +296,11 @@ DEFAULT_DATE_M: dict[Mode, dict[str, float]] = {
     "private": {
         "exact": 0.74,
         "swapped": 0.03,
+        "one digit": 0.03,
         "both partial": 0.09,
         "one partial": 0.04,
         "same year": 0.01,
-        "else": 0.09,
+        "else": 0.06,
     },
 }
 MIN_CONFIDENT_PAIRS = 500
@@ -314,6 +332,8 @@ def _date_level(left: dict[str, Any], right: dict[str, Any], mode: Mode) -> str:
         digits_l, digits_r = left["dob_digits"], right["dob_digits"]
         if digits_l is not None and digits_r is not None and _one_edit(digits_l, digits_r):
             return "one digit"
+    elif set(left["dob_masks"] or ()) & set(right["dob_masks"] or ()):
+        return "one digit"
     if left["dob_year"] == right["dob_year"]:
         if full_l is None and full_r is None:
             return "both partial"
@@ -336,8 +356,7 @@ def date_m_from_confident_pairs(
     if mode == "baseline":
         return None
     columns = ["unique_id", "blk_names", "phone", "dob_full", "dob_swap", "dob_year"]
-    if mode == "plaintext":
-        columns.append("dob_digits")
+    columns.append("dob_digits" if mode == "plaintext" else "dob_masks")
     known = features.select(columns).filter(
         pl.col("blk_names").is_not_null()
         & pl.col("phone").is_not_null()
