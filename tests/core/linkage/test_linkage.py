@@ -166,3 +166,19 @@ def test_loose_clusters_are_split_at_their_weak_links() -> None:
     # plain connected components (the baseline) keep the chain
     plain = coherent_clusters(ids, frame, split=False)
     assert plain.filter(pl.col("record_id").is_in(["a1", "b3"]))["cluster_id"].n_unique() == 1
+
+
+def test_dates_one_digit_apart_share_a_masked_token() -> None:
+    frame = pl.DataFrame(
+        {
+            "record_id": ["1", "2", "3"],
+            "given_name": ["Amina"] * 3,
+            "surname": ["Farah"] * 3,
+            "birth_date": ["1990-05-04", "07/05/1990", "1991-06-04"],
+            "postcode": [""] * 3,
+            "phone": [""] * 3,
+        }
+    )
+    masks = [set(m) for m in plaintext_features(frame)["dob_masks"].to_list()]
+    assert masks[0] & masks[1]
+    assert not masks[0] & masks[2]
