@@ -125,9 +125,9 @@ def _comparisons(
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
                 # a father's or grandfather's name added on one record only
                 cll.CustomLevel(
-                    'len(list_intersect("name_skels_l", "name_skels_r")) = '
-                    'least(len("name_skels_l"), len("name_skels_r")) AND '
-                    'least(len("name_skels_l"), len("name_skels_r")) >= 2',
+                    'array_length(array_intersect("name_skels_l", "name_skels_r")) = '
+                    'least(array_length("name_skels_l"), array_length("name_skels_r")) AND '
+                    'least(array_length("name_skels_l"), array_length("name_skels_r")) >= 2',
                     label_for_charts="one token set within the other",
                     base_dialect_str="duckdb",
                 ),
