@@ -11,7 +11,13 @@ import pytest
 from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import parse_birth_date, plaintext_features
-from passerelle.core.linkage.model import BLOCKING_KEYS
+from passerelle.core.linkage.model import (
+    BLOCKING_KEYS,
+    _date_level,
+    _one_edit,
+    coherent_clusters,
+    date_m_from_confident_pairs,
+)
 from passerelle.core.linkage.synthetic import generate
 
 KEY = bytes(range(32))
@@ -71,6 +77,37 @@ def test_day_and_month_swapped_share_a_key() -> None:
     assert a.full_key != b.full_key
 
 
+def test_birth_date_m_measured_on_confident_pairs_matches_the_truth(
+    population: pl.DataFrame,
+) -> None:
+    features = plaintext_features(population)
+    measured = date_m_from_confident_pairs(features, "plaintext", minimum=100)
+    assert measured is not None
+    # the same shares over every true pair with both years known (ground truth)
+    truth = population.select(pl.col("record_id").alias("unique_id"), "person_id")
+    known = features.join(truth, on="unique_id").filter(pl.col("dob_year").is_not_null())
+    pairs = known.join(known, on="person_id", suffix="_r").filter(
+        pl.col("unique_id") < pl.col("unique_id_r")
+    )
+    columns = ("dob_full", "dob_swap", "dob_year", "dob_digits")
+    levels = [
+        _date_level({c: row[c] for c in columns}, {c: row[f"{c}_r"] for c in columns}, "plaintext")
+        for row in pairs.iter_rows(named=True)
+    ]
+    for level, share in measured.items():
+        assert abs(share - levels.count(level) / len(levels)) < 0.05, level
+    assert measured["exact"] > 0.5
+    assert measured["both partial"] > measured["same year"]
+
+
+def test_one_edit() -> None:
+    assert _one_edit("19900504", "19900514")
+    assert _one_edit("19900504", "19905004")
+    assert _one_edit("1990054", "19900504")
+    assert not _one_edit("19900504", "19911504")
+    assert not _one_edit("19900504", "19000405")
+
+
 def test_bad_input_names_the_column() -> None:
     frame = pl.DataFrame(
         {"record_id": ["1"], "given_name": ["A"], "surname": ["B"], "birth_date": ["31/02/1990"]}
@@ -101,3 +138,47 @@ def test_spark_backend_gives_the_same_kind_of_clusters(
     small = population.head(600)
     run = dedupe(small, threshold=0.8, backend="spark", spark=spark)
     assert pairwise_quality(run.clusters, small).f1 > 0.7
+
+
+def test_loose_clusters_are_split_at_their_weak_links() -> None:
+    # two people of three records each (all pairs linked) joined by one weak link, a dense
+    # person of four records, a pair and a record alone
+    edges = [("a1", "a2", 0.99), ("a1", "a3", 0.97), ("a2", "a3", 0.98)]
+    edges += [("b1", "b2", 0.99), ("b1", "b3", 0.95), ("b2", "b3", 0.99), ("a3", "b1", 0.7)]
+    edges += [(f"c{i}", f"c{j}", 0.9) for i in range(4) for j in range(i + 1, 4)]
+    edges += [("d1", "d2", 0.6)]
+    ids = pl.Series(["a1", "a2", "a3", "b1", "b2", "b3", "c0", "c1", "c2", "c3", "d1", "d2", "e"])
+    frame = pl.DataFrame(
+        edges, schema=["unique_id_l", "unique_id_r", "match_probability"], orient="row"
+    )
+    clusters = coherent_clusters(ids, frame)
+    groups = {
+        tuple(sorted(group))
+        for group in clusters.group_by("cluster_id").agg("record_id")["record_id"]
+    }
+    assert groups == {
+        ("a1", "a2", "a3"),
+        ("b1", "b2", "b3"),
+        ("c0", "c1", "c2", "c3"),
+        ("d1", "d2"),
+        ("e",),
+    }
+    # plain connected components (the baseline) keep the chain
+    plain = coherent_clusters(ids, frame, split=False)
+    assert plain.filter(pl.col("record_id").is_in(["a1", "b3"]))["cluster_id"].n_unique() == 1
+
+
+def test_dates_one_digit_apart_share_a_masked_token() -> None:
+    frame = pl.DataFrame(
+        {
+            "record_id": ["1", "2", "3"],
+            "given_name": ["Amina"] * 3,
+            "surname": ["Farah"] * 3,
+            "birth_date": ["1990-05-04", "07/05/1990", "1991-06-04"],
+            "postcode": [""] * 3,
+            "phone": [""] * 3,
+        }
+    )
+    masks = [set(m) for m in plaintext_features(frame)["dob_masks"].to_list()]
+    assert masks[0] & masks[1]
+    assert not masks[0] & masks[2]

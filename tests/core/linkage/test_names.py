@@ -41,6 +41,8 @@ def test_particles_are_dropped_and_abd_is_joined() -> None:
     assert name_tokens("Ould Abdallahi") == ("abdlahi",)
     assert name_tokens("Abd el Kader") == ("abdkader",)
     assert name_tokens("Abdel-Aziz") == name_tokens("Abdulaziz")
+    assert name_tokens("Van de Velde") == name_tokens("Vandevelde") == ("vandevelde",)
+    assert name_tokens("Sophie De Vos") == ("sophie", "devos")
 
 
 def test_token_set_is_the_same_when_names_are_swapped_or_cut_differently() -> None:

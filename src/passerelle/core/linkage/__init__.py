@@ -21,7 +21,7 @@ from .bloom import KeyFileError, encode, encoded_features, generate_key, load_ke
 from .features import REQUIRED_COLUMNS, LinkageInputError, plaintext_features
 from .model import Backend, LinkageRun, Progress, dedupe_features
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.5
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -63,14 +63,17 @@ def dedupe(
     if private_key is not None:
         if progress:
             progress("encoding")
-        encoded = encode(
-            records,
-            private_key,
-            lenient_dates=lenient_dates,
-            placeholder_dates=placeholder_dates,
-        )
-        return dedupe_encoded(
-            encoded,
+        # the encoded text is not kept once its comparison columns are made (memory)
+        return dedupe_features(
+            encoded_features(
+                encode(
+                    records,
+                    private_key,
+                    lenient_dates=lenient_dates,
+                    placeholder_dates=placeholder_dates,
+                )
+            ),
+            mode="private",
             threshold=threshold,
             backend=backend,
             spark=spark,
@@ -78,11 +81,10 @@ def dedupe(
         )
     if progress:
         progress("normalising")
-    features = plaintext_features(
-        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
-    )
     return dedupe_features(
-        features,
+        plaintext_features(
+            records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
+        ),
         mode="plaintext",
         threshold=threshold,
         backend=backend,

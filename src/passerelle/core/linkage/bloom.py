@@ -43,8 +43,9 @@ TOKEN_COLUMNS = (
     "phone",
     "blk_names",
     "blk_dob_initials",
+    "name_key",  # skeletons of the whole given and family names: equality and its frequency
 )
-ARRAY_TOKEN_COLUMNS = ARRAY_BLOCKING_COLUMNS
+ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks")
 ENCODED_COLUMNS = (
     "record_id",
     *(f"bf_{name}" for name in FILTERS),
@@ -193,30 +194,33 @@ def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
         )
     frame = encoded.select([pl.col(c).cast(pl.String) for c in ENCODED_COLUMNS])
     columns: dict[str, pl.Series] = {"unique_id": frame["record_id"]}
+    digits = FILTER_BITS // 4
     for name in FILTERS:
-        values = frame[f"bf_{name}"].to_list()
-        words: list[list[int | None]] = [[] for _ in range(WORDS)]
-        counts: list[int | None] = []
-        for row, value in enumerate(values):
-            if value is None or value == "":
-                counts.append(None)
-                for column_words in words:
-                    column_words.append(None)
-                continue
-            if len(value) != FILTER_BITS // 4 or not _HEX.match(value):
-                raise LinkageInputError(
-                    f"bf_{name}",
-                    f"row {row + 1} is not a {FILTER_BITS}-bit filter "
-                    f"({FILTER_BITS // 4} hex digits); was the file made by `passerelle encode`?",
-                )
-            bits = int(value, 16)
-            counts.append(bits.bit_count())
-            for index in range(WORDS):
-                unsigned = (bits >> (64 * index)) & ((1 << 64) - 1)
-                words[index].append(unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned)
+        # vectorised: hex text → 64-bit words (word 0 holds the lowest bits), no Python ints
+        values = frame[f"bf_{name}"].replace("", None)
+        bad = values.is_not_null() & (
+            (values.str.len_chars() != digits) | ~values.str.contains("^[0-9a-fA-F]+$")
+        )
+        if bad.any():
+            row = int(bad.arg_max() or 0)
+            raise LinkageInputError(
+                f"bf_{name}",
+                f"row {row + 1} is not a {FILTER_BITS}-bit filter "
+                f"({digits} hex digits); was the file made by `passerelle encode`?",
+            )
+        count: pl.Series | None = None
         for index in range(WORDS):
-            columns[f"bf_{name}_{index}"] = pl.Series(words[index], dtype=pl.Int64)
-        columns[f"pc_{name}"] = pl.Series(counts, dtype=pl.Int64)
+            start = (WORDS - 1 - index) * 16
+            word = (
+                values.str.slice(start, 16)
+                .str.to_integer(base=16, dtype=pl.UInt64)
+                .reinterpret(signed=True)
+            )
+            columns[f"bf_{name}_{index}"] = word
+            ones = word.bitwise_count_ones().cast(pl.Int64)
+            count = ones if count is None else count + ones
+        assert count is not None
+        columns[f"pc_{name}"] = count
     for column in TOKEN_COLUMNS:
         columns[column] = frame[column]
     for column in ARRAY_TOKEN_COLUMNS:

@@ -14,7 +14,7 @@ import polars as pl
 
 from passerelle.knowledge.dates import PartialDate
 
-from .names import name_parts
+from .names import NameParts, name_parts
 
 REQUIRED_COLUMNS = ("record_id", "given_name", "surname", "birth_date", "postcode", "phone")
 
@@ -201,6 +201,12 @@ def plaintext_features(
             "dob_swap": swap_keys,
             "dob_year": years,
             "dob_digits": dob_digits,
+            # the date with one digit masked, eight ways: equal when one digit differs (what
+            # the private mode compares, as keyed tokens, instead of an edit distance)
+            "dob_masks": [
+                " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
+                for d in dob_digits
+            ],
             "postcode": [normalise_postcode(v) for v in frame["postcode"].to_list()],
             "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
             "blk_names": [
@@ -218,22 +224,58 @@ def plaintext_features(
                 " ".join(f"{t}#{y}" for t in p.token_skeletons) or None if y else None
                 for p, y in zip(parts, years, strict=True)
             ],
+            # a pair of name tokens with the birth year: placeholder dates of common names
+            "blk_pair_year": [
+                " ".join(f"{t}#{y}" for t in _token_pair_list(p.token_skeletons)) or None
+                if y
+                else None
+                for p, y in zip(parts, years, strict=True)
+            ],
+            # the first letter of any name token with the birth date: typos in every token
+            "blk_initial_dob": [
+                " ".join(f"{i}#{k}" for i in _initials(p)) or None if k else None
+                for p, k in zip(parts, swap_keys, strict=True)
+            ],
+            # one name token alone: the other tokens replaced or mistyped, no date
+            "blk_token": [" ".join(p.token_skeletons) or None for p in parts],
         },
     ).with_columns(  # array columns were built as space-separated text (faster)
-        pl.col(column).str.split(" ") for column in ("name_skels", *ARRAY_BLOCKING_COLUMNS)
+        pl.col(column).str.split(" ")
+        for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
     )
     return cap_blocks(plain)
 
 
-ARRAY_BLOCKING_COLUMNS = ("blk_name_pairs", "blk_token_dob", "blk_token_year")
+ARRAY_BLOCKING_COLUMNS = (
+    "blk_name_pairs",
+    "blk_token_dob",
+    "blk_token_year",
+    "blk_pair_year",
+    "blk_initial_dob",
+    "blk_token",
+)
 # Keys shared by more records than this are dropped (Mohammed + 1990): each record is in a
 # few blocks of bounded size, so the pairs scored grow linearly with the records.
-MAX_BLOCK = {"blk_name_pairs": 120, "blk_token_dob": 60, "blk_token_year": 60}
+MAX_BLOCK = {
+    "blk_name_pairs": 120,
+    "blk_token_dob": 60,
+    "blk_token_year": 60,
+    "blk_pair_year": 60,
+    "blk_initial_dob": 20,
+    "blk_token": 30,
+}
+
+
+def _token_pair_list(tokens: tuple[str, ...]) -> list[str]:
+    return [f"{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :]] or list(tokens)
 
 
 def _token_pairs(tokens: tuple[str, ...]) -> str | None:
-    pairs = [f"{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :]]
-    return " ".join(pairs or tokens) or None
+    return " ".join(_token_pair_list(tokens)) or None
+
+
+def _initials(parts: NameParts) -> list[str]:
+    return sorted({token[0] for token in (*parts.given, *parts.surname) if token})
 
 
 def cap_blocks(frame: pl.DataFrame) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from .bloom import WORDS
+from .features import ARRAY_BLOCKING_COLUMNS
 
 Mode = Literal["plaintext", "private", "baseline"]
 Backend = Literal["duckdb", "spark"]
@@ -28,9 +29,10 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     # Transliteration variants share a skeleton, so blocking on skeleton keys keeps them
     # together. Array keys are exploded (a record is in several blocks): every unordered
     # pair of name-token skeletons (swaps, compound and patronymic names), every token with
-    # the birth date (day and month unordered), every token with the birth year.
-    "plaintext": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
-    "private": (("blk_name_pairs",), ("blk_token_dob",), ("blk_token_year",), ("phone",)),
+    # the birth date (day and month unordered), every token with the birth year, every
+    # pair with the year, every initial with the date, every token alone (features.py).
+    "plaintext": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
+    "private": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     # The baseline: exact matches on the raw (lower-cased) fields.
     "baseline": (
         ("given_name", "surname"),
@@ -39,10 +41,11 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
         ("phone",),
     ),
 }
-ARRAY_KEYS = frozenset({"blk_name_pairs", "blk_token_dob", "blk_token_year"})
-# name levels from "two tokens shared" down (levels are counted from else = 0)
-_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 3, "baseline": -1}
-_WEAK_DATE = 1  # birth-date levels "same year" and "else"
+ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
+# name levels from "two tokens shared" (plaintext) or "family ≥ 0.9, given < 0.5" (private)
+# down; levels are counted from else = 0
+_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 4, "baseline": -1}
+_WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
 TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
 
 
@@ -65,11 +68,15 @@ def _spark_frame(spark: Any, features: pl.DataFrame) -> Any:
     return spark.createDataFrame(frame)
 
 
-def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
-    shared = " + ".join(
+def _shared_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    return " + ".join(
         f'CAST(bit_count("bf_{a}_{i}_{side_a}" & "bf_{b}_{i}_{side_b}") AS INT)'
         for i in range(WORDS)
     )
+
+
+def _dice_sql(a: str, b: str, side_a: str = "l", side_b: str = "r") -> str:
+    shared = _shared_sql(a, b, side_a, side_b)
     return f'(2.0 * ({shared}) / ("pc_{a}_{side_a}" + "pc_{b}_{side_b}"))'
 
 
@@ -95,7 +102,9 @@ def _swapped_close(backend: Backend) -> Any:
     )
 
 
-def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
+def _comparisons(
+    mode: Mode, backend: Backend = "duckdb", date_m: dict[str, float] | None = None
+) -> list[Any]:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -124,6 +133,14 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
                 ).configure(label_for_charts="given and family swapped"),
                 _swapped_close(backend),
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
+                # a father's or grandfather's name added on one record only
+                cll.CustomLevel(
+                    'array_length(array_intersect("name_skels_l", "name_skels_r")) = '
+                    'least(array_length("name_skels_l"), array_length("name_skels_r")) AND '
+                    'least(array_length("name_skels_l"), array_length("name_skels_r")) >= 2',
+                    label_for_charts="one token set within the other",
+                    base_dialect_str="duckdb",
+                ),
                 cll.Or(
                     cll.And(
                         cll.JaroWinklerLevel("given_skel", 0.88),
@@ -161,6 +178,10 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
             cll.CustomLevel(
                 '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
             ).configure(is_null_level=True),
+            # term-frequency adjusted, as in clear: a rare name weighs more
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                label_for_charts="both skeletons (keyed token)"
+            ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.95 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.95",
@@ -178,10 +199,23 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
                 label_for_charts="name ≥ 0.9",
                 base_dialect_str="duckdb",
             ),
+            # the name CLK of one record within the other's (a father's name added)
+            cll.CustomLevel(
+                f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
+                f"{_dice_sql('name', 'name')} >= 0.7",
+                label_for_charts="one name filter within the other",
+                base_dialect_str="duckdb",
+            ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.75 AND "
                 f"{_dice_sql('surname', 'surname')} >= 0.75",
                 label_for_charts="both filters ≥ 0.75",
+                base_dialect_str="duckdb",
+            ),
+            # relatives: the same family name, another given name (evidence against)
+            cll.CustomLevel(
+                f"{_dice_sql('surname', 'surname')} >= 0.9 AND {_dice_sql('given', 'given')} < 0.5",
+                label_for_charts="family ≥ 0.9, given < 0.5",
                 base_dialect_str="duckdb",
             ),
             cll.CustomLevel(
@@ -202,32 +236,52 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
             cll.ElseLevel(),
         ]
         name = cl.CustomComparison(output_column_name="name", comparison_levels=levels)
-    # Birth-date m probabilities are set, not estimated: EM blocks on the birth date (below),
-    # and these shares of true pairs per level are our estimates for registrations of
-    # newcomers (docs/linkage.md): most dates agree, about one in eight is a placeholder or
-    # partial on one side, a few are swapped or mistyped, a few disagree entirely.
+    date_m = date_m or DEFAULT_DATE_M[mode]
+    # Birth-date m probabilities are set, not estimated by EM (EM blocks on the birth date,
+    # below): they are measured on confident pairs (`date_m_from_confident_pairs`), or our
+    # estimates for registrations of newcomers when the data has too few such pairs.
+    partial = '"dob_full_l" IS NULL OR "dob_full_r" IS NULL'
+    both_partial = '"dob_full_l" IS NULL AND "dob_full_r" IS NULL'
     date_levels: list[Any] = [
         cll.NullLevel("dob_year"),
-        cll.ExactMatchLevel("dob_full").configure(m_probability=0.74),
+        cll.ExactMatchLevel("dob_full").configure(m_probability=date_m["exact"]),
         cll.ExactMatchLevel("dob_swap").configure(
-            label_for_charts="day and month swapped", m_probability=0.03
+            label_for_charts="day and month swapped", m_probability=date_m["swapped"]
         ),
     ]
     if mode == "plaintext":
         date_levels.append(
-            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(m_probability=0.03)
+            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(
+                m_probability=date_m["one digit"]
+            )
+        )
+    else:  # keyed tokens of the date with one digit masked: one digit substituted
+        date_levels.append(
+            cll.ArrayIntersectLevel("dob_masks", 1).configure(
+                label_for_charts="one digit apart", m_probability=date_m["one digit"]
+            )
         )
     date_levels += [
+        # Both dates year-only (1 January placeholders): a person whose documents carry a
+        # placeholder has it on every record, which random pairs rarely share.
         cll.And(
             cll.ExactMatchLevel("dob_year"),
-            cll.CustomLevel(
-                '"dob_full_l" IS NULL OR "dob_full_r" IS NULL', base_dialect_str="duckdb"
-            ),
+            cll.CustomLevel(both_partial, base_dialect_str="duckdb"),
         ).configure(
-            label_for_charts="same year, one date partial or placeholder", m_probability=0.13
+            label_for_charts="same year, both partial or placeholder",
+            m_probability=date_m["both partial"],
         ),
-        cll.ExactMatchLevel("dob_year").configure(label_for_charts="same year", m_probability=0.01),
-        cll.ElseLevel().configure(m_probability=0.06 if mode == "plaintext" else 0.09),
+        cll.And(
+            cll.ExactMatchLevel("dob_year"),
+            cll.CustomLevel(partial, base_dialect_str="duckdb"),
+        ).configure(
+            label_for_charts="same year, one date partial or placeholder",
+            m_probability=date_m["one partial"],
+        ),
+        cll.ExactMatchLevel("dob_year").configure(
+            label_for_charts="same year", m_probability=date_m["same year"]
+        ),
+        cll.ElseLevel().configure(m_probability=date_m["else"]),
     ]
     return [
         name,
@@ -235,6 +289,102 @@ def _comparisons(mode: Mode, backend: Backend = "duckdb") -> list[Any]:
         cl.ExactMatch("postcode"),
         cl.ExactMatch("phone"),
     ]
+
+
+# Shares of true pairs per birth-date level when the data has too few confident pairs to
+# measure them (our estimates for registrations of newcomers, docs/linkage.md).
+DEFAULT_DATE_M: dict[Mode, dict[str, float]] = {
+    "plaintext": {
+        "exact": 0.74,
+        "swapped": 0.03,
+        "one digit": 0.03,
+        "both partial": 0.09,
+        "one partial": 0.04,
+        "same year": 0.01,
+        "else": 0.06,
+    },
+    "private": {
+        "exact": 0.74,
+        "swapped": 0.03,
+        "one digit": 0.03,
+        "both partial": 0.09,
+        "one partial": 0.04,
+        "same year": 0.01,
+        "else": 0.06,
+    },
+}
+MIN_CONFIDENT_PAIRS = 500
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance of at most 1."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _date_level(left: dict[str, Any], right: dict[str, Any], mode: Mode) -> str:
+    full_l, full_r = left["dob_full"], right["dob_full"]
+    if full_l is not None and full_l == full_r:
+        return "exact"
+    if left["dob_swap"] is not None and left["dob_swap"] == right["dob_swap"]:
+        return "swapped"
+    if mode == "plaintext":
+        digits_l, digits_r = left["dob_digits"], right["dob_digits"]
+        if digits_l is not None and digits_r is not None and _one_edit(digits_l, digits_r):
+            return "one digit"
+    elif set(left["dob_masks"] or ()) & set(right["dob_masks"] or ()):
+        return "one digit"
+    if left["dob_year"] == right["dob_year"]:
+        if full_l is None and full_r is None:
+            return "both partial"
+        if full_l is None or full_r is None:
+            return "one partial"
+        return "same year"
+    return "else"
+
+
+def date_m_from_confident_pairs(
+    features: pl.DataFrame, mode: Mode, *, minimum: int = MIN_CONFIDENT_PAIRS
+) -> dict[str, float] | None:
+    """Birth-date m probabilities measured on pairs that are almost surely one person.
+
+    Confident pairs share the skeletons of the first given and last family name and the
+    phone number (relatives sharing a phone have different given names). Their dates vary
+    independently of those fields, so the share of each birth-date level among them
+    estimates its m probability; None when there are fewer than `minimum`.
+    """
+    if mode == "baseline":
+        return None
+    columns = ["unique_id", "blk_names", "phone", "dob_full", "dob_swap", "dob_year"]
+    columns.append("dob_digits" if mode == "plaintext" else "dob_masks")
+    known = features.select(columns).filter(
+        pl.col("blk_names").is_not_null()
+        & pl.col("phone").is_not_null()
+        & pl.col("dob_year").is_not_null()
+    )
+    pairs = known.join(known, on=["blk_names", "phone"], suffix="_r").filter(
+        pl.col("unique_id") < pl.col("unique_id_r")
+    )
+    if pairs.height < minimum:
+        return None
+    names = columns[3:]
+    counts = dict.fromkeys(DEFAULT_DATE_M[mode], 0)
+    for row in pairs.select(*names, *(f"{c}_r" for c in names)).iter_rows(named=True):
+        right = {c: row[f"{c}_r"] for c in names}
+        counts[_date_level(row, right, mode)] += 1
+    total = sum(counts.values())
+    # a floor keeps every level possible (a level never seen would veto a pair)
+    return {level: max(count / total, 0.001) for level, count in counts.items()}
 
 
 def _training_key(values: pl.Series, share: float) -> pl.Series:
@@ -263,21 +413,16 @@ def _quiet_splink() -> Iterator[None]:
         logging.disable(previous)
 
 
-def dedupe_features(
+def train_linker(
     features: pl.DataFrame,
     *,
     mode: Mode,
-    threshold: float,
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
-    memory_limit: str = "6GB",
-) -> LinkageRun:
-    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
-
-    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
-    probability at which two records are joined (clusters are connected components).
-    """
+    memory_limit: str = "4GB",
+) -> tuple[Any, Any]:
+    """A trained Splink linker over `features` and its database API (unsupervised, EM)."""
     from splink import Linker, SettingsCreator, block_on
 
     def step(message: str) -> None:
@@ -293,9 +438,10 @@ def dedupe_features(
         features = features.with_columns(
             _training_key(features[first_key], share).alias("train_key"),
         )
+    date_m = date_m_from_confident_pairs(features, mode)
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=_comparisons(mode, backend),
+        comparisons=_comparisons(mode, backend, date_m),
         blocking_rules_to_generate_predictions=[
             block_on(*keys, arrays_to_explode=[k for k in keys if k in ARRAY_KEYS] or None)
             for keys in BLOCKING_KEYS[mode]
@@ -304,78 +450,169 @@ def dedupe_features(
         retain_intermediate_calculation_columns=False,
         max_iterations=20,
     )
+    if backend == "spark":
+        from splink import SparkAPI
+
+        if spark is None:
+            raise ValueError("backend='spark' needs a SparkSession: spark=...")
+        db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+        table: Any = _spark_frame(spark, features)
+    else:
+        import duckdb
+        from splink import DuckDBAPI
+
+        connection = duckdb.connect()
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        # spill to the system's temporary directory, not the working directory
+        spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
+        connection.execute(f"SET temp_directory = '{spill}'")
+        connection.execute("SET preserve_insertion_order = false")
+        connection.register("records_arrow", features.to_arrow())
+        connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+        connection.unregister("records_arrow")
+        db_api = DuckDBAPI(connection=connection)
+        table = "records"
+    del features
+    linker = Linker(table, settings, db_api)
+    step("training: prior")
+    deterministic: list[Any] = (
+        [block_on("given_name", "surname", "birth_date")]
+        if mode == "baseline"
+        else [block_on("blk_names", "dob_full")]
+    )
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    step("training: u probabilities")
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    step("training: m probabilities (EM)")
+    if mode == "baseline":
+        em_rules = [
+            block_on("given_name", "surname"),
+            block_on("birth_date", "substr(given_name, 1, 1)"),
+            block_on("birth_date", "substr(surname, 1, 1)"),
+        ]
+    else:
+        # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
+        em_rules = [block_on("dob_swap", "train_key")]
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, fix_u_probabilities=True
+        )
+    return linker, db_api
+
+
+def scored_pairs(linker: Any, db_api: Any, *, mode: Mode, threshold: float) -> Any:
+    """The pairs at or above `threshold` (a Splink dataframe), after the household veto."""
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    if mode != "baseline":
+        # Contact details alone never join two people: a pair whose names agree on at
+        # most two tokens and whose birth dates are missing or disagree beyond a typo
+        # is dropped (households share family name, postcode and phone).
+        predictions = db_api.sql_to_splink_dataframe_checking_cache(
+            f"SELECT * FROM {predictions.physical_name} WHERE NOT "
+            f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
+            f"AND gamma_birth_date <= {_WEAK_DATE})",
+            "__splink__df_predict_vetoed",
+        )
+    return predictions
+
+
+def dedupe_features(
+    features: pl.DataFrame,
+    *,
+    mode: Mode,
+    threshold: float,
+    backend: Backend = "duckdb",
+    spark: Any = None,
+    progress: Progress | None = None,
+    memory_limit: str = "4GB",
+) -> LinkageRun:
+    """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
+
+    `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
+    probability at which two records are joined (clusters are connected components).
+    """
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    ids = features["unique_id"].cast(pl.String)
     with _quiet_splink():
-        if backend == "spark":
-            from splink import SparkAPI
-
-            if spark is None:
-                raise ValueError("backend='spark' needs a SparkSession: spark=...")
-            db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-            table: Any = _spark_frame(spark, features)
-        else:
-            import duckdb
-            from splink import DuckDBAPI
-
-            connection = duckdb.connect()
-            connection.execute(f"SET memory_limit = '{memory_limit}'")
-            # spill to the system's temporary directory, not the working directory
-            spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
-            connection.execute(f"SET temp_directory = '{spill}'")
-            connection.execute("SET preserve_insertion_order = false")
-            connection.register("records_arrow", features.to_arrow())
-            connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
-            db_api = DuckDBAPI(connection=connection)
-            table = "records"
-        linker = Linker(table, settings, db_api)
-        step("training: prior")
-        deterministic: list[Any] = (
-            [block_on("given_name", "surname", "birth_date")]
-            if mode == "baseline"
-            else [block_on("blk_names", "dob_full")]
+        linker, db_api = train_linker(
+            features,
+            mode=mode,
+            backend=backend,
+            spark=spark,
+            progress=progress,
+            memory_limit=memory_limit,
         )
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
-        step("training: u probabilities")
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-        step("training: m probabilities (EM)")
-        if mode == "baseline":
-            em_rules = [
-                block_on("given_name", "surname"),
-                block_on("birth_date", "substr(given_name, 1, 1)"),
-                block_on("birth_date", "substr(surname, 1, 1)"),
-            ]
-        else:
-            # naming dob_swap keeps the birth-date comparison out of EM (its m are set)
-            em_rules = [block_on("dob_swap", "train_key")]
-        for rule in em_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, fix_u_probabilities=True
-            )
+        del features
         step("scoring pairs")
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        if mode != "baseline":
-            # Contact details alone never join two people: a pair whose names agree on at
-            # most two tokens and whose birth dates are missing or disagree beyond a typo
-            # is dropped (households share family name, postcode and phone).
-            predictions = db_api.sql_to_splink_dataframe_checking_cache(
-                f"SELECT * FROM {predictions.physical_name} WHERE NOT "
-                f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-                f"AND gamma_birth_date <= {_WEAK_DATE})",
-                "__splink__df_predict_vetoed",
-            )
+        predictions = scored_pairs(linker, db_api, mode=mode, threshold=threshold)
         step("clustering")
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
-        )
-        counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
-            f"SELECT count(*) AS n FROM {predictions.physical_name}", output_type="pandas"
+        edges = linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}",
+            output_type="pandas",
         )
         model = linker.misc.save_model_to_json()
-        table_out = clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-        frame = pl.from_pandas(table_out[["unique_id", "cluster_id"]])
+    # the baseline keeps Splink's plain connected components
+    frame = coherent_clusters(ids, pl.from_pandas(edges), split=mode != "baseline")
     return LinkageRun(
-        clusters=frame.rename({"unique_id": "record_id"}).with_columns(
-            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
-        ),
+        clusters=frame,
         model=model,
-        pairs_above_threshold=int(counted["n"].iloc[0]),
+        pairs_above_threshold=len(edges),
+    )
+
+
+# A cluster of at least CLUSTER_MIN_SIZE records must hold links (summed match probability)
+# on at least CLUSTER_MIN_DENSITY of its pairs; otherwise its links below each of
+# CLUSTER_STEPS in turn are cut (connected components chain people through one record).
+CLUSTER_MIN_SIZE = 4
+CLUSTER_MIN_DENSITY = 0.6
+CLUSTER_STEPS = (0.8, 0.9, 0.95, 0.99, 0.999)
+
+
+def coherent_clusters(ids: pl.Series, edges: pl.DataFrame, *, split: bool = True) -> pl.DataFrame:
+    """Connected components of `edges` (unique_id_l, unique_id_r, match_probability) over
+    the records `ids`, with loose components split (see `CLUSTER_MIN_DENSITY`).
+
+    Returns record_id, cluster_id (the smallest record id of the cluster).
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = pl.DataFrame({"record_id": ids}).with_row_index("i")
+    joined = (
+        edges.select(
+            pl.col("unique_id_l").cast(pl.String),
+            pl.col("unique_id_r").cast(pl.String),
+            pl.col("match_probability").cast(pl.Float64),
+        )
+        .join(index.rename({"record_id": "unique_id_l", "i": "left"}), on="unique_id_l")
+        .join(index.rename({"record_id": "unique_id_r", "i": "right"}), on="unique_id_r")
+    )
+    left = joined["left"].to_numpy().astype(np.int64)
+    right = joined["right"].to_numpy().astype(np.int64)
+    probability = joined["match_probability"].to_numpy()
+    n = len(ids)
+
+    def components() -> Any:
+        graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+        return connected_components(graph, directed=False)[1]
+
+    labels = components()
+    for step in CLUSTER_STEPS if split else ():
+        sizes = np.bincount(labels, minlength=n).astype(np.float64)
+        mass = np.bincount(labels[left], weights=probability, minlength=n)
+        loose = (sizes >= CLUSTER_MIN_SIZE) & (mass < CLUSTER_MIN_DENSITY * sizes * (sizes - 1) / 2)
+        if not loose.any():
+            break
+        keep = ~(loose[labels[left]] & (probability < step))
+        left, right, probability = left[keep], right[keep], probability[keep]
+        labels = components()
+    return (
+        index.with_columns(label=pl.Series(labels))
+        .with_columns(pl.col("record_id").min().over("label").alias("cluster_id"))
+        .select("record_id", "cluster_id")
     )

@@ -6,7 +6,9 @@ A name goes through four steps, all pure functions over strings:
 2. `name_tokens`: split into tokens, with particles handled: the article (al-, el-, ad-, ar-,
    as-, glued or not, sun-letter forms such as Essaidi), patronymic particles (bin, ben, ibn,
    bint, ould, wad) dropped, and `abd`/`abdel`/`abdul`/`abd al` joined to the following name
-   (Abd al-Rahman, Abdel Rahman and Abdulrahman all give one token).
+   (Abd al-Rahman, Abdel Rahman and Abdulrahman all give one token); the Dutch and French
+   particles of Belgian names (van, de, der, le, …) are joined likewise (Van de Velde =
+   Vandevelde), so that they do not count as shared tokens between unrelated names.
 3. `canonical`: the token looked up in the variant tables (`data/name_variants.yaml`, sources
    in docs/linkage.md): Mouhamed, Maxamed and Mohammed all become `muhammad`.
 4. `skeleton`: a consonant skeleton of the canonical token after phonetic folding (ou → u,
@@ -35,6 +37,11 @@ ARTICLES = frozenset(
     {"al", "el", "ul", "il", "ad", "ed", "ar", "er", "as", "es", "at", "et", "az", "ez", "ash"}
 )
 PATRONYMIC_PARTICLES = frozenset({"bin", "ben", "ibn", "bint", "ould", "wuld", "wad", "ben-"})
+# Dutch and French particles of Belgian family names, joined to the name that follows as
+# Belgian registries often write them (Van de Velde = Vandevelde, De Smet = Desmet).
+NAME_PARTICLES = frozenset(
+    {"van", "vande", "vanden", "vander", "de", "der", "den", "ter", "ten", "le", "la", "du", "des"}
+)
 ABD_PARTICLES = frozenset(
     {"abd", "abdel", "abdul", "abdal", "abdol", "abdu", "abdoul", "abdou", "abdel-", "abdil"}
 )
@@ -120,6 +127,13 @@ def name_tokens(text: str) -> tuple[str, ...]:
             if raw[j] in ARTICLES and j + 1 < len(raw):
                 j += 1
             tokens.append("abd" + raw[j])
+            i = j + 1
+            continue
+        if has_next and token in NAME_PARTICLES:
+            j = i
+            while j + 1 < len(raw) and raw[j] in NAME_PARTICLES:
+                j += 1
+            tokens.append("".join(raw[i : j + 1]))
             i = j + 1
             continue
         if has_next and (token in ARTICLES or token in PATRONYMIC_PARTICLES):

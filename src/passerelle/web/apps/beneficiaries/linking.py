@@ -3,8 +3,9 @@
 Forced links join their two records first. Then the automatic links (pairs at or above
 the threshold, not vetoed, not decided "not a match") are taken from the most probable
 down; a link is skipped when it would put two records decided "not a match" into one
-cluster. Without decisions the result is the connected components of the automatic links,
-which is what `core.linkage.dedupe_encoded` returns (a test checks it).
+cluster. The caller passes as automatic links only those the engine kept inside one of its
+clusters (`core.linkage` splits loose components at their weak links), so that without
+decisions the result is what `core.linkage.dedupe_encoded` returns (a test checks it).
 """
 
 from __future__ import annotations

@@ -318,9 +318,28 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             (links if decision.decision == Decision.MATCH else non_links).append((a, b))
             decided.add(pair_key(a, b))
         step(gettext_noop("clustering with decisions"))
+        # The engine splits loose components at their weak links: only links it kept
+        # inside one of its clusters are automatic here, so that without decisions the
+        # clusters are exactly the engine's.
+        engine_cluster = linked.clusters.select(
+            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
+        )
+        kept = (
+            scored.join(
+                engine_cluster.rename({"record_id": "record_id_l", "cluster_id": "cluster_l"}),
+                on="record_id_l",
+                how="left",
+            )
+            .join(
+                engine_cluster.rename({"record_id": "record_id_r", "cluster_id": "cluster_r"}),
+                on="record_id_r",
+                how="left",
+            )
+            .filter(pl.col("cluster_l") == pl.col("cluster_r"))
+        )
         result = cluster(
             list(key_of),
-            scored.select("record_id_l", "record_id_r", "match_probability", "vetoed").iter_rows(),
+            kept.select("record_id_l", "record_id_r", "match_probability", "vetoed").iter_rows(),
             threshold=run.threshold,
             links=links,
             non_links=non_links,

@@ -50,7 +50,12 @@ COMPARISON_LABELS = {
 LEVEL_LABELS = {
     "missing on one side": gettext_lazy("missing on one side"),
     "All other comparisons": gettext_lazy("different"),
+    "both skeletons (keyed token)": gettext_lazy("both names agree (same keyed name token)"),
     "both filters ≥ 0.95": gettext_lazy("both names agree (similarity at least 0.95)"),
+    "one name filter within the other": gettext_lazy(
+        "one name contained in the other (a name added)"
+    ),
+    "family ≥ 0.9, given < 0.5": gettext_lazy("same family name, another given name (relatives)"),
     "swapped ≥ 0.9": gettext_lazy("given and family names swapped"),
     "name ≥ 0.9": gettext_lazy("whole name very similar (at least 0.9)"),
     "both filters ≥ 0.75": gettext_lazy("both names similar (at least 0.75)"),
@@ -59,6 +64,10 @@ LEVEL_LABELS = {
     "given ≥ 0.9": gettext_lazy("given name agrees only"),
     "Exact match on dob_full": gettext_lazy("same date"),
     "day and month swapped": gettext_lazy("day and month swapped"),
+    "one digit apart": gettext_lazy("one digit apart"),
+    "same year, both partial or placeholder": gettext_lazy(
+        "same year, both dates partial or 1 January"
+    ),
     "same year, one date partial or placeholder": gettext_lazy(
         "same year, one date partial or 1 January"
     ),
