@@ -203,12 +203,16 @@ def feasible_ranges(
     withheld: set[Cell],
     equations: list[tuple[list[Cell], list[Cell]]],
     cells: set[Cell] | None = None,
+    *,
+    exact: bool = True,
 ) -> dict[Cell, tuple[float, float]]:
     """What an attacker can tell of each withheld figure (or of `cells`) from the published
     ones: its smallest and largest value (`inf` when unbounded) under every published sum
     and cell, by two linear programs (HiGHS). The unknowns are the withheld combinations
     (the combinations listed, so each holds at least one person; a combination not listed
-    holds none), integrality relaxed."""
+    holds none), integrality relaxed. With `exact=False` a figure unbounded above gets
+    `-inf` as its smallest value (one linear program instead of two: enough to see that
+    it is protected)."""
     definitions = _definitions(equations)
     combos = [cell for cell in values if cell[0] == "combo"]
     unknown = sorted(cell for cell in combos if cell in withheld)
@@ -241,7 +245,10 @@ def feasible_ranges(
             ranges[cell] = (constant, constant)
             continue
         bounds: list[float] = []
-        for sign in (1.0, -1.0):
+        for sign in (-1.0, 1.0):  # the largest first: when unbounded, the smallest is enough
+            if bounds and math.isinf(bounds[0]) and not exact:
+                bounds.append(-math.inf)
+                break
             result = linprog(
                 sign * coefficients, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs"
             )
@@ -251,7 +258,7 @@ def feasible_ranges(
                 raise RuntimeError(f"disclosure audit: linear program failed ({result.message})")
             else:
                 bounds.append(sign * float(result.fun) + constant)
-        ranges[cell] = (bounds[0], bounds[1])
+        ranges[cell] = (bounds[1], bounds[0])
     return ranges
 
 
@@ -274,21 +281,28 @@ def complementary_suppression(
     when none is left). Withholding more only widens the ranges, so a figure found
     protected stays protected and is not audited again; the loop ends at the latest when
     everything is withheld (then nothing is bounded above). Of the candidates (at most
-    `_TRIES`; those outside its sums after them), the first that protects the figure on its
-    own is taken, else the smallest.
+    those outside its sums after them), the first that protects the figure on its
+    own is taken, else the one that widens its range most. (At most `_TRIES` cells of each
+    kind are tried, and every total of its sums.)
     Last, the figures withheld on the way are published again one by one (the people of
     the type first, then those in two or more programmes, the programmes' sizes, the
-    largest combinations), when every sensitive figure stays protected without them."""
+    largest combinations; at most `_REPUBLISH`), when every sensitive figure stays
+    protected without them."""
     definitions = _definitions(equations)
     sensitive = set(withheld)
     withheld = set(withheld)
 
+    def width(cell: Cell, hidden: set[Cell]) -> float:
+        low, high = feasible_ranges(values, hidden, equations, {cell}, exact=False)[cell]
+        return high - low
+
     def safe(cell: Cell, hidden: set[Cell]) -> bool:
-        low, high = feasible_ranges(values, hidden, equations, {cell})[cell]
-        return high - low >= protection - 1e-6
+        return width(cell, hidden) >= protection - 1e-6
 
     def first_exposed(hidden: set[Cell], cells: list[Cell]) -> Cell | None:
         return next((cell for cell in cells if not safe(cell, hidden)), None)
+
+    last: list[Cell] = []  # the figure found exposed last: audited first (fails fast)
 
     def ranked(pool: set[Cell]) -> list[Cell]:
         """Cells before totals, the smallest first."""
@@ -312,28 +326,38 @@ def complementary_suppression(
             binding.append((exposed, definitions[exposed]))
         cells = {m for _t, members in binding for m in members if m not in withheld}
         totals = {t for t, _members in binding if t not in withheld}
-        direct = ranked(cells) + ranked(totals)
-        others = ranked({cell for cell in values if cell not in withheld} - set(direct))
-        candidates = direct + others
+        others = ranked({cell for cell in values if cell not in withheld} - cells - totals)
+        candidates = ranked(cells)[:_TRIES] + ranked(totals) + others[:_TRIES]
         # the first (in a sum that binds it, cells before totals, smallest first; then any
-        # other) that protects it on its own, if any; else the first
-        chosen = next(
-            (c for c in candidates[:_TRIES] if safe(exposed, withheld | {c})), candidates[0]
-        )
+        # other) that protects it on its own, if any; else the one that widens it most
+        best, chosen = -1.0, candidates[0]
+        for candidate in candidates:
+            wide = width(exposed, withheld | {candidate})
+            if wide > best + 1e-6:
+                best, chosen = wide, candidate
+            if wide >= protection - 1e-6:
+                break
         withheld.add(chosen)
     if every_withheld:
         return withheld
     # publish again what the sensitive figures do not need: the totals first (the people,
     # those in two or more programmes, the programmes' sizes), then the largest
     rank = {"people": 0, "multi": 1, "size": 2, "combo": 3}
-    for cell in sorted(withheld - sensitive, key=lambda cell: (rank[cell[0]], -values[cell], cell)):
-        if first_exposed(withheld - {cell}, sorted(sensitive)) is None:
+    again = sorted(withheld - sensitive, key=lambda cell: (rank[cell[0]], -values[cell], cell))
+    for cell in again[:_REPUBLISH]:
+        exposed = first_exposed(withheld - {cell}, last + sorted(sensitive - set(last)))
+        if exposed is None:
             withheld.discard(cell)
+        else:
+            last = [exposed]
     return withheld
 
 
 _TRIES = 16
 """Candidates tried, per step of `complementary_suppression`, for one that protects."""
+_REPUBLISH = 32
+"""Figures withheld on the way that `complementary_suppression` tries to publish again
+(the totals first): a bound on its time on large tables."""
 
 
 def overlaps(
