@@ -276,18 +276,18 @@ def complementary_suppression(
     range at least `protection` wide. The figures withheld on the way need no protection
     (every published count is 0 or at least the threshold, so recovering one reveals no
     small count), as in τ-ARGUS; `every_withheld` demands it of them too, at the price of
-    withholding much more. While a figure is not protected, the smallest published
-    combination in a sum that binds it is withheld too (a published total of such a sum
-    when none is left). Withholding more only widens the ranges, so a figure found
-    protected stays protected and is not audited again; the loop ends at the latest when
-    everything is withheld (then nothing is bounded above). Of the candidates (at most
-    those outside its sums after them), the first that protects the figure on its
-    own is taken, else the one that widens its range most. (At most `_TRIES` cells of each
-    kind are tried, and every total of its sums.)
-    Last, the figures withheld on the way are published again one by one (the people of
-    the type first, then those in two or more programmes, the programmes' sizes, the
-    largest combinations; at most `_REPUBLISH`), when every sensitive figure stays
-    protected without them."""
+    withholding more.
+
+    While a figure is exposed, one more figure is withheld: of the candidates (the
+    published combinations in a sum that binds it, smallest first, at most `_TRIES`; then
+    every published total of those sums; then other published figures, at most
+    `_TRIES`), the first that protects it on its own, else the one that widens its range
+    most. Withholding more only widens ranges, so a figure found protected is not audited
+    again; the loop ends at the latest when everything is withheld (nothing is then
+    bounded above). Last, the figures withheld on the way are published again one by one
+    (the people of the type first, then those in two or more programmes, the programmes'
+    sizes, the largest combinations; at most `_REPUBLISH`) when every sensitive figure
+    stays protected without them. Deterministic: every choice is by value, then name."""
     definitions = _definitions(equations)
     sensitive = set(withheld)
     withheld = set(withheld)
