@@ -9,10 +9,13 @@ A participation counts in a period when it overlaps it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+from scipy.optimize import linprog
 
 from passerelle.core.indicators import suppress_small_cells
 
@@ -190,28 +193,171 @@ def overlap_equations(
     return equations
 
 
+def _definitions(equations: list[tuple[list[Cell], list[Cell]]]) -> dict[Cell, list[Cell]]:
+    """Each total with the combinations it adds up (the equations with one total)."""
+    return {totals[0]: members for members, totals in equations if len(totals) == 1}
+
+
+def feasible_ranges(
+    values: dict[Cell, int],
+    withheld: set[Cell],
+    equations: list[tuple[list[Cell], list[Cell]]],
+    cells: set[Cell] | None = None,
+    *,
+    exact: bool = True,
+) -> dict[Cell, tuple[float, float]]:
+    """What an attacker can tell of each withheld figure (or of `cells`) from the published
+    ones: its smallest and largest value (`inf` when unbounded) under every published sum
+    and cell, by two linear programs (HiGHS). The unknowns are the withheld combinations
+    (the combinations listed, so each holds at least one person; a combination not listed
+    holds none), integrality relaxed. With `exact=False` a figure unbounded above gets
+    `-inf` as its smallest value (one linear program instead of two: enough to see that
+    it is protected)."""
+    definitions = _definitions(equations)
+    combos = [cell for cell in values if cell[0] == "combo"]
+    unknown = sorted(cell for cell in combos if cell in withheld)
+    column = {cell: j for j, cell in enumerate(unknown)}
+
+    def row(members: list[Cell]) -> tuple[np.ndarray, float]:
+        """The sum of `members` as coefficients over the unknowns plus a known constant."""
+        coefficients = np.zeros(len(unknown))
+        constant = 0.0
+        for member in members:
+            if member in column:
+                coefficients[column[member]] += 1.0
+            else:
+                constant += values[member]
+        return coefficients, constant
+
+    rows, rhs = [], []
+    for total, members in definitions.items():
+        if total in values and total not in withheld:
+            coefficients, constant = row(members)
+            if coefficients.any():
+                rows.append(coefficients)
+                rhs.append(values[total] - constant)
+    a_eq = np.array(rows) if rows else None
+    b_eq = np.array(rhs) if rows else None
+    ranges: dict[Cell, tuple[float, float]] = {}
+    for cell in sorted(withheld if cells is None else cells):
+        coefficients, constant = row([cell] if cell[0] == "combo" else definitions[cell])
+        if not coefficients.any():
+            ranges[cell] = (constant, constant)
+            continue
+        bounds: list[float] = []
+        for sign in (-1.0, 1.0):  # the largest first: when unbounded, the smallest is enough
+            if bounds and math.isinf(bounds[0]) and not exact:
+                bounds.append(-math.inf)
+                break
+            result = linprog(
+                sign * coefficients, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs"
+            )
+            if result.status == 3:  # unbounded
+                bounds.append(math.inf)
+            elif result.status != 0:
+                raise RuntimeError(f"disclosure audit: linear program failed ({result.message})")
+            else:
+                bounds.append(sign * float(result.fun) + constant)
+        ranges[cell] = (bounds[1], bounds[0])
+    return ranges
+
+
 def complementary_suppression(
-    values: dict[Cell, int], withheld: set[Cell], equations: list[tuple[list[Cell], list[Cell]]]
+    values: dict[Cell, int],
+    withheld: set[Cell],
+    equations: list[tuple[list[Cell], list[Cell]]],
+    *,
+    protection: int = 5,
+    every_withheld: bool = False,
 ) -> set[Cell]:
-    """Withhold more cells until no equation whose totals are published has exactly one
-    withheld member (which a subtraction would reveal): the next-smallest published member
-    of that equation, or, when it has none, its smallest total. Repeated until stable, so
-    that chains of subtractions reveal nothing either."""
+    """Withhold more figures until every sensitive one (those of `withheld`, the small
+    counts) is protected: an attacker solving every published sum and cell together
+    (`feasible_ranges`, a linear-programming audit as in τ-ARGUS) can only place it in a
+    range at least `protection` wide. The figures withheld on the way need no protection
+    (every published count is 0 or at least the threshold, so recovering one reveals no
+    small count), as in τ-ARGUS; `every_withheld` demands it of them too, at the price of
+    withholding more.
+
+    While a figure is exposed, one more figure is withheld: of the candidates (the
+    published combinations in a sum that binds it, smallest first, at most `_TRIES`; then
+    every published total of those sums; then other published figures, at most
+    `_TRIES`), the first that protects it on its own, else the one that widens its range
+    most. Withholding more only widens ranges, so a figure found protected is not audited
+    again; the loop ends at the latest when everything is withheld (nothing is then
+    bounded above). Last, the figures withheld on the way are published again one by one
+    (the people of the type first, then those in two or more programmes, the programmes'
+    sizes, the largest combinations; at most `_REPUBLISH`) when every sensitive figure
+    stays protected without them. Deterministic: every choice is by value, then name."""
+    definitions = _definitions(equations)
+    sensitive = set(withheld)
     withheld = set(withheld)
-    changed = True
-    while changed:
-        changed = False
-        for members, totals in equations:
-            if any(total in withheld for total in totals):
-                continue
-            hidden = [cell for cell in members if cell in withheld]
-            if len(hidden) != 1:
-                continue
-            shown = [cell for cell in members if cell not in withheld and values[cell] > 0]
-            pool = shown or totals
-            withheld.add(min(pool, key=lambda cell: (values[cell], cell)))
-            changed = True
+
+    def width(cell: Cell, hidden: set[Cell]) -> float:
+        low, high = feasible_ranges(values, hidden, equations, {cell}, exact=False)[cell]
+        return high - low
+
+    def safe(cell: Cell, hidden: set[Cell]) -> bool:
+        return width(cell, hidden) >= protection - 1e-6
+
+    def first_exposed(hidden: set[Cell], cells: list[Cell]) -> Cell | None:
+        return next((cell for cell in cells if not safe(cell, hidden)), None)
+
+    last: list[Cell] = []  # the figure found exposed last: audited first (fails fast)
+
+    def ranked(pool: set[Cell]) -> list[Cell]:
+        """Cells before totals, the smallest first."""
+        return sorted(pool, key=lambda cell: (cell[0] != "combo", values[cell], cell))
+
+    protected: set[Cell] = set()
+    while True:
+        pending = sorted((withheld if every_withheld else sensitive) - protected)
+        exposed = first_exposed(withheld, pending)
+        protected.update(pending[: pending.index(exposed)] if exposed else pending)
+        if exposed is None:
+            break
+        unknown = {exposed} if exposed[0] == "combo" else set(definitions[exposed])
+        unknown &= withheld
+        binding = [
+            (total, members)
+            for total, members in definitions.items()
+            if total in values and total not in withheld and not unknown.isdisjoint(members)
+        ]
+        if exposed in definitions:
+            binding.append((exposed, definitions[exposed]))
+        cells = {m for _t, members in binding for m in members if m not in withheld}
+        totals = {t for t, _members in binding if t not in withheld}
+        others = ranked({cell for cell in values if cell not in withheld} - cells - totals)
+        candidates = ranked(cells)[:_TRIES] + ranked(totals) + others[:_TRIES]
+        # the first (in a sum that binds it, cells before totals, smallest first; then any
+        # other) that protects it on its own, if any; else the one that widens it most
+        best, chosen = -1.0, candidates[0]
+        for candidate in candidates:
+            wide = width(exposed, withheld | {candidate})
+            if wide > best + 1e-6:
+                best, chosen = wide, candidate
+            if wide >= protection - 1e-6:
+                break
+        withheld.add(chosen)
+    if every_withheld:
+        return withheld
+    # publish again what the sensitive figures do not need: the totals first (the people,
+    # those in two or more programmes, the programmes' sizes), then the largest
+    rank = {"people": 0, "multi": 1, "size": 2, "combo": 3}
+    again = sorted(withheld - sensitive, key=lambda cell: (rank[cell[0]], -values[cell], cell))
+    for cell in again[:_REPUBLISH]:
+        exposed = first_exposed(withheld - {cell}, last + sorted(sensitive - set(last)))
+        if exposed is None:
+            withheld.discard(cell)
+        else:
+            last = [exposed]
     return withheld
+
+
+_TRIES = 16
+"""Candidates tried, per step of `complementary_suppression`, for one that protects."""
+_REPUBLISH = 32
+"""Figures withheld on the way that `complementary_suppression` tries to publish again
+(the totals first): a bound on its time on large tables."""
 
 
 def overlaps(
@@ -219,9 +365,9 @@ def overlaps(
 ) -> Overlaps:
     """The UpSet figures of one measure type in a period: for every combination of its
     programmes, the people whose programmes in the period are exactly that combination.
-    Counts from 1 to threshold - 1 are withheld, and then the cells that would let a
-    subtraction within a programme's column or a total recover them
-    (`complementary_suppression`)."""
+    Counts from 1 to threshold - 1 are withheld, and then more figures until no withheld
+    small count can be placed, from the published figures, in a range narrower than the
+    threshold (`complementary_suppression`, a linear-programming audit)."""
     part = in_period(frame, period).filter(pl.col("measure_type") == measure_type)
     programmes = tuple(sorted(set(part["programme"].to_list())))
     index = {programme: i for i, programme in enumerate(programmes)}
@@ -236,7 +382,7 @@ def overlaps(
     values[("multi", ())] = sum(count for combo, count in counter.items() if len(combo) >= 2)
     small = {cell for cell, count in values.items() if 1 <= count < threshold}
     withheld = complementary_suppression(
-        values, small, overlap_equations(len(programmes), list(counter))
+        values, small, overlap_equations(len(programmes), list(counter)), protection=threshold
     )
 
     def shown(cell: Cell) -> int | None:
@@ -255,22 +401,29 @@ def overlaps(
 def withhold_as_overlaps(counts: pl.DataFrame, result: Overlaps, measure_type: str) -> pl.DataFrame:
     """The counts table with the figures the overlaps of `measure_type` withheld (a
     programme's people, the people of the type, those in two or more programmes) withheld
-    too, so that the table does not publish what the chart hides."""
+    too, so that the table does not publish what the chart hides; with the people of the
+    type, its registrations counted more than once (registrations minus that is the
+    people); and when `measure_type` is the only type, the same figures of the total over
+    every measure, which equal them."""
     hidden = [
-        (programme, "people")
+        (measure_type, programme, "people")
         for programme, size in zip(result.programmes, result.sizes, strict=True)
         if size is None
     ]
+    totals = []
     if result.people is None:
-        hidden.append((ALL, "people"))
+        totals += ["people", "counted_more_than_once"]
     if result.in_two_or_more is None:
-        hidden.append((ALL, "in_two_or_more_programmes"))
-    if not hidden or counts.is_empty():
+        totals.append("in_two_or_more_programmes")
+    if counts.is_empty() or not (hidden or totals):
         return counts
+    types = set(counts["measure_type"].to_list()) - {ALL}
+    for measure in [measure_type] + ([ALL] if types == {measure_type} else []):
+        hidden += [(measure, ALL, indicator) for indicator in totals]
     match = pl.lit(False)
-    for programme, indicator in hidden:
+    for measure, programme, indicator in hidden:
         match = match | (
-            (pl.col("measure_type") == measure_type)
+            (pl.col("measure_type") == measure)
             & (pl.col("programme") == programme)
             & (pl.col("indicator") == indicator)
         )
