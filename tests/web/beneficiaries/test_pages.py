@@ -134,7 +134,9 @@ def test_the_figures_page_counts_people_and_withholds_small_cells(
     assert ">31<" in page
     assert ">42<" in page
     assert ">11<" in page
-    assert "withheld (&lt; 5)" in page  # c-jobs has 3 people
+    assert ">withheld<" in page  # c-jobs has 3 people
+    # complementary suppression withholds larger counts too: no withheld figure says "< 5"
+    assert "&lt; 5" not in page
 
 
 def rows_of(response: Any) -> list[dict[str, str]]:
@@ -271,11 +273,12 @@ def test_the_pdf_draws_the_overlaps_chart_and_no_small_cell(
     # the chart: its title, every programme with its size (c-jobs withheld), the withheld
     # combinations' label, and dots and bars drawn on the first page
     assert "People by combination of programmes" in text
-    assert "a-jobs (<5)" in text  # withheld (28; it would reveal b+c's 3)
+    assert "a-jobs (—)" in text  # withheld (28; it would reveal b+c's 3)
     assert "b-jobs (11)" in text
-    assert "c-jobs (<5)" in text
+    assert "c-jobs (—)" in text
     assert "Some larger counts are withheld as well" in " ".join(text.split())
-    assert text.count("<5") >= 4  # a-jobs, c-jobs and the two withheld combinations
+    assert "<5" not in text  # a withheld 28 must not read "under 5"
+    assert text.count("—") >= 4  # a-jobs, c-jobs and the two withheld combinations
     assert stream.count(" c\n") + stream.count(" c ") >= 4 * 3  # circles: 3 sets x 4 combos
     # with a threshold of 2 nothing is withheld: one more rectangle per combination's bar
     settings.MONITORING_THRESHOLD = 2

@@ -42,10 +42,12 @@ def report_pdf(
     threshold: int,
     synthetic: bool,
     charts: Sequence[Flowable] = (),
+    withheld: str | None = None,
 ) -> bytes:
     """The PDF of a `funder_report` frame whose `section` and `indicator` are translated;
     `charts` (reportlab flowables: drawings such as `upset_drawing`, notes) come before the
-    table."""
+    table. A withheld value reads "withheld (< threshold)" unless `withheld` says otherwise
+    (with complementary suppression, larger counts are withheld too)."""
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
     document = SimpleDocTemplate(
@@ -77,16 +79,20 @@ def report_pdf(
     header: list[object] = [_("section"), _("indicator"), _("count"), _("of"), _("value")]
     cell = styles["BodyText"]
     rows: list[list[object]] = [header]
+    withheld_text = (
+        withheld
+        if withheld is not None
+        else _("withheld (< {threshold})").format(threshold=threshold)
+    )
     for row in report.iter_rows(named=True):
-        withheld = bool(row["suppressed"])
         rows.append(
             [
                 Paragraph(str(row["section"]), cell),
                 Paragraph(str(row["indicator"]), cell),
                 "" if row["count"] is None else str(row["count"]),
                 "" if row["denominator"] is None else str(row["denominator"]),
-                _("withheld (< {threshold})").format(threshold=threshold)
-                if withheld
+                withheld_text
+                if row["suppressed"]
                 else format_value(row["value"], str(row["unit"])),
             ]
         )

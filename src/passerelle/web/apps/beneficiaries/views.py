@@ -348,7 +348,9 @@ def _upset_arguments(context: dict[str, Any]) -> dict[str, Any]:
             measure=_measure_label(context["measure"]), period=context["period"]
         ),
         "count_label": _("People"),
-        "withheld_label": f"<{data.threshold()}",
+        # Not "< 5": complementary suppression withholds larger counts too, and which ones
+        # were small must not show.
+        "withheld_label": "—",
     }
 
 
@@ -356,7 +358,7 @@ def _upset_arguments(context: dict[str, Any]) -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     context = _figures(request)
     if "report" in context:
-        withheld = _("withheld (< {threshold})").format(threshold=data.threshold())
+        withheld = _("withheld")
         context["rows"] = [
             {
                 "section": row["section"],
@@ -413,6 +415,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             period=context["span"],
             threshold=data.threshold(),
             synthetic=False,
+            withheld=_("withheld"),
             charts=[
                 upset_drawing(**_upset_arguments(context)),
                 Paragraph(
