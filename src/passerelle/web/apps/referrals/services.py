@@ -7,14 +7,12 @@ nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +22,7 @@ from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Organisation, Programme
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import Actor, audit_person, person_for
+from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.capacity import intake_on
 from passerelle.web.apps.referrals.eligibility import eligibility_on
@@ -39,6 +38,7 @@ from passerelle.web.apps.referrals.models import (
     WebhookDelivery,
 )
 from passerelle.web.apps.referrals.notifications import notify_transition
+from passerelle.web.rows import RowSelect, Table, model_field
 
 Side = Literal["sender", "receiver"]
 SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
@@ -244,109 +244,34 @@ CHANGED_FIELDS = (
 """The columns a transition may change (the others are written at creation only)."""
 
 
-@dataclass(frozen=True)
-class _Part:
-    """One model of the locked read: its alias in the SQL, the fields read (the rest are
-    deferred and load if ever used) and each field's converters from the database."""
-
-    model: type[Model]
-    alias: str
-    fields: tuple[Any, ...]
-    converters: tuple[tuple[Any, ...], ...]
-
-    def build(self, values: Sequence[Any]) -> Model | None:
-        if values[0] is None:  # a nullable link with nothing at its end
-            return None
-        converted = list(values)
-        for index, converters in enumerate(self.converters):
-            for converter in converters:
-                converted[index] = converter(converted[index], self.fields[index], connection)
-        return self.model.from_db(
-            connection.alias, [field.attname for field in self.fields], converted
-        )
-
-
-def _field(model: type[Model], name: str) -> Any:
-    return model._meta.get_field(name)
-
-
-@functools.cache
-def _locked_query() -> tuple[str, tuple[_Part, ...]]:
-    """What a transition reads of the referral and its programme, organisations and person,
-    with the referral's row locked: one SELECT ... FOR UPDATE OF the referral, its SQL built
-    once per process (building it through the ORM on every transition was a fifth of the
-    request's Python time). The programme's and organisations' other columns are large
-    JSON documents: they stay unread."""
-    from passerelle.web.apps.people.models import Person
-
-    names: dict[str, tuple[type[Model], list[str]]] = {
-        "r": (Referral, [field.name for field in Referral._meta.concrete_fields]),
-        "pe": (Person, ["id", "organisation"]),
-        "po": (Organisation, list(ORGANISATION_FIELDS)),
-        "pg": (Programme, ["id", "slug", "names", "organisation", "capacity"]),
-        "s": (Organisation, list(ORGANISATION_FIELDS)),
-        "rc": (Organisation, list(ORGANISATION_FIELDS)),
-    }
-    quote = connection.ops.quote_name
-    parts, columns = [], []
-    for alias, (model, fields) in names.items():
-        resolved = tuple(_field(model, name) for name in fields)
-        converters = []
-        for field in resolved:
-            expression = field.get_col(alias)
-            converters.append(
-                (
-                    *connection.ops.get_db_converters(expression),
-                    *expression.get_db_converters(connection),
-                )
-            )
-            columns.append(f"{alias}.{quote(field.column)}")
-        parts.append(_Part(model, alias, resolved, tuple(converters)))
-
-    def join(alias: str, model: type[Model], on: str) -> str:
-        return f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON {alias}.id = {on}"
-
-    def column(alias: str, model: type[Model], name: str) -> str:
-        return f"{alias}.{quote(_field(model, name).column)}"
-
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(Referral._meta.db_table)} r "
-        f"{join('pe', Person, column('r', Referral, 'person'))} "
-        f"{join('po', Organisation, column('pe', Person, 'organisation'))} "
-        f"{join('pg', Programme, column('r', Referral, 'programme'))} "
-        f"{join('s', Organisation, column('r', Referral, 'sender'))} "
-        f"{join('rc', Organisation, column('r', Referral, 'receiver'))} "
-        "WHERE r.id = %s"
-    )
-    if connection.features.has_select_for_update_of:  # SQLite (tests) has no row locks
-        sql += " FOR UPDATE OF r"
-    return sql, tuple(parts)
+LOCKED = RowSelect(
+    (
+        Table("r", Referral, tuple(field.name for field in Referral._meta.concrete_fields)),
+        Table("pe", Person, ("id", "organisation"), via=("r", "person")),
+        Table("po", Organisation, ORGANISATION_FIELDS, via=("pe", "organisation")),
+        Table(
+            "pg", Programme, ("id", "slug", "names", "organisation", "capacity"), ("r", "programme")
+        ),
+        Table("s", Organisation, ORGANISATION_FIELDS, via=("r", "sender")),
+        Table("rc", Organisation, ORGANISATION_FIELDS, via=("r", "receiver")),
+    ),
+    "r.id = %s",
+    lock=True,
+)
+"""What a transition reads of the referral and its programme, organisations and person,
+with the referral's row locked, in SQL written once per process. The programme's and
+organisations' other columns are large JSON documents: they stay unread."""
 
 
 def _locked(actor: Actor, referral_id: object) -> Referral:
     from passerelle.web.apps.referrals.access import referral_key
 
     key = referral_key(referral_id)
-    sql, parts = _locked_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_field(Referral, "id").get_db_prep_value(key, connection)])
-        row = cursor.fetchone()
-    if row is None:
+    found = LOCKED.fetch([model_field(Referral, "id").get_db_prep_value(key, connection)])
+    referral = found["r"] if found is not None else None
+    if referral is None or side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
-    built, start = [], 0
-    for part in parts:
-        built.append(part.build(row[start : start + len(part.fields)]))
-        start += len(part.fields)
-    referral, person, person_organisation, programme, sender, receiver = built
     assert isinstance(referral, Referral)
-    if person is not None:
-        _field(type(person), "organisation").set_cached_value(person, person_organisation)
-    for name, value in (
-        ("person", person), ("programme", programme), ("sender", sender), ("receiver", receiver),
-    ):  # fmt: skip
-        _field(Referral, name).set_cached_value(referral, value)
-    if side_of(actor, referral) is None:
-        raise ReferralNotFoundError(str(referral_id))
     return referral
 
 
