@@ -106,3 +106,40 @@ class RowSelect:
                 source = built[table.via[0]]
                 model_field(type(source), table.via[1]).set_cached_value(source, instance)
         return built
+
+
+_INSERTS: dict[tuple[type[Model], str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def insert(instance: Model) -> None:
+    """Write the new `instance`, as `Model.save` writes a new row, in SQL written once per
+    model (compiling the INSERT through the ORM on every change cost as much as sending
+    it). No signals are sent: use it only for models none listens to, whose `save` adds
+    nothing for a new row (the event of a referral, the audit entry)."""
+    meta = type(instance)._meta
+    if instance.pk is not None or not connection.features.can_return_columns_from_insert:
+        instance.save(force_insert=True)
+        return
+    key = (type(instance), connection.vendor)
+    if key not in _INSERTS:
+        quote = connection.ops.quote_name
+        fields: tuple[Any, ...] = tuple(
+            field for field in meta.concrete_fields if not field.primary_key
+        )
+        pk: Any = meta.pk
+        _INSERTS[key] = (
+            f"INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}",
+            fields,
+        )
+    sql, fields = _INSERTS[key]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias

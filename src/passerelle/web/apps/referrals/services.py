@@ -38,7 +38,7 @@ from passerelle.web.apps.referrals.models import (
     WebhookDelivery,
 )
 from passerelle.web.apps.referrals.notifications import notify_transition
-from passerelle.web.rows import RowSelect, Table, model_field
+from passerelle.web.rows import RowSelect, Table, insert, model_field
 
 Side = Literal["sender", "receiver"]
 SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
@@ -352,7 +352,7 @@ def _event(
     referral: Referral, actor: Actor, before: str, after: str, detail: dict[str, Any]
 ) -> ReferralEvent:
     """Events are numbered as the referral's versions: the draft is 1."""
-    return ReferralEvent.objects.create(
+    event = ReferralEvent(
         referral=referral,
         number=referral.version,
         from_state=before,
@@ -362,6 +362,8 @@ def _event(
         organisation=actor.organisation,
         detail=detail,
     )
+    insert(event)
+    return event
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
