@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from passerelle.web.apps.audit.models import AuditEntry
+from passerelle.web.rows import insert
 
 
 def audit_record(
@@ -22,7 +23,7 @@ def audit_record(
     """Append one entry. `detail` must hold identifiers and codes only, never personal data."""
     if actor is not None and getattr(actor, "is_authenticated", False) and not actor_label:
         actor_label = actor.get_username()
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label,
@@ -33,3 +34,5 @@ def audit_record(
         detail=detail or {},
         flagged=flagged,
     )
+    insert(entry)
+    return entry

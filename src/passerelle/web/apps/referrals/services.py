@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.directory.models import Programme
+from passerelle.web.apps.directory.models import Organisation, Programme
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import Actor, audit_person, person_for
+from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.capacity import intake_on
 from passerelle.web.apps.referrals.eligibility import eligibility_on
@@ -37,6 +38,7 @@ from passerelle.web.apps.referrals.models import (
     WebhookDelivery,
 )
 from passerelle.web.apps.referrals.notifications import notify_transition
+from passerelle.web.rows import RowSelect, Table, insert, model_field
 
 Side = Literal["sender", "receiver"]
 SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
@@ -235,16 +237,6 @@ def referral_transition(
     return referral
 
 
-LOCKED_FIELDS = (
-    *(field.name for field in Referral._meta.concrete_fields),
-    *(f"{related}__{name}" for related in ("sender", "receiver") for name in ORGANISATION_FIELDS),
-    *(f"programme__{name}" for name in ("id", "slug", "names", "organisation", "capacity")),
-    "person__id",
-    "person__organisation",
-    *(f"person__organisation__{name}" for name in ORGANISATION_FIELDS),
-)
-"""What a transition reads of the referral's programme, organisations and person (the
-rest of their columns are large JSON documents; they load if ever used)."""
 CHANGED_FIELDS = (
     "state", "version", "waitlist_position", "expected_start", "answered_at", "sent_at",
     "answer_due", "disclosure", "rejection_reason", "rejection_text", "outcome", "updated_at",
@@ -252,21 +244,34 @@ CHANGED_FIELDS = (
 """The columns a transition may change (the others are written at creation only)."""
 
 
+LOCKED = RowSelect(
+    (
+        Table("r", Referral, tuple(field.name for field in Referral._meta.concrete_fields)),
+        Table("pe", Person, ("id", "organisation"), via=("r", "person")),
+        Table("po", Organisation, ORGANISATION_FIELDS, via=("pe", "organisation")),
+        Table(
+            "pg", Programme, ("id", "slug", "names", "organisation", "capacity"), ("r", "programme")
+        ),
+        Table("s", Organisation, ORGANISATION_FIELDS, via=("r", "sender")),
+        Table("rc", Organisation, ORGANISATION_FIELDS, via=("r", "receiver")),
+    ),
+    "r.id = %s",
+    lock=True,
+)
+"""What a transition reads of the referral and its programme, organisations and person,
+with the referral's row locked, in SQL written once per process. The programme's and
+organisations' other columns are large JSON documents: they stay unread."""
+
+
 def _locked(actor: Actor, referral_id: object) -> Referral:
     from passerelle.web.apps.referrals.access import referral_key
 
     key = referral_key(referral_id)
-    try:
-        referral = (
-            Referral.objects.select_for_update(of=("self",))
-            .select_related("person__organisation", "programme", "sender", "receiver")
-            .only(*LOCKED_FIELDS)
-            .get(pk=key)
-        )
-    except Referral.DoesNotExist:
-        raise ReferralNotFoundError(str(referral_id)) from None
-    if side_of(actor, referral) is None:
+    found = LOCKED.fetch([model_field(Referral, "id").get_db_prep_value(key, connection)])
+    referral = found["r"] if found is not None else None
+    if referral is None or side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
+    assert isinstance(referral, Referral)
     return referral
 
 
@@ -347,7 +352,7 @@ def _event(
     referral: Referral, actor: Actor, before: str, after: str, detail: dict[str, Any]
 ) -> ReferralEvent:
     """Events are numbered as the referral's versions: the draft is 1."""
-    return ReferralEvent.objects.create(
+    event = ReferralEvent(
         referral=referral,
         number=referral.version,
         from_state=before,
@@ -357,6 +362,8 @@ def _event(
         organisation=actor.organisation,
         detail=detail,
     )
+    insert(event)
+    return event
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
