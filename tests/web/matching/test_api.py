@@ -115,3 +115,33 @@ def test_vacancies_and_gaps(setting: Setting) -> None:
     assert "Amanuel" not in str(gaps)
     other = bearer(setting, "a", "matching:read")
     assert call("get", f"/api/v1/matching/vacancies/{vacancy}/gaps", other).status_code == 404
+
+
+def test_offers_and_vacancies_are_changed_by_their_own_organisation_only(
+    setting: Setting,
+) -> None:
+    auth = bearer(setting, "acme", "matching:read", "matching:write")
+    offer = {
+        "title": "Two weeks",
+        "programme": "duo-for-a-job-mentoring",
+        "start_date": "2027-01-04",
+    }
+    created = call("post", "/api/v1/matching/internships", auth, offer)
+    assert created.status_code == 201, created.content
+    path = f"/api/v1/matching/internships/{created.json()['id']}"
+    changed = call("put", path, auth, {**offer, "places": 3})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["places"] == 3
+    refused = call("put", path, auth, {**offer, "places": 0})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["places"]
+    other = bearer(setting, "a", "matching:write")
+    assert call("put", path, other, {**offer, "places": 9}).status_code == 404
+    listed = call("get", "/api/v1/matching/internships", auth).json()
+    assert [row["places"] for row in listed] == [3]
+
+    vacancy = {"title": "Bricklayer", "occupation": "7112", "start_date": "2027-01-04"}
+    created = call("post", "/api/v1/matching/vacancies", auth, vacancy)
+    path = f"/api/v1/matching/vacancies/{created.json()['id']}"
+    assert call("put", path, auth, {**vacancy, "posts": 4}).json()["posts"] == 4
+    assert call("put", path, other, {**vacancy, "posts": 9}).status_code == 404

@@ -178,6 +178,20 @@ def offer_create(request: HttpRequest) -> Status[Any]:
     return Status(201, _values(offer, OFFER))
 
 
+@router.put(
+    "/matching/internships/{offer_id}",
+    response={200: dict[str, Any], **ERRORS},
+    openapi_extra=JSON_OBJECT,
+)
+def offer_update(request: HttpRequest, offer_id: str) -> dict[str, Any]:
+    actor = _actor(request, "matching:write")
+    offer: InternshipOffer = _run(
+        lambda: services.offer_save(actor=actor, data=_body(request), offer_id=offer_id),
+        "offer_id",
+    )
+    return _values(offer, OFFER)
+
+
 @router.get("/matching/vacancies", response={200: list[dict[str, Any]], **ERRORS})
 def vacancy_list(request: HttpRequest) -> list[dict[str, Any]]:
     actor = _actor(request, "matching:read")
