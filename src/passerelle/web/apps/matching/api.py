@@ -11,7 +11,9 @@ withheld (null, `suppressed`)."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,7 +22,7 @@ from ninja import Field, Router, Schema, Status
 
 from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.gaps import offer_gaps
-from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
+from passerelle.web.apps.matching.models import MatchingRound
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.apps.matching.views import default_kind
 from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
@@ -134,91 +136,57 @@ VACANCY = (
 )
 
 
-@router.get("/matching/mentors", response={200: list[dict[str, Any]], **ERRORS})
-def mentor_list(request: HttpRequest) -> list[dict[str, Any]]:
-    actor = _actor(request, "matching:read")
-    return [_values(m, MENTOR) for m in _run(lambda: access.mentors_for(actor))]
+def _record_endpoints(
+    path: str,
+    key: str,
+    fields: tuple[str, ...],
+    listed: Callable[[Actor], Iterable[Any]],
+    save: Callable[..., Any],
+) -> None:
+    """List, create and change (PUT) one kind of the organisation's records at
+    `/matching/{path}`: `listed(actor)` reads them through `matching.access`, `save` is the
+    kind's service (`<kind>_save`, which takes the record's id as `key`)."""
+    kind = key.removesuffix("_id")
 
+    def read_all(request: HttpRequest) -> list[dict[str, Any]]:
+        actor = _actor(request, "matching:read")
+        return [_values(record, fields) for record in _run(lambda: listed(actor))]
 
-@router.post(
-    "/matching/mentors", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
-)
-def mentor_create(request: HttpRequest) -> Status[Any]:
-    actor = _actor(request, "matching:write")
-    mentor: Mentor = _run(lambda: services.mentor_save(actor=actor, data=_body(request)))
-    return Status(201, _values(mentor, MENTOR))
+    def create(request: HttpRequest) -> Status[Any]:
+        actor = _actor(request, "matching:write")
+        record = _run(lambda: save(actor=actor, data=_body(request)))
+        return Status(201, _values(record, fields))
 
+    def change(request: HttpRequest, **path_id: str) -> dict[str, Any]:
+        actor = _actor(request, "matching:write")
+        record = _run(lambda: save(actor=actor, data=_body(request), **path_id), key)
+        return _values(record, fields)
 
-@router.put(
-    "/matching/mentors/{mentor_id}",
-    response={200: dict[str, Any], **ERRORS},
-    openapi_extra=JSON_OBJECT,
-)
-def mentor_update(request: HttpRequest, mentor_id: str) -> dict[str, Any]:
-    actor = _actor(request, "matching:write")
-    mentor: Mentor = _run(
-        lambda: services.mentor_save(actor=actor, data=_body(request), mentor_id=mentor_id),
-        "mentor_id",
+    # the path parameter keeps the kind's name (`mentor_id`, ...) in the OpenAPI schema
+    change.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, annotation=str),
+        ]
     )
-    return _values(mentor, MENTOR)
+
+    # The names the OpenAPI operation ids are made of (as when each was written out).
+    for view, name in ((read_all, "list"), (create, "create"), (change, "update")):
+        view.__name__ = view.__qualname__ = f"{kind}_{name}"
+    router.get(f"/matching/{path}", response={200: list[dict[str, Any]], **ERRORS})(read_all)
+    router.post(
+        f"/matching/{path}", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
+    )(create)
+    router.put(
+        f"/matching/{path}/{{{key}}}",
+        response={200: dict[str, Any], **ERRORS},
+        openapi_extra=JSON_OBJECT,
+    )(change)
 
 
-@router.get("/matching/internships", response={200: list[dict[str, Any]], **ERRORS})
-def offer_list(request: HttpRequest) -> list[dict[str, Any]]:
-    actor = _actor(request, "matching:read")
-    return [_values(o, OFFER) for o in _run(lambda: access.offers_for(actor))]
-
-
-@router.post(
-    "/matching/internships", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
-)
-def offer_create(request: HttpRequest) -> Status[Any]:
-    actor = _actor(request, "matching:write")
-    offer: InternshipOffer = _run(lambda: services.offer_save(actor=actor, data=_body(request)))
-    return Status(201, _values(offer, OFFER))
-
-
-@router.put(
-    "/matching/internships/{offer_id}",
-    response={200: dict[str, Any], **ERRORS},
-    openapi_extra=JSON_OBJECT,
-)
-def offer_update(request: HttpRequest, offer_id: str) -> dict[str, Any]:
-    actor = _actor(request, "matching:write")
-    offer: InternshipOffer = _run(
-        lambda: services.offer_save(actor=actor, data=_body(request), offer_id=offer_id),
-        "offer_id",
-    )
-    return _values(offer, OFFER)
-
-
-@router.get("/matching/vacancies", response={200: list[dict[str, Any]], **ERRORS})
-def vacancy_list(request: HttpRequest) -> list[dict[str, Any]]:
-    actor = _actor(request, "matching:read")
-    return [_values(v, VACANCY) for v in _run(lambda: access.vacancies_for(actor))]
-
-
-@router.post(
-    "/matching/vacancies", response={201: dict[str, Any], **ERRORS}, openapi_extra=JSON_OBJECT
-)
-def vacancy_create(request: HttpRequest) -> Status[Any]:
-    actor = _actor(request, "matching:write")
-    vacancy: Vacancy = _run(lambda: services.vacancy_save(actor=actor, data=_body(request)))
-    return Status(201, _values(vacancy, VACANCY))
-
-
-@router.put(
-    "/matching/vacancies/{vacancy_id}",
-    response={200: dict[str, Any], **ERRORS},
-    openapi_extra=JSON_OBJECT,
-)
-def vacancy_update(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
-    actor = _actor(request, "matching:write")
-    vacancy: Vacancy = _run(
-        lambda: services.vacancy_save(actor=actor, data=_body(request), vacancy_id=vacancy_id),
-        "vacancy_id",
-    )
-    return _values(vacancy, VACANCY)
+_record_endpoints("mentors", "mentor_id", MENTOR, access.mentors_for, services.mentor_save)
+_record_endpoints("internships", "offer_id", OFFER, access.offers_for, services.offer_save)
+_record_endpoints("vacancies", "vacancy_id", VACANCY, access.vacancies_for, services.vacancy_save)
 
 
 @router.get("/matching/vacancies/{vacancy_id}/gaps", response={200: dict[str, Any], **ERRORS})
