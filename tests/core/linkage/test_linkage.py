@@ -12,12 +12,14 @@ from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import parse_birth_date, plaintext_features
 from passerelle.core.linkage.model import (
+    _PARENT_AND_CHILD,
     BLOCKING_KEYS,
     _date_level,
     _one_edit,
     coherent_clusters,
     date_m_from_confident_pairs,
 )
+from passerelle.core.linkage.pairs import comparison_levels
 from passerelle.core.linkage.synthetic import generate
 
 KEY = bytes(range(32))
@@ -42,14 +44,41 @@ def test_blocking_keeps_nearly_all_true_pairs(population: pl.DataFrame) -> None:
 
 
 def test_plaintext_and_private_linkage_beat_the_plain_baseline(population: pl.DataFrame) -> None:
-    plain = pairwise_quality(dedupe(population, threshold=0.8).clusters, population)
-    private = pairwise_quality(
-        dedupe(population, threshold=0.8, private_key=KEY).clusters, population
-    )
+    plain_run = dedupe(population, threshold=0.8)
+    private_run = dedupe(population, threshold=0.8, private_key=KEY)
+    plain = pairwise_quality(plain_run.clusters, population)
+    private = pairwise_quality(private_run.clusters, population)
     baseline = pairwise_quality(dedupe_baseline(population, threshold=0.8).clusters, population)
     assert plain.f1 > 0.8
     assert private.f1 > plain.f1 - 0.08
     assert plain.f1 > baseline.f1
+    # the household veto names the parent-and-child level by its number in each mode
+    for mode, run in (("plaintext", plain_run), ("private", private_run)):
+        label = comparison_levels(run.model)["name"][_PARENT_AND_CHILD[mode]]
+        assert label.endswith("within the other, same last name"), (mode, label)
+
+
+def test_a_name_within_another_joins_one_person_but_not_a_parent_and_child(
+    population: pl.DataFrame,
+) -> None:
+    # Yohannes Tewelde Gebremariam is registered twice, once without his grandfather's
+    # name; his daughter Freweyni Yohannes Tewelde shares his phone and postcode.
+    crafted = pl.DataFrame(
+        {
+            "record_id": ["father-1", "father-2", "daughter"],
+            "given_name": ["Yohannes", "Yohannes", "Freweyni"],
+            "surname": ["Tewelde Gebremariam", "Tewelde", "Yohannes Tewelde"],
+            "birth_date": ["1971-03-04", "1971-03-04", "1996-11-20"],
+            "postcode": ["1030", "1030", "1030"],
+            "phone": ["0475 12 34 56", "0475123456", "+32 475 12 34 56"],
+            "organisation": ["Actiris", "Via", "BAPA BXL"],
+            "person_id": ["f", "f", "d"],
+        }
+    )
+    records = pl.concat([population, crafted])
+    clusters = dict(dedupe(records).clusters.iter_rows())
+    assert clusters["father-1"] == clusters["father-2"]
+    assert clusters["daughter"] != clusters["father-1"]
 
 
 @pytest.mark.parametrize(

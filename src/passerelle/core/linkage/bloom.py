@@ -44,6 +44,8 @@ TOKEN_COLUMNS = (
     "blk_names",
     "blk_dob_initials",
     "name_key",  # skeletons of the whole given and family names: equality and its frequency
+    "first_given",  # skeleton of the first given name
+    "last_family",  # skeleton of the last family name
 )
 ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks")
 ENCODED_COLUMNS = (

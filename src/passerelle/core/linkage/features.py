@@ -193,6 +193,9 @@ def plaintext_features(
             "name_text": [
                 f"{p.given_text}|{p.surname_text}" if p.given or p.surname else None for p in parts
             ],
+            # the first given name: a father's name added keeps it, a child's name does not
+            "first_given": [none_if_empty(p.first_given_skeleton) for p in parts],
+            "last_family": [none_if_empty(p.last_surname_skeleton) for p in parts],
             "name_key": [
                 f"{p.given_skeleton}|{p.surname_skeleton}" if p.given or p.surname else None
                 for p in parts

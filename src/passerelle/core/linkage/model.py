@@ -45,8 +45,29 @@ ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
 # name levels from "two tokens shared" (plaintext) or "family ≥ 0.9, given < 0.5" (private)
 # down; levels are counted from else = 0
 _WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 4, "baseline": -1}
+# "one token set (name filter) within the other, same last name": a parent's given name is
+# the child's family name in patronymic naming
+_PARENT_AND_CHILD: dict[Mode, int] = {"plaintext": 8, "private": 7, "baseline": -1}
 _WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
+
+
+def household_veto_sql(mode: Mode) -> str:
+    """The pairs that contact details alone would join (SQL on the gamma columns).
+
+    A pair whose names agree on at most two tokens, or as a parent's and a child's do, and
+    whose birth dates are missing or disagree beyond a typo, is never joined: households
+    share family name, postcode and phone.
+    """
+    return (
+        f"((gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
+        f"OR gamma_name = {_PARENT_AND_CHILD[mode]}) "
+        f"AND gamma_birth_date <= {_WEAK_DATE})"
+    )
+
+
 TRAINING_RECORDS = 200_000  # EM runs on blocks holding about this many records
+# random pairs sampled for the u probabilities: 10 per record, between 2 and 10 million
+U_PAIRS_PER_RECORD, U_PAIRS_MIN, U_PAIRS_MAX = 10, 2_000_000, 10_000_000
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,33 @@ def _swapped_close(backend: Backend) -> Any:
     )
 
 
+_WITHIN_TOKENS_SQL = (
+    'array_length(array_intersect("name_skels_l", "name_skels_r")) = '
+    'least(array_length("name_skels_l"), array_length("name_skels_r")) AND '
+    'least(array_length("name_skels_l"), array_length("name_skels_r")) >= 2'
+)
+
+
+def _by_position(level: Callable[[], Any], label: str) -> list[Any]:
+    """`level` split four ways by the first given name and the last family name: both
+    the same, the first only, the last only, neither."""
+    import splink.comparison_level_library as cll
+
+    first, last = "first_given", "last_family"
+    return [
+        cll.And(level(), cll.ExactMatchLevel(first), cll.ExactMatchLevel(last)).configure(
+            label_for_charts=f"{label}, same first and last names"
+        ),
+        cll.And(level(), cll.ExactMatchLevel(first)).configure(
+            label_for_charts=f"{label}, same first name"
+        ),
+        cll.And(level(), cll.ExactMatchLevel(last)).configure(
+            label_for_charts=f"{label}, same last name"
+        ),
+        level().configure(label_for_charts=f"{label}, names in other places"),
+    ]
+
+
 def _comparisons(
     mode: Mode, backend: Backend = "duckdb", date_m: dict[str, float] | None = None
 ) -> list[Any]:
@@ -117,6 +165,10 @@ def _comparisons(
             cl.ExactMatch("phone"),
         ]
     if mode == "plaintext":
+
+        def within() -> Any:
+            return cll.CustomLevel(_WITHIN_TOKENS_SQL, base_dialect_str="duckdb")
+
         name = cl.CustomComparison(
             output_column_name="name",
             comparison_levels=[
@@ -132,15 +184,12 @@ def _comparisons(
                     cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
                 ).configure(label_for_charts="given and family swapped"),
                 _swapped_close(backend),
+                # Where the shared tokens stand tells people apart: a father's or
+                # grandfather's name added or dropped keeps the first given name and
+                # usually the last family name; a child's name holds its parent's given
+                # name as a family name (same last name, another first name).
                 cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
-                # a father's or grandfather's name added on one record only
-                cll.CustomLevel(
-                    'array_length(array_intersect("name_skels_l", "name_skels_r")) = '
-                    'least(array_length("name_skels_l"), array_length("name_skels_r")) AND '
-                    'least(array_length("name_skels_l"), array_length("name_skels_r")) >= 2',
-                    label_for_charts="one token set within the other",
-                    base_dialect_str="duckdb",
-                ),
+                *_by_position(within, "one token set within the other"),
                 cll.Or(
                     cll.And(
                         cll.JaroWinklerLevel("given_skel", 0.88),
@@ -199,12 +248,15 @@ def _comparisons(
                 label_for_charts="name ≥ 0.9",
                 base_dialect_str="duckdb",
             ),
-            # the name CLK of one record within the other's (a father's name added)
-            cll.CustomLevel(
-                f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
-                f"{_dice_sql('name', 'name')} >= 0.7",
-                label_for_charts="one name filter within the other",
-                base_dialect_str="duckdb",
+            # the name CLK of one record within the other's (a father's name added), split
+            # by where the shared names stand, as in clear
+            *_by_position(
+                lambda: cll.CustomLevel(
+                    f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
+                    f"{_dice_sql('name', 'name')} >= 0.7",
+                    base_dialect_str="duckdb",
+                ),
+                "one name filter within the other",
             ),
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.75 AND "
@@ -482,7 +534,11 @@ def train_linker(
     )
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     step("training: u probabilities")
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    # more random pairs on more records: the rarer name levels (a token set within the
+    # other with the same first and last names) need enough of them, in time linear in
+    # the records
+    u_pairs = min(max(U_PAIRS_PER_RECORD * records, U_PAIRS_MIN), U_PAIRS_MAX)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1)
     step("training: m probabilities (EM)")
     if mode == "baseline":
         em_rules = [
@@ -504,13 +560,9 @@ def scored_pairs(linker: Any, db_api: Any, *, mode: Mode, threshold: float) -> A
     """The pairs at or above `threshold` (a Splink dataframe), after the household veto."""
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     if mode != "baseline":
-        # Contact details alone never join two people: a pair whose names agree on at
-        # most two tokens and whose birth dates are missing or disagree beyond a typo
-        # is dropped (households share family name, postcode and phone).
         predictions = db_api.sql_to_splink_dataframe_checking_cache(
-            f"SELECT * FROM {predictions.physical_name} WHERE NOT "
-            f"(gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-            f"AND gamma_birth_date <= {_WEAK_DATE})",
+            f"SELECT * FROM {predictions.physical_name} "
+            f"WHERE NOT coalesce({household_veto_sql(mode)}, false)",
             "__splink__df_predict_vetoed",
         )
     return predictions

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from .bloom import encoded_features
-from .model import _WEAK_DATE, _WEAK_NAME, _quiet_splink
+from .model import _quiet_splink, household_veto_sql
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight", "vetoed")
 
@@ -63,6 +63,7 @@ def score_pairs(
         predictions = linker.inference.predict(threshold_match_probability=min_probability)
         wanted = ", ".join(
             ['"unique_id_l"', '"unique_id_r"', '"match_probability"', '"match_weight"']
+            + [f"coalesce({household_veto_sql('private')}, false) AS vetoed"]
             + [f'"gamma_{name}"' for name in names]
             + [f'"bf_{name}"' for name in names]
         )
@@ -73,14 +74,10 @@ def score_pairs(
     assert isinstance(frame, pl.DataFrame)
     left = pl.min_horizontal("unique_id_l", "unique_id_r")
     right = pl.max_horizontal("unique_id_l", "unique_id_r")
-    vetoed = pl.col("gamma_name").is_between(0, _WEAK_NAME["private"]) & (
-        pl.col("gamma_birth_date") <= _WEAK_DATE
-    )
     return (
         frame.with_columns(
             left.cast(pl.String).alias("record_id_l"),
             right.cast(pl.String).alias("record_id_r"),
-            vetoed.fill_null(False).alias("vetoed"),
             *[
                 pl.col(f"gamma_{name}")
                 .replace_strict(levels[name], default="", return_dtype=pl.String)

@@ -52,8 +52,17 @@ LEVEL_LABELS = {
     "All other comparisons": gettext_lazy("different"),
     "both skeletons (keyed token)": gettext_lazy("both names agree (same keyed name token)"),
     "both filters ≥ 0.95": gettext_lazy("both names agree (similarity at least 0.95)"),
-    "one name filter within the other": gettext_lazy(
-        "one name contained in the other (a name added)"
+    "one name filter within the other, same first and last names": gettext_lazy(
+        "one name contained in the other (a name added), same first and last names"
+    ),
+    "one name filter within the other, same first name": gettext_lazy(
+        "one name contained in the other (a name added), same first name"
+    ),
+    "one name filter within the other, same last name": gettext_lazy(
+        "one name contained in the other, same last name only (parent and child?)"
+    ),
+    "one name filter within the other, names in other places": gettext_lazy(
+        "one name contained in the other, names in other places"
     ),
     "family ≥ 0.9, given < 0.5": gettext_lazy("same family name, another given name (relatives)"),
     "swapped ≥ 0.9": gettext_lazy("given and family names swapped"),
