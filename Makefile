@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-overlaps-audit
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-overlaps-audit
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -78,6 +78,11 @@ benchmark-indicators: $(STAMP)
 # (docs/linkage.md); QUICK=1 for 20 000 records.
 benchmark-linkage: $(STAMP)
 	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick)
+
+# Our unsupervised model beside classifiers trained on the truth, on the same candidate
+# pairs (docs/linkage.md, "How far pairwise comparisons go"); RECORDS=1000000 for a million.
+benchmark-linkage-ceiling: $(STAMP)
+	$(BIN)/python benchmarks/linkage_ceiling.py --records $(or $(RECORDS),200000)
 
 # The disclosure audit of the overlaps on synthetic tables (docs/linkage.md); QUICK=1 for small.
 benchmark-overlaps-audit: $(STAMP)
