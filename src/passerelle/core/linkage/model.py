@@ -184,11 +184,11 @@ def _comparisons(
                     cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
                 ).configure(label_for_charts="given and family swapped"),
                 _swapped_close(backend),
+                cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
                 # Where the shared tokens stand tells people apart: a father's or
                 # grandfather's name added or dropped keeps the first given name and
                 # usually the last family name; a child's name holds its parent's given
                 # name as a family name (same last name, another first name).
-                cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
                 *_by_position(within, "one token set within the other"),
                 cll.Or(
                     cll.And(
