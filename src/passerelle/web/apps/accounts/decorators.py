@@ -77,30 +77,49 @@ def staff_view(view: StaffView) -> Callable[..., HttpResponseBase]:
     return wrapper
 
 
+def is_analyst_or_platform_admin(user: Any) -> bool:
+    """The platform's analysts and administrators (neutral to the organisations)."""
+    from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
+
+    profile = StaffProfile.objects.filter(user=user).first()
+    return profile is not None and profile.platform_role in (
+        PlatformRole.ANALYST,
+        PlatformRole.ADMIN,
+    )
+
+
 def may_see_aggregates(user: Any) -> bool:
     """Analysts and platform administrators, and coordinators and organisation
     administrators of any organisation: aggregate figures, never a person."""
-    from passerelle.web.apps.accounts.models import PlatformRole, Role, StaffProfile
+    from passerelle.web.apps.accounts.models import Role
 
-    profile = StaffProfile.objects.filter(user=user).first()
-    if profile is not None and profile.platform_role in (PlatformRole.ANALYST, PlatformRole.ADMIN):
+    if is_analyst_or_platform_admin(user):
         return True
     return bool(user.memberships.filter(role__in=(Role.COORDINATOR, Role.ORG_ADMIN)).exists())
 
 
-def aggregates_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """The door of the analysts' pages (dashboards, evaluation, scenarios): a login, the
-    second factor where the role needs one, and a role that may see aggregates."""
+def gated_view(
+    may_enter: Callable[[Any], bool],
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """A door for pages that are not an organisation's: a login, the second factor where
+    the role needs one, and `may_enter(user)`; answers are never cached."""
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        refused = _login_and_second_factor(request)
-        if refused is not None:
-            return refused
-        if not may_see_aggregates(request.user):
-            raise PermissionDenied
-        response = view(request, *args, **kwargs)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            refused = _login_and_second_factor(request)
+            if refused is not None:
+                return refused
+            if not may_enter(request.user):
+                raise PermissionDenied
+            response = view(request, *args, **kwargs)
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# The door of the analysts' pages (dashboards, evaluation, scenarios).
+aggregates_view = gated_view(may_see_aggregates)

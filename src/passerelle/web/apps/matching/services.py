@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel
 
 from passerelle.core.matching.engine import MATCHED, match
 from passerelle.core.matching.explain import explain, explanation_terms, reason_text, term
@@ -99,6 +100,17 @@ def _save(record: Any, values: dict[str, Any], actor: Actor, kind: str, made: bo
     return record
 
 
+def _with_programme(
+    data: dict[str, Any], schema: type[BaseModel], *, required: bool
+) -> dict[str, Any]:
+    """`data` validated by `schema`, with its programme (a slug) as the directory's record."""
+    fields = dict(data)
+    programme = _programme(fields.pop("programme", None), required=required)
+    values = validated(schema, fields)
+    values["programme"] = programme
+    return values
+
+
 @transaction.atomic
 def mentor_save(*, actor: Actor, data: dict[str, Any], mentor_id: object = None) -> Mentor:
     """Create (no `mentor_id`) or change a mentor of the actor's organisation."""
@@ -119,10 +131,7 @@ def offer_save(*, actor: Actor, data: dict[str, Any], offer_id: object = None) -
         offer = InternshipOffer(host=actor.organisation)
     else:
         offer = access.offer_for(actor, offer_id, write=True)
-    data = dict(data)
-    programme = _programme(data.pop("programme", None), required=True)
-    values = validated(OfferData, data)
-    values["programme"] = programme
+    values = _with_programme(data, OfferData, required=True)
     return _save(offer, values, actor, "internship_offer", offer_id is None)  # type: ignore[no-any-return]
 
 
@@ -134,10 +143,7 @@ def vacancy_save(*, actor: Actor, data: dict[str, Any], vacancy_id: object = Non
         vacancy = Vacancy(employer=actor.organisation)
     else:
         vacancy = access.vacancy_for(actor, vacancy_id, write=True)
-    data = dict(data)
-    programme = _programme(data.pop("programme", None), required=False)
-    values = validated(VacancyData, data)
-    values["programme"] = programme
+    values = _with_programme(data, VacancyData, required=False)
     return _save(vacancy, values, actor, "vacancy", vacancy_id is None)  # type: ignore[no-any-return]
 
 
