@@ -77,12 +77,12 @@ benchmark-indicators: $(STAMP)
 # Record linkage: FEBRL4 and the synthetic population at 200 000 and 1 000 000 records
 # (docs/linkage.md); QUICK=1 for 20 000 records.
 benchmark-linkage: $(STAMP)
-	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick)
+	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick) $(if $(NAMES),--names $(NAMES))
 
 # Our unsupervised model beside classifiers trained on the truth, on the same candidate
 # pairs (docs/linkage.md, "How far pairwise comparisons go"); RECORDS=1000000 for a million.
 benchmark-linkage-ceiling: $(STAMP)
-	$(BIN)/python benchmarks/linkage_ceiling.py --records $(or $(RECORDS),200000)
+	$(BIN)/python benchmarks/linkage_ceiling.py --records $(or $(RECORDS),200000) $(if $(NAMES),--names $(NAMES))
 
 # The disclosure audit of the overlaps on synthetic tables (docs/linkage.md); QUICK=1 for small.
 benchmark-overlaps-audit: $(STAMP)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import get_args
 
 import numpy as np
 import polars as pl
@@ -39,7 +40,7 @@ from passerelle.core.linkage.model import (
     household_veto_sql,
     train_linker,
 )
-from passerelle.core.linkage.synthetic import generate
+from passerelle.core.linkage.synthetic import NameSpread, generate
 
 LOWEST_PROBABILITY = 0.02  # candidate pairs scored below this are left out (as non-matches)
 THRESHOLDS = (0.3, 0.4, DEFAULT_THRESHOLD)
@@ -115,10 +116,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--names", choices=get_args(NameSpread), default="realistic")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    records = generate(args.records, seed=args.seed)
+    records = generate(args.records, seed=args.seed, names=args.names)
     features = plaintext_features(records)
     pairs = candidate_pairs(features)
     left = records.select(unique_id_l="record_id", person_l="person_id")

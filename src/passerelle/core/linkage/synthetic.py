@@ -17,9 +17,11 @@ postcode and phone, which is what makes precision hard. `person_id` is the groun
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
@@ -710,6 +712,154 @@ _UKRAINIAN_FAMILY = [
 ]
 
 
+# Beyond the commonest names above: more given and family names of each origin, drawn less
+# often (see `NameSpread`). Like the lists above they are common names from public
+# name-frequency lists and naming conventions, not anyone's name.
+_MORE_ARABIC_GIVEN_M = (
+    "Adnan", "Akram", "Amer", "Ammar", "Anwar", "Ashraf", "Ayman", "Bassam", "Ehab", "Emad",
+    "Fares", "Fawzi", "Ghassan", "Haitham", "Hazem", "Hisham", "Husam", "Iyad", "Jamal",
+    "Jihad", "Kamal", "Louay", "Maher", "Marwan", "Mazen", "Munir", "Murad", "Nader",
+    "Nasser", "Nizar", "Omran", "Raed", "Rafiq", "Ramzi", "Riad", "Saad", "Safwan", "Salim",
+    "Sami", "Shadi", "Sharif", "Taha", "Tamer", "Wael", "Wassim", "Yahya", "Yazan", "Zaher",
+    "Zakaria", "Zuhair", "Ayoub", "Jawad", "Kinan", "Laith", "Mouaz", "Muhsin", "Obaida",
+    "Qusay", "Rabih", "Saif", "Usama", "Waseem", "Yamen", "Abbas", "Adel", "Aref", "Bashar",
+    "Fadel", "Ghaith", "Hani", "Ibrahim", "Imad", "Jalal", "Khalil", "Mahdi", "Mansour",
+    "Moataz", "Nabhan", "Rashid", "Sufyan", "Talal", "Wajdi", "Yousef", "Zaid",
+)  # fmt: skip
+_MORE_ARABIC_GIVEN_F = (
+    "Abeer", "Afaf", "Amani", "Areej", "Bushra", "Dalia", "Duaa", "Farah", "Ghalia", "Haifa",
+    "Hala", "Ibtisam", "Inas", "Jana", "Joud", "Kawthar", "Lama", "Lamis", "Maha", "Maysa",
+    "Najwa", "Nada", "Nadia", "Nisreen", "Raghad", "Rania", "Rima", "Ruba", "Ruqaya",
+    "Sahar", "Salwa", "Samah", "Samar", "Sawsan", "Suha", "Tasneem", "Widad", "Yara",
+    "Zahra", "Razan", "Aya", "Marwa", "Hadeel", "Nawal", "Suad", "Mona", "Hind", "Hayat",
+    "Alaa", "Bayan", "Dania", "Fadwa", "Ghufran", "Hanadi", "Israa", "Jumana", "Lubna",
+    "Majida", "Nahla", "Nesrine", "Rahaf", "Sana", "Tahani", "Wiam",
+)  # fmt: skip
+# Arabic family names after a town (nisba) or a trade, the commonest kinds besides a
+# forefather's name
+_MORE_ARABIC_FAMILY = (
+    "Al-Dimashqi", "Al-Idlibi", "Al-Raqqawi", "Al-Deiri", "Al-Hourani", "Al-Qalamouni",
+    "Al-Jazrawi", "Al-Baghdadi", "Al-Mosuli", "Al-Basri", "Al-Tikriti", "Al-Naqqash",
+    "Khayyat", "Attar", "Hallak", "Sayegh", "Dabbagh", "Tabbakh", "Hallaq", "Jabban",
+    "Al-Hamadi", "Al-Khalidi", "Al-Qudsi", "Al-Ghazawi", "Nabulsi", "Al-Khalili",
+    "Al-Yafawi", "Al-Ramlawi", "Al-Safadi", "Al-Akkawi", "Shaheen", "Barakat", "Awad",
+    "Sultan", "Zaher", "Habib", "Yassin", "Abboud", "Daher", "Farhat",
+)  # fmt: skip
+_MORE_AFGHAN_GIVEN_M = (
+    "Ajmal", "Asif", "Bilal", "Dawood", "Emal", "Fawad", "Hamed", "Haroon", "Idrees",
+    "Jamshid", "Kamran", "Masood", "Milad", "Mustafa", "Naveed", "Omid", "Parwiz", "Qais",
+    "Rashid", "Reza", "Sahil", "Shahram", "Tamim", "Wais", "Yasin", "Zaker", "Zubair",
+    "Hameed", "Nabi", "Nazir", "Rafiq", "Sulaiman", "Tariq", "Wahid", "Jalal", "Zalmai",
+    "Ismail", "Ahmad-Shah", "Aziz", "Behzad", "Daud", "Eid", "Faisal", "Gul", "Hakim",
+    "Homayoun", "Jawed", "Karim", "Latif", "Mahmood", "Nadir", "Rahim", "Sabir", "Shir",
+    "Taher", "Yaqub", "Zaman",
+)  # fmt: skip
+_MORE_AFGHAN_GIVEN_F = (
+    "Arezo", "Fariba", "Gulnaz", "Habiba", "Homa", "Karima", "Khatera", "Lida", "Madina",
+    "Malalai", "Mina", "Mitra", "Nadia", "Nafisa", "Nasrin", "Nilofar", "Pari", "Parisa",
+    "Rabia", "Sadaf", "Sahar", "Samira", "Shakila", "Shirin", "Sohaila", "Tamana",
+    "Wajiha", "Yalda", "Zainab", "Zarmina", "Zohra", "Hamida", "Latifa", "Mahnaz",
+    "Masooma", "Najiba", "Shukria", "Storai", "Ariana", "Bahara", "Diba", "Frozan", "Hasina",
+)  # fmt: skip
+_MORE_ERITREAN_GIVEN_M = (
+    "Aron", "Awet", "Bereket", "Daniel", "Efrem", "Eyob", "Fitsum", "Hagos", "Isaias",
+    "Kaleab", "Kiflom", "Meron", "Mussie", "Natnael", "Nahom", "Petros", "Samuel", "Simon",
+    "Solomon", "Tedros", "Temesgen", "Yemane", "Yosief", "Zekarias", "Aklilu", "Ambaye",
+    "Asmelash", "Beraki", "Debesay", "Kesete", "Mengsteab", "Misgina", "Mogos", "Sertse",
+    "Adhanom", "Alem", "Berhe", "Dawit", "Embaye", "Fikre", "Hailu", "Isaac", "Kahsay",
+    "Mebrahtu", "Nebay", "Russom", "Tesfu", "Weldu", "Yikealo",
+)  # fmt: skip
+_MORE_ERITREAN_GIVEN_F = (
+    "Abrehet", "Adiam", "Aster", "Awet", "Bisrat", "Elsa", "Frehiwet", "Genet", "Hanna",
+    "Kisanet", "Lidia", "Meaza", "Merhawit", "Milen", "Nebiat", "Rigbe", "Semhar", "Simret",
+    "Tsehaye", "Weini", "Yohana", "Zewdi", "Akberet", "Almaz", "Nigisti", "Selamawit",
+    "Tsigereda", "Yodit", "Danait", "Eyerusalem", "Filmona", "Hermela", "Mana", "Sofia",
+)  # fmt: skip
+_MORE_SOMALI_GIVEN_M = (
+    "Awil", "Bile", "Dahir", "Elmi", "Faisal", "Gedi", "Hamse", "Ilyas", "Jibril", "Khalif",
+    "Muse", "Roble", "Sharmarke", "Shire", "Siad", "Yasin", "Abshir", "Barkhad", "Dalmar",
+    "Egal", "Gure", "Hersi", "Ibrahim", "Isse", "Kahin", "Madar", "Qorane", "Samatar",
+    "Sugule", "Yonis", "Duale", "Fuad", "Geele", "Hashi", "Jimale", "Keynan", "Mire",
+    "Nageye", "Abdiwali", "Adan", "Burhan", "Dayib", "Farhan", "Hamud", "Kulmiye", "Sahal",
+)  # fmt: skip
+_MORE_SOMALI_GIVEN_F = (
+    "Anisa", "Bilan", "Cawo", "Dahabo", "Falis", "Filsan", "Hamdi", "Hinda", "Idil", "Istar",
+    "Kaltun", "Leyla", "Marwo", "Muna", "Naima", "Nasra", "Qamar", "Ruun", "Samira",
+    "Shukri", "Suad", "Warsan", "Yasmin", "Zamzam", "Fartun", "Hani", "Jawahir", "Khadra",
+    "Mako", "Ebyan", "Hamdi", "Safiya",
+)  # fmt: skip
+_MORE_GUINEAN_GIVEN_M = (
+    "Abdourahmane", "Alseny", "Amara", "Bakary", "Lamine", "Mamoudou", "Mory", "Naby",
+    "Fode", "Sekouba", "Ismael", "Karamoko", "Kerfalla", "Laye", "Mamadi", "Morlaye",
+    "Sidiki", "Tidiane", "Yaya", "Djibril", "Aly", "Abou", "Ansoumane", "Daouda", "Issiaga",
+    "Kabinet", "Mouctar", "Sadou", "Tafsir", "Tanou", "Younoussa", "Hamidou", "Oury",
+)  # fmt: skip
+_MORE_GUINEAN_GIVEN_F = (
+    "Adama", "Aicha", "Dalanda", "Fatou", "Habibatou", "Hadiatou", "Kadidiatou", "Mariam",
+    "Nantenin", "Niouma", "Rouguiatou", "Safiatou", "Salematou", "Tenin", "Mafoudia",
+    "Assiatou", "Bountouraby", "Makale", "Koumba", "Sayon", "Saran", "Mawa", "Houssainatou",
+)  # fmt: skip
+_MORE_GUINEAN_FAMILY = (
+    "Kante", "Diakite", "Sacko", "Diaby", "Kamano", "Haba", "Loua", "Guilavogui", "Lamah",
+    "Koivogui", "Tounkara", "Doukoure", "Cherif", "Dioubate", "Souare", "Yattara", "Sidibe",
+    "Kone", "Dabo", "Samoura", "Sakho", "Magassouba", "Conte", "Fadiga", "Oulare", "Sampil",
+    "Tolno", "Millimono", "Onivogui", "Kolie", "Zoumanigui", "Barry", "Diallo",
+)  # fmt: skip
+_MORE_CONGOLESE_GIVEN_M = (
+    "Alain", "Arsene", "Bienvenu", "Chadrack", "Christophe", "Daniel", "David", "Dieudonne",
+    "Emmanuel", "Eric", "Fabrice", "Gael", "Gauthier", "Germain", "Gloire", "Hugues",
+    "Innocent", "Jacques", "Jeremie", "Josue", "Landry", "Moise", "Olivier", "Papy",
+    "Pascal", "Paulin", "Rene", "Richard", "Sylvain", "Yannick", "Zephyrin", "Espoir",
+    "Fiacre", "Gradi", "Israel", "Jospin", "Kennedy", "Merdi", "Nephtali", "Ruffin",
+)  # fmt: skip
+_MORE_CONGOLESE_GIVEN_F = (
+    "Anny", "Bijou", "Carine", "Clarisse", "Deborah", "Elodie", "Evodie", "Fanny", "Gisele",
+    "Huguette", "Jeanine", "Josephine", "Julienne", "Laetitia", "Lydie", "Mireille", "Nelly",
+    "Pascaline", "Patience", "Prisca", "Rachel", "Solange", "Tina", "Vanessa", "Yvette",
+    "Gracia", "Benedicte", "Plamedie", "Aline", "Anitha",
+)  # fmt: skip
+_MORE_MOROCCAN_GIVEN_M = (
+    "Adam", "Ahmed", "Amine", "Anas", "Aziz", "Badr", "Brahim", "Chakib", "Fouad", "Hassan",
+    "Hamza", "Ismail", "Jamal", "Jawad", "Kamal", "Khalil", "Lahcen", "Marouane", "Mimoun",
+    "Mounir", "Mourad", "Nabil", "Najib", "Othmane", "Reda", "Saad", "Samir", "Tarik",
+    "Yassine", "Younes", "Zouhair", "Hakim", "Abdeslam", "Aissa", "Boubker", "Jilali",
+    "Larbi", "Miloud", "Taoufik",
+)  # fmt: skip
+_MORE_MOROCCAN_GIVEN_F = (
+    "Aicha", "Amina", "Asmae", "Bouchra", "Btissam", "Chaimae", "Dounia", "Fadoua",
+    "Ghizlane", "Hanane", "Hind", "Jamila", "Kawtar", "Khaoula", "Laila", "Mariam", "Mouna",
+    "Nawal", "Nezha", "Oumaima", "Rajae", "Rachida", "Saida", "Sara", "Souad", "Wafae",
+    "Yasmina", "Zahra", "Zakia", "Hasna", "Ilham", "Karima",
+)  # fmt: skip
+_MORE_BELGIAN_GIVEN_M = (
+    "Adrien", "Alexandre", "Benoit", "Bram", "Christophe", "Dirk", "Dries", "Filip",
+    "Francois", "Frederic", "Geert", "Gilles", "Guillaume", "Hans", "Jef", "Jens", "Joris",
+    "Jules", "Kris", "Laurent", "Lennert", "Mathias", "Michel", "Nathan", "Patrick", "Pierre",
+    "Quentin", "Robin", "Romain", "Ruben", "Sam", "Sebastien", "Simon", "Steven", "Thibault",
+    "Tim", "Tijs", "Vincent", "Ward", "Wouter", "Yves", "Arnaud", "Bert", "Cedric",
+    "Damien", "Elias", "Emile", "Gert", "Jonas", "Kobe", "Lars", "Matthias", "Noah", "Pieterjan",
+    "Raf", "Seppe", "Toon", "Victor", "Xavier", "Brecht",
+)  # fmt: skip
+_MORE_BELGIAN_GIVEN_F = (
+    "Amelie", "Anne", "Annelies", "Astrid", "Audrey", "Aurelie", "Caroline", "Celine",
+    "Delphine", "Eline", "Ellen", "Eva", "Evelien", "Fien", "Florence", "Hanne", "Helene",
+    "Ines", "Inge", "Jana", "Jolien", "Karen", "Katrien", "Leen", "Lore", "Louise", "Marieke",
+    "Marthe", "Mathilde", "Nele", "Noor", "Pauline", "Sien", "Silke", "Sofie", "Stephanie",
+    "Tine", "Veerle", "Virginie", "Zoe", "Alice", "Bieke", "Clara", "Dorien", "Elke", "Femke",
+    "Gaelle", "Justine", "Kaat", "Lies", "Margot", "Nina", "Romane", "Saskia", "Wendy",
+)  # fmt: skip
+_MORE_UKRAINIAN_GIVEN_M = (
+    "Artem", "Anatoliy", "Borys", "Denys", "Hryhoriy", "Ihor", "Maksym", "Mykhailo",
+    "Nazar", "Pavlo", "Petro", "Roman", "Ruslan", "Stepan", "Vasyl", "Viktor", "Yaroslav",
+    "Yevhen", "Anton", "Kostiantyn", "Leonid", "Oleksiy", "Vadym", "Valeriy",
+)  # fmt: skip
+_MORE_UKRAINIAN_GIVEN_F = (
+    "Alina", "Daria", "Halyna", "Hanna", "Inna", "Khrystyna", "Larysa", "Liudmyla", "Lesia",
+    "Nadiia", "Oleksandra", "Polina", "Sofiia", "Tamara", "Valentyna", "Vira", "Zoriana",
+    "Liliia", "Marta", "Uliana",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Origin:
     name: str
@@ -721,6 +871,9 @@ class Origin:
     arabic_script: bool = False
     somali: bool = False
     person_placeholder_date: float = 0.05  # documents carry 1 January for the whole person
+    more_given_m: tuple[str, ...] = ()
+    more_given_f: tuple[str, ...] = ()
+    more_family: tuple[str, ...] = ()
 
 
 ORIGINS: tuple[Origin, ...] = (
@@ -732,6 +885,9 @@ ORIGINS: tuple[Origin, ...] = (
         (*_SYRIAN_FAMILY,),
         arabic_script=True,
         person_placeholder_date=0.1,
+        more_given_m=_MORE_ARABIC_GIVEN_M,
+        more_given_f=_MORE_ARABIC_GIVEN_F,
+        more_family=_MORE_ARABIC_FAMILY,
     ),
     Origin(
         "Afghanistan",
@@ -741,6 +897,8 @@ ORIGINS: tuple[Origin, ...] = (
         (*_AFGHAN_FAMILY,),
         arabic_script=True,
         person_placeholder_date=0.35,
+        more_given_m=_MORE_AFGHAN_GIVEN_M,
+        more_given_f=_MORE_AFGHAN_GIVEN_F,
     ),
     Origin(
         "Eritrea",
@@ -750,6 +908,8 @@ ORIGINS: tuple[Origin, ...] = (
         (),
         (*_ERITREAN_FATHER,),
         person_placeholder_date=0.2,
+        more_given_m=_MORE_ERITREAN_GIVEN_M,
+        more_given_f=_MORE_ERITREAN_GIVEN_F,
     ),
     Origin(
         "Somalia",
@@ -760,6 +920,8 @@ ORIGINS: tuple[Origin, ...] = (
         (*_SOMALI_GIVEN_M,),
         somali=True,
         person_placeholder_date=0.3,
+        more_given_m=_MORE_SOMALI_GIVEN_M,
+        more_given_f=_MORE_SOMALI_GIVEN_F,
     ),
     Origin(
         "Iraq",
@@ -770,6 +932,9 @@ ORIGINS: tuple[Origin, ...] = (
         (*_ARABIC_GIVEN_M,),
         arabic_script=True,
         person_placeholder_date=0.15,
+        more_given_m=_MORE_ARABIC_GIVEN_M,
+        more_given_f=_MORE_ARABIC_GIVEN_F,
+        more_family=_MORE_ARABIC_FAMILY,
     ),
     Origin(
         "Palestine",
@@ -779,6 +944,9 @@ ORIGINS: tuple[Origin, ...] = (
         (*_SYRIAN_FAMILY,),
         arabic_script=True,
         person_placeholder_date=0.1,
+        more_given_m=_MORE_ARABIC_GIVEN_M,
+        more_given_f=_MORE_ARABIC_GIVEN_F,
+        more_family=_MORE_ARABIC_FAMILY,
     ),
     Origin(
         "Guinea",
@@ -787,8 +955,19 @@ ORIGINS: tuple[Origin, ...] = (
         (*_GUINEAN_GIVEN_F,),
         (*_GUINEAN_FAMILY,),
         person_placeholder_date=0.2,
+        more_given_m=_MORE_GUINEAN_GIVEN_M,
+        more_given_f=_MORE_GUINEAN_GIVEN_F,
+        more_family=_MORE_GUINEAN_FAMILY,
     ),
-    Origin("DR Congo", 0.10, (*_CONGOLESE_GIVEN_M,), (*_CONGOLESE_GIVEN_F,), (*_CONGOLESE_FAMILY,)),
+    Origin(
+        "DR Congo",
+        0.10,
+        (*_CONGOLESE_GIVEN_M,),
+        (*_CONGOLESE_GIVEN_F,),
+        (*_CONGOLESE_FAMILY,),
+        more_given_m=_MORE_CONGOLESE_GIVEN_M,
+        more_given_f=_MORE_CONGOLESE_GIVEN_F,
+    ),
     Origin(
         "Morocco",
         0.12,
@@ -796,8 +975,18 @@ ORIGINS: tuple[Origin, ...] = (
         (*_MOROCCAN_GIVEN_F,),
         (*_MOROCCAN_FAMILY,),
         arabic_script=True,
+        more_given_m=_MORE_MOROCCAN_GIVEN_M,
+        more_given_f=_MORE_MOROCCAN_GIVEN_F,
     ),
-    Origin("Ukraine", 0.05, (*_UKRAINIAN_GIVEN_M,), (*_UKRAINIAN_GIVEN_F,), (*_UKRAINIAN_FAMILY,)),
+    Origin(
+        "Ukraine",
+        0.05,
+        (*_UKRAINIAN_GIVEN_M,),
+        (*_UKRAINIAN_GIVEN_F,),
+        (*_UKRAINIAN_FAMILY,),
+        more_given_m=_MORE_UKRAINIAN_GIVEN_M,
+        more_given_f=_MORE_UKRAINIAN_GIVEN_F,
+    ),
     Origin(
         "Belgium",
         0.10,
@@ -805,6 +994,8 @@ ORIGINS: tuple[Origin, ...] = (
         (*_BELGIAN_GIVEN_F,),
         (*_BELGIAN_FAMILY,),
         person_placeholder_date=0.0,
+        more_given_m=_MORE_BELGIAN_GIVEN_M,
+        more_given_f=_MORE_BELGIAN_GIVEN_F,
     ),
 )
 
@@ -869,7 +1060,113 @@ class ErrorRates:
     household: float = 0.25  # people who live with relatives also in the data
 
 
+NameSpread = Literal["realistic", "narrow"]
+"""How names spread over people. "realistic": the commonest names of each origin are
+drawn most often (Zipf's law over the lists above, as name frequencies fall in real
+populations), then less common names and names formed the way each origin forms them, so
+that most people's full name is shared by few others. "narrow": every name drawn evenly
+from the short lists of commonest names only, as this generator did before 2026-11-29;
+kept as a harder test (many namesakes) and to reproduce earlier benchmark figures."""
+
 _RECORDS_PER_PERSON = ((1, 0.4), (2, 0.3), (3, 0.2), (4, 0.1))
+# Divine attributes after Abd ("servant of"), the commonest compound Arabic given names
+_DIVINE_ATTRIBUTES = (
+    "Rahman", "Rahim", "Malik", "Salam", "Aziz", "Jabbar", "Karim", "Ghaffar", "Wahab",
+    "Razzaq", "Fattah", "Alim", "Basit", "Hafiz", "Latif", "Halim", "Azim", "Ghafur", "Hamid",
+    "Majid", "Wahid", "Samad", "Qadir", "Hadi", "Baqi", "Rashid", "Sabur", "Jalil", "Hakim",
+    "Wadud", "Nasser", "Ghani", "Muttalib", "Mannan", "Sattar", "Bari", "Muhsin", "Jawad",
+)  # fmt: skip
+# first parts of ... ad-Din ("of the faith") and ...ullah ("of God") names
+_DIN_HEADS = (
+    "Nour", "Salah", "Alaa", "Kamal", "Jamal", "Badr", "Izz", "Fakhr", "Saif", "Shams", "Nasr",
+    "Hussam", "Taj", "Zain", "Sharaf", "Baha", "Diya", "Imad", "Nizam", "Jalal", "Khair",
+    "Shihab", "Sadr",
+)  # fmt: skip
+_ULLAH_HEADS = (
+    "Hamid", "Noor", "Habib", "Rahmat", "Aman", "Asad", "Saif", "Zabih", "Ezat", "Najib",
+    "Hikmat", "Inayat", "Ehsan", "Obaid", "Karim", "Rahim", "Sami", "Khalil", "Wali", "Fazl",
+    "Hayat", "Hedayat", "Atta", "Sana", "Zia", "Naqib", "Sharaf", "Rooh", "Wahid", "Kifayat",
+    "Rafi", "Aziz", "Sadiq", "Latif", "Asmat", "Ayat",
+)  # fmt: skip
+# Ge'ez compound names (Gebremedhin, "servant of the Saviour"), given and passed on as
+# father's names in Eritrea
+_GEEZ_HEADS_M = (
+    "Gebre", "Tekle", "Haile", "Welde", "Habte", "Tesfa", "Kidane", "Zere", "Fesseha", "Okba",
+)  # fmt: skip
+_GEEZ_HEADS_F = ("Lete", "Wolete", "Amete", "Tsige")
+_GEEZ_TAILS = (
+    "mariam", "michael", "selassie", "yesus", "kidan", "medhin", "giorgis", "hiwet",
+    "egziabher", "tensae", "ab", "zion", "amlak", "berhan", "mesqel",
+)  # fmt: skip
+
+
+def _formed_given(origin: Origin, sex: str, rng: random.Random) -> str | None:
+    """A given name formed the way the origin forms them, or None where it does not."""
+    if sex == _F:
+        if origin.name == "Eritrea":
+            return rng.choice(_GEEZ_HEADS_F) + rng.choice(_GEEZ_TAILS)
+        return None
+    attribute = rng.choice(_DIVINE_ATTRIBUTES)
+    if origin.name in {"Syria", "Iraq", "Palestine"}:
+        if rng.random() < 0.6:
+            return "Abdul" + attribute.lower()
+        return rng.choice(_DIN_HEADS) + "-Eddin"
+    if origin.name == "Morocco":
+        if rng.random() < 0.6:
+            return "Abdel" + attribute.lower()
+        return rng.choice(_DIN_HEADS) + "eddine"
+    if origin.name == "Somalia":
+        return "Abdi" + attribute.lower()
+    if origin.name == "Afghanistan":
+        roll = rng.random()
+        if roll < 0.4:
+            return "Abdul-" + attribute
+        if roll < 0.8:
+            return rng.choice(_ULLAH_HEADS) + "ullah"
+        return rng.choice(_DIN_HEADS) + "uddin"
+    if origin.name == "Eritrea":
+        return rng.choice(_GEEZ_HEADS_M) + rng.choice(_GEEZ_TAILS)
+    return None
+
+
+_ZIPF_WEIGHTS: dict[int, list[float]] = {}
+
+
+def _commonest(names: tuple[str, ...], rng: random.Random) -> str:
+    """One of the commonest names, the first listed the most often (Zipf's law, s = 1)."""
+    weights = _ZIPF_WEIGHTS.get(len(names))
+    if weights is None:
+        weights = list(itertools.accumulate(1 / rank for rank in range(1, len(names) + 1)))
+        _ZIPF_WEIGHTS[len(names)] = weights
+    return rng.choices(names, cum_weights=weights)[0]
+
+
+def _given(origin: Origin, sex: str, rng: random.Random, spread: NameSpread) -> str:
+    """A given name: half the commonest names, then formed names and less common ones."""
+    common = origin.given_m if sex == _M else origin.given_f
+    if spread == "narrow":
+        return rng.choice(common)
+    more = origin.more_given_m if sex == _M else origin.more_given_f
+    roll = rng.random()
+    if roll < 0.5 or not more:
+        return _commonest(common, rng)
+    if roll < 0.7:
+        formed = _formed_given(origin, sex, rng)
+        if formed is not None:
+            return formed
+    return rng.choice(more)
+
+
+def _fathers_name(origin: Origin, rng: random.Random, spread: NameSpread) -> str:
+    """A father's or grandfather's name as it appears in a patronymic name."""
+    pool = origin.fathers or origin.given_m
+    if spread == "narrow":
+        return rng.choice(pool)
+    if pool != origin.given_m and rng.random() < 0.5:
+        return _commonest(pool, rng)
+    return _given(origin, _M, rng, spread)
+
+
 _GROUPS: dict[str, list[str]] = {}
 
 
@@ -1012,19 +1309,37 @@ _FLEMISH_TAILS = (
 )  # fmt: skip
 
 
-def _root(origin: Origin, rng: random.Random) -> str:
-    name = rng.choice(origin.given_m).replace("-", "")
+_WALLOON_HEADS = ("Du", "De", "Le", "La", "Des", "Van")
+_WALLOON_TAILS = (
+    "bois", "pont", "mont", "champ", "fosse", "val", "moulin", "rieux", "sart", "chene",
+    "fontaine", "pre", "roy", "jardin", "four", "marais", "puis", "mortier", "ry", "hayes",
+)  # fmt: skip
+
+
+def _root(origin: Origin, rng: random.Random, spread: NameSpread) -> str:
+    names = origin.given_m
+    if spread == "realistic" and origin.more_given_m and rng.random() < 0.5:
+        names = origin.more_given_m
+    name = rng.choice(names).replace("-", "")
     return name[:-1] if name[-1] in "aeiouy" else name
 
 
-def _family_name(origin: Origin, rng: random.Random) -> str:
-    """A family name: from the origin's list, or formed the way that origin forms them
+def _family_name(origin: Origin, rng: random.Random, spread: NameSpread) -> str:
+    """A family name: from the origin's lists, or formed the way that origin forms them
     (Afghan -i/-zai/-yar/-zada, Arabic Al-…i, Moroccan Ben…/Bou…/El-…i, Congolese
-    compounds, Ukrainian -enko/-chuk, Flemish Van/De …), so that names are as diverse as in
-    a real population of this size."""
-    if rng.random() < 0.4 or origin.name in {"Guinea"}:
-        return rng.choice(origin.family)
-    root = _root(origin, rng)
+    compounds, Ukrainian -enko/-chuk, Flemish Van/De …, Walloon Du…/Le…), so that names
+    are as diverse as in a real population of this size. Fula and Mande family names
+    (Guinea) are few, so they all come from the lists."""
+    if spread == "narrow":
+        if rng.random() < 0.4 or origin.name in {"Guinea"}:
+            return rng.choice(origin.family)
+    else:
+        roll = rng.random()
+        if roll < 0.25 or (origin.name == "Guinea" and roll < 0.6):
+            return _commonest(origin.family, rng)
+        if origin.more_family and (roll < 0.4 or origin.name == "Guinea"):
+            return rng.choice(origin.more_family)
+    root = _root(origin, rng, spread)
     if origin.name == "Afghanistan":
         return root + rng.choice(("i", "zai", "yar", "zada", "khel"))
     if origin.name in {"Syria", "Iraq", "Palestine"}:
@@ -1037,32 +1352,34 @@ def _family_name(origin: Origin, rng: random.Random) -> str:
     if origin.name == "Ukraine":
         return root + rng.choice(("enko", "chuk", "iv", "yshyn"))
     if origin.name == "Belgium":
+        if spread == "realistic" and rng.random() < 0.4:
+            return rng.choice(_WALLOON_HEADS) + rng.choice(_WALLOON_TAILS)
         head = rng.choice(_FLEMISH_HEADS)
         tail = rng.choice(_FLEMISH_TAILS)
         return (head + tail.lower()) if head.endswith(("n", "r")) else (head + tail)
     return rng.choice(origin.family)
 
 
-def _new_person(person_id: int, rng: random.Random, relative: _Person | None) -> _Person:
+def _new_person(
+    person_id: int, rng: random.Random, relative: _Person | None, spread: NameSpread
+) -> _Person:
     origin = relative.origin if relative else rng.choices(ORIGINS, [o.weight for o in ORIGINS])[0]
     sex = rng.choice((_M, _F))
-    given_pool = origin.given_m if sex == _M else origin.given_f
-    given = [rng.choice(given_pool)]
+    given = [_given(origin, sex, rng, spread)]
     while relative is not None and given[0] == relative.given[0]:  # siblings differ
-        given = [rng.choice(given_pool)]
+        given = [_given(origin, sex, rng, spread)]
     if origin.arabic_script and rng.random() < 0.1:
-        given.append(rng.choice(origin.given_m))  # compound given name: Mohamed Amine
+        given.append(_given(origin, _M, rng, spread))  # compound given name: Mohamed Amine
     patronymic = not origin.family or (origin.fathers != () and rng.random() < 0.5)
     if relative is not None:
         family = list(relative.family)
     elif patronymic:
-        pool = origin.fathers or origin.given_m
-        family = [rng.choice(pool), rng.choice(pool)]
+        family = [_fathers_name(origin, rng, spread), _fathers_name(origin, rng, spread)]
     else:
-        family = [_family_name(origin, rng)]
+        family = [_family_name(origin, rng, spread)]
     father = None
     if (origin.arabic_script or origin.name == "Guinea") and not patronymic:
-        father = relative.father if relative else rng.choice(origin.given_m)
+        father = relative.father if relative else _given(origin, _M, rng, spread)
     placeholder = rng.random() < origin.person_placeholder_date
     return _Person(
         person_id=person_id,
@@ -1126,7 +1443,13 @@ def _render_date(person: _Person, rates: ErrorRates, rng: random.Random) -> str:
     return text
 
 
-def generate(records: int, *, seed: int = 0, rates: ErrorRates | None = None) -> pl.DataFrame:
+def generate(
+    records: int,
+    *,
+    seed: int = 0,
+    rates: ErrorRates | None = None,
+    names: NameSpread = "realistic",
+) -> pl.DataFrame:
     """About `records` synthetic registrations (exactly `records` rows), with `person_id`.
 
     Columns: record_id, given_name, surname, birth_date, postcode, phone, organisation,
@@ -1152,7 +1475,7 @@ def generate(records: int, *, seed: int = 0, rates: ErrorRates | None = None) ->
     household_head: _Person | None = None
     while len(columns["record_id"]) < records:
         relative = household_head if household_head and rng.random() < 0.5 else None
-        person = _new_person(person_id, rng, relative)
+        person = _new_person(person_id, rng, relative, names)
         household_head = person if rng.random() < rates.household else None
         person_id += 1
         copies = min(int(rng.choices(counts, weights)[0]), records - len(columns["record_id"]))
