@@ -6,9 +6,9 @@ benchmark scores the candidate pairs of the synthetic population once (our block
 comparison levels, the household veto) and clusters them the same way
 (`coherent_clusters`) with three sets of match probabilities:
 
-1. our model's;
+1. our model's (with its candidate adjustment);
 2. a gradient-boosted classifier trained on the ground truth, on the same comparison
-   levels and match weight;
+   levels, match weight and number of candidates;
 3. the same classifier with name features the model does not have: where the shared
    tokens stand, how many tokens each record has and shares, and how many records of the
    data hold the same name, name skeletons, first-and-last-name pair, and pair with the
@@ -35,20 +35,22 @@ from passerelle.core.linkage import DEFAULT_THRESHOLD
 from passerelle.core.linkage.evaluate import pairwise_quality
 from passerelle.core.linkage.features import plaintext_features
 from passerelle.core.linkage.model import (
+    CANDIDATE_FLOOR,
     _quiet_splink,
+    candidate_adjusted,
     coherent_clusters,
     household_veto_sql,
     train_linker,
 )
 from passerelle.core.linkage.synthetic import NameSpread, generate
 
-LOWEST_PROBABILITY = 0.02  # candidate pairs scored below this are left out (as non-matches)
+LOWEST_PROBABILITY = CANDIDATE_FLOOR  # pairs scored below are left out (as non-matches)
 THRESHOLDS = (0.3, 0.4, DEFAULT_THRESHOLD)
 
 
 def candidate_pairs(features: pl.DataFrame) -> pl.DataFrame:
     """Candidate pairs at or above `LOWEST_PROBABILITY` with their comparison levels, after
-    the household veto."""
+    the household veto, and the model's candidate adjustment (`adjusted_probability`)."""
     with _quiet_splink():
         linker, _ = train_linker(features, mode="plaintext")
         predictions = linker.inference.predict(threshold_match_probability=LOWEST_PROBABILITY)
@@ -59,7 +61,14 @@ def candidate_pairs(features: pl.DataFrame) -> pl.DataFrame:
             f"WHERE NOT coalesce({household_veto_sql('plaintext')}, false)",
             output_type="pandas",
         )
-    return pl.from_pandas(frame)
+    scored = pl.from_pandas(frame)
+    adjusted = candidate_adjusted(scored.select("unique_id_l", "unique_id_r", "match_probability"))
+    return scored.join(
+        adjusted.select(
+            "unique_id_l", "unique_id_r", "candidates", adjusted_probability="match_probability"
+        ),
+        on=["unique_id_l", "unique_id_r"],
+    )
 
 
 def name_features(features: pl.DataFrame, pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -132,6 +141,7 @@ def main() -> None:
     )
     truth = pairs["match"].to_numpy()
     levels = ["gamma_name", "gamma_birth_date", "gamma_postcode", "gamma_phone", "match_weight"]
+    levels.append("candidates")
     pairs, extra = name_features(features, pairs)
     print(
         f"{args.records} records, {pairs.height} candidate pairs "
@@ -139,7 +149,7 @@ def main() -> None:
         flush=True,
     )
     methods = {
-        "our model (unsupervised)": pairs["match_probability"].to_numpy(),
+        "our model (unsupervised)": pairs["adjusted_probability"].to_numpy(),
         "classifier on our levels": cross_fitted(pairs, levels, truth),
         "classifier, more name features": cross_fitted(pairs, levels + extra, truth),
     }

@@ -16,6 +16,7 @@ from passerelle.core.linkage.model import (
     BLOCKING_KEYS,
     _date_level,
     _one_edit,
+    candidate_adjusted,
     coherent_clusters,
     date_m_from_confident_pairs,
 )
@@ -211,3 +212,25 @@ def test_dates_one_digit_apart_share_a_masked_token() -> None:
     masks = [set(m) for m in plaintext_features(frame)["dob_masks"].to_list()]
     assert masks[0] & masks[1]
     assert not masks[0] & masks[2]
+
+
+def test_a_rare_name_weighs_more_than_a_name_shared_by_many_records() -> None:
+    # a and b: a pair of records with no other look-alike; x0..x5: six records that all
+    # look alike (namesakes), each pair scored higher than a-b by the model
+    namesakes = [f"x{i}" for i in range(6)]
+    rows = [("a", "b", 0.4)] + [
+        (left, right, 0.6) for i, left in enumerate(namesakes) for right in namesakes[i + 1 :]
+    ]
+    pairs = pl.DataFrame(
+        rows, schema=["unique_id_l", "unique_id_r", "match_probability"], orient="row"
+    )
+    adjusted = candidate_adjusted(pairs)
+    keys = adjusted["unique_id_l"] + adjusted["unique_id_r"]
+    probability = dict(zip(keys, adjusted["match_probability"], strict=True))
+    assert adjusted.filter(pl.col("unique_id_l") == "a")["candidates"].item() == 1
+    assert probability["ab"] > 0.5  # joined now
+    assert probability["x0x1"] < 0.6  # weighed down among namesakes
+    # the mean number of candidates is the neutral point: a record with it keeps its score
+    mean = adjusted["candidates"].mean()
+    odds = (1 - 0.6) / 0.6 * probability["x0x1"] / (1 - probability["x0x1"])
+    assert odds == pytest.approx(mean / 5)

@@ -75,6 +75,7 @@ def test_a_run_finds_the_people_of_the_synthetic_truth_as_the_engine_does(
             "birth_date",
             "postcode",
             "phone",
+            "candidates",  # the engine's candidate adjustment, shown with its weight
         }
         # every level has a translated label on the review page
         assert all(item["level"] in LEVEL_LABELS for item in pair.comparisons), pair.comparisons

@@ -556,6 +556,48 @@ def train_linker(
     return linker, db_api
 
 
+# Fellegi-Sunter weighs an agreement by how often random records agree so (u), the same
+# for everyone: Mohammed Ahmad and a rare name weigh alike, although a record among
+# namesakes meets many records that look like it and a rare one few. Splink's
+# term-frequency adjustment corrects this for exact values of one field only; the number
+# of candidate pairs a record has covers spelling variants, the fuzzy levels and all
+# fields together. A pair's odds are multiplied by the mean number of candidate pairs
+# (per pair, of the busier record) over that of the busier of its two records, so the
+# evidence is unchanged on average (docs/linkage.md, "Candidates").
+CANDIDATE_FLOOR = 0.02  # a candidate pair: match probability at least this
+
+
+def candidate_adjusted(pairs: pl.DataFrame) -> pl.DataFrame:
+    """`pairs` (unique_id_l, unique_id_r, match_probability; all the pairs at or above
+    `CANDIDATE_FLOOR` that may be joined) with match_probability adjusted for how many
+    candidate pairs each record has, and two columns: `candidates` (of the busier record)
+    and `candidate_weight` (log2 of the factor applied to the odds)."""
+    candidates = pairs.filter(pl.col("match_probability") >= CANDIDATE_FLOOR)
+    counts = (
+        pl.concat([candidates.select(uid="unique_id_l"), candidates.select(uid="unique_id_r")])
+        .group_by("uid")
+        .agg(count=pl.len())
+    )
+    busier = (
+        pairs.join(
+            counts.rename({"uid": "unique_id_l", "count": "left"}), on="unique_id_l", how="left"
+        )
+        .join(counts.rename({"uid": "unique_id_r", "count": "right"}), on="unique_id_r", how="left")
+        .with_columns(candidates=pl.max_horizontal("left", "right").fill_null(1))
+        .drop("left", "right")
+    )
+    mean = busier.filter(pl.col("match_probability") >= CANDIDATE_FLOOR)["candidates"].mean()
+    if not isinstance(mean, float):  # no candidate pairs
+        mean = 1.0
+    factor = mean / pl.col("candidates")
+    odds = pl.col("match_probability") / (1 - pl.col("match_probability")).clip(1e-12)
+    adjusted = odds * factor
+    return busier.with_columns(
+        match_probability=adjusted / (1 + adjusted),
+        candidate_weight=factor.log(2),
+    )
+
+
 def scored_pairs(linker: Any, db_api: Any, *, mode: Mode, threshold: float) -> Any:
     """The pairs at or above `threshold` (a Splink dataframe), after the household veto."""
     predictions = linker.inference.predict(threshold_match_probability=threshold)
@@ -600,19 +642,26 @@ def dedupe_features(
         )
         del features
         step("scoring pairs")
-        predictions = scored_pairs(linker, db_api, mode=mode, threshold=threshold)
+        # the baseline is plain Splink: no candidate adjustment, plain connected components
+        plain = mode == "baseline"
+        floor = threshold if plain else min(threshold, CANDIDATE_FLOOR)
+        predictions = scored_pairs(linker, db_api, mode=mode, threshold=floor)
         step("clustering")
-        edges = linker.misc.query_sql(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}",
-            output_type="pandas",
+        edges = pl.from_pandas(
+            linker.misc.query_sql(
+                "SELECT unique_id_l, unique_id_r, match_probability "
+                f"FROM {predictions.physical_name}",
+                output_type="pandas",
+            )
         )
         model = linker.misc.save_model_to_json()
-    # the baseline keeps Splink's plain connected components
-    frame = coherent_clusters(ids, pl.from_pandas(edges), split=mode != "baseline")
+    if not plain:
+        edges = candidate_adjusted(edges).filter(pl.col("match_probability") >= threshold)
+    frame = coherent_clusters(ids, edges, split=not plain)
     return LinkageRun(
         clusters=frame,
         model=model,
-        pairs_above_threshold=len(edges),
+        pairs_above_threshold=edges.height,
     )
 
 

@@ -17,9 +17,14 @@ from typing import Any
 import polars as pl
 
 from .bloom import encoded_features
-from .model import _quiet_splink, household_veto_sql
+from .model import CANDIDATE_FLOOR, _quiet_splink, candidate_adjusted, household_veto_sql
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight", "vetoed")
+# the candidate adjustment (model.candidate_adjusted), shown as one more comparison
+CANDIDATES = "candidates"
+FEWER_CANDIDATES = "fewer candidate pairs than most records"
+AS_MANY_CANDIDATES = "about as many candidate pairs as most records"
+MORE_CANDIDATES = "more candidate pairs than most records"
 
 
 def comparison_levels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -44,7 +49,9 @@ def score_pairs(
 
     Columns: `record_id_l`, `record_id_r` (`_l` < `_r`), `match_probability`,
     `match_weight`, `vetoed` (the household veto of `dedupe_encoded`: such a pair is never
-    joined automatically), and per comparison `level_<name>` (label) and `weight_<name>`.
+    joined automatically), and per comparison `level_<name>` (label) and `weight_<name>`,
+    the last comparison being `candidates` (the candidate adjustment of `dedupe_encoded`,
+    so that the probabilities are the ones its clusters were made with).
     """
     import duckdb
     from splink import DuckDBAPI, Linker
@@ -60,7 +67,9 @@ def score_pairs(
         connection.register("records_arrow", features.to_arrow())
         connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
         linker = Linker("records", settings, DuckDBAPI(connection=connection))
-        predictions = linker.inference.predict(threshold_match_probability=min_probability)
+        predictions = linker.inference.predict(
+            threshold_match_probability=min(min_probability, CANDIDATE_FLOOR)
+        )
         wanted = ", ".join(
             ['"unique_id_l"', '"unique_id_r"', '"match_probability"', '"match_weight"']
             + [f"coalesce({household_veto_sql('private')}, false) AS vetoed"]
@@ -72,6 +81,27 @@ def score_pairs(
         )
         connection.close()
     assert isinstance(frame, pl.DataFrame)
+    # the engine adjusts the pairs that survive the veto; vetoed pairs keep their score
+    open_pairs = candidate_adjusted(frame.filter(~pl.col("vetoed")))
+    vetoed = frame.filter(pl.col("vetoed")).with_columns(
+        candidates=pl.lit(None, pl.Int64), candidate_weight=pl.lit(0.0)
+    )
+    frame = (
+        pl.concat([open_pairs.with_columns(pl.col("candidates").cast(pl.Int64)), vetoed])
+        .filter(pl.col("match_probability") >= min_probability)
+        .with_columns(pl.col("match_weight") + pl.col("candidate_weight"))
+    )
+    weight = pl.col("candidate_weight")
+    names.append(CANDIDATES)
+    frame = frame.with_columns(
+        pl.when(weight > 0.25)
+        .then(pl.lit(FEWER_CANDIDATES))
+        .when(weight < -0.25)
+        .then(pl.lit(MORE_CANDIDATES))
+        .otherwise(pl.lit(AS_MANY_CANDIDATES))
+        .alias(f"level_{CANDIDATES}"),
+        weight.alias(f"weight_{CANDIDATES}"),
+    )
     left = pl.min_horizontal("unique_id_l", "unique_id_r")
     right = pl.max_horizontal("unique_id_l", "unique_id_r")
     return (
@@ -82,13 +112,13 @@ def score_pairs(
                 pl.col(f"gamma_{name}")
                 .replace_strict(levels[name], default="", return_dtype=pl.String)
                 .alias(f"level_{name}")
-                for name in names
+                for name in levels
             ],
             *[
                 pl.col(f"bf_{name}")
                 .map_elements(lambda bf: math.log2(bf) if bf > 0 else 0.0, return_dtype=pl.Float64)
                 .alias(f"weight_{name}")
-                for name in names
+                for name in levels
             ],
         )
         .select(

@@ -24,6 +24,12 @@ from passerelle.core.i18n import use_language
 from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
 from passerelle.core.linkage import KeyFileError
+from passerelle.core.linkage.pairs import (
+    AS_MANY_CANDIDATES,
+    CANDIDATES,
+    FEWER_CANDIDATES,
+    MORE_CANDIDATES,
+)
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
 from passerelle.web.apps.beneficiaries import figures, selectors, services
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
@@ -46,8 +52,12 @@ COMPARISON_LABELS = {
     "birth_date": gettext_lazy("Birth date"),
     "postcode": gettext_lazy("Postcode"),
     "phone": gettext_lazy("Phone"),
+    CANDIDATES: gettext_lazy("Other candidates"),
 }
 LEVEL_LABELS = {
+    FEWER_CANDIDATES: gettext_lazy("fewer look-alikes than most records (a rarer name)"),
+    AS_MANY_CANDIDATES: gettext_lazy("about as many look-alikes as most records"),
+    MORE_CANDIDATES: gettext_lazy("more look-alikes than most records (a common name)"),
     "missing on one side": gettext_lazy("missing on one side"),
     "All other comparisons": gettext_lazy("different"),
     "both skeletons (keyed token)": gettext_lazy("both names agree (same keyed name token)"),
