@@ -175,7 +175,7 @@ def main() -> None:
         "--names",
         choices=get_args(NameSpread),
         default="realistic",
-        help="how names spread over the synthetic people (narrow: the generator before "
+        help="how names spread over the synthetic people (narrow: the generator until "
         "2026-11-29, many more namesakes)",
     )
     args = parser.parse_args()

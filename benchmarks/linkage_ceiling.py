@@ -139,10 +139,12 @@ def main() -> None:
         .join(right, on="unique_id_r")
         .with_columns(match=pl.col("person_l") == pl.col("person_r"))
     )
-    truth = pairs["match"].to_numpy()
-    levels = ["gamma_name", "gamma_birth_date", "gamma_postcode", "gamma_phone", "match_weight"]
-    levels.append("candidates")
+    levels = [
+        *("gamma_name", "gamma_birth_date", "gamma_postcode", "gamma_phone"),
+        *("match_weight", "candidates"),
+    ]
     pairs, extra = name_features(features, pairs)
+    truth = pairs["match"].to_numpy()  # after the joins, which need not keep the order
     print(
         f"{args.records} records, {pairs.height} candidate pairs "
         f"(probability ≥ {LOWEST_PROBABILITY}), {time.perf_counter() - start:.0f} s",

@@ -572,9 +572,11 @@ def candidate_adjusted(pairs: pl.DataFrame) -> pl.DataFrame:
     `CANDIDATE_FLOOR` that may be joined) with match_probability adjusted for how many
     candidate pairs each record has, and two columns: `candidates` (of the busier record)
     and `candidate_weight` (log2 of the factor applied to the odds)."""
-    candidates = pairs.filter(pl.col("match_probability") >= CANDIDATE_FLOOR)
+    candidate_pairs = pairs.filter(pl.col("match_probability") >= CANDIDATE_FLOOR)
     counts = (
-        pl.concat([candidates.select(uid="unique_id_l"), candidates.select(uid="unique_id_r")])
+        pl.concat(
+            [candidate_pairs.select(uid="unique_id_l"), candidate_pairs.select(uid="unique_id_r")]
+        )
         .group_by("uid")
         .agg(count=pl.len())
     )
@@ -623,7 +625,9 @@ def dedupe_features(
     """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
 
     `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
-    probability at which two records are joined (clusters are connected components).
+    probability at which two records are joined, after the household veto and the
+    candidate adjustment (`candidate_adjusted`); clusters are coherent connected
+    components (`coherent_clusters`). The baseline has neither: plain Splink.
     """
 
     def step(message: str) -> None:

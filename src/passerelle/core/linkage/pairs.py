@@ -20,7 +20,9 @@ from .bloom import encoded_features
 from .model import CANDIDATE_FLOOR, _quiet_splink, candidate_adjusted, household_veto_sql
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight", "vetoed")
-# the candidate adjustment (model.candidate_adjusted), shown as one more comparison
+# the candidate adjustment (model.candidate_adjusted), shown as one more comparison; a
+# factor within a quarter of a bit (about 19 %) of 1 reads "about as many", since counts
+# that close to the mean move the odds too little for a reviewer to weigh
 CANDIDATES = "candidates"
 FEWER_CANDIDATES = "fewer candidate pairs than most records"
 AS_MANY_CANDIDATES = "about as many candidate pairs as most records"

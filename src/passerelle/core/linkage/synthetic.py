@@ -1065,7 +1065,7 @@ NameSpread = Literal["realistic", "narrow"]
 drawn most often (Zipf's law over the lists above, as name frequencies fall in real
 populations), then less common names and names formed the way each origin forms them, so
 that most people's full name is shared by few others. "narrow": every name drawn evenly
-from the short lists of commonest names only, as this generator did before 2026-11-29;
+from the short lists of commonest names only, as this generator did until 2026-11-29;
 kept as a harder test (many namesakes) and to reproduce earlier benchmark figures."""
 
 _RECORDS_PER_PERSON = ((1, 0.4), (2, 0.3), (3, 0.2), (4, 0.1))
