@@ -94,7 +94,6 @@ def score_pairs(
         .with_columns(pl.col("match_weight") + pl.col("candidate_weight"))
     )
     weight = pl.col("candidate_weight")
-    names.append(CANDIDATES)
     frame = frame.with_columns(
         pl.when(weight > 0.25)
         .then(pl.lit(FEWER_CANDIDATES))
@@ -114,18 +113,22 @@ def score_pairs(
                 pl.col(f"gamma_{name}")
                 .replace_strict(levels[name], default="", return_dtype=pl.String)
                 .alias(f"level_{name}")
-                for name in levels
+                for name in names
             ],
             *[
                 pl.col(f"bf_{name}")
                 .map_elements(lambda bf: math.log2(bf) if bf > 0 else 0.0, return_dtype=pl.Float64)
                 .alias(f"weight_{name}")
-                for name in levels
+                for name in names
             ],
         )
         .select(
             *PAIR_COLUMNS,
-            *[column for name in names for column in (f"level_{name}", f"weight_{name}")],
+            *[
+                column
+                for name in (*names, CANDIDATES)
+                for column in (f"level_{name}", f"weight_{name}")
+            ],
         )
         .sort("record_id_l", "record_id_r")
     )

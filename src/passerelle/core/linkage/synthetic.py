@@ -17,6 +17,7 @@ postcode and phone, which is what makes precision hard. `person_id` is the groun
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import random
 import re
@@ -1129,16 +1130,14 @@ def _formed_given(origin: Origin, sex: str, rng: random.Random) -> str | None:
     return None
 
 
-_ZIPF_WEIGHTS: dict[int, list[float]] = {}
+@functools.cache
+def _zipf_cumulative(count: int) -> list[float]:
+    return list(itertools.accumulate(1 / rank for rank in range(1, count + 1)))
 
 
 def _commonest(names: tuple[str, ...], rng: random.Random) -> str:
     """One of the commonest names, the first listed the most often (Zipf's law, s = 1)."""
-    weights = _ZIPF_WEIGHTS.get(len(names))
-    if weights is None:
-        weights = list(itertools.accumulate(1 / rank for rank in range(1, len(names) + 1)))
-        _ZIPF_WEIGHTS[len(names)] = weights
-    return rng.choices(names, cum_weights=weights)[0]
+    return rng.choices(names, cum_weights=_zipf_cumulative(len(names)))[0]
 
 
 def _given(origin: Origin, sex: str, rng: random.Random, spread: NameSpread) -> str:
