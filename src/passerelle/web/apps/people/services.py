@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from passerelle.web.apps.audit.models import Action
@@ -37,6 +38,14 @@ from passerelle.web.apps.people.models import (
 from passerelle.web.apps.people.schemas import PersonDataError, person_data_from
 
 ANONYMISED = "—"
+
+person_erased = Signal()
+"""Sent with `person` (already anonymised) inside the erasing transaction, by erasure and
+by the retention purge. Every app that copies something of a person (referral notes and
+eligibility texts, matching explanations, linkage encodings) connects a receiver in its
+`AppConfig.ready` that clears its copy, so that an erasure leaves nothing behind and a
+failing receiver rolls the whole erasure back. tests/web/security/test_erasure.py scans
+every text and JSON column of every model for what was erased."""
 
 
 class ConcurrentEditError(RuntimeError):
@@ -309,6 +318,10 @@ def _anonymise(person: Person) -> None:
     person.save()
     person.versions.all().delete()
     person.disclosures.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    # A coordinator's override reason tells why the person could not consent (health,
+    # detention): personal data. The disclosure row stays for the audit of who saw what.
+    person.disclosures.exclude(override_reason="").update(override_reason=ANONYMISED)
+    person_erased.send(sender=Person, person=person)
 
 
 @transaction.atomic

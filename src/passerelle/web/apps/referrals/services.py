@@ -385,3 +385,22 @@ def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
             "WHERE organisation_id IN (%s, %s) AND active",
             [event.pk, DeliveryState.PENDING, now, now, referral.sender_id, referral.receiver_id],
         )
+
+
+def referrals_forget_person(*, person: Person) -> int:
+    """Clear what a person's referrals say of them (the sender's note, the reasons, the
+    rules' reasons with their ages and dates) when the file is erased or purged. The rows
+    stay, with their states, dates and eligibility status, so that the programmes' counts
+    (received, accepted, waiting, outcomes) do not change. Returns how many were cleared."""
+    cleared = 0
+    for referral in Referral.objects.select_for_update().filter(person=person):
+        status = (referral.eligibility or {}).get("status", "unknown")
+        referral.eligibility = {"status": status, "reasons": [], "from": None, "missing": []}
+        referral.note = referral.ineligibility_reason = referral.rejection_text = ""
+        referral.save(
+            update_fields=[
+                "eligibility", "note", "ineligibility_reason", "rejection_text", "updated_at"
+            ]
+        )  # fmt: skip
+        cleared += 1
+    return cleared
