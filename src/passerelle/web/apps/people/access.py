@@ -276,6 +276,19 @@ def visible_data(person: Person, fields: Iterable[str]) -> dict[str, Any]:
     return {name: values for name, values in groups.items() if name in wanted}
 
 
+def disclosed_rules_data(person: Person, fields: Iterable[str]) -> tuple[Any, dict[str, Any]]:
+    """The birth date and profile the rules may read for someone shown only `fields`.
+
+    What a receiver learns of eligibility (ages, dates an age limit is reached, rights on a
+    date) is computed from the groups disclosed to it, never from the whole file and then
+    scrubbed: without the birth-date group the rules see no birth date and answer "unknown:
+    ask", so no age and no date derived from one can reach the receiver."""
+    wanted = set(fields)
+    birth_date = person.birth_date if FieldGroup.BIRTH_DATE in wanted else None
+    profile = dict(person.profile or {}) if FieldGroup.PROFILE in wanted else {}
+    return birth_date, profile
+
+
 def consents_for(access: PersonAccess) -> QuerySet[Consent]:
     if access.relation != "own":
         return Consent.objects.none()

@@ -81,7 +81,8 @@ def _situation(access_: PersonAccess) -> tuple[dict[str, Any] | None, str]:
     if "profile" not in access_.fields:
         return None, _("The profile was not shared with your organisation.")
     try:
-        profile = rules_profile(person.birth_date, person.profile)
+        # Computed from the disclosed groups only: no birth date shared, no age shown.
+        profile = rules_profile(*access.disclosed_rules_data(person, access_.fields))
         return situation_for(profile, dt.date.today()), ""
     except (ProfileError, DateOutOfCoverageError) as error:
         return None, str(error)

@@ -21,7 +21,7 @@ from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Organisation, Programme
 from passerelle.web.apps.people import services as people_services
-from passerelle.web.apps.people.access import Actor, audit_person, person_for
+from passerelle.web.apps.people.access import ALL_FIELDS, Actor, audit_person, person_for
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.capacity import intake_on
@@ -127,17 +127,22 @@ def referral_create(
     person = person_for(actor, person_id, "edit").person
     if fields:
         people_services.validate_field_groups(fields)
-    eligibility = eligibility_on(person, programme, planned_start)
+    # The sender holds the whole file: the check reads all of it.
+    whole = eligibility_on(person, programme, planned_start)
     reason = ineligibility_reason.strip()
-    if eligibility["status"] == "not_eligible" and not reason:
+    if whole["status"] == "not_eligible" and not reason:
         raise PersonDataError(
             {
                 "ineligibility_reason": "the rules say the person is not eligible on the "
                 "planned start ("
-                + "; ".join(eligibility["reasons"][:2])
+                + "; ".join(whole["reasons"][:2])
                 + "); write why you refer them all the same"
             }
         )
+    # What is stored is what the receiver may read: the rules' answer from the shared
+    # field groups only (no birth date shared, no age and no date derived from one).
+    shown = ALL_FIELDS if programme.organisation_id == actor.organisation.pk else set(fields)
+    eligibility = eligibility_on(person, programme, planned_start, frozenset(shown))
     referral = Referral.objects.create(
         person=person,
         programme=programme,
