@@ -11,6 +11,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people.access import (
@@ -148,6 +149,18 @@ def validate_field_groups(fields: list[str]) -> list[str]:
     return sorted(set(fields))
 
 
+def refuse_employer_recipient(recipient: Any) -> None:
+    """Employers and host organisations never receive a person file (POLICY: their role
+    sees none): PersonDataError naming the recipient."""
+    if recipient.kind in EMPLOYER_KINDS:
+        raise PersonDataError(
+            {
+                "recipient": f"{recipient.slug} is an employer or host organisation "
+                f"({recipient.kind}); person files go to organisations that support people"
+            }
+        )
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -169,6 +182,8 @@ def consent_record(
         )
     if recipient is not None and recipient.pk == access.person.organisation_id:
         raise PersonDataError({"recipient": "the organisation already holds this file"})
+    if recipient is not None:
+        refuse_employer_recipient(recipient)
     consent = Consent.objects.create(
         person=access.person,
         purpose=purpose,
@@ -217,6 +232,7 @@ def person_disclose(
     wanted = set(validate_field_groups(fields))
     if recipient is None or recipient.pk == access.person.organisation_id:
         raise PersonDataError({"recipient": "choose another organisation than the holder"})
+    refuse_employer_recipient(recipient)
     consent = next(
         (
             consent

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.web.apps.accounts.decorators import staff_view
+from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.labels import current_language
@@ -35,7 +36,9 @@ def _other_organisations(actor: Actor) -> list[tuple[str, str]]:
     language = current_language()
     return [
         (str(organisation.pk), organisation.name(language))
-        for organisation in organisations_visible().exclude(pk=actor.organisation.pk)
+        for organisation in organisations_visible()
+        .exclude(pk=actor.organisation.pk)
+        .exclude(kind__in=EMPLOYER_KINDS)
     ]
 
 

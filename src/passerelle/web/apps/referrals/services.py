@@ -101,11 +101,10 @@ def side_of(actor: Actor, referral: Referral) -> Side | None:
     return None
 
 
-def _may_act(actor: Actor) -> bool:
-    """Staff of an organisation move referrals; API tokens need the referrals:write scope."""
-    if actor.token is not None:
-        return "referrals:write" in actor.scopes
-    return actor.role is not None
+def _may_act(actor: Actor, side: Side) -> bool:
+    """As `people.access.POLICY` says: caseworkers, coordinators and administrators of the
+    organisation on that side; API tokens with referrals:write; never an employer."""
+    return actor.allowed("referral_act", side)
 
 
 @transaction.atomic
@@ -122,9 +121,9 @@ def referral_create(
     """A draft referral of a file the actor's organisation holds. The rules check the person
     against the programme on the planned start; a referral they say is not eligible needs a
     written reason, which the receiver sees."""
-    if not _may_act(actor):
+    if not _may_act(actor, "sender"):
         raise TransitionError("scope", _("this actor may not refer people"))
-    person = person_for(actor, person_id, "edit").person
+    person = person_for(actor, person_id, "refer").person
     if fields:
         people_services.validate_field_groups(fields)
     # The sender holds the whole file: the check reads all of it.
@@ -188,7 +187,9 @@ def referral_transition(
     with transaction.atomic():
         referral = _locked(actor, referral_id)
         side = side_of(actor, referral)
-        if side != transition.side or not _may_act(actor):
+        if side is not None and not _may_act(actor, side):
+            raise TransitionError("scope", _("this actor may not move referrals"))
+        if side != transition.side:
             raise TransitionError(
                 "action",
                 _("only the {side} organisation may do this ({action})").format(
