@@ -56,7 +56,9 @@ _FILE = frozenset({"list", "view", "edit", "export", "consent", "refer"})
 _REFERRAL = frozenset({"referral_view", "referral_act"})
 _MENTORS = frozenset({"mentors_view", "mentors_edit"})
 _OFFERS = frozenset({"offers_view", "offers_edit"})
-_RUNNING = frozenset({"rounds_view", "rounds_run", "encodings_share", "settings_view", "settings"})
+_RUNNING = frozenset(
+    {"rounds_view", "rounds_run", "encodings_share", "settings_view", "settings", "aggregates_view"}
+)
 
 POLICY: dict[str, dict[Relation, frozenset[str]]] = {
     Role.CASEWORKER: {
