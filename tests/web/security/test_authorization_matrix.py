@@ -405,3 +405,19 @@ def test_an_employer_role_at_a_receiving_organisation_cannot_accept(
         referral_transition(actor=actor_of(user), referral_id=ids["referral_id"], action="accept")
     assert refused.value.field == "scope"
     assert Referral.objects.get(pk=ids["referral_id"]).state == "sent"
+
+
+def test_the_policy_names_only_known_operations() -> None:
+    """A misspelt operation in POLICY or SCOPE_OPERATIONS would silently grant nothing."""
+    from typing import get_args
+
+    from passerelle.web.apps.people.access import POLICY, SCOPE_OPERATIONS, Operation
+
+    named = {
+        operation
+        for table in (POLICY, SCOPE_OPERATIONS)
+        for relations in table.values()
+        for operations in relations.values()
+        for operation in operations
+    }
+    assert named == set(get_args(Operation))

@@ -43,7 +43,16 @@ from passerelle.web.apps.people.models import (
 )
 from passerelle.web.rows import RowSelect, Table, model_field
 
-Operation = Literal["list", "view", "edit", "export", "erase", "consent", "override", "audit"]
+Operation = Literal[
+    # person files (own, disclosed)
+    "list", "view", "edit", "export", "erase", "consent", "override", "audit", "refer",
+    # referrals (sender, receiver)
+    "referral_view", "referral_act",
+    # the organisation's own records and settings (organisation)
+    "mentors_view", "mentors_edit", "offers_view", "offers_edit", "rounds_view", "rounds_run",
+    "encodings_share", "settings_view", "settings", "integrations", "aggregates_view",
+]  # fmt: skip
+"""Every operation `POLICY` and `SCOPE_OPERATIONS` name."""
 Relation = Literal["own", "disclosed", "sender", "receiver", "organisation"]
 """How what is acted on stands to the actor's organisation: a person file it holds (`own`)
 or was shown (`disclosed`); a referral it sent (`sender`) or received (`receiver`); its own
