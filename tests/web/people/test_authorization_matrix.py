@@ -40,6 +40,13 @@ PAGES: dict[str, dict[str, tuple[Any, ...]]] = {
         "disclosed": ("ok", "ok", 403, 403, 403, 403),
         "other": ("absent", 404, 404, 404, 404, 404),
     },
+    # Employers and hosts keep offers and vacancies: no person file, even their
+    # organisation's own (issue 15); a file elsewhere still does not exist for them.
+    "employer": {
+        "own": (403,) * 6,
+        "disclosed": (403,) * 6,
+        "other": (403, 404, 404, 404, 404, 404),
+    },
     # Platform roles belong to no organisation: no person file, whatever the id.
     "admin": dict.fromkeys(RELATIONS, (403,) * 6),
     "analyst": dict.fromkeys(RELATIONS, (403,) * 6),
@@ -211,6 +218,7 @@ def test_the_api_offers_no_erasure(token_for: Callable[..., str], files: dict[st
         ("caseworker", 403),
         ("coordinator", 403),
         ("org_admin", 200),
+        ("employer", 403),
         ("admin", 403),
         ("analyst", 403),
     ],

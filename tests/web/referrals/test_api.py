@@ -67,7 +67,9 @@ def test_the_loop_through_the_api(consented: Network, token_for: Callable[..., s
     assert created.status_code == 201, created.content
     referral = created.json()
     assert (referral["state"], referral["version"], referral["side"]) == ("draft", 1, "sender")
-    assert referral["eligibility"]["status"] == "eligible"
+    # Identity, contact and profile are shared, not the birth date: no age (issue 15).
+    assert referral["eligibility"]["status"] == "unknown"
+    assert referral["eligibility"]["missing"] == ["birth_date"]
     assert referral["actions"] == ["send", "withdraw"]
     assert [event["to_state"] for event in referral["timeline"]] == ["draft"]
     rid = referral["id"]
@@ -218,7 +220,17 @@ def test_ineligible_referral_needs_a_reason(
         ineligibility_reason="Has 30 years of experience as a mentor.",
     )
     assert created.status_code == 201
-    assert created.json()["eligibility"]["status"] == "not_eligible"
+    # The sender's whole file said "not eligible" (hence the reason above); what is stored
+    # is what the receiver may read, and it was not given the birth date.
+    assert created.json()["eligibility"]["status"] == "unknown"
+    shared_age = new_referral(
+        consented,
+        sender,
+        programme="mentoring-for-seniors",
+        fields=["identity", "birth_date", "profile"],
+        ineligibility_reason="Has 30 years of experience as a mentor.",
+    )
+    assert shared_age.json()["eligibility"]["status"] == "not_eligible"
     assert created.json()["ineligibility_reason"].startswith("Has 30 years")
 
 

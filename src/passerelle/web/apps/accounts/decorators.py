@@ -19,7 +19,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from passerelle.web.apps.accounts.services import memberships_of, two_factor_required
-from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.apps.people.access import (
+    POLICY,
+    Actor,
+    OperationDeniedError,
+    PersonNotFoundError,
+)
 
 ORGANISATION_SESSION_KEY = "passerelle_organisation"
 
@@ -89,13 +94,15 @@ def is_analyst_or_platform_admin(user: Any) -> bool:
 
 
 def may_see_aggregates(user: Any) -> bool:
-    """Analysts and platform administrators, and coordinators and organisation
-    administrators of any organisation: aggregate figures, never a person."""
-    from passerelle.web.apps.accounts.models import Role
-
+    """Analysts and platform administrators, and the roles `people.access.POLICY` lets
+    see aggregates (coordinators and organisation administrators) at any organisation:
+    aggregate figures, never a person."""
     if is_analyst_or_platform_admin(user):
         return True
-    return bool(user.memberships.filter(role__in=(Role.COORDINATOR, Role.ORG_ADMIN)).exists())
+    roles = [
+        role for role, relations in POLICY.items() if "aggregates_view" in relations["organisation"]
+    ]
+    return bool(user.memberships.filter(role__in=roles).exists())
 
 
 def gated_view(

@@ -104,6 +104,21 @@ class ApiScope(models.TextChoices):
     )
 
 
+EMPLOYER_KINDS = frozenset({"employer", "host_organisation"})
+"""Organisation kinds of employers and hosts of internships: they publish offers and read
+counts, and never receive a person file, a referral's person or a token to read them."""
+PERSON_DATA_SCOPES = frozenset(
+    {
+        ApiScope.PERSONS_READ,
+        ApiScope.PERSONS_WRITE,
+        ApiScope.PERSONS_EXPORT,
+        ApiScope.REFERRALS_READ,
+        ApiScope.REFERRALS_WRITE,
+        ApiScope.ENCODINGS_WRITE,
+    }
+)
+"""Scopes that reach person files, referrals or encodings: refused to employers' tokens."""
+
 TOKEN_PREFIX = "psl_"
 TOKEN_FIELDS = ("id", "organisation", "name", "scopes", "last_used_at", "revoked_at")
 """What an API request reads of its token."""
@@ -168,7 +183,10 @@ class ApiToken(models.Model):
         try:
             token = (
                 cls.objects.select_related("organisation")
-                .only(*TOKEN_FIELDS, *(f"organisation__{name}" for name in ORGANISATION_FIELDS))
+                .only(
+                    *TOKEN_FIELDS,
+                    *(f"organisation__{name}" for name in (*ORGANISATION_FIELDS, "kind")),
+                )
                 .get(key_hash=digest, revoked_at__isnull=True)
             )
         except cls.DoesNotExist:

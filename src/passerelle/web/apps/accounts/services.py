@@ -16,6 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.accounts.models import (
+    EMPLOYER_KINDS,
+    PERSON_DATA_SCOPES,
     PLATFORM_ROLES_WITH_TWO_FACTOR,
     ROLES_WITH_TWO_FACTOR,
     ApiScope,
@@ -119,6 +121,17 @@ def api_token_issue(
     if unknown or not scopes:
         errors["scopes"] = str(
             _("Choose at least one of: {allowed}.").format(allowed=", ".join(ApiScope.values))
+        )
+    personal = sorted(set(scopes) & PERSON_DATA_SCOPES)
+    if personal and organisation.kind in EMPLOYER_KINDS:
+        errors["scopes"] = str(
+            _(
+                "An employer or host organisation may not hold these scopes: {scopes}; "
+                "allowed: {allowed}."
+            ).format(
+                scopes=", ".join(personal),
+                allowed=", ".join(sorted(set(ApiScope.values) - PERSON_DATA_SCOPES)),
+            )
         )
     if errors:
         raise TokenRequestError(errors)

@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from passerelle.web.apps.accounts.decorators import gated_view, is_analyst_or_platform_admin
-from passerelle.web.apps.accounts.models import Role
-
-SHARING_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
 
 
 def may_share_encodings(actor: Any) -> bool:
-    return actor.role in SHARING_ROLES
+    """As `people.access.POLICY` says (coordinators and administrators; tokens with
+    encodings:write)."""
+    return bool(actor.allowed("encodings_share", "organisation"))
 
 
 # The sector's linkage runs and review queue: the platform's analysts and administrators.

@@ -456,3 +456,30 @@ def decision_record(*, user: Any, pair_id: int, decision: str) -> ReviewDecision
         },
     )
     return made
+
+
+@transaction.atomic
+def encodings_forget_person(*, person: Any) -> int:
+    """Delete the encodings made from a person file on the platform (record id: the file's
+    id), with their participations, run memberships, review pairs and decisions, when the
+    file is erased or purged: encodings are keyed hashes of the name, birth date and phone,
+    so personal data under the GDPR. The batch's counts follow. An organisation's own
+    uploads use its own record ids, which the platform cannot tie to a file: it deletes them
+    by uploading again (docs/beneficiaries.md). Returns how many records were deleted."""
+    record_id = str(person.pk)
+    records = EncodedRecord.objects.filter(organisation=person.organisation_id, record_id=record_id)
+    for record in records.select_related("batch").select_for_update(of=("self",)):
+        batch = record.batch
+        gone = Participation.objects.filter(record=record).count()
+        EncodingBatch.objects.filter(pk=batch.pk).update(
+            records=max(batch.records - 1, 0), participations=max(batch.participations - gone, 0)
+        )
+    deleted = records.count()
+    records.delete()
+    ReviewDecision.objects.filter(
+        organisation_a=person.organisation_id, record_id_a=record_id
+    ).delete()
+    ReviewDecision.objects.filter(
+        organisation_b=person.organisation_id, record_id_b=record_id
+    ).delete()
+    return deleted

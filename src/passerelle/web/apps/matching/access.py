@@ -6,7 +6,8 @@
 - Rounds belong to the organisation running the programme: its coordinators and
   administrators run, see and confirm them; nobody else sees them (404, never 403).
 - API tokens need `matching:read` to read and `matching:write` to write.
-Another organisation's record does not exist for the actor.
+Another organisation's record does not exist for the actor. Who may do what is decided by
+`people.access.POLICY` and `SCOPE_OPERATIONS` (relation `organisation`), not here.
 """
 
 from __future__ import annotations
@@ -16,42 +17,32 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from passerelle.web.apps.accounts.models import ApiScope, Role
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
 from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
-
-RUNNERS = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
-"""Who runs and confirms matching rounds for their organisation's programmes."""
-MENTOR_KEEPERS = frozenset({Role.CASEWORKER, Role.COORDINATOR, Role.ORG_ADMIN})
-OFFER_KEEPERS = frozenset({Role.EMPLOYER, Role.COORDINATOR, Role.ORG_ADMIN})
 
 
 class MatchingNotFoundError(PersonNotFoundError):
     """No such mentor, offer, vacancy or round for this actor: answer 404."""
 
 
-def _granted(actor: Actor, roles: frozenset[str], *, write: bool) -> bool:
-    if actor.organisation is None:
-        return False
-    if actor.token is not None:
-        return (ApiScope.MATCHING_WRITE if write else ApiScope.MATCHING_READ) in actor.scopes
-    return actor.role in roles
+def _granted(actor: Actor, records: str, *, write: bool) -> bool:
+    return actor.allowed(f"{records}_{'edit' if write else 'view'}", "organisation")
 
 
 def may_run(actor: Actor, programme: Programme | None = None) -> bool:
     """May the actor run rounds (for `programme`, which its organisation must run)?"""
-    if not _granted(actor, RUNNERS, write=True):
+    if not actor.allowed("rounds_run", "organisation"):
         return False
     return programme is None or programme.organisation_id == actor.organisation.pk
 
 
 def may_keep_mentors(actor: Actor, *, write: bool = False) -> bool:
-    return _granted(actor, MENTOR_KEEPERS, write=write)
+    return _granted(actor, "mentors", write=write)
 
 
 def may_keep_offers(actor: Actor, *, write: bool = False) -> bool:
-    return _granted(actor, OFFER_KEEPERS, write=write)
+    return _granted(actor, "offers", write=write)
 
 
 def _key(value: object) -> uuid.UUID:
@@ -106,7 +97,7 @@ def programmes_to_match(actor: Actor) -> QuerySet[Programme]:
 
 
 def rounds_for(actor: Actor) -> QuerySet[MatchingRound]:
-    if actor.organisation is None or not (may_run(actor) or _granted(actor, RUNNERS, write=False)):
+    if not (may_run(actor) or actor.allowed("rounds_view", "organisation")):
         raise OperationDeniedError("rounds")
     return MatchingRound.objects.filter(organisation=actor.organisation).select_related("programme")
 

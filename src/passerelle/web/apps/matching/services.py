@@ -702,3 +702,13 @@ def _confirm_one(
         }.get(proposal.status, "refused")
     ] += 1
     proposal.save(update_fields=["status", "problem", "referral"])
+
+
+def proposals_forget_person(*, person: Any) -> int:
+    """Clear what a person's proposals say of them (the explanation's languages,
+    occupations, commute and waiting time; the engine's terms; the problem text) when the
+    file is erased or purged. The rows stay with their status and slot, so that a round's
+    counts and places taken do not change."""
+    return Proposal.objects.filter(person=person).update(
+        explanation=[], terms={}, problem="", fit=None, probability=None
+    )

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from passerelle.core.matching.explain import reason_text
 from passerelle.core.matching.model import PROGRAMME_BY_KIND
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.matching import access, services
@@ -66,7 +65,7 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
         offers, vacancies = access.offers_for(actor), access.vacancies_for(actor)
         # Employers and hosts always; others once their organisation has published some.
         context["may_publish"] = True
-        if actor.role == Role.EMPLOYER or offers.exists() or vacancies.exists():
+        if not access.may_keep_mentors(actor) or offers.exists() or vacancies.exists():
             context["offers"], context["vacancies"] = offers, vacancies
     if len(context) == 3 and not programmes:  # actor, programmes, today: nothing to show
         raise OperationDeniedError("matching")

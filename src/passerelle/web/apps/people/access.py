@@ -22,7 +22,14 @@ from typing import Any, Literal
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS, ApiScope, ApiToken, Role
+from passerelle.web.apps.accounts.models import (
+    EMPLOYER_KINDS,
+    ORGANISATION_FIELDS,
+    PERSON_DATA_SCOPES,
+    ApiScope,
+    ApiToken,
+    Role,
+)
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.models import Organisation
@@ -36,39 +43,98 @@ from passerelle.web.apps.people.models import (
 )
 from passerelle.web.rows import RowSelect, Table, model_field
 
-Operation = Literal["list", "view", "edit", "export", "erase", "consent", "override", "audit"]
-Relation = Literal["own", "disclosed"]
+Operation = Literal[
+    # person files (own, disclosed)
+    "list", "view", "edit", "export", "erase", "consent", "override", "audit", "refer",
+    # referrals (sender, receiver)
+    "referral_view", "referral_act",
+    # the organisation's own records and settings (organisation)
+    "mentors_view", "mentors_edit", "offers_view", "offers_edit", "rounds_view", "rounds_run",
+    "encodings_share", "settings_view", "settings", "integrations", "aggregates_view",
+]  # fmt: skip
+"""Every operation `POLICY` and `SCOPE_OPERATIONS` name."""
+Relation = Literal["own", "disclosed", "sender", "receiver", "organisation"]
+"""How what is acted on stands to the actor's organisation: a person file it holds (`own`)
+or was shown (`disclosed`); a referral it sent (`sender`) or received (`receiver`); its own
+records, settings and integrations (`organisation`: mentors, offers, vacancies, matching
+rounds, encodings, capacities). Anything else is `other` and does not exist for the actor."""
 
 ALL_FIELDS: frozenset[str] = frozenset(FieldGroup.values)
 
+_FILE = frozenset({"list", "view", "edit", "export", "consent", "refer"})
+_REFERRAL = frozenset({"referral_view", "referral_act"})
+_MENTORS = frozenset({"mentors_view", "mentors_edit"})
+_OFFERS = frozenset({"offers_view", "offers_edit"})
+_RUNNING = frozenset(
+    {"rounds_view", "rounds_run", "encodings_share", "settings_view", "settings", "aggregates_view"}
+)
+
 POLICY: dict[str, dict[Relation, frozenset[str]]] = {
     Role.CASEWORKER: {
-        "own": frozenset({"list", "view", "edit", "export", "consent"}),
+        "own": _FILE,
         "disclosed": frozenset({"list", "view"}),
+        "sender": _REFERRAL,
+        "receiver": _REFERRAL,
+        "organisation": _MENTORS | {"settings_view"},
     },
     Role.COORDINATOR: {
-        "own": frozenset({"list", "view", "edit", "export", "erase", "consent", "override"}),
+        "own": _FILE | {"erase", "override"},
         "disclosed": frozenset({"list", "view"}),
+        "sender": _REFERRAL,
+        "receiver": _REFERRAL,
+        "organisation": _MENTORS | _OFFERS | _RUNNING,
     },
     Role.ORG_ADMIN: {
-        "own": frozenset(
-            {"list", "view", "edit", "export", "erase", "consent", "override", "audit"}
-        ),
+        "own": _FILE | {"erase", "override", "audit"},
+        "disclosed": frozenset({"list", "view"}),
+        "sender": _REFERRAL,
+        "receiver": _REFERRAL,
+        "organisation": _MENTORS | _OFFERS | _RUNNING | {"integrations"},
+    },
+    # Employers and host organisations publish offers and vacancies and read the gap
+    # analysis (counts): no person file, no referral, no disclosure, whatever their
+    # organisation receives.
+    Role.EMPLOYER: {
+        "own": frozenset(),
+        "disclosed": frozenset(),
+        "sender": frozenset(),
+        "receiver": frozenset(),
+        "organisation": _OFFERS,
+    },
+}
+"""What each organisation role may do, by relation: the one table that decides every role ×
+action × relation for person files, referrals, matching and encodings (people,
+referrals, matching and beneficiaries ask `Actor.allowed`). Platform admins and analysts
+have no organisation role: they never see a person, a referral or a round. docs/people.md
+prints it; tests/web/people/test_authorization_matrix.py and
+tests/web/security/test_authorization_matrix.py check every cell through pages and API."""
+
+SCOPE_OPERATIONS: dict[str, dict[Relation, frozenset[str]]] = {
+    ApiScope.PERSONS_READ: {
+        "own": frozenset({"list", "view"}),
         "disclosed": frozenset({"list", "view"}),
     },
-    Role.EMPLOYER: {"own": frozenset(), "disclosed": frozenset()},
+    ApiScope.PERSONS_WRITE: {"own": frozenset({"edit", "refer"})},
+    ApiScope.PERSONS_EXPORT: {"own": frozenset({"export"})},
+    ApiScope.REFERRALS_READ: {
+        "sender": frozenset({"referral_view"}),
+        "receiver": frozenset({"referral_view"}),
+    },
+    ApiScope.REFERRALS_WRITE: {
+        "sender": frozenset({"referral_act"}),
+        "receiver": frozenset({"referral_act"}),
+    },
+    ApiScope.MATCHING_READ: {
+        "organisation": frozenset({"mentors_view", "offers_view", "rounds_view"})
+    },
+    ApiScope.MATCHING_WRITE: {
+        "organisation": frozenset({"mentors_edit", "offers_edit", "rounds_run"})
+    },
+    ApiScope.ENCODINGS_WRITE: {"organisation": frozenset({"encodings_share"})},
 }
-"""What each organisation role may do with a file its organisation holds or was shown.
-Platform admins and analysts have no organisation role: they never see a person; nor do
-employers and host organisations (they see counts in the matching app)."""
-
-SCOPE_OPERATIONS: dict[str, frozenset[str]] = {
-    ApiScope.PERSONS_READ: frozenset({"list", "view"}),
-    ApiScope.PERSONS_WRITE: frozenset({"edit"}),
-    ApiScope.PERSONS_EXPORT: frozenset({"export"}),
-}
-"""What an API token's scopes allow on files its organisation holds; on disclosed files a
-token, like a user, may only list and view. Erasure is never done through the API."""
+"""What an API token's scopes allow, by relation, in the same terms as `POLICY`. A token
+never erases, overrides a missing consent or reads the audit log. Creating a referral
+needs `refer` on the file (persons:write) and `referral_act` (referrals:write)."""
 
 
 class PersonNotFoundError(LookupError):
@@ -90,26 +156,27 @@ class Actor:
     token: ApiToken | None = None
 
     def allowed(self, operation: str, relation: Relation) -> bool:
+        """May the actor do `operation` on something in `relation` to its organisation?
+        The only place where roles and scopes are read (POLICY, SCOPE_OPERATIONS)."""
         if self.organisation is None:
             return False
         if self.token is not None:
-            granted: frozenset[str] = frozenset().union(
-                *(SCOPE_OPERATIONS.get(scope, frozenset()) for scope in self.scopes)
+            return any(
+                operation in SCOPE_OPERATIONS.get(scope, {}).get(relation, frozenset())
+                for scope in self.scopes
             )
-            if relation == "disclosed":
-                granted &= POLICY[Role.CASEWORKER]["disclosed"]
-            return operation in granted
         if self.role is None:
             return False
         return operation in POLICY[self.role][relation]
 
 
 def actor_for_token(token: ApiToken) -> Actor:
+    scopes = frozenset(token.scopes)
+    if token.organisation.kind in EMPLOYER_KINDS:
+        # Refused at issuance; a token issued before that rule holds them in vain.
+        scopes -= PERSON_DATA_SCOPES
     return Actor(
-        organisation=token.organisation,
-        label=f"api:{token.name}",
-        scopes=frozenset(token.scopes),
-        token=token,
+        organisation=token.organisation, label=f"api:{token.name}", scopes=scopes, token=token
     )
 
 
@@ -274,6 +341,19 @@ def visible_data(person: Person, fields: Iterable[str]) -> dict[str, Any]:
     }
     wanted = set(fields)
     return {name: values for name, values in groups.items() if name in wanted}
+
+
+def disclosed_rules_data(person: Person, fields: Iterable[str]) -> tuple[Any, dict[str, Any]]:
+    """The birth date and profile the rules may read for someone shown only `fields`.
+
+    What a receiver learns of eligibility (ages, dates an age limit is reached, rights on a
+    date) is computed from the groups disclosed to it, never from the whole file and then
+    scrubbed: without the birth-date group the rules see no birth date and answer "unknown:
+    ask", so no age and no date derived from one can reach the receiver."""
+    wanted = set(fields)
+    birth_date = person.birth_date if FieldGroup.BIRTH_DATE in wanted else None
+    profile = dict(person.profile or {}) if FieldGroup.PROFILE in wanted else {}
+    return birth_date, profile
 
 
 def consents_for(access: PersonAccess) -> QuerySet[Consent]:

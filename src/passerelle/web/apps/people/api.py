@@ -297,7 +297,9 @@ def person_options(
     if "profile" not in found.fields:
         raise ApiError(403, {"person_id": "the profile was not shared with your organisation"})
     try:
-        profile = rules_profile(found.person.birth_date, found.person.profile)
+        # From the disclosed groups only: without the birth date, no age and no
+        # `changes_on` derived from one.
+        profile = rules_profile(*access.disclosed_rules_data(found.person, found.fields))
         knowledge = load_knowledge()
         return options_json(options(profile, on or dt.date.today(), knowledge), knowledge)
     except ProfileError as error:

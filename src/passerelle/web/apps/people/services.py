@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people.access import (
@@ -37,6 +39,14 @@ from passerelle.web.apps.people.models import (
 from passerelle.web.apps.people.schemas import PersonDataError, person_data_from
 
 ANONYMISED = "—"
+
+person_erased = Signal()
+"""Sent with `person` (already anonymised) inside the erasing transaction, by erasure and
+by the retention purge. Every app that copies something of a person (referral notes and
+eligibility texts, matching explanations, linkage encodings) connects a receiver in its
+`AppConfig.ready` that clears its copy, so that an erasure leaves nothing behind and a
+failing receiver rolls the whole erasure back. tests/web/security/test_erasure.py scans
+every text and JSON column of every model for what was erased."""
 
 
 class ConcurrentEditError(RuntimeError):
@@ -139,6 +149,18 @@ def validate_field_groups(fields: list[str]) -> list[str]:
     return sorted(set(fields))
 
 
+def refuse_employer_recipient(recipient: Any) -> None:
+    """Employers and host organisations never receive a person file (POLICY: their role
+    sees none): PersonDataError naming the recipient."""
+    if recipient.kind in EMPLOYER_KINDS:
+        raise PersonDataError(
+            {
+                "recipient": f"{recipient.slug} is an employer or host organisation "
+                f"({recipient.kind}); person files go to organisations that support people"
+            }
+        )
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -160,6 +182,8 @@ def consent_record(
         )
     if recipient is not None and recipient.pk == access.person.organisation_id:
         raise PersonDataError({"recipient": "the organisation already holds this file"})
+    if recipient is not None:
+        refuse_employer_recipient(recipient)
     consent = Consent.objects.create(
         person=access.person,
         purpose=purpose,
@@ -208,6 +232,7 @@ def person_disclose(
     wanted = set(validate_field_groups(fields))
     if recipient is None or recipient.pk == access.person.organisation_id:
         raise PersonDataError({"recipient": "choose another organisation than the holder"})
+    refuse_employer_recipient(recipient)
     consent = next(
         (
             consent
@@ -309,6 +334,10 @@ def _anonymise(person: Person) -> None:
     person.save()
     person.versions.all().delete()
     person.disclosures.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    # A coordinator's override reason tells why the person could not consent (health,
+    # detention): personal data. The disclosure row stays for the audit of who saw what.
+    person.disclosures.exclude(override_reason="").update(override_reason=ANONYMISED)
+    person_erased.send(sender=Person, person=person)
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.web.apps.accounts.decorators import staff_view
+from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.labels import current_language
@@ -35,7 +36,9 @@ def _other_organisations(actor: Actor) -> list[tuple[str, str]]:
     language = current_language()
     return [
         (str(organisation.pk), organisation.name(language))
-        for organisation in organisations_visible().exclude(pk=actor.organisation.pk)
+        for organisation in organisations_visible()
+        .exclude(pk=actor.organisation.pk)
+        .exclude(kind__in=EMPLOYER_KINDS)
     ]
 
 
@@ -81,7 +84,8 @@ def _situation(access_: PersonAccess) -> tuple[dict[str, Any] | None, str]:
     if "profile" not in access_.fields:
         return None, _("The profile was not shared with your organisation.")
     try:
-        profile = rules_profile(person.birth_date, person.profile)
+        # Computed from the disclosed groups only: no birth date shared, no age shown.
+        profile = rules_profile(*access.disclosed_rules_data(person, access_.fields))
         return situation_for(profile, dt.date.today()), ""
     except (ProfileError, DateOutOfCoverageError) as error:
         return None, str(error)

@@ -1,5 +1,7 @@
 """Every read of referrals passes here: an organisation sees the referrals it sent
-(outbox) and received (inbox), nothing else; another's referral is 404."""
+(outbox) and received (inbox), nothing else; another's referral is 404. Which roles and
+scopes may read them is decided by `people.access.POLICY` (relations `sender` and
+`receiver`): an employer, whose organisation may well receive referrals, reads none (403)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import uuid
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from passerelle.web.apps.people.access import Actor
+from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
 from passerelle.web.apps.referrals.services import ReferralNotFoundError, side_of
 
@@ -36,6 +38,8 @@ def referrals_for(
 ) -> QuerySet[Referral]:
     if actor.organisation is None:
         return Referral.objects.none()
+    if not actor.allowed("referral_view", "receiver" if box == "inbox" else "sender"):
+        raise OperationDeniedError("referral_view")
     side = Q(receiver=actor.organisation) if box == "inbox" else Q(sender=actor.organisation)
     referrals = Referral.objects.filter(side)
     if box == "inbox":
@@ -60,10 +64,13 @@ def referral_for(actor: Actor, referral_id: object) -> Referral:
         .filter(pk=referral_key(referral_id))
         .first()
     )
-    if referral is None or side_of(actor, referral) is None:
+    side = side_of(actor, referral) if referral is not None else None
+    if referral is None or side is None:
         raise ReferralNotFoundError(str(referral_id))
-    if side_of(actor, referral) == "receiver" and referral.state == State.DRAFT:
+    if side == "receiver" and referral.state == State.DRAFT:
         raise ReferralNotFoundError(str(referral_id))
+    if not actor.allowed("referral_view", side):
+        raise OperationDeniedError("referral_view")
     return referral
 
 

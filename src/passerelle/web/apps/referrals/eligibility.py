@@ -12,16 +12,21 @@ from passerelle.core.rules.situation import DateOutOfCoverageError, Situation
 from passerelle.knowledge.criteria import CriteriaError, parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.models import Origin, Programme
+from passerelle.web.apps.people.access import ALL_FIELDS, disclosed_rules_data
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import rules_profile
 
 
-def eligibility_on(person: Person, programme: Programme, on: dt.date) -> dict[str, Any]:
+def eligibility_on(
+    person: Person, programme: Programme, on: dt.date, fields: frozenset[str] = ALL_FIELDS
+) -> dict[str, Any]:
     """{"status": eligible | eligible_from | not_eligible | unknown, "reasons": [...],
-    "from": date or None, "missing": [...]}, as the rules engine gives it."""
+    "from": date or None, "missing": [...]}, as the rules engine gives it from the field
+    groups `fields` of the file only (what the reader was shown)."""
     knowledge = load_knowledge()
     try:
-        situation = Situation(rules_profile(person.birth_date, person.profile), knowledge)
+        profile = rules_profile(*disclosed_rules_data(person, fields))
+        situation = Situation(profile, knowledge)
         if programme.origin == Origin.KNOWLEDGE and programme.slug in knowledge.programmes:
             option = programme_option(situation, programme.slug, on)
             return {

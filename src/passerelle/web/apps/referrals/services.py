@@ -21,7 +21,7 @@ from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Organisation, Programme
 from passerelle.web.apps.people import services as people_services
-from passerelle.web.apps.people.access import Actor, audit_person, person_for
+from passerelle.web.apps.people.access import ALL_FIELDS, Actor, audit_person, person_for
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.capacity import intake_on
@@ -101,11 +101,10 @@ def side_of(actor: Actor, referral: Referral) -> Side | None:
     return None
 
 
-def _may_act(actor: Actor) -> bool:
-    """Staff of an organisation move referrals; API tokens need the referrals:write scope."""
-    if actor.token is not None:
-        return "referrals:write" in actor.scopes
-    return actor.role is not None
+def _may_act(actor: Actor, side: Side) -> bool:
+    """As `people.access.POLICY` says: caseworkers, coordinators and administrators of the
+    organisation on that side; API tokens with referrals:write; never an employer."""
+    return actor.allowed("referral_act", side)
 
 
 @transaction.atomic
@@ -122,22 +121,27 @@ def referral_create(
     """A draft referral of a file the actor's organisation holds. The rules check the person
     against the programme on the planned start; a referral they say is not eligible needs a
     written reason, which the receiver sees."""
-    if not _may_act(actor):
+    if not _may_act(actor, "sender"):
         raise TransitionError("scope", _("this actor may not refer people"))
-    person = person_for(actor, person_id, "edit").person
+    person = person_for(actor, person_id, "refer").person
     if fields:
         people_services.validate_field_groups(fields)
-    eligibility = eligibility_on(person, programme, planned_start)
+    # The sender holds the whole file: the check reads all of it.
+    whole = eligibility_on(person, programme, planned_start)
     reason = ineligibility_reason.strip()
-    if eligibility["status"] == "not_eligible" and not reason:
+    if whole["status"] == "not_eligible" and not reason:
         raise PersonDataError(
             {
                 "ineligibility_reason": "the rules say the person is not eligible on the "
                 "planned start ("
-                + "; ".join(eligibility["reasons"][:2])
+                + "; ".join(whole["reasons"][:2])
                 + "); write why you refer them all the same"
             }
         )
+    # What is stored is what the receiver may read: the rules' answer from the shared
+    # field groups only (no birth date shared, no age and no date derived from one).
+    shown = ALL_FIELDS if programme.organisation_id == actor.organisation.pk else set(fields)
+    eligibility = eligibility_on(person, programme, planned_start, frozenset(shown))
     referral = Referral.objects.create(
         person=person,
         programme=programme,
@@ -183,7 +187,9 @@ def referral_transition(
     with transaction.atomic():
         referral = _locked(actor, referral_id)
         side = side_of(actor, referral)
-        if side != transition.side or not _may_act(actor):
+        if side is not None and not _may_act(actor, side):
+            raise TransitionError("scope", _("this actor may not move referrals"))
+        if side != transition.side:
             raise TransitionError(
                 "action",
                 _("only the {side} organisation may do this ({action})").format(
@@ -385,3 +391,22 @@ def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
             "WHERE organisation_id IN (%s, %s) AND active",
             [event.pk, DeliveryState.PENDING, now, now, referral.sender_id, referral.receiver_id],
         )
+
+
+def referrals_forget_person(*, person: Person) -> int:
+    """Clear what a person's referrals say of them (the sender's note, the reasons, the
+    rules' reasons with their ages and dates) when the file is erased or purged. The rows
+    stay, with their states, dates and eligibility status, so that the programmes' counts
+    (received, accepted, waiting, outcomes) do not change. Returns how many were cleared."""
+    cleared = 0
+    for referral in Referral.objects.select_for_update().filter(person=person):
+        status = (referral.eligibility or {}).get("status", "unknown")
+        referral.eligibility = {"status": status, "reasons": [], "from": None, "missing": []}
+        referral.note = referral.ineligibility_reason = referral.rejection_text = ""
+        referral.save(
+            update_fields=[
+                "eligibility", "note", "ineligibility_reason", "rejection_text", "updated_at"
+            ]
+        )  # fmt: skip
+        cleared += 1
+    return cleared

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.accounts.services import (
     TokenRequestError,
     api_token_issue,
@@ -151,6 +150,7 @@ def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> Htt
 @require_POST
 @staff_view
 def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: str) -> HttpResponse:
+    _found(actor, referral_id)  # 404 for another's referral, 403 for a role that may not
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing changed."))
@@ -182,7 +182,7 @@ def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: s
 
 @staff_view
 def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
-    found = people_access.person_for(actor, person_id, "edit")
+    found = people_access.person_for(actor, person_id, "refer")
     form = ReferralForm(request.POST or None, programmes=_programme_choices())
     on = dt.date.today()
     if request.method == "POST" and form.is_valid():
@@ -221,8 +221,10 @@ def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResp
 def organisation_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Capacities and routing protocols of the actor's organisation (coordinators and
     organisation administrators change them)."""
+    if not actor.allowed("settings_view", "organisation"):
+        raise OperationDeniedError("settings")
     own = _programme_choices(actor.organisation)
-    may_change = actor.allowed("override", "own")
+    may_change = actor.allowed("settings", "organisation")
     capacity_form = CapacityForm(prefix="capacity", programmes=own)
     protocol_form = ProtocolForm(prefix="protocol", programmes=own)
     if request.method == "POST":
@@ -290,7 +292,7 @@ def integrations(request: HttpRequest, actor: Actor) -> HttpResponse:
     """An organisation administrator's page for plugging the organisation's own system in:
     API tokens (the key shown once) and webhooks (the signing secret shown once), with the
     log of the latest deliveries."""
-    if actor.role != Role.ORG_ADMIN:
+    if not actor.allowed("integrations", "organisation"):
         raise OperationDeniedError("integrations")
     token_form = TokenForm(prefix="token")
     webhook_form = WebhookForm(prefix="webhook")
