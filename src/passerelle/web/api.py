@@ -153,7 +153,8 @@ def _error_item(error: dict[str, Any]) -> dict[str, Any]:
     if len(loc) > 2 and loc[0] == "body" and loc[1] == "payload":
         loc = [loc[0], *loc[2:]]  # the body is one object: name its fields, not the parameter
     field = (".".join(loc[1:]) or loc[0]) if loc else "request"
-    message = str(error.get("msg", ""))
+    # pydantic prefixes the message of a validator's ValueError; the reader needs the message
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
     return {"loc": loc, "msg": f"{field}: {message}", "type": str(error.get("type", ""))}
 
 

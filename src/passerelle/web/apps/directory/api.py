@@ -29,6 +29,9 @@ router = Router()
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000
+"""Far beyond the last page of any collection; a bound keeps the offset a database integer
+(a page of 10**26 made PostgreSQL refuse the query, a 500)."""
 HSDS_TAG = "HSDS 3.0"
 OPTIONS_TAG = "What can I do?"
 
@@ -63,7 +66,7 @@ class LanguageQuery(Schema):
 
 
 class PageQuery(LanguageQuery):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1 (at most 1 000 000).")
     per_page: int = Field(
         DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Records per page (at most 500)."
     )
