@@ -152,6 +152,8 @@ def json_loads_bounded(text: str | bytes, *, field: str = "body") -> Any:
             return json.loads(text)
         except json.JSONDecodeError as error:
             problem = _("not valid JSON: {error}").format(error=error)
+        except UnicodeDecodeError:
+            problem = _("not valid JSON: the text is not UTF-8")
         except RecursionError:  # cannot happen within the bound; kept as the last guard
             problem = _("nested too deeply")
     raise InvalidFieldsError({field: problem})

@@ -128,10 +128,10 @@ def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """django-ninja's own errors (an unreadable body, say): in the organisations' API
-    (/api/v1), in its shape (a list of problems, each naming its field); elsewhere as
-    django-ninja writes them."""
-    if not request.path.startswith(reverse("api:person_list").removesuffix("persons")):
+    """django-ninja's own errors (an unreadable body, say): in the shape of the API's other
+    errors (a list of problems, each naming its field), except in HSDS, whose 404 is one
+    message (docs/hsds.md)."""
+    if request.path.startswith(reverse("api:hsds_root")):
         return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
     field = "body" if "body" in exc.message else "request"
     detail = {"loc": [field], "msg": f"{field}: {exc.message}", "type": "invalid"}

@@ -38,10 +38,10 @@ class EngineLanguageMiddleware:
 
 
 class RequestLimitsMiddleware:
-    """Bad bodies answered before any view reads them: over the size limit, 413; JSON nested
+    """Bad requests answered before any view reads them: over the size limit, 413; JSON nested
     deeper than `core.validation.MAX_JSON_DEPTH`, 422 (before Python's recursive parser sees
-    it). Under /api/ in the API's error shape (a list of problems, each naming its field), an
-    HTML page elsewhere.
+    it); a NUL in a page's query or form parameter, 400. Under /api/ in the API's error shape
+    (a list of problems, each naming its field), an HTML page elsewhere.
 
     Multipart bodies are left to Django, since their files do not count towards
     DATA_UPLOAD_MAX_MEMORY_SIZE; Django's own refusal of their fields reaches `bad_request`.
@@ -67,7 +67,26 @@ class RequestLimitsMiddleware:
                 return too_large(request)
             if problem is not None:
                 return _refusal(request, 422, "body", problem, "json_too_deep")
+        if not request.path.startswith("/api/"):
+            field = _field_with_nul(request, content_type)
+            if field is not None:
+                message = _("contains a NUL character, which cannot be stored; remove it")
+                return _refusal(request, 400, field, message, "nul")
         return self.get_response(request)
+
+
+def _field_with_nul(request: HttpRequest, content_type: str) -> str | None:
+    """The first parameter of the query or of a form body holding U+0000. Views pass some
+    parameters straight to a query (a search word, a programme's slug), and PostgreSQL
+    refuses NUL in text: a 500 before this. The API validates its parameters itself."""
+    sources = [request.GET]
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.POST)  # parsed once; CSRF middleware reads it next anyway
+    for source in sources:
+        for name, values in source.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "") or "request"
+    return None
 
 
 def too_large(request: HttpRequest) -> HttpResponse:
@@ -94,5 +113,6 @@ def _refusal(
         item = {"loc": [field], "msg": f"{field}: {message}", "type": kind}
         return JsonResponse({"detail": [item]}, status=status)
     # No request context: this may answer before the session and the user are known.
-    html = render_to_string("errors/refused.html", {"status": status, "message": message})
+    detail = message if field in ("body", "request") else f"{field}: {message}"
+    html = render_to_string("errors/refused.html", {"status": status, "message": detail})
     return HttpResponse(html, status=status)
