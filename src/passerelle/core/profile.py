@@ -15,7 +15,12 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from passerelle.core.i18n import _, gettext_noop
-from passerelle.core.validation import field_errors
+from passerelle.core.validation import (
+    BirthDate,
+    InvalidFieldsError,
+    field_errors,
+    json_loads_bounded,
+)
 from passerelle.knowledge.criteria import CefrLevel, LabourMarketAccess, LegalStatus
 from passerelle.knowledge.loader import load_knowledge
 
@@ -41,7 +46,7 @@ class ProfileError(ValueError):
 class Profile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     nationality: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
     legal_status: LegalStatus | None = None
     asylum_application_date: dt.date | None = None
@@ -176,9 +181,9 @@ def profile_from_data(data: object) -> Profile:
 
 def profile_from_file(path: Path) -> Profile:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_loads_bounded(path.read_text(encoding="utf-8"), field="(file)")
     except FileNotFoundError:
         raise ProfileError({"(file)": f"{path} does not exist"}) from None
-    except json.JSONDecodeError as error:
-        raise ProfileError({"(file)": f"{path} is not valid JSON: {error}"}) from None
+    except InvalidFieldsError as error:
+        raise ProfileError({"(file)": f"{path} is {error.errors['(file)']}"}) from None
     return profile_from_data(data)

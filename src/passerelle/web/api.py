@@ -128,10 +128,10 @@ def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """django-ninja's own errors (an unreadable body, say): in the organisations' API
-    (/api/v1), in its shape (a list of problems, each naming its field); elsewhere as
-    django-ninja writes them."""
-    if not request.path.startswith(reverse("api:person_list").removesuffix("persons")):
+    """django-ninja's own errors (an unreadable body, say): in the shape of the API's other
+    errors (a list of problems, each naming its field), except in HSDS, whose 404 is one
+    message (docs/hsds.md)."""
+    if request.path.startswith(reverse("api:hsds_root")):
         return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
     field = "body" if "body" in exc.message else "request"
     detail = {"loc": [field], "msg": f"{field}: {exc.message}", "type": "invalid"}
@@ -153,7 +153,8 @@ def _error_item(error: dict[str, Any]) -> dict[str, Any]:
     if len(loc) > 2 and loc[0] == "body" and loc[1] == "payload":
         loc = [loc[0], *loc[2:]]  # the body is one object: name its fields, not the parameter
     field = (".".join(loc[1:]) or loc[0]) if loc else "request"
-    message = str(error.get("msg", ""))
+    # pydantic prefixes the message of a validator's ValueError; the reader needs the message
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
     return {"loc": loc, "msg": f"{field}: {message}", "type": str(error.get("type", ""))}
 
 

@@ -125,7 +125,7 @@ def test_control_characters_are_refused_by_name() -> None:
             }
         )
     assert set(error.value.errors) == {"given_names", "assessment.wishes"}
-    assert "control characters" in error.value.errors["given_names"]
+    assert "control character (U+0000)" in error.value.errors["given_names"]
 
 
 def test_every_change_is_versioned_with_who_and_what(

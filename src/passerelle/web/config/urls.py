@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+handler400 = "passerelle.web.middleware.bad_request"
+
 # The admin asks for the second factor too.
 admin.site.__class__ = OTPAdminSite
 

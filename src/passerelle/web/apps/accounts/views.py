@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from io import BytesIO
 from typing import Any
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -12,6 +13,7 @@ from django import forms
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
@@ -55,8 +57,15 @@ class TokenForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
+    """Where to go after logging in: `next` when it is a path of this site, else the user's
+    start page. Anything else in `next` (another host, a word such as "foo", which
+    `redirect` would try as a view name) is ignored, so the login is never lost."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+        and _resolves(target)
+    ):
         return target
     user: Any = request.user
     memberships = user.memberships if user.is_authenticated else None
@@ -67,6 +76,14 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return "matching:home"  # employers and hosts: their offers and gap analysis
     return "people:list"
+
+
+def _resolves(target: str) -> bool:
+    try:
+        resolve(urlsplit(target).path)
+    except Resolver404:
+        return False
+    return True
 
 
 @sensitive_post_parameters("password")

@@ -29,6 +29,9 @@ router = Router()
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000
+"""Far beyond the last page of any collection; a bound keeps the offset a database integer
+(a page of 10**26 made PostgreSQL refuse the query, a 500)."""
 HSDS_TAG = "HSDS 3.0"
 OPTIONS_TAG = "What can I do?"
 
@@ -63,7 +66,7 @@ class LanguageQuery(Schema):
 
 
 class PageQuery(LanguageQuery):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1 (at most 1 000 000).")
     per_page: int = Field(
         DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Records per page (at most 500)."
     )
@@ -162,7 +165,13 @@ def _not_found(kind: str, record_id: uuid.UUID, language: str) -> HttpError:
         return HttpError(404, messages[kind] % {"id": record_id})
 
 
-@router.get("/hsds/", response=Root, tags=[HSDS_TAG], summary="HSDS version and links")
+@router.get(
+    "/hsds/",
+    response=Root,
+    tags=[HSDS_TAG],
+    summary="HSDS version and links",
+    url_name="hsds_root",
+)
 def hsds_root(request: HttpRequest) -> Root:
     def url(path: str) -> str:
         return request.build_absolute_uri(f"/api/{path}")
@@ -182,7 +191,7 @@ def hsds_root(request: HttpRequest) -> Root:
 
 @router.get(
     "/hsds/services",
-    response=hsds.ServicePage,
+    response={200: hsds.ServicePage, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="Paginated list of services",
@@ -207,7 +216,7 @@ def services_list(
 
 @router.get(
     "/hsds/services/{id}",
-    response={200: hsds.Service, 404: Message},
+    response={200: hsds.Service, 404: Message, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="One service, fully nested",
@@ -224,7 +233,7 @@ def service_detail(
 
 @router.get(
     "/hsds/organizations",
-    response=hsds.OrganizationPage,
+    response={200: hsds.OrganizationPage, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="Paginated list of organizations",
@@ -251,7 +260,7 @@ def organizations_list(
 
 @router.get(
     "/hsds/organizations/{id}",
-    response={200: hsds.Organization, 404: Message},
+    response={200: hsds.Organization, 404: Message, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="One organization with its services",
@@ -271,7 +280,7 @@ def organization_detail(
 
 @router.get(
     "/hsds/taxonomies",
-    response=hsds.TaxonomyPage,
+    response={200: hsds.TaxonomyPage, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="Paginated list of taxonomies",
@@ -285,7 +294,7 @@ def taxonomies_list(
 
 @router.get(
     "/hsds/taxonomies/{id}",
-    response={200: hsds.Taxonomy, 404: Message},
+    response={200: hsds.Taxonomy, 404: Message, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="One taxonomy",
@@ -299,7 +308,7 @@ def taxonomy_detail(
 
 @router.get(
     "/hsds/taxonomy_terms",
-    response=hsds.TaxonomyTermPage,
+    response={200: hsds.TaxonomyTermPage, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="Paginated list of taxonomy terms",
@@ -316,7 +325,7 @@ def taxonomy_terms_list(
 
 @router.get(
     "/hsds/taxonomy_terms/{id}",
-    response={200: hsds.TaxonomyTerm, 404: Message},
+    response={200: hsds.TaxonomyTerm, 404: Message, 422: Errors},
     exclude_none=True,
     tags=[HSDS_TAG],
     summary="One taxonomy term",
@@ -330,13 +339,14 @@ def taxonomy_term_detail(
 
 @router.post(
     "/options",
-    response={200: dict[str, Any], 422: Errors},
+    response={200: dict[str, Any], 400: Errors, 422: Errors},
     tags=[OPTIONS_TAG],
     summary="What a person can do on a date",
     description="The same JSON as `passerelle options PROFILE --format json` (docs/cli.md): "
     "rights with their next change, and every programme's status with its reasons. Reasons "
     "are in the language of `?lang=` or Accept-Language (default English). Nothing is "
-    "stored or logged. A bad profile field or date gives 422 with one item per problem, "
+    "stored or logged. A body that is not JSON gives 400, a bad profile field or date 422, "
+    "with one item per problem, "
     'its `loc` naming the field (`["body", "profile", "birth_date"]`, '
     '`["body", "on"]`).',
 )

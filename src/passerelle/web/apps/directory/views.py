@@ -38,6 +38,8 @@ from passerelle.web.apps.directory.situation import situation_for
 
 PAGE_SIZE = 30
 COUNT_CAP = 300
+MAX_PAGE = 10_000
+"""Beyond any page of results; bounds the offset a `?page=` can ask of the database."""
 
 
 @require_GET
@@ -82,7 +84,7 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
         else selectors.organisations_visible().none()
     )
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        page = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     # One row more than a page tells whether there is a next page.

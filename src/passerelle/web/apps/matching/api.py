@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from passerelle.core.validation import InvalidFieldsError, json_loads_bounded
 from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import MatchingRound
@@ -72,9 +72,9 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     """A mentor, internship offer or vacancy as a JSON object: the fields of
     docs/matching.md ("In the platform"); unknown fields are refused, naming them."""
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ApiError(400, {"body": "not JSON"}) from None
+        data = json_loads_bounded(request.body or b"{}")
+    except InvalidFieldsError as error:
+        raise ApiError(400, error.errors) from None
     if not isinstance(data, dict):
         raise ApiError(422, {"body": "expected a JSON object"})
     return data

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from passerelle.core.matching.model import MAX_LANGUAGE_ALTERNATIVES
 from passerelle.core.profile import ProfileError, profile_from_data
-from passerelle.core.validation import InvalidFieldsError, PlainText, field_errors
+from passerelle.core.validation import InvalidFieldsError, PersonName, PlainText, field_errors
 from passerelle.knowledge.criteria import CEFR_LEVELS
 
 IscoCode = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
@@ -83,7 +83,7 @@ class _Base(BaseModel):
 
 
 class MentorData(_Base):
-    label: Annotated[PlainText, Field(min_length=1, max_length=80)]
+    label: Annotated[PersonName, Field(min_length=1, max_length=80)]
     age: Annotated[int, Field(ge=18, le=99)]
     retired: bool = True
     occupations: Annotated[list[IscoCode], Field(max_length=5)] = []

@@ -6,11 +6,17 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from passerelle.core.assessment import NeedsAssessment
 from passerelle.core.profile import Profile, ProfileError, profile_from_data
-from passerelle.core.validation import InvalidFieldsError, PlainText, field_errors
+from passerelle.core.validation import (
+    BirthDate,
+    InvalidFieldsError,
+    PersonName,
+    PlainText,
+    field_errors,
+)
 
 PersonLanguage = Literal["fr", "nl", "en", "ar"]
 
@@ -22,23 +28,16 @@ class PersonDataError(InvalidFieldsError):
 class Identity(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    given_names: Annotated[PlainText, Field(min_length=1, max_length=200)]
-    family_name: Annotated[PlainText, Field(max_length=200)] = ""
-    given_names_latin: Annotated[PlainText, Field(min_length=1, max_length=200)]
-    family_name_latin: Annotated[PlainText, Field(max_length=200)] = ""
-    birth_date: dt.date | None = None
+    given_names: Annotated[PersonName, Field(min_length=1, max_length=200)]
+    family_name: Annotated[PersonName, Field(max_length=200)] = ""
+    given_names_latin: Annotated[PersonName, Field(min_length=1, max_length=200)]
+    family_name_latin: Annotated[PersonName, Field(max_length=200)] = ""
+    birth_date: BirthDate | None = None
     phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9 +().-]*$")] = ""
     email: Annotated[PlainText, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = (
         ""
     )
     language: PersonLanguage = "fr"
-
-    @field_validator("birth_date")
-    @classmethod
-    def _plausible_birth_date(cls, value: dt.date | None) -> dt.date | None:
-        if value is not None and not dt.date(1900, 1, 1) <= value <= dt.date.today():
-            raise ValueError(f"{value} is not a plausible birth date (1900-01-01 to today)")
-        return value
 
 
 IDENTITY_FIELDS = tuple(Identity.model_fields)

@@ -9,10 +9,12 @@ import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.validation import MAX_JSON_DEPTH
 from passerelle.web.apps.accounts.models import ApiScope
 from passerelle.web.apps.directory.forms import DateInput
 from passerelle.web.apps.people.models import FieldGroup
 from passerelle.web.apps.referrals.models import Outcome, RejectionReason
+from passerelle.web.validators import plain_text
 
 
 def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
@@ -32,11 +34,17 @@ class ReferralForm(forms.Form):
         required=False,
         initial=[FieldGroup.IDENTITY, FieldGroup.CONTACT, FieldGroup.PROFILE],
     )
-    note = forms.CharField(label=_("Note for the receiver"), required=False, widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Note for the receiver"),
+        required=False,
+        widget=forms.Textarea,
+        validators=[plain_text],
+    )
     ineligibility_reason = forms.CharField(
         label=_("Why refer although the rules say not eligible"),
         required=False,
         widget=forms.Textarea,
+        validators=[plain_text],
     )
 
     def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -49,7 +57,9 @@ class TransitionForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), required=False, choices=[("", "—"), *RejectionReason.choices]
     )
-    text = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea)
+    text = forms.CharField(
+        label=_("Explanation"), required=False, widget=forms.Textarea, validators=[plain_text]
+    )
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", "—"), *Outcome.choices]
     )
@@ -57,6 +67,7 @@ class TransitionForm(forms.Form):
         label=_("Reason for sharing without consent (coordinators only)"),
         required=False,
         widget=forms.Textarea,
+        validators=[plain_text],
     )
 
 
@@ -72,7 +83,7 @@ class CapacityForm(forms.Form):
 
 
 class ProtocolForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[plain_text])
     programme = forms.ChoiceField(label=_("Programme people are routed to"))
     criteria = forms.CharField(
         label=_("Who (criteria, as in the knowledge base)"),
@@ -87,16 +98,39 @@ class ProtocolForm(forms.Form):
         _choices(self.fields["programme"], programmes)
 
     def clean_criteria(self) -> Any:
+        text = self.cleaned_data["criteria"]
         try:
-            return yaml.safe_load(self.cleaned_data["criteria"])
+            _check_yaml_shape(text)
+            return yaml.safe_load(text)
         except yaml.YAMLError as error:
             raise forms.ValidationError(
                 _("Not valid YAML: %(error)s"), params={"error": error}
             ) from None
 
 
+def _check_yaml_shape(text: str) -> None:
+    """Refuse, from the parser's events and before a document is built, what would make
+    building or storing it fail: nesting deeper than `MAX_JSON_DEPTH` (PyYAML builds
+    recursively) and aliases (a self-referencing or exponentially expanding document, which
+    criteria never need)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise forms.ValidationError(_("Write the criteria out: aliases (*name) are not read."))
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise forms.ValidationError(
+                    _("Nested deeper than %(limit)s levels."), params={"limit": MAX_JSON_DEPTH}
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("What the token is for"), max_length=100)
+    name = forms.CharField(
+        label=_("What the token is for"), max_length=100, validators=[plain_text]
+    )
     scopes = forms.MultipleChoiceField(
         label=_("What it may do"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
     )
