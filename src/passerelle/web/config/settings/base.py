@@ -160,6 +160,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
+OUTBOUND_ALLOW_LOCAL = os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "") in {"1", "true"}
+"""Whether webhooks may use plain http:// and reach local or private addresses
+(passerelle.web.outbound): development only; the production settings refuse it."""
+
 # Unique beneficiaries (docs/linkage.md, "In the platform"): the sector key that encodes the
 # person files of organisations using passerelle; a file of 64+ hex digits, never in the repo.
 LINKAGE_SECTOR_KEY_FILE = os.environ.get("PASSERELLE_LINKAGE_KEY_FILE", "")
