@@ -78,6 +78,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo and small installations on SQLite serve several requests at once: with the
+    # defaults a second writer fails at once with "database is locked". WAL lets readers
+    # go on while one writes; IMMEDIATE takes the write lock when a transaction begins
+    # (so a transaction never has to upgrade a read lock and fail half-way); the timeout
+    # makes a writer wait for the lock instead of failing (docs/security.md, section 11).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("PASSERELLE_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "fr"
