@@ -69,17 +69,43 @@ def site(live_server: LiveServer, transactional_db: None) -> str:
     return str(live_server.url)
 
 
+CSP_VIOLATIONS: dict[int, list[str]] = {}
+"""Per browser context: the Content-Security-Policy violations Chromium reported."""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 def _new_context(browser: Browser, site: str, **options: object) -> BrowserContext:
     context = browser.new_context(base_url=site, locale="fr-BE", **options)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
+    violations = CSP_VIOLATIONS.setdefault(id(context), [])
+    # Chromium reports what the policy blocked (an inline script or style, a style
+    # attribute, a resource from elsewhere) as a console error: collect them per context.
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+            if message.type == "error" and _is_csp_violation(message.text)
+            else None
+        ),
+    )
     return context
+
+
+def _close_checked(context: BrowserContext) -> None:
+    """Close `context`; fail the test if a page broke the Content-Security-Policy."""
+    violations = CSP_VIOLATIONS.pop(id(context), [])
+    context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
 def context(browser: Browser, site: str) -> Iterator[BrowserContext]:
     context = _new_context(browser, site)
     yield context
-    context.close()
+    _close_checked(context)
 
 
 @pytest.fixture
@@ -94,7 +120,7 @@ def phone_context(browser: Browser, site: str) -> Iterator[BrowserContext]:
         browser, site, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
     yield context
-    context.close()
+    _close_checked(context)
 
 
 @pytest.fixture
@@ -102,4 +128,4 @@ def no_js_context(browser: Browser, site: str) -> Iterator[BrowserContext]:
     """A browser with JavaScript turned off: every public page must still work."""
     context = _new_context(browser, site, java_script_enabled=False)
     yield context
-    context.close()
+    _close_checked(context)

@@ -5,6 +5,7 @@ Encodings and clusters are made up (no person, no name: there is none in this ap
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect
 from tests.browser.test_public_pages import accessibility_problems, choose_language
 from tests.browser.test_staff_pages import log_in
-from tests.web.people.conftest import PASSWORD
+from tests.web.people.conftest import PASSWORD, two_factor_token
 
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
 from passerelle.web.apps.beneficiaries.models import (
@@ -81,6 +82,12 @@ def test_an_analyst_decides_a_pair_and_reads_the_overlaps(
     page = context.new_page()
     log_in(page, "ana")
     page.goto("/analysis/beneficiaries/review/")
+    # Pairs of person records: the second factor first (an authenticator registered now),
+    # then back to the queue.
+    expect(page).to_have_url(re.compile(r"/staff/two-factor/\?next="))
+    page.locator("#id_token").fill(two_factor_token(analyst))
+    page.locator("form.narrow button[type=submit]").click()
+    expect(page).to_have_url(f"{site}/analysis/beneficiaries/review/")
     assert accessibility_problems(page, axe_source) == []
     page.locator(f"a[href$='/review/{pair.pk}/']").click()
     expect(page.locator("table.audit tbody tr")).to_have_count(4)

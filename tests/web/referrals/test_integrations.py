@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -104,9 +105,12 @@ def test_a_bad_webhook_address_is_refused_naming_the_field(
     assert not Webhook.objects.exists()
 
 
-def test_plain_http_is_allowed_for_a_system_on_localhost(
-    organisations: dict[str, Organisation],
+def test_plain_http_to_localhost_only_under_the_development_setting(
+    organisations: dict[str, Organisation], settings: Any
 ) -> None:
+    with pytest.raises(WebhookRequestError):
+        webhook_register(organisation=organisations["a"], url="http://127.0.0.1:9000/hook")
+    settings.OUTBOUND_ALLOW_LOCAL = True
     webhook, secret = webhook_register(
         organisation=organisations["a"], url="http://127.0.0.1:9000/hook"
     )

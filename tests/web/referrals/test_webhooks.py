@@ -65,7 +65,9 @@ class Hook:
 
 
 @pytest.fixture
-def hook() -> Iterator[Hook]:
+def hook(settings: Any) -> Iterator[Hook]:
+    # The receiving system of these tests listens on 127.0.0.1: the development setting.
+    settings.OUTBOUND_ALLOW_LOCAL = True
     server = Hook()
     yield server
     server.close()
@@ -157,7 +159,7 @@ def test_a_500_is_retried_after_the_backoff_then_delivered(consented: Network, h
     assert (report.delivered, report.retried) == (0, 1)
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status) == ("pending", 1, 500)
-    assert "500" in delivery.last_error
+    assert delivery.last_error == "http_5xx"
     minute = dt.timedelta(minutes=1)
     assert before + minute <= delivery.next_attempt_at <= after + minute
     # Not due yet: nothing is sent.
@@ -192,7 +194,7 @@ def test_given_up_after_the_last_attempt_each_attempt_logged(
         assert report.attempted == 1
         delivery.refresh_from_db()
         assert (delivery.attempts, delivery.last_status) == (attempt, 503)
-        assert "503" in delivery.last_error
+        assert delivery.last_error == "http_5xx"
         if attempt < webhooks.MAX_ATTEMPTS:
             assert delivery.state == "pending"
             waits.append(delivery.next_attempt_at - due)
@@ -218,12 +220,11 @@ def test_refused_connections_timeouts_and_other_schemes_are_logged(
     assert report.retried == 2
     errors = {d.webhook.organisation.slug: d for d in WebhookDelivery.objects.all()}
     assert errors["cpas-anderlecht"].last_status is None
-    assert "refused" in errors["cpas-anderlecht"].last_error.lower()
+    assert errors["cpas-anderlecht"].last_error == "refused"
     assert errors["duo-for-a-job"].last_status is None
-    assert "timed out" in errors["duo-for-a-job"].last_error.lower()
+    assert errors["duo-for-a-job"].last_error == "timeout"
     answer = webhooks.post("file:///etc/passwd", b"{}", {}, 1.0)
-    assert answer.status is None
-    assert answer.error.startswith("url: only http and https")
+    assert answer == webhooks.Answer(None, "blocked_address")
 
 
 @pytest.mark.django_db

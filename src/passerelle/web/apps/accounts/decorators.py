@@ -51,11 +51,18 @@ def actor_for_request(request: HttpRequest) -> Actor | None:
     )
 
 
-def _login_and_second_factor(request: HttpRequest) -> HttpResponseBase | None:
-    """Where to send a request that has not logged in, or not given its second factor."""
+def _login_and_second_factor(
+    request: HttpRequest, *, second_factor: bool = False
+) -> HttpResponseBase | None:
+    """Where to send a request that has not logged in, or not given its second factor (that
+    its role needs, or that the page needs whatever the role: `second_factor`)."""
     if not request.user.is_authenticated:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('accounts:login')}?{query}")
+    user: Any = request.user
+    if second_factor and not user.is_verified():
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('accounts:two-factor')}?{query}")
     if needs_second_factor(request):
         return redirect("accounts:two-factor")
     return None
@@ -106,10 +113,12 @@ def may_see_aggregates(user: Any) -> bool:
 
 
 def gated_view(
-    may_enter: Callable[[Any], bool],
+    may_enter: Callable[[Any], bool], *, second_factor: bool = False
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A door for pages that are not an organisation's: a login, the second factor where
-    the role needs one, and `may_enter(user)`; answers are never cached."""
+    the role needs one (or always, with `second_factor`), and `may_enter(user)`; answers
+    are never cached. Who may not enter is refused before being asked for a second factor,
+    so the door does not tell them it exists."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
@@ -119,6 +128,9 @@ def gated_view(
                 return refused
             if not may_enter(request.user):
                 raise PermissionDenied
+            refused = _login_and_second_factor(request, second_factor=second_factor)
+            if refused is not None:
+                return refused
             response = view(request, *args, **kwargs)
             response.headers["Cache-Control"] = "no-store"
             return response

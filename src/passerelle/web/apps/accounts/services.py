@@ -24,6 +24,7 @@ from passerelle.web.apps.accounts.models import (
     ApiToken,
     LoginThrottle,
     Membership,
+    PlatformRole,
     StaffProfile,
 )
 from passerelle.web.apps.audit.models import Action
@@ -75,6 +76,16 @@ def two_factor_required(user: Any) -> bool:
         return True
     profile = StaffProfile.objects.filter(user=user).first()
     return profile is not None and profile.platform_role in PLATFORM_ROLES_WITH_TWO_FACTOR
+
+
+def two_factor_offered(user: Any) -> bool:
+    """Who may register and give a second factor: those whose role needs it everywhere,
+    and the platform's analysts, whom the pages that show or decide linkage pairs ask
+    for it (beneficiaries.access.linkage_view)."""
+    if two_factor_required(user):
+        return True
+    profile = StaffProfile.objects.filter(user=user).first()
+    return profile is not None and profile.platform_role == PlatformRole.ANALYST
 
 
 def two_factor_device(user: Any, *, confirmed: bool) -> TOTPDevice | None:

@@ -35,6 +35,7 @@ from passerelle.web.apps.accounts.services import (
     two_factor_device,
     two_factor_enrolment_confirm,
     two_factor_enrolment_start,
+    two_factor_offered,
 )
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
@@ -136,8 +137,8 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
-    if not needs_second_factor(request):
-        return redirect("people:list")
+    if user.is_verified() or not (needs_second_factor(request) or two_factor_offered(user)):
+        return redirect(_next_url(request) if user.is_verified() else "people:list")
     form = TokenForm(request.POST or None)
     device = two_factor_device(user, confirmed=True)
     context: dict[str, Any] = {"form": form, "enrolling": device is None}

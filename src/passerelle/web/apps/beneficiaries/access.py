@@ -4,7 +4,8 @@
   encode its person files on the platform); caseworkers may not.
 - The sector's linkage is run and reviewed by the platform's analysts and administrators
   (neutral to the organisations, which compete for beneficiaries); they see encodings'
-  levels and weights, never a name, since there is none here.
+  levels and weights, never a name, since there is none here. Their pages ask for the
+  second factor of every user, analysts included (`linkage_view`).
 - The figures (aggregates, small cells withheld) are for everyone who may see aggregates
   (`aggregates_view`).
 """
@@ -22,5 +23,6 @@ def may_share_encodings(actor: Any) -> bool:
     return bool(actor.allowed("encodings_share", "organisation"))
 
 
-# The sector's linkage runs and review queue: the platform's analysts and administrators.
-linkage_view = gated_view(is_analyst_or_platform_admin)
+# The sector's linkage runs and review queue: the platform's analysts and administrators,
+# always with the second factor (the pages show and decide pairs of person records).
+linkage_view = gated_view(is_analyst_or_platform_admin, second_factor=True)

@@ -12,10 +12,17 @@ more reads `GET /api/v1/referrals/{id}` with its token). Headers:
   receiver can drop duplicates);
 - `X-Passerelle-Event: referral.transition`.
 
+Addresses go through `passerelle.web.outbound`: `https://` only, checked against private,
+local, reserved and metadata addresses at registration and again, after resolving the
+name once, at every delivery, which connects to the address that was checked (see
+docs/security.md).
+
 A 2xx answer within `TIMEOUT` seconds delivers it. Anything else (another status, a refused
-connection, a timeout) is logged on the row (`attempts`, `last_status`, `last_error`) and
-retried after `BACKOFF_BASE × 2^(attempts − 1)`, at most `BACKOFF_CAP`; after
-`MAX_ATTEMPTS` attempts the delivery is `failed` for good. Redirects are not followed.
+connection, a timeout, a blocked address) is logged on the row (`attempts`, `last_status`
+and `last_error`, a fixed error class such as `http_4xx`, `refused` or `blocked_address`,
+never the answer's body or the socket's error text) and retried after
+`BACKOFF_BASE × 2^(attempts − 1)`, at most `BACKOFF_CAP`; after `MAX_ATTEMPTS` attempts
+the delivery is `failed` for good. Redirects are not followed.
 
 Each delivery is claimed with `SELECT … FOR UPDATE SKIP LOCKED` in its own transaction and
 the row stays locked while it is sent, so several workers (`passerelle deliver-webhooks`)
@@ -31,9 +38,6 @@ import hmac
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +51,9 @@ from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.referrals.models import DeliveryState, Webhook, WebhookDelivery
+from passerelle.web.outbound import Answer as Answer
+from passerelle.web.outbound import address_problem
+from passerelle.web.outbound import post as post
 
 log = logging.getLogger(__name__)
 
@@ -100,40 +107,7 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(payload(delivery), separators=(",", ":"), sort_keys=True).encode()
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int | None
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
 Sender = Callable[[str, bytes, dict[str, str], float], Answer]
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
-    """POST `body` to `url`; the status, or the error in words."""
-    if not url.lower().startswith(("http://", "https://")):
-        return Answer(None, f"url: only http and https are allowed, got {url.split(':')[0]!r}")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return Answer(int(response.status))
-    except urllib.error.HTTPError as error:
-        return Answer(int(error.code), f"HTTP {error.code} {error.reason}")
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return Answer(None, f"{type(error).__name__}: {reason}")
 
 
 @dataclass
@@ -194,7 +168,7 @@ def deliver_one(
             delivery.delivered_at = at
             delivery.last_error = ""
         else:
-            delivery.last_error = (answer.error or f"HTTP {answer.status}")[:300]
+            delivery.last_error = answer.error
             if delivery.attempts >= max_attempts:
                 delivery.state = DeliveryState.FAILED
             else:
@@ -248,27 +222,12 @@ class WebhookRequestError(InvalidFieldsError):
     """A webhook that cannot be registered; `errors` maps each field to what is wrong."""
 
 
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-"""Hosts a webhook may reach over plain HTTP (an organisation's system in development)."""
-
-
-def _url_problem(url: str) -> str | None:
-    parsed = urllib.parse.urlsplit(url)
-    if not parsed.hostname or parsed.scheme not in {"http", "https"} or len(url) > 500:
-        return str(_("An https:// address of at most 500 characters."))
-    if parsed.scheme == "http" and parsed.hostname not in LOCAL_HOSTS:
-        return str(_("Use https://; plain http:// is only for localhost."))
-    if parsed.username or parsed.password:
-        return str(_("No user name or password in the address: the signature authenticates."))
-    return None
-
-
 @transaction.atomic
 def webhook_register(*, organisation: Any, url: str, by: Any = None) -> tuple[Webhook, str]:
     """A new webhook for `organisation` and its signing secret (show it to the organisation
     once; it is kept, as it must be to sign)."""
     url = url.strip()
-    problem = _url_problem(url)
+    problem = address_problem(url)
     if problem is not None:
         raise WebhookRequestError({"url": problem})
     if Webhook.objects.filter(organisation=organisation, url=url, active=True).exists():

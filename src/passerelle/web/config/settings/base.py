@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 WEB_DIR = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "passerelle.web.apps.directory",
     "passerelle.web.apps.accounts",
     "passerelle.web.apps.audit",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "passerelle.web.middleware.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "passerelle.web.config.urls"
@@ -79,6 +83,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo and small installations on SQLite serve several requests at once: with the
+    # defaults a second writer fails at once with "database is locked". WAL lets readers
+    # go on while one writes; IMMEDIATE takes the write lock when a transaction begins
+    # (so a transaction never has to upgrade a read lock and fail half-way); the timeout
+    # makes a writer wait for the lock instead of failing (docs/security.md, section 11).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("PASSERELLE_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "fr"
@@ -112,6 +128,14 @@ CACHES = {
         "LOCATION": os.environ.get("PASSERELLE_CACHE_DIR", str(VAR_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
+}
+# The rate limiter's counters: on disk beside the page cache, shared by the server's
+# workers. Its increments are not atomic across processes (two requests at the same instant
+# may count once), which bounds an attacker at about twice a limit, not more.
+CACHES["ratelimit"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.environ.get("PASSERELLE_RATELIMIT_DIR", str(VAR_DIR / "ratelimit")),
+    "OPTIONS": {"MAX_ENTRIES": 100000},
 }
 DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", "60"))
 """How long a directory page may show data older than the database (see views.directory).
@@ -154,12 +178,48 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp; docs/security.md, section 8): scripts, styles, images
+# and fonts from this server only, nothing inline but what carries the request's nonce
+# (`{{ request.csp_nonce }}`, added to the header only on pages that use it), no plugins,
+# no framing, forms posted to this server only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Rate limits (django-ratelimit, per address, or per token on the token APIs): "N/s|m|h".
+# Answered 429 with Retry-After (passerelle.web.middleware.RateLimitMiddleware).
+RATE_LIMITS = {
+    "login": os.environ.get("PASSERELLE_RATE_LOGIN", "20/m"),
+    "options": os.environ.get("PASSERELLE_RATE_OPTIONS", "30/m"),
+    "token_api": os.environ.get("PASSERELLE_RATE_TOKEN_API", "600/m"),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a reverse proxy, the header that carries the client's address (for example
+# HTTP_X_REAL_IP, set by the proxy); REMOTE_ADDR otherwise.
+RATELIMIT_IP_META_KEY = os.environ.get("PASSERELLE_CLIENT_IP_META_KEY") or None
+RATELIMIT_IPV6_MASK = 64
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+OUTBOUND_ALLOW_LOCAL = os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "") in {"1", "true"}
+"""Whether webhooks may use plain http:// and reach local or private addresses
+(passerelle.web.outbound): development only; the production settings refuse it."""
 
 # Unique beneficiaries (docs/linkage.md, "In the platform"): the sector key that encodes the
 # person files of organisations using passerelle; a file of 64+ hex digits, never in the repo.

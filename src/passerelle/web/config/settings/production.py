@@ -11,6 +11,12 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random string of 50+ characters")
 DEBUG = False
+if os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "").strip() not in {"", "0", "false"}:
+    raise ImproperlyConfigured(
+        "PASSERELLE_OUTBOUND_ALLOW_LOCAL: webhooks to plain http:// or local addresses are "
+        "for development only; unset it in production"
+    )
+OUTBOUND_ALLOW_LOCAL = False  # never, whatever a settings file before this one said
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

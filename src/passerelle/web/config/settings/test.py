@@ -13,5 +13,11 @@ WHITENOISE_AUTOREFRESH = True
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 # Tests change the directory and read it back at once: no cached pages.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    # The rate limiter needs a real cache; its tests turn it on (RATELIMIT_ENABLE) and
+    # clear it, so that other tests may repeat requests freely.
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+RATELIMIT_ENABLE = False
 LINKAGE_RUN_INLINE = True  # linkage runs in the request, not in a thread
