@@ -73,7 +73,8 @@ def test_english_marked_where_a_scenario_has_no_translation(
     monkeypatch.setattr(views, "shipped_scenarios", lambda: [only_french])
     page = analyst.get("/analysis/scenarios/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert '<span lang="en" dir="ltr">A third BAPA from 2016</span>' in page
-    assert '<span class="lang-marker">EN</span>' in page
+    # Visible to readers, out of the link's accessible name (the `lang` names the language).
+    assert '<span class="lang-marker" aria-hidden="true">EN</span>' in page
     page = analyst.get("/analysis/scenarios/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert ">Un troisième BAPA dès 2016</a>" in page
     assert "lang-marker" not in page

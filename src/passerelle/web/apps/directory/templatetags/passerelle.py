@@ -9,7 +9,7 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, get_language_bidi, gettext, ngettext
 
 from passerelle.knowledge.dates import PartialDate
 
@@ -37,13 +37,44 @@ def localised(texts: dict[str, Any] | None) -> SafeString:
     code, value = pick_language(texts, language)
     if code == language:
         return format_html("{}", value)
+    # The marker is for sighted readers; a screen reader learns the language from `lang`
+    # and would otherwise read the badge into link and heading names ("Actiris EN").
     return format_html(
-        '<span lang="{}" dir="{}">{}</span> <span class="lang-marker">{}</span>',
+        '<span lang="{}" dir="{}">{}</span> <span class="lang-marker" aria-hidden="true">{}</span>',
         code,
-        "rtl" if code == "ar" else "ltr",
+        _direction(code),
         value,
         code.upper(),
     )
+
+
+RTL_LANGUAGES = frozenset({"ar"})
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def _direction(code: str) -> str:
+    return "rtl" if code in RTL_LANGUAGES else "ltr"
+
+
+@register.filter
+def localised_text(texts: dict[str, Any] | None) -> str:
+    """`localised` as plain text, for places that hold no markup (`<title>`, attributes).
+    A text in a language of the other direction is isolated with Unicode bidi controls,
+    the only way to keep "Actiris" whole at the start of an Arabic title."""
+    language = (get_language() or "fr")[:2]
+    code, value = pick_language(texts, language)
+    if code != language and _direction(code) != _direction(language):
+        return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
+    return value
+
+
+@register.simple_tag
+def arrow() -> str:
+    """ "→" along the reading direction: "←" on right-to-left pages, where "draft → sent"
+    would point from the second step back to the first. Put each side in `<bdi>` so
+    that Latin words around it do not turn the arrow's run left-to-right again."""
+    return "←" if get_language_bidi() else "→"
 
 
 @register.filter

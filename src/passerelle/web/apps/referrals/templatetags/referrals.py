@@ -8,6 +8,7 @@ from django import template
 
 from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.referrals.access import referrals_for
+from passerelle.web.apps.referrals.models import State
 
 register = template.Library()
 
@@ -18,3 +19,13 @@ def person_referrals(actor: Actor, person: Any) -> dict[str, Any]:
     sent = referrals_for(actor, box="outbox").filter(person=person)
     received = referrals_for(actor, box="inbox").filter(person=person)
     return {"referrals": (sent | received).order_by("-created_at")}
+
+
+@register.filter
+def state_label(code: str) -> str:
+    """A referral state as the reader's word for it ("draft" → "مسودة"); the timeline
+    stores codes. An unknown code is shown as it is rather than hidden."""
+    try:
+        return str(State(code).label)
+    except ValueError:
+        return code
