@@ -100,8 +100,13 @@ def dedupe_encoded(
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
+    model: dict[str, Any] | None = None,
 ) -> LinkageRun:
-    """Cluster encoded records (the output of `encode`, possibly from several organisations)."""
+    """Cluster encoded records (the output of `encode`, possibly from several organisations).
+
+    With `model` (`LinkageRun.model` of an earlier run, or one re-estimated from review
+    decisions by `relearn.relearn`), the pairs are scored with it and nothing is trained.
+    """
     _check_threshold(threshold)
     features = encoded_features(encoded)
     return dedupe_features(
@@ -111,6 +116,7 @@ def dedupe_encoded(
         backend=backend,
         spark=spark,
         progress=progress,
+        model=model,
     )
 
 
