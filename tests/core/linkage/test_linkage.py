@@ -62,6 +62,25 @@ def test_plaintext_and_private_linkage_beat_the_plain_baseline(population: pl.Da
         assert label.startswith("given name empty, family name"), (mode, label)
 
 
+def test_a_missing_date_weighs_neither_for_nor_against(population: pl.DataFrame) -> None:
+    # a rare full name with the same postcode carries a pair without a date; so do names
+    # swapped between the fields, with the same phone
+    crafted = pl.DataFrame(
+        {
+            "record_id": ["dated", "undated", "swapped"],
+            "given_name": ["Zerihun", "Zerihun", "Wolderufael"],
+            "surname": ["Wolderufael", "WOLDERUFAEL", "Zerihun"],
+            "birth_date": ["1979-06-21", "", ""],
+            "postcode": ["1140", "1140", ""],
+            "phone": ["0471 98 76 54", "", "0471987654"],
+            "organisation": ["Actiris", "Via", "BAPA BXL"],
+            "person_id": ["z", "z", "z"],
+        }
+    )
+    clusters = dict(dedupe(pl.concat([population, crafted])).clusters.iter_rows())
+    assert clusters["dated"] == clusters["undated"] == clusters["swapped"]
+
+
 @pytest.mark.parametrize("private", [False, True])
 def test_an_empty_name_field_is_missing_not_different(
     population: pl.DataFrame, private: bool

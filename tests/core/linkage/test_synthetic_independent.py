@@ -4,6 +4,7 @@ corruptions, and nothing shared with the engine's generator or tables."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import polars as pl
 import pytest
 
 from passerelle.core.linkage import synthetic_independent
+from passerelle.core.linkage.features import parse_birth_date
 from passerelle.core.linkage.synthetic import generate
 from passerelle.core.linkage.synthetic_independent import (
     CorruptionModel,
@@ -86,3 +88,22 @@ def test_error_kinds_of_the_literature_at_their_rates(population: pl.DataFrame) 
         if len(given) > 1 and set(given) & set(surname) - {""}
     )
     assert swapped > 0.01 * people.height
+
+
+def test_a_year_off_by_one_never_makes_an_impossible_date() -> None:
+    # 29 February 1992 moved to 1991 or 1993 would not exist: the year stays
+    person = synthetic_independent._Person(
+        person_id=1,
+        origin=synthetic_independent._origins()[0],
+        sex="f",
+        given="fATima",
+        family=["al-Hasan"],
+        birth=dt.date(1992, 2, 29),
+        placeholder=False,
+        postcode="1000",
+        phone="0470000000",
+        system="english",
+    )
+    for seed in range(50):
+        text = synthetic_independent._render_date(person, ["year"], random.Random(seed))
+        assert parse_birth_date(text) is not None, text

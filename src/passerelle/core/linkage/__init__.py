@@ -2,8 +2,9 @@
 
 Fellegi-Sunter linkage on Splink (DuckDB by default, Spark with `backend="spark"`), with a
 normaliser for transliterated names (`names`), a privacy-preserving mode on keyed Bloom
-filters (`bloom`), a synthetic population for tests and benchmarks (`synthetic`) and
-pairwise evaluation (`evaluate`). See docs/linkage.md.
+filters (`bloom`), a synthetic population for tests and benchmarks (`synthetic`), a second
+one made independently, never tuned on (`synthetic_independent`), re-estimation from
+clerical labels (`relearn`) and pairwise evaluation (`evaluate`). See docs/linkage.md.
 
     clusters = dedupe(records)                      # plaintext, record_id → cluster_id
     clusters = dedupe(records, private_key=key)     # encodes first, links encodings only

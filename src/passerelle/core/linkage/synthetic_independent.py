@@ -477,7 +477,12 @@ def _render_date(person: _Person, corruptions: list[str], rng: random.Random) ->
             except ValueError:
                 pass
         elif kind == "year":  # an age-based estimate
-            year += rng.choice((-1, 1))
+            other = year + rng.choice((-1, 1))
+            try:  # 29 February in another year does not exist: the year stays
+                dt.date(other, month, date_day)
+                year = other
+            except ValueError:
+                pass
     if partial:
         return f"{year:04d}" if rng.random() < 0.7 else f"{year:04d}-{month:02d}"
     if style < 0.5:
