@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-overlaps-audit
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -74,8 +74,8 @@ benchmark-simulation: $(STAMP)
 benchmark-indicators: $(STAMP)
 	$(BIN)/python benchmarks/indicators.py
 
-# Record linkage: FEBRL4 and the synthetic population at 200 000 and 1 000 000 records
-# (docs/linkage.md); QUICK=1 for 20 000 records.
+# Record linkage: FEBRL4 and both synthetic populations (ours and the independent one) at
+# 200 000 and 1 000 000 records (docs/linkage.md); QUICK=1 for 20 000 records.
 benchmark-linkage: $(STAMP)
 	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick) $(if $(NAMES),--names $(NAMES))
 
@@ -83,6 +83,11 @@ benchmark-linkage: $(STAMP)
 # pairs (docs/linkage.md, "How far pairwise comparisons go"); RECORDS=1000000 for a million.
 benchmark-linkage-ceiling: $(STAMP)
 	$(BIN)/python benchmarks/linkage_ceiling.py --records $(or $(RECORDS),200000) $(if $(NAMES),--names $(NAMES))
+
+# Threshold and candidate adjustment chosen on one side (FEBRL4 + our generator) and measured
+# on the other (the independent population), and back (docs/linkage.md, "Robust settings").
+benchmark-linkage-robustness: $(STAMP)
+	$(BIN)/python benchmarks/linkage_robustness.py --records $(or $(RECORDS),20000)
 
 # The disclosure audit of the overlaps on synthetic tables (docs/linkage.md); QUICK=1 for small.
 benchmark-overlaps-audit: $(STAMP)

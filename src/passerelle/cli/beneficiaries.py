@@ -102,3 +102,60 @@ def link_encode_files(
             records=batch.records, participations=batch.participations
         )
     )
+
+
+def link_relearn(
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Match probability joining two records.")
+    ] = DEFAULT_THRESHOLD,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Keep the relearned model for later runs if the held-out check finds it "
+            "better (PASSERELLE_LINKAGE_MODEL_FILE).",
+        ),
+    ] = False,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Re-estimate the linkage model from the review decisions; report the held-out check."""
+    _django()
+    from passerelle.core.linkage import LinkageInputError
+    from passerelle.web.apps.beneficiaries import relearn
+
+    try:
+        report, kept = relearn.relearn_from_decisions(
+            threshold=threshold, apply=apply, actor_label="cli"
+        )
+    except (LinkageInputError, relearn.ModelFileMissingError) as error:
+        _fail(str(error))
+    summary = {
+        "labels": report.labels,
+        "matches_used": report.matches_used,
+        "held_out": report.held_out,
+        "brier_current": round(report.current.brier, 4),
+        "brier_relearned": round(report.relearned.brier, 4),
+        "wrong_current": report.current.wrong,
+        "wrong_relearned": report.relearned.wrong,
+        "better": report.better,
+        "kept": kept,
+    }
+    if output == OutputFormat.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    console.print(
+        _(
+            "{labels} decisions: m re-estimated from {matches_used} matches, checked on "
+            "{held_out} held out. Brier score {brier_current} now, {brier_relearned} "
+            "relearned; pairs on the wrong side {wrong_current} now, {wrong_relearned} "
+            "relearned."
+        ).format(**summary)
+    )
+    if report.better:
+        console.print(
+            _("The relearned model is better: kept for later runs.")
+            if kept
+            else _("The relearned model is better; run again with --apply to use it.")
+        )
+    else:
+        console.print(_("The relearned model is not better: the current model stays."))

@@ -356,7 +356,7 @@ def export_hsds_command(
 
 
 # Commands kept in their own modules; imported last because they use this module's helpers.
-from passerelle.cli.beneficiaries import link_encode_files, link_run  # noqa: E402
+from passerelle.cli.beneficiaries import link_encode_files, link_relearn, link_run  # noqa: E402
 from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
 from passerelle.cli.linkage import dedupe_command, encode_command  # noqa: E402
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
@@ -378,6 +378,7 @@ app.command("dedupe")(dedupe_command)
 app.command("encode")(encode_command)
 app.command("link-run")(link_run)
 app.command("link-encode-files")(link_encode_files)
+app.command("link-relearn")(link_relearn)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import parse_birth_date, plaintext_features
 from passerelle.core.linkage.model import (
+    _FAMILY_ONLY_FILLED,
     _PARENT_AND_CHILD,
     BLOCKING_KEYS,
     _date_level,
@@ -57,6 +58,52 @@ def test_plaintext_and_private_linkage_beat_the_plain_baseline(population: pl.Da
     for mode, run in (("plaintext", plain_run), ("private", private_run)):
         label = comparison_levels(run.model)["name"][_PARENT_AND_CHILD[mode]]
         assert label.endswith("within the other, same last name"), (mode, label)
+        label = comparison_levels(run.model)["name"][_FAMILY_ONLY_FILLED[mode]]
+        assert label.startswith("given name empty, family name"), (mode, label)
+
+
+def test_a_missing_date_weighs_neither_for_nor_against(population: pl.DataFrame) -> None:
+    # a rare full name with the same postcode carries a pair without a date; so do names
+    # swapped between the fields, with the same phone
+    crafted = pl.DataFrame(
+        {
+            "record_id": ["dated", "undated", "swapped"],
+            "given_name": ["Zerihun", "Zerihun", "Wolderufael"],
+            "surname": ["Wolderufael", "WOLDERUFAEL", "Zerihun"],
+            "birth_date": ["1979-06-21", "", ""],
+            "postcode": ["1140", "1140", ""],
+            "phone": ["0471 98 76 54", "", "0471987654"],
+            "organisation": ["Actiris", "Via", "BAPA BXL"],
+            "person_id": ["z", "z", "z"],
+        }
+    )
+    clusters = dict(dedupe(pl.concat([population, crafted])).clusters.iter_rows())
+    assert clusters["dated"] == clusters["undated"] == clusters["swapped"]
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_an_empty_name_field_is_missing_not_different(
+    population: pl.DataFrame, private: bool
+) -> None:
+    # Xaliimo Warsame Guled registered once with her given name only and no birth date:
+    # her given name within the other record's names, with the same phone and postcode,
+    # carries the pair; her brother (family name only, no date) stays apart
+    crafted = pl.DataFrame(
+        {
+            "record_id": ["full", "given-only", "brother"],
+            "given_name": ["Xaliimo", "Xaliimo", ""],
+            "surname": ["Warsame Guled", "", "Warsame Guled"],
+            "birth_date": ["1988-02-03", "", ""],
+            "postcode": ["1080", "1080", "1080"],
+            "phone": ["0486 11 22 33", "0486112233", "0486112233"],
+            "organisation": ["Actiris", "Via", "BAPA BXL"],
+            "person_id": ["x", "x", "b"],
+        }
+    )
+    records = pl.concat([population, crafted])
+    clusters = dict(dedupe(records, private_key=KEY if private else None).clusters.iter_rows())
+    assert clusters["full"] == clusters["given-only"]
+    assert clusters["brother"] != clusters["full"]
 
 
 def test_a_name_within_another_joins_one_person_but_not_a_parent_and_child(

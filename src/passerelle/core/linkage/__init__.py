@@ -2,8 +2,9 @@
 
 Fellegi-Sunter linkage on Splink (DuckDB by default, Spark with `backend="spark"`), with a
 normaliser for transliterated names (`names`), a privacy-preserving mode on keyed Bloom
-filters (`bloom`), a synthetic population for tests and benchmarks (`synthetic`) and
-pairwise evaluation (`evaluate`). See docs/linkage.md.
+filters (`bloom`), a synthetic population for tests and benchmarks (`synthetic`), a second
+one made independently, never tuned on (`synthetic_independent`), re-estimation from
+clerical labels (`relearn`) and pairwise evaluation (`evaluate`). See docs/linkage.md.
 
     clusters = dedupe(records)                      # plaintext, record_id → cluster_id
     clusters = dedupe(records, private_key=key)     # encodes first, links encodings only
@@ -100,8 +101,13 @@ def dedupe_encoded(
     backend: Backend = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
+    model: dict[str, Any] | None = None,
 ) -> LinkageRun:
-    """Cluster encoded records (the output of `encode`, possibly from several organisations)."""
+    """Cluster encoded records (the output of `encode`, possibly from several organisations).
+
+    With `model` (`LinkageRun.model` of an earlier run, or one re-estimated from review
+    decisions by `relearn.relearn`), the pairs are scored with it and nothing is trained.
+    """
     _check_threshold(threshold)
     features = encoded_features(encoded)
     return dedupe_features(
@@ -111,6 +117,7 @@ def dedupe_encoded(
         backend=backend,
         spark=spark,
         progress=progress,
+        model=model,
     )
 
 

@@ -8,6 +8,7 @@ passed in). The public entry points are in `passerelle.core.linkage`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 import tempfile
@@ -44,23 +45,26 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
 ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
 # name levels from "two tokens shared" (plaintext) or "family ≥ 0.9, given < 0.5" (private)
 # down; levels are counted from else = 0
-_WEAK_NAME: dict[Mode, int] = {"plaintext": 4, "private": 4, "baseline": -1}
+_WEAK_NAME: dict[Mode, int] = {"plaintext": 5, "private": 5, "baseline": -1}
 # "one token set (name filter) within the other, same last name": a parent's given name is
 # the child's family name in patronymic naming
-_PARENT_AND_CHILD: dict[Mode, int] = {"plaintext": 8, "private": 7, "baseline": -1}
+_PARENT_AND_CHILD: dict[Mode, int] = {"plaintext": 11, "private": 10, "baseline": -1}
+# "one name field empty, the family name within the other's names": relatives share it
+_FAMILY_ONLY_FILLED: dict[Mode, int] = {"plaintext": 7, "private": 6, "baseline": -1}
 _WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
 
 
 def household_veto_sql(mode: Mode) -> str:
     """The pairs that contact details alone would join (SQL on the gamma columns).
 
-    A pair whose names agree on at most two tokens, or as a parent's and a child's do, and
-    whose birth dates are missing or disagree beyond a typo, is never joined: households
-    share family name, postcode and phone.
+    A pair whose names agree on at most two tokens, or as a parent's and a child's do, or
+    on the family name alone where one record's given name is empty, and whose birth dates
+    are missing or disagree beyond a typo, is never joined: households share family name,
+    postcode and phone.
     """
     return (
         f"((gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-        f"OR gamma_name = {_PARENT_AND_CHILD[mode]}) "
+        f"OR gamma_name IN ({_PARENT_AND_CHILD[mode]}, {_FAMILY_ONLY_FILLED[mode]})) "
         f"AND gamma_birth_date <= {_WEAK_DATE})"
     )
 
@@ -130,6 +134,33 @@ _WITHIN_TOKENS_SQL = (
 )
 
 
+def _one_field_empty(filled: str, empty: str) -> str:
+    """SQL: one record has `empty` name field empty and its `filled` field's names all
+    among the other record's names (an empty field is missing, not different)."""
+
+    def side(a: str, b: str) -> str:
+        return (
+            f'("{empty}_skel_{a}" IS NULL AND "{filled}_skel_{a}" IS NOT NULL AND '
+            f'array_length(array_intersect("name_skels_{a}", "name_skels_{b}")) = '
+            f'array_length("name_skels_{a}"))'
+        )
+
+    return f"({side('l', 'r')} OR {side('r', 'l')})"
+
+
+def _one_filter_empty(filled: str, empty: str) -> str:
+    """`_one_field_empty` on Bloom filters: every bit of the filled field's filter is set in
+    the other record's name filter."""
+
+    def side(a: str, b: str) -> str:
+        return (
+            f'("pc_{empty}_{a}" IS NULL AND "pc_{filled}_{a}" IS NOT NULL AND '
+            f'({_shared_sql(filled, "name", a, b)}) = "pc_{filled}_{a}")'
+        )
+
+    return f"({side('l', 'r')} OR {side('r', 'l')})"
+
+
 def _by_position(level: Callable[[], Any], label: str) -> list[Any]:
     """`level` split four ways by the first given name and the last family name: both
     the same, the first only, the last only, neither."""
@@ -172,7 +203,13 @@ def _comparisons(
         name = cl.CustomComparison(
             output_column_name="name",
             comparison_levels=[
-                cll.And(cll.NullLevel("given_skel"), cll.NullLevel("surname_skel")),
+                # a record with no name at all; one empty field is compared below (a record
+                # with only a given name and one with only a family name are different)
+                cll.CustomLevel(
+                    '("given_skel_l" IS NULL AND "surname_skel_l" IS NULL) OR '
+                    '("given_skel_r" IS NULL AND "surname_skel_r" IS NULL)',
+                    base_dialect_str="duckdb",
+                ).configure(is_null_level=True),
                 # term-frequency adjusted: Mohammed Al-Hassan weighs less than a rare name
                 cll.ExactMatchLevel("name_text", term_frequency_adjustments=True).configure(
                     label_for_charts="both names exact"
@@ -200,6 +237,18 @@ def _comparisons(
                         cll.JaroWinklerLevel("surname_text", 0.9),
                     ),
                 ).configure(label_for_charts="both close"),
+                # One name field empty: compared on the other field alone, split because
+                # a family name alone is what relatives share (vetoed without a date)
+                cll.CustomLevel(
+                    _one_field_empty("given", "surname"),
+                    label_for_charts="family name empty, given name within the other's",
+                    base_dialect_str="duckdb",
+                ),
+                cll.CustomLevel(
+                    _one_field_empty("surname", "given"),
+                    label_for_charts="given name empty, family name within the other's",
+                    base_dialect_str="duckdb",
+                ),
                 cll.Or(
                     cll.And(
                         cll.ExactMatchLevel("given_skel"),
@@ -219,6 +268,11 @@ def _comparisons(
                     cll.JaroWinklerLevel("given_text", 0.88),
                     cll.JaroWinklerLevel("surname_text", 0.88),
                 ).configure(label_for_charts="one close"),
+                # one name in common wherever it stands: swapped names with the other
+                # mistyped
+                cll.ArrayIntersectLevel("name_skels", 1).configure(
+                    label_for_charts="one name shared, in either field"
+                ),
                 cll.ElseLevel(),
             ],
         )
@@ -264,6 +318,17 @@ def _comparisons(
                 label_for_charts="both filters ≥ 0.75",
                 base_dialect_str="duckdb",
             ),
+            # one name field empty, as in clear
+            cll.CustomLevel(
+                _one_filter_empty("given", "surname"),
+                label_for_charts="family name empty, given name filter within the other's",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                _one_filter_empty("surname", "given"),
+                label_for_charts="given name empty, family name filter within the other's",
+                base_dialect_str="duckdb",
+            ),
             # relatives: the same family name, another given name (evidence against)
             cll.CustomLevel(
                 f"{_dice_sql('surname', 'surname')} >= 0.9 AND {_dice_sql('given', 'given')} < 0.5",
@@ -283,6 +348,15 @@ def _comparisons(
             cll.CustomLevel(
                 f"{_dice_sql('given', 'given')} >= 0.9",
                 label_for_charts="given ≥ 0.9",
+                base_dialect_str="duckdb",
+            ),
+            # one name field's filter within the other record's name filter, either way
+            cll.CustomLevel(
+                f'(({_shared_sql("given", "name", "l", "r")}) = "pc_given_l" OR '
+                f'({_shared_sql("surname", "name", "l", "r")}) = "pc_surname_l" OR '
+                f'({_shared_sql("given", "name", "r", "l")}) = "pc_given_r" OR '
+                f'({_shared_sql("surname", "name", "r", "l")}) = "pc_surname_r")',
+                label_for_charts="one name filter within the other's, either field",
                 base_dialect_str="duckdb",
             ),
             cll.ElseLevel(),
@@ -439,6 +513,46 @@ def date_m_from_confident_pairs(
     return {level: max(count / total, 0.001) for level, count in counts.items()}
 
 
+# The prior (probability that two random records match) is estimated from the pairs that
+# share both name keys and the full birth date, given the share of true pairs that rule
+# finds (its recall). That share is measured on the data (`deterministic_recall`): it falls
+# where dates are often missing or mistyped, and a constant chosen on one population
+# misstates the prior on another (docs/linkage.md, "Robust settings").
+DEFAULT_RECALL = 0.7  # when the data has too few confident pairs to measure it
+RECALL_BOUNDS = (0.2, 0.95)
+
+
+def _agreeing_share(
+    features: pl.DataFrame, on: list[str], agree: str, minimum: int
+) -> float | None:
+    """Among pairs of records equal on `on` (all known), the share equal on `agree`."""
+    known = features.select("unique_id", *on, agree).drop_nulls(on)
+    pairs = known.join(known, on=on, suffix="_r").filter(
+        pl.col("unique_id") < pl.col("unique_id_r")
+    )
+    if pairs.height < minimum:
+        return None
+    same = pairs.filter(pl.col(agree).is_not_null() & (pl.col(agree) == pl.col(f"{agree}_r")))
+    return same.height / pairs.height
+
+
+def deterministic_recall(features: pl.DataFrame, *, minimum: int = MIN_CONFIDENT_PAIRS) -> float:
+    """The share of true pairs that share name keys (`blk_names`) and full birth date.
+
+    Measured as two shares on confident pairs, whose errors are independent of the field
+    measured: among pairs sharing name keys and phone, the share with the same full date;
+    among pairs sharing full date and phone, the share with the same name keys (relatives
+    sharing a phone have other given names and other dates). `DEFAULT_RECALL` when either
+    has fewer than `minimum` pairs.
+    """
+    dates = _agreeing_share(features, ["blk_names", "phone"], "dob_full", minimum)
+    names = _agreeing_share(features, ["dob_full", "phone"], "blk_names", minimum)
+    if dates is None or names is None:
+        return DEFAULT_RECALL
+    low, high = RECALL_BOUNDS
+    return min(max(dates * names, low), high)
+
+
 def _training_key(values: pl.Series, share: float) -> pl.Series:
     """The key for the records whose key hashes into the training share, else null (whole
     blocks are kept, so EM sees every pair of a sampled block)."""
@@ -473,8 +587,12 @@ def train_linker(
     spark: Any = None,
     progress: Progress | None = None,
     memory_limit: str = "4GB",
+    model: dict[str, Any] | None = None,
 ) -> tuple[Any, Any]:
-    """A trained Splink linker over `features` and its database API (unsupervised, EM)."""
+    """A trained Splink linker over `features` and its database API (unsupervised, EM).
+
+    With `model` (a model saved by an earlier run, or one re-estimated from clerical
+    labels, `relearn.py`), the linker uses it as it is and nothing is trained."""
     from splink import Linker, SettingsCreator, block_on
 
     def step(message: str) -> None:
@@ -491,6 +609,9 @@ def train_linker(
             _training_key(features[first_key], share).alias("train_key"),
         )
     date_m = date_m_from_confident_pairs(features, mode)
+    features_for_recall = features.select(
+        "unique_id", *(c for c in ("blk_names", "phone", "dob_full") if c in features.columns)
+    )
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=_comparisons(mode, backend, date_m),
@@ -525,6 +646,8 @@ def train_linker(
         db_api = DuckDBAPI(connection=connection)
         table = "records"
     del features
+    if model is not None:
+        return Linker(table, copy.deepcopy(model), db_api), db_api
     linker = Linker(table, settings, db_api)
     step("training: prior")
     deterministic: list[Any] = (
@@ -532,7 +655,8 @@ def train_linker(
         if mode == "baseline"
         else [block_on("blk_names", "dob_full")]
     )
-    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    recall = 0.7 if mode == "baseline" else deterministic_recall(features_for_recall)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=recall)
     step("training: u probabilities")
     # more random pairs on more records: the rarer name levels (a token set within the
     # other with the same first and last names) need enough of them, in time linear in
@@ -621,13 +745,15 @@ def dedupe_features(
     spark: Any = None,
     progress: Progress | None = None,
     memory_limit: str = "4GB",
+    model: dict[str, Any] | None = None,
 ) -> LinkageRun:
     """Train a Fellegi-Sunter model on `features` (unsupervised, EM) and cluster the records.
 
     `features` has a `unique_id` column and the columns of `mode`; `threshold` is the match
     probability at which two records are joined, after the household veto and the
     candidate adjustment (`candidate_adjusted`); clusters are coherent connected
-    components (`coherent_clusters`). The baseline has neither: plain Splink.
+    components (`coherent_clusters`). The baseline has neither: plain Splink. With
+    `model`, that model scores the pairs and nothing is trained (`train_linker`).
     """
 
     def step(message: str) -> None:
@@ -643,6 +769,7 @@ def dedupe_features(
             spark=spark,
             progress=progress,
             memory_limit=memory_limit,
+            model=model,
         )
         del features
         step("scoring pairs")

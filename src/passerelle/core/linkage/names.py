@@ -46,13 +46,22 @@ ABD_PARTICLES = frozenset(
     {"abd", "abdel", "abdul", "abdal", "abdol", "abdu", "abdoul", "abdou", "abdel-", "abdil"}
 )
 _ABD_GLUED = re.compile(r"^ab[dt](?:[aeiou]?l|[aeiou](?=([b-df-hj-np-tv-z])\1)|[aeiou])?(.{3,})$")
-_ARTICLE_GLUED = re.compile(r"^(?:al|el)(.{4,})$")
+_ARTICLE_GLUED = re.compile(r"^(?:al|el|ul)(.{4,})$")
 _SUN_LETTER_GLUED = re.compile(r"^[ae]([dnrstz])\1(.{3,})$")
 
 _VOWELS = frozenset("aeiouy")
 _FOLDINGS: tuple[tuple[str, str], ...] = (
     ("x", "h"),  # Somali orthography: x is the pharyngeal h (Maxamed = Mohamed)
+    # German and Dutch romanisations of dj/zh/sh (Dschamal, Zjenja, Sjarif): consonant
+    # classes, not a list of names
+    ("dsch", "j"),
+    ("dzh", "j"),
+    ("zh", "j"),
+    ("zj", "j"),
+    ("tsch", "S"),
+    ("tsj", "S"),
     ("sch", "S"),
+    ("sj", "S"),
     ("tch", "S"),
     ("ch", "S"),
     ("sh", "S"),
@@ -66,6 +75,10 @@ _FOLDINGS: tuple[tuple[str, str], ...] = (
     ("q", "k"),
     ("oo", "u"),
     ("ee", "i"),
+    # one consonant class each: German and Dutch write j for y (Jusuf, Marjam) and w for v
+    # (Kowalenko); after the digraphs above, so dj/zh have become j first
+    ("j", "y"),
+    ("v", "w"),
 )
 _C_SOFT = re.compile(r"c(?=[eiy])")
 _OU_BEFORE_VOWEL = re.compile(r"ou(?=[aeiy])")

@@ -22,6 +22,7 @@ from passerelle.core.linkage.pairs import score_pairs
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.beneficiaries import relearn
 from passerelle.web.apps.beneficiaries.linking import cluster, pair_key
 from passerelle.web.apps.beneficiaries.models import (
     BatchSource,
@@ -302,7 +303,9 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             [{"record_id": str(pk), **encoding} for pk, _org, _rid, encoding in records],
             schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
         )
-        linked = dedupe_encoded(frame, threshold=run.threshold, progress=step)
+        linked = dedupe_encoded(
+            frame, threshold=run.threshold, progress=step, model=relearn.accepted_model()
+        )
         step(gettext_noop("scoring pairs for review"))
         scored = score_pairs(frame, linked.model, min_probability=run.review_low)
         key_of = {str(pk): (org, rid) for pk, org, rid, _encoding in records}

@@ -81,6 +81,15 @@ LEVEL_LABELS = {
     "name ≥ 0.7": gettext_lazy("whole name similar (at least 0.7)"),
     "family ≥ 0.9": gettext_lazy("family name agrees only"),
     "given ≥ 0.9": gettext_lazy("given name agrees only"),
+    "family name empty, given name filter within the other's": gettext_lazy(
+        "family name empty; the given name is among the other record's names"
+    ),
+    "given name empty, family name filter within the other's": gettext_lazy(
+        "given name empty; the family name is among the other record's names"
+    ),
+    "one name filter within the other's, either field": gettext_lazy(
+        "one name is among the other record's names (in either field)"
+    ),
     "Exact match on dob_full": gettext_lazy("same date"),
     "day and month swapped": gettext_lazy("day and month swapped"),
     "one digit apart": gettext_lazy("one digit apart"),

@@ -224,3 +224,6 @@ OUTBOUND_ALLOW_LOCAL = os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "") in 
 # Unique beneficiaries (docs/linkage.md, "In the platform"): the sector key that encodes the
 # person files of organisations using passerelle; a file of 64+ hex digits, never in the repo.
 LINKAGE_SECTOR_KEY_FILE = os.environ.get("PASSERELLE_LINKAGE_KEY_FILE", "")
+# A linkage model re-estimated from review decisions and accepted after its held-out check
+# (`passerelle link-relearn --apply`); runs use it instead of training while it exists.
+LINKAGE_MODEL_FILE = os.environ.get("PASSERELLE_LINKAGE_MODEL_FILE", "")
