@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from passerelle.core.i18n import _
+from passerelle.core.profile import Profile
 from passerelle.core.rules.situation import (
     COVERAGE_END,
     Situation,
     legal_status_change_dates,
     legal_status_on,
+    procedure_end,
 )
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
 from passerelle.knowledge.model import Citation, Parameter
@@ -87,6 +89,35 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     regime_id = f"right_to_work.regime.{status.value}"
     regime = _value_on(situation, regime_id, on)
     sources = _sources_on(situation, regime_id, on)
+    if status.value == "eu_citizen":
+        transitional = _value_on(situation, TRANSITIONAL_ID, on)
+        if isinstance(transitional, list) and transitional:
+            sources += _sources_on(situation, TRANSITIONAL_ID, on)
+            if profile.nationality is None:
+                return Fact(
+                    "right_to_work",
+                    None,
+                    (
+                        _(
+                            "nationals of {countries} need a work permit during the EU "
+                            "transitional period"
+                        ).format(countries=", ".join(transitional)),
+                    ),
+                    sources,
+                    missing=("nationality",),
+                )
+            if profile.nationality in transitional:
+                return Fact(
+                    "right_to_work",
+                    "with_permit",
+                    (
+                        _(
+                            "{country}: during the EU transitional period its nationals need a "
+                            "work permit to work as employees"
+                        ).format(country=profile.nationality),
+                    ),
+                    sources,
+                )
     if regime == "exempt":
         return Fact(
             "right_to_work",
@@ -98,7 +129,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(
             "right_to_work",
             "no",
-            (_("without a residence permit a person may not work"),),
+            (_("without a residence permit a person may not work"), *_procedure_ended(profile)),
             sources,
         )
     if regime == "residence_card":
@@ -127,7 +158,18 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         )
     if status.value != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
         raise ValueError(f"{regime_id}: regime {regime!r} is not defined for this status")
-    # An asylum seeker: a waiting period after the application, then a permit or not.
+    return _asylum_seeker_right_to_work(situation, on, str(regime), sources)
+
+
+def _asylum_seeker_right_to_work(
+    situation: Situation, on: dt.date, regime: str, sources: tuple[Citation, ...]
+) -> Fact:
+    """An asylum seeker: no work during a waiting period after the application; then a
+    type C permit (before 2019) or an automatic right, unless a first-instance negative
+    decision was notified within the waiting period. Once acquired, the right lasts
+    through a suspensive appeal until the Council's negative decision is notified; a
+    subsequent application gives no right before it is declared admissible."""
+    profile = situation.profile
     application = profile.asylum_application_date
     if application is None:
         return Fact(
@@ -141,17 +183,75 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     waiting = _int_on(situation, waiting_id, on)
     sources = sources + _sources_on(situation, waiting_id, on)
     months = full_months_between(application, on)
-    if months < waiting:
-        return Fact(
-            "right_to_work",
-            "no",
-            (
-                _(
-                    "asylum seekers may not work during the first {waiting} months after the "
-                    "application ({months} months since {application})"
-                ).format(waiting=waiting, months=months, application=application),
+    acquired = anniversary(application, months=waiting)
+    refusal = _known_by(profile.asylum_refusal_date, on)
+    # An appeal lodged in time keeps the right from the refusal on: the appeal period is
+    # suspensive too.
+    lodged = profile.appeal_lodged_date
+    appeal_refusal = _known_by(profile.appeal_refusal_date, on)
+
+    def no(reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
+        cited = sources
+        for parameter_id in parameter_ids:
+            cited += _sources_on(situation, parameter_id, on)
+        return Fact("right_to_work", "no", (reason,) if then is None else (reason, then), cited)
+
+    if profile.subsequent_application and (
+        profile.admissibility_date is None or on < profile.admissibility_date
+    ):
+        return no(
+            _(
+                "a subsequent asylum application gives no right to work before it is declared "
+                "admissible (admissibility_date)"
             ),
-            sources,
+            SUBSEQUENT_ID,
+        )
+    if refusal is not None and refusal < acquired:
+        return no(
+            _(
+                "a first-instance negative decision was notified on {refusal}, within {waiting} "
+                "months of the application ({application}): the right to work never arose, "
+                "and an appeal does not give it"
+            ).format(refusal=refusal, waiting=waiting, application=application),
+            DECISION_WITHIN_WAITING_ID,
+        )
+    if months < waiting:
+        return no(
+            _(
+                "asylum seekers may not work during the first {waiting} months after the "
+                "application ({months} months since {application})"
+            ).format(waiting=waiting, months=months, application=application),
+            then=_(
+                "the right to work arises on {acquired} if no first-instance decision is "
+                "notified before"
+            ).format(acquired=acquired),
+        )
+    if appeal_refusal is not None:
+        return no(
+            _(
+                "the Council for Alien Law Litigation's negative decision was notified on "
+                "{date}: the right to work ended"
+            ).format(date=appeal_refusal),
+            KEPT_DURING_APPEAL_ID,
+        )
+    if refusal is not None and lodged is None:
+        return no(
+            _(
+                "a first-instance negative decision was notified on {refusal}: the right to "
+                "work ended, unless a suspensive appeal is lodged with the Council for Alien "
+                "Law Litigation (appeal_lodged_date)"
+            ).format(refusal=refusal),
+            KEPT_DURING_APPEAL_ID,
+        )
+    reasons: list[str] = []
+    if refusal is not None:
+        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
+        reasons.append(
+            _(
+                "the right to work acquired on {acquired} lasts through the suspensive appeal "
+                "lodged on {lodged} until the Council for Alien Law Litigation's negative "
+                "decision is notified"
+            ).format(acquired=acquired, lodged=lodged)
         )
     if regime == "work_permit_c":
         return Fact(
@@ -159,9 +259,11 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
             "with_permit",
             (
                 _(
-                    "{waiting} months after the application an asylum seeker may work with a "
-                    "type C work permit (one year, renewable)"
+                    "no first-instance decision within {waiting} months of the application: an "
+                    "asylum seeker may work as an employee with a type C work permit (one year, "
+                    "renewable)"
                 ).format(waiting=waiting),
+                *reasons,
             ),
             sources,
         )
@@ -170,12 +272,47 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         "yes",
         (
             _(
-                "no decision {waiting} months after the application: the right to work is "
-                "automatic and written on the residence document"
+                "no first-instance decision within {waiting} months of the application: the "
+                "right to work is automatic and written on the residence document"
             ).format(waiting=waiting),
+            *reasons,
+            _("as an employee only: self-employment needs a professional card"),
         ),
         sources,
     )
+
+
+def _procedure_ended(profile: Profile) -> tuple[str, ...]:
+    end = procedure_end(profile)
+    if profile.legal_status != "no_permit" or end is None:
+        return ()
+    if end == profile.appeal_refusal_date:
+        return (
+            _(
+                "the asylum procedure ended when the Council for Alien Law Litigation's "
+                "negative decision was notified on {date}"
+            ).format(date=end),
+        )
+    if end == profile.asylum_refusal_date:
+        return (
+            _(
+                "the asylum procedure ended with the first-instance negative decision notified "
+                "on {date} (no appeal recorded)"
+            ).format(date=end),
+        )
+    return (_("the asylum procedure ended on {date}").format(date=end),)
+
+
+TRANSITIONAL_ID = "right_to_work.eu_citizen.transitional_work_permit"
+SUBSEQUENT_ID = "right_to_work.asylum_seeker.subsequent_needs_admissibility"
+DECISION_WITHIN_WAITING_ID = "right_to_work.asylum_seeker.decision_within_waiting_bars"
+KEPT_DURING_APPEAL_ID = "right_to_work.asylum_seeker.kept_during_appeal"
+
+
+def _known_by(day: dt.date | None, on: dt.date) -> dt.date | None:
+    """An event of the procedure as known on a date: one that happens later does not count
+    yet."""
+    return day if day is not None and day <= on else None
 
 
 def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
@@ -184,11 +321,14 @@ def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
     for parameter_id, parameter in knowledge.parameters.items():
         if parameter_id.startswith("right_to_work."):
             dates.update(parameter.change_dates())
-    application = situation.profile.asylum_application_date
+    profile = situation.profile
+    application = profile.asylum_application_date
     if application is not None:
         waiting = _param(situation, "right_to_work.asylum_seeker.waiting_months")
         for months in _whole_numbers(waiting):
             dates.add(anniversary(application, months=months))
+    if profile.admissibility_date is not None:
+        dates.add(profile.admissibility_date)
     return tuple(sorted(dates))
 
 
