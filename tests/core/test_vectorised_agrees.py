@@ -127,7 +127,9 @@ def profiles(draw: st.DrawFn) -> Profile:
     )
     data = {
         "birth_date": birth,
-        "nationality": draw(_maybe(st.sampled_from(["SY", "AF", "ER", "GB", "HR", "FR", "MA"]))),
+        "nationality": draw(
+            _maybe(st.sampled_from(["SY", "AF", "ER", "GB", "HR", "FR", "MA", "NO", "CH", "RO"]))
+        ),
         "legal_status": status,
         "asylum_application_date": application,
         "asylum_decision_date": decision,

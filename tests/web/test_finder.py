@@ -177,3 +177,43 @@ def test_an_impossible_order_of_the_procedure_is_shown_at_its_field(
     form = response.context["form"]
     assert "asylum_refusal_date" in " ".join(form.errors["appeal_lodged_date"])
     assert 'class="panel right-to-work' not in response.content.decode()
+
+
+RECOGNISED_2022 = {
+    "legal_status": "refugee",
+    "asylum_application_date": "2021-09-01",
+    "asylum_decision_date": "2022-08-01",
+    "birth_date": "1995-03-03",
+    "nationality": "ER",
+    "arrival_in_belgium": "2021-08-28",
+    "first_registration_brussels": "2022-08-10",
+    "municipality": "schaerbeek",
+    "on": "2022-12-01",
+}
+
+
+def _exemption_details(html: str) -> str:
+    start = html.index('id="integration-exemptions"')
+    return html[html.rindex("<details", 0, start) : html.index(">", start) + 1]
+
+
+def test_the_obligation_asks_for_the_exemptions_and_follows_them(
+    loaded_directory: LoadReport,
+) -> None:
+    unanswered = Client().post("/what-can-i-do/", RECOGNISED_2022).content.decode()
+    assert 'class="panel pathway-unknown"' in unanswered
+    assert " open" in _exemption_details(unanswered)
+    none_apply = {
+        **RECOGNISED_2022,
+        "family_of_eea_swiss_citizen": "no",
+        "integration_certificate": "no",
+        "integration_other_exemption": "no",
+    }
+    obliged = Client().post("/what-can-i-do/", none_apply).content.decode()
+    assert 'class="panel pathway-obliged"' in obliged
+    family = (
+        Client()
+        .post("/what-can-i-do/", {**none_apply, "family_of_eea_swiss_citizen": "yes"})
+        .content.decode()
+    )
+    assert 'class="panel pathway-eligible"' in family

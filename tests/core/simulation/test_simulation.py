@@ -278,6 +278,9 @@ def test_pathway_agrees_with_the_scalar_rules_engine(
                 arrival_in_belgium=add_months(prepared.start, arrival),
                 first_registration_brussels=add_months(prepared.start, decision),
                 municipality="Bruxelles",
+                family_of_eea_swiss_citizen=False,
+                integration_certificate=False,
+                integration_other_exemption=False,
             )
             expected = integration_pathway_on(Situation(profile, scenario_knowledge), on).value
             years = min((t - arrival) // 12, PATHWAY_YEARS - 1)

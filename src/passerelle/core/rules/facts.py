@@ -342,9 +342,8 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
     profile = situation.profile
     defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
     assert isinstance(defaults, dict)
-    if status == "asylum_seeker":
-        return int(defaults["asylum_seeker"])
-    if status == "no_permit":
+    if status in ("asylum_seeker", "no_permit"):
+        # The asylum procedure's document is not a residence permit.
         return 0
     if profile.residence_permit_months is not None and status == profile.legal_status:
         # The profile's permit is the current one: it says nothing of earlier statuses.
@@ -397,7 +396,15 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
     minimum = _int_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
     sources += _sources_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
     months = _permit_months(situation, _status_text(status.value), on)
-    if months is None:
+    if status.value == "asylum_seeker":
+        failing.append(
+            _(
+                "an asylum seeker holds no residence permit: the document of the asylum "
+                "procedure is not one, and the pathway needs a permit of more than {minimum} "
+                "months"
+            ).format(minimum=minimum)
+        )
+    elif months is None:
         unknown.append(_("validity of the residence permit not given"))
         missing.extend(status.missing or ("residence_permit_months",))
     elif months <= minimum:
@@ -405,7 +412,19 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
             _(
                 "the residence permit is valid {months} months; more than {minimum} are needed"
             ).format(months=months, minimum=minimum)
-            + (_(" (an asylum seeker's document)") if status.value == "asylum_seeker" else "")
+        )
+
+    # Adults only.
+    adult = _int_on(situation, ADULT_AGE_ID, on)
+    sources += _sources_on(situation, ADULT_AGE_ID, on)
+    if profile.birth_date is None:
+        unknown.append(_("birth date not given: the pathway is for adults"))
+        missing.append("birth_date")
+    elif full_years_between(profile.birth_date, on) < adult:
+        failing.append(
+            _("aged {age}: the pathway is for adults ({adult} or older)").format(
+                age=full_years_between(profile.birth_date, on), adult=adult
+            )
         )
 
     # Legally in Belgium for less than three years.
@@ -438,13 +457,14 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(name, None, tuple(unknown), tuple(sources), missing=_unique(missing))
 
     eligible_reason = _(
-        "a newcomer from outside the EU with a permit of more than {minimum} months, in Belgium "
-        "for less than {maximum} years and registered in a Brussels municipality"
+        "an adult newcomer from outside the EU with a permit of more than {minimum} months, in "
+        "Belgium for less than {maximum} years and registered in a Brussels municipality"
     ).format(minimum=minimum, maximum=maximum)
     if not _value_on(situation, "integration_pathway.obligation", on):
         return Fact(name, "eligible", (eligible_reason,), tuple(sources))
 
-    # The obligation: aged 18 to 64, registering for the first time from its start date.
+    # The obligation: aged 18 to 64 when first entered in a Brussels foreigners' register
+    # with a permit of more than three months, on or after its start date, unless exempt.
     obligation = _param(situation, "integration_pathway.obligation")
     obligation_start = next(v.valid_from for v in obligation.values if v.value is True)
     low = _int_on(situation, "integration_pathway.obligation_minimum_age", on)
@@ -453,30 +473,10 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         "integration_pathway.obligation",
         "integration_pathway.obligation_minimum_age",
         "integration_pathway.obligation_maximum_age_exclusive",
+        EXEMPT_NATIONALITIES_ID,
     ):
         sources += _sources_on(situation, parameter_id, on)
-    exempt: list[str] = []
-    unsettled: list[str] = []
-    if profile.birth_date is None:
-        unsettled.append("birth_date")
-    else:
-        age = full_years_between(profile.birth_date, on)
-        if not low <= age < high:
-            exempt.append(
-                _("aged {age}: the obligation applies from {low} to {high_minus_one}").format(
-                    age=age, low=low, high_minus_one=high - 1
-                )
-            )
-    registration = profile.first_registration_brussels
-    if registration is None:
-        unsettled.append("first_registration_brussels")
-    elif registration < obligation_start:
-        exempt.append(
-            _(
-                "first registered in Brussels on {registration}, before the obligation began "
-                "({start})"
-            ).format(registration=registration, start=obligation_start)
-        )
+    exempt, unsettled = _obligation_exemptions(situation, on, obligation_start, low, high)
     if exempt:
         return Fact(name, "eligible", (eligible_reason, *exempt), tuple(sources))
     if unsettled:
@@ -494,12 +494,91 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         (
             eligible_reason,
             _(
-                "the pathway is mandatory for newcomers aged {low} to {high_minus_one} first "
-                "registered in Brussels from {start}"
+                "the pathway is mandatory for newcomers aged {low} to {high_minus_one} when "
+                "first entered in a Brussels foreigners' register with a permit of more than "
+                "three months from {start}, unless exempt"
             ).format(low=low, high_minus_one=high - 1, start=obligation_start),
         ),
         tuple(sources),
     )
+
+
+def _obligation_exemptions(
+    situation: Situation, on: dt.date, start: dt.date, low: int, high: int
+) -> tuple[list[str], list[str]]:
+    """Why the obligation does not apply (reasons), and the answers it still depends on."""
+    profile = situation.profile
+    exempt: list[str] = []
+    unsettled: list[str] = []
+    registration = profile.first_registration_brussels
+    if registration is None:
+        unsettled.append("first_registration_brussels")
+    elif registration < start:
+        exempt.append(
+            _(
+                "first entered in a Brussels foreigners' register on {registration}, before the "
+                "obligation began ({start})"
+            ).format(registration=registration, start=start)
+        )
+    elif registration > on:
+        exempt.append(
+            _(
+                "not yet entered in a Brussels foreigners' register with a permit of more than "
+                "three months (from {registration})"
+            ).format(registration=registration)
+        )
+    birth = profile.birth_date
+    if birth is None:
+        unsettled.append("birth_date")
+    elif registration is not None:
+        age = full_years_between(birth, registration)
+        if not low <= age < high:
+            exempt.append(
+                _(
+                    "aged {age} when first registered: the obligation applies from {low} to "
+                    "{high_minus_one}"
+                ).format(age=age, low=low, high_minus_one=high - 1)
+            )
+    elif (
+        profile.arrival_in_belgium is not None
+        and full_years_between(birth, profile.arrival_in_belgium) >= high
+    ):
+        # The first registration follows the arrival: the person was at least as old then.
+        message = _("aged {high} or more on arrival: the obligation applies up to {high_minus_one}")
+        exempt.append(message.format(high=high, high_minus_one=high - 1))
+    nationality = profile.nationality
+    exempt_nationalities = _value_on(situation, EXEMPT_NATIONALITIES_ID, on)
+    if nationality is not None and (
+        situation.knowledge.is_eu_member(nationality, on)
+        or (isinstance(exempt_nationalities, list) and nationality in exempt_nationalities)
+    ):
+        exempt.append(
+            _(
+                "{country}: citizens of the European Union, the EEA and Switzerland are exempt "
+                "from the obligation"
+            ).format(country=nationality)
+        )
+    for field, reason in (
+        (
+            "family_of_eea_swiss_citizen",
+            _("a family member of an EU, EEA or Swiss citizen is exempt from the obligation"),
+        ),
+        (
+            "integration_certificate",
+            _("an integration certificate already obtained exempts from the obligation"),
+        ),
+        ("integration_other_exemption", _("another legal exemption applies")),
+    ):
+        answer = getattr(profile, field)
+        if answer is None:
+            unsettled.append(field)
+        elif answer:
+            exempt.append(reason)
+    return exempt, unsettled
+
+
+ADULT_AGE_ID = "integration_pathway.minimum_age"
+EXEMPT_NATIONALITIES_ID = "integration_pathway.obligation_exempt_nationalities"
 
 
 def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...]:
@@ -512,8 +591,11 @@ def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...
         maximum_years = _param(situation, "integration_pathway.maximum_years_in_belgium_exclusive")
         for years in _whole_numbers(maximum_years):
             dates.add(anniversary(profile.arrival_in_belgium, years=years))
+    if profile.first_registration_brussels is not None:
+        dates.add(profile.first_registration_brussels)
     if profile.birth_date is not None:
         for parameter_id in (
+            ADULT_AGE_ID,
             "integration_pathway.obligation_minimum_age",
             "integration_pathway.obligation_maximum_age_exclusive",
         ):

@@ -132,6 +132,15 @@ def full_months_expr(start: pl.Expr, on: dt.date | pl.Expr) -> pl.Expr:
     )
 
 
+def _full_years_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """`knowledge.dates.full_years_between` between two date columns."""
+    return (
+        end.dt.year().cast(pl.Int32)
+        - start.dt.year().cast(pl.Int32)
+        - (_date_parts_key(start) > _date_parts_key(end)).cast(pl.Int32)
+    )
+
+
 def _null(dtype: Any) -> pl.Expr:
     return pl.lit(None, dtype)
 
@@ -289,9 +298,7 @@ class PopulationRules:
             "integration_pathway.residence_permit_months_by_status"
         )
         permit = (
-            pl.when(status == "asylum_seeker")
-            .then(pl.lit(defaults["asylum_seeker"], pl.Int32))
-            .when(status == "no_permit")
+            pl.when(status.is_in(["asylum_seeker", "no_permit"]))
             .then(pl.lit(0, pl.Int32))
             .when(
                 pl.col("residence_permit_months").is_not_null()
@@ -306,14 +313,21 @@ class PopulationRules:
         nationality = pl.col("nationality")
         years = pl.col("_years_in_belgium")
         municipality = pl.col("municipality")
+        adult = int(self._param("integration_pathway.minimum_age"))
+        age = pl.col("_age")
         failing = (
             (nationality.is_not_null() & pl.col("_eu_national") & pl.lit(excluded_eu))
             | (permit.is_not_null() & (permit <= minimum))
+            | (age.is_not_null() & (age < adult))
             | (years.is_not_null() & (years >= maximum))
             | (municipality.is_not_null() & ~pl.col("_in_brussels_region"))
         ).fill_null(False)
         unknown = (
-            nationality.is_null() | permit.is_null() | years.is_null() | municipality.is_null()
+            nationality.is_null()
+            | permit.is_null()
+            | age.is_null()
+            | years.is_null()
+            | municipality.is_null()
         )
         if not self._param("integration_pathway.obligation"):
             settled: pl.Expr = pl.lit("eligible")
@@ -322,16 +336,50 @@ class PopulationRules:
             start = next(v.valid_from for v in obligation.values if v.value is True)
             low = int(self._param("integration_pathway.obligation_minimum_age"))
             high = int(self._param("integration_pathway.obligation_maximum_age_exclusive"))
-            age = pl.col("_age")
+            birth = pl.col("birth_date")
             registration = pl.col("first_registration_brussels")
+            arrival = pl.col("arrival_in_belgium")
+            age_at_registration = _full_years_between(birth, registration)
+            exempt_nationalities = list(
+                self._param("integration_pathway.obligation_exempt_nationalities") or []
+            )
+            answers = [
+                pl.col(name)
+                for name in (
+                    "family_of_eea_swiss_citizen",
+                    "integration_certificate",
+                    "integration_other_exemption",
+                )
+            ]
             exempt = (
-                (age.is_not_null() & ((age < low) | (age >= high)))
-                | (registration.is_not_null() & (registration < start))
+                (registration.is_not_null() & (registration < start))
+                | (registration.is_not_null() & (registration > self.on))
+                | (
+                    registration.is_not_null()
+                    & birth.is_not_null()
+                    & ((age_at_registration < low) | (age_at_registration >= high))
+                )
+                | (
+                    registration.is_null()
+                    & birth.is_not_null()
+                    & arrival.is_not_null()
+                    & (_full_years_between(birth, arrival) >= high)
+                )
+                | (
+                    nationality.is_not_null()
+                    & (pl.col("_eu_national") | nationality.is_in(exempt_nationalities))
+                )
+                | pl.any_horizontal([answer.fill_null(False) for answer in answers])
             ).fill_null(False)
+            unsettled = (
+                registration.is_null()
+                | birth.is_null()
+                | pl.any_horizontal([answer.is_null() for answer in answers])
+            )
             settled = (
                 pl.when(exempt)
                 .then(pl.lit("eligible"))
-                .when(age.is_null() | registration.is_null())
+                .when(unsettled)
                 .then(pl.lit(OBLIGED_OR_ELIGIBLE))
                 .otherwise(pl.lit("obliged"))
             )
