@@ -439,12 +439,9 @@ class PopulationRules:
 
     def programme_expr(self, programme_id: str, columns: frozenset[str]) -> pl.Expr:
         version = self.knowledge.programme_on(programme_id, self.on)
-        if (
-            version is None
-            or not organisation_status_on(
-                self.knowledge.organisations[version.organisation], self.on
-            ).operating
-        ):
+        if version is None or not organisation_status_on(
+            self.knowledge.organisations[version.organisation], self.on
+        ).offers(version.offered_while_dormant):
             return pl.lit("not_eligible", PROGRAMME_STATUS).alias(programme_id)
         if version.eligibility is None:
             return pl.lit("eligible", PROGRAMME_STATUS).alias(programme_id)
