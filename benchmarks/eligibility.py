@@ -23,7 +23,11 @@ import polars as pl
 
 from passerelle.core.profile import Profile, profile_from_data
 from passerelle.core.rules.options import options
-from passerelle.core.rules.vectorised import POPULATION_SCHEMA, evaluate_population
+from passerelle.core.rules.vectorised import (
+    POPULATION_SCHEMA,
+    evaluate_population,
+    with_population_columns,
+)
 from passerelle.knowledge.criteria import LEGAL_STATUSES
 from passerelle.knowledge.loader import load_knowledge
 
@@ -84,7 +88,7 @@ def synthetic_population(people: int, seed: int = 2026) -> pl.DataFrame:
     }
     for code in LANGUAGES:
         columns[f"language_{code}"] = pl.Series(rng.integers(0, 7, people))
-    frame = pl.DataFrame(columns)
+    frame = with_population_columns(pl.DataFrame(columns))
     return frame.cast(dict(POPULATION_SCHEMA.items())).cast(
         {f"language_{code}": pl.Int8 for code in LANGUAGES}
     )

@@ -30,7 +30,7 @@ def test_municipality_by_french_or_dutch_name_or_postcode() -> None:
         (
             {"legal_status": "asylum_seeker", "asylum_decision_date": "2019-01-01"},
             "asylum_decision_date",
-            "no decision yet",
+            "no final decision yet",
         ),
         (
             {"birth_date": "2000-01-01", "arrival_in_belgium": "1999-01-01"},
@@ -43,6 +43,79 @@ def test_municipality_by_french_or_dutch_name_or_postcode() -> None:
         ({"birth_date": 0}, "birth_date", "date"),
         ({"migration_background": "yes"}, "migration_background", "true or false"),
         ({"residence_permit_months": True}, "residence_permit_months", "whole number"),
+        # The asylum procedure's events in an impossible order name the later field.
+        (
+            {"asylum_application_date": "2020-05-01", "asylum_refusal_date": "2020-04-01"},
+            "asylum_refusal_date",
+            "before asylum_application_date",
+        ),
+        (
+            {
+                "asylum_application_date": "2020-01-01",
+                "asylum_refusal_date": "2020-06-01",
+                "appeal_lodged_date": "2020-05-20",
+            },
+            "appeal_lodged_date",
+            "before asylum_refusal_date",
+        ),
+        (
+            {"asylum_application_date": "2020-01-01", "appeal_lodged_date": "2020-05-20"},
+            "appeal_lodged_date",
+            "give asylum_refusal_date",
+        ),
+        (
+            {
+                "legal_status": "no_permit",
+                "asylum_application_date": "2020-01-01",
+                "asylum_refusal_date": "2020-06-01",
+                "appeal_lodged_date": "2020-06-20",
+                "appeal_refusal_date": "2020-06-10",
+            },
+            "appeal_refusal_date",
+            "before appeal_lodged_date",
+        ),
+        (
+            {"asylum_application_date": "2020-01-01", "appeal_refusal_date": "2020-09-01"},
+            "appeal_refusal_date",
+            "give appeal_lodged_date",
+        ),
+        (
+            {"asylum_application_date": "2020-01-01", "admissibility_date": "2020-02-01"},
+            "admissibility_date",
+            "subsequent_application",
+        ),
+        (
+            {
+                "subsequent_application": True,
+                "asylum_application_date": "2020-03-01",
+                "admissibility_date": "2020-02-01",
+            },
+            "admissibility_date",
+            "before asylum_application_date",
+        ),
+        ({"asylum_refusal_date": "2020-02-01"}, "asylum_application_date", "give its date"),
+        (
+            {
+                "legal_status": "asylum_seeker",
+                "asylum_application_date": "2020-01-01",
+                "asylum_refusal_date": "2020-06-01",
+                "appeal_lodged_date": "2020-06-20",
+                "appeal_refusal_date": "2021-01-10",
+            },
+            "appeal_refusal_date",
+            "no_permit",
+        ),
+        ({"subsequent_application": "yes"}, "subsequent_application", "true or false"),
+        (
+            {
+                "legal_status": "refugee",
+                "asylum_application_date": "2022-01-10",
+                "asylum_decision_date": "2022-09-01",
+                "first_registration_brussels": "2022-02-01",
+            },
+            "first_registration_brussels",
+            "foreigners' register",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_what_is_allowed(

@@ -44,6 +44,42 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
 
+def _procedure_events(
+    draw: st.DrawFn, status: str | None, application: dt.date | None
+) -> dict[str, Any]:
+    """The asylum procedure's dated events, in a possible order, clustered around the end
+    of the four-month waiting period."""
+    events: dict[str, Any] = {}
+    if application is None or status not in (
+        "asylum_seeker",
+        "no_permit",
+        "refugee",
+        "subsidiary_protection",
+    ):
+        return events
+    if not draw(st.booleans()):
+        return events
+    subsequent = draw(_maybe(st.booleans()))
+    events["subsequent_application"] = subsequent
+    start = application
+    if subsequent and draw(st.booleans()):
+        start = application + dt.timedelta(days=draw(st.integers(0, 200)))
+        events["admissibility_date"] = start
+    if draw(st.booleans()):
+        refusal = start + dt.timedelta(
+            days=draw(st.one_of(st.integers(100, 140), st.integers(0, 600)))
+        )
+        events["asylum_refusal_date"] = refusal
+        if draw(st.booleans()):
+            lodged = refusal + dt.timedelta(days=draw(st.integers(0, 30)))
+            events["appeal_lodged_date"] = lodged
+            if status != "asylum_seeker" and draw(st.booleans()):
+                events["appeal_refusal_date"] = lodged + dt.timedelta(
+                    days=draw(st.integers(0, 400))
+                )
+    return events
+
+
 @st.composite
 def profiles(draw: st.DrawFn) -> Profile:
     birth = draw(_maybe(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2012, 12, 31))))
@@ -66,15 +102,22 @@ def profiles(draw: st.DrawFn) -> Profile:
             )
         )
     )
+    procedure = _procedure_events(draw, status, application)
     decision = None
     if status not in (None, "asylum_seeker") and draw(st.booleans()):
-        start = application or after_arrival
+        start = max(
+            [application or after_arrival]
+            + [day for day in procedure.values() if isinstance(day, dt.date)]
+        )
         decision = start + dt.timedelta(days=draw(st.integers(0, 1500)))
     registration = draw(
         _maybe(
             st.builds(lambda days: after_arrival + dt.timedelta(days=days), st.integers(0, 3000))
         )
     )
+    if registration and decision and status in ("refugee", "subsidiary_protection"):
+        # The first registration with a permit of more than three months follows the decision.
+        registration = max(registration, decision)
     languages = draw(
         _maybe(
             st.dictionaries(
@@ -84,10 +127,16 @@ def profiles(draw: st.DrawFn) -> Profile:
     )
     data = {
         "birth_date": birth,
-        "nationality": draw(_maybe(st.sampled_from(["SY", "AF", "ER", "GB", "HR", "FR", "MA"]))),
+        "nationality": draw(
+            _maybe(st.sampled_from(["SY", "AF", "ER", "GB", "HR", "FR", "MA", "NO", "CH", "RO"]))
+        ),
         "legal_status": status,
         "asylum_application_date": application,
         "asylum_decision_date": decision,
+        **procedure,
+        "family_of_eea_swiss_citizen": draw(_maybe(st.booleans())),
+        "integration_certificate": draw(_maybe(st.booleans())),
+        "integration_other_exemption": draw(_maybe(st.booleans())),
         "residence_permit_months": draw(_maybe(st.sampled_from([0, 3, 4, 12, 60]))),
         "labour_market_access": draw(_maybe(st.sampled_from(["unlimited", "limited", "none"]))),
         "arrival_in_belgium": arrival,
@@ -126,6 +175,10 @@ def _near_personal_boundaries(people: list[Profile]) -> st.SearchStrategy[dt.dat
             (person.arrival_in_belgium, "years"),
             (person.asylum_decision_date, "days"),
             (person.first_registration_brussels, "days"),
+            (person.asylum_refusal_date, "days"),
+            (person.appeal_lodged_date, "days"),
+            (person.appeal_refusal_date, "days"),
+            (person.admissibility_date, "days"),
         )
         if day is not None
     ]

@@ -127,3 +127,93 @@ def test_bad_answers_are_shown_next_to_their_question(
     assert match, html[:2000]
     assert message in match.group(1)
     assert 'id="result"' not in html
+
+
+APPEALING = {
+    "legal_status": "asylum_seeker",
+    "asylum_application_date": "2019-03-12",
+    "appeal_lodged_date": "2019-09-20",
+    "birth_date": "1994-02-10",
+    "nationality": "AF",
+    "municipality": "schaerbeek",
+    "on": "2020-01-15",
+}
+
+
+def _procedure_details(html: str) -> str:
+    start = html.index('id="asylum-procedure"')
+    return html[html.rindex("<details", 0, start) : html.index(">", start) + 1]
+
+
+def test_the_asylum_procedure_questions_open_only_when_they_matter(
+    loaded_directory: LoadReport,
+) -> None:
+    empty = Client().get("/what-can-i-do/").content.decode()
+    assert 'name="appeal_lodged_date"' in empty
+    assert " open" not in _procedure_details(empty)
+    refugee = Client().post("/what-can-i-do/", REFUGEE).content.decode()
+    assert " open" not in _procedure_details(refugee)
+    asylum_seeker = Client().post("/what-can-i-do/", ASYLUM_SEEKER).content.decode()
+    assert " open" in _procedure_details(asylum_seeker)
+
+
+def test_an_appeal_keeps_the_right_to_work_only_if_it_was_acquired(
+    loaded_directory: LoadReport,
+) -> None:
+    # Refused at 4 months 1 day: the right arose on 2019-07-12 and lasts through the appeal.
+    late = Client().post("/what-can-i-do/", {**APPEALING, "asylum_refusal_date": "2019-07-13"})
+    html = late.content.decode()
+    assert 'class="panel right-to-work right-yes"' in html
+    assert "Conseil du contentieux des étrangers" in html  # the reason, in French by default
+    # Refused at 3 months 29 days: no right to work, also while appealing.
+    early = Client().post("/what-can-i-do/", {**APPEALING, "asylum_refusal_date": "2019-07-11"})
+    assert 'class="panel right-to-work right-no"' in early.content.decode()
+
+
+def test_an_impossible_order_of_the_procedure_is_shown_at_its_field(
+    loaded_directory: LoadReport,
+) -> None:
+    response = Client().post("/what-can-i-do/", {**APPEALING, "asylum_refusal_date": "2019-10-01"})
+    form = response.context["form"]
+    assert "asylum_refusal_date" in " ".join(form.errors["appeal_lodged_date"])
+    assert 'class="panel right-to-work' not in response.content.decode()
+
+
+RECOGNISED_2022 = {
+    "legal_status": "refugee",
+    "asylum_application_date": "2021-09-01",
+    "asylum_decision_date": "2022-08-01",
+    "birth_date": "1995-03-03",
+    "nationality": "ER",
+    "arrival_in_belgium": "2021-08-28",
+    "first_registration_brussels": "2022-08-10",
+    "municipality": "schaerbeek",
+    "on": "2022-12-01",
+}
+
+
+def _exemption_details(html: str) -> str:
+    start = html.index('id="integration-exemptions"')
+    return html[html.rindex("<details", 0, start) : html.index(">", start) + 1]
+
+
+def test_the_obligation_asks_for_the_exemptions_and_follows_them(
+    loaded_directory: LoadReport,
+) -> None:
+    unanswered = Client().post("/what-can-i-do/", RECOGNISED_2022).content.decode()
+    assert 'class="panel pathway-unknown"' in unanswered
+    assert " open" in _exemption_details(unanswered)
+    none_apply = {
+        **RECOGNISED_2022,
+        "family_of_eea_swiss_citizen": "no",
+        "integration_certificate": "no",
+        "integration_other_exemption": "no",
+    }
+    obliged = Client().post("/what-can-i-do/", none_apply).content.decode()
+    assert 'class="panel pathway-obliged"' in obliged
+    family = (
+        Client()
+        .post("/what-can-i-do/", {**none_apply, "family_of_eea_swiss_citizen": "yes"})
+        .content.decode()
+    )
+    assert 'class="panel pathway-eligible"' in family

@@ -99,6 +99,47 @@ def _calibrate(persons: int, seed: int, output: OutputFormat) -> None:
         console.print(f"  {name}: {value:.6g}")
 
 
+def _sensitivity(persons: int, seed: int, change: float, output: OutputFormat) -> None:
+    """The calibration report's sensitivity table: each assumption moved by ±change."""
+    from passerelle.core.simulation.calibration import TARGETS, numeric_assumptions, sensitivity
+
+    knowledge = _knowledge()
+    assumptions = load_assumptions()
+    paths = numeric_assumptions(assumptions)
+    with _progress() as progress:
+        progress.add_task(_("sensitivity"), total=None)
+        base, rows = sensitivity(knowledge, assumptions, paths, change, persons, seed)
+    names = [target.name for target in TARGETS]
+    if output == OutputFormat.json:
+        data = {
+            "change": change,
+            "persons": persons,
+            "seed": seed,
+            "baseline": base,
+            "rows": [
+                {"assumption": row.path, "value": row.base_value, "low": row.low, "high": row.high}
+                for row in rows
+            ],
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(_("Assumption"), _("Value"), *names)
+    table.add_row(_("(baseline)"), "", *[f"{100 * base[name]:.1f} %" for name in names])
+    for row in sorted(rows, key=lambda r: -max(abs(r.spread_points(n)) for n in names)):
+        table.add_row(
+            row.path,
+            f"{row.base_value:g}",
+            *[f"{row.spread_points(name):+.1f}" for name in names],
+        )
+    console.print(table)
+    console.print(
+        _(
+            "Points: the figure with the assumption at +{percent:.0f} % minus the figure at "
+            "-{percent:.0f} % ({persons} agents, seed {seed}, everything else fixed)."
+        ).format(percent=100 * change, persons=persons, seed=seed)
+    )
+
+
 def _format(indicator: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -235,6 +276,15 @@ def simulate(
     calibrate_model: Annotated[
         bool, typer.Option("--calibrate", help="Fit the model to the known figures and print it.")
     ] = False,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="How far the calibration figures move when each assumption moves by "
+            "±--change (default 20 %).",
+        ),
+    ] = False,
+    change: Annotated[float, typer.Option("--change", min=0.01, max=0.9)] = 0.2,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
     months: Annotated[int | None, typer.Option("--months", "-m", min=1, max=1080)] = None,
     persons: Annotated[int, typer.Option("--persons", "-n", min=100)] = 100_000,
@@ -267,6 +317,9 @@ def simulate(
         return
     if calibrate_model:
         _calibrate(persons, seed, output)
+        return
+    if sensitivity:
+        _sensitivity(persons, seed, change, output)
         return
     if sweep is not None:
         _sweep(sweep, scenario, replications, months, persons, seed, out, scheduler, output)

@@ -31,6 +31,11 @@ class OrganisationStatus:
         """Whether the organisation runs its programmes (itself or as part of another)."""
         return self.status in ("active", "part_of", "unknown")
 
+    def offers(self, offered_while_dormant: bool) -> bool:
+        """Whether a programme of the organisation is offered: when it operates, or, for a
+        published resource such as a guide, also while it is dormant."""
+        return self.operating or (offered_while_dormant and self.status == "dormant")
+
 
 def organisation_status_on(
     organisation: Organisation, on: dt.date, language: str = "en"

@@ -51,10 +51,31 @@ class Profile(BaseModel):
     legal_status: LegalStatus | None = None
     asylum_application_date: dt.date | None = None
     asylum_decision_date: dt.date | None = None
+    """The decision that ended the procedure: the date a status was granted, or, for
+    `no_permit`, the date the procedure ended if the dates below do not say it."""
+    asylum_refusal_date: dt.date | None = None
+    """A first-instance negative decision (refusal or inadmissibility) was notified."""
+    appeal_lodged_date: dt.date | None = None
+    """A suspensive appeal was lodged with the Council for Alien Law Litigation."""
+    appeal_refusal_date: dt.date | None = None
+    """The Council for Alien Law Litigation's negative decision was notified."""
+    subsequent_application: bool | None = None
+    """The application on `asylum_application_date` is a subsequent (repeat) one."""
+    admissibility_date: dt.date | None = None
+    """The subsequent application was declared admissible."""
     residence_permit_months: Annotated[int, Field(ge=0, le=1200)] | None = None
     labour_market_access: LabourMarketAccess | None = None
     arrival_in_belgium: dt.date | None = None
     first_registration_brussels: dt.date | None = None
+    """The first entry in a Brussels municipality's foreigners' register with a residence
+    permit of more than three months (not the waiting register of the asylum procedure)."""
+    family_of_eea_swiss_citizen: bool | None = None
+    """A family member of a citizen of the EU, the EEA or Switzerland (F card)."""
+    integration_certificate: bool | None = None
+    """Already holds an integration certificate from a Belgian region or community."""
+    integration_other_exemption: bool | None = None
+    """Another exemption from the integration obligation the law provides applies (for
+    example a medical certificate)."""
     municipality: str | None = None
     """A Brussels municipality's name in French or Dutch, or a Belgian postcode; stored
     normalised to the municipality id, or to the postcode outside the Brussels region."""
@@ -131,16 +152,22 @@ class Profile(BaseModel):
                 for part in (
                     errors["asylum_decision_date"],
                     _(
-                        "an asylum seeker has no decision yet; give the status the decision "
+                        "an asylum seeker has no final decision yet (a first-instance refusal "
+                        "under appeal is asylum_refusal_date); give the status the decision "
                         "granted in legal_status (refugee, subsidiary_protection, ...)"
                     ),
                 )
                 if part
             )
+        errors.update(_procedure_order_errors(self))
         if self.birth_date is not None:
             for name in (
                 "asylum_application_date",
                 "asylum_decision_date",
+                "asylum_refusal_date",
+                "appeal_lodged_date",
+                "appeal_refusal_date",
+                "admissibility_date",
                 "arrival_in_belgium",
                 "first_registration_brussels",
             ):
@@ -166,6 +193,67 @@ class Profile(BaseModel):
         if self.municipality is None:
             return None
         return not self.municipality.isdigit()
+
+
+def _procedure_order_errors(profile: Profile) -> dict[str, str]:
+    """The asylum procedure's events in an impossible order, each error at the later
+    field: refusal after application, appeal after refusal, the Council's decision after
+    the appeal, admissibility only for a subsequent application."""
+    errors: dict[str, str] = {}
+    application = profile.asylum_application_date
+    refusal = profile.asylum_refusal_date
+    lodged = profile.appeal_lodged_date
+    appeal_refusal = profile.appeal_refusal_date
+    admissibility = profile.admissibility_date
+    for name, value, earlier_name, earlier in (
+        ("asylum_refusal_date", refusal, "asylum_application_date", application),
+        ("admissibility_date", admissibility, "asylum_application_date", application),
+        ("asylum_refusal_date", refusal, "admissibility_date", admissibility),
+        ("appeal_lodged_date", lodged, "asylum_refusal_date", refusal),
+        ("appeal_refusal_date", appeal_refusal, "appeal_lodged_date", lodged),
+        ("asylum_decision_date", profile.asylum_decision_date, "appeal_lodged_date", lodged),
+        ("asylum_decision_date", profile.asylum_decision_date, "asylum_refusal_date", refusal),
+    ):
+        if value is not None and earlier is not None and value < earlier and name not in errors:
+            errors[name] = _before_message().format(date=value, field=earlier_name, other=earlier)
+    if lodged is not None and refusal is None:
+        errors["appeal_lodged_date"] = _(
+            "an appeal is lodged against a first-instance negative decision; give "
+            "asylum_refusal_date too"
+        )
+    if appeal_refusal is not None and lodged is None:
+        errors["appeal_refusal_date"] = _(
+            "the Council for Alien Law Litigation decides on an appeal; give appeal_lodged_date too"
+        )
+    if admissibility is not None and profile.subsequent_application is not True:
+        errors["admissibility_date"] = _(
+            "only a subsequent application is declared admissible; set subsequent_application "
+            "to true"
+        )
+    if (refusal or lodged or appeal_refusal or admissibility) and application is None:
+        errors.setdefault(
+            "asylum_application_date",
+            _("the dates of the asylum procedure count from the application; give its date"),
+        )
+    if appeal_refusal is not None and profile.legal_status == "asylum_seeker":
+        errors["appeal_refusal_date"] = _(
+            "after the Council's negative decision the procedure has ended: legal_status is "
+            "no_permit (or the status a later application granted)"
+        )
+    registration = profile.first_registration_brussels
+    decision = profile.asylum_decision_date
+    if (
+        registration is not None
+        and decision is not None
+        and registration < decision
+        and profile.legal_status in ("refugee", "subsidiary_protection")
+    ):
+        errors["first_registration_brussels"] = _(
+            "{date} is before the decision {decision} that granted the residence permit: give "
+            "the first entry in the foreigners' register with a permit of more than three "
+            "months, not the registration during the asylum procedure"
+        ).format(date=registration, decision=decision)
+    return errors
 
 
 def profile_from_data(data: object) -> Profile:

@@ -243,6 +243,9 @@ class Programme(Record):
     how_to_apply: Text | None = None
     valid_from: PartialDateField | None = None
     valid_to: PartialDateField | None = None
+    offered_while_dormant: bool = False
+    """A published resource (a guide) that stays available while its organisation is
+    dormant; a programme run by people is not offered then."""
     eligibility: Annotated[
         Criterion | None,
         BeforeValidator(lambda raw: _criterion_or_none(raw)),

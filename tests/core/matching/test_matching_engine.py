@@ -444,3 +444,35 @@ def test_mentors_csv_reads_other_occupations(tmp_path: object) -> None:
     )
     with pytest.raises(InputError, match="row 2, column other_occupations"):
         read_slots(path)
+
+
+def test_persons_csv_reads_the_asylum_procedure_and_refuses_impossible_orders(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from passerelle.core.matching.csvinput import InputError, read_persons
+
+    path = Path(str(tmp_path)) / "persons.csv"
+    header = (
+        "person_id,legal_status,asylum_application_date,asylum_refusal_date,"
+        "appeal_lodged_date,subsequent_application,integration_certificate\n"
+    )
+    path.write_text(
+        header + "P1,asylum_seeker,2019-03-12,2019-07-13,2019-08-05,false,true\n",
+        encoding="utf-8",
+    )
+    (person,) = read_persons(path)
+    assert person.profile.appeal_lodged_date == dt.date(2019, 8, 5)
+    assert person.profile.subsequent_application is False
+    assert person.profile.integration_certificate is True
+    path.write_text(
+        header + "P1,asylum_seeker,2019-03-12,2019-07-13,2019-08-05,maybe,\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="row 2, column subsequent_application"):
+        read_persons(path)
+    path.write_text(
+        header + "P1,asylum_seeker,2019-03-12,2019-07-13,2019-07-01,false,\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="row 2, column appeal_lodged_date"):
+        read_persons(path)

@@ -278,6 +278,9 @@ def test_pathway_agrees_with_the_scalar_rules_engine(
                 arrival_in_belgium=add_months(prepared.start, arrival),
                 first_registration_brussels=add_months(prepared.start, decision),
                 municipality="Bruxelles",
+                family_of_eea_swiss_citizen=False,
+                integration_certificate=False,
+                integration_other_exemption=False,
             )
             expected = integration_pathway_on(Situation(profile, scenario_knowledge), on).value
             years = min((t - arrival) // 12, PATHWAY_YEARS - 1)
@@ -285,3 +288,36 @@ def test_pathway_agrees_with_the_scalar_rules_engine(
             assert PATHWAY[int(code)] == (expected or "not_eligible"), (scenario, on, agent)
             seen.add(PATHWAY[int(code)])
     assert seen == {"not_eligible", "eligible", "obliged"}
+
+
+def test_every_figure_says_where_it_comes_from(assumptions: Assumptions) -> None:
+    for path in assumptions.figure_paths():
+        provenance = assumptions.provenance_of(path)
+        assert provenance is not None, path
+        assert provenance.reason.strip(), path
+    data = assumptions.model_dump()
+    del data["provenance"]["programmes.duo.informal_age_between"]
+    with pytest.raises(ValueError, match=r"programmes\.duo\.informal_age_between"):
+        Assumptions.model_validate(data)
+
+
+def test_tandem_follows_the_rules_engine_not_the_right_to_work(assumptions: Assumptions) -> None:
+    tandem = next(p for p in assumptions.programmes if p.key == "tandem")
+    # tandem-internship: refugees and asylum seekers, whatever their right to work.
+    assert not tandem.needs_right_to_work
+    assert not tandem.needs_protection
+
+
+def test_sensitivity_moves_each_assumption_both_ways(
+    knowledge: Knowledge, assumptions: Assumptions
+) -> None:
+    from passerelle.core.simulation.calibration import numeric_assumptions, sensitivity
+
+    paths = numeric_assumptions(assumptions)
+    assert "language_effect" in paths
+    assert "calibrated.base_hazard" not in paths
+    base, rows = sensitivity(knowledge, assumptions, ["language_effect"], 0.2, 3_000, 1)
+    (row,) = rows
+    assert row.base_value == assumptions.language_effect
+    # A larger language effect raises every cohort's employment.
+    assert row.high["cohort_2010@59"] > base["cohort_2010@59"] > row.low["cohort_2010@59"]

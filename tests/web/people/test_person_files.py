@@ -304,3 +304,50 @@ def test_the_api_replaces_the_assessment_and_keeps_the_identity(
     assert person.given_names == "Persona"
     assert person.birth_date == dt.date(2001, 3, 14)
     assert person.version == 2
+
+
+def test_the_asylum_procedure_dates_go_into_the_profile_by_form_and_api(
+    caseworker: User, token_for: Callable[..., str]
+) -> None:
+    procedure = {
+        "asylum_application_date": "2019-03-12",
+        "asylum_refusal_date": "2019-09-02",
+        "appeal_lodged_date": "2019-09-20",
+        "subsequent_application": "no",
+    }
+    client = logged_in(caseworker)
+    response = client.post("/staff/persons/new/", {**NEW_FILE, **procedure})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = Person.objects.get()
+    assert person.profile["appeal_lodged_date"] == "2019-09-20"
+    assert person.profile["subsequent_application"] is False
+    edit = client.get(f"/staff/persons/{person.pk}/edit/").content.decode()
+    assert 'value="2019-09-20"' in edit
+
+    key = token_for("a", ("persons:read", "persons:write"))
+    body = synthetic_file(given="Nour")
+    body["profile"] = {
+        "legal_status": "no_permit",
+        "asylum_application_date": "2019-03-12",
+        "asylum_refusal_date": "2019-09-02",
+        "appeal_lodged_date": "2019-09-20",
+        "appeal_refusal_date": "2019-09-01",
+    }
+    refused = Client().post(
+        "/api/v1/persons",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert refused.status_code == 422
+    assert "profile.appeal_refusal_date" in refused.content.decode()
+    body["profile"]["appeal_refusal_date"] = "2020-02-14"
+    created = Client().post(
+        "/api/v1/persons",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert created.status_code == 201, created.content
+    created_person = Person.objects.get(pk=created.json()["id"])
+    assert created_person.profile["appeal_refusal_date"] == "2020-02-14"

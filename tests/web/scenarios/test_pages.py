@@ -214,3 +214,19 @@ def test_a_change_of_sizes_computes_again_and_drops_the_old_result(tmp_path: Pat
         assert services.is_cached(scenario, other)
         assert not services.is_cached(scenario, small)
         assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_the_comparison_marks_the_assumptions(analyst: Client, small_sizes: Path) -> None:
+    page = analyst.get(
+        f"/analysis/scenarios/{SCENARIO}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    table = page.split('data-table="assumptions"')[1].split("</table>")[0]
+    rows = re.findall(
+        r"<tr(?: class=\"assumption\")?><th scope=\"row\"><code>([^<]+)</code>", table
+    )
+    flagged = set(re.findall(r'<tr class="assumption"><th scope="row"><code>([^<]+)</code>', table))
+    assert "programmes.duo.informal_age_between" in flagged
+    assert "programmes.placements.per_year" in flagged
+    assert "calibrated.base_hazard" in rows
+    assert "calibrated.base_hazard" not in flagged
+    assert "programmes.bapa.share_for_newcomers" not in flagged  # BAPA VIA 2017, §13

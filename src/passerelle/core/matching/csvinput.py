@@ -60,7 +60,9 @@ SLOT_COLUMNS = (
     "programme",
 )
 _INT_PROFILE = {"residence_permit_months", "education_isced"}
-_BOOL_PROFILE = {"migration_background"}
+_BOOL_PROFILE = {
+    name for name, field in Profile.model_fields.items() if field.annotation == bool | None
+}
 _ISCO = re.compile(r"^\d{2,4}$")
 _LANGUAGE = re.compile(r"^([a-z]{2}):(A1|A2|B1|B2|C1|C2)$")
 

@@ -19,6 +19,7 @@ from passerelle.core.matching.model import (
     SLOT_COLUMNS,
     Kind,
 )
+from passerelle.core.rules.vectorised import with_population_columns
 
 LANGUAGES = ("fr", "nl", "en", "ar")
 STATUSES = (
@@ -86,7 +87,11 @@ def synthetic_round(
                 np.where(status == "family_reunification", "unlimited", "")
             ).replace("", None),
             "arrival_in_belgium": arrival,
-            "first_registration_brussels": arrival,
+            # The first entry in the foreigners' register with a permit of more than three
+            # months: the decision for protected people, none during the asylum procedure.
+            "first_registration_brussels": decision.zip_with(decided, arrival).set(
+                pl.Series(status == "asylum_seeker"), None
+            ),
             "municipality": rng.choice(np.array(MUNICIPALITIES), n),
             "languages_known": np.ones(n, dtype=bool),
             "education_isced": rng.integers(0, 9, n),
@@ -103,7 +108,8 @@ def synthetic_round(
             "capacity": np.ones(n, dtype=np.int32),
             **{f"language_{code}": rank for code, rank in ranks.items()},
         }
-    ).cast(pl.Schema(PERSON_COLUMNS))
+    )
+    persons = with_population_columns(persons).cast(pl.Schema(PERSON_COLUMNS))
 
     starts = [on + dt.timedelta(days=d) for d in (0, 30, 61)]
     level = rng.integers(2, 5, m)

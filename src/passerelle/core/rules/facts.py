@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from passerelle.core.i18n import _
+from passerelle.core.profile import Profile
 from passerelle.core.rules.situation import (
     COVERAGE_END,
     Situation,
     legal_status_change_dates,
     legal_status_on,
+    procedure_end,
 )
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
 from passerelle.knowledge.model import Citation, Parameter
@@ -87,6 +89,35 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     regime_id = f"right_to_work.regime.{status.value}"
     regime = _value_on(situation, regime_id, on)
     sources = _sources_on(situation, regime_id, on)
+    if status.value == "eu_citizen":
+        transitional = _value_on(situation, TRANSITIONAL_ID, on)
+        if isinstance(transitional, list) and transitional:
+            sources += _sources_on(situation, TRANSITIONAL_ID, on)
+            if profile.nationality is None:
+                return Fact(
+                    "right_to_work",
+                    None,
+                    (
+                        _(
+                            "nationals of {countries} need a work permit during the EU "
+                            "transitional period"
+                        ).format(countries=", ".join(transitional)),
+                    ),
+                    sources,
+                    missing=("nationality",),
+                )
+            if profile.nationality in transitional:
+                return Fact(
+                    "right_to_work",
+                    "with_permit",
+                    (
+                        _(
+                            "{country}: during the EU transitional period its nationals need a "
+                            "work permit to work as employees"
+                        ).format(country=profile.nationality),
+                    ),
+                    sources,
+                )
     if regime == "exempt":
         return Fact(
             "right_to_work",
@@ -98,7 +129,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(
             "right_to_work",
             "no",
-            (_("without a residence permit a person may not work"),),
+            (_("without a residence permit a person may not work"), *_procedure_ended(profile)),
             sources,
         )
     if regime == "residence_card":
@@ -127,7 +158,18 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         )
     if status.value != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
         raise ValueError(f"{regime_id}: regime {regime!r} is not defined for this status")
-    # An asylum seeker: a waiting period after the application, then a permit or not.
+    return _asylum_seeker_right_to_work(situation, on, str(regime), sources)
+
+
+def _asylum_seeker_right_to_work(
+    situation: Situation, on: dt.date, regime: str, sources: tuple[Citation, ...]
+) -> Fact:
+    """An asylum seeker: no work during a waiting period after the application; then a
+    type C permit (before 2019) or an automatic right, unless a first-instance negative
+    decision was notified within the waiting period. Once acquired, the right lasts
+    through a suspensive appeal until the Council's negative decision is notified; a
+    subsequent application gives no right before it is declared admissible."""
+    profile = situation.profile
     application = profile.asylum_application_date
     if application is None:
         return Fact(
@@ -141,17 +183,75 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     waiting = _int_on(situation, waiting_id, on)
     sources = sources + _sources_on(situation, waiting_id, on)
     months = full_months_between(application, on)
-    if months < waiting:
-        return Fact(
-            "right_to_work",
-            "no",
-            (
-                _(
-                    "asylum seekers may not work during the first {waiting} months after the "
-                    "application ({months} months since {application})"
-                ).format(waiting=waiting, months=months, application=application),
+    acquired = anniversary(application, months=waiting)
+    refusal = _known_by(profile.asylum_refusal_date, on)
+    # An appeal lodged in time keeps the right from the refusal on: the appeal period is
+    # suspensive too.
+    lodged = profile.appeal_lodged_date
+    appeal_refusal = _known_by(profile.appeal_refusal_date, on)
+
+    def no(reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
+        cited = sources
+        for parameter_id in parameter_ids:
+            cited += _sources_on(situation, parameter_id, on)
+        return Fact("right_to_work", "no", (reason,) if then is None else (reason, then), cited)
+
+    if profile.subsequent_application and (
+        profile.admissibility_date is None or on < profile.admissibility_date
+    ):
+        return no(
+            _(
+                "a subsequent asylum application gives no right to work before it is declared "
+                "admissible (admissibility_date)"
             ),
-            sources,
+            SUBSEQUENT_ID,
+        )
+    if refusal is not None and refusal < acquired:
+        return no(
+            _(
+                "a first-instance negative decision was notified on {refusal}, within {waiting} "
+                "months of the application ({application}): the right to work never arose, "
+                "and an appeal does not give it"
+            ).format(refusal=refusal, waiting=waiting, application=application),
+            DECISION_WITHIN_WAITING_ID,
+        )
+    if months < waiting:
+        return no(
+            _(
+                "asylum seekers may not work during the first {waiting} months after the "
+                "application ({months} months since {application})"
+            ).format(waiting=waiting, months=months, application=application),
+            then=_(
+                "the right to work arises on {acquired} if no first-instance decision is "
+                "notified before"
+            ).format(acquired=acquired),
+        )
+    if appeal_refusal is not None:
+        return no(
+            _(
+                "the Council for Alien Law Litigation's negative decision was notified on "
+                "{date}: the right to work ended"
+            ).format(date=appeal_refusal),
+            KEPT_DURING_APPEAL_ID,
+        )
+    if refusal is not None and lodged is None:
+        return no(
+            _(
+                "a first-instance negative decision was notified on {refusal}: the right to "
+                "work ended, unless a suspensive appeal is lodged with the Council for Alien "
+                "Law Litigation (appeal_lodged_date)"
+            ).format(refusal=refusal),
+            KEPT_DURING_APPEAL_ID,
+        )
+    reasons: list[str] = []
+    if refusal is not None:
+        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
+        reasons.append(
+            _(
+                "the right to work acquired on {acquired} lasts through the suspensive appeal "
+                "lodged on {lodged} until the Council for Alien Law Litigation's negative "
+                "decision is notified"
+            ).format(acquired=acquired, lodged=lodged)
         )
     if regime == "work_permit_c":
         return Fact(
@@ -159,9 +259,11 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
             "with_permit",
             (
                 _(
-                    "{waiting} months after the application an asylum seeker may work with a "
-                    "type C work permit (one year, renewable)"
+                    "no first-instance decision within {waiting} months of the application: an "
+                    "asylum seeker may work as an employee with a type C work permit (one year, "
+                    "renewable)"
                 ).format(waiting=waiting),
+                *reasons,
             ),
             sources,
         )
@@ -170,12 +272,47 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         "yes",
         (
             _(
-                "no decision {waiting} months after the application: the right to work is "
-                "automatic and written on the residence document"
+                "no first-instance decision within {waiting} months of the application: the "
+                "right to work is automatic and written on the residence document"
             ).format(waiting=waiting),
+            *reasons,
+            _("as an employee only: self-employment needs a professional card"),
         ),
         sources,
     )
+
+
+def _procedure_ended(profile: Profile) -> tuple[str, ...]:
+    end = procedure_end(profile)
+    if profile.legal_status != "no_permit" or end is None:
+        return ()
+    if end == profile.appeal_refusal_date:
+        return (
+            _(
+                "the asylum procedure ended when the Council for Alien Law Litigation's "
+                "negative decision was notified on {date}"
+            ).format(date=end),
+        )
+    if end == profile.asylum_refusal_date:
+        return (
+            _(
+                "the asylum procedure ended with the first-instance negative decision notified "
+                "on {date} (no appeal recorded)"
+            ).format(date=end),
+        )
+    return (_("the asylum procedure ended on {date}").format(date=end),)
+
+
+TRANSITIONAL_ID = "right_to_work.eu_citizen.transitional_work_permit"
+SUBSEQUENT_ID = "right_to_work.asylum_seeker.subsequent_needs_admissibility"
+DECISION_WITHIN_WAITING_ID = "right_to_work.asylum_seeker.decision_within_waiting_bars"
+KEPT_DURING_APPEAL_ID = "right_to_work.asylum_seeker.kept_during_appeal"
+
+
+def _known_by(day: dt.date | None, on: dt.date) -> dt.date | None:
+    """An event of the procedure as known on a date: one that happens later does not count
+    yet."""
+    return day if day is not None and day <= on else None
 
 
 def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
@@ -184,11 +321,14 @@ def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
     for parameter_id, parameter in knowledge.parameters.items():
         if parameter_id.startswith("right_to_work."):
             dates.update(parameter.change_dates())
-    application = situation.profile.asylum_application_date
+    profile = situation.profile
+    application = profile.asylum_application_date
     if application is not None:
         waiting = _param(situation, "right_to_work.asylum_seeker.waiting_months")
         for months in _whole_numbers(waiting):
             dates.add(anniversary(application, months=months))
+    if profile.admissibility_date is not None:
+        dates.add(profile.admissibility_date)
     return tuple(sorted(dates))
 
 
@@ -202,9 +342,8 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
     profile = situation.profile
     defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
     assert isinstance(defaults, dict)
-    if status == "asylum_seeker":
-        return int(defaults["asylum_seeker"])
-    if status == "no_permit":
+    if status in ("asylum_seeker", "no_permit"):
+        # The asylum procedure's document is not a residence permit.
         return 0
     if profile.residence_permit_months is not None and status == profile.legal_status:
         # The profile's permit is the current one: it says nothing of earlier statuses.
@@ -257,7 +396,15 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
     minimum = _int_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
     sources += _sources_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
     months = _permit_months(situation, _status_text(status.value), on)
-    if months is None:
+    if status.value == "asylum_seeker":
+        failing.append(
+            _(
+                "an asylum seeker holds no residence permit: the document of the asylum "
+                "procedure is not one, and the pathway needs a permit of more than {minimum} "
+                "months"
+            ).format(minimum=minimum)
+        )
+    elif months is None:
         unknown.append(_("validity of the residence permit not given"))
         missing.extend(status.missing or ("residence_permit_months",))
     elif months <= minimum:
@@ -265,7 +412,19 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
             _(
                 "the residence permit is valid {months} months; more than {minimum} are needed"
             ).format(months=months, minimum=minimum)
-            + (_(" (an asylum seeker's document)") if status.value == "asylum_seeker" else "")
+        )
+
+    # Adults only.
+    adult = _int_on(situation, ADULT_AGE_ID, on)
+    sources += _sources_on(situation, ADULT_AGE_ID, on)
+    if profile.birth_date is None:
+        unknown.append(_("birth date not given: the pathway is for adults"))
+        missing.append("birth_date")
+    elif full_years_between(profile.birth_date, on) < adult:
+        failing.append(
+            _("aged {age}: the pathway is for adults ({adult} or older)").format(
+                age=full_years_between(profile.birth_date, on), adult=adult
+            )
         )
 
     # Legally in Belgium for less than three years.
@@ -298,13 +457,14 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(name, None, tuple(unknown), tuple(sources), missing=_unique(missing))
 
     eligible_reason = _(
-        "a newcomer from outside the EU with a permit of more than {minimum} months, in Belgium "
-        "for less than {maximum} years and registered in a Brussels municipality"
+        "an adult newcomer from outside the EU with a permit of more than {minimum} months, in "
+        "Belgium for less than {maximum} years and registered in a Brussels municipality"
     ).format(minimum=minimum, maximum=maximum)
     if not _value_on(situation, "integration_pathway.obligation", on):
         return Fact(name, "eligible", (eligible_reason,), tuple(sources))
 
-    # The obligation: aged 18 to 64, registering for the first time from its start date.
+    # The obligation: aged 18 to 64 when first entered in a Brussels foreigners' register
+    # with a permit of more than three months, on or after its start date, unless exempt.
     obligation = _param(situation, "integration_pathway.obligation")
     obligation_start = next(v.valid_from for v in obligation.values if v.value is True)
     low = _int_on(situation, "integration_pathway.obligation_minimum_age", on)
@@ -313,30 +473,10 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         "integration_pathway.obligation",
         "integration_pathway.obligation_minimum_age",
         "integration_pathway.obligation_maximum_age_exclusive",
+        EXEMPT_NATIONALITIES_ID,
     ):
         sources += _sources_on(situation, parameter_id, on)
-    exempt: list[str] = []
-    unsettled: list[str] = []
-    if profile.birth_date is None:
-        unsettled.append("birth_date")
-    else:
-        age = full_years_between(profile.birth_date, on)
-        if not low <= age < high:
-            exempt.append(
-                _("aged {age}: the obligation applies from {low} to {high_minus_one}").format(
-                    age=age, low=low, high_minus_one=high - 1
-                )
-            )
-    registration = profile.first_registration_brussels
-    if registration is None:
-        unsettled.append("first_registration_brussels")
-    elif registration < obligation_start:
-        exempt.append(
-            _(
-                "first registered in Brussels on {registration}, before the obligation began "
-                "({start})"
-            ).format(registration=registration, start=obligation_start)
-        )
+    exempt, unsettled = _obligation_exemptions(situation, on, obligation_start, low, high)
     if exempt:
         return Fact(name, "eligible", (eligible_reason, *exempt), tuple(sources))
     if unsettled:
@@ -354,12 +494,91 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         (
             eligible_reason,
             _(
-                "the pathway is mandatory for newcomers aged {low} to {high_minus_one} first "
-                "registered in Brussels from {start}"
+                "the pathway is mandatory for newcomers aged {low} to {high_minus_one} when "
+                "first entered in a Brussels foreigners' register with a permit of more than "
+                "three months from {start}, unless exempt"
             ).format(low=low, high_minus_one=high - 1, start=obligation_start),
         ),
         tuple(sources),
     )
+
+
+def _obligation_exemptions(
+    situation: Situation, on: dt.date, start: dt.date, low: int, high: int
+) -> tuple[list[str], list[str]]:
+    """Why the obligation does not apply (reasons), and the answers it still depends on."""
+    profile = situation.profile
+    exempt: list[str] = []
+    unsettled: list[str] = []
+    registration = profile.first_registration_brussels
+    if registration is None:
+        unsettled.append("first_registration_brussels")
+    elif registration < start:
+        exempt.append(
+            _(
+                "first entered in a Brussels foreigners' register on {registration}, before the "
+                "obligation began ({start})"
+            ).format(registration=registration, start=start)
+        )
+    elif registration > on:
+        exempt.append(
+            _(
+                "not yet entered in a Brussels foreigners' register with a permit of more than "
+                "three months (from {registration})"
+            ).format(registration=registration)
+        )
+    birth = profile.birth_date
+    if birth is None:
+        unsettled.append("birth_date")
+    elif registration is not None:
+        age = full_years_between(birth, registration)
+        if not low <= age < high:
+            exempt.append(
+                _(
+                    "aged {age} when first registered: the obligation applies from {low} to "
+                    "{high_minus_one}"
+                ).format(age=age, low=low, high_minus_one=high - 1)
+            )
+    elif (
+        profile.arrival_in_belgium is not None
+        and full_years_between(birth, profile.arrival_in_belgium) >= high
+    ):
+        # The first registration follows the arrival: the person was at least as old then.
+        message = _("aged {high} or more on arrival: the obligation applies up to {high_minus_one}")
+        exempt.append(message.format(high=high, high_minus_one=high - 1))
+    nationality = profile.nationality
+    exempt_nationalities = _value_on(situation, EXEMPT_NATIONALITIES_ID, on)
+    if nationality is not None and (
+        situation.knowledge.is_eu_member(nationality, on)
+        or (isinstance(exempt_nationalities, list) and nationality in exempt_nationalities)
+    ):
+        exempt.append(
+            _(
+                "{country}: citizens of the European Union, the EEA and Switzerland are exempt "
+                "from the obligation"
+            ).format(country=nationality)
+        )
+    for field, reason in (
+        (
+            "family_of_eea_swiss_citizen",
+            _("a family member of an EU, EEA or Swiss citizen is exempt from the obligation"),
+        ),
+        (
+            "integration_certificate",
+            _("an integration certificate already obtained exempts from the obligation"),
+        ),
+        ("integration_other_exemption", _("another legal exemption applies")),
+    ):
+        answer = getattr(profile, field)
+        if answer is None:
+            unsettled.append(field)
+        elif answer:
+            exempt.append(reason)
+    return exempt, unsettled
+
+
+ADULT_AGE_ID = "integration_pathway.minimum_age"
+EXEMPT_NATIONALITIES_ID = "integration_pathway.obligation_exempt_nationalities"
 
 
 def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...]:
@@ -372,8 +591,11 @@ def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...
         maximum_years = _param(situation, "integration_pathway.maximum_years_in_belgium_exclusive")
         for years in _whole_numbers(maximum_years):
             dates.add(anniversary(profile.arrival_in_belgium, years=years))
+    if profile.first_registration_brussels is not None:
+        dates.add(profile.first_registration_brussels)
     if profile.birth_date is not None:
         for parameter_id in (
+            ADULT_AGE_ID,
             "integration_pathway.obligation_minimum_age",
             "integration_pathway.obligation_maximum_age_exclusive",
         ):

@@ -94,7 +94,7 @@ def _closed_reason(situation: Situation, programme_id: str, on: dt.date) -> str 
         return _("no longer offered (ended {date})").format(date=versions[-1].valid_to)
     organisation = knowledge.organisations[version.organisation]
     status = organisation_status_on(organisation, on)
-    if status.operating:
+    if status.offers(version.offered_while_dormant):
         return None
     if status.status == "dormant":
         return _("{name} is dormant since {since}").format(name=status.name, since=status.since)

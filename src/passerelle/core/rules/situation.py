@@ -67,29 +67,56 @@ def duration_reached(start: dt.date, unit: str, amount: int) -> dt.date:
     return anniversary(start, months=amount)
 
 
+def procedure_end(profile: Profile) -> dt.date | None:
+    """The date the asylum procedure ended, as far as the profile says: the decision date;
+    for a person without a permit, the Council's negative decision on an appeal, or the
+    first-instance refusal when no appeal was lodged."""
+    if profile.asylum_decision_date is not None:
+        return profile.asylum_decision_date
+    if profile.legal_status != "no_permit":
+        return None
+    if profile.appeal_refusal_date is not None:
+        return profile.appeal_refusal_date
+    if profile.appeal_lodged_date is None:
+        return profile.asylum_refusal_date
+    return None
+
+
 def legal_status_on(profile: Profile, on: dt.date) -> FieldValue:
     """The legal status on a date: an applicant is an asylum seeker from the application
-    until the decision; from the decision date the person has the status it gave (refugee,
-    protected person, or no permit after a refusal)."""
+    until the procedure ends, appeal included; from then on the person has the status the
+    decision gave (refugee, protected person, or no permit after a refusal)."""
     status = profile.legal_status
     if status is None:
         return FieldValue(None, ("legal_status",))
     application = profile.asylum_application_date
-    decision = profile.asylum_decision_date
+    end = procedure_end(profile)
     if application is not None and on < application:
         # Before the application the profile says nothing about the person's status.
         return FieldValue(None, ("legal_status",))
-    if decision is not None and on < decision:
+    if end is not None and on < end:
         if application is None:
             return FieldValue(None, ("asylum_application_date",))
         status = "asylum_seeker"
+    elif end is None and status == "no_permit" and profile.appeal_lodged_date is not None:
+        # Refused on appeal, but the profile does not say when.
+        if on < profile.appeal_lodged_date:
+            status = "asylum_seeker"
+        else:
+            return FieldValue(None, ("appeal_refusal_date",))
     return FieldValue(status)
 
 
 def legal_status_change_dates(profile: Profile) -> tuple[dt.date, ...]:
     return tuple(
         day
-        for day in (profile.asylum_application_date, profile.asylum_decision_date)
+        for day in (
+            profile.asylum_application_date,
+            profile.asylum_decision_date,
+            profile.asylum_refusal_date,
+            profile.appeal_lodged_date,
+            profile.appeal_refusal_date,
+        )
         if day is not None
     )
 

@@ -41,6 +41,10 @@ DATE_COLUMNS = (
     "birth_date",
     "asylum_application_date",
     "asylum_decision_date",
+    "asylum_refusal_date",
+    "appeal_lodged_date",
+    "appeal_refusal_date",
+    "admissibility_date",
     "arrival_in_belgium",
     "first_registration_brussels",
 )
@@ -50,10 +54,18 @@ POPULATION_SCHEMA: dict[str, Any] = {
     "legal_status": pl.String,
     "asylum_application_date": pl.Date,
     "asylum_decision_date": pl.Date,
+    "asylum_refusal_date": pl.Date,
+    "appeal_lodged_date": pl.Date,
+    "appeal_refusal_date": pl.Date,
+    "subsequent_application": pl.Boolean,
+    "admissibility_date": pl.Date,
     "residence_permit_months": pl.Int32,
     "labour_market_access": pl.String,
     "arrival_in_belgium": pl.Date,
     "first_registration_brussels": pl.Date,
+    "family_of_eea_swiss_citizen": pl.Boolean,
+    "integration_certificate": pl.Boolean,
+    "integration_other_exemption": pl.Boolean,
     "municipality": pl.String,
     "languages_known": pl.Boolean,
     "education_isced": pl.Int8,
@@ -61,6 +73,18 @@ POPULATION_SCHEMA: dict[str, Any] = {
 }
 """A population frame has these columns, plus `language_<code>` (CEFR rank, 0 = not spoken)
 for each language a criterion reads; a missing language column means nobody speaks it."""
+
+
+def with_population_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every `POPULATION_SCHEMA` column: the ones a caller does not build
+    (the asylum procedure's events, the pathway's exemptions) are added empty, that is
+    unknown or not happened."""
+    missing = [
+        pl.lit(None, dtype).alias(name)
+        for name, dtype in POPULATION_SCHEMA.items()
+        if name not in frame.columns
+    ]
+    return frame.with_columns(missing) if missing else frame
 
 
 def population_frame(profiles: Iterable[Profile], languages: Sequence[str] = ()) -> pl.DataFrame:
@@ -98,12 +122,22 @@ def full_years_expr(start: pl.Expr, on: dt.date) -> pl.Expr:
     )
 
 
-def full_months_expr(start: pl.Expr, on: dt.date) -> pl.Expr:
-    """`knowledge.dates.full_months_between` column-wise."""
+def full_months_expr(start: pl.Expr, on: dt.date | pl.Expr) -> pl.Expr:
+    """`knowledge.dates.full_months_between` column-wise (to a date or a date column)."""
+    end = pl.lit(on, pl.Date) if isinstance(on, dt.date) else on
     return (
-        (pl.lit(on.year, pl.Int32) - start.dt.year().cast(pl.Int32)) * 12
-        + (pl.lit(on.month, pl.Int32) - start.dt.month().cast(pl.Int32))
-        - (start.dt.day().cast(pl.Int32) > on.day).cast(pl.Int32)
+        (end.dt.year().cast(pl.Int32) - start.dt.year().cast(pl.Int32)) * 12
+        + (end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32))
+        - (start.dt.day().cast(pl.Int32) > end.dt.day().cast(pl.Int32)).cast(pl.Int32)
+    )
+
+
+def _full_years_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """`knowledge.dates.full_years_between` between two date columns."""
+    return (
+        end.dt.year().cast(pl.Int32)
+        - start.dt.year().cast(pl.Int32)
+        - (_date_parts_key(start) > _date_parts_key(end)).cast(pl.Int32)
     )
 
 
@@ -152,23 +186,45 @@ class PopulationRules:
         ]
 
     def legal_status_expr(self) -> pl.Expr:
+        """`situation.legal_status_on` column-wise."""
         on = self.on
         status = pl.col("legal_status")
         application = pl.col("asylum_application_date")
-        decision = pl.col("asylum_decision_date")
-        # A profile with a decision date never has the status asylum_seeker (validated).
-        before_decision = decision.is_not_null() & (decision > on)
+        lodged = pl.col("appeal_lodged_date")
+        end = (
+            pl.when(pl.col("asylum_decision_date").is_not_null())
+            .then(pl.col("asylum_decision_date"))
+            .when(status.ne_missing(pl.lit("no_permit")))
+            .then(_null(pl.Date))
+            .when(pl.col("appeal_refusal_date").is_not_null())
+            .then(pl.col("appeal_refusal_date"))
+            .when(lodged.is_null())
+            .then(pl.col("asylum_refusal_date"))
+            .otherwise(_null(pl.Date))
+        )
+        before_end = end.is_not_null() & (end > on)
+        refused_on_appeal_undated = (
+            (status == "no_permit") & end.is_null() & lodged.is_not_null()
+        ).fill_null(False)
         return (
-            pl.when(application.is_not_null() & (application > on))
+            pl.when(status.is_null())
             .then(_null(pl.String))
-            .when(before_decision & application.is_null())
+            .when(application.is_not_null() & (application > on))
             .then(_null(pl.String))
-            .when(before_decision)
+            .when(before_end & application.is_null())
+            .then(_null(pl.String))
+            .when(before_end)
             .then(pl.lit("asylum_seeker"))
+            .when(refused_on_appeal_undated & (lodged > on))
+            .then(pl.lit("asylum_seeker"))
+            .when(refused_on_appeal_undated)
+            .then(_null(pl.String))
             .otherwise(status)
         )
 
     def right_to_work_expr(self) -> pl.Expr:
+        """`facts.right_to_work_on` column-wise."""
+        on = self.on
         status = pl.col("_legal_status")
         months = pl.col("_months_since_application")
         waiting = int(self._param("right_to_work.asylum_seeker.waiting_months"))
@@ -177,9 +233,18 @@ class PopulationRules:
             default=None,
             return_dtype=pl.String,
         )
+        transitional = self._param("right_to_work.eu_citizen.transitional_work_permit") or []
         expression: Any = pl.when(status.is_null()).then(_null(pl.String))
         for legal_status in self._statuses():
             regime = self._param(f"right_to_work.regime.{legal_status}")
+            if legal_status == "eu_citizen" and transitional:
+                nationality = pl.col("nationality")
+                expression = expression.when((status == legal_status) & nationality.is_null()).then(
+                    _null(pl.String)
+                )
+                expression = expression.when(
+                    (status == legal_status) & nationality.is_in(list(transitional))
+                ).then(pl.lit("with_permit"))
             if regime == "exempt":
                 value: pl.Expr = pl.lit("yes")
             elif regime == "none":
@@ -195,10 +260,26 @@ class PopulationRules:
                 )
             else:
                 after_waiting = "with_permit" if regime == "work_permit_c" else "yes"
+                application = pl.col("asylum_application_date")
+                refusal = pl.col("asylum_refusal_date")
+                refused = refusal.is_not_null() & (refusal <= on)
+                admissibility = pl.col("admissibility_date")
+                appeal_refusal = pl.col("appeal_refusal_date")
                 value = (
                     pl.when(months.is_null())
                     .then(_null(pl.String))
+                    .when(
+                        pl.col("subsequent_application").fill_null(False)
+                        & (admissibility.is_null() | (admissibility > on))
+                    )
+                    .then(pl.lit("no"))
+                    .when(refused & (full_months_expr(application, refusal) < waiting))
+                    .then(pl.lit("no"))
                     .when(months < waiting)
+                    .then(pl.lit("no"))
+                    .when(appeal_refusal.is_not_null() & (appeal_refusal <= on))
+                    .then(pl.lit("no"))
+                    .when(refused & pl.col("appeal_lodged_date").is_null())
                     .then(pl.lit("no"))
                     .otherwise(pl.lit(after_waiting))
                 )
@@ -217,9 +298,7 @@ class PopulationRules:
             "integration_pathway.residence_permit_months_by_status"
         )
         permit = (
-            pl.when(status == "asylum_seeker")
-            .then(pl.lit(defaults["asylum_seeker"], pl.Int32))
-            .when(status == "no_permit")
+            pl.when(status.is_in(["asylum_seeker", "no_permit"]))
             .then(pl.lit(0, pl.Int32))
             .when(
                 pl.col("residence_permit_months").is_not_null()
@@ -234,14 +313,21 @@ class PopulationRules:
         nationality = pl.col("nationality")
         years = pl.col("_years_in_belgium")
         municipality = pl.col("municipality")
+        adult = int(self._param("integration_pathway.minimum_age"))
+        age = pl.col("_age")
         failing = (
             (nationality.is_not_null() & pl.col("_eu_national") & pl.lit(excluded_eu))
             | (permit.is_not_null() & (permit <= minimum))
+            | (age.is_not_null() & (age < adult))
             | (years.is_not_null() & (years >= maximum))
             | (municipality.is_not_null() & ~pl.col("_in_brussels_region"))
         ).fill_null(False)
         unknown = (
-            nationality.is_null() | permit.is_null() | years.is_null() | municipality.is_null()
+            nationality.is_null()
+            | permit.is_null()
+            | age.is_null()
+            | years.is_null()
+            | municipality.is_null()
         )
         if not self._param("integration_pathway.obligation"):
             settled: pl.Expr = pl.lit("eligible")
@@ -250,16 +336,50 @@ class PopulationRules:
             start = next(v.valid_from for v in obligation.values if v.value is True)
             low = int(self._param("integration_pathway.obligation_minimum_age"))
             high = int(self._param("integration_pathway.obligation_maximum_age_exclusive"))
-            age = pl.col("_age")
+            birth = pl.col("birth_date")
             registration = pl.col("first_registration_brussels")
+            arrival = pl.col("arrival_in_belgium")
+            age_at_registration = _full_years_between(birth, registration)
+            exempt_nationalities = list(
+                self._param("integration_pathway.obligation_exempt_nationalities") or []
+            )
+            answers = [
+                pl.col(name)
+                for name in (
+                    "family_of_eea_swiss_citizen",
+                    "integration_certificate",
+                    "integration_other_exemption",
+                )
+            ]
             exempt = (
-                (age.is_not_null() & ((age < low) | (age >= high)))
-                | (registration.is_not_null() & (registration < start))
+                (registration.is_not_null() & (registration < start))
+                | (registration.is_not_null() & (registration > self.on))
+                | (
+                    registration.is_not_null()
+                    & birth.is_not_null()
+                    & ((age_at_registration < low) | (age_at_registration >= high))
+                )
+                | (
+                    registration.is_null()
+                    & birth.is_not_null()
+                    & arrival.is_not_null()
+                    & (_full_years_between(birth, arrival) >= high)
+                )
+                | (
+                    nationality.is_not_null()
+                    & (pl.col("_eu_national") | nationality.is_in(exempt_nationalities))
+                )
+                | pl.any_horizontal([answer.fill_null(False) for answer in answers])
             ).fill_null(False)
+            unsettled = (
+                registration.is_null()
+                | birth.is_null()
+                | pl.any_horizontal([answer.is_null() for answer in answers])
+            )
             settled = (
                 pl.when(exempt)
                 .then(pl.lit("eligible"))
-                .when(age.is_null() | registration.is_null())
+                .when(unsettled)
                 .then(pl.lit(OBLIGED_OR_ELIGIBLE))
                 .otherwise(pl.lit("obliged"))
             )
@@ -319,12 +439,9 @@ class PopulationRules:
 
     def programme_expr(self, programme_id: str, columns: frozenset[str]) -> pl.Expr:
         version = self.knowledge.programme_on(programme_id, self.on)
-        if (
-            version is None
-            or not organisation_status_on(
-                self.knowledge.organisations[version.organisation], self.on
-            ).operating
-        ):
+        if version is None or not organisation_status_on(
+            self.knowledge.organisations[version.organisation], self.on
+        ).offers(version.offered_while_dormant):
             return pl.lit("not_eligible", PROGRAMME_STATUS).alias(programme_id)
         if version.eligibility is None:
             return pl.lit("eligible", PROGRAMME_STATUS).alias(programme_id)
@@ -370,6 +487,12 @@ def evaluate_population(
     rules = PopulationRules(knowledge, on)
     ids = list(programme_ids) if programme_ids is not None else sorted(knowledge.programmes)
     frame = population.lazy()
+    present = frame.collect_schema().names()
+    frame = frame.with_columns(
+        pl.lit(None, dtype).alias(name)
+        for name, dtype in POPULATION_SCHEMA.items()
+        if name not in present
+    )
     columns = frozenset(frame.collect_schema().names())
     programme_columns = [rules.programme_expr(programme_id, columns) for programme_id in ids]
     fact_outputs = (

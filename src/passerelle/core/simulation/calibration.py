@@ -174,3 +174,74 @@ def calibrate(
     fitted = with_params(np.asarray(result.x))
     figures = evaluate(knowledge, fitted, persons, seed)
     return Fit(fitted.calibrated, share, figures, error_points(figures), calls)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """How the calibration figures move when one assumption moves by ±`change`."""
+
+    path: str
+    base_value: float
+    low: dict[str, float]
+    high: dict[str, float]
+
+    def spread_points(self, target: str) -> float:
+        """The largest move of one figure, in percentage points, either way."""
+        return 100 * (self.high[target] - self.low[target])
+
+
+def numeric_assumptions(assumptions: Assumptions) -> list[str]:
+    """The figures marked `source: assumption` that are single numbers (the ones a
+    sensitivity run can move)."""
+    paths = []
+    for path in assumptions.figure_paths():
+        provenance = assumptions.provenance_of(path)
+        value = assumptions.figure_value(path)
+        if (
+            provenance is not None
+            and provenance.is_assumption
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and value != 0
+        ):
+            paths.append(path)
+    return paths
+
+
+def sensitivity(
+    knowledge: Knowledge,
+    assumptions: Assumptions,
+    paths: list[str] | None = None,
+    change: float = 0.2,
+    persons: int = 20_000,
+    seed: int = 0,
+) -> tuple[dict[str, float], list[Sensitivity]]:
+    """The calibration figures of the baseline, then with each assumption at (1 - change)
+    and (1 + change) times its value, everything else fixed (same seed: common random
+    numbers). Values that must stay in a range are clipped to it (shares at 1)."""
+    from passerelle.core.simulation.config import SimulationConfigError, with_assumption
+
+    baseline = load_scenario(BASELINE)
+    tables = prepare(knowledge, assumptions, baseline, CALIBRATION_MONTHS).tables
+
+    def figures(candidate: Assumptions) -> dict[str, float]:
+        # The rules tables do not depend on the assumptions: computed once.
+        shared = prepare(knowledge, candidate, baseline, CALIBRATION_MONTHS, tables=tables)
+        return simulated_figures(run(shared, persons, seed))
+
+    base = figures(assumptions)
+    rows = []
+    for path in paths if paths is not None else numeric_assumptions(assumptions):
+        value = float(assumptions.figure_value(path))
+        moved: list[dict[str, float]] = []
+        for factor in (1 - change, 1 + change):
+            candidate = value * factor
+            if isinstance(assumptions.figure_value(path), int):
+                candidate = max(1, round(candidate))
+            try:
+                changed = with_assumption(assumptions, path, candidate)
+            except SimulationConfigError:
+                changed = with_assumption(assumptions, path, min(candidate, 1.0))
+            moved.append(figures(changed))
+        rows.append(Sensitivity(path, value, moved[0], moved[1]))
+    return base, rows

@@ -79,6 +79,36 @@ class Calibrated(_Strict):
     """Jobs end at this monthly rate."""
 
 
+ASSUMPTION = "assumption"
+
+
+class Provenance(_Strict):
+    """Where a figure of the model comes from: `source` names it (the seed article's
+    paragraph, the knowledge base, the calibration), or is `assumption` when no source gives
+    it; `reason` says in one line why the value was chosen or how the source is read."""
+
+    source: Annotated[str, Field(min_length=1)]
+    reason: Annotated[str, Field(min_length=1)]
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.source == ASSUMPTION
+
+
+PROGRAMME_FIGURES = (
+    "per_year",
+    "share_for_newcomers",
+    "duration_months",
+    "uptake",
+    "language_gain",
+    "employment_effect",
+    "age_between",
+    "informal_age_between",
+    "informal_share",
+)
+"""A programme's figures that need a provenance (when set)."""
+
+
 class Assumptions(_Strict):
     start: dt.date
     months: Annotated[int, Field(ge=1, le=1080)]
@@ -99,6 +129,48 @@ class Assumptions(_Strict):
     subsidised_admission_share: Annotated[float, Field(ge=0, le=1)] = 1.0
     calibrated: Calibrated
     programmes: Annotated[list[ProgrammeAssumption], Field(min_length=1)]
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    """Figure path (`brussels_share`, `calibrated.base_hazard`, `programmes.duo.per_year`;
+    `programmes.*.uptake` for every programme) to where it comes from."""
+
+    def figure_paths(self) -> list[str]:
+        """Every figure of the model that needs a provenance, as a dotted path."""
+        skip = {"start", "months", "calibrated", "programmes", "provenance"}
+        paths = [name for name in type(self).model_fields if name not in skip]
+        paths += [f"calibrated.{name}" for name in Calibrated.model_fields]
+        for programme in self.programmes:
+            paths += [
+                f"programmes.{programme.key}.{name}"
+                for name in PROGRAMME_FIGURES
+                if getattr(programme, name) is not None
+            ]
+        return paths
+
+    def provenance_of(self, path: str) -> Provenance | None:
+        found = self.provenance.get(path)
+        if found is None and path.startswith("programmes."):
+            _, _key, name = path.split(".", 2)
+            found = self.provenance.get(f"programmes.*.{name}")
+        return found
+
+    def figure_value(self, path: str) -> Any:
+        parts = path.split(".")
+        if parts[0] == "programmes":
+            programme = next(p for p in self.programmes if p.key == parts[1])
+            return getattr(programme, parts[2])
+        node: Any = self
+        for part in parts:
+            node = getattr(node, part)
+        return node
+
+    @model_validator(mode="after")
+    def _every_figure_says_where_it_comes_from(self) -> Assumptions:
+        if not self.provenance:
+            return self
+        missing = [path for path in self.figure_paths() if self.provenance_of(path) is None]
+        if missing:
+            raise ValueError("provenance: no source or assumption for " + ", ".join(missing))
+        return self
 
     @model_validator(mode="after")
     def _shares(self) -> Assumptions:

@@ -103,6 +103,13 @@ class RuleTables:
         return int(self.right_to_work.shape[2]) - 1
 
 
+NO_EXEMPTION = {
+    "family_of_eea_swiss_citizen": False,
+    "integration_certificate": False,
+    "integration_other_exemption": False,
+}
+
+
 def _waiting_cap(knowledge: Knowledge) -> int:
     values = knowledge.parameters["right_to_work.asylum_seeker.waiting_months"].values
     return max(int(v.value) for v in values if isinstance(v.value, int)) + 1
@@ -146,6 +153,9 @@ def _frame(on: dt.date, months: int, cap: int) -> pl.DataFrame:
                         "arrival_in_belgium": arrival,
                         "first_registration_brussels": registered,
                         "municipality": MUNICIPALITY,
+                        # The simulated newcomers are third-country nationals without an
+                        # exemption from the obligation (an assumption: docs/simulation.md).
+                        **NO_EXEMPTION,
                     }
                 )
     return pl.DataFrame(rows, schema=POPULATION_SCHEMA)

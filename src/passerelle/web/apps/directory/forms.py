@@ -31,6 +31,26 @@ EDUCATION_CHOICES = [
 ]
 
 
+YES_NO_CHOICES = [
+    ("", _("I do not know / I prefer not to say")),
+    ("yes", _("Yes")),
+    ("no", _("No")),
+]
+PROCEDURE_FIELDS = (
+    "asylum_refusal_date",
+    "appeal_lodged_date",
+    "appeal_refusal_date",
+    "subsequent_application",
+    "admissibility_date",
+)
+EXEMPTION_FIELDS = (
+    "family_of_eea_swiss_citizen",
+    "integration_certificate",
+    "integration_other_exemption",
+)
+YES_NO_FIELDS = ("subsequent_application", *EXEMPTION_FIELDS)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -101,6 +121,34 @@ class FinderForm(forms.Form):
         widget=DateInput(),
         help_text=_("Only if you have received a decision."),
     )
+    # The asylum procedure's later steps: asked under "your asylum procedure", opened when
+    # the situation is an asylum seeker's or a refused applicant's (see `procedure_open`).
+    asylum_refusal_date = forms.DateField(
+        label=_("When were you told that your asylum application was refused?"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The first negative decision (refusal or inadmissibility), if there was one."),
+    )
+    appeal_lodged_date = forms.DateField(
+        label=_("When did you appeal to the Council for Alien Law Litigation (CCE / RvV)?"),
+        required=False,
+        widget=DateInput(),
+    )
+    appeal_refusal_date = forms.DateField(
+        label=_("When were you told that the Council refused your appeal?"),
+        required=False,
+        widget=DateInput(),
+    )
+    subsequent_application = forms.ChoiceField(
+        label=_("Is your asylum application a new one, after an earlier application?"),
+        required=False,
+        choices=YES_NO_CHOICES,
+    )
+    admissibility_date = forms.DateField(
+        label=_("When was the new application declared admissible?"),
+        required=False,
+        widget=DateInput(),
+    )
     birth_date = forms.DateField(label=_("Your birth date"), required=False, widget=DateInput())
     nationality = forms.CharField(
         label=_("Your nationality (country code, e.g. SY, AF, ER)"),
@@ -112,9 +160,38 @@ class FinderForm(forms.Form):
         label=_("When did you arrive in Belgium?"), required=False, widget=DateInput()
     )
     first_registration_brussels = forms.DateField(
-        label=_("When were you first registered in a Brussels municipality?"),
+        label=_(
+            "When were you first entered in the foreigners' register of a Brussels "
+            "municipality with a residence permit of more than three months?"
+        ),
         required=False,
         widget=DateInput(),
+        help_text=_(
+            "Not the registration while your asylum application was examined: for a "
+            "recognised refugee, the registration after the decision."
+        ),
+    )
+    # Exemptions from the integration obligation (asked when the obligation depends on them).
+    family_of_eea_swiss_citizen = forms.ChoiceField(
+        label=_(
+            "Are you the family member of a citizen of the European Union, Iceland, "
+            "Liechtenstein, Norway or Switzerland (F card)?"
+        ),
+        required=False,
+        choices=YES_NO_CHOICES,
+    )
+    integration_certificate = forms.ChoiceField(
+        label=_("Do you already have an integration certificate from a Belgian region?"),
+        required=False,
+        choices=YES_NO_CHOICES,
+    )
+    integration_other_exemption = forms.ChoiceField(
+        label=_(
+            "Does another legal exemption from the integration obligation apply to you "
+            "(for example a medical certificate)?"
+        ),
+        required=False,
+        choices=YES_NO_CHOICES,
     )
     municipality = forms.ChoiceField(label=_("Where do you live?"), required=False, choices=())
     postcode = forms.RegexField(
@@ -168,6 +245,32 @@ class FinderForm(forms.Form):
     def language_fields(self) -> list[forms.BoundField]:
         return [self[f"language_{code}"] for code in FINDER_LANGUAGES]
 
+    def procedure_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PROCEDURE_FIELDS]
+
+    def exemption_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in EXEMPTION_FIELDS]
+
+    def procedure_open(self) -> bool:
+        """The asylum procedure's questions matter to an asylum seeker or a refused
+        applicant, or once one of them is answered."""
+        return self._answered(PROCEDURE_FIELDS) or self._value("legal_status") in (
+            "asylum_seeker",
+            "no_permit",
+        )
+
+    def exemptions_open(self, missing: list[str] | None = None) -> bool:
+        """The exemptions matter when the obligation depends on them."""
+        return self._answered(EXEMPTION_FIELDS) or any(
+            name in EXEMPTION_FIELDS for name in missing or ()
+        )
+
+    def _value(self, name: str) -> Any:
+        return self[name].value()
+
+    def _answered(self, names: tuple[str, ...]) -> bool:
+        return any(self._value(name) not in (None, "") for name in names)
+
     def profile_data(self) -> dict[str, Any]:
         """The profile JSON the rules engine takes (see docs/cli.md)."""
         data = self.cleaned_data
@@ -176,6 +279,10 @@ class FinderForm(forms.Form):
             "legal_status",
             "asylum_application_date",
             "asylum_decision_date",
+            "asylum_refusal_date",
+            "appeal_lodged_date",
+            "appeal_refusal_date",
+            "admissibility_date",
             "birth_date",
             "arrival_in_belgium",
             "first_registration_brussels",
@@ -192,8 +299,9 @@ class FinderForm(forms.Form):
                 profile["municipality"] = data["postcode"]
         elif data.get("municipality"):
             profile["municipality"] = data["municipality"]
-        if data.get("migration_background"):
-            profile["migration_background"] = data["migration_background"] == "yes"
+        for name in ("migration_background", *YES_NO_FIELDS):
+            if data.get(name):
+                profile[name] = data[name] == "yes"
         if data.get("education_isced"):
             profile["education_isced"] = int(data["education_isced"])
         levels = {code: data.get(f"language_{code}") for code in FINDER_LANGUAGES}

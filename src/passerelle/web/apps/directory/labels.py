@@ -116,10 +116,21 @@ PROFILE_FIELD_LABELS: dict[str, Promise] = {
     "legal_status": _("your situation"),
     "asylum_application_date": _("date of the asylum application"),
     "asylum_decision_date": _("date of the decision"),
+    "asylum_refusal_date": _("date of the first negative decision on your asylum application"),
+    "appeal_lodged_date": _("date of your appeal to the Council for Alien Law Litigation"),
+    "appeal_refusal_date": _("date the Council for Alien Law Litigation refused your appeal"),
+    "subsequent_application": _("whether your asylum application is a new one"),
+    "admissibility_date": _("date your new asylum application was declared admissible"),
+    "family_of_eea_swiss_citizen": _("family member of an EU, EEA or Swiss citizen"),
+    "integration_certificate": _("integration certificate already obtained"),
+    "integration_other_exemption": _("another exemption from the integration obligation"),
     "residence_permit_months": _("validity of your residence permit"),
     "labour_market_access": _("access to work written on your residence card"),
     "arrival_in_belgium": _("date of arrival in Belgium"),
-    "first_registration_brussels": _("date of your first registration in Brussels"),
+    "first_registration_brussels": _(
+        "date of your first entry in a Brussels foreigners' register with a permit of more than "
+        "three months"
+    ),
     "municipality": _("municipality"),
     "languages": _("languages"),
     "education_isced": _("education"),

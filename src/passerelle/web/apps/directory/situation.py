@@ -103,6 +103,10 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
             for status in ("eligible", "eligible_from", "unknown", "not_eligible")
             if groups[status]
         ],
+        "missing_fields": sorted(
+            {m for item in data["programmes"] for m in item["missing"]}
+            | {m for fact in rights.values() for m in fact["missing"]}
+        ),
         "missing": sorted(
             {
                 str(PROFILE_FIELD_LABELS.get(m, m))

@@ -15,7 +15,7 @@ from passerelle.core.assessment import (
     RECOGNITION_LABELS,
     SOCIAL_NEED_LABELS,
 )
-from passerelle.web.apps.directory.forms import DateInput, FinderForm
+from passerelle.web.apps.directory.forms import YES_NO_FIELDS, DateInput, FinderForm
 from passerelle.web.apps.people.models import ConsentPurpose, FieldGroup
 
 DIPLOMA_ROWS = 3
@@ -186,8 +186,9 @@ class PersonForm(FinderForm):
             initial.update(municipality="outside", postcode=municipality)
         elif municipality:
             initial["municipality"] = municipality
-        if "migration_background" in profile:
-            initial["migration_background"] = "yes" if profile.pop("migration_background") else "no"
+        for name in ("migration_background", *YES_NO_FIELDS):
+            if name in profile:
+                initial[name] = "yes" if profile.pop(name) else "no"
         initial.update(profile)
         education = visible.get(FieldGroup.EDUCATION, {})
         initial["literacy"] = education.get("literacy") or ""

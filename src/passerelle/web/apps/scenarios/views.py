@@ -14,7 +14,7 @@ from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.core.simulation.config import Scenario
+from passerelle.core.simulation.config import Scenario, load_assumptions
 from passerelle.web.apps.accounts.decorators import aggregates_view
 from passerelle.web.apps.scenarios.charts import Line, band_chart
 from passerelle.web.apps.scenarios.services import (
@@ -176,8 +176,30 @@ def scenario_compare(request: HttpRequest, name: str) -> HttpResponse:
         "rmse": None if math.isnan(rmse) else _number(rmse, 1),
         "first_month": result.months[0].strftime("%Y-%m"),
         "last_month": result.months[-1].strftime("%Y-%m"),
+        "assumptions": _assumption_rows(),
     }
     return render(request, "scenarios/compare.html", context)
+
+
+def _assumption_rows() -> list[dict[str, Any]]:
+    """Each figure of the model with where it comes from; `assumption` marks the ones no
+    source gives (their reason is in English, as in assumptions.yaml)."""
+    assumptions = load_assumptions()
+    rows = []
+    for path in assumptions.figure_paths():
+        provenance = assumptions.provenance_of(path)
+        if provenance is None:
+            continue
+        rows.append(
+            {
+                "path": path,
+                "value": assumptions.figure_value(path),
+                "assumption": provenance.is_assumption,
+                "source": provenance.source,
+                "reason": provenance.reason,
+            }
+        )
+    return rows
 
 
 @aggregates_view

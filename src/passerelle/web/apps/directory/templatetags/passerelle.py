@@ -161,3 +161,10 @@ def money(value: dict[str, Any] | None) -> str:
             "per": _per_text(value.get("per")),
         }
     return text.strip()
+
+
+@register.filter
+def exemptions_open(form: Any, missing: list[str] | None) -> bool:
+    """Whether the finder opens the integration exemptions (see `FinderForm`)."""
+    opened = getattr(form, "exemptions_open", None)
+    return bool(opened(missing)) if callable(opened) else False

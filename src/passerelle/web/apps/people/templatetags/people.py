@@ -80,7 +80,7 @@ def _profile_value(name: str, value: Any) -> str:
     if name == "municipality":
         municipality = load_knowledge().municipalities.get(value)
         return municipality.names.fr if municipality else str(value)
-    if name == "migration_background":
+    if isinstance(value, bool):
         return _("yes") if value else _("no")
     if name.endswith("_date") or name in ("arrival_in_belgium", "first_registration_brussels"):
         return str(date_format(dt.date.fromisoformat(value), "DATE_FORMAT"))
