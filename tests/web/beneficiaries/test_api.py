@@ -149,7 +149,7 @@ def test_the_figures_are_aggregates_with_withheld_cells_as_null(
     assert response.status_code == 200, response.content
     body = response.json()
     counts = {(r["programme"], r["indicator"]): r for r in body["counts"]}
-    assert counts[("*", "people")]["count"] == 31
+    assert abs(counts[("*", "people")]["count"] - 31) <= 2  # perturbed (core.disclosure)
     assert counts[("c-jobs", "people")] == {
         "measure_type": "job_search_support",
         "programme": "c-jobs",

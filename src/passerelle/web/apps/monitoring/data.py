@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 import polars as pl
 from django.conf import settings
 
+from passerelle.core.disclosure import SECRET_PURPOSE
 from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
 from passerelle.core.evaluation.synthetic import (
     ACTIRIS_REFERENCE_DATE,
@@ -72,6 +75,15 @@ def synthetic_seed() -> int:
 
 def threshold() -> int:
     return int(getattr(settings, "MONITORING_THRESHOLD", 5))
+
+
+def cell_key_secret() -> bytes:
+    """The secret behind the record keys of published counts (`core.disclosure`): the
+    setting MONITORING_CELL_KEY_SECRET, else one derived from SECRET_KEY. It must stay the
+    same over time: a new secret gives every cell new noise, and an attacker who saw the
+    figures under both could average the two."""
+    base = str(getattr(settings, "MONITORING_CELL_KEY_SECRET", "") or settings.SECRET_KEY)
+    return hmac.new(base.encode(), SECRET_PURPOSE, hashlib.sha256).digest()
 
 
 def bootstrap() -> int:
