@@ -214,3 +214,37 @@ def test_the_funder_report_refuses_the_one_day_shift_and_perturbs_what_differs()
         assert abs(year - 175) <= 2
         hits += year - (started("2025-Q1", secret) + started("2025-Q2", secret)) == 1
     assert hits < 40 * 0.6  # the person on 1 July is no longer given away
+
+
+def test_the_indicators_carry_the_cell_keys_of_exactly_the_records_they_count() -> None:
+    """With a `record_key` column the dashboard's indicators add each count's cell key: the
+    sum of the keys of the records counted (checked against sets recounted here)."""
+    from passerelle.core.evaluation.synthetic import CohortParameters, generate_cohort
+    from passerelle.core.indicators import referral_flows, time_to_first_job
+
+    cohort = generate_cohort(CohortParameters(persons=1500, seed=3))
+    keyed = with_record_keys(cohort.referrals.lazy(), "referral_id", SECRET).collect()
+    flows = referral_flows(keyed)
+    assert flows.select("count", "denominator").equals(
+        referral_flows(cohort.referrals).select("count", "denominator")
+    )
+    sent = keyed.filter(pl.col("event") == "sent")
+    for row in flows.head(5).iter_rows(named=True):
+        ids = sent.filter(
+            (pl.col("from_organisation") == row["from_organisation"])
+            & (pl.col("to_organisation") == row["to_organisation"])
+        )["referral_id"]
+        assert row["count"] == ids.len()
+        assert row["count_key"] == cell_key(record_key(i, SECRET) for i in ids)
+        everyone = sent.filter(pl.col("from_organisation") == row["from_organisation"])
+        assert row["denominator_key"] == cell_key(
+            record_key(i, SECRET) for i in everyone["referral_id"]
+        )
+    persons = with_record_keys(cohort.persons.lazy(), "person_id", SECRET).collect()
+    as_of = dt.date(2025, 12, 31)
+    curve = time_to_first_job(persons, cohort.events, as_of)
+    started = persons.filter(
+        pl.col("right_to_work_date").is_not_null() & (pl.col("right_to_work_date") <= as_of)
+    )
+    assert curve["removed_key"].sum() % MODULUS == cell_key(started["record_key"])
+    assert "removed_key" not in time_to_first_job(cohort.persons, cohort.events, as_of).columns

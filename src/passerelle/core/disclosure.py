@@ -124,7 +124,8 @@ def perturb_frame(
 ) -> pl.DataFrame:
     """`frame` with each count column (key of `counts`) replaced by what `publish_count`
     publishes given its cell-key column (the value; dropped from the result). A row with a
-    count withheld is withheld whole (`suppressed` true, its counts and `rates` null);
+    count withheld is withheld whole (`suppressed` true, its counts and every float column
+    null);
     `rates` are (value, numerator, denominator) columns recomputed from the published
     counts, so a rate never reveals the true counts behind it (a row without a denominator
     keeps its value, such as a median of days: it is withheld with its count only)."""
@@ -137,8 +138,9 @@ def perturb_frame(
             shown = publish_count(true[column], int(key or 0), threshold=threshold)
             withheld = withheld or (shown is None and true[column] is not None)
             row[column] = shown
-        if withheld:
+        if withheld:  # every count and every derived figure, as `suppress_small_cells`
             row.update(dict.fromkeys(counts))
+            row.update({name: None for name, dtype in frame.schema.items() if dtype.is_float()})
         for value, numerator, denominator in rates:
             top, bottom = row[numerator], row[denominator]
             if withheld:
