@@ -163,3 +163,7 @@ LOGGING = {
 # Unique beneficiaries (docs/linkage.md, "In the platform"): the sector key that encodes the
 # person files of organisations using passerelle; a file of 64+ hex digits, never in the repo.
 LINKAGE_SECTOR_KEY_FILE = os.environ.get("PASSERELLE_LINKAGE_KEY_FILE", "")
+
+# Published counts (docs/indicators.md, "Differencing"): the secret behind the cell keys that
+# perturb them; empty: derived from SECRET_KEY. Set it in production and never change it.
+MONITORING_CELL_KEY_SECRET = os.environ.get("PASSERELLE_CELL_KEY_SECRET", "")
