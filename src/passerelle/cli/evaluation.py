@@ -359,7 +359,7 @@ def report(
                     else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
                 )
                 if row["suppressed"]:
-                    shown = _("withheld (< {threshold})").format(threshold=threshold)
+                    shown = _("withheld")  # not "< 5": perturbation withholds some 5s too
                 table.add_row(
                     row["section"],
                     row["indicator"],

@@ -59,9 +59,8 @@ def _when(months: int) -> str:
 
 
 def _count(value: Any) -> str:
-    return (
-        _("fewer than {threshold}").format(threshold=threshold()) if value is None else str(value)
-    )
+    # not "fewer than 5": a count whose perturbed value falls under it is withheld too
+    return _("withheld") if value is None else str(value)
 
 
 def gap_frame(records: list[Offer], on: dt.date, *, perturbed: bool = True) -> pl.DataFrame:

@@ -538,7 +538,8 @@ def report(request: HttpRequest) -> HttpResponse:
         for row in frame.iter_rows(named=True):
             value = format_value(row["value"], row["unit"])
             if row["suppressed"]:
-                value = _("withheld (< {threshold})").format(threshold=data.threshold())
+                # not "< 5": a count whose perturbed value falls under it is withheld too
+                value = _("withheld")
             rows.append(
                 {
                     "cells": [
