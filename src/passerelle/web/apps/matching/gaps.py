@@ -156,8 +156,8 @@ def _sentences(rows: list[dict[str, Any]], kind: Kind) -> list[str]:
     if first["suppressed"] and all(row["suppressed"] for row in rows):
         return [
             _(
-                "Fewer than {threshold} candidates, or a figure below it: the counts are "
-                "withheld to protect the people behind them."
+                "Fewer than {threshold} candidates, or a figure below it once slightly "
+                "perturbed: the counts are withheld to protect the people behind them."
             ).format(threshold=threshold())
         ]
     if first["candidates"] == 0:
