@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit
+.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -92,6 +92,9 @@ benchmark-linkage-robustness: $(STAMP)
 # The disclosure audit of the overlaps on synthetic tables (docs/linkage.md); QUICK=1 for small.
 benchmark-overlaps-audit: $(STAMP)
 	$(BIN)/python benchmarks/overlaps_audit.py $(if $(QUICK),--quick)
+
+benchmark-disclosure: $(STAMP)
+	$(BIN)/python benchmarks/disclosure.py
 
 # The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 import psutil
 
+from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.synthetic import (
     ACTIRIS_REFERENCE_DATE,
     MENTORING,
@@ -156,7 +157,9 @@ def main() -> None:
         measure(name, compute)
     measure(
         "funder report (mentoring, 2025)",
-        lambda: funder_report(events, referrals, MENTORING, parse_period("2025")),
+        lambda: funder_report(
+            events, referrals, MENTORING, parse_period("2025"), secret=SYNTHETIC_SECRET
+        ),
     )
     measure(
         "suppress small cells (all outputs)",

@@ -101,6 +101,6 @@ def test_an_analyst_decides_a_pair_and_reads_the_overlaps(
     expect(page.locator("svg.chart")).to_be_visible()
     # Actiris only (18), both at once (12): two columns, both shown
     expect(page.locator("svg.chart rect")).to_have_count(2)
-    assert ">30<" in page.content()
+    assert any(f">{30 + noise}<" in page.content() for noise in range(-2, 3))  # perturbed
     assert accessibility_problems(page, axe_source) == []
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")

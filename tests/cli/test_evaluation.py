@@ -95,9 +95,18 @@ def test_report_from_csv_files_and_errors(tmp_path: Path) -> None:
     cohort.events.write_csv(events)
     cohort.referrals.write_csv(referrals)
     args = ["report", "--programme", "bapa-bxl-integration-pathway", "--period", "2023-Q2"]
-    result = runner.invoke(app, [*args, "--events", str(events), "--referrals", str(referrals)])
+    files = ["--events", str(events), "--referrals", str(referrals)]
+    unkeyed = runner.invoke(app, [*args, *files])
+    assert unkeyed.exit_code == 2
+    assert "--cell-key-file: needed with --events" in unkeyed.output
+    key = tmp_path / "cell.key"
+    key.write_text("ab" * 32 + "\n")
+    result = runner.invoke(app, [*args, *files, "--cell-key-file", str(key)])
     assert result.exit_code == 0, result.output
     assert "started in the period" in result.stdout
+    ranged = runner.invoke(app, [*args[:-1], "2023-04-01:2023-06-30"])
+    assert ranged.exit_code == 2
+    assert "allowed values: YYYY, YYYY-Q1..YYYY-Q4" in ranged.output
     bad = runner.invoke(app, [*args[:-1], "2023-Q9"])
     assert bad.exit_code == 2
     assert "--period" in bad.output

@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
+from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.synthetic import MENTORING, CohortParameters, generate_cohort
 from passerelle.core.indicators import funder_report, parse_period
 
@@ -34,7 +35,9 @@ def test_report_as_xlsx_holds_every_count(tmp_path: Path) -> None:
     assert MENTORING in strings
     values = set(re.findall(r"<v>([0-9.]+)</v>", sheet))
     cohort = generate_cohort(CohortParameters(persons=4000, seed=0))
-    expected = funder_report(cohort.events, cohort.referrals, MENTORING, parse_period("2021"))
+    expected = funder_report(
+        cohort.events, cohort.referrals, MENTORING, parse_period("2021"), secret=SYNTHETIC_SECRET
+    )
     checked = 0
     for row in expected.iter_rows(named=True):
         for column in ("count", "denominator"):

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from passerelle.cli.main import _fail, _parse_date, _print_json, console, errors
+from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.estimators import (
     Evaluation,
     EvaluationInputError,
@@ -221,7 +222,7 @@ def evaluate(
 def report(
     programme: Annotated[str, typer.Option("--programme", help="The programme id.")],
     period: Annotated[
-        str, typer.Option("--period", help="YYYY, YYYY-Q1..Q4 or YYYY-MM-DD:YYYY-MM-DD")
+        str, typer.Option("--period", help="YYYY, YYYY-Q1..Q4 or YYYY-MM (calendar periods only)")
     ],
     events_path: Annotated[
         Path | None, typer.Option("--events", help="Events CSV (default: synthetic data).")
@@ -244,9 +245,21 @@ def report(
             "--output", "-o", help="PDF or XLSX file (default: report-ID-PERIOD.pdf/.xlsx)."
         ),
     ] = None,
+    cell_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--cell-key-file",
+            help=(
+                "Secret of the cell-key perturbation (64+ hex digits; `passerelle encode "
+                "--new-key FILE` makes one); needed with --events. Keep it: the same secret "
+                "gives the same figures."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
-    and 12 months, waiting times, referrals in and out; cells under the threshold withheld."""
+    and 12 months, waiting times, referrals in and out; cells under the threshold withheld
+    and every count perturbed by its cell key (docs/indicators.md, "Differencing")."""
     if language not in REPORT_LANGUAGES:
         _fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
     if output is ReportFormat.pdf and language not in PDF_LANGUAGES:
@@ -269,9 +282,24 @@ def report(
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         events, referrals = cohort.events, cohort.referrals
     synthetic = events_path is None
+    secret = SYNTHETIC_SECRET
+    if cell_key_file is not None:
+        from passerelle.core.linkage.bloom import KeyFileError, load_key  # linkage: slow import
+
+        try:
+            secret = load_key(cell_key_file)
+        except KeyFileError as error:
+            _fail(f"--cell-key-file: {error}")
+    elif not synthetic:
+        _fail(
+            "--cell-key-file: needed with --events: the report's counts are perturbed with a "
+            "secret of yours (`passerelle encode --new-key FILE` makes one)"
+        )
     use_language(language)
     try:
-        frame = funder_report(events, referrals, name, window, threshold=threshold).with_columns(
+        frame = funder_report(
+            events, referrals, name, window, threshold=threshold, secret=secret
+        ).with_columns(
             pl.col("section").map_elements(_, return_dtype=pl.String),
             pl.col("indicator").map_elements(_, return_dtype=pl.String),
         )
@@ -331,7 +359,7 @@ def report(
                     else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
                 )
                 if row["suppressed"]:
-                    shown = _("withheld (< {threshold})").format(threshold=threshold)
+                    shown = _("withheld")  # not "< 5": perturbation withholds some 5s too
                 table.add_row(
                     row["section"],
                     row["indicator"],

@@ -8,15 +8,21 @@ import polars as pl
 import pytest
 
 from passerelle.core.linkage.bloom import (
+    ENCODED_COLUMNS,
     FILTER_BITS,
     KeyFileError,
     bloom_filter,
     dice,
     encode,
+    encoded_features,
+    generate_key,
     load_key,
+    malformed_encodings,
     name_features,
 )
+from passerelle.core.linkage.features import LinkageInputError
 from passerelle.core.linkage.names import canonical, name_tokens
+from passerelle.core.linkage.synthetic import generate
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -81,3 +87,32 @@ def test_bad_key_files_are_refused(tmp_path: Path) -> None:
     good = tmp_path / "good.key"
     good.write_text(KEY.hex() + "\n")
     assert load_key(good) == KEY
+
+
+def test_records_without_any_birth_date_or_any_record_encode() -> None:
+    """A column without a single value once had polars' null type and failed to split."""
+    columns = ("record_id", "given_name", "surname", "birth_date", "postcode", "phone")
+    key = bytes.fromhex(generate_key())
+    empty = encode(pl.DataFrame(schema=dict.fromkeys(columns, pl.String)), key)
+    assert empty.height == 0
+    assert empty.columns == list(ENCODED_COLUMNS)
+    row = dict.fromkeys(columns[1:]) | {"record_id": "r1", "given_name": "Amanuel"}
+    encoded = encode(pl.DataFrame([row], schema=dict.fromkeys(columns, pl.String)), key)
+    assert encoded["dob_full"][0] is None
+    assert encoded["dob_masks"][0] is None
+    assert malformed_encodings(encoded) == []
+
+
+def test_what_encode_writes_is_well_formed_and_nothing_else_is() -> None:
+    encoded = encode(generate(300, seed=5), bytes.fromhex(generate_key()))
+    assert malformed_encodings(encoded) == []
+    clear = encoded.with_columns(
+        dob_full=pl.lit("1979-05-26"), bf_surname=pl.lit("Yusuf"), dob_masks=pl.lit("0 1")
+    )
+    assert [(m.column, m.form, m.row, m.rows) for m in malformed_encodings(clear)] == [
+        ("bf_surname", "filter", 1, 300),
+        ("dob_full", "token", 1, 300),
+        ("dob_masks", "tokens", 1, 300),
+    ]
+    with pytest.raises(LinkageInputError, match="bf_surname: row 1 \\(and 299 other rows\\)"):
+        encoded_features(clear)

@@ -139,3 +139,33 @@ def test_internship_offers_are_analysed_on_their_dates() -> None:
     # As a vacancy, asked on today's date: a refugee has the right to work.
     report = gap_analysis(persons_frame([turning]), slots_frame([mentor]), ON)
     assert report.vacancies[0].qualifying[0] == 1
+
+
+def test_record_keys_give_each_count_the_cell_key_of_its_candidates() -> None:
+    """The cell keys that perturb the published counts (core.disclosure): each is the sum of
+    the keys of exactly the candidates the count holds."""
+    from passerelle.core.disclosure import cell_key, record_key
+
+    persons = [
+        _person("ready"),
+        _person("waiting", legal_status="asylum_seeker", asylum_application_date="2019-03-01"),
+        _person("a2", languages={"fr": "A2"}),
+        _person("a1", languages={"fr": "A1"}),
+        _person("foreign", diploma_isced=4, diploma_foreign=True, diploma_recognised=False),
+    ]
+    keys = {p.id: record_key(p.id, b"test secret") for p in persons}
+    vacancy = Slot(id="cook", start_date=ON, occupation="5120", languages={"fr": "B1"},
+                   recognition_required=True, capacity=3)  # fmt: skip
+    frame = persons_frame(persons)
+    report = gap_analysis(
+        frame, slots_frame([vacancy]), ON, record_keys=[keys[i] for i in frame["person_id"]]
+    )
+    (gap,) = report.vacancies
+    assert gap.keys is not None
+    assert gap.keys["candidates"] == cell_key(keys.values())
+    assert gap.keys["qualifying_0"] == keys["ready"]  # only "ready" qualifies now
+    assert gap.keys["qualifying_3"] == cell_key([keys["ready"], keys["waiting"]])
+    assert gap.keys["language_0"] == cell_key([keys["a2"], keys["a1"]])
+    rows = report.to_frame()
+    assert rows["candidates_key"].to_list() == [cell_key(keys.values())] * 4
+    assert gap_analysis(frame, slots_frame([vacancy]), ON).vacancies[0].keys is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
@@ -148,7 +149,7 @@ def test_the_figures_are_aggregates_with_withheld_cells_as_null(
     assert response.status_code == 200, response.content
     body = response.json()
     counts = {(r["programme"], r["indicator"]): r for r in body["counts"]}
-    assert counts[("*", "people")]["count"] == 31
+    assert abs(counts[("*", "people")]["count"] - 31) <= 2  # perturbed (core.disclosure)
     assert counts[("c-jobs", "people")] == {
         "measure_type": "job_search_support",
         "programme": "c-jobs",
@@ -197,3 +198,47 @@ def test_two_simultaneous_uploads_of_one_organisation_both_succeed(
     assert batch.records == uploads[winner].encodings.height
     assert EncodedRecord.objects.filter(organisation=organisations["a"]).count() == batch.records
     assert AuditEntry.objects.filter(action="encodings_replace").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("dob_full", "1979-05-26"),
+        ("phone", "+32470123456"),
+        ("first_given", "Ahmad"),
+        ("name_key", "f" * 1_000_000),
+    ],
+)
+def test_clear_values_in_token_columns_are_refused_and_store_nothing(
+    token_for: Callable[..., str], programmes: Any, organisations: Any, column: str, value: str
+) -> None:
+    key = token_for("a", ("encodings:write",))
+    assert upload(key).status_code == 201
+    before = sorted(EncodedRecord.objects.values_list("record_id", "encoding"))
+    encoded, _participations = files()
+    bad = encoded.with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(pl.lit(value)).otherwise(column).alias(column)
+    )
+    response = upload(key, encodings=SimpleUploadedFile("e.csv", csv_bytes(bad)))
+    assert response.status_code == 422
+    message = response.json()["detail"][0]["msg"]
+    assert f"column {column}, row 5 is not a keyed token" in message
+    assert value[:20] not in message
+    assert sorted(EncodedRecord.objects.values_list("record_id", "encoding")) == before
+
+
+def test_a_record_id_with_a_nul_is_refused(
+    token_for: Callable[..., str], programmes: Any, organisations: Any
+) -> None:
+    key = token_for("a", ("encodings:write",))
+    encoded, participations = files()
+    first = pl.int_range(pl.len()) == 0
+    renamed = pl.when(first).then(pl.lit("r\x00")).otherwise("record_id").alias("record_id")
+    response = upload(
+        key,
+        encodings=SimpleUploadedFile("e.csv", csv_bytes(encoded.with_columns(renamed))),
+        participations=SimpleUploadedFile("p.csv", csv_bytes(participations.with_columns(renamed))),
+    )
+    assert response.status_code == 422
+    assert "record_id on row 1 holds a control" in response.json()["detail"][0]["msg"]
+    assert not EncodedRecord.objects.exists()

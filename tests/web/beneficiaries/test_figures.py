@@ -76,7 +76,7 @@ def figure(table: pl.DataFrame, measure: str, programme: str, indicator: str) ->
 
 
 def test_distinct_people_against_registrations_and_overlaps() -> None:
-    table = unique_beneficiaries(constructed(), YEAR, threshold=5)
+    table = unique_beneficiaries(constructed(), YEAR, threshold=5, secret=None)
     jobs = "job_search_support"
     # P1: people 1-16, 22-23, 24-28 = 23 people; 24 registrations (person 1 twice) -> the
     # difference of 1 would reveal a small count: registrations withheld
@@ -101,7 +101,7 @@ def test_distinct_people_against_registrations_and_overlaps() -> None:
 
 
 def test_small_cells_are_withheld() -> None:
-    table = unique_beneficiaries(constructed(), YEAR, threshold=8)
+    table = unique_beneficiaries(constructed(), YEAR, threshold=8, secret=None)
     # P3 holds 7 people: under 8, withheld and flagged
     row = table.filter((pl.col("programme") == "P3") & (pl.col("indicator") == "people")).row(
         0, named=True
@@ -115,9 +115,9 @@ def test_small_cells_are_withheld() -> None:
 
 
 def test_upset_combinations_are_exclusive_and_small_ones_withheld() -> None:
-    result = overlaps(constructed(), YEAR, "job_search_support", threshold=5)
+    result = overlaps(constructed(), YEAR, "job_search_support", threshold=5, secret=None)
     assert result.programmes == ("P1", "P2", "P3")
-    truth = overlaps(constructed(), YEAR, "job_search_support", threshold=1)
+    truth = overlaps(constructed(), YEAR, "job_search_support", threshold=1, secret=None)
     # P1 only: 1-10 and 24-28; P1+P2: 11-16; P2+P3: 17-21; P1+P2+P3: 22-23
     assert dict(truth.combinations) == {(0,): 15, (0, 1): 6, (1, 2): 5, (0, 1, 2): 2}
     assert truth.sizes == (23, 13, 7)
@@ -214,7 +214,7 @@ def test_no_small_figure_can_be_narrowed_by_solving_the_published_sums_together(
     )
     assert _attack(old)[("combo", (0, 1))] == pytest.approx((3, 3))
     frame = _people([(["a"], 20), (["b"], 30), (["a", "b"], 3)])
-    result = overlaps(frame, YEAR, "job_search_support", threshold=5)
+    result = overlaps(frame, YEAR, "job_search_support", threshold=5, secret=None)
     ranges = _attack(result)
     for cell in {("combo", (0, 1)), ("multi", ())}:
         low, high = ranges[cell]
@@ -232,8 +232,8 @@ def test_no_small_figure_can_be_narrowed_by_solving_the_published_sums_together(
         if not groups:
             continue
         frame = _people(groups)
-        truth = overlaps(frame, YEAR, "job_search_support", threshold=1)
-        result = overlaps(frame, YEAR, "job_search_support", threshold=5)
+        truth = overlaps(frame, YEAR, "job_search_support", threshold=1, secret=None)
+        result = overlaps(frame, YEAR, "job_search_support", threshold=5, secret=None)
         ranges = _attack(result)
         for cell in _sensitive(truth):
             low, high = ranges[cell]
@@ -254,7 +254,7 @@ def test_every_withheld_figure_is_protected_on_demand() -> None:
             for k in range(1, len(names) + 1)
             for chosen in itertools.combinations(names, k)
         ]
-        truth = overlaps(_people(groups), YEAR, "job_search_support", threshold=1)
+        truth = overlaps(_people(groups), YEAR, "job_search_support", threshold=1, secret=None)
         values: dict[Cell, int] = {("combo", c): int(n or 0) for c, n in truth.combinations}
         values.update({("size", (i,)): int(n or 0) for i, n in enumerate(truth.sizes)})
         values[("people", ())] = int(truth.people or 0)
@@ -286,7 +286,7 @@ def test_every_withheld_figure_is_protected_on_demand() -> None:
 
 def test_a_table_without_small_cells_withholds_nothing() -> None:
     frame = _people([(["a"], 20), (["b"], 30), (["c"], 9), (["a", "b"], 7), (["a", "b", "c"], 5)])
-    result = overlaps(frame, YEAR, "job_search_support", threshold=5)
+    result = overlaps(frame, YEAR, "job_search_support", threshold=5, secret=None)
     assert dict(result.combinations) == {(0,): 20, (1,): 30, (2,): 9, (0, 1): 7, (0, 1, 2): 5}
     assert result.sizes == (32, 42, 14)
     assert (result.people, result.in_two_or_more) == (71, 12)
@@ -294,9 +294,9 @@ def test_a_table_without_small_cells_withholds_nothing() -> None:
 
 def test_the_counts_table_withholds_what_the_overlaps_withhold() -> None:
     frame = constructed()
-    result = overlaps(frame, YEAR, "job_search_support", threshold=8)
+    result = overlaps(frame, YEAR, "job_search_support", threshold=8, secret=None)
     counts = withhold_as_overlaps(
-        unique_beneficiaries(frame, YEAR, threshold=8), result, "job_search_support"
+        unique_beneficiaries(frame, YEAR, threshold=8, secret=None), result, "job_search_support"
     )
     for i, programme in enumerate(result.programmes):
         size = figure(counts, "job_search_support", programme, "people")
@@ -305,11 +305,11 @@ def test_the_counts_table_withholds_what_the_overlaps_withhold() -> None:
     # one measure type only: its people are withheld, and so is what would give them back
     # (registrations minus those counted twice; the same figures over every measure)
     single = frame.filter(pl.col("measure_type") == "job_search_support")
-    result = overlaps(single, YEAR, "job_search_support", threshold=5)
+    result = overlaps(single, YEAR, "job_search_support", threshold=5, secret=None)
     assert result.people == 28
     hidden = Overlaps(result.programmes, result.sizes, result.combinations, None, None)
     counts = withhold_as_overlaps(
-        unique_beneficiaries(single, YEAR, threshold=5), hidden, "job_search_support"
+        unique_beneficiaries(single, YEAR, threshold=5, secret=None), hidden, "job_search_support"
     )
     for measure in ("job_search_support", ALL):
         for indicator in ("people", "counted_more_than_once", "in_two_or_more_programmes"):
@@ -317,14 +317,14 @@ def test_the_counts_table_withholds_what_the_overlaps_withhold() -> None:
         assert figure(counts, measure, ALL, "registrations") == 44
     # with a second measure type the total over every measure is another figure
     counts = withhold_as_overlaps(
-        unique_beneficiaries(frame, YEAR, threshold=5), hidden, "job_search_support"
+        unique_beneficiaries(frame, YEAR, threshold=5, secret=None), hidden, "job_search_support"
     )
     assert figure(counts, ALL, ALL, "people") == 30
 
 
 def test_a_quarter_counts_only_what_overlaps_it() -> None:
     q4 = (D(2025, 10, 1), D(2025, 12, 31))
-    table = unique_beneficiaries(constructed(), q4, threshold=1)
+    table = unique_beneficiaries(constructed(), q4, threshold=1, secret=None)
     # Q4: person 1's open second registration, and mentoring 24-30
     assert figure(table, "job_search_support", "P1", "people") == 1
     assert figure(table, "mentoring", ALL, "people") == 7
@@ -333,7 +333,7 @@ def test_a_quarter_counts_only_what_overlaps_it() -> None:
 def test_the_upset_chart_draws_every_combination_and_mirrors_in_arabic() -> None:
     from passerelle.web.apps.monitoring.charts import upset_chart
 
-    result = overlaps(constructed(), YEAR, "job_search_support", threshold=5)
+    result = overlaps(constructed(), YEAR, "job_search_support", threshold=5, secret=None)
     sets = list(zip(result.programmes, result.sizes, strict=True))
     svg = upset_chart(
         sets, result.combinations, title="Overlaps", count_label="People", withheld_label="<5"

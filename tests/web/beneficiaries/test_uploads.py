@@ -219,3 +219,128 @@ def test_the_encode_button_says_when_the_platform_has_no_key(
         )
     assert "no sector key" in response.content.decode()
     assert not EncodingBatch.objects.exists()
+
+
+def _on_row(frame: pl.DataFrame, row: int, **values: str) -> pl.DataFrame:
+    """`frame` with `values` written into its row `row` (from 0) only."""
+    index = pl.int_range(pl.len())
+    return frame.with_columns(
+        [
+            pl.when(index == row).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+            for column, value in values.items()
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"dob_full": "1979-05-26"}, "column dob_full, row 3 is not a keyed token"),
+        ({"phone": "+32 470 12 34 56"}, "column phone, row 3 is not a keyed token"),
+        ({"phone": "0470123456"}, "column phone, row 3 is not a keyed token"),
+        ({"first_given": "Ahmad"}, "column first_given, row 3 is not a keyed token"),
+        ({"postcode": "1030"}, "column postcode, row 3 is not a keyed token"),
+        # right length, wrong alphabet; upper case is not what `encode` writes
+        ({"name_key": "zzzzzzzzzzzzzzzz"}, "column name_key, row 3 is not a keyed token"),
+        ({"name_key": "ABCDEF0123456789"}, "column name_key, row 3 is not a keyed token"),
+        ({"dob_year": "0123456789abcdef0"}, "column dob_year, row 3 is not a keyed token"),
+        ({"blk_names": "a" * 1_000_000}, "column blk_names, row 3 is not a keyed token"),
+        ({"bf_given": "f" * 1_000_000}, "column bf_given, row 3 is not a 512-bit filter"),
+        ({"bf_name": "Ahmad Al-Hassan"}, "column bf_name, row 3 is not a 512-bit filter"),
+        (
+            {"dob_masks": "0123456789abcdef 1979-05-26"},
+            "column dob_masks, row 3 is not a list of keyed tokens",
+        ),
+        (
+            {"blk_token": " ".join(["0123456789abcdef"] * 121)},
+            "column blk_token, row 3 is not a list of keyed tokens (1 to 120 tokens",
+        ),
+        (
+            {"blk_token": "0123456789abcdef  0123456789abcdef"},
+            "column blk_token, row 3 is not a list of keyed tokens",
+        ),
+        ({"record_id": "r\x003"}, "record_id on row 3 holds a control or invisible character"),
+        (
+            {"record_id": "r\u202e3"},
+            "record_id on row 3 holds a control or invisible character",
+        ),
+        ({"record_id": "r\u200b3"}, "record_id on row 3 holds a control or invisible"),
+        ({"record_id": "r\n3"}, "record_id on row 3 holds a control or invisible character"),
+        ({"record_id": "r" * 65}, "record_id on row 3 is longer than 64 characters"),
+    ],
+)
+def test_an_encoding_column_accepts_only_what_encode_writes(
+    values: dict[str, str], words: str
+) -> None:
+    encoded, participations = files()
+    if "record_id" in values:  # the participations name the same id
+        participations = _on_row(participations, 2, **values)
+    found = problems(_on_row(encoded, 2, **values), participations)
+    assert any(name == "encodings" and words in message for name, message in found), found
+    for value in values.values():  # personal data sent by mistake is not echoed back
+        if value.isprintable() and len(value) > 3:
+            assert all(value not in message for _name, message in found)
+
+
+def test_every_malformed_column_is_named_with_its_count_of_rows() -> None:
+    encoded, participations = files()
+    found = problems(
+        encoded.with_columns(dob_full=pl.lit("1979-05-26"), first_given=pl.lit("Ahmad")),
+        participations,
+    )
+    messages = [message for _name, message in found]
+    assert any(m.startswith("column dob_full, row 1 (and 11 other rows)") for m in messages)
+    assert any(m.startswith("column first_given, row 1 (and 11 other rows)") for m in messages)
+
+
+def test_an_encoding_upload_with_clear_values_stores_nothing(
+    clients: dict[str, Any], programmes: Any
+) -> None:
+    encoded, participations = files()
+    assert upload(clients["coordinator"], encoded, participations).status_code == 302
+    stored = sorted(EncodedRecord.objects.values_list("record_id", "encoding"))
+    assert len(stored) == encoded.height
+    # every row but the last is a valid encoding: the upload is refused whole
+    bad = _on_row(encoded, encoded.height - 1, phone="0470123456")
+    response = upload(clients["coordinator"], bad, participations)
+    assert response.status_code == 400
+    assert "column phone, row 12 is not a keyed token" in response.content.decode()
+    assert sorted(EncodedRecord.objects.values_list("record_id", "encoding")) == stored
+    assert "0470123456" not in repr(list(EncodedRecord.objects.values_list("encoding")))
+
+
+def test_encoding_person_files_without_birth_dates_or_contacts_works(
+    tmp_path: Any, clients: dict[str, Any], organisations: Any, programmes: Any
+) -> None:
+    """The "encode person files" action once failed with polars' SchemaError (a 500) when
+    no shared file had a birth date: the empty column had no type."""
+    from django.contrib.auth import get_user_model
+    from tests.web.people.conftest import actor_of, synthetic_file
+
+    from passerelle.web.apps.people.services import person_create
+    from passerelle.web.apps.referrals.models import Referral
+
+    key_file = tmp_path / "sector.key"
+    key_file.write_text(generate_key() + "\n")
+    actor = actor_of(get_user_model().objects.get(username="coord-a"))
+    person = person_create(
+        actor=actor, data=synthetic_file(birth_date=None, phone="", given="Abdelrahman")
+    )
+    Referral.objects.create(
+        person=person,
+        programme=programmes["a"],
+        sender=organisations["b"],
+        receiver=organisations["a"],
+        state="in_progress",
+        planned_start=dt.date(2025, 3, 1),
+    )
+    with override_settings(LINKAGE_SECTOR_KEY_FILE=str(key_file)):
+        response = clients["coordinator"].post(
+            "/analysis/beneficiaries/share/", {"action": "encode-files"}, follow=True
+        )
+    assert response.status_code == 200
+    assert "1 person files encoded and shared" in response.content.decode()
+    record = EncodedRecord.objects.get()
+    assert record.record_id == str(person.pk)
+    assert record.encoding["dob_full"] is None
+    assert record.encoding["bf_given"]

@@ -111,7 +111,9 @@ def test_vacancies_and_gaps(setting: Setting) -> None:
     for index in range(3):
         candidate(actor_of(setting.users["cw_c"]), f"Extra{index}")
     gaps = call("get", f"/api/v1/matching/vacancies/{vacancy}/gaps", auth).json()
-    assert [row["candidates"] for row in gaps["rows"]] == [6, 6, 6, 6]
+    shown = {row["candidates"] for row in gaps["rows"]}  # the same six at every horizon
+    assert len(shown) == 1
+    assert shown == {None} or abs(shown.pop() - 6) <= 2  # perturbed (core.disclosure)
     assert "Amanuel" not in str(gaps)
     other = bearer(setting, "a", "matching:read")
     assert call("get", f"/api/v1/matching/vacancies/{vacancy}/gaps", other).status_code == 404

@@ -177,7 +177,13 @@ def test_evaluation_shows_the_selection_bias(analyst: Client) -> None:
 
 def _expected_report(period: str) -> pl.DataFrame:
     source = data.frames()
-    return funder_report(source.events, source.referrals, MENTORING, parse_period(period))
+    return funder_report(
+        source.events,
+        source.referrals,
+        MENTORING,
+        parse_period(period),
+        secret=data.cell_key_secret(),
+    )
 
 
 def test_funder_report_page_csv_and_pdf(analyst: Client) -> None:

@@ -15,6 +15,8 @@ from typing import Literal
 
 import polars as pl
 
+from passerelle.core.disclosure import MODULUS, key_sum
+
 Cohort = Literal["arrival", "registration", "actiris_registration"]
 COHORT_COLUMNS: dict[str, str] = {
     "arrival": "arrival_date",
@@ -103,8 +105,10 @@ def employment_on(
 ) -> pl.DataFrame:
     """Employed persons on a day by cohort year (and `by`): `cohort`, `on`, `years_since`
     (full calendar years between the cohort year and the day's year), `count`,
-    `denominator`, `rate`."""
+    `denominator`, `rate`. When `persons` has a `record_key` column (`core.disclosure`),
+    also `count_key` and `denominator_key`, the cell keys of the two counts."""
     _validate(by, cohort)
+    keyed = "record_key" in persons.lazy().collect_schema().names()
     column = COHORT_COLUMNS[cohort]
     derived = breakdown_columns(on)
     population = persons.lazy().filter(pl.col(column).is_not_null() & (pl.col(column) <= on))
@@ -128,6 +132,14 @@ def employment_on(
         .agg(
             count=pl.col("employed").fill_null(False).sum().cast(pl.Int64),
             denominator=pl.len().cast(pl.Int64),
+            **(
+                {
+                    "count_key": key_sum(pl.col("employed").fill_null(False)),
+                    "denominator_key": key_sum(),
+                }
+                if keyed
+                else {}
+            ),
         )
         .with_columns(
             on=pl.lit(on),
@@ -137,7 +149,14 @@ def employment_on(
         .sort(keys)
     )
     return result.select(
-        "cohort", "on", "years_since", *by, "count", "denominator", "rate"
+        "cohort",
+        "on",
+        "years_since",
+        *by,
+        "count",
+        "denominator",
+        "rate",
+        *(["count_key", "denominator_key"] if keyed else []),
     ).collect()
 
 
@@ -176,10 +195,15 @@ def employment_rate(
 
 def pool(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Sum `count` and `denominator` over every column not in `keys` and recompute `rate`
-    (for example the 2015 and 2016 cohorts together)."""
+    (for example the 2015 and 2016 cohorts together); their cell keys too, when given."""
+    cell_keys = [c for c in ("count_key", "denominator_key") if c in frame.columns]
     return (
         frame.group_by(list(keys))
-        .agg(pl.col("count").sum(), pl.col("denominator").sum())
+        .agg(
+            pl.col("count").sum(),
+            pl.col("denominator").sum(),
+            *[(pl.col(c).sum() % MODULUS).alias(c) for c in cell_keys],
+        )
         .with_columns(rate=pl.col("count") / pl.col("denominator"))
         .sort(list(keys))
     )

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from passerelle.core.disclosure import key_sum
+
 
 def _months_later(column: str, months: int) -> pl.Expr:
     return pl.col(column).dt.offset_by(f"{months}mo")
@@ -38,8 +40,14 @@ def programme_outcomes(
     by_year: bool = True,
 ) -> pl.DataFrame:
     """Columns: `programme`, `start_year` (when `by_year`), `horizon_months`, `participants`,
-    `employed`, `employed_rate`, `found_job`, `found_job_rate`, `follow_up_incomplete`."""
+    `employed`, `employed_rate`, `found_job`, `found_job_rate`, `follow_up_incomplete`.
+    When `events` has a `record_key` column (`core.disclosure`), also the cell keys
+    `participants_key`, `employed_key` and `found_job_key`."""
+    keyed = "record_key" in events.lazy().collect_schema().names()
     starts = programme_starts(events)
+    if keyed:
+        person_keys = events.lazy().select("person_id", "record_key").unique("person_id")
+        starts = starts.join(person_keys, on="person_id", how="left")
     if programmes is not None:
         starts = starts.filter(pl.col("programme").is_in(list(programmes)))
     jobs = (
@@ -73,15 +81,24 @@ def programme_outcomes(
             check_sortedness=False,
         )
         complete = pl.col("target") <= as_of
+        employed = complete & pl.col("is_start").fill_null(False)
+        found = complete & (pl.col("job_date") <= pl.col("target")).fill_null(False)
         frames.append(
             next_job.group_by(keys)
             .agg(
                 participants=complete.sum().cast(pl.Int64),
-                employed=(complete & pl.col("is_start").fill_null(False)).sum().cast(pl.Int64),
-                found_job=(complete & (pl.col("job_date") <= pl.col("target")).fill_null(False))
-                .sum()
-                .cast(pl.Int64),
+                employed=employed.sum().cast(pl.Int64),
+                found_job=found.sum().cast(pl.Int64),
                 follow_up_incomplete=(~complete).sum().cast(pl.Int64),
+                **(
+                    {
+                        "participants_key": key_sum(complete),
+                        "employed_key": key_sum(employed),
+                        "found_job_key": key_sum(found),
+                    }
+                    if keyed
+                    else {}
+                ),
             )
             .with_columns(horizon_months=pl.lit(months, dtype=pl.Int32))
         )
@@ -99,6 +116,7 @@ def programme_outcomes(
             "found_job",
             "found_job_rate",
             "follow_up_incomplete",
+            *(["participants_key", "employed_key", "found_job_key"] if keyed else []),
         )
         .sort([*keys, "horizon_months"])
         .collect()

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from passerelle.core.disclosure import MODULUS, key_sum
+
 Period = tuple[dt.date, dt.date]
 
 
@@ -20,20 +22,19 @@ def referral_table(
 ) -> pl.LazyFrame:
     """One row per referral sent in the period (inclusive): its parties and the dates of its
     events (`sent`, `accepted`, `rejected`, `started`, `closed`) and the rejection `reason`."""
-    wide = (
-        referrals.lazy()
-        .group_by("referral_id")
-        .agg(
-            pl.col("person_id").first(),
-            pl.col("from_organisation").first(),
-            pl.col("to_organisation").first(),
-            pl.col("programme").first(),
-            *[
-                pl.col("date").filter(pl.col("event") == name).min().alias(name)
-                for name in ("sent", "accepted", "rejected", "started", "closed")
-            ],
-            reason=pl.col("reason").drop_nulls().first(),
-        )
+    lazy = referrals.lazy()
+    keyed = "record_key" in lazy.collect_schema().names()
+    wide = lazy.group_by("referral_id").agg(
+        *([pl.col("record_key").first()] if keyed else []),
+        pl.col("person_id").first(),
+        pl.col("from_organisation").first(),
+        pl.col("to_organisation").first(),
+        pl.col("programme").first(),
+        *[
+            pl.col("date").filter(pl.col("event") == name).min().alias(name)
+            for name in ("sent", "accepted", "rejected", "started", "closed")
+        ],
+        reason=pl.col("reason").drop_nulls().first(),
     )
     if period is not None:
         wide = wide.filter(pl.col("sent").is_between(*period))
@@ -44,17 +45,37 @@ def referral_flows(
     referrals: pl.DataFrame | pl.LazyFrame, period: Period | None = None
 ) -> pl.DataFrame:
     """Referrals sent from one organisation to another (the edges of a flow chart): `count`,
-    `denominator` (all referrals sent by `from_organisation`), `share`, and `accepted`."""
+    `denominator` (all referrals sent by `from_organisation`), `share`, and `accepted`. When
+    `referrals` has a `record_key` column (`core.disclosure`), also their cell keys
+    (`count_key`, `denominator_key`, `accepted_key`)."""
     table = referral_table(referrals, period)
-    return (
-        table.group_by("from_organisation", "to_organisation")
-        .agg(
-            count=pl.len().cast(pl.Int64),
-            accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
+    keyed = "record_key" in table.collect_schema().names()
+    keys = ["count_key", "denominator_key", "accepted_key"] if keyed else []
+    flows = table.group_by("from_organisation", "to_organisation").agg(
+        count=pl.len().cast(pl.Int64),
+        accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
+        **(
+            {"count_key": key_sum(), "accepted_key": key_sum(pl.col("accepted").is_not_null())}
+            if keyed
+            else {}
+        ),
+    )
+    if keyed:
+        flows = flows.with_columns(
+            denominator_key=pl.col("count_key").sum().over("from_organisation") % MODULUS
         )
-        .with_columns(denominator=pl.col("count").sum().over("from_organisation"))
+    return (
+        flows.with_columns(denominator=pl.col("count").sum().over("from_organisation"))
         .with_columns(share=pl.col("count") / pl.col("denominator"))
-        .select("from_organisation", "to_organisation", "count", "denominator", "share", "accepted")
+        .select(
+            "from_organisation",
+            "to_organisation",
+            "count",
+            "denominator",
+            "share",
+            "accepted",
+            *keys,
+        )
         .sort("from_organisation", "to_organisation")
         .collect()
     )

@@ -16,6 +16,7 @@ import datetime as dt
 
 import polars as pl
 
+from passerelle.core.disclosure import key_sum, perturb_frame, with_record_keys
 from passerelle.core.i18n import gettext_noop
 from passerelle.core.indicators.outcomes import programme_starts
 from passerelle.core.indicators.referrals import Period, referral_table
@@ -29,6 +30,7 @@ REPORT_SCHEMA = {
     "value": pl.Float64,
     "unit": pl.String,
 }
+KEYS_SCHEMA = {"count_key": pl.Int64, "denominator_key": pl.Int64}
 
 
 BENEFICIARIES = gettext_noop("beneficiaries")
@@ -41,29 +43,39 @@ COMPLEMENTARY = (gettext_noop("accepted (of decided)"), gettext_noop("rejected (
 """Labels are English message ids, marked for translation; readers translate them with `_`."""
 
 
+PERIOD_FORMS = "YYYY, YYYY-Q1..YYYY-Q4 or YYYY-MM"
+
+
 def parse_period(text: str) -> Period:
-    """`2025` (a calendar year), `2025-Q2` (a quarter) or `2025-01-01:2025-06-30`."""
+    """A calendar period: `2025` (a year), `2025-Q2` (a quarter) or `2025-06` (a month).
+
+    Published counts cover calendar periods only: a period one day longer than another
+    would differ from it by the people of that one day, and such differences are how small
+    cells are recovered (docs/indicators.md, "Differencing"). Arbitrary ranges
+    (`2025-01-01:2025-06-30`) are refused."""
+    allowed = f"period: {text!r}; allowed values: {PERIOD_FORMS}"
     try:
-        if ":" in text:
-            start, end = text.split(":", 1)
-            period = (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-        elif "-Q" in text:
+        if "-Q" in text:
             year, quarter = text.split("-Q")
             q = int(quarter)
-            if not 1 <= q <= 4:
+            if not 1 <= q <= 4 or len(quarter) != 1:
                 raise ValueError(text)
             first = dt.date(int(year), 3 * q - 2, 1)
             following = dt.date(int(year) + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-            period = (first, following - dt.timedelta(days=1))
+        elif "-" in text:
+            year, month = text.split("-")
+            if len(month) != 2:
+                raise ValueError(text)
+            first = dt.date(int(year), int(month), 1)
+            following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
         else:
-            period = (dt.date(int(text), 1, 1), dt.date(int(text), 12, 31))
-    except ValueError:
-        raise ValueError(
-            f"period: {text!r}; allowed values: YYYY, YYYY-Q1..YYYY-Q4 or YYYY-MM-DD:YYYY-MM-DD"
-        ) from None
-    if period[0] > period[1]:
-        raise ValueError(f"period: {text!r} ends before it starts")
-    return period
+            first = dt.date(int(text), 1, 1)
+            following = dt.date(int(text) + 1, 1, 1)
+    except (ValueError, OverflowError):
+        raise ValueError(allowed) from None
+    if len(str(first.year)) != 4 or not text[:4].isdigit():
+        raise ValueError(allowed)
+    return (first, following - dt.timedelta(days=1))
 
 
 def _row(
@@ -73,6 +85,7 @@ def _row(
     denominator: int | None = None,
     value: float | None = None,
     unit: str = "persons",
+    keys: tuple[int, int | None] = (0, None),
 ) -> dict[str, object]:
     return {
         "section": section,
@@ -81,6 +94,8 @@ def _row(
         "denominator": denominator,
         "value": value,
         "unit": unit,
+        "count_key": keys[0],
+        "denominator_key": keys[1],
     }
 
 
@@ -92,13 +107,20 @@ def funder_report(
     *,
     threshold: int = 5,
     as_of: dt.date | None = None,
+    secret: bytes | None,
 ) -> pl.DataFrame:
     """The report of `programme` over `period` (inclusive), suppressed below `threshold`.
     Outcomes count only persons whose 6 or 12 months have passed on `as_of` (the day of the
     data; default: the last event date), so a period running past the data reports no one
-    rather than false non-employment."""
+    rather than false non-employment.
+
+    With a cell-key `secret` every count is perturbed (`core.disclosure`: persons keyed by
+    `person_id`, referrals by `referral_id`) and the shares are computed from the perturbed
+    counts; `secret=None` gives the exact counts, for a caller that does not publish them."""
     start, end = period
-    lazy_events = events.lazy()
+    key = secret or b"exact"  # keys computed either way, used only with a secret
+    plain_events = events.lazy()
+    lazy_events = with_record_keys(plain_events, "person_id", key)
     if as_of is None:
         last = lazy_events.select(pl.col("date").max()).collect().item()
         as_of = last if isinstance(last, dt.date) else end
@@ -107,11 +129,13 @@ def funder_report(
     mine = lazy_events.filter(pl.col("programme") == programme)
     started = (
         mine.filter((pl.col("kind") == "programme_start") & pl.col("date").is_between(start, end))
-        .select(pl.col("person_id").n_unique())
+        .unique("person_id")
+        .select(pl.len(), key_sum())
         .collect()
-        .item()
+        .row(0)
     )
     spans = mine.group_by("person_id").agg(
+        pl.col("record_key").first(),
         first=pl.col("date").filter(pl.col("kind") == "programme_start").min(),
         last_end=pl.col("date").filter(pl.col("kind") == "programme_end").max(),
     )
@@ -120,21 +144,23 @@ def funder_report(
             (pl.col("first") <= end)
             & (pl.col("last_end").is_null() | (pl.col("last_end") >= start))
         )
-        .select(pl.len())
+        .select(pl.len(), key_sum())
         .collect()
-        .item()
+        .row(0)
     )
     started_label = gettext_noop("started in the period (unique persons)")
     active_label = gettext_noop("in the programme during the period (unique)")
-    rows.append(_row(BENEFICIARIES, started_label, started))
-    rows.append(_row(BENEFICIARIES, active_label, active))
+    rows.append(_row(BENEFICIARIES, started_label, started[0], keys=(started[1], None)))
+    rows.append(_row(BENEFICIARIES, active_label, active[0], keys=(active[1], None)))
 
     jobs = (
-        lazy_events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
+        plain_events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
         .select("person_id", job_event=pl.col("date"), is_start=pl.col("kind") == "job_start")
         .sort("job_event")
     )
-    starts = programme_starts(lazy_events).filter(pl.col("programme") == programme)
+    starts = with_record_keys(
+        programme_starts(plain_events).filter(pl.col("programme") == programme), "person_id", key
+    )
     for months in OUTCOME_LABELS:
         due = (
             starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
@@ -151,6 +177,8 @@ def funder_report(
             .select(
                 participants=pl.len(),
                 employed=pl.col("is_start").fill_null(False).sum(),
+                participants_key=key_sum(),
+                employed_key=key_sum(pl.col("is_start").fill_null(False)),
             )
             .collect()
         )
@@ -164,16 +192,19 @@ def funder_report(
                 participants,
                 employed / participants if participants else None,
                 "share",
+                (int(due["employed_key"][0]), int(due["participants_key"][0])),
             )
         )
 
-    table = referral_table(referrals)
-    waits = (
+    table = with_record_keys(referral_table(referrals), "referral_id", key)
+    waiting = (
         table.filter((pl.col("programme") == programme) & pl.col("started").is_between(start, end))
-        .select(days=(pl.col("started") - pl.col("sent")).dt.total_days())
-        .collect()["days"]
+        .select("record_key", days=(pl.col("started") - pl.col("sent")).dt.total_days())
+        .collect()
     )
+    waits = waiting["days"]
     n_waits = len(waits)
+    waits_key = int(waiting.select(key_sum()).item())
     for label, statistic in (
         (gettext_noop("days from referral to start (median)"), 0.5),
         (gettext_noop("days from referral to start (90th percentile)"), 0.9),
@@ -187,6 +218,7 @@ def funder_report(
                 None,
                 float(value) if value is not None else None,
                 "days",
+                (waits_key, None),
             )
         )
 
@@ -203,53 +235,72 @@ def funder_report(
             received=pl.len(),
             accepted=pl.col("accepted").is_not_null().sum(),
             rejected=pl.col("rejected").is_not_null().sum(),
+            received_key=key_sum(),
+            accepted_key=key_sum(pl.col("accepted").is_not_null()),
+            rejected_key=key_sum(pl.col("rejected").is_not_null()),
+            decided_key=key_sum(
+                pl.col("accepted").is_not_null() | pl.col("rejected").is_not_null()
+            ),
         )
         .collect()
+        .row(0, named=True)
     )
-    received = int(incoming["received"][0])
-    accepted = int(incoming["accepted"][0])
-    rejected = int(incoming["rejected"][0])
+    received, accepted, rejected = (incoming[k] for k in ("received", "accepted", "rejected"))
     decided = accepted + rejected
-    rows.append(_row(REFERRALS_IN, gettext_noop("received"), received, None, None, "referrals"))
     rows.append(
         _row(
             REFERRALS_IN,
-            COMPLEMENTARY[0],
-            accepted,
-            decided,
-            accepted / decided if decided else None,
-            "share",
+            gettext_noop("received"),
+            received,
+            None,
+            None,
+            "referrals",
+            (incoming["received_key"], None),
         )
     )
-    rows.append(
-        _row(
-            REFERRALS_IN,
-            COMPLEMENTARY[1],
-            rejected,
-            decided,
-            rejected / decided if decided else None,
-            "share",
+    for label, part in zip(COMPLEMENTARY, ("accepted", "rejected"), strict=True):
+        rows.append(
+            _row(
+                REFERRALS_IN,
+                label,
+                incoming[part],
+                decided,
+                incoming[part] / decided if decided else None,
+                "share",
+                (incoming[f"{part}_key"], incoming["decided_key"]),
+            )
         )
-    )
     outgoing = (
         sent.filter(pl.col("from_organisation").is_in(organisations))
-        .select(pl.len())
+        .select(pl.len(), key_sum())
         .collect()
-        .item()
+        .row(0)
     )
     rows.append(
         _row(
             gettext_noop("referrals out"),
             gettext_noop("sent to other organisations"),
-            outgoing,
+            outgoing[0],
             None,
             None,
             "referrals",
+            (outgoing[1], None),
         )
     )
     report = suppress_small_cells(
-        pl.DataFrame(rows, schema=REPORT_SCHEMA), threshold, counts=["count", "denominator"]
+        pl.DataFrame(rows, schema={**REPORT_SCHEMA, **KEYS_SCHEMA}),
+        threshold,
+        counts=["count", "denominator"],
     )
+    if secret is None:
+        report = report.drop(list(KEYS_SCHEMA))
+    else:  # after the suppression of small true counts, which the audit of totals needs
+        report = perturb_frame(
+            report,
+            {"count": "count_key", "denominator": "denominator_key"},
+            threshold=threshold,
+            rates=[("value", "count", "denominator")],
+        )
     # Complementary suppression: accepted + rejected = decided, so one withheld share would be
     # recovered from the other; both go when either goes.
     decisions = pl.col("indicator").is_in(list(COMPLEMENTARY))

@@ -46,8 +46,8 @@ def report_pdf(
 ) -> bytes:
     """The PDF of a `funder_report` frame whose `section` and `indicator` are translated;
     `charts` (reportlab flowables: drawings such as `upset_drawing`, notes) come before the
-    table. A withheld value reads "withheld (< threshold)" unless `withheld` says otherwise
-    (with complementary suppression, larger counts are withheld too)."""
+    table. A withheld value reads "withheld" unless `withheld` says otherwise (not "< 5":
+    complementary suppression and cell-key perturbation withhold larger counts too)."""
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
     document = SimpleDocTemplate(
@@ -79,11 +79,7 @@ def report_pdf(
     header: list[object] = [_("section"), _("indicator"), _("count"), _("of"), _("value")]
     cell = styles["BodyText"]
     rows: list[list[object]] = [header]
-    withheld_text = (
-        withheld
-        if withheld is not None
-        else _("withheld (< {threshold})").format(threshold=threshold)
-    )
+    withheld_text = withheld if withheld is not None else _("withheld")
     for row in report.iter_rows(named=True):
         rows.append(
             [
@@ -113,9 +109,10 @@ def report_pdf(
     story.append(
         Paragraph(
             _(
-                "Counts from 1 to {below} are withheld, with every figure of their row, so that "
-                "no person can be recognised."
-            ).format(below=threshold - 1),
+                "Counts from 1 to {below} are withheld, with every figure of their row, and so "
+                "are some just above; the others are perturbed by at most {noise}, so that no "
+                "person can be recognised, even by subtracting overlapping tables."
+            ).format(below=threshold - 1, noise=2),
             styles["Normal"],
         )
     )

@@ -33,7 +33,10 @@ def report_xlsx(
         bold = workbook.add_format({"bold": True, "font_size": 14})
         sheet.write(0, 0, _("Funder report: {programme}").format(programme=programme), bold)
         sheet.write(1, 0, _("{start} to {end}").format(start=period[0], end=period[1]))
-        note = _("Counts under {threshold} are withheld.").format(threshold=threshold)
+        note = _(
+            "Counts under {threshold} are withheld, and so are some just above it; the others "
+            "are perturbed by at most 2, so that overlapping tables cannot be subtracted."
+        ).format(threshold=threshold)
         if synthetic:
             note += " " + _("Synthetic data: no real person.")
         sheet.write(2, 0, note)

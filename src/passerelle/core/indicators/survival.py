@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.disclosure import key_sum
 from passerelle.core.indicators.employment import BREAKDOWNS, breakdown_columns
 
 Z_95 = 1.959963984540054
@@ -40,14 +41,25 @@ def kaplan_meier(
     true for an observed event, false for censoring), for each group of `by`.
 
     Columns: *by, `time`, `at_risk`, `events`, `censored`, `survival`, `ci_low`, `ci_high`
-    (95 %), `cumulative` (1 - survival: the share with a job by then)."""
+    (95 %), `cumulative` (1 - survival: the share with a job by then). When `frame` has a
+    `record_key` column (`core.disclosure`), also `events_key` and `removed_key`, the cell
+    keys of the events and of everyone leaving the risk set at that time."""
     keys = list(by)
+    keyed = "record_key" in frame.lazy().collect_schema().names()
     counts = (
         frame.lazy()
         .group_by([*keys, pl.col(duration).alias("time")])
         .agg(
             events=pl.col(event).cast(pl.Int64).sum(),
             censored=(~pl.col(event).cast(pl.Boolean)).cast(pl.Int64).sum(),
+            **(
+                {
+                    "events_key": key_sum(pl.col(event).cast(pl.Boolean)),
+                    "removed_key": key_sum(),
+                }
+                if keyed
+                else {}
+            ),
         )
         .sort([*keys, "time"])
     )
@@ -89,6 +101,7 @@ def kaplan_meier(
         "ci_low",
         "ci_high",
         "cumulative",
+        *(["events_key", "removed_key"] if keyed else []),
     ).collect()
 
 
@@ -137,5 +150,11 @@ def time_to_first_job(
     )
     days = (pl.coalesce("first_job", pl.lit(as_of)) - pl.col(start)).dt.total_days().clip(0)
     time = days if unit == "days" else (days / DAYS_PER_MONTH).floor().cast(pl.Int64)
-    frame = people.select(*by, duration=time, event=pl.col("first_job").is_not_null())
+    keyed = "record_key" in people.collect_schema().names()
+    frame = people.select(
+        *by,
+        *(["record_key"] if keyed else []),
+        duration=time,
+        event=pl.col("first_job").is_not_null(),
+    )
     return kaplan_meier(frame, by=by)

@@ -23,6 +23,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -55,6 +56,50 @@ ENCODED_COLUMNS = (
     *ARRAY_TOKEN_COLUMNS,
 )
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+TOKEN_DIGITS = 16  # a keyed token: HMAC-SHA256 truncated to 64 bits, lower-case hex
+MAX_TOKENS = 120
+"""Most tokens in one array cell. `encode` writes 8 for `dob_masks` and, for a name of n
+tokens, at most n(n-1)/2 pairs (28 for 8 tokens); more is not an encoding (assumption: no
+one's normalised name has more than 16 tokens, which give 120 pairs)."""
+_FILTER_FORM = f"^[0-9a-fA-F]{{{FILTER_BITS // 4}}}$"
+_TOKEN_FORM = f"^[0-9a-f]{{{TOKEN_DIGITS}}}$"
+_ARRAY_FORM = f"^[0-9a-f]{{{TOKEN_DIGITS}}}( [0-9a-f]{{{TOKEN_DIGITS}}}){{0,{MAX_TOKENS - 1}}}$"
+ENCODING_FORMS = {
+    **{f"bf_{name}": "filter" for name in FILTERS},
+    **dict.fromkeys(TOKEN_COLUMNS, "token"),
+    **dict.fromkeys(ARRAY_TOKEN_COLUMNS, "tokens"),
+}
+"""What each encoded column holds when `encode` wrote it (empty means missing, in all):
+`filter` 128 hex digits (512 bits), `token` 16 lower-case hex digits (64 bits), `tokens`
+1 to `MAX_TOKENS` such tokens separated by single spaces."""
+_PATTERNS = {"filter": _FILTER_FORM, "token": _TOKEN_FORM, "tokens": _ARRAY_FORM}
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A column with values that `encode` cannot have written: the first such row (from 1)
+    and how many rows there are. The values themselves are never repeated: they may be
+    personal data in clear uploaded by mistake."""
+
+    column: str
+    form: str  # a key of `_PATTERNS`
+    row: int
+    rows: int
+
+
+def malformed_encodings(encoded: pl.DataFrame) -> list[Malformed]:
+    """The encoded columns (`ENCODING_FORMS`) holding a value of another form, in column
+    order: a date, a phone number or a name in clear, an over-long value, a stray space."""
+    found: list[Malformed] = []
+    for column, form in ENCODING_FORMS.items():
+        if column not in encoded.columns:
+            continue
+        values = encoded[column].cast(pl.String).replace("", None)
+        bad = values.is_not_null() & ~values.str.contains(_PATTERNS[form])
+        rows = int(bad.sum())
+        if rows:
+            found.append(Malformed(column, form, int(bad.arg_max() or 0) + 1, rows))
+    return found
 
 
 class KeyFileError(ValueError):
@@ -187,6 +232,20 @@ def encode(
     return pl.DataFrame(data, schema=dict.fromkeys(ENCODED_COLUMNS, pl.String))
 
 
+def malformed_message(problem: Malformed) -> str:
+    """The problem in English (the web application words it through gettext)."""
+    what = {
+        "filter": f"is not a {FILTER_BITS}-bit filter ({FILTER_BITS // 4} hex digits)",
+        "token": f"is not a keyed token ({TOKEN_DIGITS} lower-case hex digits)",
+        "tokens": (
+            f"is not a list of keyed tokens (1 to {MAX_TOKENS} tokens of {TOKEN_DIGITS} "
+            "lower-case hex digits, separated by single spaces)"
+        ),
+    }[problem.form]
+    others = f" (and {problem.rows - 1} other rows)" if problem.rows > 1 else ""
+    return f"row {problem.row}{others} {what}; was the file made by `passerelle encode`?"
+
+
 def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
     """The comparison columns of encoded records: filter words (int64) and their popcounts."""
     missing = [column for column in ENCODED_COLUMNS if column not in encoded.columns]
@@ -195,21 +254,12 @@ def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
             missing[0], "missing column; encoded input needs " + ", ".join(ENCODED_COLUMNS)
         )
     frame = encoded.select([pl.col(c).cast(pl.String) for c in ENCODED_COLUMNS])
+    for problem in malformed_encodings(frame)[:1]:
+        raise LinkageInputError(problem.column, malformed_message(problem))
     columns: dict[str, pl.Series] = {"unique_id": frame["record_id"]}
-    digits = FILTER_BITS // 4
     for name in FILTERS:
         # vectorised: hex text → 64-bit words (word 0 holds the lowest bits), no Python ints
         values = frame[f"bf_{name}"].replace("", None)
-        bad = values.is_not_null() & (
-            (values.str.len_chars() != digits) | ~values.str.contains("^[0-9a-fA-F]+$")
-        )
-        if bad.any():
-            row = int(bad.arg_max() or 0)
-            raise LinkageInputError(
-                f"bf_{name}",
-                f"row {row + 1} is not a {FILTER_BITS}-bit filter "
-                f"({digits} hex digits); was the file made by `passerelle encode`?",
-            )
         count: pl.Series | None = None
         for index in range(WORDS):
             start = (WORDS - 1 - index) * 16

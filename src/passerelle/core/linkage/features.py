@@ -182,66 +182,66 @@ def plaintext_features(
     initials = [_pair_key(p.first_given_skeleton[:1], p.last_surname_skeleton[:1]) for p in parts]
     swap_keys = [d.swap_key if d else None for d in dates]
     years = [str(d.year) if d else None for d in dates]
+    columns: dict[str, pl.Series | list[str | None]] = {
+        "unique_id": frame["record_id"].str.strip_chars(),
+        "given_text": [none_if_empty(p.given_text) for p in parts],
+        "surname_text": [none_if_empty(p.surname_text) for p in parts],
+        "given_skel": given_skel,
+        "surname_skel": surname_skel,
+        "name_skels": [" ".join(p.token_skeletons) or None for p in parts],
+        "name_text": [
+            f"{p.given_text}|{p.surname_text}" if p.given or p.surname else None for p in parts
+        ],
+        # the first given name: a father's name added keeps it, a child's name does not
+        "first_given": [none_if_empty(p.first_given_skeleton) for p in parts],
+        "last_family": [none_if_empty(p.last_surname_skeleton) for p in parts],
+        "name_key": [
+            f"{p.given_skeleton}|{p.surname_skeleton}" if p.given or p.surname else None
+            for p in parts
+        ],
+        "dob_full": [d.full_key if d else None for d in dates],
+        "dob_swap": swap_keys,
+        "dob_year": years,
+        "dob_digits": dob_digits,
+        # the date with one digit masked, eight ways: equal when one digit differs (what
+        # the private mode compares, as keyed tokens, instead of an edit distance)
+        "dob_masks": [
+            " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
+            for d in dob_digits
+        ],
+        "postcode": [normalise_postcode(v) for v in frame["postcode"].to_list()],
+        "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
+        "blk_names": [_pair_key(p.first_given_skeleton, p.last_surname_skeleton) for p in parts],
+        "blk_dob_initials": [
+            f"{k}#{i}" if k and i else None for k, i in zip(swap_keys, initials, strict=True)
+        ],
+        "blk_name_pairs": [_token_pairs(p.token_skeletons) for p in parts],
+        "blk_token_dob": [
+            " ".join(f"{t}#{k}" for t in p.token_skeletons) or None if k else None
+            for p, k in zip(parts, swap_keys, strict=True)
+        ],
+        "blk_token_year": [
+            " ".join(f"{t}#{y}" for t in p.token_skeletons) or None if y else None
+            for p, y in zip(parts, years, strict=True)
+        ],
+        # a pair of name tokens with the birth year: placeholder dates of common names
+        "blk_pair_year": [
+            " ".join(f"{t}#{y}" for t in _token_pair_list(p.token_skeletons)) or None if y else None
+            for p, y in zip(parts, years, strict=True)
+        ],
+        # the first letter of any name token with the birth date: typos in every token
+        "blk_initial_dob": [
+            " ".join(f"{i}#{k}" for i in _initials(p)) or None if k else None
+            for p, k in zip(parts, swap_keys, strict=True)
+        ],
+        # one name token alone: the other tokens replaced or mistyped, no date
+        "blk_token": [" ".join(p.token_skeletons) or None for p in parts],
+    }
     plain = pl.DataFrame(
-        {
-            "unique_id": frame["record_id"].str.strip_chars(),
-            "given_text": [none_if_empty(p.given_text) for p in parts],
-            "surname_text": [none_if_empty(p.surname_text) for p in parts],
-            "given_skel": given_skel,
-            "surname_skel": surname_skel,
-            "name_skels": [" ".join(p.token_skeletons) or None for p in parts],
-            "name_text": [
-                f"{p.given_text}|{p.surname_text}" if p.given or p.surname else None for p in parts
-            ],
-            # the first given name: a father's name added keeps it, a child's name does not
-            "first_given": [none_if_empty(p.first_given_skeleton) for p in parts],
-            "last_family": [none_if_empty(p.last_surname_skeleton) for p in parts],
-            "name_key": [
-                f"{p.given_skeleton}|{p.surname_skeleton}" if p.given or p.surname else None
-                for p in parts
-            ],
-            "dob_full": [d.full_key if d else None for d in dates],
-            "dob_swap": swap_keys,
-            "dob_year": years,
-            "dob_digits": dob_digits,
-            # the date with one digit masked, eight ways: equal when one digit differs (what
-            # the private mode compares, as keyed tokens, instead of an edit distance)
-            "dob_masks": [
-                " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
-                for d in dob_digits
-            ],
-            "postcode": [normalise_postcode(v) for v in frame["postcode"].to_list()],
-            "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
-            "blk_names": [
-                _pair_key(p.first_given_skeleton, p.last_surname_skeleton) for p in parts
-            ],
-            "blk_dob_initials": [
-                f"{k}#{i}" if k and i else None for k, i in zip(swap_keys, initials, strict=True)
-            ],
-            "blk_name_pairs": [_token_pairs(p.token_skeletons) for p in parts],
-            "blk_token_dob": [
-                " ".join(f"{t}#{k}" for t in p.token_skeletons) or None if k else None
-                for p, k in zip(parts, swap_keys, strict=True)
-            ],
-            "blk_token_year": [
-                " ".join(f"{t}#{y}" for t in p.token_skeletons) or None if y else None
-                for p, y in zip(parts, years, strict=True)
-            ],
-            # a pair of name tokens with the birth year: placeholder dates of common names
-            "blk_pair_year": [
-                " ".join(f"{t}#{y}" for t in _token_pair_list(p.token_skeletons)) or None
-                if y
-                else None
-                for p, y in zip(parts, years, strict=True)
-            ],
-            # the first letter of any name token with the birth date: typos in every token
-            "blk_initial_dob": [
-                " ".join(f"{i}#{k}" for i in _initials(p)) or None if k else None
-                for p, k in zip(parts, swap_keys, strict=True)
-            ],
-            # one name token alone: the other tokens replaced or mistyped, no date
-            "blk_token": [" ".join(p.token_skeletons) or None for p in parts],
-        },
+        columns,
+        # every column is text: one without any value (no birth date in any record, or no
+        # record at all) would otherwise be of type null and break the splits below
+        schema_overrides=dict.fromkeys(columns, pl.String),
     ).with_columns(  # array columns were built as space-separated text (faster)
         pl.col(column).str.split(" ")
         for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from html import escape
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.disclosure import MODULUS
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.matching.model import Kind
 from passerelle.core.matching.pairs import (
@@ -81,6 +83,9 @@ class VacancyGap:
     """Months from now -> candidates who qualify then."""
     blockers: dict[int, dict[str, int]]
     """Months from now -> blocker -> candidates it holds back (one may have several)."""
+    keys: dict[str, int] | None = None
+    """With `record_keys`: the cell key of each count (`core.disclosure`), named as the
+    columns of `GapReport.to_frame` ("candidates", "qualifying_12", "language_0", ...)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,11 @@ class GapReport:
                         **{name: gap.blockers[months][name] for name in BLOCKERS},
                     }
                 )
+                if gap.keys is not None:
+                    rows[-1]["candidates_key"] = gap.keys["candidates"]
+                    rows[-1]["qualifying_key"] = gap.keys[f"qualifying_{months}"]
+                    for name in BLOCKERS:
+                        rows[-1][f"{name}_key"] = gap.keys[f"{name}_{months}"]
         return pl.DataFrame(rows)
 
 
@@ -125,7 +135,11 @@ def gap_analysis(
     horizons: tuple[int, ...] = HORIZONS,
     options: Options | None = None,
     kind: Kind = Kind.vacancy,
+    record_keys: npt.ArrayLike | None = None,
 ) -> GapReport:
+    """Per vacancy or offer and horizon: candidates, those who qualify, and what holds the
+    others back. `record_keys` (one per row of `persons`, `core.disclosure.record_key`)
+    adds each count's cell key, for publishing the counts perturbed."""
     knowledge = knowledge or load_knowledge()
     options = options or Options()
     months_per_level = _int_parameter(knowledge, "skills.language_course.months_per_cefr_level", on)
@@ -133,6 +147,16 @@ def gap_analysis(
     person, slot = candidate_pairs(persons, vacancies, options.block_digits)
     n_slots = vacancies.height
     candidates = np.bincount(slot, minlength=n_slots)
+    weights = None if record_keys is None else np.asarray(record_keys, dtype=np.int64)[person]
+    keys: dict[str, np.ndarray] = {}
+
+    def key_sums(name: str, mask: np.ndarray | None = None) -> None:
+        if weights is not None:
+            chosen = slice(None) if mask is None else mask
+            sums = np.bincount(slot[chosen], weights=weights[chosen], minlength=n_slots)
+            keys[name] = np.rint(sums).astype(np.int64) % MODULUS
+
+    key_sums("candidates")
     qualifying: dict[int, np.ndarray] = {}
     blocked: dict[int, dict[str, np.ndarray]] = {}
     for months in horizons:
@@ -163,6 +187,9 @@ def gap_analysis(
             name: np.bincount(slot[(relevant & bits) > 0], minlength=n_slots)
             for name, bits in BLOCKERS.items()
         }
+        key_sums(f"qualifying_{months}", relevant == 0)
+        for name, bits in BLOCKERS.items():
+            key_sums(f"{name}_{months}", (relevant & bits) > 0)
     gaps = tuple(
         VacancyGap(
             slot_id=row["slot_id"],
@@ -172,6 +199,7 @@ def gap_analysis(
             candidates=int(candidates[i]),
             qualifying={m: int(qualifying[m][i]) for m in horizons},
             blockers={m: {k: int(v[i]) for k, v in blocked[m].items()} for m in horizons},
+            keys={name: int(sums[i]) for name, sums in keys.items()} if keys else None,
         )
         for i, row in enumerate(vacancies.iter_rows(named=True))
     )

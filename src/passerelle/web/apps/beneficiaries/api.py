@@ -107,14 +107,17 @@ def _count(value: Any) -> int | None:
 def beneficiaries_figures(
     request: HttpRequest, period: str, measure_type: str = "job_search_support"
 ) -> Any:
-    """The figures of the latest linkage run for a period (`2025` or `2025-Q2`): distinct
-    people and registrations per measure type and programme, and the overlaps of the
-    programmes of `measure_type`. Withheld cells are null with `suppressed: true`."""
+    """The figures of the latest linkage run for a calendar period (`2025`, `2025-Q2` or
+    `2025-06`): distinct people and registrations per measure type and programme, and the
+    overlaps of the programmes of `measure_type`. Withheld cells are null with `suppressed:
+    true`; the counts are perturbed by cell key (docs/indicators.md, "Differencing")."""
     _actor(request, ApiScope.BENEFICIARIES_READ)
     try:
         span = parse_period(period)
     except ValueError:
-        raise ApiError(422, {"period": "write 2025 or 2025-Q2"}) from None
+        raise ApiError(
+            422, {"period": "write a year, a quarter or a month: 2025, 2025-Q2 or 2025-06"}
+        ) from None
     run = selectors.latest_run()
     if run is None:
         raise ApiError(404, {"run": "no linkage run yet"})
@@ -124,8 +127,9 @@ def beneficiaries_figures(
         allowed = ", ".join(measures) or "—"
         raise ApiError(422, {"measure_type": f"{measure_type!r}; allowed: {allowed}"})
     threshold = data.threshold()
-    counts = figures.unique_beneficiaries(frame, span, threshold=threshold)
-    result = figures.overlaps(frame, span, measure_type, threshold=threshold)
+    secret = data.cell_key_secret()
+    counts = figures.unique_beneficiaries(frame, span, threshold=threshold, secret=secret)
+    result = figures.overlaps(frame, span, measure_type, threshold=threshold, secret=secret)
     counts = figures.withhold_as_overlaps(counts, result, measure_type)
     return {
         "run": {

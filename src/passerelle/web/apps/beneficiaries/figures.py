@@ -2,8 +2,15 @@
 database): what the pages, the CSV and the PDF show. Aggregates only, small cells withheld.
 
 Input: one row per participation with `cluster` (one person), `organisation`,
-`programme`, `measure_type`, `start_date`, `end_date` (empty: still running).
-A participation counts in a period when it overlaps it.
+`programme`, `measure_type`, `start_date`, `end_date` (empty: still running), and optionally
+`person`, a stable id of the person (else `cluster`) for the cell keys. A participation
+counts in a period when it overlaps it.
+
+Published counts are perturbed by cell key (`core.disclosure`, docs/indicators.md
+"Differencing") after the small cells and the linear-programming audit have decided what is
+withheld on the true counts: each person's record key comes from `person`, a cell's key is
+the sum over the people it counts (a registration carries its person's key), so a
+programme's people show the same value in the counts table and in the overlaps.
 """
 
 from __future__ import annotations
@@ -17,6 +24,13 @@ import numpy as np
 import polars as pl
 from scipy.optimize import linprog
 
+from passerelle.core.disclosure import (
+    MODULUS,
+    cell_key,
+    perturb_frame,
+    publish_count,
+    with_record_keys,
+)
 from passerelle.core.indicators import suppress_small_cells
 
 Period = tuple[dt.date, dt.date]
@@ -52,9 +66,21 @@ def in_period(frame: pl.DataFrame, period: Period) -> pl.DataFrame:
     )
 
 
-def _at_once(part: pl.DataFrame) -> int:
-    """Persons with two participations in different programmes whose dates overlap."""
-    count = 0
+def with_keys(frame: pl.DataFrame, secret: bytes | None) -> pl.DataFrame:
+    """`frame` with each person's record key (`record_key`; from `person`, else `cluster`).
+    Without a secret the keys are computed all the same and nothing is perturbed."""
+    column = "person" if "person" in frame.columns else "cluster"
+    return with_record_keys(frame.lazy(), column, secret or b"exact").collect()
+
+
+def _person_keys(part: pl.DataFrame) -> dict[int, int]:
+    return dict(part.select("cluster", "record_key").unique("cluster").iter_rows())
+
+
+def _at_once(part: pl.DataFrame) -> tuple[int, int]:
+    """Persons with two participations in different programmes whose dates overlap, and
+    their cell key."""
+    count = key = 0
     for (_cluster,), rows in part.partition_by("cluster", as_dict=True).items():
         if rows["programme"].n_unique() < 2:
             continue
@@ -70,55 +96,52 @@ def _at_once(part: pl.DataFrame) -> int:
             if found:
                 break
         count += found
-    return count
+        key += int(rows["record_key"][0]) if found else 0
+    return count, key % MODULUS
 
 
 def _rows(measure: str, programme: str, part: pl.DataFrame, full: bool) -> list[dict[str, object]]:
     people = part["cluster"].n_unique()
+    people_key = cell_key(_person_keys(part).values())
     registrations = part.height
-    rows: list[dict[str, object]] = [
-        {"measure_type": measure, "programme": programme, "indicator": "people", "count": people},
-        {
+    registrations_key = cell_key(part["record_key"].to_list())
+
+    def row(indicator: str, count: int, key: int) -> dict[str, object]:
+        return {
             "measure_type": measure,
             "programme": programme,
-            "indicator": "registrations",
-            "count": registrations,
-        },
+            "indicator": indicator,
+            "count": count,
+            "count_key": key % MODULUS,
+        }
+
+    rows = [
+        row("people", people, people_key),
+        row("registrations", registrations, registrations_key),
     ]
     if full:
-        programmes = part.group_by("cluster").agg(pl.col("programme").n_unique().alias("n"))
+        programmes = part.group_by("cluster").agg(
+            pl.col("programme").n_unique().alias("n"), pl.col("record_key").first()
+        )
+        several = programmes.filter(pl.col("n") >= 2)
         rows += [
-            {
-                "measure_type": measure,
-                "programme": programme,
-                "indicator": "counted_more_than_once",
-                "count": registrations - people,
-            },
-            {
-                "measure_type": measure,
-                "programme": programme,
-                "indicator": "in_two_or_more_programmes",
-                "count": int((programmes["n"] >= 2).sum()),
-            },
-            {
-                "measure_type": measure,
-                "programme": programme,
-                "indicator": "in_two_programmes_at_once",
-                "count": _at_once(part),
-            },
+            row("counted_more_than_once", registrations - people, registrations_key - people_key),
+            row("in_two_or_more_programmes", several.height, cell_key(several["record_key"])),
+            row("in_two_programmes_at_once", *_at_once(part)),
         ]
     return rows
 
 
 def unique_beneficiaries(
-    frame: pl.DataFrame, period: Period, *, threshold: int = 5
+    frame: pl.DataFrame, period: Period, *, threshold: int = 5, secret: bytes | None
 ) -> pl.DataFrame:
     """Per measure type and programme: distinct people (clusters) and registrations; per
     measure type also the registrations counted more than once, and the people in two or
     more programmes of the type (in the period; and at the same time); a total over every
     measure type. Counts from 1 to threshold - 1 are withheld; so is a registration count
-    whose difference from the people count would reveal such a small number."""
-    part = in_period(frame, period)
+    whose difference from the people count would reveal such a small number. With a
+    cell-key `secret` the counts left are perturbed (see the module); `None`: exact."""
+    part = in_period(with_keys(frame, secret), period)
     rows: list[dict[str, object]] = []
     for measure in sorted(set(part["measure_type"].to_list())):
         of_type = part.filter(pl.col("measure_type") == measure)
@@ -135,10 +158,11 @@ def unique_beneficiaries(
             "programme": pl.String,
             "indicator": pl.String,
             "count": pl.Int64,
+            "count_key": pl.Int64,
         },
     )
     if table.is_empty():
-        return table.with_columns(pl.lit(False).alias("suppressed"))
+        return table.drop("count_key").with_columns(pl.lit(False).alias("suppressed"))
     # complementary: registrations - people would reveal a small count of duplicates
     gaps = (
         table.pivot(on="indicator", index=["measure_type", "programme"], values="count")
@@ -146,8 +170,8 @@ def unique_beneficiaries(
         .select("measure_type", "programme", "gap")
     )
     suppressed = suppress_small_cells(table, threshold, counts=["count"])
-    return (
-        suppressed.join(gaps, on=["measure_type", "programme"], how="left")
+    counts = (
+        suppressed.join(gaps, on=["measure_type", "programme"], how="left", maintain_order="left")
         .with_columns(
             withhold=(pl.col("indicator") == "registrations")
             & pl.col("gap").is_between(1, threshold - 1)
@@ -156,8 +180,11 @@ def unique_beneficiaries(
             suppressed=pl.col("suppressed") | pl.col("withhold"),
             count=pl.when(pl.col("withhold")).then(None).otherwise(pl.col("count")),
         )
-        .select(COUNT_COLUMNS)
+        .select(*COUNT_COLUMNS, "count_key")
     )
+    if secret is None:
+        return counts.drop("count_key")
+    return perturb_frame(counts, {"count": "count_key"}, threshold=threshold).select(COUNT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -361,20 +388,36 @@ _REPUBLISH = 32
 
 
 def overlaps(
-    frame: pl.DataFrame, period: Period, measure_type: str, *, threshold: int = 5
+    frame: pl.DataFrame,
+    period: Period,
+    measure_type: str,
+    *,
+    threshold: int = 5,
+    secret: bytes | None,
 ) -> Overlaps:
     """The UpSet figures of one measure type in a period: for every combination of its
     programmes, the people whose programmes in the period are exactly that combination.
     Counts from 1 to threshold - 1 are withheld, and then more figures until no withheld
     small count can be placed, from the published figures, in a range narrower than the
-    threshold (`complementary_suppression`, a linear-programming audit)."""
-    part = in_period(frame, period).filter(pl.col("measure_type") == measure_type)
+    threshold (`complementary_suppression`, a linear-programming audit, on the true
+    counts). With a cell-key `secret` the figures published are then perturbed, and one
+    whose perturbed value falls below the threshold is withheld too (withholding more only
+    widens the audit's ranges); `None`: exact."""
+    part = in_period(with_keys(frame, secret), period).filter(
+        pl.col("measure_type") == measure_type
+    )
     programmes = tuple(sorted(set(part["programme"].to_list())))
     index = {programme: i for i, programme in enumerate(programmes)}
-    sets = part.group_by("cluster").agg(pl.col("programme").unique())
-    counter: Counter[tuple[int, ...]] = Counter(
-        tuple(sorted(index[p] for p in members)) for members in sets["programme"].to_list()
-    )
+    sets = part.group_by("cluster").agg(pl.col("programme").unique(), pl.col("record_key").first())
+    combos = [tuple(sorted(index[p] for p in members)) for members in sets["programme"]]
+    counter: Counter[tuple[int, ...]] = Counter(combos)
+    keys: Counter[Cell] = Counter()
+    for combo, key in zip(combos, sets["record_key"].to_list(), strict=True):
+        keys[("combo", combo)] += key
+        keys[("people", ())] += key
+        keys[("multi", ())] += key if len(combo) >= 2 else 0
+        for i in combo:
+            keys[("size", (i,))] += key
     sizes = [part.filter(pl.col("programme") == p)["cluster"].n_unique() for p in programmes]
     values: dict[Cell, int] = {("combo", combo): count for combo, count in counter.items()}
     values.update({("size", (i,)): size for i, size in enumerate(sizes)})
@@ -386,7 +429,11 @@ def overlaps(
     )
 
     def shown(cell: Cell) -> int | None:
-        return None if cell in withheld else values[cell]
+        if cell in withheld:
+            return None
+        if secret is None:
+            return values[cell]
+        return publish_count(values[cell], keys[cell] % MODULUS, threshold=threshold)
 
     ordered = sorted(counter.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
     return Overlaps(

@@ -50,8 +50,19 @@ def run_is_stale(run: LinkageRun) -> bool:
 
 
 def participations_frame(run: LinkageRun) -> pl.DataFrame:
-    """One row per participation of a record of the run, with the record's cluster."""
-    cluster_of = dict(ClusterMember.objects.filter(run=run).values_list("record_id", "cluster"))
+    """One row per participation of a record of the run, with the record's cluster and the
+    cluster's `person`: the smallest organisation/record id among its records, which stays
+    the same from run to run while the person's records do (the cell keys of published
+    counts derive from it; cluster numbers change with every run)."""
+    members = ClusterMember.objects.filter(run=run).values_list(
+        "record_id", "cluster", "record__organisation__slug", "record__record_id"
+    )
+    cluster_of: dict[int, int] = {}
+    person: dict[int, str] = {}
+    for record_pk, cluster, organisation, record_id in members:
+        cluster_of[record_pk] = cluster
+        name = f"{organisation}/{record_id}"
+        person[cluster] = min(person.get(cluster, name), name)
     rows = [
         {
             "cluster": cluster_of[record_id],
@@ -60,6 +71,7 @@ def participations_frame(run: LinkageRun) -> pl.DataFrame:
             "measure_type": measure,
             "start_date": start,
             "end_date": end,
+            "person": person[cluster_of[record_id]],
         }
         for record_id, organisation, programme, measure, start, end in Participation.objects.filter(
             record_id__in=list(cluster_of)
@@ -72,7 +84,7 @@ def participations_frame(run: LinkageRun) -> pl.DataFrame:
             "end_date",
         )
     ]
-    return pl.DataFrame(rows, schema=INPUT_SCHEMA)
+    return pl.DataFrame(rows, schema=INPUT_SCHEMA | {"person": pl.String})
 
 
 def _decided() -> set[tuple[int, str, int, str]]:

@@ -16,7 +16,15 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from passerelle.core.linkage import REQUIRED_COLUMNS, LinkageInputError
-from passerelle.core.linkage.bloom import ENCODED_COLUMNS, encoded_features
+from passerelle.core.linkage.bloom import (
+    ENCODED_COLUMNS,
+    FILTER_BITS,
+    MAX_TOKENS,
+    TOKEN_DIGITS,
+    Malformed,
+    encoded_features,
+    malformed_encodings,
+)
 
 PARTICIPATION_COLUMNS = ("record_id", "programme", "start_date", "end_date")
 OPTIONAL_PARTICIPATION_COLUMNS = ("measure_type",)
@@ -31,6 +39,7 @@ CLEAR_COLUMNS = frozenset(REQUIRED_COLUMNS[1:]) | {
 """Columns that would hold personal data in clear: an upload holding one is refused."""
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ERRORS = 20
+MAX_RECORD_ID = 64
 
 
 class UploadError(ValueError):
@@ -79,6 +88,47 @@ def _no_clear_columns(frame: pl.DataFrame, field: str) -> None:
         )
 
 
+def _malformed(problem: Malformed) -> str:
+    # the value is not repeated: it may be personal data in clear uploaded by mistake
+    what = {
+        "filter": _("is not a {bits}-bit filter ({digits} hex digits)").format(
+            bits=FILTER_BITS, digits=FILTER_BITS // 4
+        ),
+        "token": _("is not a keyed token ({digits} lower-case hex digits)").format(
+            digits=TOKEN_DIGITS
+        ),
+        "tokens": _(
+            "is not a list of keyed tokens (1 to {most} tokens of {digits} lower-case hex "
+            "digits, separated by single spaces)"
+        ).format(most=MAX_TOKENS, digits=TOKEN_DIGITS),
+    }[problem.form]
+    where = (
+        _("column {column}, row {row} (and {others} other rows)").format(
+            column=problem.column, row=problem.row, others=problem.rows - 1
+        )
+        if problem.rows > 1
+        else _("column {column}, row {row}").format(column=problem.column, row=problem.row)
+    )
+    return _("{where} {what}; was the file made by `passerelle encode`?").format(
+        where=where, what=what
+    )
+
+
+def _record_id_problem(record_id: str | None, row: int) -> str | None:
+    if record_id is None or not record_id.strip():
+        return _("record_id is empty on row {row}").format(row=row)
+    if len(record_id) > MAX_RECORD_ID:
+        return _("record_id on row {row} is longer than 64 characters").format(row=row)
+    if not record_id.isprintable():
+        # NUL, line breaks, bidirectional and zero-width marks: they corrupt logs and CSV
+        # files downstream and can make two ids look alike
+        return _(
+            "record_id on row {row} holds a control or invisible character; allowed: "
+            "letters, digits, punctuation and spaces"
+        ).format(row=row)
+    return None
+
+
 def _date(value: str | None) -> dt.date | None:
     if value is None or not value.strip():
         return None
@@ -108,15 +158,9 @@ def parse_upload(
     problems: list[tuple[str, str]] = []
     ids = frame["record_id"].to_list()
     for row, record_id in enumerate(ids, start=1):
-        if record_id is None or not record_id.strip():
-            problems.append(("encodings", _("record_id is empty on row {row}").format(row=row)))
-        elif len(record_id) > 64:
-            problems.append(
-                (
-                    "encodings",
-                    _("record_id on row {row} is longer than 64 characters").format(row=row),
-                )
-            )
+        problem = _record_id_problem(record_id, row)
+        if problem is not None and len(problems) < MAX_ERRORS:
+            problems.append(("encodings", problem))
     duplicated = frame.filter(pl.col("record_id").is_duplicated())["record_id"].unique().sort()
     if duplicated.len():
         problems.append(
@@ -125,10 +169,13 @@ def parse_upload(
                 _("record_id {value} appears more than once").format(value=duplicated[0]),
             )
         )
-    try:
-        encoded_features(frame)
-    except LinkageInputError as error:
-        problems.append(("encodings", str(error)))
+    malformed = malformed_encodings(frame)
+    problems.extend(("encodings", _malformed(problem)) for problem in malformed)
+    if not malformed:
+        try:
+            encoded_features(frame)
+        except LinkageInputError as error:
+            problems.append(("encodings", str(error)))
     table = _read(participations, "participations")
     _no_clear_columns(table, "participations")
     missing = [column for column in PARTICIPATION_COLUMNS if column not in table.columns]

@@ -279,7 +279,7 @@ def _choice(request: HttpRequest, frame: pl.DataFrame) -> tuple[str, str, str | 
     try:
         parse_period(period)
     except ValueError:
-        error = _("Period: write 2025 or 2025-Q2.")
+        error = _("Period: write a year, a quarter or a month: 2025, 2025-Q2 or 2025-06.")
     if error is None and measures and measure not in measures:
         error = _("Measure type: choose one of the list.")
     return period, measure, error
@@ -351,8 +351,11 @@ def _figures(request: HttpRequest) -> dict[str, Any]:
     }
     if error is None and run is not None:
         span = parse_period(period)
-        counts = figures.unique_beneficiaries(frame, span, threshold=data.threshold())
-        result = figures.overlaps(frame, span, measure, threshold=data.threshold())
+        secret = data.cell_key_secret()
+        counts = figures.unique_beneficiaries(
+            frame, span, threshold=data.threshold(), secret=secret
+        )
+        result = figures.overlaps(frame, span, measure, threshold=data.threshold(), secret=secret)
         counts = figures.withhold_as_overlaps(counts, result, measure)
         context.update(
             counts=counts, overlaps=result, span=span, report=_report_frame(counts, result, measure)

@@ -1,8 +1,10 @@
 """The employers' and hosts' gap analysis in the platform (vacancies and internship
 offers): the engine's `gap_analysis` over the persons who consented to matching, reduced to
 counts, small cells withheld as in the monitoring app (`suppress_small_cells`, threshold
-`MONITORING_THRESHOLD`), put in words and drawn with the monitoring app's SVG bar chart. No
-candidate is named or counted in a cell below the threshold."""
+`MONITORING_THRESHOLD`), the counts left perturbed by cell key (`core.disclosure`: an
+employer who opens two offers that differ by one requirement cannot difference them), put
+in words and drawn with the monitoring app's SVG bar chart. No candidate is named or counted
+in a cell below the threshold."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import polars as pl
 from django.utils.translation import gettext as _
 
+from passerelle.core.disclosure import MODULUS, perturb_frame, record_key
 from passerelle.core.indicators.suppression import suppress_small_cells
 from passerelle.core.matching.gaps import BLOCKERS, HORIZONS, blocker_name, gap_analysis
 from passerelle.core.matching.model import Kind, persons_frame, slots_frame
@@ -20,9 +23,10 @@ from passerelle.web.apps.matching.candidates import candidates_on
 from passerelle.web.apps.matching.models import InternshipOffer, Vacancy
 from passerelle.web.apps.matching.services import offer_slot, vacancy_slot
 from passerelle.web.apps.monitoring.charts import bar_chart
-from passerelle.web.apps.monitoring.data import threshold
+from passerelle.web.apps.monitoring.data import cell_key_secret, threshold
 
 COUNTS = ("candidates", "qualifying", *BLOCKERS)
+KEYS = tuple(f"{name}_key" for name in COUNTS)
 
 
 Offer = Vacancy | InternshipOffer
@@ -55,17 +59,19 @@ def _when(months: int) -> str:
 
 
 def _count(value: Any) -> str:
-    return (
-        _("fewer than {threshold}").format(threshold=threshold()) if value is None else str(value)
-    )
+    # not "fewer than 5": a count whose perturbed value falls under it is withheld too
+    return _("withheld") if value is None else str(value)
 
 
-def gap_frame(records: list[Offer], on: dt.date) -> pl.DataFrame:
+def gap_frame(records: list[Offer], on: dt.date, *, perturbed: bool = True) -> pl.DataFrame:
     """Counts per vacancy or internship offer (`slot_id` = its id) and horizon, small cells
-    withheld. Vacancies and offers are analysed apart (their rules differ: the right to work,
-    or the programme's eligibility on the offer's dates)."""
+    withheld, the others perturbed by cell key (`perturbed=False`: exact, for checking the
+    engine, never for publishing). Vacancies and offers are analysed apart (their rules
+    differ: the right to work, or the programme's eligibility on the offer's dates)."""
     candidates = candidates_on(on)
     persons = persons_frame([c.engine for c in candidates]) if candidates else None
+    secret = cell_key_secret()
+    keys = [record_key(c.engine.id, secret) for c in candidates] if perturbed else None
     frames = []
     for kind in (Kind.vacancy, Kind.internship):
         slots = [
@@ -79,8 +85,10 @@ def gap_frame(records: list[Offer], on: dt.date) -> pl.DataFrame:
         if not slots:
             continue
         if persons is not None:
-            report = gap_analysis(persons, slots_frame(slots), on, kind=kind)
-            frames.append(report.to_frame().select("slot_id", "months", *COUNTS))
+            report = gap_analysis(persons, slots_frame(slots), on, kind=kind, record_keys=keys)
+            frames.append(
+                report.to_frame().select("slot_id", "months", *COUNTS, *(KEYS if perturbed else ()))
+            )
         else:
             frames.append(
                 pl.DataFrame(
@@ -109,17 +117,33 @@ def suppress_gaps(frame: pl.DataFrame, limit: int) -> pl.DataFrame:
     - the obstacles (row suppression over them), withheld too whenever the first group is,
       so that a single obstacle cannot give back the number who do not qualify;
       `blockers_suppressed`.
+
+    With the counts' cell keys (`<count>_key` columns, as `gap_frame` gives them) each group
+    is then perturbed (`core.disclosure.perturb_frame`), a count whose perturbed value falls
+    below `limit` withholding its group like a small one.
     """
     keys = ["slot_id", "months"]
+    keyed = "candidates_key" in frame.columns
     frame = frame.with_columns(not_qualifying=pl.col("candidates") - pl.col("qualifying"))
+    if keyed:
+        frame = frame.with_columns(
+            not_qualifying_key=(pl.col("candidates_key") - pl.col("qualifying_key")) % MODULUS
+        )
+    people = ["candidates", "qualifying", "not_qualifying"]
     first = suppress_small_cells(
-        frame.select(*keys, "candidates", "qualifying", "not_qualifying"),
+        frame.select(*keys, *people, *(f"{c}_key" for c in people if keyed)),
         limit,
-        counts=["candidates", "qualifying", "not_qualifying"],
+        counts=people,
     )
     second = suppress_small_cells(
-        frame.select(*keys, *BLOCKERS), limit, counts=list(BLOCKERS)
-    ).rename({"suppressed": "blockers_suppressed"})
+        frame.select(*keys, *BLOCKERS, *(f"{c}_key" for c in BLOCKERS if keyed)),
+        limit,
+        counts=list(BLOCKERS),
+    )
+    if keyed:
+        first = perturb_frame(first, {c: f"{c}_key" for c in people}, threshold=limit)
+        second = perturb_frame(second, {c: f"{c}_key" for c in BLOCKERS}, threshold=limit)
+    second = second.rename({"suppressed": "blockers_suppressed"})
     joined = first.join(second, on=keys, how="left")
     hidden = pl.col("suppressed") | pl.col("blockers_suppressed")
     return joined.with_columns(
@@ -132,8 +156,8 @@ def _sentences(rows: list[dict[str, Any]], kind: Kind) -> list[str]:
     if first["suppressed"] and all(row["suppressed"] for row in rows):
         return [
             _(
-                "Fewer than {threshold} candidates, or a figure below it: the counts are "
-                "withheld to protect the people behind them."
+                "Fewer than {threshold} candidates, or a figure below it once slightly "
+                "perturbed: the counts are withheld to protect the people behind them."
             ).format(threshold=threshold())
         ]
     if first["candidates"] == 0:

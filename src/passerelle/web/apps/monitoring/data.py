@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 import polars as pl
 from django.conf import settings
 
+from passerelle.core.disclosure import (
+    MODULUS,
+    SECRET_PURPOSE,
+    perturb_frame,
+    with_record_keys,
+)
 from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
 from passerelle.core.evaluation.synthetic import (
     ACTIRIS_REFERENCE_DATE,
@@ -74,6 +82,15 @@ def threshold() -> int:
     return int(getattr(settings, "MONITORING_THRESHOLD", 5))
 
 
+def cell_key_secret() -> bytes:
+    """The secret behind the record keys of published counts (`core.disclosure`): the
+    setting MONITORING_CELL_KEY_SECRET, else one derived from SECRET_KEY. It must stay the
+    same over time: a new secret gives every cell new noise, and an attacker who saw the
+    figures under both could average the two."""
+    base = str(getattr(settings, "MONITORING_CELL_KEY_SECRET", "") or settings.SECRET_KEY)
+    return hmac.new(base.encode(), SECRET_PURPOSE, hashlib.sha256).digest()
+
+
 def bootstrap() -> int:
     return int(getattr(settings, "MONITORING_BOOTSTRAP", 200))
 
@@ -117,15 +134,31 @@ def _key() -> tuple[int, int, int, bool]:
 
 
 def dashboard_tables() -> dict[str, pl.DataFrame]:
-    """The dashboard's tables, suppressed (see `_dashboard_tables`)."""
-    return _dashboard_tables(*_key())
+    """The dashboard's tables, suppressed and perturbed (see `_dashboard_tables`)."""
+    return _dashboard_tables(*_key(), cell_key_secret())
+
+
+def _publish(
+    frame: pl.DataFrame,
+    cells: int,
+    counts: tuple[str, ...],
+    rates: tuple[tuple[str, str, str], ...] = (),
+) -> pl.DataFrame:
+    """Small cells withheld on the true counts, then every count perturbed by its cell key
+    (`<count>_key`, `core.disclosure`) and the rates recomputed from the perturbed counts."""
+    suppressed = suppress_small_cells(frame, cells, counts=list(counts))
+    return perturb_frame(
+        suppressed, {name: f"{name}_key" for name in counts}, threshold=cells, rates=rates
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _dashboard_tables(
-    persons: int, seed: int, cells: int, synthetic: bool
+    persons: int, seed: int, cells: int, synthetic: bool, secret: bytes
 ) -> dict[str, pl.DataFrame]:
-    """Four tables, each with its counts and denominators, cells under `cells` withheld:
+    """Five tables, each with its counts and denominators, cells under `cells` withheld and
+    the other counts perturbed by cell key (persons keyed by `person_id`, referrals by
+    `referral_id`; docs/indicators.md "Differencing"):
 
     - `cohorts`: employment of refugees and protected persons aged 18-64 by national-register
       cohort and years since, on 31 December of each year (the Socio-economic Monitoring);
@@ -134,11 +167,14 @@ def _dashboard_tables(
     - `outcomes`: programme outcomes at 6 and 12 months;
     - `flows`: referrals between organisations in the last year of the data."""
     data = frames()
+    keyed_persons = with_record_keys(data.persons.lazy(), "person_id", secret).collect()
+    keyed_events = with_record_keys(data.events.lazy(), "person_id", secret).collect()
+    keyed_referrals = with_record_keys(data.referrals.lazy(), "referral_id", secret).collect()
     last = (
         data.as_of.year if (data.as_of.month, data.as_of.day) == (12, 31) else data.as_of.year - 1
     )
     cohorts = employment_rate(
-        data.persons,
+        keyed_persons,
         data.events,
         range(COHORTS[0] + 1, last + 1),
         cohort="registration",
@@ -151,8 +187,10 @@ def _dashboard_tables(
         count="count",
         denominator="denominator",
         rate="rate",
+        count_key="count_key",
+        denominator_key="denominator_key",
     )
-    curves = time_to_first_job(data.persons, data.events, data.as_of, by=["legal_status"])
+    curves = time_to_first_job(keyed_persons, data.events, data.as_of, by=["legal_status"])
     rows = []
     for (status,), curve in sorted(curves.partition_by("legal_status", as_dict=True).items()):
         curve = curve.sort("time")
@@ -167,6 +205,9 @@ def _dashboard_tables(
                     "persons": int(curve["at_risk"][0]),
                     "at_risk": int(after["at_risk"][0]) if after.height else 0,
                     "share_employed": float(upto["cumulative"][-1]) if upto.height else 0.0,
+                    "events_key": int(upto["events_key"].sum()) % MODULUS,
+                    "persons_key": int(curve["removed_key"].sum()) % MODULUS,
+                    "at_risk_key": int(after["removed_key"].sum()) % MODULUS,
                 }
             )
     first_job = pl.DataFrame(
@@ -178,16 +219,19 @@ def _dashboard_tables(
             "persons": pl.Int64,
             "at_risk": pl.Int64,
             "share_employed": pl.Float64,
+            "events_key": pl.Int64,
+            "persons_key": pl.Int64,
+            "at_risk_key": pl.Int64,
         },
     )
-    outcomes = programme_outcomes(data.events, data.as_of, by_year=False).drop(
+    outcomes = programme_outcomes(keyed_events, data.as_of, by_year=False).drop(
         "follow_up_incomplete"
     )
-    flows = referral_flows(data.referrals, parse_period(str(last)))
+    flows = referral_flows(keyed_referrals, parse_period(str(last)))
     by_year = {int(row["year"]): row for row in cohorts.filter(pl.col("cohort") == 2010).to_dicts()}
     actiris = pool(
         employment_on(
-            data.persons,
+            keyed_persons,
             data.events,
             ACTIRIS_REFERENCE_DATE,
             cohort="actiris_registration",
@@ -204,6 +248,8 @@ def _dashboard_tables(
                 "count": row["count"] if row else 0,
                 "denominator": row["denominator"] if row else 0,
                 "rate": row["rate"] if row else None,
+                "count_key": row["count_key"] if row else 0,
+                "denominator_key": row["denominator_key"] if row else 0,
             }
             for (name, published), row in zip(REFERENCE_FIGURES, computed, strict=True)
         ],
@@ -213,18 +259,35 @@ def _dashboard_tables(
             "count": pl.Int64,
             "denominator": pl.Int64,
             "rate": pl.Float64,
+            "count_key": pl.Int64,
+            "denominator_key": pl.Int64,
         },
     )
-    suppressed = {
-        "reference": suppress_small_cells(reference, cells),
-        "cohorts": suppress_small_cells(cohorts, cells),
-        "first_job": suppress_small_cells(first_job.rename({"months": "time"}), cells).rename(
-            {"time": "months"}
+    rate = (("rate", "count", "denominator"),)
+    published = {
+        "reference": _publish(reference, cells, ("count", "denominator"), rate),
+        "cohorts": _publish(cohorts, cells, ("count", "denominator"), rate),
+        # share_employed is the Kaplan-Meier estimate, not a ratio of the counts beside it
+        "first_job": _publish(first_job, cells, ("events", "persons", "at_risk")),
+        "outcomes": _publish(
+            outcomes,
+            cells,
+            ("participants", "employed", "found_job"),
+            (
+                ("employed_rate", "employed", "participants"),
+                ("found_job_rate", "found_job", "participants"),
+            ),
         ),
-        "outcomes": suppress_small_cells(outcomes, cells),
-        "flows": _withhold_sender_totals(suppress_small_cells(flows, cells)),
+        "flows": _withhold_sender_totals(
+            _publish(
+                flows,
+                cells,
+                ("count", "denominator", "accepted"),
+                (("share", "count", "denominator"),),
+            )
+        ),
     }
-    return suppressed
+    return published
 
 
 def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:

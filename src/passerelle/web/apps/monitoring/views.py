@@ -467,7 +467,12 @@ def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
 def _report(key: tuple[int, int, int, bool], programme: str, period: str) -> pl.DataFrame:
     source = data.frames()
     return funder_report(
-        source.events, source.referrals, programme, parse_period(period), threshold=key[2]
+        source.events,
+        source.referrals,
+        programme,
+        parse_period(period),
+        threshold=key[2],
+        secret=data.cell_key_secret(),
     )
 
 
@@ -487,7 +492,7 @@ def _report_choice(request: HttpRequest) -> tuple[str, str, str, str | None]:
         try:
             parse_period(period)
         except ValueError:
-            error = _("Period: write 2025, 2025-Q2 or 2025-01-01:2025-06-30.")
+            error = _("Period: write a year, a quarter or a month: 2025, 2025-Q2 or 2025-06.")
     return programme, period, language, error
 
 
@@ -533,7 +538,8 @@ def report(request: HttpRequest) -> HttpResponse:
         for row in frame.iter_rows(named=True):
             value = format_value(row["value"], row["unit"])
             if row["suppressed"]:
-                value = _("withheld (< {threshold})").format(threshold=data.threshold())
+                # not "< 5": a count whose perturbed value falls under it is withheld too
+                value = _("withheld")
             rows.append(
                 {
                     "cells": [

@@ -227,3 +227,7 @@ LINKAGE_SECTOR_KEY_FILE = os.environ.get("PASSERELLE_LINKAGE_KEY_FILE", "")
 # A linkage model re-estimated from review decisions and accepted after its held-out check
 # (`passerelle link-relearn --apply`); runs use it instead of training while it exists.
 LINKAGE_MODEL_FILE = os.environ.get("PASSERELLE_LINKAGE_MODEL_FILE", "")
+
+# Published counts (docs/indicators.md, "Differencing"): the secret behind the cell keys that
+# perturb them; empty: derived from SECRET_KEY. Set it in production and never change it.
+MONITORING_CELL_KEY_SECRET = os.environ.get("PASSERELLE_CELL_KEY_SECRET", "")
