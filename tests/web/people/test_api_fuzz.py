@@ -5,53 +5,25 @@ fault. Runs with a token that has every scope, on a database holding synthetic f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from tests.web.fuzz import (
+    _keep_the_test_connection,  # noqa: F401 (an autouse fixture, used by being here)
+)
 from tests.web.people.conftest import actor_of, synthetic_file
 
 from passerelle.web.apps.people.services import person_create
-
-
-@schemathesis.check
-def four_hundreds_name_the_field(ctx: Any, response: Any, case: Any) -> None:
-    if not 400 <= response.status_code < 500 or response.status_code in (405,):
-        return None
-    body = response.json()
-    detail = body.get("detail")
-    assert isinstance(detail, list), f"4xx without a list of problems: {body}"
-    assert detail, f"4xx without a problem: {body}"
-    for item in detail:
-        field, _, message = str(item.get("msg", "")).partition(": ")
-        assert field, f"4xx problem without its field: {item}"
-        assert message, f"4xx problem without a message: {item}"
-        assert item.get("loc"), f"4xx problem without loc: {item}"
-    return None
-
 
 # pytest-django has set Django up before test modules are imported; the schema view reads
 # no database.
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application()).include(
     path_regex="^/api/v1/"
 )
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection() -> Iterator[None]:
-    """Schemathesis calls the WSGI application directly, whose request signals would close
-    the database connection holding the test's transaction; Django's test client unhooks
-    them the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
