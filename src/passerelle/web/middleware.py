@@ -90,6 +90,8 @@ def _field_with_nul(request: HttpRequest, content_type: str) -> str | None:
         sources.append(request.POST)  # parsed once; CSRF middleware reads it next anyway
     for source in sources:
         for name, values in source.lists():
+            if name == "next":
+                continue  # only ever a redirect target, checked by the view: junk is ignored there
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "") or "request"
     return None

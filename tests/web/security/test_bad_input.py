@@ -228,6 +228,8 @@ def test_the_directory_page_takes_any_page_number(page: str, loaded_directory: A
         "/no/such/page/",
         "\\\\evil.example",
         "/staff/%0A",
+        "/staff/persons/\x00",
+        "/staff/%00",
         " ",
     ],
 )
@@ -276,7 +278,6 @@ def test_a_body_that_is_not_utf8_is_a_4xx(path: str, token_for: Callable[..., st
         ("/staff/referrals/inbox/?programme=%00", None, "programme"),
         ("/staff/matching/rounds/start/", {"programme": "duo\x00"}, "programme"),
         ("/directory/?q=%00", None, "q"),
-        ("/staff/login/?next=/staff/%00", None, "next"),
     ],
 )
 def test_a_nul_in_a_page_parameter_is_a_400_naming_it(

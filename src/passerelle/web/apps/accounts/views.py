@@ -60,10 +60,12 @@ class TokenForm(forms.Form):
 def _next_url(request: HttpRequest) -> str:
     """Where to go after logging in: `next` when it is a path of this site, else the user's
     start page. Anything else in `next` (another host, a word such as "foo", which
-    `redirect` would try as a view name) is ignored, so the login is never lost."""
+    `redirect` would try as a view name, a control character such as NUL) is ignored, so the
+    login is never lost."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if (
         target.startswith("/")
+        and target.isprintable()
         and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
         and _resolves(target)
     ):
