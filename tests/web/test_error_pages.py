@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import path
 from django.utils import translation
+from tests.web.conftest import PASSWORD
 from tests.web.people.conftest import logged_in
 
 from passerelle.web.apps.accounts.models import PlatformRole
@@ -42,6 +43,8 @@ HEADINGS = {
     ("fr", 429): "Trop de demandes",
     ("ar", 429): "طلبات كثيرة جدًا",
     ("fr", 500): "Erreur du serveur",
+    ("fr", "csrf"): "Le formulaire n'a pas pu être envoyé",
+    ("ar", "csrf"): "تعذّر إرسال النموذج",
     ("ar", 500): "خطأ في الخادم",
 }
 
@@ -68,7 +71,9 @@ def _answer(status: int, language: str, settings: Any) -> HttpResponse:
     return client.get("/boom/")
 
 
-def _check_page(response: HttpResponse, status: int, language: str) -> str:
+def _check_page(
+    response: HttpResponse, status: int, language: str, heading: int | str | None = None
+) -> str:
     assert response.status_code == status
     page = response.content.decode()
     direction = "rtl" if language == "ar" else "ltr"
@@ -77,11 +82,12 @@ def _check_page(response: HttpResponse, status: int, language: str) -> str:
     assert title is not None
     assert "<" not in title.group(1)
     assert ">" not in title.group(1)
-    assert HEADINGS[(language, status)] in title.group(1)
+    expected = HEADINGS[(language, heading or status)]
+    assert expected in title.group(1)
     for landmark in ("<header", "<nav", '<main id="main"', "<footer"):
         assert landmark in page
     main = page[page.index("<main") : page.index("</main>")]
-    assert f"<h1>{HEADINGS[(language, status)]}</h1>" in main
+    assert f"<h1>{expected}</h1>" in main
     assert 'href="/"' in main  # the way back to the start page
     for inline in ("style=", "<script", "<style"):  # the Content-Security-Policy forbids them
         assert inline not in page
@@ -148,3 +154,24 @@ def test_the_beneficiaries_menu_shows_only_links_the_role_may_follow(
         assert (f'href="{href}"' in nav) is shown
         if shown:
             assert client.get(href).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_a_form_refused_by_the_csrf_check_gets_the_styled_403(language: str) -> None:
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
+    response = client.post("/staff/login/", {"username": "u1", "password": "x"})
+    _check_page(response, 403, language, heading="csrf")
+
+
+def test_an_analyst_without_a_membership_starts_on_the_analysis(
+    make_user: Callable[..., User],
+) -> None:
+    """Their start page was the person files, which refuse a user of no organisation."""
+    client = logged_in(make_user("an", None, platform_role=PlatformRole.ANALYST))
+    response = client.post(
+        "/staff/login/", {"username": "an", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/analysis/"
+    main = _check_page(client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="fr"), 404, "fr")
+    assert 'href="/analysis/"' in main
