@@ -24,11 +24,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from passerelle.web.apps.accounts.context import start_page
 from passerelle.web.apps.accounts.decorators import (
     ORGANISATION_SESSION_KEY,
+    may_see_aggregates,
     needs_second_factor,
 )
-from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.accounts.services import (
     login_attempt,
     memberships_of,
@@ -71,14 +72,10 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return target
     user: Any = request.user
-    memberships = user.memberships if user.is_authenticated else None
-    if (
-        memberships
-        and memberships.exists()
-        and not memberships.exclude(role=Role.EMPLOYER).exists()
-    ):
-        return "matching:home"  # employers and hosts: their offers and gap analysis
-    return "people:list"
+    if not user.is_authenticated:
+        return "people:list"
+    roles = set(user.memberships.values_list("role", flat=True))
+    return start_page(roles, may_see_aggregates(user)) or "people:list"
 
 
 def _resolves(target: str) -> bool:
