@@ -64,6 +64,13 @@ def synthetic_population(people: int, seed: int = 2026) -> pl.DataFrame:
     has_decision = status.is_in(["refugee", "subsidiary_protection"]) & pl.Series(
         rng.random(people) < 0.9
     )
+    # A protected person's first entry in the foreigners' register follows the decision that
+    # granted the permit (the profile refuses an earlier one).
+    registration = pl.select(
+        pl.when(pl.lit(has_decision))
+        .then(pl.lit(days_after(decision, 0, 120)))
+        .otherwise(pl.lit(registration))
+    ).to_series()
     columns: dict[str, pl.Series] = {
         "birth_date": dates("1955-01-01", "2004-12-31", 0.05),
         "nationality": pl.Series(rng.choice(NATIONALITIES, people)),
