@@ -87,7 +87,7 @@ def link_encode_files(
     from passerelle.core.linkage import KeyFileError
     from passerelle.web.apps.beneficiaries import services
     from passerelle.web.apps.directory.models import Organisation
-    from passerelle.web.apps.people.access import Actor
+    from passerelle.web.common.actors import Actor
 
     found = Organisation.objects.filter(slug=organisation).first()
     if found is None:

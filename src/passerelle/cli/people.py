@@ -239,8 +239,9 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
 def _demo_persons(count: int, rng: random.Random) -> int:
     from django.contrib.auth import get_user_model
 
-    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.access import persons_for
     from passerelle.web.apps.people.services import consent_record, person_create
+    from passerelle.web.common.actors import Actor
 
     user_model = get_user_model()
     created = 0
@@ -311,11 +312,12 @@ def _demo_referrals() -> int:
     from django.contrib.auth import get_user_model
 
     from passerelle.web.apps.directory.models import Programme
-    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.access import persons_for
     from passerelle.web.apps.people.services import consent_record
     from passerelle.web.apps.referrals.eligibility import eligibility_on
     from passerelle.web.apps.referrals.models import Referral
     from passerelle.web.apps.referrals.services import referral_create, referral_transition
+    from passerelle.web.common.actors import Actor
 
     programme = Programme.objects.filter(slug="duo-for-a-job-mentoring").first()
     if programme is None or Referral.objects.exists():

@@ -17,7 +17,7 @@ from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.forms import DateInput
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("at", "action", "actor", "object_kind", "object_id", "flagged", "detail")

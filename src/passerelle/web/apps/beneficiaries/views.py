@@ -38,7 +38,8 @@ from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.directory.labels import CATEGORY_LABELS
 from passerelle.web.apps.monitoring import charts, data
-from passerelle.web.apps.monitoring.views import _csv, display_name
+from passerelle.web.apps.monitoring.views import display_name
+from passerelle.web.common.csv import frame_csv
 
 INDICATOR_LABELS = {
     "people": gettext_lazy("Distinct people"),
@@ -426,7 +427,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
             content_type="text/plain; charset=utf-8",
         )
     columns = ["section", "indicator", "measure_type", "programme", "key", "count"]
-    return _csv(context["report"], columns, f"{_stem(context)}.csv")
+    return frame_csv(context["report"], columns, f"{_stem(context)}.csv")
 
 
 @aggregates_view

@@ -49,7 +49,6 @@ from passerelle.web.apps.matching.schemas import (
     VacancyData,
     validated,
 )
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.models import OPEN_STATES, Referral, State
 from passerelle.web.apps.referrals.services import (
@@ -57,6 +56,7 @@ from passerelle.web.apps.referrals.services import (
     referral_create,
     referral_transition,
 )
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 Record = Mentor | InternshipOffer | Vacancy
 FIRST_DAY, LAST_DAY = dt.date(2010, 1, 1), dt.date(2099, 12, 31)

@@ -31,7 +31,7 @@ from passerelle.web.apps.matching.forms import (
 from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
 

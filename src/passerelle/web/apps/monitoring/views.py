@@ -4,9 +4,7 @@ suppressed and downloadable as CSV; charts are inline SVG drawn on the server.""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +28,7 @@ from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
 from passerelle.web.apps.directory.labels import LANGUAGE_LABELS
 from passerelle.web.apps.monitoring import charts, data
+from passerelle.web.common.csv import frame_csv
 
 Columns = Sequence[tuple[str, Promise]]
 
@@ -195,27 +194,6 @@ def _table(
     }
 
 
-def _csv_value(value: Any) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as polars writes them (passerelle indicators)
-    return value
-
-
-def _csv(frame: pl.DataFrame, columns: Sequence[str], filename: str) -> HttpResponse:
-    """The table as CSV: column ids as headings, withheld figures empty, `suppressed`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    names = [*columns, "suppressed"] if "suppressed" in frame.columns else list(columns)
-    writer.writerow(names)
-    for values in frame.select(names).iter_rows():
-        writer.writerow([_csv_value(value) for value in values])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _svg(text: str) -> str:
     return mark_safe(text)  # built by charts.py, every label escaped
 
@@ -321,7 +299,7 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     if key not in TABLES:
         raise Http404
     columns = [name for name, _label in TABLES[key][1]]
-    return _csv(data.dashboard_tables()[key], columns, f"{key}.csv")
+    return frame_csv(data.dashboard_tables()[key], columns, f"{key}.csv")
 
 
 def _motivation(request: HttpRequest) -> str:
@@ -460,7 +438,7 @@ def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     if columns is None:
         raise Http404
     frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
-    return _csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
+    return frame_csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
 
 
 @functools.lru_cache(maxsize=32)
@@ -575,7 +553,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
     columns = ["section", "indicator", "count", "denominator", "value", "unit"]
-    return _csv(frame, columns, f"{_stem(programme, period, language)}.csv")
+    return frame_csv(frame, columns, f"{_stem(programme, period, language)}.csv")
 
 
 @aggregates_view

@@ -25,9 +25,10 @@ from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import organisations_visible
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.apps.people import access, services
-from passerelle.web.apps.people.access import Actor, PersonAccess
+from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.forms import ConsentForm, DisclosureForm, PersonForm
 from passerelle.web.apps.people.schemas import PersonDataError, rules_profile
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 PAGE_SIZE = 25
 
@@ -65,7 +66,7 @@ def person_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 @staff_view
 def person_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not actor.allowed("edit", "own"):
-        raise access.OperationDeniedError("edit")
+        raise OperationDeniedError("edit")
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -26,7 +26,6 @@ from passerelle.web.apps.accounts.services import (
 from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals import access, services
 from passerelle.web.apps.referrals.capacity import capacity_set, waiting_on
@@ -47,6 +46,7 @@ from passerelle.web.apps.referrals.webhooks import (
     webhook_set_active,
     webhooks_of,
 )
+from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
 
 PAGE_SIZE = 30
 ACTION_LABELS = {
@@ -111,14 +111,14 @@ def outbox(request: HttpRequest, actor: Actor) -> HttpResponse:
 def _found(actor: Actor, referral_id: str) -> Any:
     try:
         return access.referral_for(actor, referral_id)
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise Http404 from None
 
 
 @staff_view
 def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> HttpResponse:
     referral = _found(actor, referral_id)
-    side = services.side_of(actor, referral)
+    side = access.side_of(actor, referral)
     actions = [
         (name, ACTION_LABELS[name])
         for name, transition in services.TRANSITIONS.items()
@@ -126,7 +126,7 @@ def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> Htt
     ]
     try:
         person = people_access.person_for(actor, referral.person_id, "view")
-    except (people_access.PersonNotFoundError, OperationDeniedError):
+    except (PersonNotFoundError, OperationDeniedError):
         person = None
     return render(
         request,
@@ -167,7 +167,7 @@ def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: s
             outcome=data.get("outcome") or "",
             override_reason=data.get("override_reason") or "",
         )
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise Http404 from None
     except OperationDeniedError:
         messages.error(request, _("Only a coordinator may share without the person's consent."))
