@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.main import OutputFormat, _fail, _print_json, console
+from passerelle.cli.common import OutputFormat, console, fail, print_json
 from passerelle.core.i18n import _
 
 DEMO_PASSWORD = "demo-passerelle-2026"
@@ -91,7 +91,7 @@ def purge(
     try:
         report = persons_purge(on=dt.date.today(), retention_days=days, apply=apply)
     except PersonDataError as error:
-        _fail(f"--retention-days: {error.errors['retention_days']}")
+        fail(f"--retention-days: {error.errors['retention_days']}")
     data = {
         "cutoff": report.cutoff.isoformat(),
         "retention_days": days,
@@ -100,7 +100,7 @@ def purge(
         "dry_run": not apply,
     }
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
         return
     console.print(
         _("{due} closed file(s) closed before {cutoff} are due for anonymisation.").format(
@@ -135,12 +135,12 @@ def token_issue(
 
     found = Organisation.objects.filter(slug=organisation).first()
     if found is None:
-        _fail(f"organisation: {organisation!r} is not loaded (see `passerelle orgs`)")
+        fail(f"organisation: {organisation!r} is not loaded (see `passerelle orgs`)")
     unknown = sorted(set(scope) - set(ApiScope.values))
     if unknown or not scope:
-        _fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
+        fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
     if not name.strip():
-        _fail("--name: say what the token is for")
+        fail("--name: say what the token is for")
     token, key = api_token_issue(organisation=found, name=name, scopes=scope)
     console.print(
         _(
@@ -160,9 +160,9 @@ def demo_data(
     from django.conf import settings
 
     if not settings.DEBUG:
-        _fail("demo-data: only with development settings (DEBUG); never in production")
+        fail("demo-data: only with development settings (DEBUG); never in production")
     if persons < 0 or persons > 500:
-        _fail("--persons: from 0 to 500")
+        fail("--persons: from 0 to 500")
     accounts = _demo_accounts()
     created = _demo_persons(persons, random.Random(seed))
     referred = _demo_referrals()
@@ -212,7 +212,7 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
     for slug, role, username in DEMO_STAFF:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
-            _fail(f"organisation {slug!r} is not loaded: run `passerelle load` first")
+            fail(f"organisation {slug!r} is not loaded: run `passerelle load` first")
         user, made = user_model.objects.get_or_create(username=username)
         if made:
             user.set_password(DEMO_PASSWORD)
