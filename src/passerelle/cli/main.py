@@ -35,13 +35,13 @@ from passerelle.cli.simulation import simulate
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import (
     options,
     options_json,
     rights,
     rights_json,
 )
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
 
 app = typer.Typer(

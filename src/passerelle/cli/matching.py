@@ -30,7 +30,7 @@ from passerelle.core.matching.explain import explanations, reason_text
 from passerelle.core.matching.gaps import gap_analysis, sentences, svg_chart
 from passerelle.core.matching.model import Kind, persons_frame, slots_frame
 from passerelle.core.matching.pairs import Options
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.knowledge.loader import Knowledge
 
 KindOption = Annotated[

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from passerelle.core.i18n import _, gettext_noop
-from passerelle.core.rules.situation import DURATIONS, FieldValue, Situation, duration_reached
+from passerelle.core.rules.fields import DURATIONS, FieldValue, duration_reached
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import (
     AllOf,
     AnyOf,

@@ -19,7 +19,8 @@ from passerelle.core.rules.explain import (
     outcome_only,
 )
 from passerelle.core.rules.facts import FACTS, Fact, fact_with_next_change
-from passerelle.core.rules.situation import COVERAGE_END, Situation, check_coverage
+from passerelle.core.rules.fields import COVERAGE_END, check_coverage
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 from passerelle.knowledge.model import Citation, Programme
 

@@ -20,8 +20,8 @@ from ninja.errors import HttpError, ValidationError
 
 from passerelle.core.i18n import use_language
 from passerelle.core.profile import ProfileError, profile_from_data
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import options, options_json
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import hsds
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from passerelle.core.profile import ProfileError, profile_from_data
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.knowledge.criteria import parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import selectors

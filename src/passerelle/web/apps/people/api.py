@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from passerelle.core.profile import ProfileError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import options, options_json
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.core.validation import PlainText
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.audit.models import Action

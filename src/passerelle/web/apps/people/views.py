@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.core.profile import ProfileError
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.explain import evaluate
-from passerelle.core.rules.situation import DateOutOfCoverageError, Situation
+from passerelle.core.rules.fields import DateOutOfCoverageError
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import CriteriaError, parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.labels import current_language
