@@ -1,4 +1,8 @@
-"""The organisation's audit log, for its administrators: filters and CSV export."""
+"""The organisation's audit log, for its administrators: filters and CSV export.
+
+The log (models, `audit_record`) is the audit app's, below every app that writes to it;
+its pages are staff pages behind the staff door, so they live here beside the door: the
+audit app imports no other app."""
 
 from __future__ import annotations
 
