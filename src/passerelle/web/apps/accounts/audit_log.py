@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.directory.forms import DateInput
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.forms import DateInput
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("at", "action", "actor", "object_kind", "object_id", "flagged", "detail")

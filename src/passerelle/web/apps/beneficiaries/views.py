@@ -36,10 +36,9 @@ from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_enc
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
-from passerelle.web.apps.directory.labels import CATEGORY_LABELS
 from passerelle.web.apps.monitoring import charts, data
-from passerelle.web.apps.monitoring.views import display_name
 from passerelle.web.common.csv import frame_csv
+from passerelle.web.common.labels import CATEGORY_LABELS, display_name
 
 INDICATOR_LABELS = {
     "people": gettext_lazy("Distinct people"),

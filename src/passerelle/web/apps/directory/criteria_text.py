@@ -19,7 +19,7 @@ from passerelle.knowledge.criteria import (
     Operand,
 )
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.directory.labels import LANGUAGE_LABELS, current_language
+from passerelle.web.common.labels import LANGUAGE_LABELS, request_language
 
 FIELD_LABELS = {
     "legal_status": lambda: _("legal status"),
@@ -76,7 +76,7 @@ def value_label(field: str, value: object) -> str:
     if field == "municipality" and isinstance(value, str):
         municipality = load_knowledge().municipalities.get(value)
         if municipality is not None:
-            return municipality.names.get(current_language())
+            return municipality.names.get(request_language())
     if isinstance(value, str) and value in VALUE_LABELS:
         return VALUE_LABELS[value]()
     return str(value)

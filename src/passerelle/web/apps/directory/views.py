@@ -26,15 +26,15 @@ from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
-from passerelle.web.apps.directory.labels import (
+from passerelle.web.apps.directory.situation import situation_for
+from passerelle.web.common.labels import (
     CATEGORY_LABELS,
     KIND_LABELS,
     LANGUAGE_LABELS,
-    STATUS_LABELS,
+    ORGANISATION_STATUS_LABELS,
     TARGET_GROUP_LABELS,
-    current_language,
+    request_language,
 )
-from passerelle.web.apps.directory.situation import situation_for
 
 PAGE_SIZE = 30
 COUNT_CAP = 300
@@ -59,7 +59,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     cached for DIRECTORY_CACHE_SECONDS (settings): a search costs one cache read, and an
     edit shows after at most that delay."""
     query = urlencode(sorted(request.GET.lists()), doseq=True)
-    key = f"directory:{current_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
+    key = f"directory:{request_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
     content = cache.get(key)
     if content is None:
         content = render_to_string(
@@ -127,9 +127,9 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "kind": KIND_LABELS.get(organisation.kind, organisation.kind),
             "status": status,
-            "status_label": STATUS_LABELS[status.status],
+            "status_label": ORGANISATION_STATUS_LABELS[status.status],
             "history": [
-                {**period, "label": STATUS_LABELS[period["status"]]}
+                {**period, "label": ORGANISATION_STATUS_LABELS[period["status"]]}
                 for period in organisation.status_history
             ],
             "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
@@ -219,5 +219,5 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
-    body = calendar_ics(list(selectors.events_all()), current_language(), dt.date.today())
+    body = calendar_ics(list(selectors.events_all()), request_language(), dt.date.today())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from passerelle.core.matching.explain import reason_text
 from passerelle.core.matching.model import PROGRAMME_BY_KIND
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.forms import (
@@ -32,6 +31,7 @@ from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.labels import request_language
 
 KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
 
@@ -41,7 +41,7 @@ def default_kind(programme: Any) -> str:
 
 
 def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     return [(p.slug, f"{p.name(language)} · {p.organisation.name(language)}") for p in queryset]
 
 

@@ -23,12 +23,11 @@ from passerelle.core.i18n import use_language
 from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
-from passerelle.knowledge.loader import load_knowledge
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.directory.labels import LANGUAGE_LABELS
 from passerelle.web.apps.monitoring import charts, data
 from passerelle.web.common.csv import frame_csv
+from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
 
 Columns = Sequence[tuple[str, Promise]]
 
@@ -105,7 +104,7 @@ FIGURE_LABELS: dict[str, Promise] = {
         " (Actiris, 2017: 1 636 of 5 265)"
     ),
 }
-STATUS_LABELS: dict[str, Promise] = {
+LEGAL_STATUS_GROUP_LABELS: dict[str, Promise] = {
     "refugee": gettext_lazy("refugees"),
     "subsidiary_protection": gettext_lazy("subsidiary protection"),
     "asylum_seeker": gettext_lazy("asylum seekers"),
@@ -140,22 +139,9 @@ REPORT_LANGUAGES: dict[str, Promise] = {
 NAMED_COLUMNS = frozenset({"programme", "from_organisation", "to_organisation"})
 
 
-def display_name(identifier: str, language: str | None = None) -> str:
-    """The knowledge base's name of a programme or organisation in the language (short name
-    of an organisation when it has one); the id itself when the knowledge base lacks it."""
-    language = (language or translation.get_language() or "fr")[:2]
-    knowledge = load_knowledge()
-    organisation = knowledge.organisations.get(identifier)
-    if organisation is not None:
-        return organisation.names.short or organisation.names.get(language)
-    if identifier in knowledge.programmes:
-        return knowledge.programme_latest(identifier).names.get(language)
-    return identifier
-
-
 def _label(column: str, value: Any) -> str:
-    if column == "legal_status" and value in STATUS_LABELS:
-        return str(STATUS_LABELS[value])
+    if column == "legal_status" and value in LEGAL_STATUS_GROUP_LABELS:
+        return str(LEGAL_STATUS_GROUP_LABELS[value])
     if column == "figure" and value in FIGURE_LABELS:
         return str(FIGURE_LABELS[value])
     if column in NAMED_COLUMNS and isinstance(value, str):

@@ -15,8 +15,9 @@ from passerelle.core.assessment import (
     RECOGNITION_LABELS,
     SOCIAL_NEED_LABELS,
 )
-from passerelle.web.apps.directory.forms import YES_NO_FIELDS, DateInput, FinderForm
+from passerelle.web.apps.directory.forms import YES_NO_FIELDS, FinderForm
 from passerelle.web.apps.people.models import ConsentPurpose, FieldGroup
+from passerelle.web.common.forms import DateInput
 
 DIPLOMA_ROWS = 3
 EXPERIENCE_ROWS = 3

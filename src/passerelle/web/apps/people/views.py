@@ -21,7 +21,6 @@ from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import organisations_visible
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.apps.people import access, services
@@ -29,12 +28,13 @@ from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.forms import ConsentForm, DisclosureForm, PersonForm
 from passerelle.web.apps.people.schemas import PersonDataError, rules_profile
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.labels import request_language
 
 PAGE_SIZE = 25
 
 
 def _other_organisations(actor: Actor) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     return [
         (str(organisation.pk), organisation.name(language))
         for organisation in organisations_visible()
@@ -244,7 +244,7 @@ def person_export_json(request: HttpRequest, actor: Actor, person_id: str) -> Ht
 def person_export_page(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
     """Everything held about the person, readable, in the person's own language."""
     data = services.person_export(actor=actor, person_id=person_id)
-    language = data.get("contact", {}).get("language") or current_language()
+    language = data.get("contact", {}).get("language") or request_language()
     with translation.override(language):
         response = render(
             request,

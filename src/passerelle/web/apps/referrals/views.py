@@ -23,7 +23,6 @@ from passerelle.web.apps.accounts.services import (
     api_token_revoke,
     api_tokens_of,
 )
-from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.schemas import PersonDataError
@@ -47,6 +46,7 @@ from passerelle.web.apps.referrals.webhooks import (
     webhooks_of,
 )
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, request_language
 
 PAGE_SIZE = 30
 ACTION_LABELS = {
@@ -62,7 +62,7 @@ ACTION_LABELS = {
 
 
 def _programme_choices(organisation: Any = None) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     programmes = programmes_visible().select_related("organisation")
     if organisation is not None:
         programmes = programmes.filter(organisation=organisation)
