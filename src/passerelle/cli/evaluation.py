@@ -31,11 +31,11 @@ from passerelle.core.evaluation.synthetic import (
     CohortParameters,
     generate_cohort,
 )
-from passerelle.core.i18n import _, use_language
+from passerelle.core.i18n import _, language_of
 from passerelle.core.indicators.report import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
-from passerelle.core.indicators.schema import InputError, read_csv
+from passerelle.core.indicators.schema import IndicatorInputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
 from passerelle.knowledge.loader import load_knowledge
@@ -274,7 +274,7 @@ def report(
         try:
             events = read_csv(events_path, "events")
             referrals = read_csv(referrals_path, "referrals")
-        except (InputError, OSError) as error:
+        except (IndicatorInputError, OSError) as error:
             fail(str(error))
         name = programme
     else:
@@ -295,8 +295,7 @@ def report(
             "--cell-key-file: needed with --events: the report's counts are perturbed with a "
             "secret of yours (`passerelle encode --new-key FILE` makes one)"
         )
-    use_language(language)
-    try:
+    with language_of(language):
         frame = funder_report(
             events, referrals, name, window, threshold=threshold, secret=secret
         ).with_columns(
@@ -369,9 +368,6 @@ def report(
                 )
             console.print(table)
 
-    finally:
-        use_language("en")  # the language chosen for this report only
-
 
 def indicators(
     directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
@@ -407,7 +403,7 @@ def indicators(
                 read_csv(referrals_path, "referrals") if referrals_path else None,
                 read_csv(capacity_path, "capacity") if capacity_path else None,
             )
-        except (InputError, OSError) as error:
+        except (IndicatorInputError, OSError) as error:
             fail(str(error))
         day = parse_date(as_of, "--as-of")
     computed = standard_indicators(*frames, day)

@@ -24,7 +24,7 @@ from passerelle.cli.common import (
     print_json,
 )
 from passerelle.core.i18n import _
-from passerelle.core.matching.csvinput import InputError, read_round
+from passerelle.core.matching.csvinput import MatchingInputError, read_round
 from passerelle.core.matching.engine import MATCHED, PHASES, MatchResult, match
 from passerelle.core.matching.explain import explanations, reason_text
 from passerelle.core.matching.gaps import gap_analysis, sentences, svg_chart
@@ -49,7 +49,7 @@ InputOption = Annotated[
 def _frames(directory: Path, kind: Kind, knowledge: Knowledge) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
         persons, slots = read_round(directory, kind, set(knowledge.programmes))
-    except InputError as error:
+    except MatchingInputError as error:
         fail(str(error))
     if not persons:
         fail(f"{directory / 'persons.csv'}: no person")

@@ -184,7 +184,7 @@ the placeholders are pydantic's own context values)."""
 
 def field_errors(error: ValidationError, model: type[BaseModel]) -> dict[str, str]:
     """One plain message per bad field of `model`, naming what is allowed, in the reader's
-    language (`core.i18n.use_language`)."""
+    language (`core.i18n.language_of`)."""
     allowed = ", ".join(model.model_fields)
     errors: dict[str, str] = {}
     for detail in error.errors():

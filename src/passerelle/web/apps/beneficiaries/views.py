@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
 from passerelle.core.linkage import KeyFileError
@@ -438,8 +438,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
         error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_pdf(
             context["report"],
             programme=_("Unique beneficiaries, from encodings only"),
@@ -458,8 +457,6 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
                 ),
             ],
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_stem(context)}.pdf"'
     return response

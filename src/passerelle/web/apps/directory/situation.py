@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.profile import Profile
 from passerelle.core.rules.options import options, options_json
 from passerelle.knowledge.loader import load_knowledge
@@ -38,9 +38,9 @@ job search."""
 
 def situation_for(profile: Profile, on: dt.date) -> dict[str, Any]:
     """Raises DateOutOfCoverageError for a date the rules do not cover."""
-    use_language(request_language())
     knowledge = load_knowledge()
-    return situation_result(options_json(options(profile, on, knowledge), knowledge))
+    with language_of(request_language()):
+        return situation_result(options_json(options(profile, on, knowledge), knowledge))
 
 
 def situation_result(data: dict[str, Any]) -> dict[str, Any]:

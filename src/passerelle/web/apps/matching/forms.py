@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.web.apps.matching.models import Cefr, Kind
+from passerelle.web.apps.matching.models import Cefr, KindChoices
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -29,7 +29,7 @@ def add_errors(form: forms.Form, errors: dict[str, str]) -> None:
 
 class RoundForm(forms.Form):
     programme = forms.ChoiceField(label=_("Programme"))
-    kind = forms.ChoiceField(label=_("What to match"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("What to match"), choices=KindChoices.choices)
     on = forms.DateField(
         label=_("Round date (the rules are asked on each start date)"), widget=DATE
     )

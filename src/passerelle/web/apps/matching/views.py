@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.core.matching.explain import reason_text
-from passerelle.core.matching.model import PROGRAMME_BY_KIND
+from passerelle.core.matching.model import PROGRAMME_BY_KIND, Kind
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.matching import access, services
@@ -28,7 +28,7 @@ from passerelle.web.apps.matching.forms import (
     add_errors,
 )
 from passerelle.web.apps.matching.gaps import offer_gaps
-from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
+from passerelle.web.apps.matching.models import KindChoices, ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.common.actors import Actor, OperationDeniedError
 from passerelle.web.common.labels import request_language
@@ -37,7 +37,7 @@ KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if s
 
 
 def default_kind(programme: Any) -> str:
-    return str(KIND_OF_PROGRAMME.get(programme.slug, Kind.VACANCY))
+    return str(KIND_OF_PROGRAMME.get(programme.slug, KindChoices.VACANCY))
 
 
 def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
@@ -325,8 +325,8 @@ def gaps(request: HttpRequest, actor: Actor) -> HttpResponse:
         "matching/gaps.html",
         {
             "actor": actor,
-            "gaps": [g for g in found if g.kind.value == Kind.VACANCY],
-            "internship_gaps": [g for g in found if g.kind.value == Kind.INTERNSHIP],
+            "gaps": [g for g in found if g.kind is Kind.vacancy],
+            "internship_gaps": [g for g in found if g.kind is Kind.internship],
             "today": today,
         },
     )

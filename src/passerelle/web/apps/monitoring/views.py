@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
@@ -550,8 +550,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_pdf(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
@@ -559,8 +558,6 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             threshold=data.threshold(),
             synthetic=data.frames().synthetic,
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_stem(programme, period, language)}.pdf"'
@@ -574,8 +571,7 @@ def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_xlsx(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
@@ -584,8 +580,6 @@ def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
             synthetic=data.frames().synthetic,
             right_to_left=bool(translation.get_language_info(language)["bidi"]),
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
