@@ -10,6 +10,7 @@ import json
 import sys
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -36,10 +37,19 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+PLATFORM_TIME_ZONE = ZoneInfo("Europe/Brussels")
+"""The platform's time zone, as `TIME_ZONE` in web/config/settings/base.py."""
+
+
+def today() -> dt.date:
+    """Today in Brussels: the CLI's one clock (the web's is `django.utils.timezone`)."""
+    return dt.datetime.now(tz=PLATFORM_TIME_ZONE).date()
+
+
 def parse_date(value: str | None, option: str = "--on") -> dt.date:
     """The date of option `option` (YYYY-MM-DD), today's when it is not given."""
     if value is None:
-        return dt.date.today()
+        return today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.common import OutputFormat, console, fail, print_json
+from passerelle.cli.common import OutputFormat, console, fail, print_json, today
 from passerelle.core.i18n import _
 
-DEMO_PASSWORD = "demo-passerelle-2026"
+DEMO_PASSWORD = "demo-passerelle-2026"  # noqa: S105 (the demo accounts' documented password)
 """The password of every demo account (demo only: `demo-data` refuses production settings)."""
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 """The demo authenticator key (hex), printed with its base32 form for an authenticator app."""
@@ -89,7 +89,7 @@ def purge(
 
     days = settings.PERSON_RETENTION_DAYS if retention_days is None else retention_days
     try:
-        report = persons_purge(on=dt.date.today(), retention_days=days, apply=apply)
+        report = persons_purge(on=today(), retention_days=days, apply=apply)
     except PersonDataError as error:
         fail(f"--retention-days: {error.errors['retention_days']}")
     data = {
@@ -164,11 +164,12 @@ def demo_data(
     if persons < 0 or persons > 500:
         fail("--persons: from 0 to 500")
     accounts = _demo_accounts()
-    created = _demo_persons(persons, random.Random(seed))
+    # Seeded on purpose: the same demo data for the same seed; nothing secret is drawn.
+    created = _demo_persons(persons, random.Random(seed))  # noqa: S311
     referred = _demo_referrals()
     from passerelle.web.apps.matching.demo import demo_matching
 
-    matching = demo_matching(today=dt.date.today(), password=DEMO_PASSWORD, seed=seed)
+    matching = demo_matching(today=today(), password=DEMO_PASSWORD, seed=seed)
     accounts += [(user, slug, "employer", _("no")) for user, slug in matching["accounts"]]
     table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
     for column in (_("user"), _("organisation"), _("role"), _("second factor")):
@@ -339,7 +340,7 @@ def _demo_referrals() -> int:
         user=receiver_user,
         label=receiver_user.username,
     )
-    start = dt.date.today() + dt.timedelta(days=30)
+    start = today() + dt.timedelta(days=30)
     made = 0
     for person in persons_for(sender).filter(organisation=sender.organisation):
         if made == 3:
@@ -360,7 +361,7 @@ def _demo_referrals() -> int:
             purpose="referral",
             recipient=programme.organisation,
             fields=fields,
-            given_on=dt.date.today(),
+            given_on=today(),
         )
         referral_transition(actor=sender, referral_id=referral.pk, action="send")
         if made == 0:

@@ -211,7 +211,8 @@ def evaluate(criterion: Criterion, situation: Situation, on: dt.date) -> Evaluat
         return Evaluation(None if inner.outcome is None else not inner.outcome, inner.conditions)
     items = [evaluate(item, situation, on) for item in criterion.items]
     decisive = not isinstance(criterion, AllOf)
-    assert isinstance(criterion, AllOf | AnyOf)
+    if not isinstance(criterion, AllOf | AnyOf):
+        raise TypeError(f"criterion: expected AllOf | AnyOf, got {type(criterion).__name__}")
     deciding = [item for item in items if item.outcome is decisive]
     if deciding:
         return Evaluation(decisive, _flatten(deciding))

@@ -345,7 +345,8 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
     belongs to, else the usual one for the status."""
     profile = situation.profile
     defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
-    assert isinstance(defaults, dict)
+    if not isinstance(defaults, dict):
+        raise TypeError(f"defaults: expected dict, got {type(defaults).__name__}")
     if status in ("asylum_seeker", "no_permit"):
         # The asylum procedure's document is not a residence permit.
         return 0

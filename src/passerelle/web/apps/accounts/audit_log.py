@@ -7,7 +7,6 @@ audit app imports no other app."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Iterator
 
 from django import forms
@@ -15,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.accounts.decorators import staff_view
@@ -100,6 +100,6 @@ def audit_log_csv(request: HttpRequest, actor: Actor) -> HttpResponseBase:
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="audit-{today}.csv"'
     return response

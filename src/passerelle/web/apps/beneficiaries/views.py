@@ -5,7 +5,6 @@ in this app: pairs are shown as comparison levels and weights."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -14,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
@@ -271,7 +270,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
 
 def _choice(request: HttpRequest, frame: pl.DataFrame) -> tuple[str, str, str | None]:
     """period, measure type and an error (None when valid)."""
-    period = request.GET.get("period") or str(dt.date.today().year - 1)
+    period = request.GET.get("period") or str(timezone.localdate().year - 1)
     measures = sorted(set(frame["measure_type"].to_list()))
     default = "job_search_support" if "job_search_support" in measures else (measures or [""])[0]
     measure = request.GET.get("measure") or default

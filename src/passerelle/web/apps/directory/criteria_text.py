@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -90,7 +91,7 @@ def _values(field: str, value: Operand) -> str:
 def _pathway_conditions() -> str:
     """The integration pathway's own conditions, from the parameters in force today."""
     parameters = load_knowledge().parameters
-    today = dt.date.today()
+    today = timezone.localdate()
 
     def value(parameter_id: str) -> object:
         found = parameters[parameter_id].value_on(today)

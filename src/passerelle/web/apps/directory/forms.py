@@ -94,7 +94,8 @@ class DirectoryFilterForm(forms.Form):
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
         return field
 
 
@@ -228,7 +229,10 @@ class FinderForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         municipality = self.fields["municipality"]
-        assert isinstance(municipality, forms.ChoiceField)
+        if not isinstance(municipality, forms.ChoiceField):
+            raise TypeError(
+                f"municipality: expected forms.ChoiceField, got {type(municipality).__name__}"
+            )
         municipality.choices = municipality_choices()
         level_choices = [("", _("Not at all")), *[(level, level) for level in CEFR_LEVELS]]
         for code in FINDER_LANGUAGES:

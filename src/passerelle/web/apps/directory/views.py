@@ -3,7 +3,6 @@ the rules engine, and render."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +12,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -67,7 +67,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         )
         cache.set(key, content, settings.DIRECTORY_CACHE_SECONDS)
     # Our own rendered template, stored as text by the cache.
-    return render(request, "directory/directory.html", {"content": mark_safe(content)})
+    return render(request, "directory/directory.html", {"content": mark_safe(content)})  # noqa: S308
 
 
 def _directory_context(request: HttpRequest) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_detail(slug)
     if organisation is None:
         raise Http404(_("No organisation with this name."))
-    today = dt.date.today()
+    today = timezone.localdate()
     status = selectors.organisation_status(organisation, today)
     knowledge = load_knowledge()
     return render(
@@ -197,7 +197,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.POST)
     result = None
     if form.is_valid():
-        on = form.cleaned_data.get("on") or dt.date.today()
+        on = form.cleaned_data.get("on") or timezone.localdate()
         try:
             profile = profile_from_data(form.profile_data())
             result = situation_for(profile, on)
@@ -219,5 +219,5 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
-    body = calendar_ics(list(selectors.events_all()), request_language(), dt.date.today())
+    body = calendar_ics(list(selectors.events_all()), request_language(), timezone.localdate())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

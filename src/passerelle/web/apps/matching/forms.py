@@ -15,7 +15,8 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
     field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
     field.choices = choices
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from passerelle.core.profile import ProfileError
@@ -254,7 +255,7 @@ def person_options(
         # `changes_on` derived from one.
         profile = rules_profile(*access.disclosed_rules_data(found.person, found.fields))
         knowledge = load_knowledge()
-        return options_json(options(profile, on or dt.date.today(), knowledge), knowledge)
+        return options_json(options(profile, on or timezone.localdate(), knowledge), knowledge)
     except ProfileError as error:
         raise ApiError(422, {f"profile.{k}": v for k, v in error.errors.items()}) from None
     except DateOutOfCoverageError as error:

@@ -3,7 +3,6 @@ module may not import `people.models`); every write through `people.services`.""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -87,7 +86,7 @@ def _situation(access_: PersonAccess) -> tuple[dict[str, Any] | None, str]:
     try:
         # Computed from the disclosed groups only: no birth date shared, no age shown.
         profile = rules_profile(*access.disclosed_rules_data(person, access_.fields))
-        return situation_for(profile, dt.date.today()), ""
+        return situation_for(profile, timezone.localdate()), ""
     except (ProfileError, DateOutOfCoverageError) as error:
         return None, str(error)
 
@@ -186,7 +185,7 @@ def consent_withdraw(
 ) -> HttpResponse:
     try:
         services.consent_withdraw(
-            actor=actor, person_id=person_id, consent_id=consent_id, on=dt.date.today()
+            actor=actor, person_id=person_id, consent_id=consent_id, on=timezone.localdate()
         )
     except PersonDataError as error:
         messages.error(request, str(error))
@@ -275,6 +274,6 @@ def person_erase(request: HttpRequest, actor: Actor, person_id: str) -> HttpResp
 @require_POST
 @staff_view
 def person_close(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
-    services.person_close(actor=actor, person_id=person_id, on=dt.date.today())
+    services.person_close(actor=actor, person_id=person_id, on=timezone.localdate())
     messages.success(request, _("The file was closed."))
     return redirect("people:detail", person_id=person_id)

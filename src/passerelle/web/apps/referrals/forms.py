@@ -18,7 +18,8 @@ from passerelle.web.validators import plain_text
 
 
 def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
-    assert isinstance(field, forms.ChoiceField)
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
     field.choices = choices
 
 

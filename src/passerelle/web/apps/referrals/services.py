@@ -267,7 +267,8 @@ def _locked(actor: Actor, referral_id: object) -> Referral:
     referral = found["r"] if found is not None else None
     if referral is None or side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
-    assert isinstance(referral, Referral)
+    if not isinstance(referral, Referral):
+        raise TypeError(f"referral: expected Referral, got {type(referral).__name__}")
     return referral
 
 
@@ -373,7 +374,8 @@ def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(deliveries.db_table)} "
+            # The SQL names only tables and columns from code; every value is a parameter.
+            f"INSERT INTO {connection.ops.quote_name(deliveries.db_table)} "  # noqa: S608
             f"({column['webhook']}, {column['event']}, {column['state']}, "
             f"{column['attempts']}, {column['next_attempt_at']}, {column['last_error']}, "
             f"{column['created_at']}) "

@@ -4,7 +4,6 @@ a person's file, capacities and routing protocols. Reads through `referrals.acce
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -93,7 +93,7 @@ def _box(request: HttpRequest, actor: Actor, box: str) -> HttpResponse:
             "states": State.choices,
             "state": state,
             "overdue": request.GET.get("overdue") == "1",
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -184,7 +184,7 @@ def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: s
 def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
     found = people_access.person_for(actor, person_id, "refer")
     form = ReferralForm(request.POST or None, programmes=_programme_choices())
-    on = dt.date.today()
+    on = timezone.localdate()
     if request.method == "POST" and form.is_valid():
         programme = programmes_visible().filter(pk=form.cleaned_data["programme"]).first()
         if programme is None:
@@ -269,7 +269,7 @@ def organisation_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
                 else:
                     messages.success(request, _("Protocol published."))
                     return redirect("referrals:settings")
-    on = dt.date.today()
+    on = timezone.localdate()
     own_programmes = list(programmes_visible().filter(organisation=actor.organisation))
     return render(
         request,
