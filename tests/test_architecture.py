@@ -184,3 +184,60 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
     )
     assert cycles(import_graph(modules)) == [["passerelle.a.one", "passerelle.a.two"]]
     assert borrowed_private_names(modules) == ["passerelle.b.four: passerelle.a.one._z"]
+
+
+SETTINGS = SOURCE / "passerelle" / "web" / "config" / "settings"
+
+
+def settings_read(modules: Mapping[str, Path]) -> dict[str, str]:
+    """Setting name -> the first module that reads it (`settings.NAME` or `getattr(settings,
+    "NAME", ...)`), outside the settings package."""
+    read: dict[str, str] = {}
+    for module, path in modules.items():
+        if path.is_relative_to(SETTINGS):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = None
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "settings"
+                and node.attr.isupper()
+            ):
+                name = node.attr
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "getattr"
+                and len(node.args) >= 2
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == "settings"
+                and isinstance(node.args[1], ast.Constant)
+            ):
+                name = str(node.args[1].value)
+            if name is not None:
+                read.setdefault(name, module)
+    return read
+
+
+def declared_settings(path: Path) -> set[str]:
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names.update(t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper())
+    return names
+
+
+def test_every_setting_the_code_reads_is_declared_in_the_base_settings() -> None:
+    """A setting read with a default nowhere declared (the small-cell threshold was) hides a
+    rule from whoever configures the platform: each one is in base.py with its comment, or
+    is Django's own."""
+    from django.conf import global_settings
+
+    declared = declared_settings(SETTINGS / "base.py") | set(dir(global_settings))
+    missing = {
+        name: module
+        for name, module in settings_read(modules_under(SOURCE)).items()
+        if name not in declared
+    }
+    assert missing == {}
