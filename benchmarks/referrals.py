@@ -122,9 +122,9 @@ def prepare(database_url: str, caseworkers: int, files_per_caseworker: int) -> d
 
     from passerelle.web.apps.accounts.models import ApiToken, Membership
     from passerelle.web.apps.directory.models import Organisation, Programme, stable_uuid
-    from passerelle.web.apps.people.access import Actor
     from passerelle.web.apps.people.services import consent_record, person_create
     from passerelle.web.apps.referrals.models import ProgrammeCapacity, Webhook
+    from passerelle.web.common.actors import Actor
 
     call_command("migrate", verbosity=0, interactive=False)
     rng = random.Random(2026)

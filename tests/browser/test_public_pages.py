@@ -22,8 +22,8 @@ from django.utils.formats import date_format
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, expect
 
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, RIGHT_TO_WORK_LABELS
 from passerelle.web.apps.directory.situation import PATH_ORDER
+from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, RIGHT_TO_WORK_LABELS
 
 pytestmark = pytest.mark.browser
 

@@ -215,12 +215,8 @@ def _title(language: str) -> str:
 
 @contextlib.contextmanager
 def _engine_language(language: str) -> Iterator[None]:
-    token = i18n._translations.set(None)
-    try:
-        i18n.use_language(language)
+    with i18n.language_of(language):
         yield
-    finally:
-        i18n._translations.reset(token)
 
 
 @pytest.mark.django_db

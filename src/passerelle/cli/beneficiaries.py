@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from passerelle.cli.main import FormatOption, OutputFormat, _fail, console
+from passerelle.cli.common import FormatOption, OutputFormat, console, fail
 from passerelle.core.i18n import _
 from passerelle.core.linkage import DEFAULT_THRESHOLD
 
@@ -42,7 +42,7 @@ def link_run(
             actor_label="cli", threshold=threshold, review_low=review_low, review_high=review_high
         )
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -58,7 +58,7 @@ def link_run(
 
         run = services.run_execute(run_id=run.pk, progress=step)
     if run.status != "done":
-        _fail(_("linkage run {id} failed: {error}").format(id=run.pk, error=run.error))
+        fail(_("linkage run {id} failed: {error}").format(id=run.pk, error=run.error))
     summary = {
         "run": run.pk,
         "records": run.records,
@@ -87,16 +87,16 @@ def link_encode_files(
     from passerelle.core.linkage import KeyFileError
     from passerelle.web.apps.beneficiaries import services
     from passerelle.web.apps.directory.models import Organisation
-    from passerelle.web.apps.people.access import Actor
+    from passerelle.web.common.actors import Actor
 
     found = Organisation.objects.filter(slug=organisation).first()
     if found is None:
-        _fail(_("organisation: {slug!r} is not in the directory").format(slug=organisation))
+        fail(_("organisation: {slug!r} is not in the directory").format(slug=organisation))
     actor = Actor(organisation=found, role="coordinator", label="cli")
     try:
         batch = services.encodings_from_person_files(actor=actor)
     except (services.SectorKeyMissingError, KeyFileError) as error:
-        _fail(_("sector key: {error}").format(error=error))
+        fail(_("sector key: {error}").format(error=error))
     console.print(
         _("{records} person files encoded ({participations} participations)").format(
             records=batch.records, participations=batch.participations
@@ -128,7 +128,7 @@ def link_relearn(
             threshold=threshold, apply=apply, actor_label="cli"
         )
     except (LinkageInputError, relearn.ModelFileMissingError) as error:
-        _fail(str(error))
+        fail(str(error))
     summary = {
         "labels": report.labels,
         "matches_used": report.matches_used,

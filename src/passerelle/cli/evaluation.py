@@ -17,7 +17,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from passerelle.cli.main import _fail, _parse_date, _print_json, console, errors
+from passerelle.cli.common import console, errors, fail, parse_date, print_json
 from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.estimators import (
     Evaluation,
@@ -31,11 +31,11 @@ from passerelle.core.evaluation.synthetic import (
     CohortParameters,
     generate_cohort,
 )
-from passerelle.core.i18n import _, use_language
+from passerelle.core.i18n import _, language_of
 from passerelle.core.indicators.report import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
-from passerelle.core.indicators.schema import InputError, read_csv
+from passerelle.core.indicators.schema import IndicatorInputError, read_csv
 from passerelle.core.indicators.standard import export_counts, standard_indicators
 from passerelle.core.indicators.suppression import suppress_small_cells
 from passerelle.knowledge.loader import load_knowledge
@@ -67,7 +67,7 @@ def _programme(name: str) -> str:
     programme = PROGRAMME_ALIASES.get(name, name)
     if programme not in PROGRAMME_ORGANISATION:
         allowed = ", ".join([*PROGRAMME_ALIASES, *PROGRAMME_ORGANISATION])
-        _fail(f"--programme: {name!r}; allowed values: {allowed}")
+        fail(f"--programme: {name!r}; allowed values: {allowed}")
     return programme
 
 
@@ -164,7 +164,7 @@ def evaluate(
     truth: dict[str, float] | None = None
     if input_path is None:
         if _programme(programme) != MENTORING:
-            _fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
+            fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
         cohort = generate_cohort(
             CohortParameters(persons=persons, seed=seed, motivation=motivation.value)
         )
@@ -178,7 +178,7 @@ def evaluate(
         try:
             frame = pl.read_csv(input_path)
         except (OSError, pl.exceptions.PolarsError) as error:
-            _fail(f"--input: cannot read {input_path}: {error}")
+            fail(f"--input: cannot read {input_path}: {error}")
     names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates else None
     try:
         with Progress(console=errors, transient=True, disable=output is EvaluateFormat.json) as bar:
@@ -193,7 +193,7 @@ def evaluate(
                 progress=lambda step: bar.advance(task, step),
             )
     except EvaluationInputError as error:
-        _fail(str(error))
+        fail(str(error))
     if love_plot is not None:
         love_plot.write_text(
             love_plot_svg(
@@ -205,7 +205,7 @@ def evaluate(
         data = result.to_json()
         data["programme"] = programme
         data["truth"] = truth
-        _print_json(data)
+        print_json(data)
         return
     for table in _evaluation_table(result, truth):
         console.print(table)
@@ -261,21 +261,21 @@ def report(
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld
     and every count perturbed by its cell key (docs/indicators.md, "Differencing")."""
     if language not in REPORT_LANGUAGES:
-        _fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
+        fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
     if output is ReportFormat.pdf and language not in PDF_LANGUAGES:
-        _fail(f"--language: {language!r} for a PDF; allowed values: {', '.join(PDF_LANGUAGES)}")
+        fail(f"--language: {language!r} for a PDF; allowed values: {', '.join(PDF_LANGUAGES)}")
     try:
         window = parse_period(period)
     except ValueError as error:
-        _fail(f"--{error}")
+        fail(f"--{error}")
     if (events_path is None) != (referrals_path is None):
-        _fail("--events and --referrals: give both CSV files, or neither for synthetic data")
+        fail("--events and --referrals: give both CSV files, or neither for synthetic data")
     if events_path is not None and referrals_path is not None:
         try:
             events = read_csv(events_path, "events")
             referrals = read_csv(referrals_path, "referrals")
-        except (InputError, OSError) as error:
-            _fail(str(error))
+        except (IndicatorInputError, OSError) as error:
+            fail(str(error))
         name = programme
     else:
         name = _programme(programme)
@@ -289,14 +289,13 @@ def report(
         try:
             secret = load_key(cell_key_file)
         except KeyFileError as error:
-            _fail(f"--cell-key-file: {error}")
+            fail(f"--cell-key-file: {error}")
     elif not synthetic:
-        _fail(
+        fail(
             "--cell-key-file: needed with --events: the report's counts are perturbed with a "
             "secret of yours (`passerelle encode --new-key FILE` makes one)"
         )
-    use_language(language)
-    try:
+    with language_of(language):
         frame = funder_report(
             events, referrals, name, window, threshold=threshold, secret=secret
         ).with_columns(
@@ -304,7 +303,7 @@ def report(
             pl.col("indicator").map_elements(_, return_dtype=pl.String),
         )
         if output is ReportFormat.json:
-            _print_json(
+            print_json(
                 {
                     "programme": name,
                     "period": [window[0].isoformat(), window[1].isoformat()],
@@ -369,9 +368,6 @@ def report(
                 )
             console.print(table)
 
-    finally:
-        use_language("en")  # the language chosen for this report only
-
 
 def indicators(
     directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
@@ -394,12 +390,12 @@ def indicators(
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
     if persons_path is None:
         if events_path or referrals_path or capacity_path:
-            _fail("--persons-csv: needed with the other CSV inputs")
+            fail("--persons-csv: needed with the other CSV inputs")
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         frames = (cohort.persons, cohort.events, cohort.referrals, cohort.capacity)
-        day = _parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
+        day = parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
     else:
-        events_file = events_path or _fail("--events-csv: needed with --persons-csv")
+        events_file = events_path or fail("--events-csv: needed with --persons-csv")
         try:
             frames = (
                 read_csv(persons_path, "persons"),
@@ -407,9 +403,9 @@ def indicators(
                 read_csv(referrals_path, "referrals") if referrals_path else None,
                 read_csv(capacity_path, "capacity") if capacity_path else None,
             )
-        except (InputError, OSError) as error:
-            _fail(str(error))
-        day = _parse_date(as_of, "--as-of")
+        except (IndicatorInputError, OSError) as error:
+            fail(str(error))
+        day = parse_date(as_of, "--as-of")
     computed = standard_indicators(*frames, day)
     directory.mkdir(parents=True, exist_ok=True)
     title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)

@@ -11,7 +11,7 @@ import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from passerelle.cli.main import FormatOption, OutputFormat, _fail, console
+from passerelle.cli.common import FormatOption, OutputFormat, console, fail
 from passerelle.core.i18n import _
 from passerelle.core.linkage import (
     DEFAULT_THRESHOLD,
@@ -31,9 +31,9 @@ def _read_csv(path: Path) -> pl.DataFrame:
     try:
         return pl.read_csv(path, infer_schema=False)
     except FileNotFoundError:
-        _fail(_("{path}: no such file").format(path=path))
+        fail(_("{path}: no such file").format(path=path))
     except (pl.exceptions.ComputeError, OSError, UnicodeDecodeError) as error:
-        _fail(_("{path}: not a readable CSV file ({error})").format(path=path, error=error))
+        fail(_("{path}: not a readable CSV file ({error})").format(path=path, error=error))
 
 
 def _summary(clusters: pl.DataFrame) -> dict[str, int]:
@@ -65,22 +65,22 @@ def dedupe_command(
 ) -> None:
     """Find the same person across records and write one cluster id per record."""
     if not 0.0 < threshold < 1.0:
-        _fail(
+        fail(
             _("--threshold: {value} is not a probability; expected 0 < P < 1").format(
                 value=threshold
             )
         )
     if private and encoded:
-        _fail(_("--private and --encoded: choose one (encoded input is already private)"))
+        fail(_("--private and --encoded: choose one (encoded input is already private)"))
     records = _read_csv(input_csv)
     key: bytes | None = None
     if private:
         if key_file is None:
-            _fail(_("--key-file: required with --private"))
+            fail(_("--key-file: required with --private"))
         try:
             key = load_key(key_file)
         except KeyFileError as error:
-            _fail(str(error))
+            fail(str(error))
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -100,7 +100,7 @@ def dedupe_command(
             else:
                 run = dedupe(records, threshold=threshold, private_key=key, progress=step)
         except LinkageInputError as error:
-            _fail(str(error))
+            fail(str(error))
     run.clusters.sort("record_id").write_csv(out)
     summary = _summary(run.clusters)
     if output == OutputFormat.json:
@@ -131,7 +131,7 @@ def encode_command(
     """Encode records into keyed Bloom filters and tokens that can be shared."""
     if new_key:
         if key_file.exists():
-            _fail(
+            fail(
                 _("--key-file: {path} exists; --new-key never overwrites a key").format(
                     path=key_file
                 )
@@ -141,12 +141,12 @@ def encode_command(
     try:
         key = load_key(key_file)
     except KeyFileError as error:
-        _fail(str(error))
+        fail(str(error))
     records = _read_csv(input_csv)
     try:
         encoded = encode(records, key)
     except LinkageInputError as error:
-        _fail(str(error))
+        fail(str(error))
     encoded.write_csv(out)
     console.print(
         _("{count} records encoded; written to {out}").format(count=encoded.height, out=out)

@@ -7,27 +7,41 @@ docs/cli.md). Bad input ends with a one-line message naming the field and exit c
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from passerelle.cli.beneficiaries import link_encode_files, link_relearn, link_run
+from passerelle.cli.common import (
+    DateOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    errors,
+    fail,
+    knowledge_or_fail,
+    parse_date,
+    print_json,
+)
+from passerelle.cli.evaluation import evaluate, indicators, report
+from passerelle.cli.linkage import dedupe_command, encode_command
+from passerelle.cli.matching import gaps_command, match_command
+from passerelle.cli.people import demo_data, purge, token_issue
+from passerelle.cli.referrals import deliver_webhooks
+from passerelle.cli.simulation import simulate
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import (
     options,
     options_json,
     rights,
     rights_json,
 )
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
 
 app = typer.Typer(
@@ -35,58 +49,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="table (default) or json")
-]
 ProfileArgument = Annotated[
     Path, typer.Argument(help="A JSON file with the person's profile (see docs/cli.md).")
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=2)
-
-
-def _parse_date(value: str | None, option: str = "--on") -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option}: {value!r} is not a date; expected YYYY-MM-DD")
-
-
-DateOption = Annotated[
-    str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")
-]
-
-
-def _knowledge() -> Knowledge:
-    try:
-        return load_knowledge()
-    except KnowledgeError as error:
-        _fail(str(error))
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _load_profile(path: Path) -> Profile:
     try:
         return profile_from_file(path)
     except ProfileError as error:
-        _fail("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
+        fail("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
 
 
 _STATUS_STYLE = {
@@ -141,13 +113,13 @@ def _answer(
     profile_path: Path, on: str | None, ask: Callable[[Profile, dt.date, Knowledge], Any]
 ) -> tuple[Knowledge, dt.date, Any]:
     """Load the knowledge base and the profile, read the date, and ask the rules."""
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     profile = _load_profile(profile_path)
-    day = _parse_date(on)
+    day = parse_date(on)
     try:
         return knowledge, day, ask(profile, day, knowledge)
     except DateOutOfCoverageError as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 @app.command("rights")
@@ -159,7 +131,7 @@ def rights_command(
     knowledge, day, facts = _answer(profile_path, on, rights)
     data = rights_json(facts, knowledge)
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
     else:
         console.print(_rights_table(data, day.isoformat()))
 
@@ -181,7 +153,7 @@ def options_command(
     knowledge, _day, result = _answer(profile_path, on, options)
     data = options_json(result, knowledge)
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
         return
     console.print(_rights_table(data["rights"], data["on"]))
     table = Table(title=_("Programmes on {on}").format(on=data["on"]), show_lines=True)
@@ -212,12 +184,12 @@ def options_command(
 @app.command("orgs")
 def orgs_command(on: DateOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The organisations and their status on a date."""
-    knowledge = _knowledge()
-    day = _parse_date(on)
+    knowledge = knowledge_or_fail()
+    day = parse_date(on)
     statuses = organisations_on(knowledge, day)
     data = [{"id": s.id, "name": s.name, "status": s.status, "parent": s.parent} for s in statuses]
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table(title=_("Organisations on {on}").format(on=day.isoformat()))
     table.add_column(_("id"))
@@ -243,7 +215,7 @@ def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
         knowledge = load_knowledge()
     except KnowledgeError as error:
         if output is OutputFormat.json:
-            _print_json({"ok": False, "problems": [problem.__dict__ for problem in error.problems]})
+            print_json({"ok": False, "problems": [problem.__dict__ for problem in error.problems]})
         else:
             for problem in error.problems:
                 errors.print(f"[red]✗[/] {problem}", highlight=False)
@@ -258,7 +230,7 @@ def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
         "sources": len(knowledge.sources),
     }
     if output is OutputFormat.json:
-        _print_json({"ok": True, "counts": counts})
+        print_json({"ok": True, "counts": counts})
         return
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
     console.print("[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary))
@@ -284,7 +256,7 @@ def load_command(
     # Django is imported here, not at the top: the other commands start without it.
     from passerelle.web.setup import django_setup
 
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     django_setup()
     from django.core.management import call_command
 
@@ -301,7 +273,7 @@ def load_command(
         "kept_user_records": report.kept_user_records,
     }
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table(title=_("Knowledge loaded"))
     table.add_column(_("record"))
@@ -340,7 +312,7 @@ def export_hsds_command(
     try:
         report = export_hsds(directory, language)
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     console.print(
         _(
             "{directory}: {records} records, {written} written, {unchanged} unchanged, "
@@ -354,15 +326,6 @@ def export_hsds_command(
         )
     )
 
-
-# Commands kept in their own modules; imported last because they use this module's helpers.
-from passerelle.cli.beneficiaries import link_encode_files, link_relearn, link_run  # noqa: E402
-from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
-from passerelle.cli.linkage import dedupe_command, encode_command  # noqa: E402
-from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
-from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
-from passerelle.cli.referrals import deliver_webhooks  # noqa: E402
-from passerelle.cli.simulation import simulate  # noqa: E402
 
 app.command("purge")(purge)
 app.command("demo-data")(demo_data)

@@ -12,25 +12,25 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from passerelle.cli.main import (
+from passerelle.cli.common import (
     DateOption,
     FormatOption,
     OutputFormat,
-    _fail,
-    _knowledge,
-    _parse_date,
-    _print_json,
     console,
     errors,
+    fail,
+    knowledge_or_fail,
+    parse_date,
+    print_json,
 )
 from passerelle.core.i18n import _
-from passerelle.core.matching.csvinput import InputError, read_round
+from passerelle.core.matching.csvinput import MatchingInputError, read_round
 from passerelle.core.matching.engine import MATCHED, PHASES, MatchResult, match
 from passerelle.core.matching.explain import explanations, reason_text
 from passerelle.core.matching.gaps import gap_analysis, sentences, svg_chart
 from passerelle.core.matching.model import Kind, persons_frame, slots_frame
 from passerelle.core.matching.pairs import Options
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.knowledge.loader import Knowledge
 
 KindOption = Annotated[
@@ -49,12 +49,12 @@ InputOption = Annotated[
 def _frames(directory: Path, kind: Kind, knowledge: Knowledge) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
         persons, slots = read_round(directory, kind, set(knowledge.programmes))
-    except InputError as error:
-        _fail(str(error))
+    except MatchingInputError as error:
+        fail(str(error))
     if not persons:
-        _fail(f"{directory / 'persons.csv'}: no person")
+        fail(f"{directory / 'persons.csv'}: no person")
     if not slots:
-        _fail(f"{directory}: no {kind.value} slot")
+        fail(f"{directory}: no {kind.value} slot")
     return persons_frame(persons), slots_frame(slots)
 
 
@@ -103,12 +103,12 @@ def match_command(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Match persons to mentors, internships or vacancies (optimal, with reasons)."""
-    day = _parse_date(on)
+    day = parse_date(on)
     if not 0 <= min_score <= 100:
-        _fail(f"--min-score: {min_score} is out of range; allowed: 0 to 100")
+        fail(f"--min-score: {min_score} is out of range; allowed: 0 to 100")
     if not 2 <= block_digits <= 4:
-        _fail(f"--block-digits: {block_digits} is out of range; allowed: 2, 3 or 4")
-    knowledge = _knowledge()
+        fail(f"--block-digits: {block_digits} is out of range; allowed: 2, 3 or 4")
+    knowledge = knowledge_or_fail()
     persons, slots = _frames(input_dir, kind, knowledge)
     options = Options(
         min_score=min_score,
@@ -131,14 +131,14 @@ def match_command(
         try:
             result = match(persons, slots, kind, day, options, knowledge, progress=advance)
         except DateOutOfCoverageError as error:
-            _fail(f"--on: {error}")
+            fail(f"--on: {error}")
         progress.update(task, description=_("explanations"), completed=len(PHASES))
         texts = explanations(result, knowledge)
         progress.update(task, completed=len(PHASES) + 1)
     _write_matches(out, result, texts)
     summary = _summary(result)
     if output == OutputFormat.json:
-        _print_json(summary)
+        print_json(summary)
         return
     table = Table(title=_("Matching round ({kind}, {on})").format(kind=kind.value, on=day))
     table.add_column(_("figure"))
@@ -192,7 +192,7 @@ def _write_matches(path: Path, result: MatchResult, texts: dict[str, str]) -> No
                         [person_id, "", "unmatched", row["reason"], "", "", texts[person_id]]
                     )
     except OSError as error:
-        _fail(f"--out: cannot write {path}: {error.strerror}")
+        fail(f"--out: cannot write {path}: {error.strerror}")
 
 
 def gaps_command(
@@ -214,22 +214,22 @@ def gaps_command(
     """For each vacancy or internship offer: candidates who qualify now and in 3, 6, 12
     months, and why not."""
     if kind is Kind.mentoring:
-        _fail("--kind: got 'mentoring'; allowed: vacancy, internship")
-    day = _parse_date(on)
-    knowledge = _knowledge()
+        fail("--kind: got 'mentoring'; allowed: vacancy, internship")
+    day = parse_date(on)
+    knowledge = knowledge_or_fail()
     persons, slots = _frames(input_dir, kind, knowledge)
     try:
         report = gap_analysis(persons, slots, day, knowledge, kind=kind)
     except DateOutOfCoverageError as error:
-        _fail(f"--on: {error}")
+        fail(f"--on: {error}")
     words = sentences(report)
     if svg is not None:
         try:
             svg.write_text(svg_chart(report), encoding="utf-8")
         except OSError as error:
-            _fail(f"--svg: cannot write {svg}: {error.strerror}")
+            fail(f"--svg: cannot write {svg}: {error.strerror}")
     if output == OutputFormat.json:
-        _print_json(
+        print_json(
             {
                 "on": day.isoformat(),
                 "months_per_cefr_level": report.months_per_level,

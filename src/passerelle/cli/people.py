@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.main import OutputFormat, _fail, _print_json, console
+from passerelle.cli.common import OutputFormat, console, fail, print_json, today
 from passerelle.core.i18n import _
 
-DEMO_PASSWORD = "demo-passerelle-2026"
+DEMO_PASSWORD = "demo-passerelle-2026"  # noqa: S105 (the demo accounts' documented password)
 """The password of every demo account (demo only: `demo-data` refuses production settings)."""
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 """The demo authenticator key (hex), printed with its base32 form for an authenticator app."""
@@ -89,9 +89,9 @@ def purge(
 
     days = settings.PERSON_RETENTION_DAYS if retention_days is None else retention_days
     try:
-        report = persons_purge(on=dt.date.today(), retention_days=days, apply=apply)
+        report = persons_purge(on=today(), retention_days=days, apply=apply)
     except PersonDataError as error:
-        _fail(f"--retention-days: {error.errors['retention_days']}")
+        fail(f"--retention-days: {error.errors['retention_days']}")
     data = {
         "cutoff": report.cutoff.isoformat(),
         "retention_days": days,
@@ -100,7 +100,7 @@ def purge(
         "dry_run": not apply,
     }
     if output is OutputFormat.json:
-        _print_json(data)
+        print_json(data)
         return
     console.print(
         _("{due} closed file(s) closed before {cutoff} are due for anonymisation.").format(
@@ -135,12 +135,12 @@ def token_issue(
 
     found = Organisation.objects.filter(slug=organisation).first()
     if found is None:
-        _fail(f"organisation: {organisation!r} is not loaded (see `passerelle orgs`)")
+        fail(f"organisation: {organisation!r} is not loaded (see `passerelle orgs`)")
     unknown = sorted(set(scope) - set(ApiScope.values))
     if unknown or not scope:
-        _fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
+        fail(f"--scope: got {unknown or 'none'}; allowed: {', '.join(ApiScope.values)}")
     if not name.strip():
-        _fail("--name: say what the token is for")
+        fail("--name: say what the token is for")
     token, key = api_token_issue(organisation=found, name=name, scopes=scope)
     console.print(
         _(
@@ -160,15 +160,16 @@ def demo_data(
     from django.conf import settings
 
     if not settings.DEBUG:
-        _fail("demo-data: only with development settings (DEBUG); never in production")
+        fail("demo-data: only with development settings (DEBUG); never in production")
     if persons < 0 or persons > 500:
-        _fail("--persons: from 0 to 500")
+        fail("--persons: from 0 to 500")
     accounts = _demo_accounts()
-    created = _demo_persons(persons, random.Random(seed))
+    # Seeded on purpose: the same demo data for the same seed; nothing secret is drawn.
+    created = _demo_persons(persons, random.Random(seed))  # noqa: S311
     referred = _demo_referrals()
     from passerelle.web.apps.matching.demo import demo_matching
 
-    matching = demo_matching(today=dt.date.today(), password=DEMO_PASSWORD, seed=seed)
+    matching = demo_matching(today=today(), password=DEMO_PASSWORD, seed=seed)
     accounts += [(user, slug, "employer", _("no")) for user, slug in matching["accounts"]]
     table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
     for column in (_("user"), _("organisation"), _("role"), _("second factor")):
@@ -212,7 +213,7 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
     for slug, role, username in DEMO_STAFF:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
-            _fail(f"organisation {slug!r} is not loaded: run `passerelle load` first")
+            fail(f"organisation {slug!r} is not loaded: run `passerelle load` first")
         user, made = user_model.objects.get_or_create(username=username)
         if made:
             user.set_password(DEMO_PASSWORD)
@@ -239,8 +240,9 @@ def _demo_accounts() -> list[tuple[str, str, str, str]]:
 def _demo_persons(count: int, rng: random.Random) -> int:
     from django.contrib.auth import get_user_model
 
-    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.access import persons_for
     from passerelle.web.apps.people.services import consent_record, person_create
+    from passerelle.web.common.actors import Actor
 
     user_model = get_user_model()
     created = 0
@@ -311,11 +313,12 @@ def _demo_referrals() -> int:
     from django.contrib.auth import get_user_model
 
     from passerelle.web.apps.directory.models import Programme
-    from passerelle.web.apps.people.access import Actor, persons_for
+    from passerelle.web.apps.people.access import persons_for
     from passerelle.web.apps.people.services import consent_record
     from passerelle.web.apps.referrals.eligibility import eligibility_on
     from passerelle.web.apps.referrals.models import Referral
     from passerelle.web.apps.referrals.services import referral_create, referral_transition
+    from passerelle.web.common.actors import Actor
 
     programme = Programme.objects.filter(slug="duo-for-a-job-mentoring").first()
     if programme is None or Referral.objects.exists():
@@ -337,7 +340,7 @@ def _demo_referrals() -> int:
         user=receiver_user,
         label=receiver_user.username,
     )
-    start = dt.date.today() + dt.timedelta(days=30)
+    start = today() + dt.timedelta(days=30)
     made = 0
     for person in persons_for(sender).filter(organisation=sender.organisation):
         if made == 3:
@@ -358,7 +361,7 @@ def _demo_referrals() -> int:
             purpose="referral",
             recipient=programme.organisation,
             fields=fields,
-            given_on=dt.date.today(),
+            given_on=today(),
         )
         referral_transition(actor=sender, referral_id=referral.pk, action="send")
         if made == 0:

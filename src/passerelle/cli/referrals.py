@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from passerelle.cli.main import OutputFormat, _fail, _print_json, console
+from passerelle.cli.common import OutputFormat, console, fail, print_json
 from passerelle.core.i18n import _
 
 
@@ -29,9 +29,9 @@ def deliver_webhooks(
     exponential backoff. Several workers may run at once: each delivery is claimed by one.
     Runs until stopped (SIGTERM or Ctrl-C) unless --once."""
     if interval <= 0 or interval > 3600:
-        _fail("--interval: from more than 0 to 3600 seconds")
+        fail("--interval: from more than 0 to 3600 seconds")
     if limit < 1:
-        _fail("--limit: 1 or more")
+        fail("--limit: 1 or more")
     from passerelle.web.setup import django_setup
 
     django_setup()
@@ -69,7 +69,7 @@ def deliver_webhooks(
     except KeyboardInterrupt:
         pass
     if output is OutputFormat.json:
-        _print_json(totals)
+        print_json(totals)
     elif once:
         console.print(
             _("{delivered} delivered, {retried} to retry, {failed} given up").format(**totals)

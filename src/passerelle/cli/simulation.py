@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from passerelle.cli.main import OutputFormat, _fail, _knowledge
+from passerelle.cli.common import OutputFormat, fail, knowledge_or_fail
 from passerelle.core.i18n import _
 from passerelle.core.simulation.config import (
     BASELINE,
@@ -53,7 +53,7 @@ def _list(output: OutputFormat) -> None:
 def _calibrate(persons: int, seed: int, output: OutputFormat) -> None:
     from passerelle.core.simulation.calibration import TARGETS, calibrate
 
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     assumptions = load_assumptions()
     with _progress() as progress:
         task = progress.add_task(_("calibrating"), total=None)
@@ -103,7 +103,7 @@ def _sensitivity(persons: int, seed: int, change: float, output: OutputFormat) -
     """The calibration report's sensitivity table: each assumption moved by ±change."""
     from passerelle.core.simulation.calibration import TARGETS, numeric_assumptions, sensitivity
 
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     assumptions = load_assumptions()
     paths = numeric_assumptions(assumptions)
     with _progress() as progress:
@@ -186,7 +186,7 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
     except ValueError:
         values = []
     if not path or not values:
-        _fail(f"--sweep: {text!r}: expected PATH=V1,V2,... with numbers")
+        fail(f"--sweep: {text!r}: expected PATH=V1,V2,... with numbers")
     return path.strip(), values
 
 
@@ -209,7 +209,7 @@ def _sweep(
     from passerelle.core.simulation.results import summarise, summary_rows
 
     path, values = _parse_sweep(text)
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     try:
         assumptions = load_assumptions()
         chosen = load_scenario(scenario)
@@ -220,7 +220,7 @@ def _sweep(
             for variant in variants[1:]
         ]
     except SimulationConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     seeds = replication_seeds(seed, replications)
     jobs = [(p, persons, s) for p in prepared for s in seeds]
     with _progress() as progress:
@@ -232,7 +232,7 @@ def _sweep(
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
         except OSError as error:
-            _fail(f"--scheduler: {error}")
+            fail(f"--scheduler: {error}")
     frames = []
     for index, value in enumerate(values):
         chunk = results[index * replications : (index + 1) * replications]
@@ -329,7 +329,7 @@ def simulate(
     from passerelle.core.simulation.parallel import replication_seeds, run_many
     from passerelle.core.simulation.results import summarise, summary_rows
 
-    knowledge = _knowledge()
+    knowledge = knowledge_or_fail()
     try:
         assumptions = load_assumptions()
         chosen = load_scenario(scenario)
@@ -341,7 +341,7 @@ def simulate(
             else prepare(knowledge, assumptions, chosen, months, tables=baseline_prepared.tables)
         )
     except SimulationConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     seeds = replication_seeds(seed, replications)
     jobs = [(prepared, persons, s) for s in seeds]
     if chosen.name != BASELINE:
@@ -355,7 +355,7 @@ def simulate(
                 progress=lambda done, _total: progress.update(task, completed=done),
             )
         except OSError as error:
-            _fail(f"--scheduler: {error}")
+            fail(f"--scheduler: {error}")
     scenario_results = results[:replications]
     baseline_results = results[replications:] or None
     table = summarise(prepared, scenario_results, baseline_results)

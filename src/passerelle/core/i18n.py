@@ -1,7 +1,7 @@
 """Marking user-facing text for translation without tying the engines to Django.
 
 Engines produce English text through `_`; the web layer and the CLI install the catalogue of
-the reader's language (`use_language`). Message ids are the English strings.
+the reader's language (`with language_of(...)`). Message ids are the English strings.
 """
 
 from __future__ import annotations
@@ -35,11 +35,6 @@ def current_language() -> str:
     """The language engine messages are translated into in this context ("en" by default)."""
     catalogue = _translations.get()
     return "en" if catalogue is None else _language_of.get(catalogue, "en")
-
-
-def use_language(language: str) -> None:
-    """Translate engine messages into `language` in this context (English if no catalogue)."""
-    _translations.set(_catalogue(language))
 
 
 @contextmanager

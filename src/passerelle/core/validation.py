@@ -102,7 +102,8 @@ PersonName = Annotated[str, AfterValidator(_name_text)]
 def birth_date_problem(value: dt.date, *, today: dt.date | None = None) -> str | None:
     """Why `value` cannot be a birth date (None when it can): before 1900 or after today. The
     one rule for the finder, person files, the API, the CLI and CSV inputs."""
-    latest = today or dt.date.today()
+    # A plausibility bound, not a rule's date: callers may pass theirs, else the machine's.
+    latest = today or dt.date.today()  # noqa: DTZ011
     if EARLIEST_BIRTH_DATE <= value <= latest:
         return None
     return _("{value} is not a plausible birth date; allowed: {earliest} to {latest}").format(
@@ -184,7 +185,7 @@ the placeholders are pydantic's own context values)."""
 
 def field_errors(error: ValidationError, model: type[BaseModel]) -> dict[str, str]:
     """One plain message per bad field of `model`, naming what is allowed, in the reader's
-    language (`core.i18n.use_language`)."""
+    language (`core.i18n.language_of`)."""
     allowed = ", ".join(model.model_fields)
     errors: dict[str, str] = {}
     for detail in error.errors():

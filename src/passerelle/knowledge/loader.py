@@ -139,7 +139,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
 
 def _read_file(path: Path, relative: str) -> Iterator[tuple[str, str, BaseModel | Problem]]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        # _SafeLoader is PyYAML's safe loader (its C version when built): no arbitrary objects.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
     except yaml.YAMLError as error:
         yield "", "", Problem(relative, "(file)", "", f"not valid YAML: {error}")
         return
@@ -187,7 +188,8 @@ def _unique(
     index: dict[str, RecordT] = {}
     origin: dict[str, str] = {}
     for file, record in records:
-        assert isinstance(record, kind)
+        if not isinstance(record, kind):
+            raise TypeError(f"record: expected kind, got {type(record).__name__}")
         key = str(getattr(record, "id", None) or getattr(record, "country", ""))
         if key in index:
             problems.append(
@@ -208,7 +210,8 @@ def _index(records: dict[str, list[tuple[str, BaseModel]]], problems: list[Probl
     programmes: dict[str, list[Programme]] = defaultdict(list)
     programme_files: dict[str, str] = {}
     for file, record in records["programmes"]:
-        assert isinstance(record, Programme)
+        if not isinstance(record, Programme):
+            raise TypeError(f"record: expected Programme, got {type(record).__name__}")
         programmes[record.id].append(record)
         programme_files.setdefault(record.id, file)
     ordered: dict[str, tuple[Programme, ...]] = {}

@@ -21,8 +21,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 
 from passerelle.web.apps.directory.api import router as directory_router
-from passerelle.web.apps.people.api import ApiError
 from passerelle.web.apps.people.api import router as people_router
+from passerelle.web.common.api import ApiError
 
 NINJA_STATIC = Path(ninja.__file__).resolve().parent / "static" / "ninja"
 DOCS_ASSETS = {

@@ -4,7 +4,7 @@ The engines' messages in the request's language (`EngineLanguageMiddleware`), ba
 request bodies refused before a view reads them (`RequestLimitsMiddleware`), and rate
 limits (`RateLimitMiddleware`).
 
-`passerelle.core` translates through its own catalogue binding (`core.i18n.use_language`),
+`passerelle.core` translates through its own catalogue binding (`core.i18n.language_of`),
 since it cannot ask Django; this middleware, after Django's LocaleMiddleware, sets it to the
 language Django chose for the request, so that validation errors and rule explanations
 read in French, Dutch, English or Arabic like the rest of the page.

@@ -167,7 +167,7 @@ class BlockedAddressError(Exception):
 
 
 def _allow_local() -> bool:
-    return bool(getattr(settings, "OUTBOUND_ALLOW_LOCAL", False))
+    return bool(settings.OUTBOUND_ALLOW_LOCAL)
 
 
 def checked_address(host: str, port: int) -> str:

@@ -69,7 +69,8 @@ class RowSelect:
                 f"{kind} {quote(table.model._meta.db_table)} {table.alias} "
                 f"ON {table.alias}.{target} = {source}.{quote(link.column)}"
             )
-        sql = f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE {self.where}"
+        # The SQL names only tables and columns from code; every value is a parameter.
+        sql = f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE {self.where}"  # noqa: S608
         if self.lock and connection.features.has_select_for_update_of:
             sql += f" FOR UPDATE OF {self.tables[0].alias}"
         return sql, tuple(fields), tuple(converters)
@@ -128,7 +129,8 @@ def insert(instance: Model) -> None:
         )
         pk: Any = meta.pk
         _INSERTS[key] = (
-            f"INSERT INTO {quote(meta.db_table)} "
+            # The SQL names only tables and columns from code; every value is a parameter.
+            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
             f"({', '.join(quote(field.column) for field in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}",
             fields,

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from passerelle.core.indicators import (
-    InputError,
+    IndicatorInputError,
     capacity_used,
     employment_on,
     employment_rate,
@@ -291,13 +291,13 @@ def test_csv_inputs_are_read_and_checked(tmp_path: Path) -> None:
     assert read_csv(path, "events").equals(_events())
     bad = tmp_path / "bad.csv"
     bad.write_text("person_id,date,kind\n1,2020-01-01,hired\n", encoding="utf-8")
-    with pytest.raises(InputError, match="allowed values: job_start"):
+    with pytest.raises(IndicatorInputError, match="allowed values: job_start"):
         read_csv(bad, "events")
     missing = tmp_path / "missing.csv"
     missing.write_text("person_id,kind\n1,job_start\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing column"):
+    with pytest.raises(IndicatorInputError, match="missing column"):
         read_csv(missing, "events")
     wrong_date = tmp_path / "wrong.csv"
     wrong_date.write_text("person_id,date,kind\n1,01/02/2020,job_start\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"events\.date"):
+    with pytest.raises(IndicatorInputError, match=r"events\.date"):
         read_csv(wrong_date, "events")

@@ -428,7 +428,7 @@ def test_the_rules_reasons_are_kept_in_every_language_asked() -> None:
 def test_mentors_csv_reads_other_occupations(tmp_path: object) -> None:
     from pathlib import Path
 
-    from passerelle.core.matching.csvinput import InputError, read_slots
+    from passerelle.core.matching.csvinput import MatchingInputError, read_slots
 
     path = Path(str(tmp_path)) / "mentors.csv"
     path.write_text(
@@ -442,7 +442,7 @@ def test_mentors_csv_reads_other_occupations(tmp_path: object) -> None:
     path.write_text(
         "slot_id,other_occupations,start_date\nM-anne,5120 26110,2019-06-15\n", encoding="utf-8"
     )
-    with pytest.raises(InputError, match="row 2, column other_occupations"):
+    with pytest.raises(MatchingInputError, match="row 2, column other_occupations"):
         read_slots(path)
 
 
@@ -451,7 +451,7 @@ def test_persons_csv_reads_the_asylum_procedure_and_refuses_impossible_orders(
 ) -> None:
     from pathlib import Path
 
-    from passerelle.core.matching.csvinput import InputError, read_persons
+    from passerelle.core.matching.csvinput import MatchingInputError, read_persons
 
     path = Path(str(tmp_path)) / "persons.csv"
     header = (
@@ -469,10 +469,10 @@ def test_persons_csv_reads_the_asylum_procedure_and_refuses_impossible_orders(
     path.write_text(
         header + "P1,asylum_seeker,2019-03-12,2019-07-13,2019-08-05,maybe,\n", encoding="utf-8"
     )
-    with pytest.raises(InputError, match="row 2, column subsequent_application"):
+    with pytest.raises(MatchingInputError, match="row 2, column subsequent_application"):
         read_persons(path)
     path.write_text(
         header + "P1,asylum_seeker,2019-03-12,2019-07-13,2019-07-01,false,\n", encoding="utf-8"
     )
-    with pytest.raises(InputError, match="row 2, column appeal_lodged_date"):
+    with pytest.raises(MatchingInputError, match="row 2, column appeal_lodged_date"):
         read_persons(path)

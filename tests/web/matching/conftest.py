@@ -19,9 +19,9 @@ from passerelle.web.apps.accounts.models import Membership
 from passerelle.web.apps.directory.models import Organisation, Programme, stable_uuid
 from passerelle.web.apps.matching.models import Mentor
 from passerelle.web.apps.matching.services import mentor_save
-from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.services import consent_record, person_create
+from passerelle.web.common.actors import Actor
 
 ROUND_DAY = dt.date(2026, 12, 1)
 MATCHING_FIELDS = ["birth_date", "profile", "education", "experience"]

@@ -10,8 +10,8 @@ from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.candidates import candidates_on
 from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
-from passerelle.web.apps.people.access import OperationDeniedError
 from passerelle.web.apps.referrals.models import Referral, State
+from passerelle.web.common.actors import OperationDeniedError
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.web.conftest import PASSWORD
 
 from passerelle.web.apps.directory.models import Organisation
-from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.people.services import consent_record, person_create, person_disclose
+from passerelle.web.common.actors import Actor
 
 
 def synthetic_file(given: str = "Amanuel", family: str = "Tesfaye", **extra: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The authorization matrix: every role × every operation on a person file × the file's
 relation to the actor's organisation (held, disclosed to it, neither), through the pages and
-through the API. The expected table is written out here, independently of access.POLICY,
+through the API. The expected table is written out here, independently of common.actors.POLICY,
 so that a change of the policy shows up as a failing cell.
 
 "ok" means allowed and done; "absent" means the list answers but without the file; 403

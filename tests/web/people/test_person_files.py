@@ -14,7 +14,6 @@ from django.test import Client
 from tests.web.people.conftest import actor_of, logged_in, synthetic_file
 
 from passerelle.web.apps.audit.models import AuditEntry
-from passerelle.web.apps.people.access import OperationDeniedError
 from passerelle.web.apps.people.models import Consent, Disclosure, Person, PersonVersion
 from passerelle.web.apps.people.schemas import PersonDataError, person_data_from
 from passerelle.web.apps.people.services import (
@@ -24,6 +23,7 @@ from passerelle.web.apps.people.services import (
     person_update,
     persons_purge,
 )
+from passerelle.web.common.actors import OperationDeniedError
 
 NEW_FILE = {
     "given_names": "فاطمة",

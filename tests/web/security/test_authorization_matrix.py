@@ -6,7 +6,7 @@ which runs a mentoring programme and receives referrals: caseworker, coordinator
 organisation administrator and employer, and by the platform's administrator and analyst.
 Every API operation of the three routers (from the routers themselves) is called with
 tokens holding each scope alone. The expected table is written out here, independently of
-`people.access.POLICY`, so that a change of the policy shows up as a failing cell.
+`common.actors.POLICY`, so that a change of the policy shows up as a failing cell.
 
 "ok" means answered (200, or a redirect after a POST that was done or refused with a
 message); 403 means the actor may not; 404 means the object does not exist for the actor.
@@ -411,7 +411,7 @@ def test_the_policy_names_only_known_operations() -> None:
     """A misspelt operation in POLICY or SCOPE_OPERATIONS would silently grant nothing."""
     from typing import get_args
 
-    from passerelle.web.apps.people.access import POLICY, SCOPE_OPERATIONS, Operation
+    from passerelle.web.common.actors import POLICY, SCOPE_OPERATIONS, Operation
 
     named = {
         operation

@@ -19,7 +19,7 @@ from tests.web.people.conftest import logged_in, synthetic_file
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
-from passerelle.core.indicators import InputError, read_csv
+from passerelle.core.indicators import IndicatorInputError, read_csv
 from passerelle.web.apps.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_a_persons_csv_refuses_a_birth_date_before_1900(tmp_path: Path) -> None:
         "2,1850-01-01,refugee,2015-01-01\n",
         encoding="utf-8",
     )
-    with pytest.raises(InputError) as error:
+    with pytest.raises(IndicatorInputError) as error:
         read_csv(path, "persons")
     assert str(error.value).startswith(
         "persons.birth_date: row 2: 1850-01-01 is not a plausible birth date"

@@ -14,12 +14,12 @@ from passerelle.core.indicators.referrals import (
     waiting_times,
 )
 from passerelle.core.indicators.report import funder_report, parse_period
-from passerelle.core.indicators.schema import InputError, conform, read_csv
+from passerelle.core.indicators.schema import IndicatorInputError, conform, read_csv
 from passerelle.core.indicators.suppression import suppress_small_cells
 from passerelle.core.indicators.survival import kaplan_meier, time_to_first_job
 
 __all__ = [
-    "InputError",
+    "IndicatorInputError",
     "capacity_used",
     "conform",
     "employment_on",

@@ -2,7 +2,7 @@
 count and its denominator, withheld cells marked.
 
 Labels are translated through `passerelle.core.i18n._` in the language installed by the
-caller (`use_language`). The PDF uses reportlab's built-in Helvetica, which covers French,
+caller (`language_of`). The PDF uses reportlab's built-in Helvetica, which covers French,
 Dutch and English but not Arabic: reports in Arabic are given as CSV or on the page.
 """
 

@@ -89,19 +89,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-class InputError(ValueError):
+class IndicatorInputError(ValueError):
     """An input frame lacks a column or holds a value outside the allowed ones."""
 
 
 def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """The frame with the documented columns and types (missing optional columns as nulls).
 
-    Raises `InputError` naming the missing required columns or the column that does not
+    Raises `IndicatorInputError` naming the missing required columns or the column that does not
     convert, with the allowed values for the enumerations."""
     schema = SCHEMAS[kind]
     missing = [name for name in REQUIRED[kind] if name not in frame.columns]
     if missing:
-        raise InputError(f"{kind}: missing column(s) {', '.join(missing)}")
+        raise IndicatorInputError(f"{kind}: missing column(s) {', '.join(missing)}")
     columns: list[pl.Expr] = []
     for name, dtype in schema.items():
         if name not in frame.columns:
@@ -112,7 +112,7 @@ def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
             allowed = set(dtype.categories.to_list())
             bad = set(source.drop_nulls().cast(pl.String).unique().to_list()) - allowed
             if bad:
-                raise InputError(
+                raise IndicatorInputError(
                     f"{kind}.{name}: {sorted(bad)[0]!r} is not allowed; allowed values: "
                     + ", ".join(dtype.categories.to_list())
                 )
@@ -124,9 +124,9 @@ def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
             else:
                 converted = source.cast(dtype)
         except pl.exceptions.PolarsError as error:
-            raise InputError(f"{kind}.{name}: cannot read as {dtype}: {error}") from None
+            raise IndicatorInputError(f"{kind}.{name}: cannot read as {dtype}: {error}") from None
         if converted.null_count() > source.null_count():
-            raise InputError(f"{kind}.{name}: some values do not read as {dtype}")
+            raise IndicatorInputError(f"{kind}.{name}: some values do not read as {dtype}")
         if name == "birth_date":
             _check_birth_dates(kind, converted)
         columns.append(pl.lit(converted).alias(name))
@@ -136,18 +136,19 @@ def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
 def _check_birth_dates(kind: str, dates: pl.Series) -> None:
     """The one birth-date rule (`core.validation.birth_date_problem`) on a column, naming the
     first row at fault (found by polars: inputs run to millions of rows)."""
-    outside = (dates < EARLIEST_BIRTH_DATE) | (dates > dt.date.today())
+    # A plausibility bound, not a rule's date: the machine's today (`birth_date_problem`).
+    outside = (dates < EARLIEST_BIRTH_DATE) | (dates > dt.date.today())  # noqa: DTZ011
     if not outside.any():
         return
     row = int(outside.arg_max() or 0)
     problem = birth_date_problem(dates[row])
-    raise InputError(f"{kind}.birth_date: row {row + 1}: {problem}")
+    raise IndicatorInputError(f"{kind}.birth_date: row {row + 1}: {problem}")
 
 
 def read_csv(path: Path | str, kind: str) -> pl.DataFrame:
     """Read a CSV input of the given kind ("persons", "events", "referrals", "capacity");
     dates as YYYY-MM-DD."""
     if kind not in SCHEMAS:
-        raise InputError(f"kind: {kind!r}; allowed values: {', '.join(SCHEMAS)}")
+        raise IndicatorInputError(f"kind: {kind!r}; allowed values: {', '.join(SCHEMAS)}")
     frame = pl.read_csv(path, infer_schema_length=0)  # every column as text, then conform
     return conform(frame, kind)

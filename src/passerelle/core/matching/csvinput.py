@@ -67,7 +67,7 @@ _ISCO = re.compile(r"^\d{2,4}$")
 _LANGUAGE = re.compile(r"^([a-z]{2}):(A1|A2|B1|B2|C1|C2)$")
 
 
-class InputError(ValueError):
+class MatchingInputError(ValueError):
     def __init__(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.file, self.row, self.column = file, row, column
         where = file + (f", row {row}" if row else "") + (f", column {column}" if column else "")
@@ -79,19 +79,21 @@ def _rows(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     name = path.name
     if not path.is_file():
-        raise InputError(name, None, None, f"{path} does not exist")
+        raise MatchingInputError(name, None, None, f"{path} does not exist")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         for column in header:
             if column not in allowed:
-                raise InputError(name, 1, column, f"unknown column; allowed: {', '.join(allowed)}")
+                raise MatchingInputError(
+                    name, 1, column, f"unknown column; allowed: {', '.join(allowed)}"
+                )
         for column in required:
             if column not in header:
-                raise InputError(name, 1, column, "required column is missing")
+                raise MatchingInputError(name, 1, column, "required column is missing")
         for line, row in enumerate(reader, start=2):
             if None in row:
-                raise InputError(name, line, None, "more values than columns")
+                raise MatchingInputError(name, line, None, "more values than columns")
             yield line, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
 
 
@@ -103,7 +105,7 @@ def _convert(
     try:
         return parse(value)
     except ValueError:
-        raise InputError(file, line, column, f"got {value!r}; expected {hint}") from None
+        raise MatchingInputError(file, line, column, f"got {value!r}; expected {hint}") from None
 
 
 def _cell(
@@ -160,9 +162,9 @@ def read_persons(path: Path) -> list[Person]:
     for line, row in _rows(path, PERSON_COLUMNS, ("person_id",)):
         person_id = row.get("person_id")
         if not person_id:
-            raise InputError(file, line, "person_id", "required")
+            raise MatchingInputError(file, line, "person_id", "required")
         if person_id in seen:
-            raise InputError(file, line, "person_id", f"{person_id!r} appears twice")
+            raise MatchingInputError(file, line, "person_id", f"{person_id!r} appears twice")
         seen.add(person_id)
         data: dict[str, Any] = {}
         for column in PROFILE_COLUMNS:
@@ -185,10 +187,10 @@ def read_persons(path: Path) -> list[Person]:
             profile = profile_from_data(data)
         except ProfileError as error:
             column, message = next(iter(error.errors.items()))
-            raise InputError(file, line, column, message) from None
+            raise MatchingInputError(file, line, column, message) from None
         capacity = _convert(file, line, "capacity", row.get("capacity"), int, "a whole number")
         if capacity is not None and capacity < 1:
-            raise InputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
+            raise MatchingInputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
         get = functools.partial(_cell, file, line, row)
         persons.append(
             Person(
@@ -224,22 +226,22 @@ def read_slots(path: Path, programmes: set[str] | None = None) -> list[Slot]:
         get = functools.partial(_cell, file, line, row)
         slot_id = row.get("slot_id")
         if not slot_id:
-            raise InputError(file, line, "slot_id", "required")
+            raise MatchingInputError(file, line, "slot_id", "required")
         if slot_id in seen:
-            raise InputError(file, line, "slot_id", f"{slot_id!r} appears twice")
+            raise MatchingInputError(file, line, "slot_id", f"{slot_id!r} appears twice")
         seen.add(slot_id)
         start = get("start_date", _date, "a date as YYYY-MM-DD")
         if start is None:
-            raise InputError(file, line, "start_date", "required")
+            raise MatchingInputError(file, line, "start_date", "required")
         capacity = get("capacity", int, "a whole number")
         if capacity is not None and capacity < 1:
-            raise InputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
+            raise MatchingInputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
         languages = (
             get("languages", lambda v: _languages(v, r"\|"), LANGUAGE_HINT + " separated by |")
             or {}
         )
         if len(languages) > MAX_LANGUAGE_ALTERNATIVES:
-            raise InputError(
+            raise MatchingInputError(
                 file, line, "languages", f"at most {MAX_LANGUAGE_ALTERNATIVES} languages"
             )
         municipality = row.get("municipality")
@@ -248,10 +250,10 @@ def read_slots(path: Path, programmes: set[str] | None = None) -> list[Slot]:
                 municipality = Profile(municipality=municipality).municipality
             except ValueError as error:
                 message = str(error).split("\n")[-1].strip() or str(error)
-                raise InputError(file, line, "municipality", message) from None
+                raise MatchingInputError(file, line, "municipality", message) from None
         programme = row.get("programme")
         if programme is not None and programmes is not None and programme not in programmes:
-            raise InputError(
+            raise MatchingInputError(
                 file, line, "programme", f"unknown programme {programme!r}; see passerelle orgs"
             )
         slots.append(
@@ -287,7 +289,7 @@ def read_round(
 ) -> tuple[list[Person], list[Slot]]:
     """The persons and the slots of `kind` from `directory`."""
     if not directory.is_dir():
-        raise InputError(str(directory), None, None, "is not a directory")
+        raise MatchingInputError(str(directory), None, None, "is not a directory")
     return read_persons(directory / PERSONS_FILE), read_slots(
         directory / SLOT_FILES[kind], programmes
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from passerelle.core.i18n import _, gettext_noop
-from passerelle.core.rules.situation import DURATIONS, FieldValue, Situation, duration_reached
+from passerelle.core.rules.fields import DURATIONS, FieldValue, duration_reached
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import (
     AllOf,
     AnyOf,
@@ -210,7 +211,8 @@ def evaluate(criterion: Criterion, situation: Situation, on: dt.date) -> Evaluat
         return Evaluation(None if inner.outcome is None else not inner.outcome, inner.conditions)
     items = [evaluate(item, situation, on) for item in criterion.items]
     decisive = not isinstance(criterion, AllOf)
-    assert isinstance(criterion, AllOf | AnyOf)
+    if not isinstance(criterion, AllOf | AnyOf):
+        raise TypeError(f"criterion: expected AllOf | AnyOf, got {type(criterion).__name__}")
     deciding = [item for item in items if item.outcome is decisive]
     if deciding:
         return Evaluation(decisive, _flatten(deciding))

@@ -11,18 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from passerelle.core.i18n import _
 from passerelle.core.profile import Profile
-from passerelle.core.rules.situation import (
+from passerelle.core.rules.fields import (
     COVERAGE_END,
-    Situation,
     legal_status_change_dates,
     legal_status_on,
     procedure_end,
 )
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
 from passerelle.knowledge.model import Citation, Parameter
+
+if TYPE_CHECKING:
+    # Facts are computed for a situation, which asks them for its derived fields.
+    from passerelle.core.rules.situation import Situation
 
 FactValue = str | None
 
@@ -341,7 +345,8 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
     belongs to, else the usual one for the status."""
     profile = situation.profile
     defaults = _value_on(situation, "integration_pathway.residence_permit_months_by_status", on)
-    assert isinstance(defaults, dict)
+    if not isinstance(defaults, dict):
+        raise TypeError(f"defaults: expected dict, got {type(defaults).__name__}")
     if status in ("asylum_seeker", "no_permit"):
         # The asylum procedure's document is not a residence permit.
         return 0

@@ -19,7 +19,8 @@ from passerelle.core.rules.explain import (
     outcome_only,
 )
 from passerelle.core.rules.facts import FACTS, Fact, fact_with_next_change
-from passerelle.core.rules.situation import COVERAGE_END, Situation, check_coverage
+from passerelle.core.rules.fields import COVERAGE_END, check_coverage
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 from passerelle.knowledge.model import Citation, Programme
 
@@ -107,7 +108,8 @@ def _outcome_on(situation: Situation, programme_id: str, on: dt.date) -> bool | 
     if _closed_reason(situation, programme_id, on) is not None:
         return False
     version = _version(situation, programme_id, on)
-    assert version is not None
+    if version is None:
+        raise RuntimeError("version is missing")
     if version.eligibility is None:
         return True
     return outcome_only(version.eligibility, situation, on)
@@ -154,8 +156,10 @@ def next_opening(situation: Situation, programme_id: str, on: dt.date) -> Openin
             return Opening(day, eligible=True)
         if outcome is None:
             version = _version(situation, programme_id, day)
-            assert version is not None
-            assert version.eligibility is not None
+            if version is None:
+                raise RuntimeError("version is missing")
+            if version.eligibility is None:
+                raise RuntimeError("version.eligibility is missing")
             return Opening(
                 day, eligible=False, missing=evaluate(version.eligibility, situation, day).missing
             )

@@ -19,7 +19,7 @@ import polars as pl
 from passerelle.core.landscape import organisation_status_on
 from passerelle.core.profile import Profile
 from passerelle.core.rules.explain import compare
-from passerelle.core.rules.situation import DURATIONS, check_coverage
+from passerelle.core.rules.fields import DURATIONS, check_coverage
 from passerelle.knowledge.criteria import (
     LANGUAGE_FIELD_PREFIX,
     AllOf,
@@ -186,7 +186,7 @@ class PopulationRules:
         ]
 
     def legal_status_expr(self) -> pl.Expr:
-        """`situation.legal_status_on` column-wise."""
+        """`fields.legal_status_on` column-wise."""
         on = self.on
         status = pl.col("legal_status")
         application = pl.col("asylum_application_date")

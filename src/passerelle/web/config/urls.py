@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/", include("passerelle.web.api")),
     path("staff/", include("passerelle.web.apps.accounts.urls")),
     path("staff/persons/", include("passerelle.web.apps.people.urls")),
-    path("staff/audit/", include("passerelle.web.apps.audit.urls")),
+    path("staff/audit/", include("passerelle.web.apps.accounts.audit_urls")),
     path("analysis/scenarios/", include("passerelle.web.apps.scenarios.urls")),
     path("staff/matching/", include("passerelle.web.apps.matching.urls")),
     path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),

@@ -13,7 +13,7 @@ from passerelle.web.apps.accounts.decorators import (
     may_see_aggregates,
 )
 from passerelle.web.apps.accounts.models import Role
-from passerelle.web.apps.people.access import POLICY
+from passerelle.web.common.actors import POLICY
 
 
 def start_page(roles: set[str], analysis: bool) -> str | None:
@@ -36,7 +36,7 @@ def _links(user: Any) -> dict[str, Any]:
         "analysis": analysis,
         # The sector's linkage runs and review queue (`beneficiaries.access.linkage_view`).
         "linkage": is_analyst_or_platform_admin(user),
-        # An organisation's encodings: the roles `people.access.POLICY` lets share them.
+        # An organisation's encodings: the roles `common.actors.POLICY` lets share them.
         "encodings": any("encodings_share" in POLICY[role]["organisation"] for role in roles),
         "start": start_page(roles, analysis),
     }

@@ -19,12 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from passerelle.web.apps.accounts.services import memberships_of, two_factor_required
-from passerelle.web.apps.people.access import (
-    POLICY,
-    Actor,
-    OperationDeniedError,
-    PersonNotFoundError,
-)
+from passerelle.web.common.actors import POLICY, Actor, OperationDeniedError, PersonNotFoundError
 
 ORGANISATION_SESSION_KEY = "passerelle_organisation"
 
@@ -101,7 +96,7 @@ def is_analyst_or_platform_admin(user: Any) -> bool:
 
 
 def may_see_aggregates(user: Any) -> bool:
-    """Analysts and platform administrators, and the roles `people.access.POLICY` lets
+    """Analysts and platform administrators, and the roles `common.actors.POLICY` lets
     see aggregates (coordinators and organisation administrators) at any organisation:
     aggregate figures, never a person."""
     if is_analyst_or_platform_admin(user):

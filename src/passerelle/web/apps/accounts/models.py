@@ -119,7 +119,7 @@ PERSON_DATA_SCOPES = frozenset(
 )
 """Scopes that reach person files, referrals or encodings: refused to employers' tokens."""
 
-TOKEN_PREFIX = "psl_"
+TOKEN_PREFIX = "psl_"  # noqa: S105 (the visible prefix of every key, not a secret)
 TOKEN_FIELDS = ("id", "organisation", "name", "scopes", "last_used_at", "revoked_at")
 """What an API request reads of its token."""
 ORGANISATION_FIELDS = ("id", "slug", "names")
@@ -155,6 +155,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.slug})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _live_tokens.clear()
+        super().save(*args, **kwargs)
 
     @classmethod
     def issue(cls, **fields: Any) -> tuple[ApiToken, str]:
@@ -194,10 +198,6 @@ class ApiToken(models.Model):
             return None
         _live_tokens[digest] = (now + TOKEN_CACHE_SECONDS, token)
         return token
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        _live_tokens.clear()
-        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         _live_tokens.clear()

@@ -18,7 +18,7 @@ from passerelle.web.apps.accounts.decorators import gated_view, is_analyst_or_pl
 
 
 def may_share_encodings(actor: Any) -> bool:
-    """As `people.access.POLICY` says (coordinators and administrators; tokens with
+    """As `common.actors.POLICY` says (coordinators and administrators; tokens with
     encodings:write)."""
     return bool(actor.allowed("encodings_share", "organisation"))
 

@@ -25,8 +25,7 @@ from passerelle.web.apps.accounts.models import ApiScope
 from passerelle.web.apps.beneficiaries import figures, selectors, services
 from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES, UploadError
 from passerelle.web.apps.monitoring import data
-from passerelle.web.apps.people.access import Actor
-from passerelle.web.apps.people.api import ERRORS, ApiError, OrganisationToken
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor
 
 router = Router(auth=OrganisationToken(), tags=["unique beneficiaries (organisations)"])
 
@@ -37,14 +36,6 @@ class BatchOut(Schema):
     records: int
     participations: int
     created_at: dt.datetime
-
-
-def _actor(request: HttpRequest, scope: str) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    if scope not in actor.scopes:
-        raise ApiError(403, {"scope": f"this token lacks the scope {scope}"})
-    return actor
 
 
 def _batch(batch: Any, organisation: Any) -> dict[str, Any]:
@@ -72,7 +63,7 @@ def encodings_upload(
     """Multipart form with two CSV files: `encodings` (ENCODED.csv of `passerelle encode`)
     and `participations` (record_id, programme, start_date, end_date[, measure_type]).
     Replaces the organisation's previous upload (docs/linkage.md, "In the platform")."""
-    actor = _actor(request, ApiScope.ENCODINGS_WRITE)
+    actor = api_actor(request, ApiScope.ENCODINGS_WRITE)
     try:
         batch = services.encodings_upload(
             organisation=actor.organisation,
@@ -92,7 +83,7 @@ def encodings_upload(
 @router.get("/beneficiaries/encodings", response={200: BatchOut, **ERRORS})
 def encodings_current(request: HttpRequest) -> Any:
     """What the organisation shares now (counts only)."""
-    actor = _actor(request, ApiScope.ENCODINGS_WRITE)
+    actor = api_actor(request, ApiScope.ENCODINGS_WRITE)
     batch = selectors.batch_of(actor.organisation)
     if batch is None:
         raise ApiError(404, {"encodings": "your organisation has shared no encodings yet"})
@@ -111,7 +102,7 @@ def beneficiaries_figures(
     `2025-06`): distinct people and registrations per measure type and programme, and the
     overlaps of the programmes of `measure_type`. Withheld cells are null with `suppressed:
     true`; the counts are perturbed by cell key (docs/indicators.md, "Differencing")."""
-    _actor(request, ApiScope.BENEFICIARIES_READ)
+    api_actor(request, ApiScope.BENEFICIARIES_READ)
     try:
         span = parse_period(period)
     except ValueError:

@@ -30,7 +30,7 @@ class ModelFileMissingError(RuntimeError):
 
 
 def _model_path() -> Path | None:
-    path = getattr(settings, "LINKAGE_MODEL_FILE", "")
+    path = settings.LINKAGE_MODEL_FILE
     return Path(path) if path else None
 
 

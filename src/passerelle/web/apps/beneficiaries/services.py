@@ -54,7 +54,7 @@ class SectorKeyMissingError(RuntimeError):
 
 def sector_key() -> bytes:
     """The sector key from the file named by settings (PASSERELLE_LINKAGE_KEY_FILE)."""
-    path = getattr(settings, "LINKAGE_SECTOR_KEY_FILE", "")
+    path = settings.LINKAGE_SECTOR_KEY_FILE
     if not path:
         raise SectorKeyMissingError("PASSERELLE_LINKAGE_KEY_FILE is not set")
     return load_key(Path(path))
@@ -416,7 +416,7 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
 def run_in_background(run: LinkageRun) -> None:
     """Execute the run in a thread of this process (pages show its progress), or at once
     when settings.LINKAGE_RUN_INLINE is true (tests)."""
-    if getattr(settings, "LINKAGE_RUN_INLINE", False):
+    if settings.LINKAGE_RUN_INLINE:
         run_execute(run_id=run.pk)
         return
 

@@ -5,7 +5,6 @@ in this app: pairs are shown as comparison levels and weights."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -14,13 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
 from passerelle.core.linkage import KeyFileError
@@ -36,9 +35,9 @@ from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_enc
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
-from passerelle.web.apps.directory.labels import CATEGORY_LABELS
 from passerelle.web.apps.monitoring import charts, data
-from passerelle.web.apps.monitoring.views import _csv, display_name
+from passerelle.web.common.csv import frame_csv
+from passerelle.web.common.labels import CATEGORY_LABELS, display_name
 
 INDICATOR_LABELS = {
     "people": gettext_lazy("Distinct people"),
@@ -271,7 +270,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
 
 def _choice(request: HttpRequest, frame: pl.DataFrame) -> tuple[str, str, str | None]:
     """period, measure type and an error (None when valid)."""
-    period = request.GET.get("period") or str(dt.date.today().year - 1)
+    period = request.GET.get("period") or str(timezone.localdate().year - 1)
     measures = sorted(set(frame["measure_type"].to_list()))
     default = "job_search_support" if "job_search_support" in measures else (measures or [""])[0]
     measure = request.GET.get("measure") or default
@@ -426,7 +425,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
             content_type="text/plain; charset=utf-8",
         )
     columns = ["section", "indicator", "measure_type", "programme", "key", "count"]
-    return _csv(context["report"], columns, f"{_stem(context)}.csv")
+    return frame_csv(context["report"], columns, f"{_stem(context)}.csv")
 
 
 @aggregates_view
@@ -438,8 +437,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
         error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_pdf(
             context["report"],
             programme=_("Unique beneficiaries, from encodings only"),
@@ -458,8 +456,6 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
                 ),
             ],
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_stem(context)}.pdf"'
     return response

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError, ValidationError
 
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.profile import ProfileError, profile_from_data
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import options, options_json
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import hsds
 
@@ -361,9 +361,9 @@ def options_compute(
     on = payload.on or timezone.localdate()
     try:
         profile = profile_from_data(payload.profile)
-        use_language(language)
         knowledge = load_knowledge()
-        return options_json(options(profile, on, knowledge), knowledge)
+        with language_of(language):
+            return options_json(options(profile, on, knowledge), knowledge)
     except ProfileError as error:
         raise ValidationError(
             [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +20,7 @@ from passerelle.knowledge.criteria import (
     Operand,
 )
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.directory.labels import LANGUAGE_LABELS, current_language
+from passerelle.web.common.labels import LANGUAGE_LABELS, request_language
 
 FIELD_LABELS = {
     "legal_status": lambda: _("legal status"),
@@ -76,7 +77,7 @@ def value_label(field: str, value: object) -> str:
     if field == "municipality" and isinstance(value, str):
         municipality = load_knowledge().municipalities.get(value)
         if municipality is not None:
-            return municipality.names.get(current_language())
+            return municipality.names.get(request_language())
     if isinstance(value, str) and value in VALUE_LABELS:
         return VALUE_LABELS[value]()
     return str(value)
@@ -90,7 +91,7 @@ def _values(field: str, value: Operand) -> str:
 def _pathway_conditions() -> str:
     """The integration pathway's own conditions, from the parameters in force today."""
     parameters = load_knowledge().parameters
-    today = dt.date.today()
+    today = timezone.localdate()
 
     def value(parameter_id: str) -> object:
         found = parameters[parameter_id].value_on(today)

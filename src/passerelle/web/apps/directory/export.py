@@ -338,7 +338,8 @@ def _write_records(
     keep: set[str] = set()
     for record in records:
         record_id = getattr(record, "id", None)
-        assert isinstance(record_id, uuid.UUID)
+        if not isinstance(record_id, uuid.UUID):
+            raise TypeError(f"record_id: expected uuid.UUID, got {type(record_id).__name__}")
         filename = f"{record_id}.json"
         keep.add(filename)
         _write(folder / filename, record_json(record), report)

@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle.knowledge.criteria import CEFR_LEVELS
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
-from passerelle.web.apps.directory.labels import (
+from passerelle.web.apps.directory.selectors import CATEGORIES, municipalities
+from passerelle.web.common.forms import DateInput
+from passerelle.web.common.labels import (
     CATEGORY_LABELS,
     LANGUAGE_LABELS,
     LEGAL_STATUS_LABELS,
     WHO_LABELS,
 )
-from passerelle.web.apps.directory.selectors import CATEGORIES, municipalities
 
 FINDER_LANGUAGES = LANGUAGES_OF_THE_PLATFORM
 EDUCATION_CHOICES = [
@@ -49,13 +50,6 @@ EXEMPTION_FIELDS = (
     "integration_other_exemption",
 )
 YES_NO_FIELDS = ("subsequent_application", *EXEMPTION_FIELDS)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 if TYPE_CHECKING:
@@ -100,7 +94,8 @@ class DirectoryFilterForm(forms.Form):
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
         return field
 
 
@@ -234,7 +229,10 @@ class FinderForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         municipality = self.fields["municipality"]
-        assert isinstance(municipality, forms.ChoiceField)
+        if not isinstance(municipality, forms.ChoiceField):
+            raise TypeError(
+                f"municipality: expected forms.ChoiceField, got {type(municipality).__name__}"
+            )
         municipality.choices = municipality_choices()
         level_choices = [("", _("Not at all")), *[(level, level) for level in CEFR_LEVELS]]
         for code in FINDER_LANGUAGES:

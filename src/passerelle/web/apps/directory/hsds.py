@@ -32,7 +32,6 @@ from passerelle.knowledge.criteria import AllOf, Compare, CriteriaError, parse_c
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM, ProgrammeCategory
 from passerelle.web.apps.directory.criteria_text import criterion_items
-from passerelle.web.apps.directory.labels import CATEGORY_LABELS, KIND_LABELS, LANGUAGE_LABELS
 from passerelle.web.apps.directory.models import Organisation, Programme, stable_uuid
 from passerelle.web.apps.directory.selectors import (
     matching,
@@ -40,6 +39,7 @@ from passerelle.web.apps.directory.selectors import (
     organisations_visible,
     programmes_visible,
 )
+from passerelle.web.common.labels import CATEGORY_LABELS, KIND_LABELS, LANGUAGE_LABELS
 
 HSDS_VERSION = "3.0"
 LANGUAGES: tuple[str, ...] = LANGUAGES_OF_THE_PLATFORM

@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.profile import Profile
 from passerelle.core.rules.options import options, options_json
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.criteria_text import condition_sentence
-from passerelle.web.apps.directory.labels import (
+from passerelle.web.common.labels import (
     PATHWAY_LABELS,
     PROFILE_FIELD_LABELS,
     PROGRAMME_STATUS_LABELS,
     RIGHT_TO_WORK_LABELS,
-    current_language,
+    request_language,
 )
 
 PATH_ORDER = (
@@ -38,9 +38,9 @@ job search."""
 
 def situation_for(profile: Profile, on: dt.date) -> dict[str, Any]:
     """Raises DateOutOfCoverageError for a date the rules do not cover."""
-    use_language(current_language())
     knowledge = load_knowledge()
-    return situation_result(options_json(options(profile, on, knowledge), knowledge))
+    with language_of(request_language()):
+        return situation_result(options_json(options(profile, on, knowledge), knowledge))
 
 
 def situation_result(data: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
             {
                 **item,
                 "rank": rank,
-                "name": programme.names.get(current_language()),
+                "name": programme.names.get(request_language()),
                 "names": programme.names.model_dump(exclude_none=True),
                 "organisation_names": knowledge.organisations[
                     programme.organisation

@@ -3,7 +3,6 @@ the rules engine, and render."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 from urllib.parse import urlencode
@@ -13,28 +12,29 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from passerelle.core.profile import ProfileError, profile_from_data
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.knowledge.criteria import parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
-from passerelle.web.apps.directory.labels import (
+from passerelle.web.apps.directory.situation import situation_for
+from passerelle.web.common.labels import (
     CATEGORY_LABELS,
     KIND_LABELS,
     LANGUAGE_LABELS,
-    STATUS_LABELS,
+    ORGANISATION_STATUS_LABELS,
     TARGET_GROUP_LABELS,
-    current_language,
+    request_language,
 )
-from passerelle.web.apps.directory.situation import situation_for
 
 PAGE_SIZE = 30
 COUNT_CAP = 300
@@ -59,7 +59,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     cached for DIRECTORY_CACHE_SECONDS (settings): a search costs one cache read, and an
     edit shows after at most that delay."""
     query = urlencode(sorted(request.GET.lists()), doseq=True)
-    key = f"directory:{current_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
+    key = f"directory:{request_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
     content = cache.get(key)
     if content is None:
         content = render_to_string(
@@ -67,7 +67,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         )
         cache.set(key, content, settings.DIRECTORY_CACHE_SECONDS)
     # Our own rendered template, stored as text by the cache.
-    return render(request, "directory/directory.html", {"content": mark_safe(content)})
+    return render(request, "directory/directory.html", {"content": mark_safe(content)})  # noqa: S308
 
 
 def _directory_context(request: HttpRequest) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_detail(slug)
     if organisation is None:
         raise Http404(_("No organisation with this name."))
-    today = dt.date.today()
+    today = timezone.localdate()
     status = selectors.organisation_status(organisation, today)
     knowledge = load_knowledge()
     return render(
@@ -127,9 +127,9 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "kind": KIND_LABELS.get(organisation.kind, organisation.kind),
             "status": status,
-            "status_label": STATUS_LABELS[status.status],
+            "status_label": ORGANISATION_STATUS_LABELS[status.status],
             "history": [
-                {**period, "label": STATUS_LABELS[period["status"]]}
+                {**period, "label": ORGANISATION_STATUS_LABELS[period["status"]]}
                 for period in organisation.status_history
             ],
             "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
@@ -197,7 +197,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.POST)
     result = None
     if form.is_valid():
-        on = form.cleaned_data.get("on") or dt.date.today()
+        on = form.cleaned_data.get("on") or timezone.localdate()
         try:
             profile = profile_from_data(form.profile_data())
             result = situation_for(profile, on)
@@ -219,5 +219,5 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
-    body = calendar_ics(list(selectors.events_all()), current_language(), dt.date.today())
+    body = calendar_ics(list(selectors.events_all()), request_language(), timezone.localdate())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

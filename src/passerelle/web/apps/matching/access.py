@@ -7,7 +7,7 @@
   administrators run, see and confirm them; nobody else sees them (404, never 403).
 - API tokens need `matching:read` to read and `matching:write` to write.
 Another organisation's record does not exist for the actor. Who may do what is decided by
-`people.access.POLICY` and `SCOPE_OPERATIONS` (relation `organisation`), not here.
+`common.actors.POLICY` and `SCOPE_OPERATIONS` (relation `organisation`), not here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
-from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
 
 
 class MatchingNotFoundError(PersonNotFoundError):

@@ -25,8 +25,8 @@ from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import MatchingRound
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.apps.matching.views import default_kind
-from passerelle.web.apps.people.access import Actor, OperationDeniedError, PersonNotFoundError
-from passerelle.web.apps.people.api import ERRORS, ApiError, OrganisationToken
+from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor
 
 router = Router(auth=OrganisationToken(), tags=["matching (organisations)"])
 
@@ -38,14 +38,6 @@ class RoundIn(Schema):
     min_score: float = 0.0
     waiting_priority: bool = True
     balance_organisations: bool = False
-
-
-def _actor(request: HttpRequest, scope: str) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    if scope not in actor.scopes:
-        raise ApiError(403, {"scope": f"this token lacks the scope {scope}"})
-    return actor
 
 
 def _run(call: Any, key: str = "id") -> Any:
@@ -149,16 +141,16 @@ def _record_endpoints(
     kind = key.removesuffix("_id")
 
     def read_all(request: HttpRequest) -> list[dict[str, Any]]:
-        actor = _actor(request, "matching:read")
+        actor = api_actor(request, "matching:read")
         return [_values(record, fields) for record in _run(lambda: listed(actor))]
 
     def create(request: HttpRequest) -> Status[Any]:
-        actor = _actor(request, "matching:write")
+        actor = api_actor(request, "matching:write")
         record = _run(lambda: save(actor=actor, data=_body(request)))
         return Status(201, _values(record, fields))
 
     def change(request: HttpRequest, **path_id: str) -> dict[str, Any]:
-        actor = _actor(request, "matching:write")
+        actor = api_actor(request, "matching:write")
         record = _run(lambda: save(actor=actor, data=_body(request), **path_id), key)
         return _values(record, fields)
 
@@ -193,7 +185,7 @@ _record_endpoints("vacancies", "vacancy_id", VACANCY, access.vacancies_for, serv
 def vacancy_gap(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
     """Candidates who qualify now and in 3, 6 and 12 months, and what blocks the others:
     counts only, a row with a count below the threshold withheld (null, suppressed)."""
-    actor = _actor(request, "matching:read")
+    actor = api_actor(request, "matching:read")
     vacancy = _run(lambda: access.vacancy_for(actor, vacancy_id), "vacancy_id")
     gap = offer_gaps([vacancy], timezone.localdate())[0]
     return {"vacancy": str(vacancy.pk), "rows": gap.rows, "text": gap.text}
@@ -203,7 +195,7 @@ def vacancy_gap(request: HttpRequest, vacancy_id: str) -> dict[str, Any]:
 def offer_gap(request: HttpRequest, offer_id: str) -> dict[str, Any]:
     """The same for an internship offer, on its dates: `right_to_work` counts those the
     programme's eligibility holds back (see docs/matching.md)."""
-    actor = _actor(request, "matching:read")
+    actor = api_actor(request, "matching:read")
     offer = _run(lambda: access.offer_for(actor, offer_id), "offer_id")
     gap = offer_gaps([offer], timezone.localdate())[0]
     return {"offer": str(offer.pk), "rows": gap.rows, "text": gap.text}
@@ -246,7 +238,7 @@ def _round(matching_round: MatchingRound) -> dict[str, Any]:
 def round_create(request: HttpRequest, payload: RoundIn) -> Status[Any]:
     """Run a round for a programme your organisation runs; the proposals wait for
     confirmation."""
-    actor = _actor(request, "matching:write")
+    actor = api_actor(request, "matching:write")
     programme = access.programmes_to_match(actor).filter(slug=payload.programme).first()
     if programme is None:
         raise ApiError(422, {"programme": "not a programme your organisation runs"})
@@ -266,7 +258,7 @@ def round_create(request: HttpRequest, payload: RoundIn) -> Status[Any]:
 
 @router.get("/matching/rounds/{round_id}", response={200: dict[str, Any], **ERRORS})
 def round_detail(request: HttpRequest, round_id: str) -> dict[str, Any]:
-    actor = _actor(request, "matching:read")
+    actor = api_actor(request, "matching:read")
     return _round(_run(lambda: access.round_for(actor, round_id), "round_id"))
 
 
@@ -274,6 +266,6 @@ def round_detail(request: HttpRequest, round_id: str) -> dict[str, Any]:
 def round_confirm(request: HttpRequest, round_id: str) -> dict[str, Any]:
     """Confirm: each proposed match becomes a referral (consent and access rules apply);
     proposals without consent are reported (status consent_missing)."""
-    actor = _actor(request, "matching:write")
+    actor = api_actor(request, "matching:write")
     _run(lambda: services.round_confirm(actor=actor, round_id=round_id), "round_id")
     return _round(access.round_for(actor, round_id))

@@ -14,7 +14,7 @@ from passerelle.web.apps.accounts.models import Membership, Role
 from passerelle.web.apps.directory.models import Organisation, Origin, Programme, stable_uuid
 from passerelle.web.apps.matching.models import Mentor
 from passerelle.web.apps.matching.services import mentor_save, offer_save, vacancy_save
-from passerelle.web.apps.people.access import Actor
+from passerelle.web.common.actors import Actor
 
 EMPLOYER = (
     "demo-brussels-builders",

@@ -8,14 +8,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.web.apps.matching.models import Cefr, Kind
+from passerelle.web.apps.matching.models import Cefr, KindChoices
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
     field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
     field.choices = choices
 
 
@@ -29,7 +30,7 @@ def add_errors(form: forms.Form, errors: dict[str, str]) -> None:
 
 class RoundForm(forms.Form):
     programme = forms.ChoiceField(label=_("Programme"))
-    kind = forms.ChoiceField(label=_("What to match"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("What to match"), choices=KindChoices.choices)
     on = forms.DateField(
         label=_("Round date (the rules are asked on each start date)"), widget=DATE
     )

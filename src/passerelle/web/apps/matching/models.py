@@ -34,8 +34,9 @@ class Cefr(models.TextChoices):
     C2 = "C2", "C2"
 
 
-class Kind(models.TextChoices):
-    """The engine's kinds (`passerelle.core.matching.model.Kind`)."""
+class KindChoices(models.TextChoices):
+    """The engine's `passerelle.core.matching.model.Kind` as the database's choices, with
+    labels: the engine's enum is the one that computes, this one is stored and shown."""
 
     MENTORING = "mentoring", _("mentoring")
     INTERNSHIP = "internship", _("internship")
@@ -193,7 +194,7 @@ class MatchingRound(models.Model):
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     programme = models.ForeignKey("directory.Programme", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=KindChoices.choices)
     on = models.DateField(_("round date"))
     options = models.JSONField(default=dict)
     summary = models.JSONField(default=dict)

@@ -17,8 +17,7 @@ from pydantic import BaseModel
 
 from passerelle.core.matching.engine import MATCHED, match
 from passerelle.core.matching.explain import explain, explanation_terms, reason_text, term
-from passerelle.core.matching.model import Kind as EngineKind
-from passerelle.core.matching.model import Slot, persons_frame, slots_frame
+from passerelle.core.matching.model import Kind, Slot, persons_frame, slots_frame
 from passerelle.core.matching.pairs import TERMS, Options
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.models import Role
@@ -34,7 +33,7 @@ from passerelle.web.apps.matching.candidates import (
 )
 from passerelle.web.apps.matching.models import (
     InternshipOffer,
-    Kind,
+    KindChoices,
     MatchingRound,
     Mentor,
     Proposal,
@@ -49,7 +48,6 @@ from passerelle.web.apps.matching.schemas import (
     VacancyData,
     validated,
 )
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals.models import OPEN_STATES, Referral, State
 from passerelle.web.apps.referrals.services import (
@@ -57,6 +55,7 @@ from passerelle.web.apps.referrals.services import (
     referral_create,
     referral_transition,
 )
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 Record = Mentor | InternshipOffer | Vacancy
 FIRST_DAY, LAST_DAY = dt.date(2010, 1, 1), dt.date(2099, 12, 31)
@@ -160,7 +159,7 @@ def _taken(records: Sequence[Record], kind: str) -> dict[Any, int]:
     """Places already held by confirmed matches (mentors: mentees now; offers and
     vacancies: every referral not ended without a place)."""
     column = {"mentoring": "mentor", "internship": "offer", "vacancy": "vacancy"}[kind]
-    states = set(OPEN_STATES) | ({State.COMPLETED} if kind != Kind.MENTORING else set())
+    states = set(OPEN_STATES) | ({State.COMPLETED} if kind != KindChoices.MENTORING else set())
     taken: dict[Any, int] = {}
     for key in Proposal.objects.filter(
         **{f"{column}__in": [r.pk for r in records]},
@@ -195,16 +194,18 @@ def slots_for_round(programme: Programme, kind: str, on: dt.date) -> list[SlotRe
     """The open mentors, offers or vacancies of a round, with the places still free."""
     knowledge = load_knowledge()
     rules_programme = (
-        programme.slug if kind != Kind.VACANCY and programme.slug in knowledge.programmes else None
+        programme.slug
+        if kind != KindChoices.VACANCY and programme.slug in knowledge.programmes
+        else None
     )
     records: list[Record]
-    if kind == Kind.MENTORING:
+    if kind == KindChoices.MENTORING:
         records = list(
             Mentor.objects.filter(organisation=programme.organisation, active=True)
             .exclude(available_to__lt=on)
             .select_related("organisation")
         )
-    elif kind == Kind.INTERNSHIP:
+    elif kind == KindChoices.INTERNSHIP:
         records = list(
             InternshipOffer.objects.filter(
                 programme=programme, active=True, start_date__gte=on
@@ -282,9 +283,9 @@ def _with(slot: Slot, **changes: Any) -> Slot:
 
 def _check_round(kind: str, on: Any, min_score: Any) -> tuple[dt.date, float]:
     errors: dict[str, str] = {}
-    if kind not in Kind.values:
+    if kind not in KindChoices.values:
         errors["kind"] = _("got {value}; allowed: {allowed}").format(
-            value=repr(kind), allowed=", ".join(Kind.values)
+            value=repr(kind), allowed=", ".join(KindChoices.values)
         )
     if not isinstance(on, dt.date) or not FIRST_DAY <= on <= LAST_DAY:
         errors["on"] = _("a date from {first} to {last}").format(first=FIRST_DAY, last=LAST_DAY)
@@ -336,7 +337,7 @@ def round_start(
     result = match(
         persons_frame([c.engine for c in candidates]),
         slots_frame([s.slot for s in slots]),
-        EngineKind(kind),
+        Kind(kind),
         on,
         options,
         knowledge,
@@ -540,7 +541,7 @@ def proposal_move(*, actor: Actor, round_id: object, number: int, slot: object) 
     result = match(
         persons_frame([candidate.engine]),
         slots_frame([single]),
-        EngineKind(matching_round.kind),
+        Kind(matching_round.kind),
         matching_round.on,
         Options(),
         with_greedy=False,

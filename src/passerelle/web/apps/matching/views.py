@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.core.matching.explain import reason_text
-from passerelle.core.matching.model import PROGRAMME_BY_KIND
+from passerelle.core.matching.model import PROGRAMME_BY_KIND, Kind
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.forms import (
@@ -29,19 +28,20 @@ from passerelle.web.apps.matching.forms import (
     add_errors,
 )
 from passerelle.web.apps.matching.gaps import offer_gaps
-from passerelle.web.apps.matching.models import Kind, ProposalStatus, RoundStatus
+from passerelle.web.apps.matching.models import KindChoices, ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
+from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.labels import request_language
 
 KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
 
 
 def default_kind(programme: Any) -> str:
-    return str(KIND_OF_PROGRAMME.get(programme.slug, Kind.VACANCY))
+    return str(KIND_OF_PROGRAMME.get(programme.slug, KindChoices.VACANCY))
 
 
 def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     return [(p.slug, f"{p.name(language)} · {p.organisation.name(language)}") for p in queryset]
 
 
@@ -325,8 +325,8 @@ def gaps(request: HttpRequest, actor: Actor) -> HttpResponse:
         "matching/gaps.html",
         {
             "actor": actor,
-            "gaps": [g for g in found if g.kind.value == Kind.VACANCY],
-            "internship_gaps": [g for g in found if g.kind.value == Kind.INTERNSHIP],
+            "gaps": [g for g in found if g.kind is Kind.vacancy],
+            "internship_gaps": [g for g in found if g.kind is Kind.internship],
             "today": today,
         },
     )

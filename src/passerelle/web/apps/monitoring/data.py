@@ -45,7 +45,6 @@ from passerelle.core.indicators import (
     time_to_first_job,
 )
 
-DEFAULT_PERSONS = 20_000
 COHORTS = (2010, 2012, 2015, 2016, 2018)
 """Registration cohorts drawn on the dashboard (2010: the Socio-economic Monitoring's)."""
 REFERENCE_FIGURES = (
@@ -71,15 +70,15 @@ class Frames:
 
 
 def synthetic_persons() -> int:
-    return int(getattr(settings, "MONITORING_SYNTHETIC_PERSONS", DEFAULT_PERSONS))
+    return int(settings.MONITORING_SYNTHETIC_PERSONS)
 
 
 def synthetic_seed() -> int:
-    return int(getattr(settings, "MONITORING_SYNTHETIC_SEED", 2026))
+    return int(settings.MONITORING_SYNTHETIC_SEED)
 
 
 def threshold() -> int:
-    return int(getattr(settings, "MONITORING_THRESHOLD", 5))
+    return int(settings.MONITORING_THRESHOLD)
 
 
 def cell_key_secret() -> bytes:
@@ -87,12 +86,12 @@ def cell_key_secret() -> bytes:
     setting MONITORING_CELL_KEY_SECRET, else one derived from SECRET_KEY. It must stay the
     same over time: a new secret gives every cell new noise, and an attacker who saw the
     figures under both could average the two."""
-    base = str(getattr(settings, "MONITORING_CELL_KEY_SECRET", "") or settings.SECRET_KEY)
+    base = str(settings.MONITORING_CELL_KEY_SECRET or settings.SECRET_KEY)
     return hmac.new(base.encode(), SECRET_PURPOSE, hashlib.sha256).digest()
 
 
 def bootstrap() -> int:
-    return int(getattr(settings, "MONITORING_BOOTSTRAP", 200))
+    return int(settings.MONITORING_BOOTSTRAP)
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,9 +4,7 @@ suppressed and downloadable as CSV; charts are inline SVG drawn on the server.""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,15 +19,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
-from passerelle.core.i18n import use_language
+from passerelle.core.i18n import language_of
 from passerelle.core.indicators import funder_report, parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
-from passerelle.knowledge.loader import load_knowledge
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.directory.labels import LANGUAGE_LABELS
 from passerelle.web.apps.monitoring import charts, data
+from passerelle.web.common.csv import frame_csv
+from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
 
 Columns = Sequence[tuple[str, Promise]]
 
@@ -106,7 +104,7 @@ FIGURE_LABELS: dict[str, Promise] = {
         " (Actiris, 2017: 1 636 of 5 265)"
     ),
 }
-STATUS_LABELS: dict[str, Promise] = {
+LEGAL_STATUS_GROUP_LABELS: dict[str, Promise] = {
     "refugee": gettext_lazy("refugees"),
     "subsidiary_protection": gettext_lazy("subsidiary protection"),
     "asylum_seeker": gettext_lazy("asylum seekers"),
@@ -141,22 +139,9 @@ REPORT_LANGUAGES: dict[str, Promise] = {
 NAMED_COLUMNS = frozenset({"programme", "from_organisation", "to_organisation"})
 
 
-def display_name(identifier: str, language: str | None = None) -> str:
-    """The knowledge base's name of a programme or organisation in the language (short name
-    of an organisation when it has one); the id itself when the knowledge base lacks it."""
-    language = (language or translation.get_language() or "fr")[:2]
-    knowledge = load_knowledge()
-    organisation = knowledge.organisations.get(identifier)
-    if organisation is not None:
-        return organisation.names.short or organisation.names.get(language)
-    if identifier in knowledge.programmes:
-        return knowledge.programme_latest(identifier).names.get(language)
-    return identifier
-
-
 def _label(column: str, value: Any) -> str:
-    if column == "legal_status" and value in STATUS_LABELS:
-        return str(STATUS_LABELS[value])
+    if column == "legal_status" and value in LEGAL_STATUS_GROUP_LABELS:
+        return str(LEGAL_STATUS_GROUP_LABELS[value])
     if column == "figure" and value in FIGURE_LABELS:
         return str(FIGURE_LABELS[value])
     if column in NAMED_COLUMNS and isinstance(value, str):
@@ -195,29 +180,8 @@ def _table(
     }
 
 
-def _csv_value(value: Any) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as polars writes them (passerelle indicators)
-    return value
-
-
-def _csv(frame: pl.DataFrame, columns: Sequence[str], filename: str) -> HttpResponse:
-    """The table as CSV: column ids as headings, withheld figures empty, `suppressed`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    names = [*columns, "suppressed"] if "suppressed" in frame.columns else list(columns)
-    writer.writerow(names)
-    for values in frame.select(names).iter_rows():
-        writer.writerow([_csv_value(value) for value in values])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _svg(text: str) -> str:
-    return mark_safe(text)  # built by charts.py, every label escaped
+    return mark_safe(text)  # noqa: S308 (built by charts.py, every label escaped)
 
 
 def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, str]:
@@ -321,7 +285,7 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     if key not in TABLES:
         raise Http404
     columns = [name for name, _label in TABLES[key][1]]
-    return _csv(data.dashboard_tables()[key], columns, f"{key}.csv")
+    return frame_csv(data.dashboard_tables()[key], columns, f"{key}.csv")
 
 
 def _motivation(request: HttpRequest) -> str:
@@ -460,7 +424,7 @@ def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     if columns is None:
         raise Http404
     frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
-    return _csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
+    return frame_csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
 
 
 @functools.lru_cache(maxsize=32)
@@ -575,7 +539,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
     columns = ["section", "indicator", "count", "denominator", "value", "unit"]
-    return _csv(frame, columns, f"{_stem(programme, period, language)}.csv")
+    return frame_csv(frame, columns, f"{_stem(programme, period, language)}.csv")
 
 
 @aggregates_view
@@ -586,8 +550,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_pdf(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
@@ -595,8 +558,6 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             threshold=data.threshold(),
             synthetic=data.frames().synthetic,
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_stem(programme, period, language)}.pdf"'
@@ -610,8 +571,7 @@ def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(programme, period, language)
-    use_language(language)
-    try:
+    with language_of(language):
         content = report_xlsx(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
@@ -620,8 +580,6 @@ def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
             synthetic=data.frames().synthetic,
             right_to_left=bool(translation.get_language_info(language)["bidi"]),
         )
-    finally:
-        use_language(translation.get_language() or "en")
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

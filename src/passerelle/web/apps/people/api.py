@@ -13,49 +13,24 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.security import HttpBearer
 
 from passerelle.core.profile import ProfileError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import options, options_json
-from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.core.validation import PlainText
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people import access, services
-from passerelle.web.apps.people.access import Actor, PersonAccess
+from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.schemas import (
     IDENTITY_FIELDS,
     Identity,
     PersonDataError,
     rules_profile,
 )
-
-PAGE_SIZE = 50
-
-
-class ApiError(Exception):
-    """Answered as {"detail": [{"loc": [field], "msg": "field: message"}]} with `status`
-    (handler in web/api.py)."""
-
-    def __init__(self, status: int, errors: dict[str, str]) -> None:
-        self.status, self.errors = status, errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-
-
-class OrganisationToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        found = ApiToken.for_key(token)
-        if found is None:
-            return None
-        now = timezone.now()
-        # At most one write a minute: a write on every request would cost each call a commit.
-        if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=1):
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-            found.last_used_at = now  # the token may be kept for the next requests
-        return access.actor_for_token(found)
-
+from passerelle.web.common.actors import OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
 
 router = Router(auth=OrganisationToken(), tags=["person files (organisations)"])
 
@@ -111,32 +86,12 @@ class PersonPage(Schema):
     items: list[PersonSummary]
 
 
-class Problem(Schema):
-    detail: list[dict[str, Any]]
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: Problem,
-    401: Problem,
-    403: Problem,
-    404: Problem,
-    409: Problem,
-    422: Problem,
-}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    return actor
-
-
 def _found(request: HttpRequest, person_id: str, operation: str) -> PersonAccess:
     try:
-        return access.person_for(_actor(request), person_id, operation)
-    except access.PersonNotFoundError:
+        return access.person_for(api_actor(request), person_id, operation)
+    except PersonNotFoundError:
         raise ApiError(404, {"person_id": "no such person file"}) from None
-    except access.OperationDeniedError:
+    except OperationDeniedError:
         raise ApiError(403, {"scope": f"this token may not {operation} this file"}) from None
 
 
@@ -176,9 +131,9 @@ def _written(request: HttpRequest, call: Any) -> Any:
         raise ApiError(422, error.errors) from None
     except services.ConcurrentEditError as error:
         raise ApiError(409, {"version": str(error).removeprefix("version: ")}) from None
-    except access.PersonNotFoundError:
+    except PersonNotFoundError:
         raise ApiError(404, {"person_id": "no such person file"}) from None
-    except access.OperationDeniedError:
+    except OperationDeniedError:
         raise ApiError(403, {"scope": "this token lacks the scope persons:write"}) from None
 
 
@@ -187,16 +142,15 @@ def person_list(
     request: HttpRequest,
     filters: Query[PersonFilters],
 ) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = api_actor(request)
     search, page = filters.search, filters.page
     try:
         persons = access.persons_for(actor, search=search)
-    except access.OperationDeniedError:
+    except OperationDeniedError:
         raise ApiError(403, {"scope": "this token lacks the scope persons:read"}) from None
-    count = persons.count()
-    pages = max(1, -(-count // PAGE_SIZE))
+    count, pages, shown = page_of(persons, page)
     items = []
-    for person in persons[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+    for person in shown:
         own = person.organisation_id == actor.organisation.pk
         items.append(
             {
@@ -219,7 +173,7 @@ def person_list(
 
 @router.post("/persons", response={201: PersonOut, **ERRORS})
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = api_actor(request)
     person = _written(
         request, lambda: services.person_create(actor=actor, data=payload.model_dump())
     )
@@ -233,7 +187,7 @@ def person_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS})
 def person_update(request: HttpRequest, person_id: str, payload: PersonUpdate) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = api_actor(request)
     data = payload.model_dump(exclude={"version"})
     _written(
         request,
@@ -261,7 +215,7 @@ def assessment_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
 def assessment_update(
     request: HttpRequest, person_id: str, payload: AssessmentUpdate
 ) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = api_actor(request)
     person = _found(request, person_id, "edit").person
     data = {
         **{name: getattr(person, name) for name in IDENTITY_FIELDS},
@@ -279,12 +233,12 @@ def assessment_update(
 
 @router.get("/persons/{person_id}/export", response={200: dict[str, Any], **ERRORS})
 def person_export(request: HttpRequest, person_id: str) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = api_actor(request)
     try:
         return services.person_export(actor=actor, person_id=person_id)
-    except access.PersonNotFoundError:
+    except PersonNotFoundError:
         raise ApiError(404, {"person_id": "no such person file"}) from None
-    except access.OperationDeniedError:
+    except OperationDeniedError:
         raise ApiError(403, {"scope": "this token lacks the scope persons:export"}) from None
 
 
@@ -301,7 +255,7 @@ def person_options(
         # `changes_on` derived from one.
         profile = rules_profile(*access.disclosed_rules_data(found.person, found.fields))
         knowledge = load_knowledge()
-        return options_json(options(profile, on or dt.date.today(), knowledge), knowledge)
+        return options_json(options(profile, on or timezone.localdate(), knowledge), knowledge)
     except ProfileError as error:
         raise ApiError(422, {f"profile.{k}": v for k, v in error.errors.items()}) from None
     except DateOutOfCoverageError as error:

@@ -15,8 +15,9 @@ from passerelle.core.assessment import (
     RECOGNITION_LABELS,
     SOCIAL_NEED_LABELS,
 )
-from passerelle.web.apps.directory.forms import YES_NO_FIELDS, DateInput, FinderForm
+from passerelle.web.apps.directory.forms import YES_NO_FIELDS, FinderForm
 from passerelle.web.apps.people.models import ConsentPurpose, FieldGroup
+from passerelle.web.common.forms import DateInput
 
 DIPLOMA_ROWS = 3
 EXPERIENCE_ROWS = 3
@@ -85,7 +86,8 @@ class PersonForm(FinderForm):
 
     def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
         field.choices = choices
 
     @property
@@ -220,7 +222,8 @@ class ConsentForm(forms.Form):
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["recipient"]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
         field.choices = [("", "—"), *organisations]
 
 
@@ -239,5 +242,6 @@ class DisclosureForm(forms.Form):
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["recipient"]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
         field.choices = organisations

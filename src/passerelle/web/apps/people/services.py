@@ -16,8 +16,6 @@ from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people.access import (
     ALL_FIELDS,
-    Actor,
-    OperationDeniedError,
     PersonAccess,
     audit_person,
     closed_files_before,
@@ -37,6 +35,7 @@ from passerelle.web.apps.people.models import (
     PersonVersion,
 )
 from passerelle.web.apps.people.schemas import PersonDataError, person_data_from
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 ANONYMISED = "—"
 

@@ -3,7 +3,6 @@ module may not import `people.models`); every write through `people.services`.""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -11,29 +10,30 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.core.profile import ProfileError
-from passerelle.core.rules.situation import DateOutOfCoverageError
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.selectors import organisations_visible
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.apps.people import access, services
-from passerelle.web.apps.people.access import Actor, PersonAccess
+from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.forms import ConsentForm, DisclosureForm, PersonForm
 from passerelle.web.apps.people.schemas import PersonDataError, rules_profile
+from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.labels import request_language
 
 PAGE_SIZE = 25
 
 
 def _other_organisations(actor: Actor) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     return [
         (str(organisation.pk), organisation.name(language))
         for organisation in organisations_visible()
@@ -65,7 +65,7 @@ def person_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 @staff_view
 def person_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not actor.allowed("edit", "own"):
-        raise access.OperationDeniedError("edit")
+        raise OperationDeniedError("edit")
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,7 +86,7 @@ def _situation(access_: PersonAccess) -> tuple[dict[str, Any] | None, str]:
     try:
         # Computed from the disclosed groups only: no birth date shared, no age shown.
         profile = rules_profile(*access.disclosed_rules_data(person, access_.fields))
-        return situation_for(profile, dt.date.today()), ""
+        return situation_for(profile, timezone.localdate()), ""
     except (ProfileError, DateOutOfCoverageError) as error:
         return None, str(error)
 
@@ -185,7 +185,7 @@ def consent_withdraw(
 ) -> HttpResponse:
     try:
         services.consent_withdraw(
-            actor=actor, person_id=person_id, consent_id=consent_id, on=dt.date.today()
+            actor=actor, person_id=person_id, consent_id=consent_id, on=timezone.localdate()
         )
     except PersonDataError as error:
         messages.error(request, str(error))
@@ -243,7 +243,7 @@ def person_export_json(request: HttpRequest, actor: Actor, person_id: str) -> Ht
 def person_export_page(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
     """Everything held about the person, readable, in the person's own language."""
     data = services.person_export(actor=actor, person_id=person_id)
-    language = data.get("contact", {}).get("language") or current_language()
+    language = data.get("contact", {}).get("language") or request_language()
     with translation.override(language):
         response = render(
             request,
@@ -274,6 +274,6 @@ def person_erase(request: HttpRequest, actor: Actor, person_id: str) -> HttpResp
 @require_POST
 @staff_view
 def person_close(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
-    services.person_close(actor=actor, person_id=person_id, on=dt.date.today())
+    services.person_close(actor=actor, person_id=person_id, on=timezone.localdate())
     messages.success(request, _("The file was closed."))
     return redirect("people:detail", person_id=person_id)

@@ -1,24 +1,42 @@
 """Every read of referrals passes here: an organisation sees the referrals it sent
 (outbox) and received (inbox), nothing else; another's referral is 404. Which roles and
-scopes may read them is decided by `people.access.POLICY` (relations `sender` and
+scopes may read them is decided by `common.actors.POLICY` (relations `sender` and
 `receiver`): an employer, whose organisation may well receive referrals, reads none (403)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
-from passerelle.web.apps.referrals.services import ReferralNotFoundError, side_of
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 RELATED = ("programme", "sender", "receiver")
 LISTED_REFERRAL_FIELDS = tuple(
     field.attname for field in Referral._meta.concrete_fields if field.name not in RELATED
 ) + tuple(f"{related}_id" for related in RELATED)
+
+
+Side = Literal["sender", "receiver"]
+"""Which side of a referral an organisation stands on."""
+
+
+class ReferralNotFoundError(LookupError):
+    """No such referral for this actor's organisation: answer 404."""
+
+
+def side_of(actor: Actor, referral: Referral) -> Side | None:
+    if actor.organisation is None:
+        return None
+    if referral.sender_id == actor.organisation.pk:
+        return "sender"
+    if referral.receiver_id == actor.organisation.pk:
+        return "receiver"
+    return None
 
 
 def referral_key(referral_id: object) -> uuid.UUID:

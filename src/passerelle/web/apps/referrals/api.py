@@ -25,12 +25,11 @@ from passerelle.core.validation import PlainText
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.directory.selectors import programmes_visible
-from passerelle.web.apps.people import access as people_access
-from passerelle.web.apps.people.access import Actor
-from passerelle.web.apps.people.api import ERRORS, PAGE_SIZE, ApiError, OrganisationToken
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals import access, services
 from passerelle.web.apps.referrals.models import Referral, State
+from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
 
 router = Router(auth=OrganisationToken(), tags=["referrals (organisations)"])
 
@@ -134,16 +133,8 @@ def _answer(request: HttpRequest, data: dict[str, Any], status: int = 200) -> Ht
     )
 
 
-def _actor(request: HttpRequest, scope: str) -> Actor:
-    actor = request.auth  # type: ignore[attr-defined]
-    assert isinstance(actor, Actor)
-    if scope not in actor.scopes:
-        raise ApiError(403, {"scope": f"this token lacks the scope {scope}"})
-    return actor
-
-
 def _out(actor: Actor, referral: Referral) -> dict[str, Any]:
-    side = services.side_of(actor, referral) or ""
+    side = access.side_of(actor, referral) or ""
     return {
         "id": str(referral.pk),
         "state": referral.state,
@@ -195,7 +186,7 @@ def _detail(actor: Actor, referral: Referral) -> dict[str, Any]:
 def _found(actor: Actor, referral_id: str) -> Referral:
     try:
         return access.referral_for(actor, referral_id)
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise ApiError(404, {"referral_id": "no such referral"}) from None
 
 
@@ -214,13 +205,13 @@ def _written(call: Any, action: str = "") -> Any:
         return call()
     except services.TransitionError as error:
         raise _transition_error(error, action) from None
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise ApiError(404, {"referral_id": "no such referral"}) from None
     except PersonDataError as error:
         raise ApiError(422, error.errors) from None
-    except people_access.PersonNotFoundError:
+    except PersonNotFoundError:
         raise ApiError(404, {"person_id": "no such person file"}) from None
-    except people_access.OperationDeniedError as error:
+    except OperationDeniedError as error:
         if str(error) == "override":
             message = "only a coordinator may share without the person's consent"
             raise ApiError(403, {"override_reason": message}) from None
@@ -231,7 +222,7 @@ def _written(call: Any, action: str = "") -> Any:
 @router.get("/referrals", response={200: ReferralPage, **ERRORS}, url_name="referral_list")
 def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> HttpResponse:
     """Your organisation's inbox (received, drafts excluded) or outbox (sent), newest first."""
-    actor = _actor(request, "referrals:read")
+    actor = api_actor(request, "referrals:read")
     if filters.state and filters.state not in State.values:
         raise ApiError(422, {"state": f"got {filters.state!r}; allowed: {', '.join(State.values)}"})
     referrals = access.referrals_for(
@@ -241,12 +232,9 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Http
         programme=filters.programme,
         overdue=filters.overdue,
     )
-    count = referrals.count()
-    pages = max(1, -(-count // PAGE_SIZE))
     page = filters.page
-    items = [
-        _out(actor, referral) for referral in referrals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    ]
+    count, pages, shown = page_of(referrals, page)
+    items = [_out(actor, referral) for referral in shown]
     return _answer(request, {"count": count, "page": page, "pages": pages, "items": items})
 
 
@@ -255,7 +243,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> HttpResponse:
     """A draft referral of a file your organisation holds to a programme; send it with the
     transition "send". 422 naming ineligibility_reason when the rules say the person is not
     eligible on the planned start and no reason is given."""
-    actor = _actor(request, "referrals:write")
+    actor = api_actor(request, "referrals:write")
     try:
         # What a new referral reads of its programme (the rest are large JSON columns).
         programme = (
@@ -287,7 +275,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> HttpResponse:
 @router.get("/referrals/{referral_id}", response={200: ReferralDetail, **ERRORS})
 def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """One referral with its timeline (every transition: when, by whom, from and to)."""
-    actor = _actor(request, "referrals:read")
+    actor = api_actor(request, "referrals:read")
     return _answer(request, _detail(actor, _found(actor, referral_id)))
 
 
@@ -299,7 +287,7 @@ def referral_transition(
     programme is full), reject, admit, start, complete, no_show (receiver). Give the
     `version` you acted on: if someone acted first, 409 naming version, and nothing changes.
     Answers the referral as it now is (its timeline: GET /referrals/{id})."""
-    actor = _actor(request, "referrals:write")
+    actor = api_actor(request, "referrals:write")
     referral = _written(
         lambda: services.referral_transition(
             actor=actor,

@@ -7,8 +7,9 @@ from typing import Any
 
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.explain import evaluate
+from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import programme_option
-from passerelle.core.rules.situation import DateOutOfCoverageError, Situation
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import CriteriaError, parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.models import Origin, Programme

@@ -11,14 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.validation import MAX_JSON_DEPTH
 from passerelle.web.apps.accounts.models import ApiScope
-from passerelle.web.apps.directory.forms import DateInput
 from passerelle.web.apps.people.models import FieldGroup
 from passerelle.web.apps.referrals.models import Outcome, RejectionReason
+from passerelle.web.common.forms import DateInput
 from passerelle.web.validators import plain_text
 
 
 def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
-    assert isinstance(field, forms.ChoiceField)
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
     field.choices = choices
 
 

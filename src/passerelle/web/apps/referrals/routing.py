@@ -12,16 +12,17 @@ from django.utils.translation import gettext as _
 
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.explain import evaluate
-from passerelle.core.rules.situation import DateOutOfCoverageError, Situation
+from passerelle.core.rules.fields import DateOutOfCoverageError
+from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import CriteriaError, parse_criterion
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.directory.labels import current_language
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.people.schemas import PersonDataError, rules_profile
 from passerelle.web.apps.referrals.eligibility import eligibility_on
 from passerelle.web.apps.referrals.models import RoutingProtocol
+from passerelle.web.common.labels import request_language
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def protocols_on(on: dt.date) -> list[RoutingProtocol]:
 
 def suggestions_for(person: Person, on: dt.date) -> list[Suggestion]:
     knowledge = load_knowledge()
-    language = current_language()
+    language = request_language()
     found: dict[int, Suggestion] = {}
     try:
         situation = Situation(rules_profile(person.birth_date, person.profile), knowledge)

@@ -4,7 +4,6 @@ a person's file, capacities and routing protocols. Reads through `referrals.acce
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,10 +23,8 @@ from passerelle.web.apps.accounts.services import (
     api_token_revoke,
     api_tokens_of,
 )
-from passerelle.web.apps.directory.labels import PROGRAMME_STATUS_LABELS, current_language
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals import access, services
 from passerelle.web.apps.referrals.capacity import capacity_set, waiting_on
@@ -47,6 +45,8 @@ from passerelle.web.apps.referrals.webhooks import (
     webhook_set_active,
     webhooks_of,
 )
+from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, request_language
 
 PAGE_SIZE = 30
 ACTION_LABELS = {
@@ -62,7 +62,7 @@ ACTION_LABELS = {
 
 
 def _programme_choices(organisation: Any = None) -> list[tuple[str, str]]:
-    language = current_language()
+    language = request_language()
     programmes = programmes_visible().select_related("organisation")
     if organisation is not None:
         programmes = programmes.filter(organisation=organisation)
@@ -93,7 +93,7 @@ def _box(request: HttpRequest, actor: Actor, box: str) -> HttpResponse:
             "states": State.choices,
             "state": state,
             "overdue": request.GET.get("overdue") == "1",
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -111,14 +111,14 @@ def outbox(request: HttpRequest, actor: Actor) -> HttpResponse:
 def _found(actor: Actor, referral_id: str) -> Any:
     try:
         return access.referral_for(actor, referral_id)
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise Http404 from None
 
 
 @staff_view
 def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> HttpResponse:
     referral = _found(actor, referral_id)
-    side = services.side_of(actor, referral)
+    side = access.side_of(actor, referral)
     actions = [
         (name, ACTION_LABELS[name])
         for name, transition in services.TRANSITIONS.items()
@@ -126,7 +126,7 @@ def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> Htt
     ]
     try:
         person = people_access.person_for(actor, referral.person_id, "view")
-    except (people_access.PersonNotFoundError, OperationDeniedError):
+    except (PersonNotFoundError, OperationDeniedError):
         person = None
     return render(
         request,
@@ -167,7 +167,7 @@ def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: s
             outcome=data.get("outcome") or "",
             override_reason=data.get("override_reason") or "",
         )
-    except services.ReferralNotFoundError:
+    except access.ReferralNotFoundError:
         raise Http404 from None
     except OperationDeniedError:
         messages.error(request, _("Only a coordinator may share without the person's consent."))
@@ -184,7 +184,7 @@ def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: s
 def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
     found = people_access.person_for(actor, person_id, "refer")
     form = ReferralForm(request.POST or None, programmes=_programme_choices())
-    on = dt.date.today()
+    on = timezone.localdate()
     if request.method == "POST" and form.is_valid():
         programme = programmes_visible().filter(pk=form.cleaned_data["programme"]).first()
         if programme is None:
@@ -269,7 +269,7 @@ def organisation_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
                 else:
                     messages.success(request, _("Protocol published."))
                     return redirect("referrals:settings")
-    on = dt.date.today()
+    on = timezone.localdate()
     own_programmes = list(programmes_visible().filter(organisation=actor.organisation))
     return render(
         request,

@@ -56,9 +56,6 @@ FACTOR = {"employment_rate": 100.0}
 DECIMALS = {"employment_rate": 2, "people_waiting": 0, "months_to_first_job": 1, "places_used": 0}
 CACHE_VERSION = 1
 
-DEFAULT_PERSONS = 20_000
-DEFAULT_REPLICATIONS = 5
-
 
 class UnknownScenarioError(LookupError):
     pass
@@ -75,15 +72,15 @@ class Sizes:
 
 def sizes_from_settings() -> Sizes:
     return Sizes(
-        persons=int(getattr(settings, "SCENARIO_PERSONS", DEFAULT_PERSONS)),
-        replications=int(getattr(settings, "SCENARIO_REPLICATIONS", DEFAULT_REPLICATIONS)),
-        seed=int(getattr(settings, "SCENARIO_SEED", 0)),
-        months=getattr(settings, "SCENARIO_MONTHS", None),
+        persons=int(settings.SCENARIO_PERSONS),
+        replications=int(settings.SCENARIO_REPLICATIONS),
+        seed=int(settings.SCENARIO_SEED),
+        months=settings.SCENARIO_MONTHS,
     )
 
 
 def cache_dir() -> Path:
-    configured = getattr(settings, "SCENARIO_CACHE_DIR", None)
+    configured = settings.SCENARIO_CACHE_DIR
     return Path(configured) if configured else Path(settings.VAR_DIR) / "scenarios"
 
 

@@ -231,3 +231,25 @@ LINKAGE_MODEL_FILE = os.environ.get("PASSERELLE_LINKAGE_MODEL_FILE", "")
 # Published counts (docs/indicators.md, "Differencing"): the secret behind the cell keys that
 # perturb them; empty: derived from SECRET_KEY. Set it in production and never change it.
 MONITORING_CELL_KEY_SECRET = os.environ.get("PASSERELLE_CELL_KEY_SECRET", "")
+# Small-cell suppression, a privacy rule (docs/indicators.md, "Funder report and
+# suppression"): a published row with any count from 1 to MONITORING_THRESHOLD - 1 is
+# withheld, on the dashboards, the funder reports and the unique-beneficiary counts alike.
+# Raise it, never lower it.
+MONITORING_THRESHOLD = 5
+# The dashboards' synthetic population while no real data is loaded (docs/indicators.md):
+# its size, its seed and the bootstrap draws behind the confidence intervals.
+MONITORING_SYNTHETIC_PERSONS = 20_000
+MONITORING_SYNTHETIC_SEED = 2026
+MONITORING_BOOTSTRAP = 200
+
+# Scenario analysis (docs/simulation.md): simulated persons and replications per scenario,
+# the seed, the months simulated (None: the assumptions' whole period, 2010-01 to 2023-12)
+# and where results are cached (None: VAR_DIR / "scenarios").
+SCENARIO_PERSONS = 20_000
+SCENARIO_REPLICATIONS = 5
+SCENARIO_SEED = 0
+SCENARIO_MONTHS: int | None = None
+SCENARIO_CACHE_DIR: str | None = None
+
+# Unique beneficiaries: run a linkage in the request instead of a background worker (tests).
+LINKAGE_RUN_INLINE = False

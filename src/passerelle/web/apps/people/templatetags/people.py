@@ -18,12 +18,12 @@ from passerelle.core.assessment import (
 )
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.models import Role
-from passerelle.web.apps.directory.labels import (
+from passerelle.web.apps.people.models import FieldGroup
+from passerelle.web.common.labels import (
     LANGUAGE_LABELS,
     LEGAL_STATUS_LABELS,
     PROFILE_FIELD_LABELS,
 )
-from passerelle.web.apps.people.models import FieldGroup
 
 register = template.Library()
 

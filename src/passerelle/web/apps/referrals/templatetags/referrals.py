@@ -6,9 +6,9 @@ from typing import Any
 
 from django import template
 
-from passerelle.web.apps.people.access import Actor
 from passerelle.web.apps.referrals.access import referrals_for
 from passerelle.web.apps.referrals.models import State
+from passerelle.web.common.actors import Actor
 
 register = template.Library()
 

@@ -1,9 +1,12 @@
-"""The organisation's audit log, for its administrators: filters and CSV export."""
+"""The organisation's audit log, for its administrators: filters and CSV export.
+
+The log (models, `audit_record`) is the audit app's, below every app that writes to it;
+its pages are staff pages behind the staff door, so they live here beside the door: the
+audit app imports no other app."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Iterator
 
 from django import forms
@@ -11,13 +14,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.directory.forms import DateInput
-from passerelle.web.apps.people.access import Actor, OperationDeniedError
+from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.forms import DateInput
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("at", "action", "actor", "object_kind", "object_id", "flagged", "detail")
@@ -96,6 +100,6 @@ def audit_log_csv(request: HttpRequest, actor: Actor) -> HttpResponseBase:
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="audit-{today}.csv"'
     return response

@@ -1,4 +1,5 @@
-"""Words shown for the codes of the knowledge base, through gettext (one place)."""
+"""Words shown for the codes of the knowledge base, through gettext (one place), and the
+names of its programmes and organisations in the request's language."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import TYPE_CHECKING
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.knowledge.loader import load_knowledge
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise as Promise
 
 
-def current_language() -> str:
+def request_language() -> str:
     """The two-letter code of the language of the current request (French by default)."""
     return (get_language() or "fr")[:2]
 
@@ -61,7 +64,7 @@ LANGUAGE_LABELS: dict[str, Promise] = {
     "ps": _("Pashto"),
     "so": _("Somali"),
 }
-STATUS_LABELS: dict[str, Promise] = {
+ORGANISATION_STATUS_LABELS: dict[str, Promise] = {
     "active": _("active"),
     "dormant": _("dormant"),
     "part_of": _("part of another organisation"),
@@ -136,3 +139,16 @@ PROFILE_FIELD_LABELS: dict[str, Promise] = {
     "education_isced": _("education"),
     "migration_background": _("migration background"),
 }
+
+
+def display_name(identifier: str, language: str | None = None) -> str:
+    """The knowledge base's name of a programme or organisation in the language (short name
+    of an organisation when it has one); the id itself when the knowledge base lacks it."""
+    language = (language or get_language() or "fr")[:2]
+    knowledge = load_knowledge()
+    organisation = knowledge.organisations.get(identifier)
+    if organisation is not None:
+        return organisation.names.short or organisation.names.get(language)
+    if identifier in knowledge.programmes:
+        return knowledge.programme_latest(identifier).names.get(language)
+    return identifier

@@ -1,6 +1,8 @@
+"""The audit log's pages, under the namespace `audit` (the log itself is the audit app's)."""
+
 from django.urls import path
 
-from passerelle.web.apps.audit import views
+from passerelle.web.apps.accounts import audit_log as views
 
 app_name = "audit"
 urlpatterns = [

@@ -1,0 +1,73 @@
+"""What every `passerelle` command shares: the consoles, the output format and date
+options, the one-line failure (exit code 2), JSON printing and loading the knowledge base.
+Command modules import these from here, and `main` imports the command modules, so that no
+module of the CLI imports one that imports it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+from passerelle.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (default) or json")
+]
+
+
+def fail(message: str) -> NoReturn:
+    """End the command with `message` on stderr and exit code 2 (bad input)."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+PLATFORM_TIME_ZONE = ZoneInfo("Europe/Brussels")
+"""The platform's time zone, as `TIME_ZONE` in web/config/settings/base.py."""
+
+
+def today() -> dt.date:
+    """Today in Brussels: the CLI's one clock (the web's is `django.utils.timezone`)."""
+    return dt.datetime.now(tz=PLATFORM_TIME_ZONE).date()
+
+
+def parse_date(value: str | None, option: str = "--on") -> dt.date:
+    """The date of option `option` (YYYY-MM-DD), today's when it is not given."""
+    if value is None:
+        return today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date; expected YYYY-MM-DD")
+
+
+DateOption = Annotated[
+    str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")
+]
+
+
+def knowledge_or_fail() -> Knowledge:
+    """The knowledge base, or a one-line failure naming what is wrong in it."""
+    try:
+        return load_knowledge()
+    except KnowledgeError as error:
+        fail(str(error))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
