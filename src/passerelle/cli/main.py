@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from passerelle.core.extras import ExtraMissingError, extra_of
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
@@ -381,5 +382,23 @@ app.command("link-encode-files")(link_encode_files)
 app.command("link-relearn")(link_relearn)
 
 
+def run() -> None:
+    """The `passerelle` command: the Typer app, and one line naming the optional extra to
+    install when a command needs one that is missing (instead of a traceback)."""
+    try:
+        app()
+    except ModuleNotFoundError as error:
+        extra = extra_of(error)
+        if extra is None:
+            raise
+        module = error.module if isinstance(error, ExtraMissingError) else error.name or ""
+        message = _(
+            "this command needs the optional '{extra}' extra (module {module} is not "
+            "installed): pip install 'passerelle[{extra}]'"
+        ).format(extra=extra, module=module.split(".")[0])
+        typer.echo(f"passerelle: {message}", err=True)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "passerelle.web.middleware.RateLimitMiddleware",
+    "passerelle.web.extras.ExtraMissingMiddleware",
 ]
 
 ROOT_URLCONF = "passerelle.web.config.urls"
