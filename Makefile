@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
+.PHONY: lock demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -16,9 +16,30 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
+# Installs come from the lock files, every package pinned with its hashes (docs/operations.md,
+# "Installing"): requirements/dev.lock for the tests and CI, demo.lock for `make demo` (the
+# engines it shows, no test tools), base.lock for a server without the heavy engines.
+$(STAMP): $(BIN)/python pyproject.toml requirements/dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+DEMO_STAMP := $(VENV)/.installed-demo
+$(DEMO_STAMP): $(BIN)/python pyproject.toml requirements/demo.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements/demo.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(DEMO_STAMP)
+
+# After a change of the dependencies in pyproject.toml: the three lock files again, keeping
+# every pin that still fits (`UPGRADE=1`: the newest versions allowed). Linux x86-64, Python
+# 3.11 (Debian 12's), as CI and the servers run.
+LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --generate-hashes --annotation-style line \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	$(LOCK_COMPILE) -o requirements/base.lock
+	$(LOCK_COMPILE) --extra demo -o requirements/demo.lock
+	$(LOCK_COMPILE) --extra dev -o requirements/dev.lock
 
 AXE := node_modules/axe-core/axe.min.js
 
@@ -33,7 +54,8 @@ system:
 messages: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d src/passerelle/locale -D django
 
-demo: $(STAMP) messages
+demo: $(DEMO_STAMP)
+	$(BIN)/pybabel --quiet compile -d src/passerelle/locale -D django
 	$(BIN)/passerelle check-knowledge
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
 	$(BIN)/passerelle load

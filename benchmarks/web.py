@@ -511,7 +511,7 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
         server = subprocess.Popen(
             cmd, env=env, cwd=PROJECT_DIR, stdout=output, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300  # a busy 2-core machine starts 5 workers slowly
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-3000:]}")
@@ -522,7 +522,7 @@ def start_gunicorn(args: argparse.Namespace, port: int, env: dict[str, str], log
             pass
         time.sleep(0.3)
     stop(server)
-    raise SystemExit(f"gunicorn did not answer within 90 s:\n{log.read_text()[-3000:]}")
+    raise SystemExit(f"gunicorn did not answer within 300 s:\n{log.read_text()[-3000:]}")
 
 
 def stop(process: Any) -> None:
@@ -737,7 +737,11 @@ def main() -> None:
         started = time.perf_counter()
         data = prepare(database_url, args.programmes, args.seed)
         prepared = time.perf_counter() - started
-        with tempfile.TemporaryDirectory(prefix="passerelle-bench-") as tmp:
+        # The workers may still write to the page cache while the directory goes: stopping
+        # them first (below) and ignoring a late file keep the figures from being lost.
+        with tempfile.TemporaryDirectory(
+            prefix="passerelle-bench-", ignore_cleanup_errors=True
+        ) as tmp:
             work = Path(tmp)
             data_file = work / "data.json"
             data_file.write_text(json.dumps(data), encoding="utf-8")
@@ -779,6 +783,7 @@ def main() -> None:
                 args.csv_dir.mkdir(parents=True, exist_ok=True)
                 for file in work.glob("locust*.csv"):
                     (args.csv_dir / file.name).write_bytes(file.read_bytes())
+            stop(server)
             gunicorn_log = (work / "gunicorn.log").read_text()
     finally:
         if server is not None:

@@ -32,6 +32,7 @@ from passerelle.cli.matching import gaps_command, match_command
 from passerelle.cli.people import demo_data, purge, token_issue
 from passerelle.cli.referrals import deliver_webhooks
 from passerelle.cli.simulation import simulate
+from passerelle.core.extras import ExtraMissingError, extra_of
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
@@ -344,5 +345,23 @@ app.command("link-encode-files")(link_encode_files)
 app.command("link-relearn")(link_relearn)
 
 
+def run() -> None:
+    """The `passerelle` command: the Typer app, and one line naming the optional extra to
+    install when a command needs one that is missing (instead of a traceback)."""
+    try:
+        app()
+    except ModuleNotFoundError as error:
+        extra = extra_of(error)
+        if extra is None:
+            raise
+        module = error.module if isinstance(error, ExtraMissingError) else error.name or ""
+        message = _(
+            "this command needs the optional '{extra}' extra (module {module} is not "
+            "installed): pip install 'passerelle[{extra}]'"
+        ).format(extra=extra, module=module.split(".")[0])
+        typer.echo(f"passerelle: {message}", err=True)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

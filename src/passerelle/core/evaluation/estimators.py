@@ -32,11 +32,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sklearn.linear_model import LogisticRegression
+
+from passerelle.core.extras import require
+
+
+def _logistic_regression() -> Any:
+    """An unpenalised logistic regression (scikit-learn: the evaluation extra)."""
+    linear_model: Any = require("sklearn.linear_model", "evaluation")
+    return linear_model.LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
+
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -121,7 +130,7 @@ def _fit_probability(x: FloatArray, y: IntArray) -> FloatArray:
     """Fitted P(y = 1 | x) for every row of x (constant when y has one value)."""
     if y.min() == y.max():
         return np.full(len(y), float(y[0]))
-    model = LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
+    model = _logistic_regression()
     model.fit(x, y)
     return np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
 
@@ -203,7 +212,7 @@ def _fit_on(x_fit: FloatArray, y_fit: FloatArray, x_all: FloatArray) -> FloatArr
     labels = y_fit.astype(np.int64)
     if labels.min() == labels.max():
         return np.full(len(x_all), float(labels[0]))
-    model = LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
+    model = _logistic_regression()
     model.fit(x_fit, labels)
     return np.asarray(model.predict_proba(x_all)[:, 1], dtype=np.float64)
 

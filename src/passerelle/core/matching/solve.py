@@ -10,8 +10,11 @@ worth a bonus up to the organisation's proportional share and by a plain arc bey
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from ortools.graph.python import min_cost_flow
+
+from passerelle.core.extras import require
 
 BALANCE_BONUS = 2_000
 """Bonus per place within an organisation's share (a fifth of a certain placement)."""
@@ -89,6 +92,7 @@ def solve_flow(
     )
     arcs(np.array([source]), np.array([sink]), np.array([supply]), np.array([0]))
 
+    min_cost_flow: Any = require("ortools.graph.python.min_cost_flow", "matching")
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(costs)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
+from passerelle.core.extras import installed
 from passerelle.core.i18n import language_of
 from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
@@ -38,6 +39,7 @@ from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.monitoring import charts, data
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import CATEGORY_LABELS, display_name
+from passerelle.web.extras import extra_missing_message
 
 INDICATOR_LABELS = {
     "people": gettext_lazy("Distinct people"),
@@ -178,7 +180,9 @@ def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
 @linkage_view
 def runs(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
-        if selectors.run_is_going_on(selectors.current_run()):
+        if not installed("linkage"):
+            messages.error(request, extra_missing_message("linkage"))
+        elif selectors.run_is_going_on(selectors.current_run()):
             messages.error(request, _("A run is already going on."))
         else:
             run = services.run_start(user=request.user)

@@ -7,3 +7,8 @@ class DirectoryConfig(AppConfig):
     label = "directory"
     verbose_name = _("Directory")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from passerelle.web.apps.directory import page_cache
+
+        page_cache.connect()

@@ -30,6 +30,7 @@ from passerelle.web.apps.directory.models import (
     Programme,
     stable_uuid,
 )
+from passerelle.web.apps.directory.page_cache import directory_changed
 
 
 @dataclass
@@ -204,6 +205,8 @@ def knowledge_load(*, knowledge: Knowledge) -> LoadReport:
         retired = stale.update(in_knowledge=False)
         if retired:
             report.retired[kind] = retired
+    # The queryset updates above send no signal: the public pages learn of them here.
+    directory_changed()
     return report
 
 

@@ -3,12 +3,8 @@ the rules engine, and render."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
-from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -26,6 +22,7 @@ from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
+from passerelle.web.apps.directory.page_cache import public_page, render_public
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.common.labels import (
     CATEGORY_LABELS,
@@ -43,8 +40,9 @@ MAX_PAGE = 10_000
 
 
 @require_GET
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
+    return render_public(
         request,
         "directory/home.html",
         {
@@ -54,20 +52,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def directory(request: HttpRequest) -> HttpResponse:
-    """The directory. Its content depends only on the query and the language, so it is
-    cached for DIRECTORY_CACHE_SECONDS (settings): a search costs one cache read, and an
-    edit shows after at most that delay."""
-    query = urlencode(sorted(request.GET.lists()), doseq=True)
-    key = f"directory:{request_language()}:{hashlib.sha256(query.encode()).hexdigest()}"
-    content = cache.get(key)
-    if content is None:
-        content = render_to_string(
-            "directory/_directory_content.html", _directory_context(request), request
-        )
-        cache.set(key, content, settings.DIRECTORY_CACHE_SECONDS)
-    # Our own rendered template, stored as text by the cache.
-    return render(request, "directory/directory.html", {"content": mark_safe(content)})  # noqa: S308
+    """The directory. Its content depends only on the query and the language: served from
+    the public page cache (page_cache) until the directory changes."""
+    content = render_to_string(
+        "directory/_directory_content.html", _directory_context(request), request
+    )
+    # Our own rendered template, passed as text to the page around it.
+    return render_public(request, "directory/directory.html", {"content": mark_safe(content)})  # noqa: S308
 
 
 def _directory_context(request: HttpRequest) -> dict[str, Any]:
@@ -113,6 +106,7 @@ def _programme_card(programme: Any) -> dict[str, Any]:
 
 
 @require_GET
+@public_page
 def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = selectors.organisation_detail(slug)
     if organisation is None:
@@ -120,7 +114,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
     status = selectors.organisation_status(organisation, today)
     knowledge = load_knowledge()
-    return render(
+    return render_public(
         request,
         "directory/organisation.html",
         {
@@ -142,6 +136,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
     programme = selectors.programme_detail(slug)
     if programme is None:
@@ -150,7 +145,7 @@ def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
     criteria = (
         criterion_items(parse_criterion(programme.eligibility)) if programme.eligibility else []
     )
-    return render(
+    return render_public(
         request,
         "directory/programme.html",
         {
@@ -213,11 +208,13 @@ def finder(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "directory/calendar.html", {"events": selectors.events_all()})
+    return render_public(request, "directory/calendar.html", {"events": selectors.events_all()})
 
 
 @require_GET
+@public_page
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     body = calendar_ics(list(selectors.events_all()), request_language(), timezone.localdate())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

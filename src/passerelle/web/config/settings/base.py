@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "passerelle.web.middleware.RateLimitMiddleware",
+    "passerelle.web.extras.ExtraMissingMiddleware",
 ]
 
 ROOT_URLCONF = "passerelle.web.config.urls"
@@ -137,9 +138,10 @@ CACHES["ratelimit"] = {
     "LOCATION": os.environ.get("PASSERELLE_RATELIMIT_DIR", str(VAR_DIR / "ratelimit")),
     "OPTIONS": {"MAX_ENTRIES": 100000},
 }
-DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", "60"))
-"""How long a directory page may show data older than the database (see views.directory).
-Several servers need a shared cache (Redis, memcached) instead of one on disk."""
+DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", str(24 * 3600)))
+"""How long a public page stays in the cache (directory/page_cache.py); 0: never kept. An
+edit of the directory replaces it at once whatever this says. Several servers need a shared
+cache (Redis, memcached) instead of one on disk, or an edit shows only on its own server."""
 
 # Staff accounts (docs/people.md): Argon2 first; older hashes are upgraded at next login.
 PASSWORD_HASHERS = [

@@ -1,0 +1,158 @@
+"""The public pages' cache (docs/web.md, "Public page cache").
+
+A public page (home, directory search, organisation, programme, calendar) depends only on
+the directory's rows, the code and knowledge base deployed, the language and the day. Its
+body is kept in the shared cache under a key made of all of these plus a version number
+that every write to the directory changes (signals below, and `knowledge_load`, whose
+queryset updates send none): an edit shows on the very next request, and an unchanged page
+costs one cache read instead of queries and a template. The key also makes a weak ETag,
+so a browser that sends it back gets 304 without even that read.
+
+Only anonymous visitors' pages are kept: a logged-in user's page carries their name and
+links, and is rendered for them alone. The one part of an anonymous page that differs per
+visitor, the language switcher's CSRF token, is rendered as a placeholder and filled in
+for each request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+from passerelle.web.common.labels import request_language
+
+VERSION_KEY = "public-pages:version"
+CSRF_PLACEHOLDER = "csrf-placeholder-6f0c1e2a9b8d"
+"""Stands for the visitor's CSRF token in a kept body (never a valid token itself)."""
+
+View = Callable[..., HttpResponse]
+_KEEPING = "passerelle.public_page_kept"
+"""Set on a request whose page will be kept: `render_public` renders the placeholder."""
+
+
+def render_public(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """`render` for a view under `public_page`: the same page, with the CSRF placeholder
+    in place of the token when the body is to be kept."""
+    if request.META.get(_KEEPING):
+        context = {**context, "csrf_token": CSRF_PLACEHOLDER}
+    return render(request, template, context)
+
+
+def directory_changed(**_kwargs: Any) -> None:
+    """A write to the directory: pages built before it are no longer served. Bumped now,
+    and again when the transaction commits, so that a page rendered from the old rows
+    between the write and the commit is not kept either."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def _version() -> int:
+    # A time, so that a version lost from the cache (culled, cleared) comes back larger.
+    cache.add(VERSION_KEY, time.time_ns(), None)
+    version = cache.get(VERSION_KEY)
+    return int(version) if version is not None else time.time_ns()
+
+
+@functools.cache
+def _deployed() -> tuple[str, int]:
+    """What the deployed code, templates, translations and knowledge base are, once per
+    process: a new deployment never serves pages kept by the previous one."""
+    package = Path(__file__).resolve().parents[3]
+    newest, count = 0, 0
+    for path in package.rglob("*"):
+        if path.suffix in {".py", ".html", ".yaml", ".mo", ".css"}:
+            newest = max(newest, path.stat().st_mtime_ns)
+            count += 1
+    return f"{newest}-{count}", newest
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    # A message waiting for this visitor would be shown on the page (and kept for others).
+    return request.method == "GET" and not len(get_messages(request))
+
+
+def public_page(view: View) -> View:
+    """Serve `view` from the cache per language, with ETag and Last-Modified."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _cacheable(request):
+            response = view(request, *args, **kwargs)
+            response["Cache-Control"] = "private, no-cache"
+            return response
+        version = _version()
+        code, code_time = _deployed()
+        today = timezone.localdate()
+        parts = (version, code, request_language(), today.isoformat(), request.get_full_path())
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+        etag = f'W/"{digest[:32]}"'
+        midnight = dt.datetime.combine(
+            today, dt.time(), tzinfo=timezone.get_current_timezone()
+        ).timestamp()
+        last_modified = int(max(version / 1e9, code_time / 1e9, midnight))
+        unchanged = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if unchanged is not None:
+            return _validated(unchanged, etag, last_modified)
+        key = f"public-pages:{digest}"
+        kept = cache.get(key)
+        if kept is None:
+            request.META[_KEEPING] = True
+            response = view(request, *args, **kwargs)
+            # A view that rendered a real token (plain `render`) must not have it kept.
+            rendered_token = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+            if response.status_code != 200 or response.streaming or rendered_token:
+                response["Cache-Control"] = "private, no-cache"
+                return response
+            kept = (response.content.decode(response.charset), response["Content-Type"])
+            cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
+        body, content_type = kept
+        response = HttpResponse(
+            body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type
+        )
+        return _validated(response, etag, last_modified)
+
+    return wrapped
+
+
+def _validated(response: HttpResponse, etag: str, last_modified: int) -> HttpResponse:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    # Browsers keep the page and ask again each time (a 304 when nothing changed). Shared
+    # proxies must not keep it: the body carries the visitor's CSRF token, bound to a cookie.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def connect() -> None:
+    from passerelle.web.apps.directory.models import Event, Organisation, Partnership, Programme
+
+    for model in (Organisation, Programme, Partnership, Event):
+        post_save.connect(directory_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")
+        post_delete.connect(directory_changed, sender=model, dispatch_uid=f"pages-d-{model}")
+    for through in (Partnership.members.through, Partnership.programmes.through):
+        m2m_changed.connect(directory_changed, sender=through, dispatch_uid=f"pages-{through}")

@@ -1,0 +1,218 @@
+"""The public pages' cache (directory/page_cache.py): pages served from a cache per language
+that an edit of the directory invalidates at once, with ETag and Last-Modified; nothing
+personal kept; the finder's POST /api/options computed each time and stored nowhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tests.web.conftest import PASSWORD
+
+from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.directory.models import Organisation, Partnership, Programme
+from passerelle.web.apps.directory.services import LoadReport, knowledge_load
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def page_cache(settings: Any) -> Iterator[None]:
+    """The test settings keep no page (DummyCache): these tests turn a real cache on."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "public-pages-test",
+        },
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    settings.DIRECTORY_CACHE_SECONDS = 3600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def programme(loaded_directory: LoadReport, page_cache: None) -> Programme:
+    return Programme.objects.filter(in_knowledge=True).order_by("slug").first()  # type: ignore[return-value]
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def _without_token_text(body: str) -> str:
+    """A page without the one part that differs per request: its CSRF token."""
+    return TOKEN.sub("", body)
+
+
+def _without_token(page: Any) -> str:
+    return _without_token_text(page.content.decode())
+
+
+def _url(programme: Programme) -> str:
+    return f"/programmes/{programme.slug}/"
+
+
+def _kept_keys() -> list[str]:
+    return [key for key in cache._cache if "public-pages:" in key and "version" not in key]  # type: ignore[attr-defined]
+
+
+def test_an_unchanged_page_is_served_without_the_database(programme: Programme) -> None:
+    client = Client()
+    first = client.get(_url(programme))
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(_url(programme))
+    assert again.status_code == 200
+    assert len(queries) == 0
+    assert _without_token(again) == _without_token(first)
+    assert len(_kept_keys()) == 1
+
+
+def test_an_edit_shows_on_the_very_next_request(programme: Programme) -> None:
+    client = Client()
+    assert "Synthetic new name" not in client.get(_url(programme)).content.decode()
+    programme.names = {**programme.names, "fr": "Synthetic new name"}
+    programme.save()
+    assert "Synthetic new name" in client.get(_url(programme)).content.decode()
+
+    search = client.get("/directory/", {"q": "Synthetic new name"})
+    assert "Synthetic new name" in search.content.decode()
+    organisation = programme.organisation
+    organisation.names = {**organisation.names, "fr": "Organisation renamed"}
+    organisation.save()
+    assert (
+        "Organisation renamed"
+        in client.get(f"/organisations/{organisation.slug}/").content.decode()
+    )
+    # A partnership's members change without a save of any page's own row.
+    partnership = Partnership.objects.filter(in_knowledge=True).order_by("slug").first()
+    assert partnership is not None
+    member = partnership.members.order_by("slug").first()
+    assert member is not None
+    page = f"/organisations/{member.slug}/"
+    before = client.get(page).content.decode()
+    partnership.members.remove(member)
+    assert _without_token(client.get(page)) != _without_token_text(before)
+
+
+def test_a_knowledge_load_shows_at_once(programme: Programme) -> None:
+    client = Client()
+    assert client.get(_url(programme)).status_code == 200
+    # The load retires records with queryset updates, which send no signal: one such
+    # update goes unseen (the kept page is served)...
+    Programme.objects.filter(pk=programme.pk).update(names={"fr": "Synthetic reloaded"})
+    assert "Synthetic reloaded" not in client.get(_url(programme)).content.decode()
+    # ...until the load, which says it changed the directory.
+    knowledge_load(knowledge=load_knowledge())
+    assert "Synthetic reloaded" in client.get(_url(programme)).content.decode()
+
+
+def test_validators_give_304_until_the_page_changes(programme: Programme) -> None:
+    client = Client()
+    first = client.get(_url(programme))
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('W/"')
+    assert first["Cache-Control"] == "private, no-cache"
+    assert "Accept-Language" in first["Vary"]
+    with CaptureQueriesContext(connection) as queries:
+        unchanged = client.get(_url(programme), HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert len(queries) == 0
+    assert client.get(_url(programme), HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    programme.capacity = (
+        {"places": 12, "per": "year"}
+        if isinstance(programme.capacity, dict)
+        else programme.capacity
+    )
+    programme.save()
+    changed = client.get(_url(programme), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_each_language_has_its_own_page_and_validator(programme: Programme) -> None:
+    pages = {
+        language: Client(HTTP_ACCEPT_LANGUAGE=language).get(_url(programme))
+        for language in ("fr", "nl", "ar")
+    }
+    assert {page["Content-Language"] for page in pages.values()} == {"fr", "nl", "ar"}
+    assert len({_without_token(page) for page in pages.values()}) == 3
+    assert len({page["ETag"] for page in pages.values()}) == 3
+    assert 'lang="ar" dir="rtl"' in pages["ar"].content.decode()
+    # The French validator does not make a Dutch request answer 304.
+    dutch = Client(HTTP_ACCEPT_LANGUAGE="nl").get(
+        _url(programme), HTTP_IF_NONE_MATCH=pages["fr"]["ETag"]
+    )
+    assert dutch.status_code == 200
+    assert _without_token(dutch) == _without_token(pages["nl"])
+
+
+def _token(page: Any) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def test_each_visitor_gets_a_csrf_token_of_their_own(programme: Programme) -> None:
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = [visitor.get(_url(programme)) for visitor in visitors]
+    tokens = [_token(page) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert "csrf-placeholder" not in pages[1].content.decode()
+    # The language switcher on a kept page works for each visitor, with their own token.
+    for visitor, token in zip(visitors, tokens, strict=True):
+        switched = visitor.post(
+            "/i18n/setlang/", {"language": "nl", "next": "/", "csrfmiddlewaretoken": token}
+        )
+        assert switched.status_code == 302
+
+
+def test_a_logged_in_page_is_neither_kept_nor_served_to_others(
+    programme: Programme, django_user_model: type[User]
+) -> None:
+    django_user_model.objects.create_user(username="synthetic-staff", password=PASSWORD)
+    staff = Client()
+    assert staff.login(username="synthetic-staff", password=PASSWORD)
+    own = staff.get(_url(programme))
+    assert "synthetic-staff" in own.content.decode()
+    assert own["Cache-Control"] == "private, no-cache"
+    assert not own.has_header("ETag")
+    assert _kept_keys() == []
+    anonymous = Client().get(_url(programme))
+    assert "synthetic-staff" not in anonymous.content.decode()
+    assert "Log out" not in anonymous.content.decode()
+
+
+def test_the_finder_answer_is_computed_each_time_and_stored_nowhere(
+    programme: Programme,
+) -> None:
+    profile = json.loads((EXAMPLES / "profile-asylum-seeker.json").read_text(encoding="utf-8"))
+    entries_before = dict(cache._cache)  # type: ignore[attr-defined]
+    answers = [
+        Client().post(
+            "/api/options", {"profile": profile, "on": on}, content_type="application/json"
+        )
+        for on in ("2018-06-01", "2018-06-01", "2019-06-01")
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert all(answer["Cache-Control"] == "no-store" for answer in answers)
+    assert not any(answer.has_header("ETag") for answer in answers)
+    assert answers[0].json() == answers[1].json() != answers[2].json()
+    assert dict(cache._cache) == entries_before  # type: ignore[attr-defined]
+
+
+def test_a_missing_page_is_not_kept(page_cache: None, loaded_directory: LoadReport) -> None:
+    assert Client().get("/programmes/no-such-programme/").status_code == 404
+    assert _kept_keys() == []
+    assert Organisation.objects.exists()
