@@ -21,6 +21,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
 from passerelle.core.i18n import use_language
+from passerelle.core.indicators import beneficiaries as figures
 from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
 from passerelle.core.linkage import KeyFileError
@@ -31,7 +32,7 @@ from passerelle.core.linkage.pairs import (
     MORE_CANDIDATES,
 )
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
-from passerelle.web.apps.beneficiaries import figures, selectors, services
+from passerelle.web.apps.beneficiaries import selectors, services
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from scipy.optimize import linprog
 
-from passerelle.web.apps.beneficiaries.figures import (
+from passerelle.core.indicators.beneficiaries import (
     ALL,
     INPUT_SCHEMA,
     Cell,
