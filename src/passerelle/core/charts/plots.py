@@ -413,24 +413,31 @@ def band_chart(
     if zero_line and y_min < 0 < y_max:
         scene.line(left, y(0), width - right, y(0), width=1.2)
     for band in bands:
-        both = [
-            None if lo is None or hi is None else 0.0
-            for lo, hi in zip(band.low, band.high, strict=True)
-        ]
-        for run in _runs(both):
-            upper = [(x(i), y(band.high[i] or 0.0)) for i in run]
-            lower = [(x(i), y(band.low[i] or 0.0)) for i in reversed(run)]
-            scene.polygon(
-                [*upper, *lower], band.colour, opacity=0.18, css_class=f"band band-{band.kind}"
-            )
-        for run in _runs(band.mean):
-            scene.polyline(
-                [(x(i), y(band.mean[i] or 0.0)) for i in run],
-                band.colour,
-                dash="6 4" if band.dashed else None,
-                css_class=f"mean mean-{band.kind}",
-            )
+        _draw_band(scene, band, x, y)
     return scene
+
+
+def _draw_band(
+    scene: Scene, band: Band, x: Callable[[int], float], y: Callable[[float], float]
+) -> None:
+    """A band (shaded, where both bounds are known) and its mean (where known)."""
+    both = [
+        None if lo is None or hi is None else 0.0
+        for lo, hi in zip(band.low, band.high, strict=True)
+    ]
+    for run in _runs(both):
+        upper = [(x(i), y(band.high[i] or 0.0)) for i in run]
+        lower = [(x(i), y(band.low[i] or 0.0)) for i in reversed(run)]
+        scene.polygon(
+            [*upper, *lower], band.colour, opacity=0.18, css_class=f"band band-{band.kind}"
+        )
+    for run in _runs(band.mean):
+        scene.polyline(
+            [(x(i), y(band.mean[i] or 0.0)) for i in run],
+            band.colour,
+            dash="6 4" if band.dashed else None,
+            css_class=f"mean mean-{band.kind}",
+        )
 
 
 def stack(scenes: Sequence[Scene], *, title: str, rtl: bool = False) -> Scene:

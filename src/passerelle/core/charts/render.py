@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,15 @@ from passerelle.core.charts.scene import (
 )
 
 
+def _hex(colour: str) -> str:
+    """#rrggbb from #rgb or #rrggbb."""
+    return colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
+
+
 def _colour(value: str) -> Any:
     from reportlab.lib import colors
 
-    return colors.HexColor(value if len(value) == 7 else "#" + "".join(c * 2 for c in value[1:]))
+    return colors.HexColor(_hex(value))
 
 
 def _dash(dash: str | None) -> list[float] | None:
@@ -55,6 +61,25 @@ def drawing(scene: Scene, width: float | None = None) -> Any:
     return result
 
 
+def _reportlab_text(shape: Text, height: float) -> Any:
+    from reportlab.graphics.shapes import Group, String
+
+    string = String(
+        shape.x,
+        height - shape.y,
+        shape.content,
+        fontName="Helvetica-Bold" if shape.bold else "Helvetica",
+        fontSize=shape.size or FONT_SIZE,
+        textAnchor=shape.physical_anchor,
+    )
+    if not shape.rotate:
+        return string
+    turned = Group(string)
+    turned.rotate(90)  # reportlab turns counter-clockwise around the origin
+    string.x, string.y = height - shape.y, -shape.x
+    return turned
+
+
 def _reportlab(shape: Shape, height: float) -> list[Any]:
     from reportlab.graphics.shapes import Circle as RCircle
     from reportlab.graphics.shapes import Line as RLine
@@ -62,28 +87,9 @@ def _reportlab(shape: Shape, height: float) -> list[Any]:
     from reportlab.graphics.shapes import Polygon as RPolygon
     from reportlab.graphics.shapes import PolyLine as RPolyLine
     from reportlab.graphics.shapes import Rect as RRect
-    from reportlab.graphics.shapes import String
 
     if isinstance(shape, Text):
-        anchor = shape.anchor
-        if shape.direction == "rtl" and anchor != "middle":
-            anchor = "end" if anchor == "start" else "start"
-        string = String(
-            shape.x,
-            height - shape.y,
-            shape.content,
-            fontName="Helvetica-Bold" if shape.bold else "Helvetica",
-            fontSize=shape.size or FONT_SIZE,
-            textAnchor=anchor,
-        )
-        if not shape.rotate:
-            return [string]
-        from reportlab.graphics.shapes import Group
-
-        turned = Group(string)
-        turned.rotate(90)  # reportlab turns counter-clockwise around the origin
-        string.x, string.y = height - shape.y, -shape.x
-        return [turned]
+        return [_reportlab_text(shape, height)]
     if isinstance(shape, Line):
         return [
             RLine(
@@ -153,83 +159,79 @@ def _font(size: float, *, bold: bool) -> Any:
     return ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / name), size)
 
 
+def _rgba(colour: str, opacity: float = 1.0) -> tuple[int, int, int, int]:
+    value = _hex(colour)
+    red, green, blue = (int(value[i : i + 2], 16) for i in (1, 3, 5))
+    return (red, green, blue, round(255 * opacity))
+
+
+def _bezier(curve: Curve, steps: int = 20) -> list[tuple[float, float]]:
+    """Points along a cubic Bézier curve (Pillow draws polylines only)."""
+    points = []
+    for step in range(steps + 1):
+        t = step / steps
+        weights = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3)
+        controls = (curve.start, curve.c1, curve.c2, curve.end)
+        points.append(
+            (
+                sum(w * c[0] for w, c in zip(weights, controls, strict=True)),
+                sum(w * c[1] for w, c in zip(weights, controls, strict=True)),
+            )
+        )
+    return points
+
+
 def png(scene: Scene, scale: float = 1.5) -> bytes:
     """The scene as a PNG picture (Pillow), `scale` pixels per unit."""
     from PIL import Image, ImageDraw
 
-    picture = Image.new(
-        "RGB", (math.ceil(scene.width * scale), math.ceil(scene.height * scale)), "white"
-    )
+    size = (math.ceil(scene.width * scale), math.ceil(scene.height * scale))
+    picture = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(picture, "RGBA")
-
-    def p(x: float, y: float) -> tuple[float, float]:
-        return (x * scale, y * scale)
-
-    def rgba(colour: str, opacity: float = 1.0) -> tuple[int, int, int, int]:
-        value = colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
-        red, green, blue = (int(value[i : i + 2], 16) for i in (1, 3, 5))
-        return (red, green, blue, round(255 * opacity))
-
     for shape in scene.shapes:
         if isinstance(shape, Text):
-            font = _font((shape.size or FONT_SIZE) * scale, bold=shape.bold)
-            anchor = {"start": "ls", "middle": "ms", "end": "rs"}[shape.anchor]
-            if shape.direction == "rtl" and shape.anchor != "middle":
-                anchor = "rs" if shape.anchor == "start" else "ls"
-            if shape.rotate:
-                box = draw.textbbox((0, 0), shape.content, font=font)
-                label = Image.new(
-                    "RGBA", (math.ceil(box[2]) + 2, math.ceil(box[3]) + 2), (0, 0, 0, 0)
-                )
-                ImageDraw.Draw(label).text((0, 0), shape.content, font=font, fill="#333333")
-                turned = label.rotate(90, expand=True)
-                x, y = p(shape.x, shape.y)
-                picture.paste(
-                    turned, (round(x - turned.width), round(y - turned.height / 2)), turned
-                )
-                continue
-            draw.text(p(shape.x, shape.y), shape.content, font=font, fill="#222222", anchor=anchor)
-        elif isinstance(shape, Line):
-            draw.line(
-                [p(shape.x1, shape.y1), p(shape.x2, shape.y2)],
-                fill=rgba(shape.stroke),
-                width=max(1, round(shape.width * scale)),
-            )
-        elif isinstance(shape, Rect):
-            draw.rectangle(
-                [p(shape.x, shape.y), p(shape.x + shape.width, shape.y + shape.height)],
-                fill=rgba(shape.fill),
-            )
-        elif isinstance(shape, Circle):
-            draw.ellipse(
-                [p(shape.x - shape.r, shape.y - shape.r), p(shape.x + shape.r, shape.y + shape.r)],
-                fill=rgba(shape.fill),
-            )
-        elif isinstance(shape, Polygon):
-            draw.polygon([p(x, y) for x, y in shape.points], fill=rgba(shape.fill, shape.opacity))
-        elif isinstance(shape, Polyline):
-            draw.line(
-                [p(x, y) for x, y in shape.points],
-                fill=rgba(shape.stroke),
-                width=max(1, round(shape.width * scale)),
-                joint="curve",
-            )
-        elif isinstance(shape, Curve):
-            points = []
-            for step in range(21):
-                t = step / 20
-                a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
-                points.append(
-                    p(
-                        a * shape.start[0] + b * shape.c1[0] + c * shape.c2[0] + d * shape.end[0],
-                        a * shape.start[1] + b * shape.c1[1] + c * shape.c2[1] + d * shape.end[1],
-                    )
-                )
-            draw.line(
-                points,
-                fill=rgba(shape.stroke, shape.opacity),
-                width=max(1, round(shape.width * scale)),
-            )
+            _png_text(picture, draw, shape, scale)
+        else:
+            _png_shape(draw, shape, scale)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _png_text(picture: Any, draw: Any, text: Text, scale: float) -> None:
+    from PIL import Image, ImageDraw
+
+    font = _font((text.size or FONT_SIZE) * scale, bold=text.bold)
+    x, y = text.x * scale, text.y * scale
+    if not text.rotate:
+        where = {"start": "ls", "middle": "ms", "end": "rs"}[text.physical_anchor]
+        draw.text((x, y), text.content, font=font, fill="#222222", anchor=where)
+        return
+    box = draw.textbbox((0, 0), text.content, font=font)
+    label = Image.new("RGBA", (math.ceil(box[2]) + 2, math.ceil(box[3]) + 2), (0, 0, 0, 0))
+    ImageDraw.Draw(label).text((0, 0), text.content, font=font, fill="#333333")
+    turned = label.rotate(90, expand=True)
+    picture.paste(turned, (round(x - turned.width), round(y - turned.height / 2)), turned)
+
+
+def _png_shape(draw: Any, shape: Shape, scale: float) -> None:
+    def p(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(x * scale, y * scale) for x, y in points]
+
+    if isinstance(shape, Line):
+        width = max(1, round(shape.width * scale))
+        draw.line(p([(shape.x1, shape.y1), (shape.x2, shape.y2)]), _rgba(shape.stroke), width)
+    elif isinstance(shape, Rect):
+        corners = [(shape.x, shape.y), (shape.x + shape.width, shape.y + shape.height)]
+        draw.rectangle(p(corners), fill=_rgba(shape.fill))
+    elif isinstance(shape, Circle):
+        r = shape.r
+        draw.ellipse(p([(shape.x - r, shape.y - r), (shape.x + r, shape.y + r)]), _rgba(shape.fill))
+    elif isinstance(shape, Polygon):
+        draw.polygon(p(shape.points), fill=_rgba(shape.fill, shape.opacity))
+    elif isinstance(shape, Polyline):
+        width = max(1, round(shape.width * scale))
+        draw.line(p(shape.points), fill=_rgba(shape.stroke), width=width, joint="curve")
+    elif isinstance(shape, Curve):
+        width = max(1, round(shape.width * scale))
+        draw.line(p(_bezier(shape)), fill=_rgba(shape.stroke, shape.opacity), width=width)

@@ -72,6 +72,14 @@ class Text:
     """Turned a quarter to the left around (x, y): a vertical axis title."""
     bold: bool = False
 
+    @property
+    def physical_anchor(self) -> str:
+        """The anchor as a left-to-right renderer reads it: in right-to-left text "start"
+        is the right edge, so start and end swap (for print renderers without bidi)."""
+        if self.direction == "rtl" and self.anchor != "middle":
+            return "end" if self.anchor == "start" else "start"
+        return self.anchor
+
 
 @dataclass(frozen=True)
 class Line:

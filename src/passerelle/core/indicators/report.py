@@ -265,22 +265,7 @@ def _referral_rows(table: pl.LazyFrame, programme: str, period: Period) -> list[
         .to_list()
     )
     sent = table.filter(pl.col("sent").is_between(*period))
-    incoming = (
-        sent.filter(pl.col("to_organisation").is_in(organisations))
-        .select(
-            received=pl.len(),
-            accepted=pl.col("accepted").is_not_null().sum(),
-            rejected=pl.col("rejected").is_not_null().sum(),
-            received_key=key_sum(),
-            accepted_key=key_sum(pl.col("accepted").is_not_null()),
-            rejected_key=key_sum(pl.col("rejected").is_not_null()),
-            decided_key=key_sum(
-                pl.col("accepted").is_not_null() | pl.col("rejected").is_not_null()
-            ),
-        )
-        .collect()
-        .row(0, named=True)
-    )
+    incoming = _incoming(sent.filter(pl.col("to_organisation").is_in(organisations)))
     decided = incoming["accepted"] + incoming["rejected"]
     rows = [
         _row(
@@ -323,6 +308,25 @@ def _referral_rows(table: pl.LazyFrame, programme: str, period: Period) -> list[
         )
     )
     return rows
+
+
+def _incoming(received: pl.LazyFrame) -> dict[str, int]:
+    """Referrals received, accepted and rejected, with their key sums (and the decided's)."""
+    accepted, rejected = pl.col("accepted").is_not_null(), pl.col("rejected").is_not_null()
+    counts: dict[str, int] = (
+        received.select(
+            received=pl.len(),
+            accepted=accepted.sum(),
+            rejected=rejected.sum(),
+            received_key=key_sum(),
+            accepted_key=key_sum(accepted),
+            rejected_key=key_sum(rejected),
+            decided_key=key_sum(accepted | rejected),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    return counts
 
 
 def _publish(rows: list[dict[str, object]], threshold: int, secret: bytes | None) -> pl.DataFrame:
