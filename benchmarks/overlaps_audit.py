@@ -1,4 +1,5 @@
-"""The disclosure audit of the overlaps (`figures.complementary_suppression`) on synthetic
+"""The disclosure audit of the overlaps (`core.indicators.beneficiaries`, its
+`complementary_suppression`) on synthetic
 tables (random combinations of programmes with random counts; no real data): time, peak
 memory, the small combinations, what is withheld, and the narrowest range an attacker
 gets for a small count (at least the threshold when protected), beside primary
@@ -19,7 +20,7 @@ import random
 import time
 import tracemalloc
 
-from passerelle.web.apps.beneficiaries.figures import (
+from passerelle.core.indicators.beneficiaries import (
     Cell,
     complementary_suppression,
     feasible_ranges,

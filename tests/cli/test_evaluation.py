@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from passerelle.cli.main import app
 from passerelle.core.evaluation.synthetic import CohortParameters, generate_cohort
+from passerelle.core.indicators.report import CSV_COLUMNS
 
 runner = CliRunner()
 
@@ -161,3 +162,21 @@ def test_indicators_from_csv_inputs_write_suppressed_files(tmp_path: Path) -> No
     missing = runner.invoke(app, ["indicators", str(out), "--events-csv", str(paths["events"])])
     assert missing.exit_code == 2
     assert "--persons-csv" in missing.output
+
+
+def test_report_csv_and_table_are_written_from_the_same_rows() -> None:
+    """`--format csv` is `core.indicators.report.report_csv` (the page's download too) and
+    the terminal table writes each value as `ReportRow.cells` does."""
+    args = ["report", "--programme", "mentoring", "--period", "2024", "--persons", "8000"]
+    result = runner.invoke(app, [*args, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    reader = csv.DictReader(io.StringIO(result.stdout))
+    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+    rows = list(reader)
+    assert {row["suppressed"] for row in rows} <= {"true", "false"}
+    shares = [r for r in rows if r["unit"] == "share" and r["suppressed"] == "false"]
+    assert shares
+    table = runner.invoke(app, [*args, "--format", "table"], terminal_width=200)
+    assert table.exit_code == 0, table.output
+    for row in shares:
+        assert f"{float(row['value']) * 100:.1f} %" in table.stdout

@@ -74,7 +74,6 @@ def test_the_server_lock_leaves_the_heavy_engines_out() -> None:
         "duckdb",
         "dask",
         "distributed",
-        "matplotlib",
         "scikit-learn",
         "ortools",
     ):

@@ -4,8 +4,7 @@ on CSV inputs or on the synthetic cohort (synthetic data only, never real people
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 import math
 import sys
 from enum import StrEnum
@@ -32,7 +31,14 @@ from passerelle.core.evaluation.synthetic import (
     generate_cohort,
 )
 from passerelle.core.i18n import _, language_of
-from passerelle.core.indicators.report import funder_report, parse_period
+from passerelle.core.indicators.report import (
+    HEADINGS,
+    funder_report,
+    parse_period,
+    report_csv,
+    report_rows,
+    translated_report,
+)
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.core.indicators.schema import IndicatorInputError, read_csv
@@ -268,6 +274,61 @@ def report(
         window = parse_period(period)
     except ValueError as error:
         fail(f"--{error}")
+    events, referrals, name, secret = _report_inputs(
+        programme, events_path, referrals_path, persons, seed, cell_key_file
+    )
+    synthetic = events_path is None
+    with language_of(language):
+        frame = funder_report(events, referrals, name, window, threshold=threshold, secret=secret)
+        translated = translated_report(frame, _)
+        if output is ReportFormat.json:
+            print_json(
+                {
+                    "programme": name,
+                    "period": [window[0].isoformat(), window[1].isoformat()],
+                    "threshold": threshold,
+                    "rows": translated.to_dicts(),
+                }
+            )
+        elif output is ReportFormat.csv:
+            sys.stdout.write(report_csv(translated))
+        elif output is ReportFormat.table:
+            console.print(_report_table(frame, name, window))
+        else:
+            pdf = output is ReportFormat.pdf
+            suffix = "pdf" if pdf else "xlsx"
+            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.{suffix}")
+            if pdf:
+                content = report_pdf(
+                    translated,
+                    programme=_programme_title(name, language),
+                    period=window,
+                    threshold=threshold,
+                    synthetic=synthetic,
+                )
+            else:
+                content = report_xlsx(
+                    translated,
+                    programme=name,
+                    period=window,
+                    threshold=threshold,
+                    synthetic=synthetic,
+                    right_to_left=language == "ar",
+                )
+            target.write_bytes(content)
+            console.print(_("Report written to {path}").format(path=target))
+
+
+def _report_inputs(
+    programme: str,
+    events_path: Path | None,
+    referrals_path: Path | None,
+    persons: int,
+    seed: int,
+    cell_key_file: Path | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, str, bytes]:
+    """Events, referrals, the programme's id and the cell-key secret: read from the CSV
+    files with the user's secret, or a synthetic cohort with the synthetic one."""
     if (events_path is None) != (referrals_path is None):
         fail("--events and --referrals: give both CSV files, or neither for synthetic data")
     if events_path is not None and referrals_path is not None:
@@ -281,92 +342,41 @@ def report(
         name = _programme(programme)
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         events, referrals = cohort.events, cohort.referrals
-    synthetic = events_path is None
-    secret = SYNTHETIC_SECRET
     if cell_key_file is not None:
         from passerelle.core.linkage.bloom import KeyFileError, load_key  # linkage: slow import
 
         try:
-            secret = load_key(cell_key_file)
+            return events, referrals, name, load_key(cell_key_file)
         except KeyFileError as error:
             fail(f"--cell-key-file: {error}")
-    elif not synthetic:
+    if events_path is not None:
         fail(
             "--cell-key-file: needed with --events: the report's counts are perturbed with a "
             "secret of yours (`passerelle encode --new-key FILE` makes one)"
         )
-    with language_of(language):
-        frame = funder_report(
-            events, referrals, name, window, threshold=threshold, secret=secret
-        ).with_columns(
-            pl.col("section").map_elements(_, return_dtype=pl.String),
-            pl.col("indicator").map_elements(_, return_dtype=pl.String),
+    return events, referrals, name, SYNTHETIC_SECRET
+
+
+def _programme_title(name: str, language: str) -> str:
+    knowledge = load_knowledge()
+    if name in knowledge.programmes:
+        return f"{knowledge.programme_latest(name).names.get(language)} ({name})"
+    return name
+
+
+def _report_table(frame: pl.DataFrame, name: str, window: tuple[dt.date, dt.date]) -> Table:
+    """The report's rows (`report_rows`) as a terminal table in the installed language."""
+    table = Table(
+        title=_("{programme}, {start} to {end}").format(
+            programme=name, start=window[0], end=window[1]
         )
-        if output is ReportFormat.json:
-            print_json(
-                {
-                    "programme": name,
-                    "period": [window[0].isoformat(), window[1].isoformat()],
-                    "threshold": threshold,
-                    "rows": frame.to_dicts(),
-                }
-            )
-        elif output is ReportFormat.pdf:
-            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.pdf")
-            knowledge = load_knowledge()
-            title = name
-            if name in knowledge.programmes:
-                title = f"{knowledge.programme_latest(name).names.get(language)} ({name})"
-            content = report_pdf(
-                frame, programme=title, period=window, threshold=threshold, synthetic=synthetic
-            )
-            target.write_bytes(content)
-            console.print(_("Report written to {path}").format(path=target))
-        elif output is ReportFormat.xlsx:
-            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.xlsx")
-            target.write_bytes(
-                report_xlsx(
-                    frame,
-                    programme=name,
-                    period=window,
-                    threshold=threshold,
-                    synthetic=synthetic,
-                    right_to_left=language == "ar",
-                )
-            )
-            console.print(_("Report written to {path}").format(path=target))
-        elif output is ReportFormat.csv:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(frame.columns)
-            for values in frame.iter_rows():
-                writer.writerow(["" if value is None else value for value in values])
-            sys.stdout.write(buffer.getvalue())
-        else:
-            table = Table(
-                title=_("{programme}, {start} to {end}").format(
-                    programme=name, start=window[0], end=window[1]
-                )
-            )
-            for column in (_("section"), _("indicator"), _("count"), _("of"), _("value")):
-                table.add_column(column)
-            for row in frame.iter_rows(named=True):
-                value = row["value"]
-                shown = (
-                    ""
-                    if value is None
-                    else (f"{value:.1%}" if row["unit"] == "share" else f"{value:g}")
-                )
-                if row["suppressed"]:
-                    shown = _("withheld")  # not "< 5": perturbation withholds some 5s too
-                table.add_row(
-                    row["section"],
-                    row["indicator"],
-                    "" if row["count"] is None else str(row["count"]),
-                    "" if row["denominator"] is None else str(row["denominator"]),
-                    shown,
-                )
-            console.print(table)
+    )
+    for heading in HEADINGS:
+        table.add_column(_(heading))
+    withheld = _("withheld")
+    for row in report_rows(frame):
+        table.add_row(*row.cells(_, withheld))
+    return table
 
 
 def indicators(

@@ -23,7 +23,7 @@ from passerelle.core.simulation.config import (
     scenario_names,
 )
 
-# numpy, scipy, matplotlib and Dask are imported when `simulate` runs, not for every command.
+# numpy, scipy, Pillow and Dask are imported when `simulate` runs, not for every command.
 console = Console()
 
 

@@ -12,7 +12,7 @@ from types import ModuleType
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "linkage": ("splink", "duckdb"),
-    "simulation": ("dask", "distributed", "matplotlib"),
+    "simulation": ("dask", "distributed"),
     "evaluation": ("sklearn",),
     "matching": ("ortools",),
 }

@@ -18,9 +18,9 @@ from django.test import Client, override_settings
 from django.utils.html import escape
 from tests.web.people.conftest import logged_in
 
+from passerelle.core.charts import nice_ticks
 from passerelle.core.simulation.config import load_scenario, scenario_names
 from passerelle.web.apps.scenarios import services, views
-from passerelle.web.apps.scenarios.charts import nice_ticks
 
 SCENARIO = "third-bapa"
 

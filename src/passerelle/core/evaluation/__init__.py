@@ -7,12 +7,13 @@ from passerelle.core.evaluation.estimators import (
     EvaluationInputError,
     evaluate_programme,
 )
-from passerelle.core.evaluation.loveplot import love_plot_svg
+from passerelle.core.evaluation.loveplot import love_plot, love_plot_svg
 
 __all__ = [
     "Estimate",
     "Evaluation",
     "EvaluationInputError",
     "evaluate_programme",
+    "love_plot",
     "love_plot_svg",
 ]

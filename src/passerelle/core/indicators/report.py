@@ -12,7 +12,11 @@ need the unique-beneficiaries engine's linked identifiers as `person_id`.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -116,17 +120,30 @@ def funder_report(
 
     With a cell-key `secret` every count is perturbed (`core.disclosure`: persons keyed by
     `person_id`, referrals by `referral_id`) and the shares are computed from the perturbed
-    counts; `secret=None` gives the exact counts, for a caller that does not publish them."""
-    start, end = period
+    counts; `secret=None` gives the exact counts, for a caller that does not publish them.
+    Rows as `report_rows` reads them; their labels are message ids."""
     key = secret or b"exact"  # keys computed either way, used only with a secret
     plain_events = events.lazy()
-    lazy_events = with_record_keys(plain_events, "person_id", key)
+    keyed_events = with_record_keys(plain_events, "person_id", key)
     if as_of is None:
-        last = lazy_events.select(pl.col("date").max()).collect().item()
-        as_of = last if isinstance(last, dt.date) else end
-    rows: list[dict[str, object]] = []
+        last = keyed_events.select(pl.col("date").max()).collect().item()
+        as_of = last if isinstance(last, dt.date) else period[1]
+    table = with_record_keys(referral_table(referrals), "referral_id", key)
+    rows = [
+        *_beneficiary_rows(keyed_events, programme, period),
+        *_outcome_rows(plain_events, programme, period, as_of, key),
+        *_waiting_rows(table, programme, period),
+        *_referral_rows(table, programme, period),
+    ]
+    return _publish(rows, threshold, secret)
 
-    mine = lazy_events.filter(pl.col("programme") == programme)
+
+def _beneficiary_rows(
+    events: pl.LazyFrame, programme: str, period: Period
+) -> list[dict[str, object]]:
+    """Unique persons who started in the period, and who were in the programme during it."""
+    start, end = period
+    mine = events.filter(pl.col("programme") == programme)
     started = (
         mine.filter((pl.col("kind") == "programme_start") & pl.col("date").is_between(start, end))
         .unique("person_id")
@@ -150,18 +167,28 @@ def funder_report(
     )
     started_label = gettext_noop("started in the period (unique persons)")
     active_label = gettext_noop("in the programme during the period (unique)")
-    rows.append(_row(BENEFICIARIES, started_label, started[0], keys=(started[1], None)))
-    rows.append(_row(BENEFICIARIES, active_label, active[0], keys=(active[1], None)))
+    return [
+        _row(BENEFICIARIES, started_label, started[0], keys=(started[1], None)),
+        _row(BENEFICIARIES, active_label, active[0], keys=(active[1], None)),
+    ]
 
+
+def _outcome_rows(
+    events: pl.LazyFrame, programme: str, period: Period, as_of: dt.date, key: bytes
+) -> list[dict[str, object]]:
+    """Employed 6 and 12 months after the start, of the persons whose day falls in the
+    period and has passed on `as_of`."""
+    start, end = period
     jobs = (
-        plain_events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
+        events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
         .select("person_id", job_event=pl.col("date"), is_start=pl.col("kind") == "job_start")
         .sort("job_event")
     )
     starts = with_record_keys(
-        programme_starts(plain_events).filter(pl.col("programme") == programme), "person_id", key
+        programme_starts(events).filter(pl.col("programme") == programme), "person_id", key
     )
-    for months in OUTCOME_LABELS:
+    rows = []
+    for months, label in OUTCOME_LABELS.items():
         due = (
             starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
             .filter(pl.col("target").is_between(start, min(end, as_of)))
@@ -187,7 +214,7 @@ def funder_report(
         rows.append(
             _row(
                 gettext_noop("outcomes"),
-                OUTCOME_LABELS[months],
+                label,
                 employed,
                 participants,
                 employed / participants if participants else None,
@@ -195,16 +222,20 @@ def funder_report(
                 (int(due["employed_key"][0]), int(due["participants_key"][0])),
             )
         )
+    return rows
 
-    table = with_record_keys(referral_table(referrals), "referral_id", key)
+
+def _waiting_rows(table: pl.LazyFrame, programme: str, period: Period) -> list[dict[str, object]]:
+    """Days from referral to start (median, 90th percentile) of the starts in the period."""
     waiting = (
-        table.filter((pl.col("programme") == programme) & pl.col("started").is_between(start, end))
+        table.filter((pl.col("programme") == programme) & pl.col("started").is_between(*period))
         .select("record_key", days=(pl.col("started") - pl.col("sent")).dt.total_days())
         .collect()
     )
     waits = waiting["days"]
     n_waits = len(waits)
     waits_key = int(waiting.select(key_sum()).item())
+    rows = []
     for label, statistic in (
         (gettext_noop("days from referral to start (median)"), 0.5),
         (gettext_noop("days from referral to start (90th percentile)"), 0.9),
@@ -221,43 +252,32 @@ def funder_report(
                 (waits_key, None),
             )
         )
+    return rows
 
+
+def _referral_rows(table: pl.LazyFrame, programme: str, period: Period) -> list[dict[str, object]]:
+    """Referrals sent in the period to the programme's organisations (received, accepted
+    and rejected of those decided) and by them."""
     organisations = (
         table.filter(pl.col("programme") == programme)
         .select(pl.col("to_organisation").unique())
         .collect()["to_organisation"]
         .to_list()
     )
-    sent = table.filter(pl.col("sent").is_between(start, end))
-    incoming = (
-        sent.filter(pl.col("to_organisation").is_in(organisations))
-        .select(
-            received=pl.len(),
-            accepted=pl.col("accepted").is_not_null().sum(),
-            rejected=pl.col("rejected").is_not_null().sum(),
-            received_key=key_sum(),
-            accepted_key=key_sum(pl.col("accepted").is_not_null()),
-            rejected_key=key_sum(pl.col("rejected").is_not_null()),
-            decided_key=key_sum(
-                pl.col("accepted").is_not_null() | pl.col("rejected").is_not_null()
-            ),
-        )
-        .collect()
-        .row(0, named=True)
-    )
-    received, accepted, rejected = (incoming[k] for k in ("received", "accepted", "rejected"))
-    decided = accepted + rejected
-    rows.append(
+    sent = table.filter(pl.col("sent").is_between(*period))
+    incoming = _incoming(sent.filter(pl.col("to_organisation").is_in(organisations)))
+    decided = incoming["accepted"] + incoming["rejected"]
+    rows = [
         _row(
             REFERRALS_IN,
             gettext_noop("received"),
-            received,
+            incoming["received"],
             None,
             None,
             "referrals",
             (incoming["received_key"], None),
         )
-    )
+    ]
     for label, part in zip(COMPLEMENTARY, ("accepted", "rejected"), strict=True):
         rows.append(
             _row(
@@ -287,6 +307,31 @@ def funder_report(
             (outgoing[1], None),
         )
     )
+    return rows
+
+
+def _incoming(received: pl.LazyFrame) -> dict[str, int]:
+    """Referrals received, accepted and rejected, with their key sums (and the decided's)."""
+    accepted, rejected = pl.col("accepted").is_not_null(), pl.col("rejected").is_not_null()
+    counts: dict[str, int] = (
+        received.select(
+            received=pl.len(),
+            accepted=accepted.sum(),
+            rejected=rejected.sum(),
+            received_key=key_sum(),
+            accepted_key=key_sum(accepted),
+            rejected_key=key_sum(rejected),
+            decided_key=key_sum(accepted | rejected),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    return counts
+
+
+def _publish(rows: list[dict[str, object]], threshold: int, secret: bytes | None) -> pl.DataFrame:
+    """Small cells withheld on the true counts, then (with a secret) every count perturbed,
+    then the complementary shares withheld together."""
     report = suppress_small_cells(
         pl.DataFrame(rows, schema={**REPORT_SCHEMA, **KEYS_SCHEMA}),
         threshold,
@@ -311,3 +356,93 @@ def funder_report(
     ).with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in figures]
     )
+
+
+# --- the rows as every reader shows them ------------------------------------------------
+
+CSV_COLUMNS = ("section", "indicator", "count", "denominator", "value", "unit", "suppressed")
+HEADINGS = (
+    gettext_noop("section"),
+    gettext_noop("indicator"),
+    gettext_noop("count"),
+    gettext_noop("of"),
+    gettext_noop("value"),
+)
+"""The columns of `ReportRow.cells`, as message ids."""
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A report's value as text: a share in percent with one decimal, else the number."""
+    if value is None:
+        return ""
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One row of a funder report, language-neutral: `section` and `indicator` are message
+    ids; `count`, `denominator` and `value` are None where withheld."""
+
+    section: str
+    indicator: str
+    count: int | None
+    denominator: int | None
+    value: float | None
+    unit: str
+    suppressed: bool
+
+    def cells(self, translate: Callable[[str], str], withheld: str) -> list[str]:
+        """section, indicator, count, of, value as text in the reader's language
+        (`translate`: the caller's gettext); a withheld value reads `withheld` (not "< 5":
+        perturbation withholds some larger counts too)."""
+        return [
+            translate(self.section),
+            translate(self.indicator),
+            "" if self.count is None else str(self.count),
+            "" if self.denominator is None else str(self.denominator),
+            withheld if self.suppressed else format_value(self.value, self.unit),
+        ]
+
+
+def report_rows(report: pl.DataFrame) -> list[ReportRow]:
+    """The rows of a `funder_report` frame, for the page, the CLI's table and the PDF."""
+    return [
+        ReportRow(
+            row["section"],
+            row["indicator"],
+            row["count"],
+            row["denominator"],
+            row["value"],
+            row["unit"],
+            bool(row["suppressed"]),
+        )
+        for row in report.iter_rows(named=True)
+    ]
+
+
+def translated_report(report: pl.DataFrame, translate: Callable[[str], str]) -> pl.DataFrame:
+    """The frame with `section` and `indicator` in the reader's language (CSV, XLSX, PDF)."""
+    return report.with_columns(
+        pl.col("section").map_elements(translate, return_dtype=pl.String),
+        pl.col("indicator").map_elements(translate, return_dtype=pl.String),
+    )
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as polars writes them
+    return value
+
+
+def report_csv(report: pl.DataFrame) -> str:
+    """The report as CSV text: column ids as headings, withheld figures empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for values in report.select(CSV_COLUMNS).iter_rows():
+        writer.writerow([_csv_value(value) for value in values])
+    return buffer.getvalue()

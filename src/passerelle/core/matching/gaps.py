@@ -17,13 +17,15 @@ Only counts leave this module: no candidate is named.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.charts import Scene, bar_chart, stack
 from passerelle.core.disclosure import MODULUS
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.matching.model import Kind
@@ -257,69 +259,54 @@ def sentences(report: GapReport) -> dict[str, str]:
     return out
 
 
-COLOURS = {
-    "qualifying": "#2e7d32",
-    "right_to_work": "#c62828",
-    "language": "#f9a825",
-    "recognition": "#6a1b9a",
-    "diploma": "#0277bd",
-    "licence": "#6d4c41",
-}
-
-
 def _legend(name: str, kind: Kind = Kind.vacancy) -> str:
     return _("qualify") if name == "qualifying" else blocker_name(name, kind)
 
 
-def svg_chart(report: GapReport, limit: int = 20) -> str:
-    """A horizontal bar per vacancy and horizon: qualifying candidates, then the first
-    blocker of the others (right to work, language, recognition, diploma, licence)."""
-    gaps = report.vacancies[:limit]
-    bar_h, gap_h, left, width = 14, 12, 190, 420
-    height = 40 + len(gaps) * (16 + len(report.horizons) * (bar_h + 2) + gap_h) + 40
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
-        f'height="{height}" font-family="sans-serif" font-size="11" role="img">',
-        "<title>"
-        + escape(_("Candidates who qualify now and later, and what holds the others back"))
-        + "</title>",
+def gap_chart(
+    rows: Sequence[Mapping[str, Any]], kind: Kind, *, vacancy: str, rtl: bool = False
+) -> Scene | None:
+    """One vacancy's or offer's gaps as grouped bars: per horizon (a row of `to_frame`, or
+    of the web's withheld and perturbed counts: `months`, `candidates`, `qualifying`, each
+    blocker, None where withheld), the share of the candidates who qualify and whom each
+    obstacle holds back; obstacles that hold nobody back are left out, and so is a chart
+    with nothing to show (every row withheld, or no candidate)."""
+    if all(row.get("suppressed") or not row["candidates"] for row in rows):
+        return None
+    shown = [
+        name
+        for name in ("qualifying", *BLOCKERS)
+        if name == "qualifying" or any(row[name] for row in rows)
     ]
-    y = 30
-    for gap in gaps:
+    groups: list[tuple[str, list[float | None]]] = []
+    for row in rows:
+        total = row["candidates"]
+        shares: list[float | None] = []
+        for name in shown:
+            value = row[name]
+            shares.append(None if value is None or not total else value / total)
+        groups.append((_when(row["months"]), shares))
+    return bar_chart(
+        groups,
+        [_legend(name, kind) for name in shown],
+        title=_("{vacancy}: who could start, and what holds the others back").format(
+            vacancy=vacancy
+        ),
+        value_label=_("share of the candidates (one may have several obstacles)"),
+        rtl=rtl,
+    )
+
+
+def svg_chart(report: GapReport, limit: int = 20) -> str:
+    """The chart of each vacancy (`gap_chart`, at most `limit`), one under the other."""
+    frame = report.to_frame()
+    scenes = []
+    for gap in report.vacancies[:limit]:
         title = gap.slot_id + (f" (ISCO {gap.occupation})" if gap.occupation else "")
         title += " · " + _("places: {posts}").format(posts=gap.posts)
-        parts.append(f'<text x="4" y="{y + 10}" font-weight="bold">{escape(title)}</text>')
-        y += 16
-        for months in report.horizons:
-            total = max(gap.candidates, 1)
-            x = float(left)
-            label = f"{_when(months)}: {gap.qualifying[months]}/{gap.candidates}"
-            parts.append(
-                f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(label)}</text>'
-            )
-            segments = [("qualifying", gap.qualifying[months])]
-            remaining = gap.candidates - gap.qualifying[months]
-            for name in BLOCKERS:
-                share = min(gap.blockers[months][name], remaining)
-                segments.append((name, share))
-                remaining -= share
-            for name, count in segments:
-                w = width * count / total
-                if w > 0:
-                    parts.append(
-                        f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                        f'fill="{COLOURS[name]}"><title>'
-                        f"{escape(_legend(name, report.kind))}: {count}"
-                        "</title></rect>"
-                    )
-                x += w
-            y += bar_h + 2
-        y += gap_h
-    x = 4
-    for name, colour in COLOURS.items():
-        text = _legend(name, report.kind)
-        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{y + 9}">{escape(text)}</text>')
-        x += 24 + 7 * len(text)
-    parts.append("</svg>")
-    return "\n".join(parts)
+        rows = frame.filter(pl.col("slot_id") == gap.slot_id).sort("months").to_dicts()
+        scene = gap_chart(rows, report.kind, vacancy=title)
+        if scene is not None:
+            scenes.append(scene)
+    heading = _("Candidates who qualify now and later, and what holds the others back")
+    return stack(scenes, title=heading).svg()

@@ -20,9 +20,10 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from passerelle.core.indicators import beneficiaries as figures
 from passerelle.core.indicators import parse_period
 from passerelle.web.apps.accounts.models import ApiScope
-from passerelle.web.apps.beneficiaries import figures, selectors, services
+from passerelle.web.apps.beneficiaries import selectors, services
 from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES, UploadError
 from passerelle.web.apps.monitoring import data
 from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor

@@ -10,7 +10,7 @@ import polars as pl
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from passerelle.web.apps.beneficiaries.figures import INPUT_SCHEMA
+from passerelle.core.indicators.beneficiaries import INPUT_SCHEMA
 from passerelle.web.apps.beneficiaries.models import (
     CandidatePair,
     ClusterMember,

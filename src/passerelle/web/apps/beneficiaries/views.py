@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
+from passerelle.core import charts
 from passerelle.core.extras import installed
 from passerelle.core.i18n import language_of
+from passerelle.core.indicators import beneficiaries as figures
 from passerelle.core.indicators import parse_period
-from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf, upset_drawing
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.linkage import KeyFileError
 from passerelle.core.linkage.pairs import (
     AS_MANY_CANDIDATES,
@@ -31,12 +33,12 @@ from passerelle.core.linkage.pairs import (
     MORE_CANDIDATES,
 )
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
-from passerelle.web.apps.beneficiaries import figures, selectors, services
+from passerelle.web.apps.beneficiaries import selectors, services
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
-from passerelle.web.apps.monitoring import charts, data
+from passerelle.web.apps.monitoring import data
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import CATEGORY_LABELS, display_name
 from passerelle.web.extras import extra_missing_message
@@ -404,7 +406,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ]
         context["upset"] = charts.upset_chart(
             **_upset_arguments(context), rtl=translation.get_language_bidi()
-        )
+        ).svg()
         query = f"period={context['period']}&measure={context['measure']}"
         context["csv"] = f"{reverse('beneficiaries:report-csv')}?{query}"
         language = (translation.get_language() or "fr")[:2]
@@ -450,7 +452,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
             synthetic=False,
             withheld=_("withheld"),
             charts=[
-                upset_drawing(**_upset_arguments(context)),
+                charts.upset_chart(**_upset_arguments(context)),
                 Paragraph(
                     _(
                         "Some larger counts are withheld as well, so that no withheld count can "

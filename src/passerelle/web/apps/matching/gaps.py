@@ -3,7 +3,7 @@ offers): the engine's `gap_analysis` over the persons who consented to matching,
 counts, small cells withheld as in the monitoring app (`suppress_small_cells`, threshold
 `MONITORING_THRESHOLD`), the counts left perturbed by cell key (`core.disclosure`: an
 employer who opens two offers that differ by one requirement cannot difference them), put
-in words and drawn with the monitoring app's SVG bar chart. No candidate is named or counted
+in words and drawn by the engine's `gap_chart` (`core.charts`). No candidate is named or counted
 in a cell below the threshold."""
 
 from __future__ import annotations
@@ -17,12 +17,17 @@ from django.utils.translation import gettext as _
 
 from passerelle.core.disclosure import MODULUS, perturb_frame, record_key
 from passerelle.core.indicators.suppression import suppress_small_cells
-from passerelle.core.matching.gaps import BLOCKERS, HORIZONS, blocker_name, gap_analysis
+from passerelle.core.matching.gaps import (
+    BLOCKERS,
+    HORIZONS,
+    blocker_name,
+    gap_analysis,
+    gap_chart,
+)
 from passerelle.core.matching.model import Kind, persons_frame, slots_frame
 from passerelle.web.apps.matching.candidates import candidates_on
 from passerelle.web.apps.matching.models import InternshipOffer, Vacancy
 from passerelle.web.apps.matching.services import offer_slot, vacancy_slot
-from passerelle.web.apps.monitoring.charts import bar_chart
 from passerelle.web.apps.monitoring.data import cell_key_secret, threshold
 
 COUNTS = ("candidates", "qualifying", *BLOCKERS)
@@ -192,36 +197,8 @@ def _sentences(rows: list[dict[str, Any]], kind: Kind) -> list[str]:
 
 
 def _chart(record: Offer, rows: list[dict[str, Any]], rtl: bool) -> str:
-    """Shares of the candidates who qualify and whom each obstacle holds back, per horizon;
-    obstacles that hold nobody back are left out, and so is a chart with nothing to show
-    (every row withheld, or no candidate)."""
-    shown = [
-        name
-        for name in ("qualifying", *BLOCKERS)
-        if name == "qualifying" or any(row[name] for row in rows)
-    ]
-    if all(row["suppressed"] or not row["candidates"] for row in rows):
-        return ""  # nothing to draw
-    groups = []
-    for row in rows:
-        total = row["candidates"]
-        shares: list[float | None] = []
-        for name in shown:
-            value = row[name]
-            shares.append(None if value is None or not total else value / total)
-        groups.append((_when(row["months"]), shares))
-    return bar_chart(
-        groups,
-        [
-            _("qualify") if name == "qualifying" else blocker_name(name, kind_of(record))
-            for name in shown
-        ],
-        title=_("{vacancy}: who could start, and what holds the others back").format(
-            vacancy=record.title
-        ),
-        value_label=_("share of the candidates (one may have several obstacles)"),
-        rtl=rtl,
-    )
+    scene = gap_chart(rows, kind_of(record), vacancy=record.title, rtl=rtl)
+    return "" if scene is None else scene.svg()
 
 
 def offer_gaps(records: list[Offer], on: dt.date, *, rtl: bool = False) -> list[OfferGaps]:

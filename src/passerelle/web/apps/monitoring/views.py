@@ -18,14 +18,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from passerelle.core import charts
+from passerelle.core.evaluation.loveplot import love_plot
 from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
 from passerelle.core.i18n import language_of
 from passerelle.core.indicators import funder_report, parse_period
-from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, format_value, report_pdf
+from passerelle.core.indicators.report import report_csv as report_csv_text
+from passerelle.core.indicators.report import report_rows, translated_report
+from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.monitoring import charts, data
+from passerelle.web.apps.monitoring import data
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
 
@@ -180,11 +184,11 @@ def _table(
     }
 
 
-def _svg(text: str) -> str:
-    return mark_safe(text)  # noqa: S308 (built by charts.py, every label escaped)
+def _svg(chart: charts.Scene) -> str:
+    return mark_safe(chart.svg())  # noqa: S308 (written by core.charts, every label escaped)
 
 
-def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, str]:
+def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, charts.Scene]:
     visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
     # "reference" is a table without a chart: the published figures beside these data.
     cohorts = [
@@ -360,24 +364,11 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         references=[(result.true_ate, _("true ATE")), (result.true_att, _("true ATT"))],
         rtl=rtl,
     )
-    love = charts.dot_chart(
-        [
-            (
-                str(COVARIATE_LABELS.get(row["covariate"], row["covariate"])),
-                [
-                    charts.Dot(i, abs(float(row[column])))
-                    for i, column in enumerate(("smd_before", "smd_weighted", "smd_matched"))
-                    if row[column] is not None and row[column] == row[column]
-                ],
-            )
-            for row in frames["balance"].iter_rows(named=True)
-        ],
-        [_("before"), _("weighted (IPW)"), _("matched (PSM)")],
+    love = love_plot(
+        frames["balance"],
         title=_("Covariate balance (love plot)"),
-        x_label=_("Absolute standardised mean difference"),
-        references=[(0.1, "0.1")],
+        covariate_labels={key: str(label) for key, label in COVARIATE_LABELS.items()},
         rtl=rtl,
-        signed=False,
     )
     naive = result.evaluation.estimate("naive")
     aipw = result.evaluation.estimate("aipw")
@@ -463,10 +454,7 @@ def _report_choice(request: HttpRequest) -> tuple[str, str, str, str | None]:
 def _translated_report(programme: str, period: str, language: str) -> pl.DataFrame:
     frame = _report(data._key(), programme, period)
     with translation.override(language):
-        return frame.with_columns(
-            pl.col("section").map_elements(_, return_dtype=pl.String),
-            pl.col("indicator").map_elements(_, return_dtype=pl.String),
-        )
+        return translated_report(frame, _)
 
 
 def _stem(programme: str, period: str, language: str) -> str:
@@ -497,25 +485,12 @@ def report(request: HttpRequest) -> HttpResponse:
         "threshold": data.threshold(),
     }
     if error is None:
-        frame = _translated_report(programme, period, language)
-        rows = []
-        for row in frame.iter_rows(named=True):
-            value = format_value(row["value"], row["unit"])
-            if row["suppressed"]:
-                # not "< 5": a count whose perturbed value falls under it is withheld too
-                value = _("withheld")
-            rows.append(
-                {
-                    "cells": [
-                        row["section"],
-                        row["indicator"],
-                        "" if row["count"] is None else str(row["count"]),
-                        "" if row["denominator"] is None else str(row["denominator"]),
-                        value,
-                    ],
-                    "suppressed": bool(row["suppressed"]),
-                }
-            )
+        withheld = _("withheld")  # in the page's language, the rest in the report's
+        with translation.override(language):
+            rows = [
+                {"cells": row.cells(_, withheld), "suppressed": row.suppressed}
+                for row in report_rows(_report(data._key(), programme, period))
+            ]
         query = (
             request.GET.urlencode() or f"programme={programme}&period={period}&language={language}"
         )
@@ -537,9 +512,12 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
     programme, period, language, error = _report_choice(request)
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    frame = _translated_report(programme, period, language)
-    columns = ["section", "indicator", "count", "denominator", "value", "unit"]
-    return frame_csv(frame, columns, f"{_stem(programme, period, language)}.csv")
+    text = report_csv_text(_translated_report(programme, period, language))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_stem(programme, period, language)}.csv"'
+    )
+    return response
 
 
 @aggregates_view

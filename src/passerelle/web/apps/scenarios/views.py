@@ -12,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.simulation.charts import scenario_chart
 from passerelle.core.simulation.config import Scenario, load_assumptions
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.scenarios.charts import Line, band_chart
 from passerelle.web.apps.scenarios.services import (
     COLUMNS,
     DECIMALS,
@@ -88,6 +89,10 @@ def _number(value: float | None, decimals: int) -> str:
     return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
+def _tick(value: float, decimals: int) -> str:
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 @aggregates_view
 def scenario_list(request: HttpRequest) -> HttpResponse:
     sizes = sizes_from_settings()
@@ -102,36 +107,35 @@ def _section(result: Comparison, indicator: str) -> dict[str, Any]:
     title, unit, difference_unit = LABELS[indicator]
     series = result.series[indicator]
     decimals = DECIMALS[indicator]
-    levels = band_chart(
-        result.months,
-        [
-            Line(
-                series["baseline_mean"],
-                series["baseline_low"],
-                series["baseline_high"],
-                "baseline",
-                dashed=True,
+    levels, difference = (
+        mark_safe(  # noqa: S308 (written by core.charts, every label escaped)
+            scenario_chart(
+                result.months,
+                series,
+                difference=is_difference,
+                identifier=identifier,
+                title=chart_title,
+                description=str(description),
+                number=_tick,
+            ).svg()
+        )
+        for is_difference, identifier, chart_title, description in (
+            (
+                False,
+                f"chart-{indicator}",
+                f"{title} ({unit})",
+                _("Scenario and baseline per month: mean over the replications and 5-95 % band."),
             ),
-            Line(series["mean"], series["low"], series["high"], "scenario"),
-        ],
-        identifier=f"chart-{indicator}",
-        title=f"{title} ({unit})",
-        description=str(
-            _("Scenario and baseline per month: mean over the replications and 5-95 % band.")
-        ),
-    )
-    difference = band_chart(
-        result.months,
-        [Line(series["diff_mean"], series["diff_low"], series["diff_high"], "difference")],
-        identifier=f"chart-{indicator}-difference",
-        title=f"{title}: {_('scenario minus baseline')} ({difference_unit})",
-        description=str(
-            _(
-                "Difference to the baseline per month, replication by replication with the same "
-                "seeds: mean and 5-95 % band."
-            )
-        ),
-        zero_line=True,
+            (
+                True,
+                f"chart-{indicator}-difference",
+                f"{title}: {_('scenario minus baseline')} ({difference_unit})",
+                _(
+                    "Difference to the baseline per month, replication by replication with the "
+                    "same seeds: mean and 5-95 % band."
+                ),
+            ),
+        )
     )
     rows = [
         (month, [_number(value, decimals) for value in values])

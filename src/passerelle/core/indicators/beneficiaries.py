@@ -31,7 +31,7 @@ from passerelle.core.disclosure import (
     publish_count,
     with_record_keys,
 )
-from passerelle.core.indicators import suppress_small_cells
+from passerelle.core.indicators.suppression import suppress_small_cells
 
 Period = tuple[dt.date, dt.date]
 INPUT_SCHEMA = {

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from scipy.optimize import linprog
 
-from passerelle.web.apps.beneficiaries.figures import (
+from passerelle.core.charts import upset_chart
+from passerelle.core.indicators.beneficiaries import (
     ALL,
     INPUT_SCHEMA,
     Cell,
@@ -331,13 +332,11 @@ def test_a_quarter_counts_only_what_overlaps_it() -> None:
 
 
 def test_the_upset_chart_draws_every_combination_and_mirrors_in_arabic() -> None:
-    from passerelle.web.apps.monitoring.charts import upset_chart
-
     result = overlaps(constructed(), YEAR, "job_search_support", threshold=5, secret=None)
     sets = list(zip(result.programmes, result.sizes, strict=True))
     svg = upset_chart(
         sets, result.combinations, title="Overlaps", count_label="People", withheld_label="<5"
-    )
+    ).svg()
     assert svg.count("<circle") == len(result.programmes) * len(result.combinations)
     # a withheld combination has no bar
     assert svg.count("<rect") == sum(n is not None for _c, n in result.combinations)
@@ -350,6 +349,6 @@ def test_the_upset_chart_draws_every_combination_and_mirrors_in_arabic() -> None
         count_label="People",
         withheld_label="<5",
         rtl=True,
-    )
+    ).svg()
     assert 'direction="rtl"' in mirrored
     assert mirrored != svg

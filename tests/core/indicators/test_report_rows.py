@@ -1,0 +1,61 @@
+"""The funder report's rows as every reader shows them (`report_rows`, `ReportRow.cells`,
+`translated_report`, `report_csv`), on a hand-written frame whose text is known."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+
+from passerelle.core.indicators.report import (
+    CSV_COLUMNS,
+    REPORT_SCHEMA,
+    report_csv,
+    report_rows,
+    translated_report,
+)
+
+FRENCH = {
+    "outcomes": "résultats",
+    "employed 6 months after the start": "en emploi 6 mois après le début",
+    "waiting times": "délais",
+    "days from referral to start (median)": "jours de l'orientation au début (médiane)",
+    "referrals in": "orientations reçues",
+    "rejected (of decided)": "refusées (des décidées)",
+}
+
+
+def frame() -> pl.DataFrame:
+    rows = [
+        ("outcomes", "employed 6 months after the start", 12, 40, 0.3, "share", False),
+        ("waiting times", "days from referral to start (median)", 25, None, 17.5, "days", False),
+        ("referrals in", "rejected (of decided)", None, None, None, "share", True),
+    ]
+    return pl.DataFrame(rows, schema={**REPORT_SCHEMA, "suppressed": pl.Boolean}, orient="row")
+
+
+def test_cells_are_the_row_in_the_readers_language() -> None:
+    rows = report_rows(frame())
+    assert [row.indicator for row in rows] == [
+        "employed 6 months after the start",
+        "days from referral to start (median)",
+        "rejected (of decided)",
+    ]
+    cells = [row.cells(FRENCH.__getitem__, "masqué") for row in rows]
+    assert cells == [
+        ["résultats", "en emploi 6 mois après le début", "12", "40", "30.0 %"],
+        ["délais", "jours de l'orientation au début (médiane)", "25", "", "17.5"],
+        ["orientations reçues", "refusées (des décidées)", "", "", "masqué"],
+    ]
+
+
+def test_csv_has_the_column_ids_and_withheld_figures_empty() -> None:
+    text = report_csv(translated_report(frame(), FRENCH.__getitem__))
+    reader = csv.DictReader(io.StringIO(text))
+    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+    first, second, withheld = list(reader)
+    assert (first["section"], first["count"], first["value"]) == ("résultats", "12", "0.3")
+    assert (second["denominator"], second["unit"]) == ("", "days")
+    assert (withheld["count"], withheld["value"], withheld["suppressed"]) == ("", "", "true")
+    assert first["suppressed"] == "false"
