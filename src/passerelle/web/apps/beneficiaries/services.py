@@ -5,14 +5,13 @@ files), linkage runs, review decisions. Each writes its audit entry (ids and cou
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from passerelle.core.i18n import _, gettext_noop
@@ -414,19 +413,15 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
 
 
 def run_in_background(run: LinkageRun) -> None:
-    """Execute the run in a thread of this process (pages show its progress), or at once
-    when settings.LINKAGE_RUN_INLINE is true (tests)."""
+    """Queue the run for the worker (task `beneficiaries.tasks.linkage_run`, once per run),
+    or execute it at once when settings.LINKAGE_RUN_INLINE is true (tests)."""
     if getattr(settings, "LINKAGE_RUN_INLINE", False):
         run_execute(run_id=run.pk)
         return
+    from passerelle.web.apps.beneficiaries.tasks import linkage_run  # it imports this module
+    from passerelle.web.apps.ops.queue import enqueue
 
-    def work() -> None:
-        try:
-            run_execute(run_id=run.pk)
-        finally:
-            connections.close_all()
-
-    threading.Thread(target=work, name=f"linkage-run-{run.pk}", daemon=True).start()
+    enqueue(linkage_run, run.pk, key=f"linkage-run:{run.pk}")
 
 
 @transaction.atomic
