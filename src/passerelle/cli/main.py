@@ -361,7 +361,7 @@ from passerelle.cli.evaluation import evaluate, indicators, report  # noqa: E402
 from passerelle.cli.linkage import dedupe_command, encode_command  # noqa: E402
 from passerelle.cli.matching import gaps_command, match_command  # noqa: E402
 from passerelle.cli.people import demo_data, purge, token_issue  # noqa: E402
-from passerelle.cli.referrals import deliver_webhooks  # noqa: E402
+from passerelle.cli.referrals import deliver_webhooks, scheduler, worker  # noqa: E402
 from passerelle.cli.simulation import simulate  # noqa: E402
 
 app.command("purge")(purge)
@@ -374,6 +374,8 @@ app.command("evaluate")(evaluate)
 app.command("report")(report)
 app.command("indicators")(indicators)
 app.command("deliver-webhooks")(deliver_webhooks)
+app.command("worker")(worker)
+app.command("scheduler")(scheduler)
 app.command("dedupe")(dedupe_command)
 app.command("encode")(encode_command)
 app.command("link-run")(link_run)

@@ -89,7 +89,7 @@ DATABASES = {
         # A kept connection that the server closed (a PostgreSQL restart, a terminated
         # backend) is noticed before a request uses it and opened again: the web processes
         # recover without a restart of their own (tests/web/ops/test_faults.py).
-        conn_health_checks=True,
+        conn_health_checks=os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "1") not in {"0", "no"},
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -177,6 +177,8 @@ PASSERELLE_BASE_URL = os.environ.get("PASSERELLE_BASE_URL", "http://127.0.0.1:80
 """Where e-mails' links point."""
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "passerelle <noreply@localhost>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+"""Where the file e-mail backend writes (EMAIL_BACKEND=django.core.mail.backends.filebased...)."""
 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -248,7 +250,7 @@ LOGGING: dict[str, Any] = {
 # Background work (docs/operations.md, "Background work"): django-tasks with its database
 # backend; `passerelle worker` runs the tasks, `passerelle scheduler` enqueues the jobs below.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-PASSERELLE_TASK_BACKEND = "default"
+PASSERELLE_TASK_BACKEND = os.environ.get("PASSERELLE_TASK_BACKEND", "default")
 PASSERELLE_HEARTBEAT_SECONDS = float(os.environ.get("PASSERELLE_HEARTBEAT_SECONDS", "10"))
 """How often a worker or the scheduler writes its heartbeat."""
 PASSERELLE_WORKER_LOST_SECONDS = float(os.environ.get("PASSERELLE_WORKER_LOST_SECONDS", "60"))
