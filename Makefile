@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
+.PHONY: demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -73,6 +73,11 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# The task queue: tasks/s, and transition-to-webhook delay under the referral load
+# (docs/operations.md); QUICK=1 for a one-minute run.
+benchmark-operations: $(STAMP)
+	$(BIN)/python benchmarks/operations.py $(if $(QUICK),--quick)
 
 # Matching rounds of 10 000, 100 000 and 1 000 000 synthetic persons (docs/matching.md).
 benchmark-matching: $(STAMP)

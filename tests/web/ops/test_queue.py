@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from tests.web.ops import sample_tasks
 from tests.web.referrals.conftest import Network
@@ -182,3 +182,41 @@ def test_a_linkage_run_is_a_task_marked_failed_then_retried(
     assert run.status == RunStatus.FAILED
     assert run.step >= 1
     assert run.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_tasks_and_retries_only_failed_ones(
+    run_worker: Worker, make_user: Callable[..., Any]
+) -> None:
+    from django.contrib import admin
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    sample_tasks.FAILURES["admin"] = 10
+    enqueue(sample_tasks.flaky, "admin")
+    enqueue(sample_tasks.mark, "admin")
+    for _round in range(3):
+        make_due()
+        run_worker()
+    task_admin = admin.site._registry[DBTaskResult]
+    superuser = make_user("root")
+    superuser.is_superuser = superuser.is_staff = True
+    superuser.save()
+    request = RequestFactory().post("/admin/django_tasks_db/dbtaskresult/")
+    request.user = superuser
+    request.session = {}  # type: ignore[assignment]
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    assert task_admin.has_change_permission(request)
+    assert [task_admin.attempt(r) for r in results("flaky")] == [1, 2, 3]
+    sample_tasks.FAILURES["admin"] = 0
+    with translation.override("en"):
+        task_admin.retry_failed(request, DBTaskResult.objects.filter(task_path__endswith="mark"))
+        task_admin.retry_failed(request, DBTaskResult.objects.filter(pk=results("flaky")[-1].pk))
+    said = [str(m) for m in get_messages(request)]
+    assert said == [
+        "1 task skipped: only failed tasks can be retried.",
+        "1 task queued again.",
+    ]
+    run_worker()
+    assert results("flaky")[-1].status == "SUCCESSFUL"
