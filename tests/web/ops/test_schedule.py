@@ -39,6 +39,7 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
         "follow-up-reminders",
         "referrals-overdue",
         "retention-purge",
+        "scenarios-precompute",
         "webhook-retries",
     ]  # a first start catches up the latest slot of each, once
     assert scheduler_tick(now=start) == []  # a second scheduler at the same moment: nothing
@@ -50,6 +51,11 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
         "webhook-retries",
         "referrals-overdue",
         "api-token-clean-up",
+    ]
+    assert scheduler_tick(now=at("2026-12-07 04:00:00")) == [
+        "webhook-retries",
+        "referrals-overdue",
+        "scenarios-precompute",
     ]
     assert scheduler_tick(now=at("2026-12-07 08:00:00")) == [
         "webhook-retries",
@@ -64,6 +70,7 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
             "referrals-overdue",
             "follow-up-reminders",
             "retention-purge",
+            "scenarios-precompute",
             "api-token-clean-up",
         ]
     )
@@ -152,3 +159,30 @@ def test_revoked_tokens_are_deleted_after_the_keeping_period(
     scheduler_tick(now=now, jobs=jobs)
     run_worker()
     assert set(ApiToken.objects.values_list("name", flat=True)) == {"recent", "live"}
+
+
+@pytest.mark.django_db
+def test_the_scenarios_are_computed_ahead_once(
+    run_worker: Worker, settings: Any, tmp_path: Any
+) -> None:
+    from passerelle.web.apps.scenarios.services import is_cached, shipped_scenarios
+
+    settings.SCENARIO_CACHE_DIR = str(tmp_path)
+    settings.SCENARIO_PERSONS, settings.SCENARIO_REPLICATIONS = 500, 1
+    settings.SCENARIO_SEED, settings.SCENARIO_MONTHS = 7, 12
+    jobs = jobs_from({"scenarios": {"task": "passerelle.web.apps.scenarios.tasks."
+                                    "scenarios_precompute", "daily_at": "04:00"}})  # fmt: skip
+    scheduler_tick(now=timezone.now(), jobs=jobs)
+    run_worker()
+    scenarios = shipped_scenarios()
+    first = DBTaskResult.objects.get(task_path__endswith=".scenarios_precompute")
+    assert first.return_value == {"computed": len(scenarios), "cached": 0}
+    from passerelle.web.apps.scenarios.services import sizes_from_settings
+
+    assert all(is_cached(s, sizes_from_settings()) for s in scenarios)
+    scheduler_tick(now=timezone.now() + dt.timedelta(days=1), jobs=jobs)
+    run_worker()
+    second = DBTaskResult.objects.filter(task_path__endswith=".scenarios_precompute").latest(
+        "enqueued_at"
+    )
+    assert second.return_value == {"computed": 0, "cached": len(scenarios)}

@@ -285,6 +285,12 @@ PASSERELLE_SCHEDULES = {
         "task": "passerelle.web.apps.people.tasks.retention_purge",
         "daily_at": "02:30",
     },
+    # The scenario comparisons, computed into their shared cache before analysts ask (only
+    # those whose scenario, assumptions or sizes changed: a few minutes at night).
+    "scenarios-precompute": {
+        "task": "passerelle.web.apps.scenarios.tasks.scenarios_precompute",
+        "daily_at": "04:00",
+    },
     # Revoked API tokens past API_TOKEN_REVOKED_KEEP_DAYS, and expired login sessions.
     "api-token-clean-up": {
         "task": "passerelle.web.apps.accounts.tasks.tokens_clean_up",
