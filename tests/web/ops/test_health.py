@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
+from passerelle.web.apps.ops import health
 from passerelle.web.apps.ops.logs import JsonFormatter, RequestIdFilter, request_id
 from passerelle.web.apps.ops.models import ProcessKind
 from passerelle.web.apps.ops.worker import beat
@@ -39,10 +40,14 @@ def test_readyz_wants_a_recent_worker_heartbeat(client: Client) -> None:
 @pytest.mark.django_db
 def test_readyz_reports_unapplied_migrations(client: Client, monkeypatch: Any) -> None:
     beat(process_id="w", kind=ProcessKind.WORKER)
+    monkeypatch.setattr(health, "_migrated", False)
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("x", False)])
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["reasons"] == ["migrations: 1 not applied"]
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [])
+    assert client.get("/readyz").status_code == 200
+    assert health._migrated is True  # not looked at again by this process
 
 
 def test_each_response_carries_a_request_id(client: Client) -> None:

@@ -220,3 +220,12 @@ def test_the_admin_lists_tasks_and_retries_only_failed_ones(
     ]
     run_worker()
     assert results("flaky")[-1].status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_heartbeats_of_processes_long_gone_are_deleted() -> None:
+    now = timezone.now()
+    beat(process_id="gone", kind=ProcessKind.WORKER, now=now - dt.timedelta(days=2))
+    beat(process_id="recent", kind=ProcessKind.WORKER, now=now - dt.timedelta(hours=2))
+    beat(process_id="new", kind=ProcessKind.SCHEDULER, now=now)
+    assert set(Heartbeat.objects.values_list("process_id", flat=True)) == {"recent", "new"}

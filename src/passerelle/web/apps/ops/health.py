@@ -28,6 +28,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"alive": True})
 
 
+_migrated = False
+
+
 def readiness_problems(now: dt.datetime | None = None) -> list[str]:
     """What keeps this installation from serving fully (empty: ready)."""
     connection = connections[DEFAULT_DB_ALIAS]
@@ -37,10 +40,16 @@ def readiness_problems(now: dt.datetime | None = None) -> list[str]:
     except Exception as error:  # the reason is the class only: no address or password
         return [f"database: {type(error).__name__}"]
     reasons = []
-    executor = MigrationExecutor(connection)
-    unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if unapplied:
-        reasons.append(f"migrations: {len(unapplied)} not applied")
+    global _migrated
+    if not _migrated:
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if unapplied:
+            reasons.append(f"migrations: {len(unapplied)} not applied")
+        else:
+            # Applied migrations stay applied for this code: a deployment that brings new
+            # ones starts new processes, which look again.
+            _migrated = True
     window = int(getattr(settings, "PASSERELLE_READY_WORKER_SECONDS", 60))
     since = (now or timezone.now()) - dt.timedelta(seconds=window)
     if not Heartbeat.objects.filter(kind=ProcessKind.WORKER, seen_at__gte=since).exists():

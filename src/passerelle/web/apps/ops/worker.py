@@ -41,11 +41,16 @@ def lost_after() -> dt.timedelta:
     return dt.timedelta(seconds=float(getattr(settings, "PASSERELLE_WORKER_LOST_SECONDS", 60)))
 
 
+HEARTBEAT_KEPT = dt.timedelta(days=1)
+"""Heartbeats of processes gone longer than this are deleted (each start has a new id)."""
+
+
 def beat(*, process_id: str, kind: str, now: dt.datetime | None = None) -> None:
     """Record that this process is alive."""
     at = now or timezone.now()
     updated = Heartbeat.objects.filter(process_id=process_id).update(seen_at=at)
     if not updated:
+        Heartbeat.objects.filter(seen_at__lt=at - HEARTBEAT_KEPT).delete()
         Heartbeat.objects.create(
             process_id=process_id,
             kind=kind,
