@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
+.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -139,6 +139,12 @@ benchmark-disclosure: $(STAMP)
 benchmark-web: $(STAMP) system messages
 	scripts/ensure-postgres.sh > /dev/null
 	$(BIN)/python benchmarks/web.py
+
+# CPU per request of the same mix, one request at a time in one process (less noisy on a
+# shared machine); PROFILE=1 adds the cProfile (docs/benchmarks.md).
+benchmark-web-cpu: $(STAMP) system messages
+	scripts/ensure-postgres.sh > /dev/null
+	$(BIN)/python benchmarks/web_cpu.py $(if $(PROFILE),--profile)
 
 # Referrals under load and after a SIGKILL: gunicorn on PostgreSQL (docs/referrals-api.md).
 benchmark-referrals: $(STAMP) system

@@ -134,7 +134,7 @@ STORAGES = {
 # On disk under var/, so that every worker process of one server shares it.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "passerelle.web.filecache.SharedFileCache",
         "LOCATION": os.environ.get("PASSERELLE_CACHE_DIR", str(VAR_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
@@ -143,7 +143,7 @@ CACHES = {
 # workers. Its increments are not atomic across processes (two requests at the same instant
 # may count once), which bounds an attacker at about twice a limit, not more.
 CACHES["ratelimit"] = {
-    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "BACKEND": "passerelle.web.filecache.SharedFileCache",
     "LOCATION": os.environ.get("PASSERELLE_RATELIMIT_DIR", str(VAR_DIR / "ratelimit")),
     "OPTIONS": {"MAX_ENTRIES": 100000},
 }
