@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock demo test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
+.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -60,8 +60,20 @@ demo: $(DEMO_STAMP)
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
 	$(BIN)/passerelle load
 	$(BIN)/passerelle demo-data
-	@echo "passerelle is at http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "passerelle is at http://127.0.0.1:8000, with a worker and the scheduler (Ctrl-C to stop)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.demo start
+
+# The production stack on PostgreSQL (docs/operations.md, "Running the stack"): gunicorn, the
+# worker and the scheduler under honcho, settings from the environment. DATABASE_URL defaults
+# to the project's own PostgreSQL (scripts/ensure-postgres.sh); DJANGO_SECRET_KEY is required.
+serve: $(STAMP) messages
+	@[ $${#DJANGO_SECRET_KEY} -ge 50 ] || { echo "make serve: set DJANGO_SECRET_KEY (50+ random characters; see docs/operations.md)" >&2; exit 1; }
+	url=$${DATABASE_URL:-$$(scripts/ensure-postgres.sh)} && [ -n "$$url" ] || { echo "PostgreSQL is not available" >&2; exit 1; }; \
+	export DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-passerelle.web.config.settings.production}; \
+	export DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f Procfile start
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -83,6 +95,11 @@ test: lint typecheck contracts pytest
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/eligibility.py
+
+# The task queue: tasks/s, and transition-to-webhook delay under the referral load
+# (docs/operations.md); QUICK=1 for a one-minute run.
+benchmark-operations: $(STAMP)
+	$(BIN)/python benchmarks/operations.py $(if $(QUICK),--quick)
 
 # Matching rounds of 10 000, 100 000 and 1 000 000 synthetic persons (docs/matching.md).
 benchmark-matching: $(STAMP)
@@ -122,6 +139,12 @@ benchmark-disclosure: $(STAMP)
 benchmark-web: $(STAMP) system messages
 	scripts/ensure-postgres.sh > /dev/null
 	$(BIN)/python benchmarks/web.py
+
+# CPU per request of the same mix, one request at a time in one process (less noisy on a
+# shared machine); PROFILE=1 adds the cProfile (docs/benchmarks.md).
+benchmark-web-cpu: $(STAMP) system messages
+	scripts/ensure-postgres.sh > /dev/null
+	$(BIN)/python benchmarks/web_cpu.py $(if $(PROFILE),--profile)
 
 # Referrals under load and after a SIGKILL: gunicorn on PostgreSQL (docs/referrals-api.md).
 benchmark-referrals: $(STAMP) system

@@ -30,7 +30,7 @@ from passerelle.cli.evaluation import evaluate, indicators, report
 from passerelle.cli.linkage import dedupe_command, encode_command
 from passerelle.cli.matching import gaps_command, match_command
 from passerelle.cli.people import demo_data, purge, token_issue
-from passerelle.cli.referrals import deliver_webhooks
+from passerelle.cli.referrals import deliver_webhooks, scheduler, worker
 from passerelle.cli.simulation import simulate
 from passerelle.core.extras import ExtraMissingError, extra_of
 from passerelle.core.i18n import _, gettext_noop
@@ -338,6 +338,8 @@ app.command("evaluate")(evaluate)
 app.command("report")(report)
 app.command("indicators")(indicators)
 app.command("deliver-webhooks")(deliver_webhooks)
+app.command("worker")(worker)
+app.command("scheduler")(scheduler)
 app.command("dedupe")(dedupe_command)
 app.command("encode")(encode_command)
 app.command("link-run")(link_run)

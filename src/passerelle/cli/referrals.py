@@ -1,4 +1,5 @@
-"""Commands on referrals: the webhook delivery worker.
+"""Commands on referrals and background work: the webhook delivery loop, the task worker
+and the scheduler.
 
 Starts Django (like the person-file commands) and sends through `referrals.webhooks`.
 """
@@ -74,3 +75,34 @@ def deliver_webhooks(
         console.print(
             _("{delivered} delivered, {retried} to retry, {failed} given up").format(**totals)
         )
+
+
+def worker(
+    queue: Annotated[str, typer.Option(help="Queues to run, comma-separated; * for all.")] = "*",
+    interval: Annotated[float, typer.Option(help="Seconds between looks at an empty queue.")] = 1.0,
+    batch: Annotated[bool, typer.Option("--batch", help="Run what is due, then exit.")] = False,
+) -> None:
+    """Run the background tasks (linkage runs, webhook deliveries, e-mails, scheduled jobs)
+    until stopped, with a heartbeat that /readyz checks (docs/operations.md)."""
+    if not 0 <= interval <= 60:
+        fail("--interval: from 0 to 60 seconds")
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+    from django.core.management import call_command
+
+    arguments = ["--queue-name", queue, "--interval", str(interval), "--no-reload"]
+    call_command("worker", *arguments, *(["--batch"] if batch else []))
+
+
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="One look at the clock, then exit.")] = False,
+) -> None:
+    """Enqueue the scheduled jobs of settings.PASSERELLE_SCHEDULES at their times, until
+    stopped (docs/operations.md, "Schedules")."""
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("scheduler", *(["--once"] if once else []))

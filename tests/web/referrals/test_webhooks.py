@@ -114,10 +114,12 @@ def test_deliveries_are_signed_and_carry_no_personal_data(consented: Network, ho
         assert not webhooks.verify(other, body, headers["X-Passerelle-Signature"])
         assert not webhooks.verify(secret, body + b" ", headers["X-Passerelle-Signature"])
         assert headers["Content-Type"] == "application/json"
+        assert headers["Idempotency-Key"] == f"passerelle-delivery-{delivery_id}"
         data = json.loads(body)
         assert data == {
             "type": "referral.transition",
             "delivery": int(delivery_id),
+            "idempotency_key": f"passerelle-delivery-{delivery_id}",
             "event": data["event"],
             "number": 2,
             "referral": str(referral.pk),

@@ -362,6 +362,7 @@ def band_chart(
     identifier: str | None = None,
     zero_line: bool = False,
     number: Callable[[float, int], str] | None = None,
+    show_title: bool = False,
     width: float = 720,
     height: float = 300,
 ) -> Scene:
@@ -369,7 +370,8 @@ def band_chart(
     `positions` are the points of the time axis; a label (a year) marks a tick there.
     `number(value, decimals)` writes a tick value (the page's locale). Time runs from left
     to right in every language, as in printed Arabic statistics; the legend is the
-    caller's (HTML beside the chart, or `legend`)."""
+    caller's (HTML beside the chart). The title is the chart's accessible name; it is
+    written above the plot too with `show_title` (a page shows it as its heading)."""
     values = [
         v
         for band in bands
@@ -381,7 +383,8 @@ def band_chart(
     y_min, y_max = ticks[0], ticks[-1]
     decimals = tick_decimals(ticks)
     labels = [(number or _plain_number)(tick, decimals) for tick in ticks]
-    left, right, top, bottom = label_column(labels, padding=10) + 6, 16, 14, 34
+    left, right, bottom = label_column(labels, padding=10) + 6, 24, 34
+    top = 36 if show_title else 14
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(len(positions) - 1, 1)
     scene = Scene(
@@ -390,7 +393,7 @@ def band_chart(
         title,
         description=description,
         identifier=identifier,
-        show_title=False,
+        show_title=show_title,
         fluid=True,
     )
 

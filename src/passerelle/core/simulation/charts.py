@@ -52,11 +52,13 @@ def scenario_chart(
     description: str | None = None,
     identifier: str | None = None,
     number: Number | None = None,
+    show_title: bool = False,
 ) -> Scene:
     """The levels: the scenario (its mean and band) over the baseline (dashed, with its band
     if known); or with `difference`, scenario minus baseline replication by replication (mean,
     band and a zero line). `description`, `identifier` and `number` as in
-    `core.charts.band_chart`."""
+    `core.charts.band_chart`; `show_title` writes the title above the plot (the CLI's
+    panels; a page has its own heading)."""
     length = len(months)
     if difference:
         bands = [
@@ -88,6 +90,7 @@ def scenario_chart(
         identifier=identifier,
         number=number,
         zero_line=difference,
+        show_title=show_title,
     )
 
 
@@ -111,7 +114,7 @@ def write_charts(table: pl.DataFrame, title: str, directory: Path) -> list[Path]
         for name, label, factor, unit in PANELS
     ]
     levels = [
-        scenario_chart(months, series, title=f"{label} ({_(unit)})")
+        scenario_chart(months, series, title=f"{label} ({_(unit)})", show_title=True)
         for label, unit, months, series in panels
     ]
     written = _save(stack(levels, title=title), directory / "indicators")
@@ -122,6 +125,7 @@ def write_charts(table: pl.DataFrame, title: str, directory: Path) -> list[Path]
                 series,
                 difference=True,
                 title=_("{indicator}: difference to baseline").format(indicator=label),
+                show_title=True,
             )
             for label, _unit, months, series in panels
         ]

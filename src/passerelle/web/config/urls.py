@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from passerelle.web.apps.ops.health import healthz, readyz
+
 handler400 = "passerelle.web.middleware.bad_request"
 
 # The admin asks for the second factor too.
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("passerelle.web.api")),

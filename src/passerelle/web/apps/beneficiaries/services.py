@@ -5,14 +5,13 @@ files), linkage runs, review decisions. Each writes its audit entry (ids and cou
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from passerelle.core.i18n import _, gettext_noop
@@ -411,22 +410,6 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
         )
         run.refresh_from_db()
     return run
-
-
-def run_in_background(run: LinkageRun) -> None:
-    """Execute the run in a thread of this process (pages show its progress), or at once
-    when settings.LINKAGE_RUN_INLINE is true (tests)."""
-    if settings.LINKAGE_RUN_INLINE:
-        run_execute(run_id=run.pk)
-        return
-
-    def work() -> None:
-        try:
-            run_execute(run_id=run.pk)
-        finally:
-            connections.close_all()
-
-    threading.Thread(target=work, name=f"linkage-run-{run.pk}", daemon=True).start()
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ from passerelle.core.linkage.pairs import (
     MORE_CANDIDATES,
 )
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
-from passerelle.web.apps.beneficiaries import selectors, services
+from passerelle.web.apps.beneficiaries import selectors, services, tasks
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
@@ -188,7 +188,7 @@ def runs(request: HttpRequest) -> HttpResponseBase:
             messages.error(request, _("A run is already going on."))
         else:
             run = services.run_start(user=request.user)
-            services.run_in_background(run)
+            tasks.run_in_background(run)
         return redirect("beneficiaries:runs")
     current = selectors.current_run()
     latest = selectors.latest_run()

@@ -68,9 +68,11 @@ def _bump() -> None:
 
 
 def _version() -> int:
-    # A time, so that a version lost from the cache (culled, cleared) comes back larger.
-    cache.add(VERSION_KEY, time.time_ns(), None)
     version = cache.get(VERSION_KEY)
+    if version is None:
+        # A time, so that a version lost from the cache (culled, cleared) comes back larger.
+        cache.add(VERSION_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_KEY)
     return int(version) if version is not None else time.time_ns()
 
 

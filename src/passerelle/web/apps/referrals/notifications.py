@@ -4,11 +4,13 @@ recipient's language, with a link and no personal data."""
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection
 from django.urls import reverse
 from django.utils import translation
@@ -48,23 +50,65 @@ def notify_transition(referral: Referral, event: ReferralEvent, *, side: str | N
     if event.to_state == State.DRAFT:
         return
     organisation = referral.receiver_id if side == "sender" else referral.sender_id
-    # One query, on the request path of every transition: addresses and languages only.
+
+    def text() -> tuple[str, str]:
+        programme = referral.programme.name(translation.get_language() or "fr")
+        subject = _("Referral to {programme}: {state}").format(
+            programme=programme, state=State(event.to_state).label
+        )
+        body = _(
+            "A referral to {programme} is now: {state}.\n\nOpen it in passerelle: {link}\n"
+        ).format(programme=programme, state=State(event.to_state).label, link=_link(referral))
+        return str(subject), str(body)
+
+    _send_to_staff(organisation, text, message_key=f"referral-event-{event.pk}")
+
+
+def notify_overdue(referral: Referral) -> None:
+    """Tell the receiving organisation that a referral waits past its answer date."""
+
+    def text() -> tuple[str, str]:
+        programme = referral.programme.name(translation.get_language() or "fr")
+        subject = _("Referral to {programme}: waiting for your answer").format(programme=programme)
+        body = _(
+            "A referral to {programme} has waited past its answer date ({due}).\n\n"
+            "Open it in passerelle: {link}\n"
+        ).format(programme=programme, due=referral.answer_due, link=_link(referral))
+        return str(subject), str(body)
+
+    _send_to_staff(referral.receiver_id, text, message_key=f"referral-overdue-{referral.pk}")
+
+
+def _link(referral: Referral) -> str:
+    return settings.PASSERELLE_BASE_URL.rstrip("/") + reverse(
+        "referrals:detail", kwargs={"referral_id": referral.pk}
+    )
+
+
+def _send_to_staff(
+    organisation: Any, text: Callable[[], tuple[str, str]], *, message_key: str
+) -> None:
+    """One e-mail to each active staff member of `organisation`, in their language. The
+    Message-ID is derived from `message_key` and the address, the same if the task that
+    sends it runs again, so that mail systems drop a second copy."""
+    # One query: addresses and languages only.
     with connection.cursor() as cursor:
         cursor.execute(_recipients_sql(), [organisation])
         recipients = cursor.fetchall()
-    link = settings.PASSERELLE_BASE_URL.rstrip("/") + reverse(
-        "referrals:detail", kwargs={"referral_id": referral.pk}
-    )
     messages = []
+    domain = settings.PASSERELLE_BASE_URL.split("//")[-1].split("/")[0].split(":")[0]
     for email, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):
-            programme = referral.programme.name(translation.get_language() or "fr")
-            subject = _("Referral to {programme}: {state}").format(
-                programme=programme, state=State(event.to_state).label
+            subject, body = text()
+        digest = hashlib.sha256(f"{message_key}|{email}".encode()).hexdigest()[:32]
+        messages.append(
+            EmailMessage(
+                subject,
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+                headers={"Message-ID": f"<{message_key}.{digest}@{domain or 'passerelle'}>"},
             )
-            body = _(
-                "A referral to {programme} is now: {state}.\n\nOpen it in passerelle: {link}\n"
-            ).format(programme=programme, state=State(event.to_state).label, link=link)
-        messages.append((str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [email]))
+        )
     if messages:
-        send_mass_mail(messages, fail_silently=True)
+        get_connection(fail_silently=True).send_messages(messages)

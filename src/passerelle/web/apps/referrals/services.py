@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Organisation, Programme
+from passerelle.web.apps.ops.queue import enqueue, stores_tasks
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import ALL_FIELDS, audit_person, person_for
 from passerelle.web.apps.people.models import Person
@@ -43,7 +44,7 @@ from passerelle.web.apps.referrals.models import (
     Webhook,
     WebhookDelivery,
 )
-from passerelle.web.apps.referrals.notifications import notify_transition
+from passerelle.web.apps.referrals.tasks import referral_notify, webhooks_deliver_event
 from passerelle.web.common.actors import Actor
 from passerelle.web.rows import RowSelect, Table, insert, model_field
 
@@ -231,7 +232,7 @@ def referral_transition(
             detail={"referral": str(referral.pk), "from": before, "to": target},
         )
         _queue_deliveries(referral, event)
-        transaction.on_commit(lambda: notify_transition(referral, event, side=side))
+        _queue_background_work(referral, event, side)
     return referral
 
 
@@ -361,6 +362,15 @@ def _event(
     )
     insert(event)
     return event
+
+
+def _queue_background_work(referral: Referral, event: ReferralEvent, side: str | None) -> None:
+    """The transition's e-mails and webhook deliveries, as tasks queued in its transaction
+    (docs/operations.md). Without a worker (the immediate backend of the tests) deliveries
+    wait for `deliver_due`, as they did before the queue."""
+    enqueue(referral_notify, str(referral.pk), event.pk, side, key=f"referral-notify:{event.pk}")
+    if stores_tasks():
+        enqueue(webhooks_deliver_event, event.pk, key=f"webhooks-event:{event.pk}")
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:

@@ -10,6 +10,10 @@ more reads `GET /api/v1/referrals/{id}` with its token). Headers:
   webhook's secret>`;
 - `X-Passerelle-Delivery: <delivery id>` (the same on every retry of one delivery, so the
   receiver can drop duplicates);
+- `Idempotency-Key: passerelle-delivery-<delivery id>`, also in the signed body
+  (`idempotency_key`): a worker killed after the receiver got a delivery but before it
+  recorded the answer sends it again, and the receiver, keeping the keys it has processed,
+  acts once (tests/web/ops/test_faults.py);
 - `X-Passerelle-Event: referral.transition`.
 
 Addresses go through `passerelle.web.outbound`: `https://` only, checked against private,
@@ -65,6 +69,7 @@ MAX_ATTEMPTS = 8
 """After this many failed attempts a delivery is given up (state failed)."""
 SIGNATURE_HEADER = "X-Passerelle-Signature"
 DELIVERY_HEADER = "X-Passerelle-Delivery"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_TYPE = "referral.transition"
 
 
@@ -84,6 +89,11 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(wait, BACKOFF_CAP)
 
 
+def idempotency_key(delivery_id: int) -> str:
+    """The same on every attempt of one delivery, different for every other delivery."""
+    return f"passerelle-delivery-{delivery_id}"
+
+
 def payload(delivery: WebhookDelivery) -> dict[str, Any]:
     """The body of a delivery: ids, states, slugs and a time; no personal data."""
     event = delivery.event
@@ -91,6 +101,7 @@ def payload(delivery: WebhookDelivery) -> dict[str, Any]:
     return {
         "type": EVENT_TYPE,
         "delivery": delivery.pk,
+        "idempotency_key": idempotency_key(delivery.pk),
         "event": event.pk,
         "number": event.number,
         "referral": str(referral.pk),
@@ -128,13 +139,18 @@ def deliver_one(
     send: Sender = post,
     timeout: float = TIMEOUT,
     max_attempts: int = MAX_ATTEMPTS,
+    event_id: int | None = None,
 ) -> tuple[int, str] | None:
     """Claim the most overdue pending delivery no other worker holds, send it, log the
     attempt. (delivery id, new state), or None when nothing is due. `now` is the clock
-    (default the real one): what is due by it, and when a failed attempt is retried."""
+    (default the real one): what is due by it, and when a failed attempt is retried.
+    `event_id`: only the deliveries of that event (the task queued by a transition)."""
     with transaction.atomic():
+        pending = WebhookDelivery.objects.all()
+        if event_id is not None:
+            pending = pending.filter(event_id=event_id)
         delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",), skip_locked=True)
+            pending.select_for_update(of=("self",), skip_locked=True)
             .select_related(
                 "webhook",
                 "event__referral__programme",
@@ -157,6 +173,7 @@ def deliver_one(
             "User-Agent": "passerelle-webhooks",
             SIGNATURE_HEADER: signature(delivery.webhook.secret, body),
             DELIVERY_HEADER: str(delivery.pk),
+            IDEMPOTENCY_HEADER: idempotency_key(delivery.pk),
             "X-Passerelle-Event": EVENT_TYPE,
         }
         answer = send(delivery.webhook.url, body, headers, timeout)
@@ -200,11 +217,15 @@ def deliver_due(
     send: Sender = post,
     timeout: float = TIMEOUT,
     max_attempts: int = MAX_ATTEMPTS,
+    event_id: int | None = None,
 ) -> DeliveryReport:
-    """Send every delivery due by `now` (at most `limit`), one transaction each."""
+    """Send every delivery due by `now` (at most `limit`; only `event_id`'s when given),
+    one transaction each."""
     report = DeliveryReport()
     for _attempt in range(limit):
-        done = deliver_one(now=now, send=send, timeout=timeout, max_attempts=max_attempts)
+        done = deliver_one(
+            now=now, send=send, timeout=timeout, max_attempts=max_attempts, event_id=event_id
+        )
         if done is None:
             break
         pk, state = done

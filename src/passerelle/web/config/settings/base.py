@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -38,9 +39,13 @@ INSTALLED_APPS = [
     "passerelle.web.apps.monitoring",
     "passerelle.web.apps.beneficiaries",
     "passerelle.web.apps.matching",
+    "django_tasks",
+    "django_tasks_db",
+    "passerelle.web.apps.ops",
 ]
 
 MIDDLEWARE = [
+    "passerelle.web.apps.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +87,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A kept connection that the server closed (a PostgreSQL restart, a terminated
+        # backend) is noticed before a request uses it and opened again: the web processes
+        # recover without a restart of their own (tests/web/ops/test_faults.py).
+        conn_health_checks=os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "1") not in {"0", "no"},
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -125,7 +134,7 @@ STORAGES = {
 # On disk under var/, so that every worker process of one server shares it.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "passerelle.web.filecache.SharedFileCache",
         "LOCATION": os.environ.get("PASSERELLE_CACHE_DIR", str(VAR_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
@@ -134,7 +143,7 @@ CACHES = {
 # workers. Its increments are not atomic across processes (two requests at the same instant
 # may count once), which bounds an attacker at about twice a limit, not more.
 CACHES["ratelimit"] = {
-    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "BACKEND": "passerelle.web.filecache.SharedFileCache",
     "LOCATION": os.environ.get("PASSERELLE_RATELIMIT_DIR", str(VAR_DIR / "ratelimit")),
     "OPTIONS": {"MAX_ENTRIES": 100000},
 }
@@ -170,6 +179,8 @@ PASSERELLE_BASE_URL = os.environ.get("PASSERELLE_BASE_URL", "http://127.0.0.1:80
 """Where e-mails' links point."""
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "passerelle <noreply@localhost>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+"""Where the file e-mail backend writes (EMAIL_BACKEND=django.core.mail.backends.filebased...)."""
 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -212,12 +223,86 @@ RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = os.environ.get("PASSERELLE_CLIENT_IP_META_KEY") or None
 RATELIMIT_IPV6_MASK = 64
 
-LOGGING = {
+# Logs (docs/operations.md, "Health and logs"): PASSERELLE_LOG_FORMAT=json writes one JSON
+# object per line with the request id (production's default); "text" a readable line.
+LOG_FORMAT = os.environ.get("PASSERELLE_LOG_FORMAT", "text")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "filters": {"request_id": {"()": "passerelle.web.apps.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "passerelle.web.apps.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("PASSERELLE_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The queue's own lines (a task queued again, a job enqueued) at INFO.
+        "passerelle.web.apps.ops": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
+    },
 }
+
+# Background work (docs/operations.md, "Background work"): django-tasks with its database
+# backend; `passerelle worker` runs the tasks, `passerelle scheduler` enqueues the jobs below.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+PASSERELLE_TASK_BACKEND = os.environ.get("PASSERELLE_TASK_BACKEND", "default")
+PASSERELLE_HEARTBEAT_SECONDS = float(os.environ.get("PASSERELLE_HEARTBEAT_SECONDS", "10"))
+"""How often a worker or the scheduler writes its heartbeat."""
+PASSERELLE_WORKER_LOST_SECONDS = float(os.environ.get("PASSERELLE_WORKER_LOST_SECONDS", "60"))
+"""A running task whose worker has not beaten for this long is queued again."""
+PASSERELLE_TASK_MAX_CLAIMS = 3
+"""A task whose worker died this many times is failed (an administrator retries it)."""
+PASSERELLE_READY_WORKER_SECONDS = 60
+"""/readyz answers 503 when no worker has beaten within this many seconds."""
+
+# Scheduled jobs: {"task": dotted path, "every": seconds} or {"task": ..., "daily_at":
+# "HH:MM" in TIME_ZONE}. Each slot is enqueued once (passerelle.web.apps.ops.schedule).
+PASSERELLE_SCHEDULES = {
+    # Webhook deliveries whose backoff has passed (the first attempt is queued by the
+    # transition itself): every minute, the smallest backoff.
+    "webhook-retries": {
+        "task": "passerelle.web.apps.referrals.tasks.webhooks_deliver_due",
+        "every": 60,
+    },
+    # Sent referrals past their answer date: the receiver is told once per referral.
+    "referrals-overdue": {
+        "task": "passerelle.web.apps.referrals.tasks.referrals_flag_overdue",
+        "every": 3600,
+    },
+    # Follow-up reminders: a hook until referrals carry a follow-up date (tasks.follow_up_due).
+    "follow-up-reminders": {
+        "task": "passerelle.web.apps.referrals.tasks.referrals_follow_up_reminders",
+        "daily_at": "08:00",
+    },
+    # Retention purge: a dry-run report to the platform administrators unless
+    # RETENTION_PURGE_ENABLED; at night, when nobody edits files.
+    "retention-purge": {
+        "task": "passerelle.web.apps.people.tasks.retention_purge",
+        "daily_at": "02:30",
+    },
+    # The scenario comparisons, computed into their shared cache before analysts ask (only
+    # those whose scenario, assumptions or sizes changed: a few minutes at night).
+    "scenarios-precompute": {
+        "task": "passerelle.web.apps.scenarios.tasks.scenarios_precompute",
+        "daily_at": "04:00",
+    },
+    # Revoked API tokens past API_TOKEN_REVOKED_KEEP_DAYS, and expired login sessions.
+    "api-token-clean-up": {
+        "task": "passerelle.web.apps.accounts.tasks.tokens_clean_up",
+        "daily_at": "03:00",
+    },
+}
+RETENTION_PURGE_ENABLED = os.environ.get("RETENTION_PURGE_ENABLED", "") in {"1", "true"}
+"""Whether the scheduled retention purge anonymises (else it reports what it would do)."""
+API_TOKEN_REVOKED_KEEP_DAYS = 90
+"""A revoked API token is deleted this many days after its revocation."""
 
 OUTBOUND_ALLOW_LOCAL = os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "") in {"1", "true"}
 """Whether webhooks may use plain http:// and reach local or private addresses

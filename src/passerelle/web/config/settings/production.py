@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from passerelle.web.config.settings.base import *  # noqa: F403
-from passerelle.web.config.settings.base import STORAGES
+from passerelle.web.config.settings.base import LOGGING, STORAGES
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
@@ -18,6 +18,8 @@ if os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "").strip() not in {"", "0"
     )
 OUTBOUND_ALLOW_LOCAL = False  # never, whatever a settings file before this one said
 SECURE_SSL_REDIRECT = True
+# Probes of a load balancer or process manager reach the process directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -25,6 +27,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+LOG_FORMAT = os.environ.get("PASSERELLE_LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"
+LOGGING["root"]["level"] = os.environ.get("PASSERELLE_LOG_LEVEL", "INFO")
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

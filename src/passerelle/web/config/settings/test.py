@@ -21,3 +21,9 @@ CACHES = {
 }
 RATELIMIT_ENABLE = False
 LINKAGE_RUN_INLINE = True  # linkage runs in the request, not in a thread
+# No worker in most tests: a task runs at once, when its transaction commits. The fault
+# tests (tests/web/ops) switch PASSERELLE_TASK_BACKEND to "database" and start workers.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
