@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from passerelle.core.profile import ProfileError, profile_from_data
 from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.criteria import parse_criterion
-from passerelle.knowledge.loader import load_knowledge
+from passerelle.knowledge.loader import Knowledge, ReaderKind, load_knowledge
 from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
@@ -137,6 +137,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "programmes": [_programme_card(p) for p in selectors.programmes_of(organisation)],
             "partnerships": selectors.partnerships_of(organisation),
             "sources": _sources(organisation.sources, knowledge),
+            **reader_context(knowledge, "organisations", organisation.slug),
         },
     )
 
@@ -159,8 +160,23 @@ def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
             "target_groups": [TARGET_GROUP_LABELS.get(t, t) for t in programme.target_groups],
             "criteria": criteria,
             "sources": _sources(programme.sources, knowledge),
+            "website": programme.organisation.website,
+            **reader_context(knowledge, "programmes", programme.slug),
         },
     )
+
+
+def reader_context(knowledge: Knowledge, kind: ReaderKind, record_id: str) -> dict[str, Any]:
+    """The plain text of a record in the page's language (`reader`) and, when it is a
+    translation no fluent reader has reviewed, the original to offer instead: French, or
+    English (the language the texts were written in) on a French page."""
+    language = current_language()
+    entry = knowledge.reader_text(kind, record_id, language)
+    context: dict[str, Any] = {"reader": entry}
+    if entry is not None and entry.translated_from is not None and not entry.reviewed:
+        context["unreviewed_translation"] = True
+        context["original_language"] = "fr" if language != "fr" else entry.translated_from
+    return context
 
 
 def _sources(citations: list[dict[str, Any]], knowledge: Any) -> list[dict[str, Any]]:
