@@ -158,3 +158,15 @@ def test_the_rights_sentences_come_in_the_public_language(
         "ps": "تاسو کار کولی شئ.",
     }
     assert may_work[language] in html
+
+
+def test_the_directory_and_the_finder_name_programmes_in_the_readers_language(
+    loaded_directory: LoadReport,
+) -> None:
+    client = _client("ti")
+    directory = _html(client, "/directory/?q=tandem")
+    assert ">ልምምድ ስራሕ Tandem</a>" in directory
+    cpas = _html(client, "/directory/?q=anderlecht")
+    assert "ህዝባዊ ማእከል ማሕበራዊ ሓገዝ (CPAS / OCMW) Anderlecht" in cpas
+    answer = client.post("/what-can-i-do/", {"legal_status": "refugee", "on": "2026-01-15"})
+    assert "ልምምድ ስራሕ Tandem" in answer.content.decode()

@@ -18,6 +18,7 @@ from passerelle.web.apps.directory.labels import (
     RIGHT_TO_WORK_LABELS,
     current_language,
 )
+from passerelle.web.apps.directory.reader import with_reader_name
 
 PATH_ORDER = (
     "language_course",
@@ -67,10 +68,20 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
                 **item,
                 "rank": rank,
                 "name": programme.names.get(current_language()),
-                "names": programme.names.model_dump(exclude_none=True),
-                "organisation_names": knowledge.organisations[
-                    programme.organisation
-                ].names.model_dump(exclude_none=True),
+                "names": with_reader_name(
+                    programme.names.model_dump(exclude_none=True),
+                    "programmes",
+                    programme.id,
+                    knowledge,
+                ),
+                "organisation_names": with_reader_name(
+                    knowledge.organisations[programme.organisation].names.model_dump(
+                        exclude_none=True
+                    ),
+                    "organisations",
+                    programme.organisation,
+                    knowledge,
+                ),
                 "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
                 "reasons": (
                     [condition_sentence(c) for c in item["conditions"]]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from passerelle.core.profile import ProfileError, profile_from_data
 from passerelle.core.rules.situation import DateOutOfCoverageError
 from passerelle.knowledge.criteria import parse_criterion
-from passerelle.knowledge.loader import Knowledge, ReaderKind, load_knowledge
+from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import selectors
 from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
@@ -34,6 +34,7 @@ from passerelle.web.apps.directory.labels import (
     TARGET_GROUP_LABELS,
     current_language,
 )
+from passerelle.web.apps.directory.reader import reader_context, with_reader_name
 from passerelle.web.apps.directory.situation import situation_for
 
 PAGE_SIZE = 30
@@ -96,7 +97,13 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
         "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
         "programme_count": min(programme_count, COUNT_CAP),
         "count_capped": programme_count > COUNT_CAP,
-        "organisations": organisations[:PAGE_SIZE],
+        "organisations": [
+            {
+                "slug": organisation.slug,
+                "names": with_reader_name(organisation.names, "organisations", organisation.slug),
+            }
+            for organisation in organisations[:PAGE_SIZE]
+        ],
         "organisation_count": organisations.count(),
         "page": page,
         "has_next": len(shown) > PAGE_SIZE,
@@ -107,6 +114,10 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
 def _programme_card(programme: Any) -> dict[str, Any]:
     return {
         "programme": programme,
+        "names": with_reader_name(programme.names, "programmes", programme.slug),
+        "organisation_names": with_reader_name(
+            programme.organisation.names, "organisations", programme.organisation.slug
+        ),
         "categories": [CATEGORY_LABELS.get(c, c) for c in programme.categories],
         "languages": [LANGUAGE_LABELS.get(c, c) for c in programme.languages],
     }
@@ -164,19 +175,6 @@ def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
             **reader_context(knowledge, "programmes", programme.slug),
         },
     )
-
-
-def reader_context(knowledge: Knowledge, kind: ReaderKind, record_id: str) -> dict[str, Any]:
-    """The plain text of a record in the page's language (`reader`) and, when it is a
-    translation no fluent reader has reviewed, the original to offer instead: French, or
-    English (the language the texts were written in) on a French page."""
-    language = current_language()
-    entry = knowledge.reader_text(kind, record_id, language)
-    context: dict[str, Any] = {"reader": entry}
-    if entry is not None and entry.translated_from is not None and not entry.reviewed:
-        context["unreviewed_translation"] = True
-        context["original_language"] = "fr" if language != "fr" else entry.translated_from
-    return context
 
 
 def _sources(citations: list[dict[str, Any]], knowledge: Any) -> list[dict[str, Any]]:
