@@ -16,14 +16,19 @@ if [ ! -f "$noto/NotoSansEthiopic-Regular.ttf" ]; then
   exit 1
 fi
 mkdir -p "$out"
-subset() {  # source file, output name, unicode ranges (the same ranges as in site.css)
+subset() {  # source file, output name, what to keep (--unicodes=ranges or --text=letters)
   "$venv/bin/pyftsubset" "$noto/$1" --output-file="$out/$2" --flavor=woff2 \
-    --unicodes="$3" --layout-features='*' --no-hinting --desubroutinize
+    "$3" --layout-features='*' --no-hinting --desubroutinize
 }
 # Keep these ranges identical to the `unicode-range` of the @font-face rules in site.css.
-subset NotoSansEthiopic-Regular.ttf noto-sans-ethiopic.woff2 "U+1200-139F,U+2D80-2DDF,U+AB00-AB2F"
-subset NotoNaskhArabic-Regular.ttf noto-naskh-arabic.woff2 "U+0600-06FF,U+0750-077F,U+08A0-08FF,U+FB50-FDFF,U+FE70-FEFF,U+200C-200F"
-subset NotoSans-Regular.ttf noto-sans-cyrillic.woff2 "U+0400-052F,U+1C80-1C8F,U+2116"
+subset NotoSansEthiopic-Regular.ttf noto-sans-ethiopic.woff2 --unicodes="U+1200-139F,U+2D80-2DDF,U+AB00-AB2F"
+subset NotoNaskhArabic-Regular.ttf noto-naskh-arabic.woff2 --unicodes="U+0600-06FF,U+0750-077F,U+08A0-08FF,U+FB50-FDFF,U+FE70-FEFF,U+200C-200F"
+subset NotoSans-Regular.ttf noto-sans-cyrillic.woff2 --unicodes="U+0400-052F,U+1C80-1C8F,U+2116"
+# Every page's language switcher names each language in its own script: these tiny subsets
+# hold only the letters of those names, so that a French page does not fetch whole scripts.
+subset NotoSansEthiopic-Regular.ttf names-ethiopic.woff2 --text="ትግርኛ"
+subset NotoSans-Regular.ttf names-cyrillic.woff2 --text="Українська"
+subset NotoNaskhArabic-Regular.ttf names-arabic.woff2 --text="دریپښتوالعربية"
 # The copyright holders and the full OFL 1.1 text, as Debian ships them.
 cp /usr/share/doc/fonts-noto-core/copyright "$out/OFL.txt"
 ls -l "$out"

@@ -116,3 +116,18 @@ def test_a_programme_page_renders_in_its_script(
         == "fr"
     )
     _assert_served_font(page, loaded, language, "p.lead")
+
+
+def test_other_pages_fetch_only_the_letters_of_the_language_names(
+    page: Page, context: BrowserContext, site: str
+) -> None:
+    """A French page names every language in its own script in the switcher, from the tiny
+    "passerelle Names" subsets, without fetching the whole Ethiopic, Cyrillic or Arabic font."""
+    loaded = _open(page, context, site, "fr", "/")
+    assert not {file for _dir, _family, file, _name in SCRIPTS.values()} & set(loaded), loaded
+    assert {"names-ethiopic.woff2", "names-cyrillic.woff2"} <= set(loaded), loaded
+    status = page.evaluate(
+        "[...document.fonts].filter(f => f.family.replaceAll('\"', '') === 'passerelle Names')"
+        ".map(f => f.status)"
+    )
+    assert status.count("loaded") >= 2, status
