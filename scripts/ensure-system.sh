@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages `make test` needs when they are missing: PostgreSQL (the
 # database of CI and production), Chromium (browser tests), gettext (message catalogues),
-# Node.js and npm (axe-core for the accessibility tests). Runs apt-get as root, or with sudo.
+# Node.js and npm (axe-core for the accessibility tests), fonts-noto-core (the fonts of the
+# public languages). Runs apt-get as root, or with sudo.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,9 @@ command -v pg_ctlcluster >/dev/null 2>&1 || [ -x /usr/lib/postgresql/*/bin/postg
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# Noto Sans Ethiopic, Noto Naskh Arabic and Noto Sans, subset into the static files by
+# scripts/build-fonts.sh for Tigrinya, Dari, Pashto and Ukrainian.
+[ -f /usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf ] || missing+=(fonts-noto-core)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerate the message catalogues (fr, nl, ar) from the sources: every `_()`, `gettext`,
-# `ngettext` ... in Python (the engines in core/ and the web layer in web/) and every
-# `{% translate %}` / `{% blocktranslate %}` in the templates. One catalogue for everything:
+# Regenerate the message catalogues (fr, nl, ar; the public-only uk, ti, fa_AF, ps) from the
+# sources: every `_()`, `gettext`, `ngettext` ... in Python (the engines in core/ and the web
+# layer in web/) and every `{% translate %}` / `{% blocktranslate %}` in the templates. One catalogue for everything:
 # domain "django" in src/passerelle/locale (see docs/i18n.md).
 #
 #   scripts/messages.sh            update the .po files (new strings arrive with an empty msgstr,
@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
-LANGS=(fr nl ar)
+LANGS=(fr nl ar uk ti fa_AF ps)  # staff languages, then the public-only ones (docs/i18n.md)
 
 for tool in xgettext msgmerge msguniq msgattrib msgfmt; do
   command -v "$tool" >/dev/null 2>&1 || {

@@ -1,4 +1,5 @@
-"""Every interface string is translated into French, Dutch and Arabic.
+"""Every interface string is translated into French, Dutch and Arabic, and every string of
+the public pages into Ukrainian, Tigrinya, Dari and Pashto.
 
 The messages are extracted afresh from the current sources (the engines in core/, the CLI and
 the web layer: Python and templates) into a temporary directory, with Django's makemessages,
@@ -31,6 +32,19 @@ SOURCE_DIR = Path(passerelle.__file__).resolve().parent  # src/passerelle: scann
 LOCALE_DIR = SOURCE_DIR / "locale"
 PLURAL_FORMS = {"fr": 2, "nl": 2, "ar": 6}
 LANGUAGES = tuple(PLURAL_FORMS)
+PUBLIC_ONLY = {"uk": 3, "ti": 2, "fa_AF": 2, "ps": 2}
+"""The public-only languages (catalogue directories), translated for the public pages only."""
+ALL_PLURAL_FORMS = {**PLURAL_FORMS, **PUBLIC_ONLY}
+PUBLIC_SOURCES = re.compile(
+    r"^(web/templates/(base|400|403|403_csrf|404|429|500)\.html|web/templates/errors/"
+    r"|web/apps/directory/(templates/directory/|forms\.py|labels\.py|criteria_text\.py"
+    r"|situation\.py|views\.py|templatetags/)"
+    r"|core/rules/|core/profile\.py|core/validation\.py|web/config/settings/base\.py"
+    r"|web/middleware\.py|web/languages\.py)"
+)
+"""Where the messages of the public pages come from: the public templates, the directory
+app (finder, directory, organisation and programme pages), the rights engine and the
+profile checks the finder shows, the language names and the refusals of bad requests."""
 IGNORED = ["tests", "*/tests/*", "migrations", "*/migrations/*", "static", "locale"]
 
 # Without GNU gettext nothing can be extracted: a developer machine may skip, CI may not.
@@ -153,14 +167,38 @@ def test_every_interface_string_is_translated(extracted: list[Message], language
     )
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@needs_gettext
+@pytest.mark.parametrize("language", PUBLIC_ONLY)
+def test_every_public_string_is_translated_in_the_public_languages(
+    extracted: list[Message], language: str
+) -> None:
+    catalogue = _catalogue(language)
+    public = [
+        message
+        for message in extracted
+        if any(PUBLIC_SOURCES.match(path) for path, _line in message.locations)
+    ]
+    assert len(public) > 300, "the public messages were not recognised"
+    problems = []
+    for source in public:
+        entry = catalogue.get(source.id, context=source.context)
+        if entry is None or entry.fuzzy or not all(_strings(entry)):
+            problems.append(f"{_shown(source)!r} ({source.locations[0][0]})")
+        elif entry.pluralizable and len(_strings(entry)) != PUBLIC_ONLY[language]:
+            problems.append(f"plural forms: {_shown(source)!r}")
+    assert not problems, (
+        f"{len(problems)} public message(s) not translated in {language}:\n" + "\n".join(problems)
+    )
+
+
+@pytest.mark.parametrize("language", ALL_PLURAL_FORMS)
 def test_the_catalogue_has_the_plural_forms_of_the_language(language: str) -> None:
     catalogue = _catalogue(language)
-    assert catalogue.num_plurals == PLURAL_FORMS[language]
+    assert catalogue.num_plurals == ALL_PLURAL_FORMS[language]
     assert not catalogue.fuzzy, "a fuzzy header makes pybabel skip the whole catalogue"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", ALL_PLURAL_FORMS)
 def test_translations_keep_the_placeholders(language: str) -> None:
     problems = []
     for entry in _catalogue(language):
@@ -189,7 +227,7 @@ def test_translations_keep_the_placeholders(language: str) -> None:
     shutil.which("msgfmt") is None and not os.environ.get("CI"),
     reason="GNU gettext (msgfmt) is not installed",
 )
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", ALL_PLURAL_FORMS)
 def test_the_catalogue_passes_msgfmt_checks(language: str) -> None:
     po = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
     result = subprocess.run(

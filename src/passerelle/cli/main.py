@@ -210,8 +210,18 @@ def orgs_command(on: DateOption = None, output: FormatOption = OutputFormat.tabl
 
 
 @app.command("check-knowledge")
-def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
-    """Validate the knowledge base and print what is wrong (exit code 1 if anything is)."""
+def check_knowledge_command(
+    output: FormatOption = OutputFormat.table,
+    strict_translations: Annotated[
+        bool,
+        typer.Option(
+            "--strict-translations",
+            help="Exit with code 1 when a plain text for readers is missing in a public language.",
+        ),
+    ] = False,
+) -> None:
+    """Validate the knowledge base and print what is wrong (exit code 1 if anything is), then
+    the plain texts for readers missing per language and how many are unreviewed."""
     try:
         knowledge = load_knowledge()
     except KnowledgeError as error:
@@ -230,11 +240,72 @@ def check_knowledge_command(output: FormatOption = OutputFormat.table) -> None:
         "parameters": len(knowledge.parameters),
         "sources": len(knowledge.sources),
     }
+    translations = translation_report(knowledge)
+    missing_total = sum(row["missing"] for row in translations)
     if output is OutputFormat.json:
-        print_json({"ok": True, "counts": counts})
-        return
-    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
-    console.print("[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary))
+        print_json({"ok": True, "counts": counts, "translations": translations})
+    else:
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        console.print(
+            "[green]✓[/] " + _("knowledge base is valid: {summary}").format(summary=summary)
+        )
+        table = Table(title=_("Plain texts for readers, per language"))
+        for column in TRANSLATION_COLUMNS:
+            table.add_column(_(column), justify="left" if column == "language" else "right")
+        for row in translations:
+            table.add_row(*(str(row[column]) for column in TRANSLATION_COLUMNS))
+        console.print(table)
+        for row in translations:
+            if row["missing_ids"]:
+                errors.print(
+                    _("missing in {language}: {ids}").format(
+                        language=row["language"], ids=", ".join(row["missing_ids"])
+                    ),
+                    highlight=False,
+                )
+    if strict_translations and missing_total:
+        raise typer.Exit(code=1)
+
+
+TRANSLATION_COLUMNS = (
+    gettext_noop("language"),
+    gettext_noop("translated from"),
+    gettext_noop("present"),
+    gettext_noop("missing"),
+    gettext_noop("unreviewed"),
+)
+
+
+def translation_report(knowledge: Knowledge) -> list[dict[str, Any]]:
+    """Per public language: how many records have their plain text, which lack it, and how
+    many of those present no fluent reader has reviewed."""
+    rows = []
+    for language, missing in knowledge.missing_reader_texts().items():
+        catalogue = knowledge.reader.get(language)
+        missing_ids = [
+            f"{kind[:-1]} {record_id}" for kind, ids in missing.items() for record_id in ids
+        ]
+        present = [
+            entry
+            for kind in ("organisations", "programmes")
+            for record_id in (
+                knowledge.organisations if kind == "organisations" else knowledge.programmes
+            )
+            if (entry := knowledge.reader_text(kind, record_id, language)) is not None
+        ]
+        rows.append(
+            {
+                "language": language,
+                "translated from": (catalogue.translated_from or _("original"))
+                if catalogue
+                else "",
+                "present": len(present),
+                "missing": len(missing_ids),
+                "unreviewed": sum(1 for entry in present if not entry.reviewed),
+                "missing_ids": missing_ids,
+            }
+        )
+    return rows
 
 
 LOAD_COLUMNS = (

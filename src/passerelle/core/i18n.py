@@ -25,8 +25,16 @@ _translations: ContextVar[gettext.NullTranslations | None] = ContextVar(
 _language_of: weakref.WeakKeyDictionary[gettext.NullTranslations, str] = weakref.WeakKeyDictionary()
 
 
+def _locale_name(language: str) -> str:
+    """The catalogue directory of a language code, as Django names it: "fa-af" -> "fa_AF"."""
+    base, _sep, region = language.partition("-")
+    return f"{base}_{region.upper()}" if region else base
+
+
 def _catalogue(language: str) -> gettext.NullTranslations:
-    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    catalogue = gettext.translation(
+        DOMAIN, LOCALE_DIR, languages=[_locale_name(language)], fallback=True
+    )
     _language_of[catalogue] = language
     return catalogue
 

@@ -6,6 +6,7 @@ so that a contributor can fix a data change in one go.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -14,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from passerelle.knowledge.model import (
+    READER_LANGUAGES,
     Citation,
     EuMembership,
     Municipality,
@@ -27,11 +29,14 @@ from passerelle.knowledge.model import (
     Parameter,
     Partnership,
     Programme,
+    ReaderCatalogue,
+    ReaderText,
     SourceDocument,
     StatusPeriod,
 )
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
+READER_DIR = "reader"
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -80,6 +85,8 @@ class Knowledge:
     municipalities: Mapping[str, Municipality]
     parameters: Mapping[str, Parameter]
     eu_membership: Mapping[str, EuMembership]
+    reader: Mapping[str, ReaderCatalogue] = field(default_factory=dict)
+    """The plain texts for readers, by language (`reader/<language>.yaml`)."""
     _municipality_lookup: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def programme_on(self, programme_id: str, on: dt.date) -> Programme | None:
@@ -103,6 +110,49 @@ class Knowledge:
             return False
         return membership.joined <= on and (membership.left is None or on < membership.left)
 
+    def reader_text(self, kind: ReaderKind, record_id: str, language: str) -> ReaderEntry | None:
+        """The plain text of a record in `language`, with what it is a translation of and
+        whether a fluent reader reviewed it; None when that language lacks it."""
+        catalogue = self.reader.get(language)
+        text = catalogue.entry(kind, record_id) if catalogue else None
+        if catalogue is None or text is None:
+            return None
+        reviewed = catalogue.reviewed if text.reviewed is None else text.reviewed
+        return ReaderEntry(language, text, catalogue.translated_from, catalogue.method, reviewed)
+
+    def missing_reader_texts(self) -> dict[str, dict[ReaderKind, list[str]]]:
+        """For every public language, the organisations and programmes without a plain text
+        in it (every record needs one, `check-knowledge` reports the gaps)."""
+        wanted: dict[ReaderKind, list[str]] = {
+            "organisations": sorted(self.organisations),
+            "programmes": sorted(self.programmes),
+        }
+        missing: dict[str, dict[ReaderKind, list[str]]] = {}
+        for language in READER_LANGUAGES:
+            catalogue = self.reader.get(language)
+            missing[language] = {
+                kind: [
+                    record_id
+                    for record_id in ids
+                    if catalogue is None or catalogue.entry(kind, record_id) is None
+                ]
+                for kind, ids in wanted.items()
+            }
+        return missing
+
+
+ReaderKind = Literal["organisations", "programmes"]
+
+
+@dataclass(frozen=True)
+class ReaderEntry:
+    language: str
+    text: ReaderText
+    translated_from: str | None
+    """None for the original; otherwise the language it was translated from."""
+    method: str
+    reviewed: bool
+
 
 def _in_period(on: dt.date, start: Any, end: Any) -> bool:
     return (start is None or start.first_day <= on) and (end is None or on < end.first_day)
@@ -123,7 +173,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     records: dict[str, list[tuple[str, BaseModel]]] = defaultdict(list)
     for path in sorted(root.rglob("*.yaml")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith("cases/"):
+        if relative.startswith(("cases/", f"{READER_DIR}/")):
             continue
         for section, _record_id, record_or_problem in _read_file(path, relative):
             if isinstance(record_or_problem, Problem):
@@ -131,10 +181,70 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
             else:
                 records[section].append((relative, record_or_problem))
     knowledge = _index(records, problems)
+    reader = _read_reader(root, problems)
+    knowledge = dataclasses.replace(knowledge, reader=reader)
     problems.extend(_check_references(knowledge, records))
+    problems.extend(_check_reader(knowledge))
     if problems:
         raise KnowledgeError(problems)
     return knowledge
+
+
+def _read_reader(root: Path, problems: list[Problem]) -> dict[str, ReaderCatalogue]:
+    """`reader/<language>.yaml`: one catalogue of plain texts per language, its file named
+    after its language."""
+    catalogues: dict[str, ReaderCatalogue] = {}
+    for path in sorted((root / READER_DIR).glob("*.yaml")):
+        relative = path.relative_to(root).as_posix()
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
+            catalogue = ReaderCatalogue.model_validate(data)
+        except yaml.YAMLError as error:
+            problems.append(Problem(relative, "(file)", "", f"not valid YAML: {error}"))
+            continue
+        except ValidationError as error:
+            for detail in error.errors():
+                location = ".".join(str(part) for part in detail["loc"])
+                message = detail["msg"].removeprefix("Value error, ")
+                problems.append(Problem(relative, "(file)", location, message))
+            continue
+        if path.stem != catalogue.language:
+            language = catalogue.language
+            message = f"the file of language {language!r} must be named {language}.yaml"
+            problems.append(Problem(relative, "(file)", "language", message))
+            continue
+        catalogues[catalogue.language] = catalogue
+    return catalogues
+
+
+def _check_reader(knowledge: Knowledge) -> list[Problem]:
+    """Plain texts name existing records, and a translation's original exists."""
+    problems: list[Problem] = []
+    known: dict[ReaderKind, Mapping[str, object]] = {
+        "organisations": knowledge.organisations,
+        "programmes": knowledge.programmes,
+    }
+    for language, catalogue in knowledge.reader.items():
+        file = f"{READER_DIR}/{language}.yaml"
+        if (
+            catalogue.translated_from is not None
+            and catalogue.translated_from not in knowledge.reader
+        ):
+            message = f"no {catalogue.translated_from}.yaml to translate from"
+            problems.append(Problem(file, "(file)", "translated_from", message))
+        for kind, ids in known.items():
+            for record_id in getattr(catalogue, kind):
+                if record_id not in ids:
+                    singular = kind.removesuffix("s")
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{singular} {record_id!r}",
+                            kind,
+                            f"unknown {singular} id {record_id!r}",
+                        )
+                    )
+    return problems
 
 
 def _read_file(path: Path, relative: str) -> Iterator[tuple[str, str, BaseModel | Problem]]:

@@ -352,3 +352,55 @@ class EuMembership(Record):
     joined: dt.date
     left: dt.date | None = None
     sources: Sources
+
+
+# --- What a reader reads: plain summaries in the public languages ----------------------------
+
+READER_LANGUAGES = ("fr", "nl", "en", "ar", "uk", "ti", "fa-af", "ps")
+"""The languages of the public side (Django's codes: Dari is `fa-af`, see docs/i18n.md)."""
+ReaderLanguage = Literal["fr", "nl", "en", "ar", "uk", "ti", "fa-af", "ps"]
+
+
+class ReaderText(Record):
+    """What a newcomer reads about one organisation or programme, in one language: its name
+    where it has one in that language (a proper name such as "Duo for a Job" is left out and
+    shown as it is), a plain summary (2-3 sentences, facts only from the record and its
+    sources), who it is for, and how to apply or make contact (the website when that is all
+    the sources give, never an invented address or telephone number)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=160)] | None = None
+    summary: Annotated[str, Field(min_length=1, max_length=700)]
+    for_whom: Annotated[str, Field(min_length=1, max_length=400)]
+    how_to_apply: Annotated[str, Field(min_length=1, max_length=400)]
+    reviewed: bool | None = None
+    """Overrides the file's `reviewed` for this record (a fluent reader checked it)."""
+
+
+class ReaderCatalogue(Record):
+    """One file of `knowledge/reader/`: the plain texts in one language. The original
+    (`translated_from` absent) is written from the records and their sources; every other
+    file is a translation and says from which language, how it was made and whether a fluent
+    reader has reviewed it."""
+
+    language: ReaderLanguage
+    translated_from: ReaderLanguage | None = None
+    method: Literal["written", "human", "machine"]
+    reviewed: bool
+    organisations: dict[Id, ReaderText] = {}
+    programmes: dict[Id, ReaderText] = {}
+
+    @model_validator(mode="after")
+    def _translation_of_another_language(self) -> ReaderCatalogue:
+        if self.translated_from == self.language:
+            raise ValueError("translated_from: must differ from language")
+        if (self.translated_from is None) != (self.method == "written"):
+            raise ValueError(
+                "method: 'written' for the original (no translated_from), "
+                "'human' or 'machine' for a translation"
+            )
+        return self
+
+    def entry(
+        self, kind: Literal["organisations", "programmes"], record_id: str
+    ) -> ReaderText | None:
+        return (self.organisations if kind == "organisations" else self.programmes).get(record_id)

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 
 def request_language() -> str:
-    """The two-letter code of the language of the current request (French by default)."""
-    return (get_language() or "fr")[:2]
+    """The code of the language of the current request, as in `settings.LANGUAGES` ("fr",
+    "fa-af"), French by default."""
+    return get_language() or "fr"
 
 
 CATEGORY_LABELS: dict[str, Promise] = {

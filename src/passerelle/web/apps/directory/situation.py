@@ -11,6 +11,7 @@ from passerelle.core.profile import Profile
 from passerelle.core.rules.options import options, options_json
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.criteria_text import condition_sentence
+from passerelle.web.apps.directory.reader import with_reader_name
 from passerelle.web.common.labels import (
     PATHWAY_LABELS,
     PROFILE_FIELD_LABELS,
@@ -67,10 +68,20 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
                 **item,
                 "rank": rank,
                 "name": programme.names.get(request_language()),
-                "names": programme.names.model_dump(exclude_none=True),
-                "organisation_names": knowledge.organisations[
-                    programme.organisation
-                ].names.model_dump(exclude_none=True),
+                "names": with_reader_name(
+                    programme.names.model_dump(exclude_none=True),
+                    "programmes",
+                    programme.id,
+                    knowledge,
+                ),
+                "organisation_names": with_reader_name(
+                    knowledge.organisations[programme.organisation].names.model_dump(
+                        exclude_none=True
+                    ),
+                    "organisations",
+                    programme.organisation,
+                    knowledge,
+                ),
                 "missing_labels": [str(PROFILE_FIELD_LABELS.get(m, m)) for m in item["missing"]],
                 "reasons": (
                     [condition_sentence(c) for c in item["conditions"]]

@@ -23,6 +23,7 @@ from passerelle.web.apps.directory.calendar import calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
 from passerelle.web.apps.directory.page_cache import public_page, render_public
+from passerelle.web.apps.directory.reader import reader_context, with_reader_name
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.common.labels import (
     CATEGORY_LABELS,
@@ -89,7 +90,13 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
         "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
         "programme_count": min(programme_count, COUNT_CAP),
         "count_capped": programme_count > COUNT_CAP,
-        "organisations": organisations[:PAGE_SIZE],
+        "organisations": [
+            {
+                "slug": organisation.slug,
+                "names": with_reader_name(organisation.names, "organisations", organisation.slug),
+            }
+            for organisation in organisations[:PAGE_SIZE]
+        ],
         "organisation_count": organisations.count(),
         "page": page,
         "has_next": len(shown) > PAGE_SIZE,
@@ -100,6 +107,10 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
 def _programme_card(programme: Any) -> dict[str, Any]:
     return {
         "programme": programme,
+        "names": with_reader_name(programme.names, "programmes", programme.slug),
+        "organisation_names": with_reader_name(
+            programme.organisation.names, "organisations", programme.organisation.slug
+        ),
         "categories": [CATEGORY_LABELS.get(c, c) for c in programme.categories],
         "languages": [LANGUAGE_LABELS.get(c, c) for c in programme.languages],
     }
@@ -131,6 +142,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "programmes": [_programme_card(p) for p in selectors.programmes_of(organisation)],
             "partnerships": selectors.partnerships_of(organisation),
             "sources": _sources(organisation.sources, knowledge),
+            **reader_context(knowledge, "organisations", organisation.slug),
         },
     )
 
@@ -154,6 +166,8 @@ def programme_page(request: HttpRequest, slug: str) -> HttpResponse:
             "target_groups": [TARGET_GROUP_LABELS.get(t, t) for t in programme.target_groups],
             "criteria": criteria,
             "sources": _sources(programme.sources, knowledge),
+            "website": programme.organisation.website,
+            **reader_context(knowledge, "programmes", programme.slug),
         },
     )
 

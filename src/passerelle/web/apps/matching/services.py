@@ -389,9 +389,9 @@ def round_start(
 
 
 def explanation_languages() -> list[str]:
-    """The platform's languages: a stored explanation keeps the rules engine's reasons in
-    each (the rest of it is rendered in the reader's language when read)."""
-    return [code for code, _name in settings.LANGUAGES]
+    """The staff languages (matching is a staff page): a stored explanation keeps the rules
+    engine's reasons in each (the rest of it is rendered in the reader's language when read)."""
+    return list(settings.STAFF_LANGUAGES)
 
 
 def _proposal(

@@ -8,6 +8,7 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 WEB_DIR = Path(__file__).resolve().parents[2]
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "passerelle.web.languages.StaffLanguageMiddleware",
     "passerelle.web.middleware.EngineLanguageMiddleware",
     "passerelle.web.middleware.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "passerelle.web.apps.accounts.context.staff_links",
+                "passerelle.web.languages.reader_languages",
             ],
         },
     },
@@ -108,13 +111,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "fr"
+# Staff pages speak the four languages of the platform; the public side (finder, directory,
+# organisation and programme pages) also the languages many newcomers read. Dari is `fa-af`
+# (Persian as written in Afghanistan): Django and Babel know `fa`/`fa_AF` (formats, plural
+# rules, right-to-left), while neither knows the ISO 639-3 code `prs`.
+STAFF_LANGUAGES = ("fr", "nl", "en", "ar")
+PUBLIC_LANGUAGES = (*STAFF_LANGUAGES, "uk", "ti", "fa-af", "ps")
+# Languages whose interface catalogue was machine-written and has not been reviewed by a
+# fluent reader: their pages say so and link to the French original (docs/i18n.md).
+UNREVIEWED_LANGUAGES = ("uk", "ti", "fa-af", "ps")
+# A staff page asked for in a public-only language is shown in this one.
+STAFF_FALLBACK_LANGUAGE = LANGUAGE_CODE
+STAFF_PATH_PREFIXES = ("/staff/", "/analysis/", "/admin/")
 LANGUAGES = [
     ("fr", _("French")),
     ("nl", _("Dutch")),
     ("en", _("English")),
     ("ar", _("Arabic")),
+    ("uk", _("Ukrainian")),
+    ("ti", _("Tigrinya")),
+    ("fa-af", _("Dari")),
+    ("ps", _("Pashto")),
 ]
-LANGUAGES_BIDI = ["ar"]
+# Django's get_language_bidi() looks at the part before the hyphen ("fa" for "fa-af").
+LANGUAGES_BIDI = ["ar", "fa", "ps"]
+# Names in the language switcher for the languages Django does not describe (or, for Dari,
+# describes as Persian).
+LANG_INFO.update(
+    {
+        "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+        "fa-af": {"bidi": True, "code": "fa-af", "name": "Dari", "name_local": "دری"},
+        "ps": {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"},
+    }
+)
 LOCALE_PATHS = [WEB_DIR.parent / "locale"]  # shared with the engines (core/i18n.py)
 USE_I18N = True
 USE_TZ = True

@@ -33,10 +33,13 @@ def pick_language(texts: dict[str, Any] | None, language: str) -> tuple[str, str
 def localised(texts: dict[str, Any] | None) -> SafeString:
     """The text in the current language; otherwise another one, marked with its `lang`
     and a visible language code so that screen readers and people both know."""
-    language = (get_language() or "fr")[:2]
+    language = get_language() or "fr"
     code, value = pick_language(texts, language)
     if code == language:
         return format_html("{}", value)
+    if is_proper_name(texts):
+        # "Actiris", "Duo for a Job": the same name in every language is not English.
+        return format_html("<bdi>{}</bdi>", value)
     # The marker is for sighted readers; a screen reader learns the language from `lang`
     # and would otherwise read the badge into link and heading names ("Actiris EN").
     return format_html(
@@ -48,7 +51,16 @@ def localised(texts: dict[str, Any] | None) -> SafeString:
     )
 
 
-RTL_LANGUAGES = frozenset({"ar"})
+def is_proper_name(texts: dict[str, Any] | None) -> bool:
+    """A name the records give identically in French, Dutch and English (an organisation's
+    own name), which is shown as it is in every language, without a language marker."""
+    if not texts:
+        return False
+    names = {texts.get(code) for code in ("fr", "nl", "en")}
+    return len(names) == 1 and None not in names and "" not in names
+
+
+RTL_LANGUAGES = frozenset({"ar", "fa-af", "ps"})
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
 
@@ -62,7 +74,7 @@ def localised_text(texts: dict[str, Any] | None) -> str:
     """`localised` as plain text, for places that hold no markup (`<title>`, attributes).
     A text in a language of the other direction is isolated with Unicode bidi controls,
     the only way to keep "Actiris" whole at the start of an Arabic title."""
-    language = (get_language() or "fr")[:2]
+    language = get_language() or "fr"
     code, value = pick_language(texts, language)
     if code != language and _direction(code) != _direction(language):
         return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
