@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from tests.web.matching.conftest import ROUND_DAY, Setting
 
 from passerelle.web.apps.audit.models import Action, AuditEntry
@@ -10,7 +11,7 @@ from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.candidates import candidates_on
 from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
-from passerelle.web.apps.people.access import OperationDeniedError
+from passerelle.web.apps.people.access import Actor, OperationDeniedError
 from passerelle.web.apps.referrals.models import Referral, State
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +323,31 @@ def test_a_mentor_counts_every_occupation_and_sector(setting: Setting) -> None:
         slot=omar.pk,
     )
     assert moved.mentor_id == omar.pk
+
+
+def test_a_round_without_choices_runs_as_the_one_click_and_the_api_ones(
+    setting: Setting,
+) -> None:
+    """The defaults of a round are written once, in the service: a programme alone gives
+    the programme's kind, today, no minimum score, priority to those waiting longest and no
+    balancing (the one-click round's and the API's choices)."""
+    matching_round = services.round_start(actor=setting.actor("co_b"), programme=setting.mentoring)
+    assert matching_round.kind == "mentoring"  # duo-for-a-job-mentoring is a mentoring programme
+    assert matching_round.on == timezone.localdate()
+    assert matching_round.options == {
+        "min_score": 0.0,
+        "waiting_priority": True,
+        "balance_organisations": False,
+    }
+
+
+def test_the_matching_page_opens_for_whoever_keeps_or_runs_something(setting: Setting) -> None:
+    for name in ("cw_a", "co_b", "employer"):
+        assert access.may_open_matching(setting.actor(name)), name
+    # A platform role (no organisation role) has nothing to keep nor run there.
+    nobody = Actor(organisation=setting.organisations["b"], label="analyst")
+    assert not access.may_open_matching(nobody)
+    with pytest.raises(OperationDeniedError):
+        access.check_mentors(nobody)
+    with pytest.raises(OperationDeniedError):
+        access.check_offers(setting.actor("cw_a"), write=True)
