@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.web.people.conftest import PASSWORD, two_factor_token
+from tests.support.accounts import PASSWORD, two_factor_token
 
 from passerelle.web.apps.accounts.models import Membership
 from passerelle.web.apps.directory.models import Organisation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from tests.web.matching.conftest import ROUND_DAY, Setting
+from tests.support.matching import ROUND_DAY, Setting
 
 from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.matching import access, services
@@ -73,8 +73,8 @@ def test_unmatched_people_get_their_reason(setting: Setting) -> None:
 
 
 def test_too_old_for_duo_is_refused_with_the_rule(setting: Setting) -> None:
-    from tests.web.matching.conftest import candidate
-    from tests.web.people.conftest import actor_of
+    from tests.support.accounts import actor_of
+    from tests.support.matching import candidate
 
     older = candidate(actor_of(setting.users["cw_a"]), "Tekle")
     older.birth_date = older.birth_date.replace(year=1980)
@@ -230,9 +230,9 @@ def test_places_taken_by_another_round_are_not_given_twice(setting: Setting) -> 
 
 
 def test_internship_and_vacancy_rounds(setting: Setting, make_user) -> None:  # type: ignore[no-untyped-def]
-    from tests.web.matching.conftest import make_organisation
-    from tests.web.people.conftest import actor_of
-    from tests.web.referrals.conftest import make_programme
+    from tests.support.accounts import actor_of
+    from tests.support.matching import make_organisation
+    from tests.support.referrals import make_programme
 
     from passerelle.web.apps.accounts.models import Membership
 

@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
+from tests.support.referrals import Network, draft, move
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent

@@ -25,10 +25,14 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern
-from tests.web.conftest import PASSWORD
-from tests.web.matching.conftest import ROUND_DAY, Setting, setting  # noqa: F401
-from tests.web.people.conftest import actor_of, logged_in, synthetic_file
-from tests.web.referrals.conftest import make_programme
+from tests.support.accounts import PASSWORD, actor_of, logged_in
+from tests.support.matching import (
+    ROUND_DAY,
+    Setting,
+    setting,  # noqa: F401
+)
+from tests.support.people import synthetic_file
+from tests.support.referrals import make_programme
 
 from passerelle.web.apps.accounts.models import ApiToken, Membership, StaffProfile
 from passerelle.web.apps.accounts.services import TokenRequestError, api_token_issue
