@@ -156,7 +156,7 @@ def test_an_administrator_plugs_a_system_in_on_the_integrations_page(
     page.locator("#id_token").fill(two_factor_token(user))
     page.locator("form.narrow button[type=submit]").click()
     page.get_by_role("link", name="Integrations").click()
-    expect(page).to_have_url(f"{site}/staff/referrals/integrations/")
+    expect(page).to_have_url(f"{site}/staff/integrations/")
     page.locator("#id_webhook-url").fill("https://cases.example.org/passerelle")
     page.get_by_role("button", name="Register", exact=True).click()
     expect(page.locator("code.secret")).to_be_visible()

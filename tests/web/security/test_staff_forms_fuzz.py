@@ -40,7 +40,7 @@ START_PAGES = (
     "/staff/persons/",
     "/staff/referrals/inbox/",
     "/staff/referrals/settings/",
-    "/staff/referrals/integrations/",
+    "/staff/integrations/",
     "/staff/matching/",
     "/analysis/",
 )
