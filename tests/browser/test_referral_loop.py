@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.browser.test_staff_pages import log_in, staff
-from tests.web.people.conftest import actor_of, synthetic_file, two_factor_token
+from tests.support.accounts import actor_of, two_factor_token
+from tests.support.people import synthetic_file
 
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.people.services import person_create

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.web.people.conftest import PASSWORD, two_factor_token
+from tests.support.accounts import PASSWORD, two_factor_token
 
 from passerelle.web.apps.accounts.models import Membership
 from passerelle.web.apps.directory.models import Organisation
@@ -156,7 +156,7 @@ def test_an_administrator_plugs_a_system_in_on_the_integrations_page(
     page.locator("#id_token").fill(two_factor_token(user))
     page.locator("form.narrow button[type=submit]").click()
     page.get_by_role("link", name="Integrations").click()
-    expect(page).to_have_url(f"{site}/staff/referrals/integrations/")
+    expect(page).to_have_url(f"{site}/staff/integrations/")
     page.locator("#id_webhook-url").fill("https://cases.example.org/passerelle")
     page.get_by_role("button", name="Register", exact=True).click()
     expect(page.locator("code.secret")).to_be_visible()

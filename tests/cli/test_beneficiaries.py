@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import polars as pl
-from tests.web.beneficiaries.conftest import parsed_for, programmes, synthetic_records  # noqa: F401
-from tests.web.conftest import organisations  # noqa: F401
+from tests.support.beneficiaries import parsed_for, synthetic_records
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
@@ -18,8 +17,8 @@ runner = CliRunner()
 
 
 def test_link_run_links_and_summarises(
-    organisations: Any,  # noqa: F811
-    programmes: Any,  # noqa: F811
+    organisations: Any,
+    programmes: Any,
 ) -> None:
     records = synthetic_records(300, seed=5)
     for key in "abc":
@@ -48,7 +47,7 @@ def test_link_run_fails_with_one_line(db: None) -> None:
 
 
 def test_link_encode_files_names_a_missing_organisation_or_key(
-    organisations: Any,  # noqa: F811
+    organisations: Any,
     settings: Any,
 ) -> None:
     unknown = runner.invoke(app, ["link-encode-files", "nowhere"])

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from tests.support.accounts import PASSWORD
+from tests.support.directory import three_organisations
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.models import ApiToken, Membership, PlatformRole, StaffProfile
-from passerelle.web.apps.directory.models import Organisation, stable_uuid
+from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.directory.services import LoadReport, knowledge_load
 
 
@@ -19,23 +21,9 @@ def loaded_directory(db: None) -> LoadReport:
     return knowledge_load(knowledge=load_knowledge())
 
 
-PASSWORD = "correct horse battery staple"
-"""Every test account's password (synthetic accounts only)."""
-
-
 @pytest.fixture
 def organisations(db: None) -> dict[str, Organisation]:
-    made = {}
-    for key, slug in (("a", "cpas-anderlecht"), ("b", "duo-for-a-job"), ("c", "bapa-bxl")):
-        made[key] = Organisation.objects.create(
-            slug=slug,
-            uuid=stable_uuid("organisation", slug),
-            origin="knowledge",
-            in_knowledge=True,
-            names={"fr": slug, "nl": slug, "en": slug},
-            kind="ngo",
-        )
-    return made
+    return three_organisations()
 
 
 @pytest.fixture
@@ -69,33 +57,6 @@ def token_for(organisations: dict[str, Organisation]) -> Callable[..., str]:
         return key
 
     return issue
-
-
-def at_once(calls: dict[str, Callable[[], object]], expected: type[Exception]) -> dict[str, object]:
-    """Run each call in its own thread, released together, each with its own database
-    connection; the outcome of each is its result or the `expected` exception it raised."""
-    import threading
-
-    from django.db import connections
-
-    barrier = threading.Barrier(len(calls))
-    outcomes: dict[str, object] = {}
-
-    def run(name: str, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[name] = call()
-        except expected as error:
-            outcomes[name] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in calls.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from psycopg import sql
-from tests.web.people.conftest import actor_of, synthetic_file
-from tests.web.referrals.conftest import make_programme
+from tests.support.accounts import actor_of
+from tests.support.people import synthetic_file
+from tests.support.referrals import make_programme
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.services import api_token_issue

@@ -16,8 +16,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import path
 from django.utils import translation
-from tests.web.conftest import PASSWORD
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import PASSWORD, logged_in
 
 from passerelle.web.apps.accounts.models import PlatformRole
 from passerelle.web.config import urls as site_urls

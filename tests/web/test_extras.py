@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from tests.web.conftest import PASSWORD
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import PASSWORD, logged_in
 
 from passerelle.core.extras import EXTRAS
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile

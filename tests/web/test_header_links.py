@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.web.apps.accounts.models import PlatformRole
 

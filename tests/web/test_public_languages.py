@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.html import escape
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.services import LoadReport

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from tests.web.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.models import Organisation, Partnership, Programme

@@ -17,11 +17,12 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from tests.web.fuzz import (
+from tests.support.accounts import actor_of
+from tests.support.fuzz import (
     _keep_the_test_connection,  # noqa: F401 (an autouse fixture, used by being here)
     four_hundreds_name_the_field,
 )
-from tests.web.people.conftest import actor_of, synthetic_file
+from tests.support.people import synthetic_file
 
 from passerelle.web.apps.accounts.models import ApiScope
 from passerelle.web.apps.people.services import person_create

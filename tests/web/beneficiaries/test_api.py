@@ -13,15 +13,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
 from django.test import Client
-from tests.web.conftest import at_once
+from tests.support.beneficiaries import csv_bytes, files, parsed_for, synthetic_records
+from tests.support.concurrency import at_once
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import services
 from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
-
-from .conftest import csv_bytes, parsed_for, synthetic_records
-from .test_pages import constructed_run  # noqa: F401  (fixture)
-from .test_uploads import files
 
 URL = "/api/v1/beneficiaries/encodings"
 FIGURES = "/api/v1/beneficiaries/figures"

@@ -14,8 +14,6 @@ from passerelle.core.linkage import LinkageInputError
 from passerelle.web.apps.beneficiaries import relearn, selectors, services
 from passerelle.web.apps.beneficiaries.models import RunStatus
 
-from .test_runs import shared  # noqa: F401  (the fixture)
-
 
 def _decide_queue(run: Any, records: pl.DataFrame, user: Any) -> int:
     """Decide every pair of the run's queue as a clerk who knows the truth would."""
@@ -30,7 +28,7 @@ def _decide_queue(run: Any, records: pl.DataFrame, user: Any) -> int:
 
 
 def test_decisions_become_labels_and_a_better_model_is_kept_for_later_runs(
-    shared: pl.DataFrame,  # noqa: F811
+    shared: pl.DataFrame,
     make_user: Any,
     settings: Any,
     tmp_path: Path,
@@ -60,7 +58,7 @@ def test_decisions_become_labels_and_a_better_model_is_kept_for_later_runs(
 
 
 def test_too_few_decisions_or_no_model_file_are_refused(
-    shared: pl.DataFrame,  # noqa: F811
+    shared: pl.DataFrame,
     settings: Any,
 ) -> None:
     settings.LINKAGE_MODEL_FILE = ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-import pytest
+from tests.support.beneficiaries import SHARED_PERSONS, parsed_for
 
 from passerelle.core.linkage import dedupe_encoded
 from passerelle.core.linkage.evaluate import pairwise_quality
@@ -22,23 +22,7 @@ from passerelle.web.apps.beneficiaries.models import (
 )
 from passerelle.web.apps.beneficiaries.views import LEVEL_LABELS
 
-from .conftest import parsed_for, synthetic_records
-
-PERSONS = 600
-
-
-@pytest.fixture
-def shared(organisations: Any, programmes: Any) -> pl.DataFrame:
-    """Each organisation's synthetic records, encoded and shared; returns the records."""
-    records = synthetic_records(PERSONS)
-    for key in "abc":
-        part = records.filter(pl.col("org") == key)
-        services.encodings_replace(
-            organisation=organisations[key],
-            parsed=parsed_for(part, programmes[key].slug),
-            source="upload",
-        )
-    return records
+PERSONS = SHARED_PERSONS
 
 
 def clusters_of(run: Any) -> pl.DataFrame:

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import User
-from tests.web.beneficiaries.test_pages import PAGES, constructed_run  # noqa: F401 (fixture)
-from tests.web.people.conftest import logged_in, two_factor_token
+from tests.support.accounts import logged_in, two_factor_token
+from tests.support.beneficiaries import PAGES, constructed_run  # noqa: F401 (fixture)
 
 from passerelle.web.apps.accounts.models import PlatformRole
 from passerelle.web.apps.beneficiaries.models import CandidatePair, LinkageRun, ReviewDecision

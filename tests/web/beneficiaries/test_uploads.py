@@ -11,30 +11,15 @@ import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from tests.support.beneficiaries import csv_bytes, files
 
-from passerelle.core.linkage import encode, generate_key
+from passerelle.core.linkage import generate_key
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import services
 from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
 from passerelle.web.apps.beneficiaries.uploads import UploadError, parse_upload
 
-from .conftest import KEY, csv_bytes, synthetic_records
-
 OURS = {"a-jobs": ["job_search_support"]}
-
-
-def files(persons: int = 12, seed: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
-    records = synthetic_records(persons, seed=seed)
-    encoded = encode(records, KEY)
-    participations = pl.DataFrame(
-        {
-            "record_id": records["record_id"],
-            "programme": ["a-jobs"] * records.height,
-            "start_date": ["2025-02-01"] * records.height,
-            "end_date": [""] * records.height,
-        }
-    )
-    return encoded, participations
 
 
 def problems(encoded: pl.DataFrame, participations: pl.DataFrame) -> list[tuple[str, str]]:
@@ -168,7 +153,8 @@ def test_an_upload_replaces_the_previous_one_atomically(
 def test_the_platform_encodes_an_organisation_s_own_files(
     tmp_path: Any, organisations: Any, programmes: Any, make_user: Any
 ) -> None:
-    from tests.web.people.conftest import actor_of, synthetic_file
+    from tests.support.accounts import actor_of
+    from tests.support.people import synthetic_file
 
     from passerelle.web.apps.people.services import person_create
     from passerelle.web.apps.referrals.models import Referral
@@ -315,7 +301,8 @@ def test_encoding_person_files_without_birth_dates_or_contacts_works(
     """The "encode person files" action once failed with polars' SchemaError (a 500) when
     no shared file had a birth date: the empty column had no type."""
     from django.contrib.auth import get_user_model
-    from tests.web.people.conftest import actor_of, synthetic_file
+    from tests.support.accounts import actor_of
+    from tests.support.people import synthetic_file
 
     from passerelle.web.apps.people.services import person_create
     from passerelle.web.apps.referrals.models import Referral

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.web.matching.conftest import Setting, candidate
-from tests.web.people.conftest import actor_of
+from tests.support.accounts import actor_of
+from tests.support.matching import Setting, candidate
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.referrals.models import Referral

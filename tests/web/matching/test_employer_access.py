@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern
-from tests.web.matching.conftest import ROUND_DAY, Setting
-from tests.web.matching.test_pages import NAMES, bricklayer
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
+from tests.support.matching import NAMES, ROUND_DAY, Setting, bricklayer
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.matching import api, urls

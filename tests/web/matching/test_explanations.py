@@ -11,8 +11,8 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.test import override_settings
-from tests.web.matching.conftest import Setting, candidate
-from tests.web.people.conftest import actor_of, logged_in
+from tests.support.accounts import actor_of, logged_in
+from tests.support.matching import Setting, candidate
 
 from passerelle.core import i18n
 from passerelle.core.matching.explain import render

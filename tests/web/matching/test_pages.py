@@ -7,31 +7,14 @@ import datetime as dt
 import re
 
 import pytest
-from tests.web.matching.conftest import Setting, candidate
-from tests.web.people.conftest import actor_of, logged_in
+from tests.support.accounts import actor_of, logged_in
+from tests.support.matching import NAMES, Setting, bricklayer, candidate
 
 from passerelle.web.apps.matching.gaps import gap_frame
 from passerelle.web.apps.matching.models import MatchingRound, ProposalStatus, Vacancy
-from passerelle.web.apps.matching.services import vacancy_save
 from passerelle.web.apps.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
-NAMES = ("Amanuel", "Selam", "Yonas", "Tesfaye", "Hiwet")
-
-
-def bricklayer(setting: Setting) -> Vacancy:
-    return vacancy_save(
-        actor=setting.actor("employer"),
-        data={
-            "title": "Bricklayer",
-            "occupation": "7112",
-            "languages": "fr:B1 nl:B1",
-            "recognition_required": True,
-            "municipality": "Forest",
-            "start_date": "2027-01-04",
-            "posts": 2,
-        },
-    )
 
 
 def more_candidates(setting: Setting, count: int) -> None:
@@ -202,8 +185,8 @@ def test_suppression_keeps_no_small_count_nor_its_difference() -> None:
 
 
 def test_host_sees_the_gap_analysis_of_internship_offers(setting: Setting) -> None:
-    from tests.web.matching.conftest import make_organisation
-    from tests.web.referrals.conftest import make_programme
+    from tests.support.matching import make_organisation
+    from tests.support.referrals import make_programme
 
     from passerelle.web.apps.matching.services import offer_save
 

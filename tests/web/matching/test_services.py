@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.web.matching.conftest import ROUND_DAY, Setting
+from django.utils import timezone
+from tests.support.matching import ROUND_DAY, Setting
 
 from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.matching import access, services
@@ -11,7 +12,7 @@ from passerelle.web.apps.matching.candidates import candidates_on
 from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.apps.referrals.models import Referral, State
-from passerelle.web.common.actors import OperationDeniedError
+from passerelle.web.common.actors import Actor, OperationDeniedError
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,8 @@ def test_unmatched_people_get_their_reason(setting: Setting) -> None:
 
 
 def test_too_old_for_duo_is_refused_with_the_rule(setting: Setting) -> None:
-    from tests.web.matching.conftest import candidate
-    from tests.web.people.conftest import actor_of
+    from tests.support.accounts import actor_of
+    from tests.support.matching import candidate
 
     older = candidate(actor_of(setting.users["cw_a"]), "Tekle")
     older.birth_date = older.birth_date.replace(year=1980)
@@ -229,9 +230,9 @@ def test_places_taken_by_another_round_are_not_given_twice(setting: Setting) -> 
 
 
 def test_internship_and_vacancy_rounds(setting: Setting, make_user) -> None:  # type: ignore[no-untyped-def]
-    from tests.web.matching.conftest import make_organisation
-    from tests.web.people.conftest import actor_of
-    from tests.web.referrals.conftest import make_programme
+    from tests.support.accounts import actor_of
+    from tests.support.matching import make_organisation
+    from tests.support.referrals import make_programme
 
     from passerelle.web.apps.accounts.models import Membership
 
@@ -322,3 +323,31 @@ def test_a_mentor_counts_every_occupation_and_sector(setting: Setting) -> None:
         slot=omar.pk,
     )
     assert moved.mentor_id == omar.pk
+
+
+def test_a_round_without_choices_runs_as_the_one_click_and_the_api_ones(
+    setting: Setting,
+) -> None:
+    """The defaults of a round are written once, in the service: a programme alone gives
+    the programme's kind, today, no minimum score, priority to those waiting longest and no
+    balancing (the one-click round's and the API's choices)."""
+    matching_round = services.round_start(actor=setting.actor("co_b"), programme=setting.mentoring)
+    assert matching_round.kind == "mentoring"  # duo-for-a-job-mentoring is a mentoring programme
+    assert matching_round.on == timezone.localdate()
+    assert matching_round.options == {
+        "min_score": 0.0,
+        "waiting_priority": True,
+        "balance_organisations": False,
+    }
+
+
+def test_the_matching_page_opens_for_whoever_keeps_or_runs_something(setting: Setting) -> None:
+    for name in ("cw_a", "co_b", "employer"):
+        assert access.may_open_matching(setting.actor(name)), name
+    # A platform role (no organisation role) has nothing to keep nor run there.
+    nobody = Actor(organisation=setting.organisations["b"], label="analyst")
+    assert not access.may_open_matching(nobody)
+    with pytest.raises(OperationDeniedError):
+        access.check_mentors(nobody)
+    with pytest.raises(OperationDeniedError):
+        access.check_offers(setting.actor("cw_a"), write=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
-from tests.web.referrals.conftest import consented, network  # noqa: F401 (fixtures)
+from tests.support.referrals import consented, network  # noqa: F401 (fixtures)
 
 from passerelle.web.apps.ops.models import ProcessKind
 from passerelle.web.apps.ops.worker import beat

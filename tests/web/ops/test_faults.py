@@ -31,10 +31,9 @@ import polars as pl
 import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
-from tests.web.beneficiaries.conftest import parsed_for, synthetic_records
-from tests.web.beneficiaries.conftest import programmes as programmes
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
+from tests.support.beneficiaries import parsed_for, synthetic_records
+from tests.support.beneficiaries import programmes as programmes
+from tests.support.referrals import Network, draft, move
 
 from passerelle.web.apps.beneficiaries import services as beneficiaries
 from passerelle.web.apps.beneficiaries import tasks as beneficiary_tasks

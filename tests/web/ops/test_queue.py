@@ -12,9 +12,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
+from tests.support.referrals import Network, draft, move
 from tests.web.ops import sample_tasks
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
 
 from passerelle.web.apps.beneficiaries import services as beneficiaries
 from passerelle.web.apps.beneficiaries import tasks as beneficiary_tasks

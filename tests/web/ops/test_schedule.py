@@ -14,8 +14,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
+from tests.support.referrals import Network, draft, move
 
 from passerelle.web.apps.accounts.models import ApiToken, PlatformRole
 from passerelle.web.apps.ops.models import ScheduleSlot

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher, make_pa
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils import timezone
-from tests.web.people.conftest import PASSWORD, logged_in, two_factor_token
+from tests.support.accounts import PASSWORD, logged_in, two_factor_token
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.audit.models import AuditEntry

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.web.apps.audit.models import AppendOnlyError, AuditEntry
 from passerelle.web.apps.audit.services import audit_record

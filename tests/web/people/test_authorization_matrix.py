@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.web.apps.people.access import ALL_FIELDS, visible_data
 from passerelle.web.apps.people.forms import PersonForm

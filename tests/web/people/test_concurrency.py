@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from tests.web.conftest import at_once
-from tests.web.people.conftest import actor_of, synthetic_file
+from tests.support.accounts import actor_of
+from tests.support.concurrency import at_once
+from tests.support.people import synthetic_file
 
 from passerelle.web.apps.people.models import Person, PersonVersion
 from passerelle.web.apps.people.services import ConcurrentEditError, person_create, person_update

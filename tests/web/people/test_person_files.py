@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from tests.web.people.conftest import actor_of, logged_in, synthetic_file
+from tests.support.accounts import actor_of, logged_in
+from tests.support.people import synthetic_file
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.people.models import Consent, Disclosure, Person, PersonVersion

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.test import Client
-from tests.web.referrals.conftest import PLANNED, Network, make_programme
+from tests.support.referrals import PLANNED, Network, make_programme
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from tests.web.conftest import at_once
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
+from tests.support.concurrency import at_once
+from tests.support.referrals import Network, draft, move
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.referrals import services

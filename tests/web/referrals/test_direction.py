@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.web.people.conftest import logged_in
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_referrals import draft, move
+from tests.support.accounts import logged_in
+from tests.support.referrals import Network, draft, move
 
 pytestmark = pytest.mark.django_db
 

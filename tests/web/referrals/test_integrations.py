@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.audit.models import Action, AuditEntry
@@ -19,7 +19,7 @@ from passerelle.web.apps.referrals.models import Webhook
 from passerelle.web.apps.referrals.webhooks import WebhookRequestError, webhook_register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
-PAGE = "/staff/referrals/integrations/"
+PAGE = "/staff/integrations/"
 
 
 def _shown_once(html: str) -> str:
@@ -147,3 +147,19 @@ def test_an_administrator_cannot_touch_another_organisations_token(
     other.refresh_from_db()
     assert other.revoked_at is None
     assert "theirs" not in admin.get(PAGE).content.decode()
+
+
+def test_the_page_is_the_accounts_apps_and_its_old_address_still_leads_there(
+    make_user: Callable[..., User], organisations: dict[str, Organisation]
+) -> None:
+    admin = logged_in(make_user("admin_a", "org_admin", "a"))
+    moved = admin.get("/staff/referrals/integrations/")
+    assert moved.status_code == 301
+    assert moved["Location"] == PAGE
+    page = admin.get(PAGE)
+    assert page.status_code == 200
+    assert page.resolver_match.view_name == "accounts:integrations"
+    html = page.content.decode()
+    # The tokens are the accounts app's; the webhooks come from the referrals app's section.
+    assert html.index('value="token-issue"') < html.index('value="webhook-register"')
+    assert "Latest deliveries" in html

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from tests.web.people.conftest import logged_in
-from tests.web.referrals.conftest import PLANNED, Network, make_programme
+from tests.support.accounts import logged_in
+from tests.support.referrals import FIELDS, PLANNED, Network, draft, make_programme, move
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.people.schemas import PersonDataError
@@ -19,29 +19,8 @@ from passerelle.web.apps.referrals.models import Referral, ReferralEvent
 from passerelle.web.apps.referrals.routing import protocol_publish, suggestions_for
 from passerelle.web.apps.referrals.services import (
     TransitionError,
-    referral_create,
-    referral_transition,
     working_days_after,
 )
-
-FIELDS = ["identity", "contact", "profile"]
-
-
-def draft(network: Network, **extra: Any) -> Referral:
-    return referral_create(
-        actor=network.actor("cw_a"),
-        person_id=network.person.pk,
-        programme=extra.pop("programme", network.mentoring),
-        planned_start=extra.pop("planned_start", PLANNED),
-        fields=extra.pop("fields", FIELDS),
-        **extra,
-    )
-
-
-def move(network: Network, who: str, referral: Referral, action: str, **extra: Any) -> Referral:
-    return referral_transition(
-        actor=network.actor(who), referral_id=referral.pk, action=action, **extra
-    )
 
 
 def test_the_whole_loop_closes(consented: Network) -> None:

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from tests.web.referrals.conftest import Network
-from tests.web.referrals.test_webhooks import sent_referral
+from tests.support.referrals import Network, sent_referral
 
 from passerelle.web import outbound
 from passerelle.web.apps.directory.models import Organisation

@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
-from tests.web.referrals.conftest import PLANNED, Network
+from tests.support.referrals import Network, sent_referral
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
 from passerelle.web.apps.referrals import webhooks
-from passerelle.web.apps.referrals.models import Referral, Webhook, WebhookDelivery
-from passerelle.web.apps.referrals.services import referral_create, referral_transition
+from passerelle.web.apps.referrals.models import Webhook, WebhookDelivery
 
 SECRETS = {"a": "secret-of-the-cpas", "b": "secret-of-duo"}
 
@@ -80,17 +79,6 @@ def hooked(network: Network, url: str, *keys: str) -> dict[str, Webhook]:
         )
         for key in keys
     }
-
-
-def sent_referral(network: Network) -> Referral:
-    referral = referral_create(
-        actor=network.actor("cw_a"),
-        person_id=network.person.pk,
-        programme=network.mentoring,
-        planned_start=PLANNED,
-        fields=["identity", "contact", "profile"],
-    )
-    return referral_transition(actor=network.actor("cw_a"), referral_id=referral.pk, action="send")
 
 
 @pytest.mark.django_db

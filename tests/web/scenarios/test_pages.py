@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils.html import escape
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.core.charts import nice_ticks
 from passerelle.core.simulation.config import load_scenario, scenario_names

@@ -26,8 +26,9 @@ def main(path: str, threads: int, rounds: int) -> dict[str, object]:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection, connections
-    from tests.web.people.conftest import actor_of, synthetic_file
-    from tests.web.referrals.conftest import PLANNED, make_programme
+    from tests.support.accounts import actor_of
+    from tests.support.people import synthetic_file
+    from tests.support.referrals import PLANNED, make_programme
 
     from passerelle.web.apps.accounts.models import Membership
     from passerelle.web.apps.directory.models import Organisation, stable_uuid

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
-from tests.web.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 from passerelle.core.validation import MAX_JSON_DEPTH
 
@@ -285,7 +285,7 @@ def test_a_nul_in_a_page_parameter_is_a_400_naming_it(
 ) -> None:
     """Found by the staff forms' fuzz test: views that pass a parameter to a query made
     PostgreSQL refuse the NUL, a 500."""
-    from tests.web.people.conftest import logged_in
+    from tests.support.accounts import logged_in
 
     client = logged_in(make_user("co", "coordinator", "a"))
     client.raise_request_exception = False

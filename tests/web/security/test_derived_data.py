@@ -21,8 +21,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
-from tests.web.people.conftest import actor_of, logged_in, synthetic_file
-from tests.web.referrals.conftest import make_programme
+from tests.support.accounts import actor_of, logged_in
+from tests.support.people import synthetic_file
+from tests.support.referrals import make_programme
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.directory.models import Organisation

@@ -18,8 +18,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils import timezone
-from tests.web.beneficiaries.conftest import programmes  # noqa: F401  (fixture)
-from tests.web.monitoring.conftest import SMALL, logged_in
+from tests.support.beneficiaries import programmes  # noqa: F401  (fixture)
+from tests.support.monitoring import SMALL, logged_in
 
 from passerelle.core.evaluation.synthetic import MENTORING
 from passerelle.core.indicators import funder_report, parse_period, time_to_first_job

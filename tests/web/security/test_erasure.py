@@ -23,9 +23,14 @@ from django.apps import apps
 from django.core import mail
 from django.db import models
 from django.test import Client
-from tests.web.matching.conftest import ROUND_DAY, Setting, setting  # noqa: F401
-from tests.web.people.conftest import actor_of, logged_in, synthetic_file
-from tests.web.referrals.conftest import make_programme
+from tests.support.accounts import actor_of, logged_in
+from tests.support.matching import (
+    ROUND_DAY,
+    Setting,
+    setting,  # noqa: F401
+)
+from tests.support.people import synthetic_file
+from tests.support.referrals import make_programme
 
 from passerelle.web.apps.accounts.models import ApiToken
 from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, ReviewDecision

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from tests.web.people.conftest import logged_in
+from tests.support.accounts import logged_in
 
 from passerelle.web.apps.accounts.models import PlatformRole
 
@@ -98,7 +98,8 @@ def test_every_page_sends_a_strict_policy_for_every_visitor(
 def test_a_page_that_uses_the_nonce_puts_it_in_the_header(
     make_user: Callable[..., User], organisations: object
 ) -> None:
-    from tests.web.people.conftest import actor_of, synthetic_file
+    from tests.support.accounts import actor_of
+    from tests.support.people import synthetic_file
 
     from passerelle.web.apps.people.services import person_create
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from tests.web.people.conftest import actor_of
-from tests.web.referrals.conftest import PLANNED, Network, consented, network  # noqa: F401
+from tests.support.accounts import actor_of
+from tests.support.referrals import PLANNED, Network, consented, network  # noqa: F401
 
 from passerelle.web.apps.people.models import Disclosure
 from passerelle.web.apps.people.services import person_disclose, person_erase

@@ -25,10 +25,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.web.conftest import PASSWORD
-from tests.web.matching.conftest import Setting
-from tests.web.matching.conftest import setting as matching_setting
-from tests.web.people.conftest import actor_of, logged_in
+from tests.support.accounts import PASSWORD, actor_of, logged_in
+from tests.support.matching import Setting
+from tests.support.matching import setting as matching_setting
 
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
 from passerelle.web.apps.referrals.services import referral_create
@@ -41,7 +40,7 @@ START_PAGES = (
     "/staff/persons/",
     "/staff/referrals/inbox/",
     "/staff/referrals/settings/",
-    "/staff/referrals/integrations/",
+    "/staff/integrations/",
     "/staff/matching/",
     "/analysis/",
 )

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from tests.web.people.conftest import logged_in, synthetic_file
+from tests.support.accounts import logged_in
+from tests.support.people import synthetic_file
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app

@@ -203,14 +203,27 @@ def _weibull_time(cumulative: FloatArray, rate: FloatArray, p: CohortParameters)
     )
 
 
-def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCohort:
-    """Draw a synthetic cohort (deterministic for a given seed)."""
-    p = parameters or CohortParameters()
-    rng = np.random.default_rng(p.seed)
-    n = p.persons
-    as_of = _day(p.as_of)
+@dataclass(frozen=True)
+class _People:
+    """Who arrives: dates in days since the epoch, covariates by person."""
 
-    # Arrivals: every year, with the 2015-2016 peak of asylum applications.
+    arrival: IntArray
+    status: npt.NDArray[np.str_]
+    protected: BoolArray
+    asylum_seeker: BoolArray
+    birth: IntArray
+    female: BoolArray
+    motivation: FloatArray
+    education: IntArray
+    french: IntArray
+    dutch: IntArray
+    english: IntArray
+
+
+def _people(rng: np.random.Generator, p: CohortParameters) -> _People:
+    """Arrivals every year, with the 2015-2016 peak of asylum applications; status, age,
+    sex, motivation, education and languages."""
+    n = p.persons
     years = np.arange(p.first_arrival, p.last_arrival + 1)
     weights = np.where((years == 2015) | (years == 2016), 3.0, 1.0)
     weights = weights / weights.sum()
@@ -218,8 +231,6 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     year_start = np.array([_day(dt.date(int(y), 1, 1)) for y in years])
     arrival = year_start[arrival_year - p.first_arrival] + rng.integers(0, 365, n)
     status = rng.choice(np.array(STATUSES), n, p=STATUS_SHARES)
-    protected = np.isin(status, PROTECTED)
-    asylum_seeker = status == "asylum_seeker"
     age_at_arrival = np.clip(18 + rng.gamma(2.2, 6.0, n), 18, 62).astype(np.int64)
     birth = arrival - (age_at_arrival * YEAR).astype(np.int64) - rng.integers(0, 365, n)
     female = rng.random(n) < 0.38
@@ -228,10 +239,37 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     french = np.clip(np.round(rng.normal(0.8, 1.2, n) + 0.3 * motivation), 0, 6).astype(np.int64)
     dutch = np.where(rng.random(n) < 0.15, np.clip(french - 1, 0, 6), 0)
     english = np.clip(np.round(rng.normal(1.2, 1.6, n) + 0.25 * education), 0, 6).astype(np.int64)
+    return _People(
+        arrival=arrival,
+        status=status,
+        protected=np.isin(status, PROTECTED),
+        asylum_seeker=status == "asylum_seeker",
+        birth=birth,
+        female=female,
+        motivation=motivation,
+        education=education,
+        french=french,
+        dutch=dutch,
+        english=english,
+    )
 
-    # Recognition, national register and the right to work.
+
+@dataclass(frozen=True)
+class _Rights:
+    """Recognition, national register, the right to work and Actiris (days; -1: never)."""
+
+    decision: IntArray
+    status_date: IntArray
+    registration: IntArray
+    right_to_work: IntArray
+    actiris_registered: BoolArray
+    actiris: IntArray
+
+
+def _rights(rng: np.random.Generator, p: CohortParameters, people: _People) -> _Rights:
+    n = p.persons
+    arrival, protected, asylum_seeker = people.arrival, people.protected, people.asylum_seeker
     decision = arrival + rng.integers(90, 540, n)
-    status_date = np.where(protected, decision, -1)
     registration = np.where(
         protected,
         decision + rng.integers(0, 60, n),
@@ -243,29 +281,66 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     right_to_work = np.where(
         protected, decision, np.where(asylum_seeker, arrival + waiting, arrival + 30)
     )
-    actiris_registered = rng.random(n) < _logistic(-0.2 + 0.8 * motivation)
+    actiris_registered = rng.random(n) < _logistic(-0.2 + 0.8 * people.motivation)
     actiris = np.where(
         actiris_registered,
         right_to_work + rng.exponential(p.actiris_delay_years * YEAR, n).astype(np.int64),
         -1,
     )
+    return _Rights(
+        decision=decision,
+        status_date=np.where(protected, decision, -1),
+        registration=registration,
+        right_to_work=right_to_work,
+        actiris_registered=actiris_registered,
+        actiris=actiris,
+    )
 
-    # Time to a first job (years from the right to work), proportional hazards.
+
+@dataclass(frozen=True)
+class _FirstJobs:
+    """Mentoring and the first job, with both potential outcomes (y0 without mentoring, y1
+    with it: a first job within a year of the index date)."""
+
+    index: IntArray
+    age_at_index: IntArray
+    eligible: BoolArray
+    followed: BoolArray
+    treated: BoolArray
+    y0: BoolArray
+    y1: BoolArray
+    first_job: IntArray
+
+
+def _first_jobs(
+    rng: np.random.Generator, p: CohortParameters, people: _People, rights: _Rights, as_of: int
+) -> _FirstJobs:
+    """Time to a first job (years from the right to work), proportional hazards; Actiris
+    multiplies the hazard from the registration on, mentoring from its index date on."""
+    n = p.persons
+    motivation, education, english, female = (
+        people.motivation,
+        people.education,
+        people.english,
+        people.female,
+    )
+    right_to_work, birth = rights.right_to_work, people.birth
     age_at_work = (right_to_work - birth) / YEAR
     linear = (
         p.motivation_log_hazard * motivation
         + 0.18 * education
-        + 0.25 * np.maximum(french, dutch)
+        + 0.25 * np.maximum(people.french, people.dutch)
         + 0.08 * english
         - 0.5 * female
         - 0.025 * np.maximum(age_at_work - 30.0, 0.0)
-        - 0.4 * asylum_seeker
+        - 0.4 * people.asylum_seeker
     )
     linear = linear - np.log(np.mean(np.exp(linear)))
     rate = np.exp(linear)
     exposure = rng.exponential(1.0, n)
-    # Actiris: the hazard is multiplied from the registration on.
-    actiris_at = np.where(actiris_registered, (actiris - right_to_work) / YEAR, np.inf)
+    actiris_at = np.where(
+        rights.actiris_registered, (rights.actiris - right_to_work) / YEAR, np.inf
+    )
     h_actiris = rate * (np.minimum(actiris_at, 1e6) / p.weibull_scale) ** p.weibull_shape
 
     def time_with_change(
@@ -283,7 +358,6 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     index = right_to_work + (index_after * YEAR).astype(np.int64)
     age_at_index = ((index - birth) / YEAR).astype(np.int64)
     eligible = (age_at_index <= 33) & (t_base > index_after) & (index <= as_of)
-    followed = eligible & (index + 365 <= as_of)
     take_up_linear = (
         p.mentoring_base_take_up
         + p.motivation_take_up * motivation
@@ -308,85 +382,105 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
         time_with_change(actiris_at, h_actiris, p.actiris_hazard_ratio, shrunk),
     )
     t_mentored = np.where(eligible, t_mentored, t_base)
-    y0 = t_base <= index_after + 1.0
-    y1 = t_mentored <= index_after + 1.0
     first_job_years = np.where(treated, t_mentored, t_base)
-    first_job = right_to_work + (first_job_years * YEAR).astype(np.int64)
+    return _FirstJobs(
+        index=index,
+        age_at_index=age_at_index,
+        eligible=eligible,
+        followed=eligible & (index + 365 <= as_of),
+        treated=treated,
+        y0=t_base <= index_after + 1.0,
+        y1=t_mentored <= index_after + 1.0,
+        first_job=right_to_work + (first_job_years * YEAR).astype(np.int64),
+    )
+
+
+def _persons_frame(ids: IntArray, people: _People, rights: _Rights) -> pl.DataFrame:
+    persons = pl.DataFrame(
+        {
+            "person_id": ids,
+            "sex": np.where(people.female, "F", "M"),
+            "birth_date": _days(people.birth),
+            "legal_status": people.status,
+            "arrival_date": _days(people.arrival),
+            "status_date": _days(rights.status_date),
+            "registration_date": _days(rights.registration),
+            "actiris_registration_date": _days(rights.actiris),
+            "right_to_work_date": _days(rights.right_to_work),
+            "language_fr": people.french.astype(np.int8),
+            "language_nl": people.dutch.astype(np.int8),
+            "language_en": people.english.astype(np.int8),
+            "education_isced": people.education.astype(np.int8),
+        }
+    ).with_columns(
+        pl.when(pl.col(c).dt.year() < 1971).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("status_date", "registration_date", "actiris_registration_date")
+    )
+    return persons.cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
+
+
+def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCohort:
+    """Draw a synthetic cohort (deterministic for a given seed)."""
+    p = parameters or CohortParameters()
+    rng = np.random.default_rng(p.seed)
+    n = p.persons
+    as_of = _day(p.as_of)
+    people = _people(rng, p)
+    rights = _rights(rng, p, people)
+    jobs = _first_jobs(rng, p, people, rights, as_of)
 
     # Jobs: a first spell, then for most a second job after a gap.
     spell = rng.exponential(p.job_spell_years * YEAR, n).astype(np.int64)
-    first_end = first_job + spell
+    first_end = jobs.first_job + spell
     second_start = first_end + rng.exponential(0.8 * YEAR, n).astype(np.int64)
     second_gets = rng.random(n) < 0.8
 
+    motivation = people.motivation
     motivation_covariate = (
         motivation
         if p.motivation == "observed"
         else motivation + p.proxy_noise * rng.standard_normal(n)
     )
     ids = np.arange(1, n + 1, dtype=np.int64)
-    persons = pl.DataFrame(
-        {
-            "person_id": ids,
-            "sex": np.where(female, "F", "M"),
-            "birth_date": _days(birth),
-            "legal_status": status,
-            "arrival_date": _days(arrival),
-            "status_date": _days(status_date),
-            "registration_date": _days(registration),
-            "actiris_registration_date": _days(actiris),
-            "right_to_work_date": _days(right_to_work),
-            "language_fr": french.astype(np.int8),
-            "language_nl": dutch.astype(np.int8),
-            "language_en": english.astype(np.int8),
-            "education_isced": education.astype(np.int8),
-        }
-    ).with_columns(
-        pl.when(pl.col(c).dt.year() < 1971).then(None).otherwise(pl.col(c)).alias(c)
-        for c in ("status_date", "registration_date", "actiris_registration_date")
-    )
-    persons = persons.cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
     truth = pl.DataFrame(
         {
             "person_id": ids,
             "motivation": motivation,
             "motivation_covariate": motivation_covariate,
-            "eligible": eligible,
-            "followed": followed,
-            "treated": treated,
-            "index_date": _days(index),
-            "age_at_index": age_at_index,
-            "y0": y0,
-            "y1": y1,
-            "outcome": np.where(treated, y1, y0),
+            "eligible": jobs.eligible,
+            "followed": jobs.followed,
+            "treated": jobs.treated,
+            "index_date": _days(jobs.index),
+            "age_at_index": jobs.age_at_index,
+            "y0": jobs.y0,
+            "y1": jobs.y1,
+            "outcome": np.where(jobs.treated, jobs.y1, jobs.y0),
         }
     )
-
     events, programme_starts = _events(
         rng,
         p,
         ids=ids,
-        first_job=first_job,
+        first_job=jobs.first_job,
         first_end=first_end,
         second_start=second_start,
         second_gets=second_gets,
-        treated=treated,
-        index=index,
-        status=status,
-        registration=registration,
-        actiris=actiris,
-        english=english,
-        education=education,
+        treated=jobs.treated,
+        index=jobs.index,
+        status=people.status,
+        registration=rights.registration,
+        actiris=rights.actiris,
+        english=people.english,
+        education=people.education,
         motivation=motivation,
         as_of=as_of,
     )
     referrals = _referrals(rng, programme_starts, as_of)
-    capacity = _capacity(referrals, as_of - 365)
     return SyntheticCohort(
-        persons=persons,
+        persons=_persons_frame(ids, people, rights),
         events=events,
         referrals=referrals,
-        capacity=capacity,
+        capacity=_capacity(referrals, as_of - 365),
         truth=truth,
         parameters=p,
     )

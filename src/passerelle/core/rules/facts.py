@@ -8,6 +8,7 @@ changes, the end of a waiting period, a birthday, the decision date...).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -358,51 +359,65 @@ def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int
     return None
 
 
-def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
+@dataclass
+class _Checks:
+    """The conditions of a fact checked one by one: the reasons that fail it, the answers
+    missing to decide it, and the sources read."""
+
+    sources: list[Citation]
+    failing: list[str] = dataclasses.field(default_factory=list)
+    unknown: list[str] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
+
+
+def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
+    name = "integration_pathway"
+    start = next(
+        (
+            v.valid_from
+            for v in _param(situation, "integration_pathway.in_force").values
+            if v.value is True
+        ),
+        None,
+    )
+    return Fact(
+        name,
+        "not_eligible",
+        (_("the Brussels integration pathway starts on {start}").format(start=start),),
+        _sources_on(situation, "integration_pathway.in_force", on),
+    )
+
+
+def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> None:
     profile = situation.profile
     knowledge = situation.knowledge
-    name = "integration_pathway"
-    if not _value_on(situation, "integration_pathway.in_force", on):
-        start = next(
-            (
-                v.valid_from
-                for v in _param(situation, "integration_pathway.in_force").values
-                if v.value is True
-            ),
-            None,
-        )
-        return Fact(
-            name,
-            "not_eligible",
-            (_("the Brussels integration pathway starts on {start}").format(start=start),),
-            _sources_on(situation, "integration_pathway.in_force", on),
-        )
-    sources: list[Citation] = list(_sources_on(situation, "integration_pathway.in_force", on))
-    failing: list[str] = []
-    unknown: list[str] = []
-    missing: list[str] = []
-
     # Newcomers from outside the European Union.
-    sources += _sources_on(situation, "integration_pathway.excluded_eu_nationals", on)
+    checks.sources += _sources_on(situation, "integration_pathway.excluded_eu_nationals", on)
     if profile.nationality is None:
-        unknown.append(_("nationality not given"))
-        missing.append("nationality")
+        checks.unknown.append(_("nationality not given"))
+        checks.missing.append("nationality")
     elif _value_on(situation, "integration_pathway.excluded_eu_nationals", on) and (
         knowledge.is_eu_member(profile.nationality, on)
     ):
-        failing.append(
+        checks.failing.append(
             _("{country} is a member state of the European Union on {on}").format(
                 country=profile.nationality, on=on
             )
         )
 
+
+def _pathway_permit(situation: Situation, on: dt.date, checks: _Checks) -> int:
+    """The permit's condition; returns the minimum months (exclusive)."""
+    profile = situation.profile
     # A residence permit of more than three months.
     status = legal_status_on(profile, on)
     minimum = _int_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
-    sources += _sources_on(situation, "integration_pathway.minimum_permit_months_exclusive", on)
+    checks.sources += _sources_on(
+        situation, "integration_pathway.minimum_permit_months_exclusive", on
+    )
     months = _permit_months(situation, _status_text(status.value), on)
     if status.value == "asylum_seeker":
-        failing.append(
+        checks.failing.append(
             _(
                 "an asylum seeker holds no residence permit: the document of the asylum "
                 "procedure is not one, and the pathway needs a permit of more than {minimum} "
@@ -410,64 +425,73 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
             ).format(minimum=minimum)
         )
     elif months is None:
-        unknown.append(_("validity of the residence permit not given"))
-        missing.extend(status.missing or ("residence_permit_months",))
+        checks.unknown.append(_("validity of the residence permit not given"))
+        checks.missing.extend(status.missing or ("residence_permit_months",))
     elif months <= minimum:
-        failing.append(
+        checks.failing.append(
             _(
                 "the residence permit is valid {months} months; more than {minimum} are needed"
             ).format(months=months, minimum=minimum)
         )
+    return minimum
 
+
+def _pathway_adult(situation: Situation, on: dt.date, checks: _Checks) -> None:
+    profile = situation.profile
     # Adults only.
     adult = _int_on(situation, ADULT_AGE_ID, on)
-    sources += _sources_on(situation, ADULT_AGE_ID, on)
+    checks.sources += _sources_on(situation, ADULT_AGE_ID, on)
     if profile.birth_date is None:
-        unknown.append(_("birth date not given: the pathway is for adults"))
-        missing.append("birth_date")
+        checks.unknown.append(_("birth date not given: the pathway is for adults"))
+        checks.missing.append("birth_date")
     elif full_years_between(profile.birth_date, on) < adult:
-        failing.append(
+        checks.failing.append(
             _("aged {age}: the pathway is for adults ({adult} or older)").format(
                 age=full_years_between(profile.birth_date, on), adult=adult
             )
         )
 
+
+def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
+    """The years-in-Belgium condition; returns the maximum years (exclusive)."""
+    profile = situation.profile
     # Legally in Belgium for less than three years.
     maximum = _int_on(situation, "integration_pathway.maximum_years_in_belgium_exclusive", on)
-    sources += _sources_on(situation, "integration_pathway.maximum_years_in_belgium_exclusive", on)
+    checks.sources += _sources_on(
+        situation, "integration_pathway.maximum_years_in_belgium_exclusive", on
+    )
     if profile.arrival_in_belgium is None:
-        unknown.append(_("date of arrival in Belgium not given"))
-        missing.append("arrival_in_belgium")
+        checks.unknown.append(_("date of arrival in Belgium not given"))
+        checks.missing.append("arrival_in_belgium")
     elif full_years_between(profile.arrival_in_belgium, on) >= maximum:
-        failing.append(
+        checks.failing.append(
             _("in Belgium since {arrival}: {maximum} years or more").format(
                 arrival=profile.arrival_in_belgium, maximum=maximum
             )
         )
+    return maximum
 
+
+def _pathway_municipality(situation: Situation, checks: _Checks) -> None:
+    profile = situation.profile
     # Registered in one of the 19 Brussels municipalities.
     if profile.municipality is None:
-        unknown.append(_("municipality not given"))
-        missing.append("municipality")
+        checks.unknown.append(_("municipality not given"))
+        checks.missing.append("municipality")
     elif not profile.municipality_in_brussels:
-        failing.append(
+        checks.failing.append(
             _("postcode {postcode} is outside the 19 Brussels municipalities").format(
                 postcode=profile.municipality
             )
         )
 
-    if failing:
-        return Fact(name, "not_eligible", tuple(failing), tuple(sources))
-    if unknown:
-        return Fact(name, None, tuple(unknown), tuple(sources), missing=_unique(missing))
 
-    eligible_reason = _(
-        "an adult newcomer from outside the EU with a permit of more than {minimum} months, in "
-        "Belgium for less than {maximum} years and registered in a Brussels municipality"
-    ).format(minimum=minimum, maximum=maximum)
-    if not _value_on(situation, "integration_pathway.obligation", on):
-        return Fact(name, "eligible", (eligible_reason,), tuple(sources))
-
+def _pathway_obligation(
+    situation: Situation, on: dt.date, sources: list[Citation], eligible_reason: str
+) -> Fact:
+    """An eligible person's pathway: obliged, eligible (exempt), or unknown until the
+    answers the exemptions depend on are given."""
+    name = "integration_pathway"
     # The obligation: aged 18 to 64 when first entered in a Brussels foreigners' register
     # with a permit of more than three months, on or after its start date, unless exempt.
     obligation = _param(situation, "integration_pathway.obligation")
@@ -506,6 +530,36 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
         ),
         tuple(sources),
     )
+
+
+def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
+    name = "integration_pathway"
+    if not _value_on(situation, "integration_pathway.in_force", on):
+        return _pathway_not_in_force(situation, on)
+    checks = _Checks(list(_sources_on(situation, "integration_pathway.in_force", on)))
+    _pathway_nationality(situation, on, checks)
+    minimum = _pathway_permit(situation, on, checks)
+    _pathway_adult(situation, on, checks)
+    maximum = _pathway_years(situation, on, checks)
+    _pathway_municipality(situation, checks)
+    if checks.failing:
+        return Fact(name, "not_eligible", tuple(checks.failing), tuple(checks.sources))
+    if checks.unknown:
+        return Fact(
+            name,
+            None,
+            tuple(checks.unknown),
+            tuple(checks.sources),
+            missing=_unique(checks.missing),
+        )
+
+    eligible_reason = _(
+        "an adult newcomer from outside the EU with a permit of more than {minimum} months, in "
+        "Belgium for less than {maximum} years and registered in a Brussels municipality"
+    ).format(minimum=minimum, maximum=maximum)
+    if not _value_on(situation, "integration_pathway.obligation", on):
+        return Fact(name, "eligible", (eligible_reason,), tuple(checks.sources))
+    return _pathway_obligation(situation, on, checks.sources, eligible_reason)
 
 
 def _obligation_exemptions(

@@ -375,49 +375,107 @@ def _status(population: Population, t: int, n: int) -> npt.NDArray[np.int8]:
     return population.outcome[:n] * decided
 
 
-def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> RunResult:
-    a = prepared.assumptions
-    settings: Settings = prepared.scenario.settings
-    months = prepared.months
-    persons = pop.size
-    scale = float(prepared.arrivals_per_month.sum()) / max(persons, 1)
-    programmes = a.programmes
-    count = len(programmes)
-    starts_agents = prepared.starts_per_month / scale
-    credit = np.zeros(count)
-    group_of = np.array([prepared.groups.index(p.group) for p in programmes])
-    mentoring = prepared.groups.index("mentoring") if "mentoring" in prepared.groups else -1
-    effect = np.array(
-        [p.employment_effect * a.calibrated.programme_effect_scale for p in programmes],
-        dtype=np.float32,
-    )
-    language_boost = np.array(
-        [math.exp(a.language_effect * p.language_gain) for p in programmes], dtype=np.float32
-    )
-    duration = np.array([p.duration_months for p in programmes], dtype=np.int16)
-    is_recognition = np.array([p.recognition for p in programmes], dtype=bool)
-    is_placement = np.array([p.placement for p in programmes], dtype=bool)
-    rtw_factor = np.array([0.0, a.with_permit_factor, 1.0], dtype=np.float32)
-    growth = a.calibrated.language_growth
-    time_factor = np.exp(
-        a.language_effect * np.minimum(growth * np.arange(months + 1), 1.0)
-    ).astype(np.float32)
-    base = np.float32(a.calibrated.base_hazard)
-    separation = a.calibrated.monthly_separation
+@dataclass(frozen=True)
+class _Programmes:
+    """The scenario's programmes as arrays by programme index, for the monthly loop."""
 
-    present = np.zeros(months)
-    employed_out = np.zeros(months)
-    protected_out = np.zeros(months)
-    protected_employed = np.zeros(months)
-    waiting_out = np.zeros((count, months))
-    in_programme = np.zeros((count, months))
-    starts_out = np.zeros((count, months))
-    first_jobs = np.zeros(months)
-    months_to_first = np.full(months, np.nan)
-    occupancy = np.zeros(count, dtype=np.int64)
-    probe_values: dict[str, float] = {}
-    ever_employed = {probe.name for probe in prepared.probes if probe.ever_employed}
-    probe_members = {
+    count: int
+    group_of: npt.NDArray[np.intp]
+    mentoring: int
+    """The index of the mentoring group, -1 without one."""
+    effect: npt.NDArray[np.float32]
+    language_boost: npt.NDArray[np.float32]
+    duration: npt.NDArray[np.int16]
+    is_recognition: npt.NDArray[np.bool_]
+    is_placement: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, prepared: Prepared) -> _Programmes:
+        a = prepared.assumptions
+        programmes = a.programmes
+        return cls(
+            count=len(programmes),
+            group_of=np.array([prepared.groups.index(p.group) for p in programmes]),
+            mentoring=(
+                prepared.groups.index("mentoring") if "mentoring" in prepared.groups else -1
+            ),
+            effect=np.array(
+                [p.employment_effect * a.calibrated.programme_effect_scale for p in programmes],
+                dtype=np.float32,
+            ),
+            language_boost=np.array(
+                [math.exp(a.language_effect * p.language_gain) for p in programmes],
+                dtype=np.float32,
+            ),
+            duration=np.array([p.duration_months for p in programmes], dtype=np.int16),
+            is_recognition=np.array([p.recognition for p in programmes], dtype=bool),
+            is_placement=np.array([p.placement for p in programmes], dtype=bool),
+        )
+
+
+@dataclass
+class _Outputs:
+    """What a replication records month by month (in persons: agents times `scale`)."""
+
+    months: int
+    count: int
+    scale: float
+    present: Floats = field(init=False)
+    employed: Floats = field(init=False)
+    protected: Floats = field(init=False)
+    protected_employed: Floats = field(init=False)
+    waiting: Floats = field(init=False)
+    in_programme: Floats = field(init=False)
+    starts: Floats = field(init=False)
+    first_jobs: Floats = field(init=False)
+    months_to_first: Floats = field(init=False)
+    probes: dict[str, float] = field(default_factory=dict)
+    mentees: int = 0
+    mentees_in_job: int = 0
+
+    def __post_init__(self) -> None:
+        months, count = self.months, self.count
+        self.present = np.zeros(months)
+        self.employed = np.zeros(months)
+        self.protected = np.zeros(months)
+        self.protected_employed = np.zeros(months)
+        self.waiting = np.zeros((count, months))
+        self.in_programme = np.zeros((count, months))
+        self.starts = np.zeros((count, months))
+        self.first_jobs = np.zeros(months)
+        self.months_to_first = np.full(months, np.nan)
+
+    def result(self) -> RunResult:
+        return RunResult(
+            months=self.months,
+            scale=self.scale,
+            present=self.present,
+            employed=self.employed,
+            protected=self.protected,
+            protected_employed=self.protected_employed,
+            waiting=self.waiting,
+            in_programme=self.in_programme,
+            starts=self.starts,
+            first_jobs=self.first_jobs,
+            months_to_first_job=self.months_to_first,
+            probes=self.probes,
+            mentees_in_job_within_a_year=(
+                self.mentees_in_job / self.mentees if self.mentees else math.nan
+            ),
+        )
+
+
+def _decided_by_outcome(pop: Population, months: int) -> npt.NDArray[np.int64]:
+    """Decisions by outcome up to each month (counted once, not every month)."""
+    decided_by_outcome = np.zeros((4, months), dtype=np.int64)
+    for code in (REFUGEE, SUBSIDIARY, NO_PERMIT):
+        months_of = pop.decision[(pop.outcome == code) & (pop.decision < months)]
+        decided_by_outcome[code] = np.cumsum(np.bincount(months_of, minlength=months))
+    return decided_by_outcome
+
+
+def _probe_members(prepared: Prepared, pop: Population) -> dict[str, npt.NDArray[np.intp]]:
+    return {
         probe.name: np.flatnonzero(
             (pop.decision >= probe.decided_from)
             & (pop.decision < probe.decided_to)
@@ -426,19 +484,134 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         )
         for probe in prepared.probes
     }
-    mentees = 0
-    mentees_in_job = 0
 
+
+def _end_programmes(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    b: npt.NDArray[np.intp],
+    rtw: npt.NDArray[np.int8],
+    employed: npt.NDArray[np.bool_],
+    programmes: _Programmes,
+    occupancy: npt.NDArray[np.int64],
+    out: _Outputs,
+    rng: np.random.Generator,
+) -> None:
+    """Step 4: the programmes of the Brussels residents `b` that end in month t raise their
+    chances (language, recognition); placements start some in a job."""
+    a = prepared.assumptions
+    ending = b[pop.programme_end[b] == t]
+    if not ending.size:
+        return
+    which = pop.programme[ending]
+    pop.programme[ending] = -1
+    pop.programme_end[ending] = -1
+    np.subtract.at(occupancy, which, 1)
+    gain = programmes.language_boost[which]
+    gain[programmes.is_recognition[which] & pop.foreign_diploma[ending]] *= 1 + a.recognition_effect
+    pop.multiplier[ending] *= gain
+    placed = programmes.is_placement[which]
+    if placed.any():
+        lucky = ending[placed & (rng.random(ending.size) < a.placement_rate)]
+        lucky = lucky[(rtw[lucky] > 0) & ~employed[lucky]]
+        _start_jobs(pop, lucky, t, rng, a.calibrated.monthly_separation)
+        employed[lucky] = True
+        _record_first_jobs(pop, lucky, t, out.first_jobs, out.months_to_first, out.scale)
+
+
+def _admit(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    b: npt.NDArray[np.intp],
+    programmes: _Programmes,
+    credit: Floats,
+    starts_agents: Floats,
+    occupancy: npt.NDArray[np.int64],
+    out: _Outputs,
+) -> npt.NDArray[np.intp]:
+    """Step 6: admissions from the waiting lists as the month's places allow, after those
+    waiting longer than `waiting_abandon_months` gave up. Returns who still waits (or was
+    admitted) this month, for the waiting counts."""
+    settings: Settings = prepared.scenario.settings
+    waiting_idx = b[pop.waiting[b] >= 0]
+    gave_up = pop.waiting_since[waiting_idx] <= t - prepared.assumptions.waiting_abandon_months
+    if gave_up.any():
+        pop.waiting[waiting_idx[gave_up]] = -1
+        waiting_idx = waiting_idx[~gave_up]
+    if not waiting_idx.size:
+        credit[:] = np.minimum(credit + starts_agents[:, t], np.maximum(starts_agents[:, t], 1))
+        return waiting_idx
+    programme_of = pop.waiting[waiting_idx]
+    for p in range(programmes.count):
+        credit[p] = min(credit[p] + starts_agents[p, t], max(starts_agents[p, t], 1.0))
+        members = waiting_idx[programme_of == p]
+        free = int(credit[p])
+        if members.size == 0 or free == 0:
+            continue
+        if members.size > free:
+            if settings.admission == "easy_cases_first":
+                key = -pop.ease[members]
+            else:
+                key = pop.waiting_since[members] + pop.route[members]
+            members = members[np.argpartition(key, free - 1)[:free]]
+        credit[p] -= members.size
+        pop.programme[members] = p
+        pop.programme_end[members] = t + programmes.duration[p]
+        pop.waiting[members] = -1
+        pop.multiplier[members] *= 1 + programmes.effect[p] * (1 - pop.ease[members])
+        occupancy[p] += members.size
+        out.starts[p, t] = members.size * out.scale
+        if programmes.group_of[p] == programmes.mentoring:
+            pop.mentoring_start[members] = t
+    return waiting_idx
+
+
+def _read_probes(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    members_of: dict[str, npt.NDArray[np.intp]],
+    out: _Outputs,
+) -> None:
+    ever_employed = {probe.name for probe in prepared.probes if probe.ever_employed}
+    for probe in prepared.probes:
+        if t in probe.months:
+            members = members_of[probe.name]
+            state = (
+                pop.first_job[members] >= 0
+                if probe.name in ever_employed
+                else pop.employed[members]
+            )
+            out.probes[f"{probe.name}@{t}"] = float(state.mean()) if members.size else math.nan
+
+
+def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> RunResult:
+    """The monthly loop: rights, jobs ending, programmes ending, referrals, admissions,
+    job finding, then the month's outputs."""
+    a = prepared.assumptions
+    settings: Settings = prepared.scenario.settings
+    months = prepared.months
+    scale = float(prepared.arrivals_per_month.sum()) / max(pop.size, 1)
+    programmes = _Programmes.of(prepared)
+    starts_agents = prepared.starts_per_month / scale
+    credit = np.zeros(programmes.count)
+    rtw_factor = np.array([0.0, a.with_permit_factor, 1.0], dtype=np.float32)
+    growth = a.calibrated.language_growth
+    time_factor = np.exp(
+        a.language_effect * np.minimum(growth * np.arange(months + 1), 1.0)
+    ).astype(np.float32)
+    base = np.float32(a.calibrated.base_hazard)
+    separation = a.calibrated.monthly_separation
+    out = _Outputs(months, programmes.count, scale)
+    occupancy = np.zeros(programmes.count, dtype=np.int64)
+    probe_members = _probe_members(prepared, pop)
     arrivals_by_month = np.diff(pop.present_until, prepend=0)
-    # Decisions by outcome up to each month (counted once, not every month).
-    decided_by_outcome = np.zeros((4, months), dtype=np.int64)
-    for code in (REFUGEE, SUBSIDIARY, NO_PERMIT):
-        months_of = pop.decision[(pop.outcome == code) & (pop.decision < months)]
-        decided_by_outcome[code] = np.cumsum(np.bincount(months_of, minlength=months))
+    decided_by_outcome = _decided_by_outcome(pop, months)
     brussels_index = np.flatnonzero(pop.brussels)
     brussels_until = np.searchsorted(brussels_index, pop.present_until)
     cap = prepared.tables.months_cap
-    abandon = a.waiting_abandon_months
     for t in range(months):
         n = int(pop.present_until[t])
         if n == 0:
@@ -461,60 +634,12 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         # Programmes, waiting lists and referrals concern Brussels residents only.
         b = brussels_index[: brussels_until[t]]
         status_b = pop.outcome[b] * decided[b]
-
         # 4. programmes end
-        ending = b[pop.programme_end[b] == t]
-        if ending.size:
-            which = pop.programme[ending]
-            pop.programme[ending] = -1
-            pop.programme_end[ending] = -1
-            np.subtract.at(occupancy, which, 1)
-            gain = language_boost[which]
-            gain[is_recognition[which] & pop.foreign_diploma[ending]] *= 1 + a.recognition_effect
-            pop.multiplier[ending] *= gain
-            placed = is_placement[which]
-            if placed.any():
-                lucky = ending[placed & (rng.random(ending.size) < a.placement_rate)]
-                lucky = lucky[(rtw[lucky] > 0) & ~employed[lucky]]
-                _start_jobs(pop, lucky, t, rng, separation)
-                employed[lucky] = True
-                _record_first_jobs(pop, lucky, t, first_jobs, months_to_first, scale)
-
+        _end_programmes(prepared, pop, t, b, rtw, employed, programmes, occupancy, out, rng)
         # 5. referrals of the idle
         _refer(prepared, pop, t, b, status_b, rtw, employed, settings, credit, starts_agents)
-
-        # 6. admissions (after giving up a list after `abandon` months)
-        waiting_idx = b[pop.waiting[b] >= 0]
-        gave_up = pop.waiting_since[waiting_idx] <= t - abandon
-        if gave_up.any():
-            pop.waiting[waiting_idx[gave_up]] = -1
-            waiting_idx = waiting_idx[~gave_up]
-        if waiting_idx.size:
-            programme_of = pop.waiting[waiting_idx]
-            for p in range(count):
-                credit[p] = min(credit[p] + starts_agents[p, t], max(starts_agents[p, t], 1.0))
-                members = waiting_idx[programme_of == p]
-                free = int(credit[p])
-                if members.size == 0 or free == 0:
-                    continue
-                if members.size > free:
-                    if settings.admission == "easy_cases_first":
-                        key = -pop.ease[members]
-                    else:
-                        key = pop.waiting_since[members] + pop.route[members]
-                    members = members[np.argpartition(key, free - 1)[:free]]
-                credit[p] -= members.size
-                pop.programme[members] = p
-                pop.programme_end[members] = t + duration[p]
-                pop.waiting[members] = -1
-                pop.multiplier[members] *= 1 + effect[p] * (1 - pop.ease[members])
-                occupancy[p] += members.size
-                starts_out[p, t] = members.size * scale
-                if group_of[p] == mentoring:
-                    pop.mentoring_start[members] = t
-        else:
-            credit[:] = np.minimum(credit + starts_agents[:, t], np.maximum(starts_agents[:, t], 1))
-
+        # 6. admissions
+        waiting_idx = _admit(prepared, pop, t, b, programmes, credit, starts_agents, occupancy, out)
         # 7. job finding
         hazard = pop.multiplier[s] * np.repeat(base * time_factor[since_block], blocks)
         hazard *= rtw_factor[rtw]
@@ -525,51 +650,28 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         if found.size:
             _start_jobs(pop, found, t, rng, separation)
             employed[found] = True
-            _record_first_jobs(pop, found, t, first_jobs, months_to_first, scale)
+            _record_first_jobs(pop, found, t, out.first_jobs, out.months_to_first, scale)
             pop.waiting[found] = -1
 
         # outputs
         # Refused applicants (no permit) never work: every employed person is considered.
-        present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
-        employed_out[t] = np.count_nonzero(employed) * scale
-        protected_out[t] = (
+        out.present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
+        out.employed[t] = np.count_nonzero(employed) * scale
+        out.protected[t] = (
             decided_by_outcome[REFUGEE, t] + decided_by_outcome[SUBSIDIARY, t]
         ) * scale
-        protected_employed[t] = np.count_nonzero(employed & decided) * scale
+        out.protected_employed[t] = np.count_nonzero(employed & decided) * scale
         if waiting_idx.size:
             still = pop.waiting[waiting_idx]
-            waiting_out[:, t] = np.bincount(still[still >= 0], minlength=count) * scale
-        in_programme[:, t] = occupancy * scale
-        for probe in prepared.probes:
-            if t in probe.months:
-                members = probe_members[probe.name]
-                state = (
-                    pop.first_job[members] >= 0
-                    if probe.name in ever_employed
-                    else pop.employed[members]
-                )
-                rate = float(state.mean()) if members.size else math.nan
-                probe_values[f"{probe.name}@{t}"] = rate
-        if mentoring >= 0 and t >= 12:
+            out.waiting[:, t] = np.bincount(still[still >= 0], minlength=programmes.count) * scale
+        out.in_programme[:, t] = occupancy * scale
+        _read_probes(prepared, pop, t, probe_members, out)
+        if programmes.mentoring >= 0 and t >= 12:
             started = np.flatnonzero(pop.mentoring_start[s] == t - 12)
-            mentees += started.size
-            mentees_in_job += int(np.count_nonzero(pop.first_job[started] >= 0))
+            out.mentees += started.size
+            out.mentees_in_job += int(np.count_nonzero(pop.first_job[started] >= 0))
 
-    return RunResult(
-        months=months,
-        scale=scale,
-        present=present,
-        employed=employed_out,
-        protected=protected_out,
-        protected_employed=protected_employed,
-        waiting=waiting_out,
-        in_programme=in_programme,
-        starts=starts_out,
-        first_jobs=first_jobs,
-        months_to_first_job=months_to_first,
-        probes=probe_values,
-        mentees_in_job_within_a_year=mentees_in_job / mentees if mentees else math.nan,
-    )
+    return out.result()
 
 
 def _start_jobs(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passerelle.web.apps.accounts import views
+from passerelle.web.apps.accounts import integrations, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("two-factor/", views.two_factor_view, name="two-factor"),
     path("organisation/", views.organisation_switch, name="organisation"),
+    path("integrations/", integrations.integrations, name="integrations"),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from passerelle.web.apps.audit.models import AuditEntry
-from passerelle.web.rows import insert
 
 
 def audit_record(
@@ -34,5 +33,5 @@ def audit_record(
         detail=detail or {},
         flagged=flagged,
     )
-    insert(entry)
+    entry.save(force_insert=True)
     return entry

@@ -22,7 +22,7 @@ from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.beneficiaries import relearn
-from passerelle.web.apps.beneficiaries.linking import cluster, pair_key
+from passerelle.web.apps.beneficiaries.linking import cluster
 from passerelle.web.apps.beneficiaries.models import (
     BatchSource,
     CandidatePair,
@@ -277,6 +277,129 @@ def _step(run: LinkageRun, message: str) -> None:
     LinkageRun.objects.filter(pk=run.pk).update(step=run.step, progress=run.progress)
 
 
+def _encoded_frame(records: list[tuple[Any, Any, Any, Any]]) -> pl.DataFrame:
+    if len(records) < MIN_RECORDS:
+        raise ValueError(
+            _("records: {count} encoded records; a run needs at least {least}").format(
+                count=len(records), least=MIN_RECORDS
+            )
+        )
+    return pl.DataFrame(
+        [{"record_id": str(pk), **encoding} for pk, _org, _rid, encoding in records],
+        schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
+    )
+
+
+def _decisions(
+    pk_of: dict[tuple[Any, Any], str],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The reviewers' decisions on records still shared: links and non-links, by record pk."""
+    links: list[tuple[str, str]] = []
+    non_links: list[tuple[str, str]] = []
+    for decision in ReviewDecision.objects.all():
+        a = pk_of.get((decision.organisation_a_id, decision.record_id_a))
+        b = pk_of.get((decision.organisation_b_id, decision.record_id_b))
+        if a is None or b is None:
+            continue
+        (links if decision.decision == Decision.MATCH else non_links).append((a, b))
+    return links, non_links
+
+
+def _inside_engine_clusters(scored: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """The scored pairs whose two records the engine put in one cluster.
+
+    The engine splits loose components at their weak links: only links it kept inside one
+    of its clusters are automatic here, so that without decisions the clusters are exactly
+    the engine's."""
+    engine_cluster = clusters.select(
+        pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
+    )
+    return (
+        scored.join(
+            engine_cluster.rename({"record_id": "record_id_l", "cluster_id": "cluster_l"}),
+            on="record_id_l",
+            how="left",
+        )
+        .join(
+            engine_cluster.rename({"record_id": "record_id_r", "cluster_id": "cluster_r"}),
+            on="record_id_r",
+            how="left",
+        )
+        .filter(pl.col("cluster_l") == pl.col("cluster_r"))
+    )
+
+
+def _pairs_to_review(run: LinkageRun, scored: pl.DataFrame) -> list[CandidatePair]:
+    """The uncertain pairs (between the review bounds, not vetoed), with their levels and
+    weights per comparison only."""
+    names = [c.removeprefix("level_") for c in scored.columns if c.startswith("level_")]
+    uncertain = scored.filter(
+        pl.col("match_probability").is_between(run.review_low, run.review_high, closed="left")
+        & ~pl.col("vetoed")
+    )
+    return [
+        CandidatePair(
+            run=run,
+            record_a_id=int(row["record_id_l"]),
+            record_b_id=int(row["record_id_r"]),
+            match_probability=row["match_probability"],
+            match_weight=row["match_weight"],
+            comparisons=[
+                {
+                    "comparison": name,
+                    "level": row[f"level_{name}"],
+                    "weight": round(row[f"weight_{name}"], 3),
+                }
+                for name in names
+            ],
+        )
+        for row in uncertain.iter_rows(named=True)
+    ]
+
+
+@transaction.atomic
+def _run_store(
+    run: LinkageRun,
+    records: list[tuple[Any, Any, Any, Any]],
+    result: Any,
+    pairs: list[CandidatePair],
+    decisions_applied: int,
+) -> None:
+    """The clusters, the pairs to review and the run's figures, in one transaction, with
+    the audit entry."""
+    ClusterMember.objects.bulk_create(
+        [
+            ClusterMember(run=run, record_id=int(pk), cluster=number)
+            for pk, number in result.cluster_of.items()
+        ],
+        batch_size=2000,
+    )
+    CandidatePair.objects.bulk_create(pairs, batch_size=1000)
+    run.status = RunStatus.DONE
+    run.finished_at = timezone.now()
+    run.records = len(records)
+    run.organisations = len({org for _pk, org, _rid, _e in records})
+    run.clusters = len(set(result.cluster_of.values()))
+    run.decisions_applied = decisions_applied
+    run.step, run.progress = run.steps, gettext_noop("done")
+    run.save()
+    audit_record(
+        action=Action.LINKAGE_RUN,
+        actor=run.started_by,
+        actor_label=run.started_by_label or "system",
+        object_kind="linkage_run",
+        object_id=run.pk,
+        detail={
+            "records": run.records,
+            "organisations": run.organisations,
+            "clusters": run.clusters,
+            "pairs_to_review": len(pairs),
+            "decisions_applied": run.decisions_applied,
+            "links_skipped_by_decisions": result.links_skipped,
+        },
+    )
+
+
 def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -> LinkageRun:
     """Link every organisation's encodings, apply the decisions, store the clusters and
     the pairs to review. A failure is stored on the run (status failed), never half-results."""
@@ -292,53 +415,16 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
         records = list(
             EncodedRecord.objects.values_list("pk", "organisation_id", "record_id", "encoding")
         )
-        if len(records) < MIN_RECORDS:
-            raise ValueError(
-                _("records: {count} encoded records; a run needs at least {least}").format(
-                    count=len(records), least=MIN_RECORDS
-                )
-            )
-        frame = pl.DataFrame(
-            [{"record_id": str(pk), **encoding} for pk, _org, _rid, encoding in records],
-            schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
-        )
+        frame = _encoded_frame(records)
         linked = dedupe_encoded(
             frame, threshold=run.threshold, progress=step, model=relearn.accepted_model()
         )
         step(gettext_noop("scoring pairs for review"))
         scored = score_pairs(frame, linked.model, min_probability=run.review_low)
         key_of = {str(pk): (org, rid) for pk, org, rid, _encoding in records}
-        pk_of = {value: pk for pk, value in key_of.items()}
-        links: list[tuple[str, str]] = []
-        non_links: list[tuple[str, str]] = []
-        decided: set[tuple[str, str]] = set()
-        for decision in ReviewDecision.objects.all():
-            a = pk_of.get((decision.organisation_a_id, decision.record_id_a))
-            b = pk_of.get((decision.organisation_b_id, decision.record_id_b))
-            if a is None or b is None:
-                continue
-            (links if decision.decision == Decision.MATCH else non_links).append((a, b))
-            decided.add(pair_key(a, b))
+        links, non_links = _decisions({value: pk for pk, value in key_of.items()})
         step(gettext_noop("clustering with decisions"))
-        # The engine splits loose components at their weak links: only links it kept
-        # inside one of its clusters are automatic here, so that without decisions the
-        # clusters are exactly the engine's.
-        engine_cluster = linked.clusters.select(
-            pl.col("record_id").cast(pl.String), pl.col("cluster_id").cast(pl.String)
-        )
-        kept = (
-            scored.join(
-                engine_cluster.rename({"record_id": "record_id_l", "cluster_id": "cluster_l"}),
-                on="record_id_l",
-                how="left",
-            )
-            .join(
-                engine_cluster.rename({"record_id": "record_id_r", "cluster_id": "cluster_r"}),
-                on="record_id_r",
-                how="left",
-            )
-            .filter(pl.col("cluster_l") == pl.col("cluster_r"))
-        )
+        kept = _inside_engine_clusters(scored, linked.clusters)
         result = cluster(
             list(key_of),
             kept.select("record_id_l", "record_id_r", "match_probability", "vetoed").iter_rows(),
@@ -346,63 +432,7 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             links=links,
             non_links=non_links,
         )
-        names = [c.removeprefix("level_") for c in scored.columns if c.startswith("level_")]
-        uncertain = scored.filter(
-            pl.col("match_probability").is_between(run.review_low, run.review_high, closed="left")
-            & ~pl.col("vetoed")
-        )
-        with transaction.atomic():
-            ClusterMember.objects.bulk_create(
-                [
-                    ClusterMember(run=run, record_id=int(pk), cluster=number)
-                    for pk, number in result.cluster_of.items()
-                ],
-                batch_size=2000,
-            )
-            CandidatePair.objects.bulk_create(
-                [
-                    CandidatePair(
-                        run=run,
-                        record_a_id=int(row["record_id_l"]),
-                        record_b_id=int(row["record_id_r"]),
-                        match_probability=row["match_probability"],
-                        match_weight=row["match_weight"],
-                        comparisons=[
-                            {
-                                "comparison": name,
-                                "level": row[f"level_{name}"],
-                                "weight": round(row[f"weight_{name}"], 3),
-                            }
-                            for name in names
-                        ],
-                    )
-                    for row in uncertain.iter_rows(named=True)
-                ],
-                batch_size=1000,
-            )
-            run.status = RunStatus.DONE
-            run.finished_at = timezone.now()
-            run.records = len(records)
-            run.organisations = len({org for _pk, org, _rid, _e in records})
-            run.clusters = len(set(result.cluster_of.values()))
-            run.decisions_applied = len(links) + len(non_links)
-            run.step, run.progress = run.steps, gettext_noop("done")
-            run.save()
-            audit_record(
-                action=Action.LINKAGE_RUN,
-                actor=run.started_by,
-                actor_label=run.started_by_label or "system",
-                object_kind="linkage_run",
-                object_id=run.pk,
-                detail={
-                    "records": run.records,
-                    "organisations": run.organisations,
-                    "clusters": run.clusters,
-                    "pairs_to_review": uncertain.height,
-                    "decisions_applied": run.decisions_applied,
-                    "links_skipped_by_decisions": result.links_skipped,
-                },
-            )
+        _run_store(run, records, result, _pairs_to_review(run, scored), len(links) + len(non_links))
     except Exception as error:  # the run records why it failed; nothing half-written
         logger.exception("linkage run %s failed", run.pk)
         LinkageRun.objects.filter(pk=run.pk).update(

@@ -135,11 +135,9 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value.strip())
 
 
-def parse_upload(
-    encodings: bytes, participations: bytes, programmes: dict[str, list[str]]
-) -> ParsedUpload:
-    """Validate both files. `programmes`: the uploading organisation's programmes (slug →
-    its measure types, the knowledge base's categories)."""
+def _encodings(encodings: bytes) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+    """The encodings file's columns of `passerelle encode`, and its problems: ids empty, too
+    long, with invisible characters or twice; encodings malformed or unusable."""
     frame = _read(encodings, "encodings")
     _no_clear_columns(frame, "encodings")
     missing = [column for column in ENCODED_COLUMNS if column not in frame.columns]
@@ -156,8 +154,7 @@ def parse_upload(
         )
     frame = frame.select(ENCODED_COLUMNS)
     problems: list[tuple[str, str]] = []
-    ids = frame["record_id"].to_list()
-    for row, record_id in enumerate(ids, start=1):
+    for row, record_id in enumerate(frame["record_id"].to_list(), start=1):
         problem = _record_id_problem(record_id, row)
         if problem is not None and len(problems) < MAX_ERRORS:
             problems.append(("encodings", problem))
@@ -176,6 +173,58 @@ def parse_upload(
             encoded_features(frame)
         except LinkageInputError as error:
             problems.append(("encodings", str(error)))
+    return frame, problems
+
+
+def _participation(
+    item: dict[str, Any], row: int, known: set[str], programmes: dict[str, list[str]]
+) -> dict[str, Any] | str:
+    """One row of the participations file as stored, or what is wrong with it."""
+    record_id = (item.get("record_id") or "").strip()
+    if record_id not in known:
+        return _("record_id {value!r} on row {row} is not in the encodings").format(
+            value=record_id, row=row
+        )
+    programme = (item.get("programme") or "").strip()
+    if programme not in programmes:
+        return _(
+            "programme {value!r} on row {row} is not one of your organisation's "
+            "programmes; allowed: {allowed}"
+        ).format(value=programme, row=row, allowed=", ".join(sorted(programmes)) or "—")
+    measure = (item.get("measure_type") or "").strip() or programmes[programme][0]
+    if measure not in programmes[programme]:
+        return _(
+            "measure_type {value!r} on row {row} is not a measure of {programme}; "
+            "allowed: {allowed}"
+        ).format(
+            value=measure, row=row, programme=programme, allowed=", ".join(programmes[programme])
+        )
+    try:
+        start = _date(item.get("start_date"))
+        end = _date(item.get("end_date"))
+    except ValueError:
+        return _("a date on row {row} is not a date; expected YYYY-MM-DD").format(row=row)
+    if start is None:
+        return _("start_date is empty on row {row}").format(row=row)
+    if end is not None and end < start:
+        return _("end_date on row {row} is before start_date").format(row=row)
+    return {
+        "record_id": record_id,
+        "programme": programme,
+        "measure_type": measure,
+        "start_date": start,
+        "end_date": end,
+    }
+
+
+def _participations(
+    participations: bytes,
+    known: set[str],
+    programmes: dict[str, list[str]],
+    problems: list[tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """The participations' rows; their problems are added to `problems` (the encodings'
+    first), up to MAX_ERRORS."""
     table = _read(participations, "participations")
     _no_clear_columns(table, "participations")
     missing = [column for column in PARTICIPATION_COLUMNS if column not in table.columns]
@@ -192,85 +241,26 @@ def parse_upload(
                 ),
             ]
         )
-    known = set(ids)
-    allowed_programmes = ", ".join(sorted(programmes)) or "—"
     rows: list[dict[str, Any]] = []
     for row, item in enumerate(table.iter_rows(named=True), start=1):
         if len(problems) >= MAX_ERRORS:
             break
-        record_id = (item.get("record_id") or "").strip()
-        if record_id not in known:
-            problems.append(
-                (
-                    "participations",
-                    _("record_id {value!r} on row {row} is not in the encodings").format(
-                        value=record_id, row=row
-                    ),
-                )
-            )
-            continue
-        programme = (item.get("programme") or "").strip()
-        if programme not in programmes:
-            problems.append(
-                (
-                    "participations",
-                    _(
-                        "programme {value!r} on row {row} is not one of your organisation's "
-                        "programmes; allowed: {allowed}"
-                    ).format(value=programme, row=row, allowed=allowed_programmes),
-                )
-            )
-            continue
-        measure = (item.get("measure_type") or "").strip() or programmes[programme][0]
-        if measure not in programmes[programme]:
-            problems.append(
-                (
-                    "participations",
-                    _(
-                        "measure_type {value!r} on row {row} is not a measure of {programme}; "
-                        "allowed: {allowed}"
-                    ).format(
-                        value=measure,
-                        row=row,
-                        programme=programme,
-                        allowed=", ".join(programmes[programme]),
-                    ),
-                )
-            )
-            continue
-        try:
-            start = _date(item.get("start_date"))
-            end = _date(item.get("end_date"))
-        except ValueError:
-            problems.append(
-                (
-                    "participations",
-                    _("a date on row {row} is not a date; expected YYYY-MM-DD").format(row=row),
-                )
-            )
-            continue
-        if start is None:
-            problems.append(
-                ("participations", _("start_date is empty on row {row}").format(row=row))
-            )
-            continue
-        if end is not None and end < start:
-            problems.append(
-                (
-                    "participations",
-                    _("end_date on row {row} is before start_date").format(row=row),
-                )
-            )
-            continue
-        rows.append(
-            {
-                "record_id": record_id,
-                "programme": programme,
-                "measure_type": measure,
-                "start_date": start,
-                "end_date": end,
-            }
-        )
+        found = _participation(item, row, known, programmes)
+        if isinstance(found, str):
+            problems.append(("participations", found))
+        else:
+            rows.append(found)
+    return rows
+
+
+def parse_upload(
+    encodings: bytes, participations: bytes, programmes: dict[str, list[str]]
+) -> ParsedUpload:
+    """Validate both files. `programmes`: the uploading organisation's programmes (slug →
+    its measure types, the knowledge base's categories)."""
+    frame, problems = _encodings(encodings)
+    known = set(frame["record_id"].to_list())
+    rows = _participations(participations, known, programmes, problems)
     if not problems:
         without = sorted(known - {row["record_id"] for row in rows})
         if without:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -72,15 +74,23 @@ class PageQuery(LanguageQuery):
     )
 
 
-class ServiceListQuery(PageQuery):
-    search: str = Field("", description="Words that must all appear (any language, no accents).")
-    organization_id: uuid.UUID | None = Field(None, description="Only this organization's.")
-    taxonomy_term_id: uuid.UUID | None = Field(None, description="Only services with this term.")
-    modified_after: dt.datetime | None = Field(
+def _search() -> Any:
+    return Field("", description="Words that must all appear (any language, no accents).")
+
+
+def _modified_after(records: str) -> Any:
+    return Field(
         None,
-        description="Only services modified at or after this ISO 8601 datetime (UTC when "
+        description=f"Only {records} modified at or after this ISO 8601 datetime (UTC when "
         "no offset is given).",
     )
+
+
+class ServiceListQuery(PageQuery):
+    search: str = _search()
+    organization_id: uuid.UUID | None = Field(None, description="Only this organization's.")
+    taxonomy_term_id: uuid.UUID | None = Field(None, description="Only services with this term.")
+    modified_after: dt.datetime | None = _modified_after("services")
     full_service: bool = Field(
         False, description="Fully nested services (organization, attributes, languages...)."
     )
@@ -93,15 +103,11 @@ class ServiceQuery(LanguageQuery):
 
 
 class OrganizationListQuery(PageQuery):
-    search: str = Field("", description="Words that must all appear (any language, no accents).")
+    search: str = _search()
     taxonomy_term_id: uuid.UUID | None = Field(
         None, description="Only organizations with a service with this term."
     )
-    modified_after: dt.datetime | None = Field(
-        None,
-        description="Only organizations modified at or after this ISO 8601 datetime (UTC "
-        "when no offset is given).",
-    )
+    modified_after: dt.datetime | None = _modified_after("organizations")
     full_service: bool = Field(
         False, description="Nest each organization's services, fully, and its funding."
     )
@@ -139,6 +145,12 @@ def _window(total: int, query: PageQuery) -> hsds.PageWindow:
 RecordT = TypeVar("RecordT", hsds.Taxonomy, hsds.TaxonomyTerm)
 
 
+def _page_slice(queryset: QuerySet[Any], query: PageQuery) -> tuple[hsds.PageWindow, list[Any]]:
+    """The window of a query's page and the records in it, read from the database."""
+    window = _window(queryset.count(), query)
+    return window, list(queryset[window.start : window.stop])
+
+
 def _page_of(records: list[RecordT], query: PageQuery) -> dict[str, Any]:
     """The fields of an HSDS Page holding the requested slice of an in-memory list."""
     window = _window(len(records), query)
@@ -165,6 +177,17 @@ def _not_found(kind: str, record_id: uuid.UUID, language: str) -> HttpError:
         return HttpError(404, messages[kind] % {"id": record_id})
 
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def _hsds_get(
+    path: str, model: Any, summary: str, *, one: bool = False
+) -> Callable[[Endpoint], Endpoint]:
+    """An HSDS GET operation answering `model` (or 404 for `one` record by id, or 422)."""
+    response = {200: model, **({404: Message} if one else {}), 422: Errors}
+    return router.get(path, response=response, exclude_none=True, tags=[HSDS_TAG], summary=summary)
+
+
 @router.get(
     "/hsds/",
     response=Root,
@@ -189,13 +212,7 @@ def hsds_root(request: HttpRequest) -> Root:
     )
 
 
-@router.get(
-    "/hsds/services",
-    response={200: hsds.ServicePage, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="Paginated list of services",
-)
+@_hsds_get("/hsds/services", hsds.ServicePage, "Paginated list of services")
 def services_list(
     request: HttpRequest, response: HttpResponse, query: Query[ServiceListQuery]
 ) -> hsds.ServicePage:
@@ -208,19 +225,12 @@ def services_list(
             modified_after=query.modified_after,
         )
     )
-    window = _window(queryset.count(), query)
-    programmes = list(queryset[window.start : window.stop])
+    window, programmes = _page_slice(queryset, query)
     contents = hsds.RecordBuilder(language).services(programmes, full=query.full_service)
     return hsds.ServicePage(**window.page_fields(len(contents)), contents=contents)
 
 
-@router.get(
-    "/hsds/services/{id}",
-    response={200: hsds.Service, 404: Message, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="One service, fully nested",
-)
+@_hsds_get("/hsds/services/{id}", hsds.Service, "One service, fully nested", one=True)
 def service_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[ServiceQuery]
 ) -> hsds.Service:
@@ -231,13 +241,7 @@ def service_detail(
     return hsds.RecordBuilder(language).service(programme, full=query.full_service)
 
 
-@router.get(
-    "/hsds/organizations",
-    response={200: hsds.OrganizationPage, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="Paginated list of organizations",
-)
+@_hsds_get("/hsds/organizations", hsds.OrganizationPage, "Paginated list of organizations")
 def organizations_list(
     request: HttpRequest, response: HttpResponse, query: Query[OrganizationListQuery]
 ) -> hsds.OrganizationPage:
@@ -249,8 +253,7 @@ def organizations_list(
             modified_after=query.modified_after,
         )
     )
-    window = _window(queryset.count(), query)
-    organisations = list(queryset[window.start : window.stop])
+    window, organisations = _page_slice(queryset, query)
     services = hsds.services_of(organisations) if query.full_service else None
     contents = hsds.RecordBuilder(language).organizations(
         organisations, full=query.full_service, services=services, full_services=True
@@ -258,12 +261,8 @@ def organizations_list(
     return hsds.OrganizationPage(**window.page_fields(len(contents)), contents=contents)
 
 
-@router.get(
-    "/hsds/organizations/{id}",
-    response={200: hsds.Organization, 404: Message, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="One organization with its services",
+@_hsds_get(
+    "/hsds/organizations/{id}", hsds.Organization, "One organization with its services", one=True
 )
 def organization_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[OrganizationQuery]
@@ -278,13 +277,7 @@ def organization_detail(
     )
 
 
-@router.get(
-    "/hsds/taxonomies",
-    response={200: hsds.TaxonomyPage, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="Paginated list of taxonomies",
-)
+@_hsds_get("/hsds/taxonomies", hsds.TaxonomyPage, "Paginated list of taxonomies")
 def taxonomies_list(
     request: HttpRequest, response: HttpResponse, query: Query[PageQuery]
 ) -> hsds.TaxonomyPage:
@@ -292,13 +285,7 @@ def taxonomies_list(
     return hsds.TaxonomyPage(**_page_of(hsds.RecordBuilder(language).taxonomies(), query))
 
 
-@router.get(
-    "/hsds/taxonomies/{id}",
-    response={200: hsds.Taxonomy, 404: Message, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="One taxonomy",
-)
+@_hsds_get("/hsds/taxonomies/{id}", hsds.Taxonomy, "One taxonomy", one=True)
 def taxonomy_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[LanguageQuery]
 ) -> hsds.Taxonomy:
@@ -306,13 +293,7 @@ def taxonomy_detail(
     return _one_of(hsds.RecordBuilder(language).taxonomies(), id, "taxonomy", language)
 
 
-@router.get(
-    "/hsds/taxonomy_terms",
-    response={200: hsds.TaxonomyTermPage, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="Paginated list of taxonomy terms",
-)
+@_hsds_get("/hsds/taxonomy_terms", hsds.TaxonomyTermPage, "Paginated list of taxonomy terms")
 def taxonomy_terms_list(
     request: HttpRequest, response: HttpResponse, query: Query[TaxonomyTermListQuery]
 ) -> hsds.TaxonomyTermPage:
@@ -323,13 +304,7 @@ def taxonomy_terms_list(
     return hsds.TaxonomyTermPage(**_page_of(records, query))
 
 
-@router.get(
-    "/hsds/taxonomy_terms/{id}",
-    response={200: hsds.TaxonomyTerm, 404: Message, 422: Errors},
-    exclude_none=True,
-    tags=[HSDS_TAG],
-    summary="One taxonomy term",
-)
+@_hsds_get("/hsds/taxonomy_terms/{id}", hsds.TaxonomyTerm, "One taxonomy term", one=True)
 def taxonomy_term_detail(
     request: HttpRequest, response: HttpResponse, id: uuid.UUID, query: Query[LanguageQuery]
 ) -> hsds.TaxonomyTerm:

@@ -45,6 +45,30 @@ def may_keep_offers(actor: Actor, *, write: bool = False) -> bool:
     return _granted(actor, "offers", write=write)
 
 
+def may_open_matching(actor: Actor) -> bool:
+    """Has the matching page anything for the actor: mentors or offers to keep, or a
+    programme of its organisation to run rounds for?"""
+    return may_keep_mentors(actor) or may_keep_offers(actor) or programmes_to_match(actor).exists()
+
+
+def _require(granted: bool, records: str) -> None:
+    if not granted:
+        raise OperationDeniedError(records)
+
+
+def check_mentors(actor: Actor, *, write: bool = False) -> None:
+    """OperationDeniedError unless the actor may see (or, `write`, change) mentors."""
+    _require(may_keep_mentors(actor, write=write), "mentors")
+
+
+def check_offers(actor: Actor, *, write: bool = False) -> None:
+    _require(may_keep_offers(actor, write=write), "offers")
+
+
+def check_vacancies(actor: Actor, *, write: bool = False) -> None:
+    _require(may_keep_offers(actor, write=write), "vacancies")
+
+
 def _key(value: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -53,20 +77,17 @@ def _key(value: object) -> uuid.UUID:
 
 
 def mentors_for(actor: Actor, *, write: bool = False) -> QuerySet[Mentor]:
-    if not may_keep_mentors(actor, write=write):
-        raise OperationDeniedError("mentors")
+    check_mentors(actor, write=write)
     return Mentor.objects.filter(organisation=actor.organisation)
 
 
 def offers_for(actor: Actor, *, write: bool = False) -> QuerySet[InternshipOffer]:
-    if not may_keep_offers(actor, write=write):
-        raise OperationDeniedError("offers")
+    check_offers(actor, write=write)
     return InternshipOffer.objects.filter(host=actor.organisation).select_related("programme")
 
 
 def vacancies_for(actor: Actor, *, write: bool = False) -> QuerySet[Vacancy]:
-    if not may_keep_offers(actor, write=write):
-        raise OperationDeniedError("vacancies")
+    check_vacancies(actor, write=write)
     return Vacancy.objects.filter(employer=actor.organisation).select_related("programme")
 
 

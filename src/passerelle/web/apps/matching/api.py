@@ -24,7 +24,6 @@ from passerelle.web.apps.matching import access, services
 from passerelle.web.apps.matching.gaps import offer_gaps
 from passerelle.web.apps.matching.models import MatchingRound
 from passerelle.web.apps.matching.schemas import MatchingDataError
-from passerelle.web.apps.matching.views import default_kind
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
 from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor
 
@@ -35,9 +34,9 @@ class RoundIn(Schema):
     programme: str = Field(..., max_length=120, description="A programme your organisation runs")
     kind: str = Field("", max_length=16, description="mentoring, internship or vacancy")
     on: dt.date | None = Field(None, description="Round date (default: today)")
-    min_score: float = 0.0
-    waiting_priority: bool = True
-    balance_organisations: bool = False
+    min_score: float = services.ROUND_DEFAULTS.min_score
+    waiting_priority: bool = services.ROUND_DEFAULTS.waiting_priority
+    balance_organisations: bool = services.ROUND_DEFAULTS.balance_organisations
 
 
 def _run(call: Any, key: str = "id") -> Any:
@@ -246,8 +245,8 @@ def round_create(request: HttpRequest, payload: RoundIn) -> Status[Any]:
         lambda: services.round_start(
             actor=actor,
             programme=programme,
-            kind=payload.kind or default_kind(programme),
-            on=payload.on or timezone.localdate(),
+            kind=payload.kind,
+            on=payload.on,
             min_score=payload.min_score,
             waiting_priority=payload.waiting_priority,
             balance_organisations=payload.balance_organisations,

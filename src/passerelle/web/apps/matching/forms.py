@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.matching.models import Cefr, KindChoices
+from passerelle.web.apps.matching.services import ROUND_DEFAULTS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -34,12 +35,18 @@ class RoundForm(forms.Form):
     on = forms.DateField(
         label=_("Round date (the rules are asked on each start date)"), widget=DATE
     )
-    min_score = forms.FloatField(label=_("Minimum score (0 to 100)"), initial=0, required=False)
+    min_score = forms.FloatField(
+        label=_("Minimum score (0 to 100)"), initial=ROUND_DEFAULTS.min_score, required=False
+    )
     waiting_priority = forms.BooleanField(
-        label=_("Priority to those waiting longest"), required=False, initial=True
+        label=_("Priority to those waiting longest"),
+        required=False,
+        initial=ROUND_DEFAULTS.waiting_priority,
     )
     balance_organisations = forms.BooleanField(
-        label=_("Balance across referring organisations"), required=False
+        label=_("Balance across referring organisations"),
+        required=False,
+        initial=ROUND_DEFAULTS.balance_organisations,
     )
 
     def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:

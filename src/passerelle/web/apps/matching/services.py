@@ -5,7 +5,7 @@ which creates referrals through `referrals.services`. Every write is audited."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from passerelle.core.matching.engine import MATCHED, match
 from passerelle.core.matching.explain import explain, explanation_terms, reason_text, term
-from passerelle.core.matching.model import Kind, Slot, persons_frame, slots_frame
+from passerelle.core.matching.model import PROGRAMME_BY_KIND, Kind, Slot, persons_frame, slots_frame
 from passerelle.core.matching.pairs import TERMS, Options
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.accounts.models import Role
@@ -110,40 +110,66 @@ def _with_programme(
     return values
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """How a kind of record of the actor's organisation is checked, found, made and
+    validated, for `_record_save`."""
+
+    object_kind: str
+    check: Callable[..., None]
+    find: Callable[..., Any]
+    new: Callable[[Actor], Record]
+    values: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+MENTORS = _Kept(
+    "mentor",
+    access.check_mentors,
+    access.mentor_for,
+    lambda actor: Mentor(organisation=actor.organisation),
+    lambda data: validated(MentorData, data),
+)
+OFFERS = _Kept(
+    "internship_offer",
+    access.check_offers,
+    access.offer_for,
+    lambda actor: InternshipOffer(host=actor.organisation),
+    lambda data: _with_programme(data, OfferData, required=True),
+)
+VACANCIES = _Kept(
+    "vacancy",
+    access.check_vacancies,
+    access.vacancy_for,
+    lambda actor: Vacancy(employer=actor.organisation),
+    lambda data: _with_programme(data, VacancyData, required=False),
+)
+
+
+def _record_save(kept: _Kept, actor: Actor, data: dict[str, Any], key: object) -> Any:
+    if key is None:
+        kept.check(actor, write=True)
+        record = kept.new(actor)
+    else:
+        record = kept.find(actor, key, write=True)
+    return _save(record, kept.values(data), actor, kept.object_kind, key is None)
+
+
 @transaction.atomic
 def mentor_save(*, actor: Actor, data: dict[str, Any], mentor_id: object = None) -> Mentor:
     """Create (no `mentor_id`) or change a mentor of the actor's organisation."""
-    if mentor_id is None:
-        access.mentors_for(actor, write=True)  # may the actor write?
-        mentor = Mentor(organisation=actor.organisation)
-    else:
-        mentor = access.mentor_for(actor, mentor_id, write=True)
-    values = validated(MentorData, data)
-    return _save(mentor, values, actor, "mentor", mentor_id is None)  # type: ignore[no-any-return]
+    return _record_save(MENTORS, actor, data, mentor_id)  # type: ignore[no-any-return]
 
 
 @transaction.atomic
 def offer_save(*, actor: Actor, data: dict[str, Any], offer_id: object = None) -> InternshipOffer:
     """Create or change an internship offer of the actor's (host) organisation."""
-    if offer_id is None:
-        access.offers_for(actor, write=True)
-        offer = InternshipOffer(host=actor.organisation)
-    else:
-        offer = access.offer_for(actor, offer_id, write=True)
-    values = _with_programme(data, OfferData, required=True)
-    return _save(offer, values, actor, "internship_offer", offer_id is None)  # type: ignore[no-any-return]
+    return _record_save(OFFERS, actor, data, offer_id)  # type: ignore[no-any-return]
 
 
 @transaction.atomic
 def vacancy_save(*, actor: Actor, data: dict[str, Any], vacancy_id: object = None) -> Vacancy:
     """Create or change a vacancy of the actor's (employer) organisation."""
-    if vacancy_id is None:
-        access.vacancies_for(actor, write=True)
-        vacancy = Vacancy(employer=actor.organisation)
-    else:
-        vacancy = access.vacancy_for(actor, vacancy_id, write=True)
-    values = _with_programme(data, VacancyData, required=False)
-    return _save(vacancy, values, actor, "vacancy", vacancy_id is None)  # type: ignore[no-any-return]
+    return _record_save(VACANCIES, actor, data, vacancy_id)  # type: ignore[no-any-return]
 
 
 # Slots ---------------------------------------------------------------------------------
@@ -301,19 +327,42 @@ def _check_round(kind: str, on: Any, min_score: Any) -> tuple[dt.date, float]:
     return on, score
 
 
+@dataclass(frozen=True)
+class RoundChoices:
+    """How a round is run when nobody says otherwise: the one-click round, and the
+    defaults of the form and of the API."""
+
+    min_score: float = 0.0
+    waiting_priority: bool = True
+    balance_organisations: bool = False
+
+
+ROUND_DEFAULTS = RoundChoices()
+KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
+
+
+def default_kind(programme: Programme) -> str:
+    """What a round of `programme` matches unless told: its kind in the rules, else
+    vacancies."""
+    return str(KIND_OF_PROGRAMME.get(programme.slug, KindChoices.VACANCY))
+
+
 def round_start(
     *,
     actor: Actor,
     programme: Programme,
-    kind: str,
-    on: dt.date,
-    min_score: float = 0.0,
-    waiting_priority: bool = False,
-    balance_organisations: bool = False,
+    kind: str = "",
+    on: dt.date | None = None,
+    min_score: float = ROUND_DEFAULTS.min_score,
+    waiting_priority: bool = ROUND_DEFAULTS.waiting_priority,
+    balance_organisations: bool = ROUND_DEFAULTS.balance_organisations,
 ) -> MatchingRound:
     """Run the engine for a programme the actor's organisation runs, and store the round:
     one proposal per candidate (a match, or none with the reason and its explanation).
-    Persons already referred to the programme (an open referral) are left out."""
+    Persons already referred to the programme (an open referral) are left out. Without a
+    `kind` the programme's (`default_kind`), without a date today."""
+    kind = kind or default_kind(programme)
+    on = on or timezone.localdate()
     if not access.may_run(actor, programme):
         raise OperationDeniedError("run")
     on, score = _check_round(kind, on, min_score)
@@ -449,22 +498,26 @@ def _open_proposal(actor: Actor, round_id: object, number: int) -> Proposal:
     return proposal
 
 
-@transaction.atomic
-def proposal_remove(*, actor: Actor, round_id: object, number: int) -> Proposal:
-    proposal = _open_proposal(actor, round_id, number)
-    if proposal.status != ProposalStatus.PROPOSED:
-        raise MatchingDataError({"number": _("only a proposed match can be removed")})
-    proposal.status = ProposalStatus.REMOVED
+def _proposal_status(proposal: Proposal, actor: Actor, status: str, change: str) -> Proposal:
+    proposal.status = status
     proposal.save(update_fields=["status"])
     _audit(
         Action.MATCHING_PROPOSAL,
         actor,
         "matching_round",
         proposal.round_id,
-        number=number,
-        change="remove",
+        number=proposal.number,
+        change=change,
     )
     return proposal
+
+
+@transaction.atomic
+def proposal_remove(*, actor: Actor, round_id: object, number: int) -> Proposal:
+    proposal = _open_proposal(actor, round_id, number)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise MatchingDataError({"number": _("only a proposed match can be removed")})
+    return _proposal_status(proposal, actor, ProposalStatus.REMOVED, "remove")
 
 
 @transaction.atomic
@@ -473,17 +526,7 @@ def proposal_restore(*, actor: Actor, round_id: object, number: int) -> Proposal
     if proposal.status != ProposalStatus.REMOVED:
         raise MatchingDataError({"number": _("only a removed match can be restored")})
     _check_free(proposal, proposal.slot)
-    proposal.status = ProposalStatus.PROPOSED
-    proposal.save(update_fields=["status"])
-    _audit(
-        Action.MATCHING_PROPOSAL,
-        actor,
-        "matching_round",
-        proposal.round_id,
-        number=number,
-        change="restore",
-    )
-    return proposal
+    return _proposal_status(proposal, actor, ProposalStatus.PROPOSED, "restore")
 
 
 def _check_free(proposal: Proposal, record: Record | None) -> None:

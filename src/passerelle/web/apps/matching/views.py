@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.core.matching.explain import reason_text
-from passerelle.core.matching.model import PROGRAMME_BY_KIND, Kind
+from passerelle.core.matching.model import Kind
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.matching import access, services
@@ -28,16 +28,10 @@ from passerelle.web.apps.matching.forms import (
     add_errors,
 )
 from passerelle.web.apps.matching.gaps import offer_gaps
-from passerelle.web.apps.matching.models import KindChoices, ProposalStatus, RoundStatus
+from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.common.actors import Actor, OperationDeniedError
 from passerelle.web.common.labels import request_language
-
-KIND_OF_PROGRAMME = {slug: kind for kind, slug in PROGRAMME_BY_KIND.items() if slug}
-
-
-def default_kind(programme: Any) -> str:
-    return str(KIND_OF_PROGRAMME.get(programme.slug, KindChoices.VACANCY))
 
 
 def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
@@ -47,17 +41,19 @@ def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
 
 @staff_view
 def home(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if not access.may_open_matching(actor):
+        raise OperationDeniedError("matching")
     programmes = list(access.programmes_to_match(actor).select_related("organisation"))
     context: dict[str, Any] = {
         "actor": actor,
-        "programmes": [(p, default_kind(p)) for p in programmes],
+        "programmes": [(p, services.default_kind(p)) for p in programmes],
         "today": timezone.localdate(),
     }
     if programmes:
         context["rounds"] = access.rounds_for(actor)[:20]
         context["form"] = RoundForm(
             programmes=_programme_choices(programmes),
-            initial={"on": timezone.localdate(), "kind": default_kind(programmes[0])},
+            initial={"on": timezone.localdate(), "kind": services.default_kind(programmes[0])},
         )
     if access.may_keep_mentors(actor):
         context["mentors"] = access.mentors_for(actor)
@@ -67,8 +63,6 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
         context["may_publish"] = True
         if not access.may_keep_mentors(actor) or offers.exists() or vacancies.exists():
             context["offers"], context["vacancies"] = offers, vacancies
-    if len(context) == 3 and not programmes:  # actor, programmes, today: nothing to show
-        raise OperationDeniedError("matching")
     return render(request, "matching/home.html", context)
 
 
@@ -84,13 +78,7 @@ def round_start(request: HttpRequest, actor: Actor) -> HttpResponse:
     one_click = request.POST.get("one_click") == "1"
     form = RoundForm(request.POST, programmes=_programme_choices(programmes))
     if one_click and programme is not None:
-        values: dict[str, Any] = {
-            "kind": default_kind(programme),
-            "on": timezone.localdate(),
-            "min_score": 0,
-            "waiting_priority": True,
-            "balance_organisations": False,
-        }
+        values: dict[str, Any] = {}  # the service's defaults: services.ROUND_DEFAULTS
     elif form.is_valid() and programme is not None:
         values = {
             k: form.cleaned_data[k]
@@ -116,7 +104,7 @@ def _home_with(request: HttpRequest, actor: Actor, form: RoundForm) -> HttpRespo
         "matching/home.html",
         {
             "actor": actor,
-            "programmes": [(p, default_kind(p)) for p in programmes],
+            "programmes": [(p, services.default_kind(p)) for p in programmes],
             "rounds": access.rounds_for(actor)[:20],
             "form": form,
             "today": timezone.localdate(),
@@ -202,17 +190,30 @@ def round_confirm(request: HttpRequest, actor: Actor, round_id: Any) -> HttpResp
     return redirect("matching:round", round_id=round_id)
 
 
+def _initial(record: Any, form_class: Any) -> dict[str, Any]:
+    """The form's fields as `record` holds them: lists of codes and levels as the text one
+    types, the programme by its slug."""
+    if record is None:
+        return {}
+    initial: dict[str, Any] = {}
+    for name in form_class.base_fields:
+        value = getattr(record, name)
+        if name == "programme":
+            value = value.slug if value else ""
+        elif isinstance(value, list | dict):
+            value = _as_text(value)
+        initial[name] = value
+    return initial
+
+
 def _edit(
-    request: HttpRequest,
-    actor: Actor,
-    *,
-    form_class: Any,
-    record: Any,
-    initial: dict[str, Any],
-    save: Any,
-    title: str,
-    form_kwargs: dict[str, Any],
+    request: HttpRequest, actor: Actor, form_class: Any, record: Any, *, save: Any, title: str
 ) -> HttpResponse:
+    form_kwargs: dict[str, Any] = {}
+    if "programme" in form_class.base_fields:
+        visible = programmes_visible().select_related("organisation")
+        form_kwargs["programmes"] = _programme_choices(visible)
+    initial = _initial(record, form_class)
     form = form_class(request.POST or None, initial=initial, **form_kwargs)
     status = 200
     if request.method == "POST":
@@ -245,20 +246,13 @@ def _as_text(value: Any) -> str:
 
 @staff_view
 def mentor_edit(request: HttpRequest, actor: Actor, mentor_id: Any = None) -> HttpResponse:
+    access.check_mentors(actor)
     mentor = access.mentor_for(actor, mentor_id) if mentor_id else None
-    access.mentors_for(actor)
-    initial: dict[str, Any] = {}
-    if mentor is not None:
-        initial = {f: getattr(mentor, f) for f in MentorForm.base_fields}
-        for name in ("occupations", "sectors", "languages"):
-            initial[name] = _as_text(initial[name])
     return _edit(
         request,
         actor,
-        form_class=MentorForm,
-        record=mentor,
-        initial=initial,
-        form_kwargs={},
+        MentorForm,
+        mentor,
         save=lambda data: services.mentor_save(actor=actor, data=data, mentor_id=mentor_id),
         title=_("Mentor"),
     )
@@ -266,21 +260,13 @@ def mentor_edit(request: HttpRequest, actor: Actor, mentor_id: Any = None) -> Ht
 
 @staff_view
 def offer_edit(request: HttpRequest, actor: Actor, offer_id: Any = None) -> HttpResponse:
+    access.check_offers(actor)
     offer = access.offer_for(actor, offer_id) if offer_id else None
-    access.offers_for(actor)
-    initial: dict[str, Any] = {}
-    if offer is not None:
-        initial = {f: getattr(offer, f) for f in OfferForm.base_fields if f != "programme"}
-        initial["programme"] = offer.programme.slug
     return _edit(
         request,
         actor,
-        form_class=OfferForm,
-        record=offer,
-        initial=initial,
-        form_kwargs={
-            "programmes": _programme_choices(programmes_visible().select_related("organisation"))
-        },
+        OfferForm,
+        offer,
         save=lambda data: services.offer_save(actor=actor, data=data, offer_id=offer_id),
         title=_("Internship offer"),
     )
@@ -288,22 +274,13 @@ def offer_edit(request: HttpRequest, actor: Actor, offer_id: Any = None) -> Http
 
 @staff_view
 def vacancy_edit(request: HttpRequest, actor: Actor, vacancy_id: Any = None) -> HttpResponse:
+    access.check_vacancies(actor)
     vacancy = access.vacancy_for(actor, vacancy_id) if vacancy_id else None
-    access.vacancies_for(actor)
-    initial: dict[str, Any] = {}
-    if vacancy is not None:
-        initial = {f: getattr(vacancy, f) for f in VacancyForm.base_fields if f != "programme"}
-        initial["languages"] = _as_text(vacancy.languages)
-        initial["programme"] = vacancy.programme.slug if vacancy.programme else ""
     return _edit(
         request,
         actor,
-        form_class=VacancyForm,
-        record=vacancy,
-        initial=initial,
-        form_kwargs={
-            "programmes": _programme_choices(programmes_visible().select_related("organisation"))
-        },
+        VacancyForm,
+        vacancy,
         save=lambda data: services.vacancy_save(actor=actor, data=data, vacancy_id=vacancy_id),
         title=_("Vacancy"),
     )

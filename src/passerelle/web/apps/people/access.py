@@ -20,13 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.people.models import (
     Consent,
     Disclosure,
@@ -41,7 +39,6 @@ from passerelle.web.common.actors import (
     PersonNotFoundError,
     Relation,
 )
-from passerelle.web.rows import RowSelect, Table, model_field
 
 ALL_FIELDS: frozenset[str] = frozenset(FieldGroup.values)
 
@@ -106,15 +103,6 @@ PERSON_FIELDS = (
     *(field.name for field in Person._meta.concrete_fields),
     *(f"organisation__{name}" for name in ORGANISATION_FIELDS),
 )
-PERSON = RowSelect(
-    (
-        Table("p", Person, tuple(field.name for field in Person._meta.concrete_fields)),
-        Table("o", Organisation, ORGANISATION_FIELDS, via=("p", "organisation")),
-    ),
-    "p.id = %s AND NOT (p.status = %s)",
-)
-"""A file with its holder's id, slug and names, in SQL written once per process (the read
-of every request on a file)."""
 
 
 def person_for(
@@ -129,13 +117,10 @@ def person_for(
     except ValueError as error:
         raise PersonNotFoundError(str(person_id)) from error
     # The holder's id, slug and names only: its other columns are large JSON documents.
+    persons = Person.objects.select_related("organisation").only(*PERSON_FIELDS)
     if for_update:
-        persons = Person.objects.select_related("organisation").only(*PERSON_FIELDS)
-        person = persons.select_for_update().filter(pk=key).exclude(status="anonymised").first()
-    else:
-        key_value = model_field(Person, "id").get_db_prep_value(key, connection)
-        row = PERSON.fetch([key_value, FileStatus.ANONYMISED.value])
-        person = row["p"] if row is not None else None
+        persons = persons.select_for_update()
+    person = persons.filter(pk=key).exclude(status=FileStatus.ANONYMISED).first()
     found = _relation(actor, person) if person is not None else None
     if person is None or found is None:
         raise PersonNotFoundError(str(person_id))

@@ -20,3 +20,8 @@ class ReferralsConfig(AppConfig):
         from passerelle.web.apps.people.services import person_erased
 
         person_erased.connect(_forget_person, dispatch_uid="referrals-forget-person")
+
+        from passerelle.web.apps.accounts.integrations import integration_section_add
+        from passerelle.web.apps.referrals.integrations import WEBHOOKS
+
+        integration_section_add(WEBHOOKS)

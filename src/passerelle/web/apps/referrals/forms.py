@@ -10,7 +10,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.validation import MAX_JSON_DEPTH
-from passerelle.web.apps.accounts.models import ApiScope
 from passerelle.web.apps.people.models import FieldGroup
 from passerelle.web.apps.referrals.models import Outcome, RejectionReason
 from passerelle.web.common.forms import DateInput
@@ -126,15 +125,6 @@ def _check_yaml_shape(text: str) -> None:
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(
-        label=_("What the token is for"), max_length=100, validators=[plain_text]
-    )
-    scopes = forms.MultipleChoiceField(
-        label=_("What it may do"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
-    )
 
 
 class WebhookForm(forms.Form):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.directory.models import Organisation, Programme
+from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.ops.queue import enqueue, stores_tasks
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import ALL_FIELDS, audit_person, person_for
@@ -46,7 +46,6 @@ from passerelle.web.apps.referrals.models import (
 )
 from passerelle.web.apps.referrals.tasks import referral_notify, webhooks_deliver_event
 from passerelle.web.common.actors import Actor
-from passerelle.web.rows import RowSelect, Table, insert, model_field
 
 SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
 
@@ -243,33 +242,35 @@ CHANGED_FIELDS = (
 """The columns a transition may change (the others are written at creation only)."""
 
 
-LOCKED = RowSelect(
-    (
-        Table("r", Referral, tuple(field.name for field in Referral._meta.concrete_fields)),
-        Table("pe", Person, ("id", "organisation"), via=("r", "person")),
-        Table("po", Organisation, ORGANISATION_FIELDS, via=("pe", "organisation")),
-        Table(
-            "pg", Programme, ("id", "slug", "names", "organisation", "capacity"), ("r", "programme")
-        ),
-        Table("s", Organisation, ORGANISATION_FIELDS, via=("r", "sender")),
-        Table("rc", Organisation, ORGANISATION_FIELDS, via=("r", "receiver")),
-    ),
-    "r.id = %s",
-    lock=True,
-)
-"""What a transition reads of the referral and its programme, organisations and person,
-with the referral's row locked, in SQL written once per process. The programme's and
-organisations' other columns are large JSON documents: they stay unread."""
+def _organisation(link: str) -> tuple[str, ...]:
+    return tuple(f"{link}__{name}" for name in ORGANISATION_FIELDS)
+
+
+LOCKED_FIELDS = (
+    *(field.name for field in Referral._meta.concrete_fields),
+    "person__id", "person__organisation", *_organisation("person__organisation"),
+    *(f"programme__{name}" for name in ("id", "slug", "names", "organisation", "capacity")),
+    *_organisation("sender"), *_organisation("receiver"),
+)  # fmt: skip
+"""What a transition reads of the referral and its programme, organisations and person.
+The programme's and organisations' other columns are large JSON documents: they stay
+unread."""
 
 
 def _locked(actor: Actor, referral_id: object) -> Referral:
     key = referral_key(referral_id)
-    found = LOCKED.fetch([model_field(Referral, "id").get_db_prep_value(key, connection)])
-    referral = found["r"] if found is not None else None
+    # Only the referral's row is locked (`of`): the programme may be missing (an outer
+    # join, which PostgreSQL cannot lock) and the organisations are shared by every
+    # referral, so locking them would make unrelated transitions wait on each other.
+    referral = (
+        Referral.objects.select_related("person__organisation", "programme", "sender", "receiver")
+        .only(*LOCKED_FIELDS)
+        .select_for_update(of=("self",))
+        .filter(pk=key)
+        .first()
+    )
     if referral is None or side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
-    if not isinstance(referral, Referral):
-        raise TypeError(f"referral: expected Referral, got {type(referral).__name__}")
     return referral
 
 
@@ -360,7 +361,7 @@ def _event(
         organisation=actor.organisation,
         detail=detail,
     )
-    insert(event)
+    event.save(force_insert=True)
     return event
 
 

@@ -1,5 +1,6 @@
 """Referral pages: inbox and outbox, a referral's timeline and actions, a new referral from
-a person's file, capacities and routing protocols. Reads through `referrals.access` and
+a person's file, capacities and routing protocols (the integrations page, with the webhooks
+section of `referrals.integrations`, is the accounts app's). Reads through `referrals.access` and
 `people.access`, writes through the services."""
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,12 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.accounts.services import (
-    TokenRequestError,
-    api_token_issue,
-    api_token_revoke,
-    api_tokens_of,
-)
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.schemas import PersonDataError
@@ -32,19 +26,10 @@ from passerelle.web.apps.referrals.forms import (
     CapacityForm,
     ProtocolForm,
     ReferralForm,
-    TokenForm,
     TransitionForm,
-    WebhookForm,
 )
 from passerelle.web.apps.referrals.models import State
 from passerelle.web.apps.referrals.routing import protocol_publish, protocols_on, suggestions_for
-from passerelle.web.apps.referrals.webhooks import (
-    WebhookRequestError,
-    deliveries_of,
-    webhook_register,
-    webhook_set_active,
-    webhooks_of,
-)
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
 from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, request_language
 
@@ -283,84 +268,5 @@ def organisation_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
             "protocols": [
                 p for p in protocols_on(on) if p.organisation_id == actor.organisation.pk
             ],
-        },
-    )
-
-
-@staff_view
-def integrations(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """An organisation administrator's page for plugging the organisation's own system in:
-    API tokens (the key shown once) and webhooks (the signing secret shown once), with the
-    log of the latest deliveries."""
-    if not actor.allowed("integrations", "organisation"):
-        raise OperationDeniedError("integrations")
-    token_form = TokenForm(prefix="token")
-    webhook_form = WebhookForm(prefix="webhook")
-    shown_once: dict[str, str] = {}
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action == "token-issue":
-            token_form = TokenForm(request.POST, prefix="token")
-            if token_form.is_valid():
-                try:
-                    _token, key = api_token_issue(
-                        organisation=actor.organisation,
-                        name=token_form.cleaned_data["name"],
-                        scopes=token_form.cleaned_data["scopes"],
-                        by=actor.user,
-                    )
-                except TokenRequestError as error:
-                    for name, message in error.errors.items():
-                        token_form.add_error(name, message)
-                else:
-                    shown_once = {"label": _("The token's key"), "value": key}
-                    token_form = TokenForm(prefix="token")
-        elif action == "webhook-register":
-            webhook_form = WebhookForm(request.POST, prefix="webhook")
-            if webhook_form.is_valid():
-                try:
-                    _webhook, secret = webhook_register(
-                        organisation=actor.organisation,
-                        url=webhook_form.cleaned_data["url"],
-                        by=actor.user,
-                    )
-                except WebhookRequestError as error:
-                    for name, message in error.errors.items():
-                        webhook_form.add_error(name, message)
-                else:
-                    shown_once = {"label": _("The webhook's signing secret"), "value": secret}
-                    webhook_form = WebhookForm(prefix="webhook")
-        elif action in {"token-revoke", "webhook-pause", "webhook-resume"}:
-            target = request.POST.get("id", "")
-            try:
-                if action == "token-revoke":
-                    api_token_revoke(
-                        organisation=actor.organisation, token_id=target, by=actor.user
-                    )
-                    messages.success(request, _("Token revoked."))
-                else:
-                    webhook_set_active(
-                        organisation=actor.organisation,
-                        webhook_id=target,
-                        active=action == "webhook-resume",
-                        by=actor.user,
-                    )
-                    messages.success(request, _("Webhook changed."))
-            except (LookupError, ValidationError) as error:
-                raise Http404 from error
-            return redirect("referrals:integrations")
-        else:
-            messages.error(request, _("Unknown action."))
-    return render(
-        request,
-        "referrals/integrations.html",
-        {
-            "actor": actor,
-            "token_form": token_form,
-            "webhook_form": webhook_form,
-            "shown_once": shown_once,
-            "tokens": api_tokens_of(actor.organisation),
-            "webhooks": webhooks_of(actor.organisation),
-            "deliveries": deliveries_of(actor.organisation),
         },
     )

@@ -1,0 +1,1 @@
+"""Shared factories and helpers of the tests: test modules import these, never each other."""
