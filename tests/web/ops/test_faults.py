@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(
     deliveries = list(WebhookDelivery.objects.values_list("pk", flat=True))
     assert len(deliveries) == 4
     first = workers()
-    wait_for(lambda: bool(receiver.received), 30, "the first delivery reaches the receiver")
+    wait_for(lambda: bool(receiver.received), 180, "the first delivery reaches the receiver")
     first.send_signal(signal.SIGKILL)  # in the middle of it: the receiver holds the answer
     first.wait(10)
     assert WebhookDelivery.objects.filter(state=DeliveryState.DELIVERED).count() < 4
@@ -175,7 +175,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(
             WebhookDelivery.objects.filter(state=DeliveryState.DELIVERED).count() == 4
             and not DBTaskResult.objects.exclude(status__in=("SUCCESSFUL", "FAILED")).exists()
         ),
-        30,
+        180,
         "every delivery delivered and every task finished after the restart",
     )
     keys = [f"passerelle-delivery-{pk}" for pk in deliveries]
@@ -209,7 +209,7 @@ def test_a_worker_killed_mid_linkage_run_leaves_it_to_the_next(
     run = beneficiaries.run_start(actor_label="test")
     beneficiary_tasks.run_in_background(run)
     first = workers()
-    wait_for(lambda: LinkageRun.objects.get(pk=run.pk).step >= 2, 60, "the run gets under way")
+    wait_for(lambda: LinkageRun.objects.get(pk=run.pk).step >= 2, 240, "the run gets under way")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     assert LinkageRun.objects.get(pk=run.pk).status == RunStatus.RUNNING
@@ -242,6 +242,8 @@ def serve(tmp_path: Path, health_checks: str) -> tuple[subprocess.Popen[bytes], 
             "--no-control-socket",
             "--timeout",
             "120",
+            "--graceful-timeout",
+            "5",
             "--log-file",
             str(tmp_path / "gunicorn.log"),
             "passerelle.web.config.wsgi",
@@ -252,9 +254,9 @@ def serve(tmp_path: Path, health_checks: str) -> tuple[subprocess.Popen[bytes], 
         stderr=subprocess.DEVNULL,
     )
     log = tmp_path / "gunicorn.log"
-    wait_for(lambda: log.exists() and "Listening at" in log.read_text(), 30, "gunicorn starts")
+    wait_for(lambda: log.exists() and "Listening at" in log.read_text(), 120, "gunicorn starts")
     address = log.read_text().split("Listening at: ")[1].split()[0]
-    wait_for(lambda: status_of(f"{address}/healthz") == 200, 60, "its worker boots")
+    wait_for(lambda: status_of(f"{address}/healthz") == 200, 180, "its worker boots")
     return process, address
 
 
@@ -292,4 +294,4 @@ def test_the_web_recovers_from_lost_database_connections(
         assert [status_of(f"{address}/readyz") for _ in after] == after
     finally:
         process.terminate()
-        process.wait(10)
+        process.wait(60)
