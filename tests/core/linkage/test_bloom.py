@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from passerelle.core.linkage import dedupe_encoded
 from passerelle.core.linkage.bloom import (
     ENCODED_COLUMNS,
     FILTER_BITS,
@@ -20,7 +21,9 @@ from passerelle.core.linkage.bloom import (
     malformed_encodings,
     name_features,
 )
+from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import LinkageInputError
+from passerelle.core.linkage.model import BLOCKING_KEYS
 from passerelle.core.linkage.names import canonical, name_tokens
 from passerelle.core.linkage.synthetic import generate
 
@@ -116,3 +119,33 @@ def test_what_encode_writes_is_well_formed_and_nothing_else_is() -> None:
     ]
     with pytest.raises(LinkageInputError, match="bf_surname: row 1 \\(and 299 other rows\\)"):
         encoded_features(clear)
+
+
+def test_the_postcode_blocking_keys_are_keyed_tokens_and_block_in_private_mode() -> None:
+    from .test_linkage import _postcode_records
+
+    records = _postcode_records()
+    encoded = encode(records, KEY)
+    assert malformed_encodings(encoded) == []
+    # keyed: nothing of the postcode or the date in clear
+    assert not encoded["blk_dob_postcode"].str.contains("1130|1965").any()
+    features = encoded_features(encoded)
+    for person in ("q", "h"):
+        truth = records.filter(pl.col("person_id") == person)
+        assert blocking_recall(features, truth, BLOCKING_KEYS["private"]) == 1.0
+
+
+def test_an_old_encoded_file_is_refused_naming_the_column_and_old_stored_encodings_link() -> None:
+    records = generate(1_500, seed=3)
+    encoded = encode(records, KEY)
+    with pytest.raises(
+        LinkageInputError,
+        match="blk_token_postcode: missing column; files encoded before 2026-12-07 lack it",
+    ):
+        encoded_features(encoded.drop("blk_token_postcode", "blk_dob_postcode"))
+    # encodings stored before the new columns (the platform's uploads) read them as empty
+    stored = encoded.with_columns(
+        blk_token_postcode=pl.lit(None, pl.String), blk_dob_postcode=pl.lit(None, pl.String)
+    )
+    quality = pairwise_quality(dedupe_encoded(stored).clusters, records)
+    assert quality.f1 > 0.9

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
+from passerelle.core.linkage import model as model_module
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
 from passerelle.core.linkage.features import parse_birth_date, plaintext_features
 from passerelle.core.linkage.model import (
-    _FAMILY_ONLY_FILLED,
-    _PARENT_AND_CHILD,
     BLOCKING_KEYS,
+    Mode,
     _date_level,
     _one_edit,
     candidate_adjusted,
     coherent_clusters,
     date_m_from_confident_pairs,
+    household_veto_sql,
+    level_numbers,
 )
 from passerelle.core.linkage.pairs import comparison_levels
 from passerelle.core.linkage.synthetic import generate
+from passerelle.core.linkage.synthetic_independent import generate_independent
 
 KEY = bytes(range(32))
 
@@ -54,12 +58,94 @@ def test_plaintext_and_private_linkage_beat_the_plain_baseline(population: pl.Da
     assert plain.f1 > 0.8
     assert private.f1 > plain.f1 - 0.08
     assert plain.f1 > baseline.f1
-    # the household veto names the parent-and-child level by its number in each mode
+    # the trained model numbers its levels as the household veto does
     for mode, run in (("plaintext", plain_run), ("private", private_run)):
-        label = comparison_levels(run.model)["name"][_PARENT_AND_CHILD[mode]]
-        assert label.endswith("within the other, same last name"), (mode, label)
-        label = comparison_levels(run.model)["name"][_FAMILY_ONLY_FILLED[mode]]
-        assert label.startswith("given name empty, family name"), (mode, label)
+        for comparison in ("name", "birth_date"):
+            trained = comparison_levels(run.model)[comparison]
+            numbers = level_numbers(mode, comparison)
+            assert {trained[n] for n in numbers.values() if n >= 0} == {
+                label for label, n in numbers.items() if n >= 0
+            }
+            assert all(trained[n] == label for label, n in numbers.items() if n >= 0)
+
+
+# What the household veto drops, by label: names agreeing on at most two tokens, as a
+# parent's and a child's, or on the family name alone with the given name empty; with
+# dates missing, of the same year only or of another year
+_VETOED_NAMES = {
+    "plaintext": {
+        "All other comparisons",
+        "one name shared, in either field",
+        "one close",
+        "given only",
+        "family only",
+        "two tokens shared",
+        "one token set within the other, same last name",
+        "given name empty, family name within the other's",
+    },
+    "private": {
+        "All other comparisons",
+        "one name filter within the other's, either field",
+        "given ≥ 0.9",
+        "family ≥ 0.9",
+        "name ≥ 0.7",
+        "family ≥ 0.9, given < 0.5",
+        "one name filter within the other, same last name",
+        "given name empty, family name filter within the other's",
+    },
+}
+_VETOED_DATES = {"dob_year is NULL", "same year", "All other comparisons"}
+
+
+def _vetoed(mode: Mode) -> tuple[set[str], set[str]]:
+    """The name and date labels the veto's SQL drops, evaluated on every pair of levels."""
+    import duckdb
+
+    names, dates = level_numbers(mode, "name"), level_numbers(mode, "birth_date")
+    rows = [(n, d, gn, gd) for n, gn in names.items() for d, gd in dates.items()]
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE pairs (name TEXT, date TEXT, gamma_name INT, gamma_birth_date INT)"
+    )
+    connection.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?)", rows)
+    vetoed = connection.execute(
+        f"SELECT name, date FROM pairs WHERE coalesce({household_veto_sql(mode)}, false)"
+    ).fetchall()
+    return {name for name, _ in vetoed}, {date for _, date in vetoed}
+
+
+@pytest.mark.parametrize("mode", ["plaintext", "private"])
+def test_the_household_veto_follows_its_levels_by_label(
+    mode: Mode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _vetoed(mode) == (_VETOED_NAMES[mode], _VETOED_DATES)
+    # a level added low in the name comparison renumbers every level above it: the veto
+    # still drops the same levels, and never the new one (a phone in common)
+    import splink.comparison_level_library as cll
+
+    comparisons = model_module._comparisons
+
+    def with_a_low_level(*args: Any, **kwargs: Any) -> list[Any]:
+        built = comparisons(*args, **kwargs)
+        levels = built[0]._comparison_levels  # Splink keeps the levels it was given
+        levels.insert(
+            len(levels) - 1,
+            cll.ExactMatchLevel("phone").configure(label_for_charts="a phone in common"),
+        )
+        return built
+
+    monkeypatch.setattr(model_module, "_comparisons", with_a_low_level)
+    level_numbers.cache_clear()
+    try:
+        assert (
+            level_numbers(mode, "name")[
+                "two tokens shared" if mode == "plaintext" else "family ≥ 0.9, given < 0.5"
+            ]
+            == 6
+        )
+        assert _vetoed(mode) == (_VETOED_NAMES[mode] | {"a phone in common"}, _VETOED_DATES)
+    finally:
+        level_numbers.cache_clear()
 
 
 def test_a_missing_date_weighs_neither_for_nor_against(population: pl.DataFrame) -> None:
@@ -281,3 +367,64 @@ def test_a_rare_name_weighs_more_than_a_name_shared_by_many_records() -> None:
     mean = adjusted["candidates"].mean()
     odds = (1 - 0.6) / 0.6 * probability["x0x1"] / (1 - probability["x0x1"])
     assert odds == pytest.approx(mean / 5)
+
+
+# Names of another sort in each filler record: the token "Mohamed" is held by more records
+# than its block may hold alone, so it keeps no block of its own
+_FILLERS = [
+    ("Mohamed", f"{consonant}a{other}ouri", "", postcode)
+    for consonant, other, postcode in zip(
+        "bdfhklmnprstvz" * 3,
+        "bcdfgklmnprstvz" * 3,
+        ["1000", "1020", "1030", "1040", "1050", "1060"] * 7,
+        strict=False,
+    )
+]
+# (record id, person, given, family, birth date, postcode): a pair with one token in
+# common, no date on one side and the other name spelt apart (Qasimi, Gasimi: q and g are
+# other classes); a pair with every token spelt apart but the same date and postcode
+_PAIRS = [
+    ("q1", "q", "Mohamed", "Qasimi", "", "1140"),
+    ("q2", "q", "Mohammed", "Gasimi", "1990-03-04", "1140"),
+    ("h1", "h", "Habtemariam", "Habtom", "1965-07-14", "1130"),
+    ("h2", "h", "Abtemariam", "Abtam", "14.07.1965", "1130"),
+]
+
+
+def _postcode_records() -> pl.DataFrame:
+    rows = [
+        (f"f{i}", f"f{i}", given, family, date, postcode)
+        for i, (given, family, date, postcode) in enumerate(_FILLERS)
+    ] + _PAIRS
+    frame = pl.DataFrame(
+        rows,
+        schema=["record_id", "person_id", "given_name", "surname", "birth_date", "postcode"],
+        orient="row",
+    )
+    return frame.with_columns(phone=pl.lit(""))
+
+
+def test_a_token_or_the_date_with_the_postcode_blocks_pairs_the_name_keys_miss() -> None:
+    records = _postcode_records()
+    features = plaintext_features(records)
+    new = {("blk_token_postcode",), ("blk_dob_postcode",)}
+    old_rules = tuple(rule for rule in BLOCKING_KEYS["plaintext"] if rule not in new)
+    assert len(old_rules) == len(BLOCKING_KEYS["plaintext"]) - 2
+    # "mhmd" is dropped from the filler's token blocks: over the cap of a token alone
+    assert features.filter(pl.col("unique_id") == "f0")["blk_token"].item().len() == 1
+    assert "mhmd#1140" in features.filter(pl.col("unique_id") == "q1")["blk_token_postcode"][0]
+    for person in ("q", "h"):
+        truth = records.filter(pl.col("person_id") == person)
+        assert blocking_recall(features, truth, old_rules) == 0.0
+        assert blocking_recall(features, truth, BLOCKING_KEYS["plaintext"]) == 1.0
+
+
+def test_the_postcode_keys_raise_blocking_recall_on_the_independent_population() -> None:
+    records = generate_independent(5_000, seed=11)
+    features = plaintext_features(records)
+    new = {("blk_token_postcode",), ("blk_dob_postcode",)}
+    old_rules = tuple(rule for rule in BLOCKING_KEYS["plaintext"] if rule not in new)
+    before = blocking_recall(features, records, old_rules)
+    after = blocking_recall(features, records, BLOCKING_KEYS["plaintext"])
+    assert after > before + 0.01
+    assert after > 0.95

@@ -55,6 +55,11 @@ ENCODED_COLUMNS = (
     *TOKEN_COLUMNS,
     *ARRAY_TOKEN_COLUMNS,
 )
+COLUMNS_SINCE = {"blk_token_postcode": "2026-12-07", "blk_dob_postcode": "2026-12-07"}
+"""Columns later than the first encoded format, with the day `encode` began to write them:
+a file without one was made by an older version and is refused with that date. Encodings
+stored before that day (the platform's uploads) hold them empty: such records are still
+linked, with fewer candidate pairs (docs/linkage.md, "Blocking")."""
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 TOKEN_DIGITS = 16  # a keyed token: HMAC-SHA256 truncated to 64 bits, lower-case hex
 MAX_TOKENS = 120
@@ -250,8 +255,16 @@ def encoded_features(encoded: pl.DataFrame) -> pl.DataFrame:
     """The comparison columns of encoded records: filter words (int64) and their popcounts."""
     missing = [column for column in ENCODED_COLUMNS if column not in encoded.columns]
     if missing:
+        since = COLUMNS_SINCE.get(missing[0])
+        hint = (
+            f"files encoded before {since} lack it: encode the records again with the same "
+            "key (`passerelle encode`); "
+            if since
+            else ""
+        )
         raise LinkageInputError(
-            missing[0], "missing column; encoded input needs " + ", ".join(ENCODED_COLUMNS)
+            missing[0],
+            f"missing column; {hint}encoded input needs " + ", ".join(ENCODED_COLUMNS),
         )
     frame = encoded.select([pl.col(c).cast(pl.String) for c in ENCODED_COLUMNS])
     for problem in malformed_encodings(frame)[:1]:

@@ -182,6 +182,7 @@ def plaintext_features(
     initials = [_pair_key(p.first_given_skeleton[:1], p.last_surname_skeleton[:1]) for p in parts]
     swap_keys = [d.swap_key if d else None for d in dates]
     years = [str(d.year) if d else None for d in dates]
+    postcodes = [normalise_postcode(v) for v in frame["postcode"].to_list()]
     columns: dict[str, pl.Series | list[str | None]] = {
         "unique_id": frame["record_id"].str.strip_chars(),
         "given_text": [none_if_empty(p.given_text) for p in parts],
@@ -209,7 +210,7 @@ def plaintext_features(
             " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
             for d in dob_digits
         ],
-        "postcode": [normalise_postcode(v) for v in frame["postcode"].to_list()],
+        "postcode": postcodes,
         "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
         "blk_names": [_pair_key(p.first_given_skeleton, p.last_surname_skeleton) for p in parts],
         "blk_dob_initials": [
@@ -236,6 +237,17 @@ def plaintext_features(
         ],
         # one name token alone: the other tokens replaced or mistyped, no date
         "blk_token": [" ".join(p.token_skeletons) or None for p in parts],
+        # one name token with the postcode: no date on one record and the other tokens
+        # spelt apart, where the token alone is too common to keep its block
+        "blk_token_postcode": [
+            " ".join(f"{t}#{c}" for t in p.token_skeletons) or None if c else None
+            for p, c in zip(parts, postcodes, strict=True)
+        ],
+        # the birth date with the postcode: every name token spelt apart or mistyped (an
+        # array of one key, so that it is capped like the others)
+        "blk_dob_postcode": [
+            f"{k}#{c}" if k and c else None for k, c in zip(swap_keys, postcodes, strict=True)
+        ],
     }
     plain = pl.DataFrame(
         columns,
@@ -256,6 +268,8 @@ ARRAY_BLOCKING_COLUMNS = (
     "blk_pair_year",
     "blk_initial_dob",
     "blk_token",
+    "blk_token_postcode",
+    "blk_dob_postcode",
 )
 # Keys shared by more records than this are dropped (Mohammed + 1990): each record is in a
 # few blocks of bounded size, so the pairs scored grow linearly with the records.
@@ -266,6 +280,8 @@ MAX_BLOCK = {
     "blk_pair_year": 60,
     "blk_initial_dob": 20,
     "blk_token": 30,
+    "blk_token_postcode": 60,
+    "blk_dob_postcode": 20,
 }
 
 

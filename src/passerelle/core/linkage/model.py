@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import logging
 import tempfile
@@ -31,7 +32,8 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     # together. Array keys are exploded (a record is in several blocks): every unordered
     # pair of name-token skeletons (swaps, compound and patronymic names), every token with
     # the birth date (day and month unordered), every token with the birth year, every
-    # pair with the year, every initial with the date, every token alone (features.py).
+    # pair with the year, every initial with the date, every token alone, every token with
+    # the postcode (features.py); the birth date with the postcode; the phone.
     "plaintext": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     "private": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     # The baseline: exact matches on the raw (lower-cased) fields.
@@ -43,15 +45,40 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     ),
 }
 ARRAY_KEYS = frozenset(ARRAY_BLOCKING_COLUMNS)
-# name levels from "two tokens shared" (plaintext) or "family ≥ 0.9, given < 0.5" (private)
-# down; levels are counted from else = 0
-_WEAK_NAME: dict[Mode, int] = {"plaintext": 5, "private": 5, "baseline": -1}
-# "one token set (name filter) within the other, same last name": a parent's given name is
-# the child's family name in patronymic naming
-_PARENT_AND_CHILD: dict[Mode, int] = {"plaintext": 11, "private": 10, "baseline": -1}
-# "one name field empty, the family name within the other's names": relatives share it
-_FAMILY_ONLY_FILLED: dict[Mode, int] = {"plaintext": 7, "private": 6, "baseline": -1}
-_WEAK_DATE = 1  # birth-date levels "same year" (both full, different) and "else"
+# The levels the household veto names, by their labels: Splink numbers the levels by their
+# place (else = 0 upwards), so a level added to a comparison moves the numbers, never these.
+# Names from this level down: at most two tokens in common.
+_WEAK_NAME = {"plaintext": "two tokens shared", "private": "family ≥ 0.9, given < 0.5"}
+# One token set (name filter) within the other with the same last name only: a parent's
+# given name is the child's family name in patronymic naming.
+_PARENT_AND_CHILD = {
+    "plaintext": "one token set within the other, same last name",
+    "private": "one name filter within the other, same last name",
+}
+# One name field empty, the family name within the other's names: relatives share it.
+_FAMILY_ONLY_FILLED = {
+    "plaintext": "given name empty, family name within the other's",
+    "private": "given name empty, family name filter within the other's",
+}
+# Birth dates from this level down (and missing): the same year with two different full
+# dates, or another year.
+_WEAK_DATE = "same year"
+
+
+@functools.cache
+def level_numbers(mode: Mode, comparison: str) -> dict[str, int]:
+    """The number (gamma value) of every level of one comparison of `mode`, by its label."""
+    for creator in _comparisons(mode):
+        built = creator.get_comparison("duckdb")
+        if built.output_column_name == comparison:
+            numbers = {
+                str(level.label_for_charts): int(level.comparison_vector_value)
+                for level in built.comparison_levels
+            }
+            if len(numbers) != len(built.comparison_levels):
+                raise ValueError(f"{comparison}: two levels share a label")
+            return numbers
+    raise KeyError(comparison)
 
 
 def household_veto_sql(mode: Mode) -> str:
@@ -62,10 +89,15 @@ def household_veto_sql(mode: Mode) -> str:
     are missing or disagree beyond a typo, is never joined: households share family name,
     postcode and phone.
     """
+    if mode == "baseline":
+        raise ValueError("the baseline is plain Splink: it has no household veto")
+    names = level_numbers(mode, "name")
+    date = level_numbers(mode, "birth_date")[_WEAK_DATE]
     return (
-        f"((gamma_name BETWEEN 0 AND {_WEAK_NAME[mode]} "
-        f"OR gamma_name IN ({_PARENT_AND_CHILD[mode]}, {_FAMILY_ONLY_FILLED[mode]})) "
-        f"AND gamma_birth_date <= {_WEAK_DATE})"
+        f"((gamma_name BETWEEN 0 AND {names[_WEAK_NAME[mode]]} "
+        f"OR gamma_name IN ({names[_PARENT_AND_CHILD[mode]]}, "
+        f"{names[_FAMILY_ONLY_FILLED[mode]]})) "
+        f"AND gamma_birth_date <= {date})"
     )
 
 

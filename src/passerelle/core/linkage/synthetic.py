@@ -1,8 +1,9 @@
 """A synthetic population of newcomers registered at several Brussels organisations.
 
-SYNTHETIC DATA ONLY: every person is made up from the name lists below (common given and
-family names per origin, as found in public name-frequency lists) and random dates; no real
-person's data is used or reproduced. The generator exists to test and benchmark linkage.
+SYNTHETIC DATA ONLY: every person is made up from the name lists of
+`data/synthetic_names.yaml` (common given and family names per origin, as found in public
+name-frequency lists) and random dates; no real person's data is used or reproduced. The
+generator exists to test and benchmark linkage.
 
 Each person gets 1 to 4 records as if registered at different organisations (Actiris, a
 CPAS, a BAPA, an NGO). Records differ the way real registrations do, at rates set in
@@ -22,843 +23,73 @@ import itertools
 import random
 import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 import polars as pl
+import yaml
 
 from .names import variant_table
 
 _M, _F = "m", "f"
-_ARABIC_GIVEN_M = [
-    "Mohammed",
-    "Ahmad",
-    "Ali",
-    "Omar",
-    "Khaled",
-    "Hassan",
-    "Hussein",
-    "Mahmoud",
-    "Mustafa",
-    "Youssef",
-    "Ibrahim",
-    "Abdulrahman",
-    "Abdullah",
-    "Bilal",
-    "Rami",
-    "Samer",
-    "Firas",
-    "Tarek",
-    "Walid",
-    "Nabil",
-    "Yaser",
-    "Hamza",
-    "Amjad",
-    "Ziad",
-    "Saeed",
-    "Osman",
-    "Qasim",
-    "Jafar",
-    "Suleiman",
-    "Yasin",
-    "Karim",
-    "Anas",
-    "Majd",
-    "Fadi",
-    "Hadi",
-    "Basel",
-    "Ayham",
-    "Mohannad",
-    "Abdulkadir",
-]
-_ARABIC_GIVEN_F = [
-    "Fatima",
-    "Aisha",
-    "Maryam",
-    "Noor",
-    "Rana",
-    "Hiba",
-    "Lina",
-    "Rasha",
-    "Dima",
-    "Yasmin",
-    "Zeinab",
-    "Huda",
-    "Amal",
-    "Reem",
-    "Sara",
-    "Khadija",
-    "Asmaa",
-    "Batoul",
-    "Ghada",
-    "Hanan",
-    "Iman",
-    "Layla",
-    "Manar",
-    "Nour",
-    "Rawan",
-    "Safaa",
-    "Shahd",
-    "Wafaa",
-]
-_SYRIAN_FAMILY = [
-    "Al-Hassan",
-    "Al-Ahmad",
-    "Al-Khatib",
-    "Haddad",
-    "Al-Halabi",
-    "Al-Masri",
-    "Shami",
-    "Al-Zoubi",
-    "Al-Hamwi",
-    "Kurdi",
-    "Hamdan",
-    "Khalil",
-    "Nasser",
-    "Saleh",
-    "Al-Rifai",
-    "Al-Hariri",
-    "Darwish",
-    "Qassem",
-    "Sabbagh",
-    "Al-Homsi",
-    "Al-Shami",
-    "Al-Ali",
-    "Al-Mohammed",
-    "Najjar",
-    "Kassab",
-    "Othman",
-    "Al-Hussein",
-    "Abdulkadir",
-    "Al-Dakhil",
-    "Mansour",
-]
-_IRAQI_FAMILY = [
-    "Al-Obaidi",
-    "Al-Jubouri",
-    "Al-Tamimi",
-    "Al-Dulaimi",
-    "Al-Saadi",
-    "Al-Rubaie",
-    "Al-Shammari",
-    "Al-Bayati",
-    "Al-Janabi",
-    "Al-Zubaidi",
-    "Al-Maliki",
-    "Al-Khafaji",
-    "Al-Amiri",
-    "Al-Kubaisi",
-    "Al-Hashimi",
-    "Al-Azzawi",
-]
-_AFGHAN_GIVEN_M = [
-    "Mohammad",
-    "Ahmad",
-    "Abdul-Wahid",
-    "Hamidullah",
-    "Ghulam",
-    "Noorullah",
-    "Farid",
-    "Javid",
-    "Mirwais",
-    "Zabihullah",
-    "Sayed",
-    "Rahmatullah",
-    "Najibullah",
-    "Khalid",
-    "Bashir",
-    "Jawad",
-    "Mujtaba",
-    "Sohail",
-    "Ehsan",
-    "Qadir",
-    "Wahidullah",
-    "Shafiq",
-    "Nasir",
-    "Habibullah",
-    "Abdul-Ghafoor",
-    "Sharif",
-    "Yama",
-    "Rohullah",
-    "Baryalai",
-    "Mansoor",
-]
-_AFGHAN_GIVEN_F = [
-    "Fatima",
-    "Maryam",
-    "Zahra",
-    "Nazanin",
-    "Shabnam",
-    "Farzana",
-    "Parwana",
-    "Marzia",
-    "Zarghona",
-    "Gulalai",
-    "Mahbooba",
-    "Freshta",
-    "Sima",
-    "Laila",
-    "Nargis",
-    "Roya",
-    "Soraya",
-    "Hosai",
-    "Mursal",
-    "Tahmina",
-]
-_AFGHAN_FAMILY = [
-    "Ahmadi",
-    "Rahimi",
-    "Karimi",
-    "Hakimi",
-    "Mohammadi",
-    "Sultani",
-    "Noorzai",
-    "Popal",
-    "Stanekzai",
-    "Wardak",
-    "Hotak",
-    "Safi",
-    "Amiri",
-    "Haidari",
-    "Sadat",
-    "Hussaini",
-    "Azizi",
-    "Nazari",
-    "Jalali",
-    "Rezaei",
-    "Sharifi",
-    "Qaderi",
-    "Habibi",
-    "Yousufzai",
-    "Mohseni",
-    "Hashimi",
-    "Nawabi",
-    "Samadi",
-    "Faizi",
-    "Alokozai",
-]
-_ERITREAN_GIVEN_M = [
-    "Yohannes",
-    "Tesfay",
-    "Mehari",
-    "Berhane",
-    "Filmon",
-    "Semere",
-    "Dawit",
-    "Amanuel",
-    "Kidane",
-    "Ghebremedhin",
-    "Tekle",
-    "Haile",
-    "Measho",
-    "Goitom",
-    "Habtom",
-    "Robel",
-    "Yonas",
-    "Senai",
-    "Biniam",
-    "Merhawi",
-    "Tsegay",
-    "Kibrom",
-    "Henok",
-    "Mulugeta",
-    "Negasi",
-    "Teklit",
-    "Afewerki",
-    "Zeray",
-    "Michael",
-    "Abraham",
-]
-_ERITREAN_GIVEN_F = [
-    "Helen",
-    "Selam",
-    "Senait",
-    "Mebrat",
-    "Saba",
-    "Hiwet",
-    "Luwam",
-    "Tsega",
-    "Rahel",
-    "Feven",
-    "Yordanos",
-    "Mihret",
-    "Ruth",
-    "Winta",
-    "Eden",
-    "Azieb",
-    "Letensae",
-    "Tirhas",
-    "Freweyni",
-    "Mizan",
-]
-_ERITREAN_FATHER = [
-    "Ghebremariam",
-    "Weldemichael",
-    "Tekleab",
-    "Haileselassie",
-    "Tesfamariam",
-    "Woldegiorgis",
-    "Ghebrehiwet",
-    "Berhe",
-    "Kahsay",
-    "Asmerom",
-    "Tewelde",
-    "Ghirmay",
-    "Andemariam",
-    "Habte",
-    "Okbazghi",
-    "Sium",
-    "Zerai",
-    "Teweldebrhan",
-    "Mesfin",
-    "Gebreyesus",
-    "Weldu",
-    "Tsegai",
-    "Kidane",
-    "Tesfay",
-    "Yohannes",
-    "Haile",
-    "Mehari",
-    "Tekle",
-    "Berhane",
-    "Negash",
-]
-_SOMALI_GIVEN_M = [
-    "Mohamed",
-    "Abdi",
-    "Abdirahman",
-    "Ahmed",
-    "Ali",
-    "Hassan",
-    "Hussein",
-    "Omar",
-    "Ismail",
-    "Yusuf",
-    "Abdullahi",
-    "Abdikadir",
-    "Farah",
-    "Osman",
-    "Mahad",
-    "Liban",
-    "Guled",
-    "Bashir",
-    "Abdiaziz",
-    "Said",
-    "Mustafa",
-    "Jama",
-    "Warsame",
-    "Aden",
-    "Hirsi",
-    "Nur",
-]
-_SOMALI_GIVEN_F = [
-    "Fadumo",
-    "Hodan",
-    "Amina",
-    "Ayaan",
-    "Hawa",
-    "Khadija",
-    "Sahra",
-    "Nimco",
-    "Ifrah",
-    "Deeqa",
-    "Ubah",
-    "Sagal",
-    "Asli",
-    "Hibo",
-    "Maryan",
-    "Halima",
-    "Ladan",
-    "Sucaad",
-    "Caasha",
-    "Faiza",
-]
-_GUINEAN_GIVEN_M = [
-    "Mamadou",
-    "Ibrahima",
-    "Alpha",
-    "Abdoulaye",
-    "Ousmane",
-    "Thierno",
-    "Amadou",
-    "Sekou",
-    "Mohamed",
-    "Alhassane",
-    "Boubacar",
-    "Saliou",
-    "Lansana",
-    "Moussa",
-    "Souleymane",
-    "Aboubacar",
-    "Oumar",
-    "Cellou",
-    "Elhadj",
-    "Mamady",
-]
-_GUINEAN_GIVEN_F = [
-    "Mariama",
-    "Fatoumata",
-    "Aissatou",
-    "Kadiatou",
-    "Hadja",
-    "Aminata",
-    "Djenabou",
-    "Hawa",
-    "Ramatoulaye",
-    "Mabinty",
-    "Oumou",
-    "Nene",
-    "Binta",
-    "Hassanatou",
-    "Fanta",
-    "Sira",
-]
-_GUINEAN_FAMILY = [
-    "Diallo",
-    "Barry",
-    "Bah",
-    "Sow",
-    "Camara",
-    "Conde",
-    "Keita",
-    "Toure",
-    "Sylla",
-    "Soumah",
-    "Balde",
-    "Cisse",
-    "Kouyate",
-    "Doumbouya",
-    "Kaba",
-    "Kourouma",
-    "Sangare",
-    "Fofana",
-    "Keira",
-    "Bangoura",
-    "Jalloh",
-    "Traore",
-]
-_CONGOLESE_GIVEN_M = [
-    "Jean",
-    "Patrick",
-    "Christian",
-    "Joseph",
-    "Didier",
-    "Fiston",
-    "Junior",
-    "Serge",
-    "Guylain",
-    "Tresor",
-    "Heritier",
-    "Cedric",
-    "Blaise",
-    "Jonathan",
-    "Glody",
-    "Exauce",
-    "Prince",
-    "Rodrigue",
-    "Aime",
-    "Benjamin",
-]
-_CONGOLESE_GIVEN_F = [
-    "Christelle",
-    "Grace",
-    "Nadege",
-    "Merveille",
-    "Ornella",
-    "Divine",
-    "Beatrice",
-    "Chancelvie",
-    "Gloria",
-    "Sandrine",
-    "Esther",
-    "Rebecca",
-    "Nathalie",
-    "Jolie",
-    "Naomie",
-    "Dorcas",
-]
-_CONGOLESE_FAMILY = [
-    "Mukendi",
-    "Kabila",
-    "Tshibangu",
-    "Kalala",
-    "Mbuyi",
-    "Ilunga",
-    "Kasongo",
-    "Lukusa",
-    "Nkulu",
-    "Mulumba",
-    "Kabongo",
-    "Mutombo",
-    "Nsimba",
-    "Lusamba",
-    "Mbala",
-    "Kalonji",
-    "Tshisekedi",
-    "Ngoy",
-    "Mwamba",
-    "Kabeya",
-    "Lumbala",
-    "Makiese",
-    "Nzuzi",
-    "Bokanga",
-    "Lokuli",
-    "Bolamba",
-    "Mpiana",
-    "Kanku",
-    "Masudi",
-    "Banza",
-]
-_MOROCCAN_GIVEN_M = [
-    "Mohamed",
-    "Youssef",
-    "Said",
-    "Rachid",
-    "Abdelkader",
-    "Karim",
-    "Hamid",
-    "Mustapha",
-    "Abdelaziz",
-    "Mehdi",
-    "Anouar",
-    "Hicham",
-    "Bilal",
-    "Ilias",
-    "Ayoub",
-    "Abdellah",
-    "Driss",
-    "Omar",
-    "Khalid",
-    "Nordin",
-    "Soufiane",
-    "Redouane",
-    "Zakaria",
-    "Adil",
-]
-_MOROCCAN_GIVEN_F = [
-    "Fatima",
-    "Khadija",
-    "Nadia",
-    "Samira",
-    "Malika",
-    "Latifa",
-    "Naima",
-    "Houda",
-    "Imane",
-    "Soukaina",
-    "Salma",
-    "Hafsa",
-    "Meryem",
-    "Loubna",
-    "Siham",
-    "Najat",
-    "Zineb",
-    "Hajar",
-    "Ikram",
-    "Sanae",
-]
-_MOROCCAN_FAMILY = [
-    "El-Amrani",
-    "Benali",
-    "El-Idrissi",
-    "Bouzid",
-    "Azzouzi",
-    "Essaidi",
-    "Ennaciri",
-    "Boukhari",
-    "El-Ouardi",
-    "Tahiri",
-    "Chaoui",
-    "Belhaj",
-    "El-Khattabi",
-    "Ait-Ali",
-    "Ouahbi",
-    "El-Ouali",
-    "Bakkali",
-    "Lahlou",
-    "Benjelloun",
-    "Ziani",
-    "Chakir",
-    "Haddouchi",
-    "El-Fassi",
-    "Mernissi",
-    "Boutaleb",
-    "Amrani",
-    "Tazi",
-    "El-Mansouri",
-    "Ouazzani",
-    "Kaddouri",
-]
-_BELGIAN_GIVEN_M = [
-    "Jan",
-    "Pieter",
-    "Luc",
-    "Marc",
-    "Thomas",
-    "Nicolas",
-    "Louis",
-    "Arthur",
-    "Lucas",
-    "Wim",
-    "Bart",
-    "Koen",
-    "Olivier",
-    "Julien",
-    "Maxime",
-    "Antoine",
-    "Kevin",
-    "Stijn",
-    "Tom",
-    "Philippe",
-]
-_BELGIAN_GIVEN_F = [
-    "Julie",
-    "Sarah",
-    "Marie",
-    "Sophie",
-    "Lotte",
-    "Emma",
-    "Laura",
-    "Charlotte",
-    "Elise",
-    "Camille",
-    "Lisa",
-    "Ann",
-    "Els",
-    "Nathalie",
-    "Isabelle",
-    "Valerie",
-    "Anke",
-    "Lien",
-    "Manon",
-    "Chloe",
-]
-_BELGIAN_FAMILY = [
-    "Peeters",
-    "Janssens",
-    "Maes",
-    "Jacobs",
-    "Mertens",
-    "Willems",
-    "Claes",
-    "Goossens",
-    "Wouters",
-    "De-Smet",
-    "Dubois",
-    "Lambert",
-    "Dupont",
-    "Martin",
-    "Leroy",
-    "Simon",
-    "Vermeulen",
-    "Van-den-Bossche",
-    "Desmet",
-    "Hermans",
-    "Lemaire",
-    "Renard",
-    "Michiels",
-    "Declercq",
-    "Aerts",
-    "Laurent",
-    "Francois",
-    "Dumont",
-    "Verstraeten",
-    "Van-Damme",
-]
-_UKRAINIAN_GIVEN_M = [
-    "Oleksandr",
-    "Andriy",
-    "Dmytro",
-    "Serhiy",
-    "Volodymyr",
-    "Mykola",
-    "Yuriy",
-    "Ivan",
-    "Taras",
-    "Bohdan",
-    "Vitaliy",
-    "Oleh",
-]
-_UKRAINIAN_GIVEN_F = [
-    "Olena",
-    "Iryna",
-    "Tetiana",
-    "Natalia",
-    "Oksana",
-    "Yulia",
-    "Kateryna",
-    "Svitlana",
-    "Mariia",
-    "Anastasiia",
-    "Viktoriia",
-]
-_UKRAINIAN_FAMILY = [
-    "Shevchenko",
-    "Kovalenko",
-    "Bondarenko",
-    "Tkachenko",
-    "Kravchenko",
-    "Oliynyk",
-    "Melnyk",
-    "Boyko",
-    "Koval",
-    "Polishchuk",
-    "Lysenko",
-    "Moroz",
-    "Marchenko",
-    "Savchenko",
-    "Rudenko",
-    "Pavlenko",
-    "Petrenko",
-    "Klymenko",
-]
 
 
-# Beyond the commonest names above: more given and family names of each origin, drawn less
-# often (see `NameSpread`). Like the lists above they are common names from public
-# name-frequency lists and naming conventions, not anyone's name.
-_MORE_ARABIC_GIVEN_M = (
-    "Adnan", "Akram", "Amer", "Ammar", "Anwar", "Ashraf", "Ayman", "Bassam", "Ehab", "Emad",
-    "Fares", "Fawzi", "Ghassan", "Haitham", "Hazem", "Hisham", "Husam", "Iyad", "Jamal",
-    "Jihad", "Kamal", "Louay", "Maher", "Marwan", "Mazen", "Munir", "Murad", "Nader",
-    "Nasser", "Nizar", "Omran", "Raed", "Rafiq", "Ramzi", "Riad", "Saad", "Safwan", "Salim",
-    "Sami", "Shadi", "Sharif", "Taha", "Tamer", "Wael", "Wassim", "Yahya", "Yazan", "Zaher",
-    "Zakaria", "Zuhair", "Ayoub", "Jawad", "Kinan", "Laith", "Mouaz", "Muhsin", "Obaida",
-    "Qusay", "Rabih", "Saif", "Usama", "Waseem", "Yamen", "Abbas", "Adel", "Aref", "Bashar",
-    "Fadel", "Ghaith", "Hani", "Ibrahim", "Imad", "Jalal", "Khalil", "Mahdi", "Mansour",
-    "Moataz", "Nabhan", "Rashid", "Sufyan", "Talal", "Wajdi", "Yousef", "Zaid",
-)  # fmt: skip
-_MORE_ARABIC_GIVEN_F = (
-    "Abeer", "Afaf", "Amani", "Areej", "Bushra", "Dalia", "Duaa", "Farah", "Ghalia", "Haifa",
-    "Hala", "Ibtisam", "Inas", "Jana", "Joud", "Kawthar", "Lama", "Lamis", "Maha", "Maysa",
-    "Najwa", "Nada", "Nadia", "Nisreen", "Raghad", "Rania", "Rima", "Ruba", "Ruqaya",
-    "Sahar", "Salwa", "Samah", "Samar", "Sawsan", "Suha", "Tasneem", "Widad", "Yara",
-    "Zahra", "Razan", "Aya", "Marwa", "Hadeel", "Nawal", "Suad", "Mona", "Hind", "Hayat",
-    "Alaa", "Bayan", "Dania", "Fadwa", "Ghufran", "Hanadi", "Israa", "Jumana", "Lubna",
-    "Majida", "Nahla", "Nesrine", "Rahaf", "Sana", "Tahani", "Wiam",
-)  # fmt: skip
-# Arabic family names after a town (nisba) or a trade, the commonest kinds besides a
-# forefather's name
-_MORE_ARABIC_FAMILY = (
-    "Al-Dimashqi", "Al-Idlibi", "Al-Raqqawi", "Al-Deiri", "Al-Hourani", "Al-Qalamouni",
-    "Al-Jazrawi", "Al-Baghdadi", "Al-Mosuli", "Al-Basri", "Al-Tikriti", "Al-Naqqash",
-    "Khayyat", "Attar", "Hallak", "Sayegh", "Dabbagh", "Tabbakh", "Hallaq", "Jabban",
-    "Al-Hamadi", "Al-Khalidi", "Al-Qudsi", "Al-Ghazawi", "Nabulsi", "Al-Khalili",
-    "Al-Yafawi", "Al-Ramlawi", "Al-Safadi", "Al-Akkawi", "Shaheen", "Barakat", "Awad",
-    "Sultan", "Zaher", "Habib", "Yassin", "Abboud", "Daher", "Farhat",
-)  # fmt: skip
-_MORE_AFGHAN_GIVEN_M = (
-    "Ajmal", "Asif", "Bilal", "Dawood", "Emal", "Fawad", "Hamed", "Haroon", "Idrees",
-    "Jamshid", "Kamran", "Masood", "Milad", "Mustafa", "Naveed", "Omid", "Parwiz", "Qais",
-    "Rashid", "Reza", "Sahil", "Shahram", "Tamim", "Wais", "Yasin", "Zaker", "Zubair",
-    "Hameed", "Nabi", "Nazir", "Rafiq", "Sulaiman", "Tariq", "Wahid", "Jalal", "Zalmai",
-    "Ismail", "Ahmad-Shah", "Aziz", "Behzad", "Daud", "Eid", "Faisal", "Gul", "Hakim",
-    "Homayoun", "Jawed", "Karim", "Latif", "Mahmood", "Nadir", "Rahim", "Sabir", "Shir",
-    "Taher", "Yaqub", "Zaman",
-)  # fmt: skip
-_MORE_AFGHAN_GIVEN_F = (
-    "Arezo", "Fariba", "Gulnaz", "Habiba", "Homa", "Karima", "Khatera", "Lida", "Madina",
-    "Malalai", "Mina", "Mitra", "Nadia", "Nafisa", "Nasrin", "Nilofar", "Pari", "Parisa",
-    "Rabia", "Sadaf", "Sahar", "Samira", "Shakila", "Shirin", "Sohaila", "Tamana",
-    "Wajiha", "Yalda", "Zainab", "Zarmina", "Zohra", "Hamida", "Latifa", "Mahnaz",
-    "Masooma", "Najiba", "Shukria", "Storai", "Ariana", "Bahara", "Diba", "Frozan", "Hasina",
-)  # fmt: skip
-_MORE_ERITREAN_GIVEN_M = (
-    "Aron", "Awet", "Bereket", "Daniel", "Efrem", "Eyob", "Fitsum", "Hagos", "Isaias",
-    "Kaleab", "Kiflom", "Meron", "Mussie", "Natnael", "Nahom", "Petros", "Samuel", "Simon",
-    "Solomon", "Tedros", "Temesgen", "Yemane", "Yosief", "Zekarias", "Aklilu", "Ambaye",
-    "Asmelash", "Beraki", "Debesay", "Kesete", "Mengsteab", "Misgina", "Mogos", "Sertse",
-    "Adhanom", "Alem", "Berhe", "Dawit", "Embaye", "Fikre", "Hailu", "Isaac", "Kahsay",
-    "Mebrahtu", "Nebay", "Russom", "Tesfu", "Weldu", "Yikealo",
-)  # fmt: skip
-_MORE_ERITREAN_GIVEN_F = (
-    "Abrehet", "Adiam", "Aster", "Awet", "Bisrat", "Elsa", "Frehiwet", "Genet", "Hanna",
-    "Kisanet", "Lidia", "Meaza", "Merhawit", "Milen", "Nebiat", "Rigbe", "Semhar", "Simret",
-    "Tsehaye", "Weini", "Yohana", "Zewdi", "Akberet", "Almaz", "Nigisti", "Selamawit",
-    "Tsigereda", "Yodit", "Danait", "Eyerusalem", "Filmona", "Hermela", "Mana", "Sofia",
-)  # fmt: skip
-_MORE_SOMALI_GIVEN_M = (
-    "Awil", "Bile", "Dahir", "Elmi", "Faisal", "Gedi", "Hamse", "Ilyas", "Jibril", "Khalif",
-    "Muse", "Roble", "Sharmarke", "Shire", "Siad", "Yasin", "Abshir", "Barkhad", "Dalmar",
-    "Egal", "Gure", "Hersi", "Ibrahim", "Isse", "Kahin", "Madar", "Qorane", "Samatar",
-    "Sugule", "Yonis", "Duale", "Fuad", "Geele", "Hashi", "Jimale", "Keynan", "Mire",
-    "Nageye", "Abdiwali", "Adan", "Burhan", "Dayib", "Farhan", "Hamud", "Kulmiye", "Sahal",
-)  # fmt: skip
-_MORE_SOMALI_GIVEN_F = (
-    "Anisa", "Bilan", "Cawo", "Dahabo", "Falis", "Filsan", "Hamdi", "Hinda", "Idil", "Istar",
-    "Kaltun", "Leyla", "Marwo", "Muna", "Naima", "Nasra", "Qamar", "Ruun", "Samira",
-    "Shukri", "Suad", "Warsan", "Yasmin", "Zamzam", "Fartun", "Hani", "Jawahir", "Khadra",
-    "Mako", "Ebyan", "Hamdi", "Safiya",
-)  # fmt: skip
-_MORE_GUINEAN_GIVEN_M = (
-    "Abdourahmane", "Alseny", "Amara", "Bakary", "Lamine", "Mamoudou", "Mory", "Naby",
-    "Fode", "Sekouba", "Ismael", "Karamoko", "Kerfalla", "Laye", "Mamadi", "Morlaye",
-    "Sidiki", "Tidiane", "Yaya", "Djibril", "Aly", "Abou", "Ansoumane", "Daouda", "Issiaga",
-    "Kabinet", "Mouctar", "Sadou", "Tafsir", "Tanou", "Younoussa", "Hamidou", "Oury",
-)  # fmt: skip
-_MORE_GUINEAN_GIVEN_F = (
-    "Adama", "Aicha", "Dalanda", "Fatou", "Habibatou", "Hadiatou", "Kadidiatou", "Mariam",
-    "Nantenin", "Niouma", "Rouguiatou", "Safiatou", "Salematou", "Tenin", "Mafoudia",
-    "Assiatou", "Bountouraby", "Makale", "Koumba", "Sayon", "Saran", "Mawa", "Houssainatou",
-)  # fmt: skip
-_MORE_GUINEAN_FAMILY = (
-    "Kante", "Diakite", "Sacko", "Diaby", "Kamano", "Haba", "Loua", "Guilavogui", "Lamah",
-    "Koivogui", "Tounkara", "Doukoure", "Cherif", "Dioubate", "Souare", "Yattara", "Sidibe",
-    "Kone", "Dabo", "Samoura", "Sakho", "Magassouba", "Conte", "Fadiga", "Oulare", "Sampil",
-    "Tolno", "Millimono", "Onivogui", "Kolie", "Zoumanigui", "Barry", "Diallo",
-)  # fmt: skip
-_MORE_CONGOLESE_GIVEN_M = (
-    "Alain", "Arsene", "Bienvenu", "Chadrack", "Christophe", "Daniel", "David", "Dieudonne",
-    "Emmanuel", "Eric", "Fabrice", "Gael", "Gauthier", "Germain", "Gloire", "Hugues",
-    "Innocent", "Jacques", "Jeremie", "Josue", "Landry", "Moise", "Olivier", "Papy",
-    "Pascal", "Paulin", "Rene", "Richard", "Sylvain", "Yannick", "Zephyrin", "Espoir",
-    "Fiacre", "Gradi", "Israel", "Jospin", "Kennedy", "Merdi", "Nephtali", "Ruffin",
-)  # fmt: skip
-_MORE_CONGOLESE_GIVEN_F = (
-    "Anny", "Bijou", "Carine", "Clarisse", "Deborah", "Elodie", "Evodie", "Fanny", "Gisele",
-    "Huguette", "Jeanine", "Josephine", "Julienne", "Laetitia", "Lydie", "Mireille", "Nelly",
-    "Pascaline", "Patience", "Prisca", "Rachel", "Solange", "Tina", "Vanessa", "Yvette",
-    "Gracia", "Benedicte", "Plamedie", "Aline", "Anitha",
-)  # fmt: skip
-_MORE_MOROCCAN_GIVEN_M = (
-    "Adam", "Ahmed", "Amine", "Anas", "Aziz", "Badr", "Brahim", "Chakib", "Fouad", "Hassan",
-    "Hamza", "Ismail", "Jamal", "Jawad", "Kamal", "Khalil", "Lahcen", "Marouane", "Mimoun",
-    "Mounir", "Mourad", "Nabil", "Najib", "Othmane", "Reda", "Saad", "Samir", "Tarik",
-    "Yassine", "Younes", "Zouhair", "Hakim", "Abdeslam", "Aissa", "Boubker", "Jilali",
-    "Larbi", "Miloud", "Taoufik",
-)  # fmt: skip
-_MORE_MOROCCAN_GIVEN_F = (
-    "Aicha", "Amina", "Asmae", "Bouchra", "Btissam", "Chaimae", "Dounia", "Fadoua",
-    "Ghizlane", "Hanane", "Hind", "Jamila", "Kawtar", "Khaoula", "Laila", "Mariam", "Mouna",
-    "Nawal", "Nezha", "Oumaima", "Rajae", "Rachida", "Saida", "Sara", "Souad", "Wafae",
-    "Yasmina", "Zahra", "Zakia", "Hasna", "Ilham", "Karima",
-)  # fmt: skip
-_MORE_BELGIAN_GIVEN_M = (
-    "Adrien", "Alexandre", "Benoit", "Bram", "Christophe", "Dirk", "Dries", "Filip",
-    "Francois", "Frederic", "Geert", "Gilles", "Guillaume", "Hans", "Jef", "Jens", "Joris",
-    "Jules", "Kris", "Laurent", "Lennert", "Mathias", "Michel", "Nathan", "Patrick", "Pierre",
-    "Quentin", "Robin", "Romain", "Ruben", "Sam", "Sebastien", "Simon", "Steven", "Thibault",
-    "Tim", "Tijs", "Vincent", "Ward", "Wouter", "Yves", "Arnaud", "Bert", "Cedric",
-    "Damien", "Elias", "Emile", "Gert", "Jonas", "Kobe", "Lars", "Matthias", "Noah", "Pieterjan",
-    "Raf", "Seppe", "Toon", "Victor", "Xavier", "Brecht",
-)  # fmt: skip
-_MORE_BELGIAN_GIVEN_F = (
-    "Amelie", "Anne", "Annelies", "Astrid", "Audrey", "Aurelie", "Caroline", "Celine",
-    "Delphine", "Eline", "Ellen", "Eva", "Evelien", "Fien", "Florence", "Hanne", "Helene",
-    "Ines", "Inge", "Jana", "Jolien", "Karen", "Katrien", "Leen", "Lore", "Louise", "Marieke",
-    "Marthe", "Mathilde", "Nele", "Noor", "Pauline", "Sien", "Silke", "Sofie", "Stephanie",
-    "Tine", "Veerle", "Virginie", "Zoe", "Alice", "Bieke", "Clara", "Dorien", "Elke", "Femke",
-    "Gaelle", "Justine", "Kaat", "Lies", "Margot", "Nina", "Romane", "Saskia", "Wendy",
-)  # fmt: skip
-_MORE_UKRAINIAN_GIVEN_M = (
-    "Artem", "Anatoliy", "Borys", "Denys", "Hryhoriy", "Ihor", "Maksym", "Mykhailo",
-    "Nazar", "Pavlo", "Petro", "Roman", "Ruslan", "Stepan", "Vasyl", "Viktor", "Yaroslav",
-    "Yevhen", "Anton", "Kostiantyn", "Leonid", "Oleksiy", "Vadym", "Valeriy",
-)  # fmt: skip
-_MORE_UKRAINIAN_GIVEN_F = (
-    "Alina", "Daria", "Halyna", "Hanna", "Inna", "Khrystyna", "Larysa", "Liudmyla", "Lesia",
-    "Nadiia", "Oleksandra", "Polina", "Sofiia", "Tamara", "Valentyna", "Vira", "Zoriana",
-    "Liliia", "Marta", "Uliana",
-)  # fmt: skip
+@functools.cache
+def _name_lists() -> dict[str, tuple[str, ...]]:
+    """The name lists of `data/synthetic_names.yaml` (read once), in their order: common
+    given and family names per origin and the parts of formed names (sources there)."""
+    text = resources.files("passerelle.core.linkage").joinpath("data/synthetic_names.yaml")
+    lists: dict[str, list[str]] = yaml.safe_load(text.read_text(encoding="utf-8"))
+    return {key: tuple(values) for key, values in lists.items()}
+
+
+_ARABIC_GIVEN_M = _name_lists()["arabic_given_m"]
+_ARABIC_GIVEN_F = _name_lists()["arabic_given_f"]
+_SYRIAN_FAMILY = _name_lists()["syrian_family"]
+_IRAQI_FAMILY = _name_lists()["iraqi_family"]
+_AFGHAN_GIVEN_M = _name_lists()["afghan_given_m"]
+_AFGHAN_GIVEN_F = _name_lists()["afghan_given_f"]
+_AFGHAN_FAMILY = _name_lists()["afghan_family"]
+_ERITREAN_GIVEN_M = _name_lists()["eritrean_given_m"]
+_ERITREAN_GIVEN_F = _name_lists()["eritrean_given_f"]
+_ERITREAN_FATHER = _name_lists()["eritrean_father"]
+_SOMALI_GIVEN_M = _name_lists()["somali_given_m"]
+_SOMALI_GIVEN_F = _name_lists()["somali_given_f"]
+_GUINEAN_GIVEN_M = _name_lists()["guinean_given_m"]
+_GUINEAN_GIVEN_F = _name_lists()["guinean_given_f"]
+_GUINEAN_FAMILY = _name_lists()["guinean_family"]
+_CONGOLESE_GIVEN_M = _name_lists()["congolese_given_m"]
+_CONGOLESE_GIVEN_F = _name_lists()["congolese_given_f"]
+_CONGOLESE_FAMILY = _name_lists()["congolese_family"]
+_MOROCCAN_GIVEN_M = _name_lists()["moroccan_given_m"]
+_MOROCCAN_GIVEN_F = _name_lists()["moroccan_given_f"]
+_MOROCCAN_FAMILY = _name_lists()["moroccan_family"]
+_BELGIAN_GIVEN_M = _name_lists()["belgian_given_m"]
+_BELGIAN_GIVEN_F = _name_lists()["belgian_given_f"]
+_BELGIAN_FAMILY = _name_lists()["belgian_family"]
+_UKRAINIAN_GIVEN_M = _name_lists()["ukrainian_given_m"]
+_UKRAINIAN_GIVEN_F = _name_lists()["ukrainian_given_f"]
+_UKRAINIAN_FAMILY = _name_lists()["ukrainian_family"]
+_MORE_ARABIC_GIVEN_M = _name_lists()["more_arabic_given_m"]
+_MORE_ARABIC_GIVEN_F = _name_lists()["more_arabic_given_f"]
+_MORE_ARABIC_FAMILY = _name_lists()["more_arabic_family"]
+_MORE_AFGHAN_GIVEN_M = _name_lists()["more_afghan_given_m"]
+_MORE_AFGHAN_GIVEN_F = _name_lists()["more_afghan_given_f"]
+_MORE_ERITREAN_GIVEN_M = _name_lists()["more_eritrean_given_m"]
+_MORE_ERITREAN_GIVEN_F = _name_lists()["more_eritrean_given_f"]
+_MORE_SOMALI_GIVEN_M = _name_lists()["more_somali_given_m"]
+_MORE_SOMALI_GIVEN_F = _name_lists()["more_somali_given_f"]
+_MORE_GUINEAN_GIVEN_M = _name_lists()["more_guinean_given_m"]
+_MORE_GUINEAN_GIVEN_F = _name_lists()["more_guinean_given_f"]
+_MORE_GUINEAN_FAMILY = _name_lists()["more_guinean_family"]
+_MORE_CONGOLESE_GIVEN_M = _name_lists()["more_congolese_given_m"]
+_MORE_CONGOLESE_GIVEN_F = _name_lists()["more_congolese_given_f"]
+_MORE_MOROCCAN_GIVEN_M = _name_lists()["more_moroccan_given_m"]
+_MORE_MOROCCAN_GIVEN_F = _name_lists()["more_moroccan_given_f"]
+_MORE_BELGIAN_GIVEN_M = _name_lists()["more_belgian_given_m"]
+_MORE_BELGIAN_GIVEN_F = _name_lists()["more_belgian_given_f"]
+_MORE_UKRAINIAN_GIVEN_M = _name_lists()["more_ukrainian_given_m"]
+_MORE_UKRAINIAN_GIVEN_F = _name_lists()["more_ukrainian_given_f"]
 
 
 @dataclass(frozen=True)
@@ -1070,35 +301,12 @@ from the short lists of commonest names only, as this generator did until 2026-1
 kept as a harder test (many namesakes) and to reproduce earlier benchmark figures."""
 
 _RECORDS_PER_PERSON = ((1, 0.4), (2, 0.3), (3, 0.2), (4, 0.1))
-# Divine attributes after Abd ("servant of"), the commonest compound Arabic given names
-_DIVINE_ATTRIBUTES = (
-    "Rahman", "Rahim", "Malik", "Salam", "Aziz", "Jabbar", "Karim", "Ghaffar", "Wahab",
-    "Razzaq", "Fattah", "Alim", "Basit", "Hafiz", "Latif", "Halim", "Azim", "Ghafur", "Hamid",
-    "Majid", "Wahid", "Samad", "Qadir", "Hadi", "Baqi", "Rashid", "Sabur", "Jalil", "Hakim",
-    "Wadud", "Nasser", "Ghani", "Muttalib", "Mannan", "Sattar", "Bari", "Muhsin", "Jawad",
-)  # fmt: skip
-# first parts of ... ad-Din ("of the faith") and ...ullah ("of God") names
-_DIN_HEADS = (
-    "Nour", "Salah", "Alaa", "Kamal", "Jamal", "Badr", "Izz", "Fakhr", "Saif", "Shams", "Nasr",
-    "Hussam", "Taj", "Zain", "Sharaf", "Baha", "Diya", "Imad", "Nizam", "Jalal", "Khair",
-    "Shihab", "Sadr",
-)  # fmt: skip
-_ULLAH_HEADS = (
-    "Hamid", "Noor", "Habib", "Rahmat", "Aman", "Asad", "Saif", "Zabih", "Ezat", "Najib",
-    "Hikmat", "Inayat", "Ehsan", "Obaid", "Karim", "Rahim", "Sami", "Khalil", "Wali", "Fazl",
-    "Hayat", "Hedayat", "Atta", "Sana", "Zia", "Naqib", "Sharaf", "Rooh", "Wahid", "Kifayat",
-    "Rafi", "Aziz", "Sadiq", "Latif", "Asmat", "Ayat",
-)  # fmt: skip
-# Ge'ez compound names (Gebremedhin, "servant of the Saviour"), given and passed on as
-# father's names in Eritrea
-_GEEZ_HEADS_M = (
-    "Gebre", "Tekle", "Haile", "Welde", "Habte", "Tesfa", "Kidane", "Zere", "Fesseha", "Okba",
-)  # fmt: skip
-_GEEZ_HEADS_F = ("Lete", "Wolete", "Amete", "Tsige")
-_GEEZ_TAILS = (
-    "mariam", "michael", "selassie", "yesus", "kidan", "medhin", "giorgis", "hiwet",
-    "egziabher", "tensae", "ab", "zion", "amlak", "berhan", "mesqel",
-)  # fmt: skip
+_DIVINE_ATTRIBUTES = _name_lists()["divine_attributes"]
+_DIN_HEADS = _name_lists()["din_heads"]
+_ULLAH_HEADS = _name_lists()["ullah_heads"]
+_GEEZ_HEADS_M = _name_lists()["geez_heads_m"]
+_GEEZ_HEADS_F = _name_lists()["geez_heads_f"]
+_GEEZ_TAILS = _name_lists()["geez_tails"]
 
 
 def _formed_given(origin: Origin, sex: str, rng: random.Random) -> str | None:
@@ -1294,25 +502,12 @@ def _birth(rng: random.Random) -> dt.date:
     return dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(365 * 45))
 
 
-_CONGOLESE_HEADS = ("Ka", "Mu", "Tshi", "Mbu", "Lu", "Nku", "I", "Ngo", "Ma", "Ki", "Bo", "Mpi")
-_CONGOLESE_TAILS = (
-    "longo", "bangu", "lala", "yi", "lunga", "songo", "kusa", "lumba", "bongo", "tombo",
-    "simba", "samba", "mbala", "lonji", "sekedi", "amba", "beya", "kiese", "nzuzi", "kanku",
-    "sudi", "banza", "kuli", "lamba", "ana",
-)  # fmt: skip
-_FLEMISH_HEADS = ("Van ", "De ", "Van de ", "Vanden", "Ver", "")
-_FLEMISH_TAILS = (
-    "Acker", "Berg", "Bosch", "Broeck", "Damme", "Velde", "Meulen", "Poel", "Hoeve", "Smet",
-    "Backer", "Cock", "Graeve", "Wolf", "Vos", "Leeuw", "Kerckhove", "Linden", "Straeten",
-    "Haute", "Wouwer", "Eycken", "Steen",
-)  # fmt: skip
-
-
-_WALLOON_HEADS = ("Du", "De", "Le", "La", "Des", "Van")
-_WALLOON_TAILS = (
-    "bois", "pont", "mont", "champ", "fosse", "val", "moulin", "rieux", "sart", "chene",
-    "fontaine", "pre", "roy", "jardin", "four", "marais", "puis", "mortier", "ry", "hayes",
-)  # fmt: skip
+_CONGOLESE_HEADS = _name_lists()["congolese_heads"]
+_CONGOLESE_TAILS = _name_lists()["congolese_tails"]
+_FLEMISH_HEADS = _name_lists()["flemish_heads"]
+_FLEMISH_TAILS = _name_lists()["flemish_tails"]
+_WALLOON_HEADS = _name_lists()["walloon_heads"]
+_WALLOON_TAILS = _name_lists()["walloon_tails"]
 
 
 def _root(origin: Origin, rng: random.Random, spread: NameSpread) -> str:
