@@ -8,9 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.web.apps.directory.forms import DateInput
 from passerelle.web.apps.matching.models import Cefr, Kind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
