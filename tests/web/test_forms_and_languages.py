@@ -144,7 +144,7 @@ def test_a_month_first_date_is_refused_with_a_summary_that_takes_focus(
     assert parsed.summary["role"] == "alert"
     assert parsed.summary["tabindex"] == "-1"
     assert "autofocus" in parsed.summary
-    assert parsed.summary_links == ["#id_birth_date", "#id_postcode"]
+    assert parsed.summary_links == ["#id_birth_date_field", "#id_postcode_field"]
     birth = parsed.inputs["birth_date"]
     assert birth["aria-invalid"] == "true"
     assert "id_birth_date_error" in str(birth["aria-describedby"]).split()
