@@ -554,8 +554,8 @@ def test_pages_load_nothing_from_elsewhere_and_stay_light(
 
 
 def test_api_docs_load_nothing_from_elsewhere(context: BrowserContext, site: str) -> None:
-    """The API docs, linked from every page's footer, are no exception (Swagger UI is
-    served by the site itself)."""
+    """The API docs, linked from every page's footer, are no exception (a page of the
+    platform's own template, made from the OpenAPI document)."""
     page = context.new_page()
     traffic = Traffic(origin=site)
     traffic.watch(page)

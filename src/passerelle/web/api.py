@@ -1,37 +1,23 @@
 """The passerelle API (django-ninja), mounted at /api/: OpenAPI at /api/openapi.json and
-browsable docs at /api/docs.
-
-The docs page loads nothing from another host: Swagger UI's files come from the copy
-django-ninja ships (ninja/static/ninja), served here, and Swagger UI's online validator badge
-is switched off. Endpoints live with their app (`apps/directory/api.py`).
+the docs page at /api/docs, made from it in the platform's own template (`api_docs.py`; it
+replaced Swagger UI, whose page missed the accessibility bar: issue 22). Endpoints live with
+their app (`apps/directory/api.py`).
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import ninja
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html, json_script
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.openapi.docs import DocsBase
 
+from passerelle.web.api_docs import PlatformDocs
 from passerelle.web.apps.directory.api import router as directory_router
 from passerelle.web.apps.people.api import router as people_router
 from passerelle.web.common.api import ApiError
-
-NINJA_STATIC = Path(ninja.__file__).resolve().parent / "static" / "ninja"
-DOCS_ASSETS = {
-    "swagger-ui.css": "text/css; charset=utf-8",
-    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-    "swagger-ui-init.js": "text/javascript; charset=utf-8",
-    "favicon.svg": "image/svg+xml",
-}
-"""Files of Swagger UI that the docs page uses, as shipped with django-ninja."""
 
 
 def _package_version() -> str:
@@ -39,45 +25,6 @@ def _package_version() -> str:
         return version("passerelle")
     except PackageNotFoundError:  # running from a source tree that is not installed
         return "0+unknown"
-
-
-class LocalSwagger(DocsBase):
-    """Swagger UI from this server only (django-ninja falls back to a CDN when "ninja" is
-    not in INSTALLED_APPS)."""
-
-    settings: ClassVar[dict[str, Any]] = {
-        "layout": "BaseLayout",
-        "deepLinking": True,
-        "validatorUrl": None,  # the default badge loads an image from validator.swagger.io
-    }
-
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
-
-        def asset(name: str) -> str:
-            url = reverse(f"{api.urls_namespace}:docs_asset", kwargs={"name": name})
-            return f"{url}?v={ninja.__version__}"
-
-        html = format_html(
-            "<!DOCTYPE html>\n"
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            "<title>{title}</title>\n"
-            '<link rel="stylesheet" href="{css}">\n'
-            '<link rel="icon" href="{icon}" type="image/svg+xml">\n'
-            "</head>\n<body>\n{settings}\n"
-            '<div id="swagger-ui"></div>\n'
-            '<script src="{bundle}"></script>\n'
-            '<script src="{init}"></script>\n'
-            "</body>\n</html>\n",
-            title=f"{api.title} {api.version}",
-            css=asset("swagger-ui.css"),
-            icon=asset("favicon.svg"),
-            settings=json_script(settings, "swagger-settings"),
-            bundle=asset("swagger-ui-bundle.js"),
-            init=asset("swagger-ui-init.js"),
-        )
-        return HttpResponse(html)
 
 
 api = NinjaAPI(
@@ -89,7 +36,7 @@ api = NinjaAPI(
         "See docs/hsds.md. Under /api/v1/persons, organisations' own systems read and write "
         "the person files they hold, with a token (docs/people.md)."
     ),
-    docs=LocalSwagger(),
+    docs=PlatformDocs(),
     urls_namespace="api",
 )
 api.add_router("", directory_router)
@@ -97,16 +44,6 @@ api.add_router("/v1", people_router)
 api.add_router("/v1", "passerelle.web.apps.referrals.api.router")
 api.add_router("/v1", "passerelle.web.apps.matching.api.router")
 api.add_router("/v1", "passerelle.web.apps.beneficiaries.api.router")
-
-
-@api.get("/docs/assets/{name}", include_in_schema=False, url_name="docs_asset")
-def docs_asset(request: HttpRequest, name: str) -> FileResponse:
-    content_type = DOCS_ASSETS.get(name)
-    if content_type is None:
-        raise Http404(name)
-    response = FileResponse((NINJA_STATIC / name).open("rb"), content_type=content_type)
-    response["Cache-Control"] = "public, max-age=604800"
-    return response
 
 
 @api.exception_handler(ValidationError)

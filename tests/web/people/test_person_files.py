@@ -244,6 +244,9 @@ def test_the_person_can_have_everything_exported(caseworker: User, files: dict[s
     page = client.get(f"/staff/persons/{person.pk}/export/")
     text = page.content.decode()
     assert 'lang="ar" dir="rtl"' in text
+    # A landmark and the reader's direction (issue 22): the page stands alone, without the site's.
+    assert text.count("<main>") == 1
+    assert text.index("<main>") < text.index("<h1>") < text.index("</main>")
     assert AuditEntry.objects.filter(action="person_export").count() == 2
 
 

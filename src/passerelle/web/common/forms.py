@@ -6,11 +6,26 @@ from typing import Any
 
 from django import forms
 
+# Arabic-Indic and Persian digits, as an Arabic or Persian keyboard types them.
+EASTERN_DIGITS = str.maketrans(
+    "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+    "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9",
+    "01234567890123456789",
+)
+
 
 class DateInput(forms.DateInput):
-    """The browser's date picker, with the ISO value it sends and expects."""
+    """A date as one text field, day/month/year (the label says so): one Tab stop, where
+    Chromium's `<input type="date">` takes three or four (a stop per part and the picker's
+    button) and announces its parts in the browser's language, not the page's. The formats
+    read are the locale's `DATE_INPUT_FORMATS` (`web/formats/`: day first, or ISO)."""
 
-    input_type = "date"
+    input_type = "text"
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
+        attrs = {"autocomplete": "off", "size": "10", **kwargs.pop("attrs", {})}
+        super().__init__(format="%d/%m/%Y", attrs=attrs, **kwargs)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.translate(EASTERN_DIGITS).strip() if isinstance(value, str) else value

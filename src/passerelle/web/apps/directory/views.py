@@ -189,6 +189,8 @@ def _sources(citations: list[dict[str, Any]], knowledge: Any) -> list[dict[str, 
                 "publisher": document.publisher if document else "",
                 "date": str(document.date) if document and document.date else "",
                 "url": document.url if document else None,
+                # The title and the quote are in the document's language (None: unknown).
+                "language": document.language if document else None,
                 "where": ", ".join(where),
                 "quote": citation.get("quote"),
             }

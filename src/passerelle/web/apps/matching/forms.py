@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.matching.models import Cefr, KindChoices
 from passerelle.web.apps.matching.services import ROUND_DEFAULTS
+from passerelle.web.common.forms import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:

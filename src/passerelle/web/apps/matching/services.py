@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
@@ -677,7 +678,13 @@ def round_confirm(*, actor: Actor, round_id: object) -> Confirmation:
         matching_round.status = RoundStatus.CONFIRMED
         matching_round.confirmed_at = timezone.now()
         matching_round.confirmed_by_label = actor.label
-        matching_round.summary = {**matching_round.summary, "confirmation": counts}
+        # The refusal and consent texts of the proposals are in the confirmer's language:
+        # the round page marks them with it for readers of other languages.
+        matching_round.summary = {
+            **matching_round.summary,
+            "confirmation": counts,
+            "confirmation_language": (get_language() or "en")[:2],
+        }
         matching_round.save()
         _audit(Action.MATCHING_CONFIRM, actor, "matching_round", matching_round.pk, **counts)
     return Confirmation(**counts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from passerelle.core.i18n import current_language
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.explain import evaluate
 from passerelle.core.rules.fields import DateOutOfCoverageError
@@ -19,6 +20,14 @@ from passerelle.web.apps.people.schemas import rules_profile
 
 
 def eligibility_on(
+    person: Person, programme: Programme, on: dt.date, fields: frozenset[str] = ALL_FIELDS
+) -> dict[str, Any]:
+    """`_eligibility_on` with the language its reasons are written in ("language"): the
+    answer is stored with the referral and read later by people reading other languages."""
+    return {**_eligibility_on(person, programme, on, fields), "language": current_language()}
+
+
+def _eligibility_on(
     person: Person, programme: Programme, on: dt.date, fields: frozenset[str] = ALL_FIELDS
 ) -> dict[str, Any]:
     """{"status": eligible | eligible_from | not_eligible | unknown, "reasons": [...],

@@ -146,6 +146,8 @@ LANG_INFO.update(
 )
 LOCALE_PATHS = [WEB_DIR.parent / "locale"]  # shared with the engines (core/i18n.py)
 USE_I18N = True
+# Day-first date input and Latin digits in every language (web/formats/, docs/accessibility.md).
+FORMAT_MODULE_PATH = ["passerelle.web.formats"]
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"
 LANGUAGE_COOKIE_NAME = "passerelle_language"

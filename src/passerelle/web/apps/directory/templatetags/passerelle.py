@@ -29,28 +29,6 @@ def pick_language(texts: dict[str, Any] | None, language: str) -> tuple[str, str
     return language, ""
 
 
-@register.simple_tag
-def localised(texts: dict[str, Any] | None) -> SafeString:
-    """The text in the current language; otherwise another one, marked with its `lang`
-    and a visible language code so that screen readers and people both know."""
-    language = get_language() or "fr"
-    code, value = pick_language(texts, language)
-    if code == language:
-        return format_html("{}", value)
-    if is_proper_name(texts):
-        # "Actiris", "Duo for a Job": the same name in every language is not English.
-        return format_html("<bdi>{}</bdi>", value)
-    # The marker is for sighted readers; a screen reader learns the language from `lang`
-    # and would otherwise read the badge into link and heading names ("Actiris EN").
-    return format_html(
-        '<span lang="{}" dir="{}">{}</span> <span class="lang-marker" aria-hidden="true">{}</span>',
-        code,
-        _direction(code),
-        value,
-        code.upper(),
-    )
-
-
 def is_proper_name(texts: dict[str, Any] | None) -> bool:
     """A name the records give identically in French, Dutch and English (an organisation's
     own name), which is shown as it is in every language, without a language marker."""
@@ -69,12 +47,67 @@ def _direction(code: str) -> str:
     return "rtl" if code in RTL_LANGUAGES else "ltr"
 
 
+def page_language() -> str:
+    """The page's language as Django names it ("fr", "fa-af")."""
+    return (get_language() or "fr").lower()
+
+
+@register.simple_tag
+def foreign_attrs(language: str | None) -> SafeString:
+    """` lang="…" dir="…"` for an element holding text in `language`, or nothing when that
+    is the page's language (`dir` only when the direction differs too). An unknown language
+    (None or "") gives nothing: better no claim than a false one."""
+    code = (language or "").lower()
+    page = page_language()
+    if not code or code == page:
+        return SafeString("")
+    if _direction(code) == _direction(page):
+        return format_html(' lang="{}"', code)
+    return format_html(' lang="{}" dir="{}"', code, _direction(code))
+
+
+@register.simple_tag
+def foreign(text: object, language: str | None) -> SafeString:
+    """`text`, written in `language`, in a `<span lang dir>` when that is not the page's
+    language (see `foreign_attrs`), so that a screen reader switches voice and the text
+    keeps its direction; as it is otherwise."""
+    attrs = foreign_attrs(language)
+    if not attrs:
+        return format_html("{}", text)
+    return format_html("<span{}>{}</span>", attrs, text)
+
+
+@register.simple_tag
+def localised(texts: dict[str, Any] | None) -> SafeString:
+    """The text in the current language; otherwise another one, marked with its `lang`
+    and a visible language code so that screen readers and people both know."""
+    language = page_language()
+    code, value = pick_language(texts, language)
+    if code == language:
+        return format_html("{}", value)
+    if is_proper_name(texts):
+        # "Actiris", "Duo for a Job": the same name in every language is not English.
+        return format_html("<bdi>{}</bdi>", value)
+    # The marker is for sighted readers; a screen reader learns the language from `lang`
+    # and would otherwise read the badge into link and heading names ("Actiris EN").
+    return format_html(
+        '{} <span class="lang-marker" aria-hidden="true">{}</span>',
+        _marked(code, value),
+        code.upper(),
+    )
+
+
+def _marked(code: str, value: str) -> SafeString:
+    # The fallback text always names its language and direction (the marker's promise).
+    return format_html('<span lang="{}" dir="{}">{}</span>', code, _direction(code), value)
+
+
 @register.filter
 def localised_text(texts: dict[str, Any] | None) -> str:
     """`localised` as plain text, for places that hold no markup (`<title>`, attributes).
     A text in a language of the other direction is isolated with Unicode bidi controls,
     the only way to keep "Actiris" whole at the start of an Arabic title."""
-    language = get_language() or "fr"
+    language = page_language()
     code, value = pick_language(texts, language)
     if code != language and _direction(code) != _direction(language):
         return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
@@ -180,3 +213,16 @@ def exemptions_open(form: Any, missing: list[str] | None) -> bool:
     """Whether the finder opens the integration exemptions (see `FinderForm`)."""
     opened = getattr(form, "exemptions_open", None)
     return bool(opened(missing)) if callable(opened) else False
+
+
+@register.filter
+def described_widget(field: Any) -> SafeString:
+    """The field's widget pointing (`aria-describedby`) at its help and its error, the ids
+    `directory/_field.html` gives them, so that both are read when the field takes focus."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else None
+    return field.as_widget(attrs=attrs)  # type: ignore[no-any-return]

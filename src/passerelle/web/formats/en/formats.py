@@ -1,0 +1,11 @@
+from passerelle.web.formats import DATE_INPUT_FORMATS
+
+__all__ = ["DATE_INPUT_FORMATS"]
+
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "j F"
+FIRST_DAY_OF_WEEK = 1

@@ -1,0 +1,3 @@
+from passerelle.web.formats import DATE_INPUT_FORMATS
+
+__all__ = ["DATE_INPUT_FORMATS"]
