@@ -10,18 +10,9 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 
 KNOWN = {
-    # The browser tests' helpers (log in, choose a language, axe) still live in their test
-    # modules; they move to tests/support/browser.py once the accessibility work on those
-    # files is merged.
-    ("browser/test_beneficiaries.py", "tests.browser.test_public_pages"),
-    ("browser/test_beneficiaries.py", "tests.browser.test_staff_pages"),
-    ("browser/test_error_pages.py", "tests.browser.test_public_pages"),
-    ("browser/test_error_pages.py", "tests.browser.test_staff_pages"),
-    ("browser/test_matching.py", "tests.browser.test_public_pages"),
-    ("browser/test_matching.py", "tests.browser.test_staff_pages"),
-    ("browser/test_referral_loop.py", "tests.browser.test_staff_pages"),
+    # The browser fixtures' own helpers (the CSP listener, a new context) stay in their
+    # conftest, which pytest loads for every browser test anyway.
     ("browser/test_security.py", "tests.browser.conftest"),
-    ("browser/test_staff_pages.py", "tests.browser.test_public_pages"),
 }
 
 

@@ -11,9 +11,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect
-from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.browser.test_staff_pages import log_in
 from tests.support.accounts import PASSWORD, two_factor_token
+from tests.support.browser import accessibility_problems, choose_language, log_in
 
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
 from passerelle.web.apps.beneficiaries.models import (

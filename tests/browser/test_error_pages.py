@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
-from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.browser.test_staff_pages import log_in, staff
+from tests.support.browser import accessibility_problems, choose_language, log_in, staff
 
 pytestmark = pytest.mark.browser
 

@@ -31,8 +31,8 @@ from django.urls.exceptions import Resolver404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from tests.browser.test_public_pages import BROKEN_REFERENCES, choose_language
-from tests.web.people.conftest import two_factor_token
+from tests.support.accounts import two_factor_token
+from tests.support.browser import BROKEN_REFERENCES, choose_language
 
 import passerelle.cli.main  # noqa: F401  (cli.people is imported through the CLI's main)
 from passerelle.cli.people import DEMO_ANALYST, DEMO_PASSWORD, DEMO_STAFF, DEMO_TOTP_KEY, demo_data

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
-from tests.browser.test_public_pages import choose_language
-from tests.browser.test_staff_pages import log_in, staff
+from tests.support.browser import choose_language, log_in, staff
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.browser.test_staff_pages import log_in, staff
 from tests.support.accounts import PASSWORD, actor_of, two_factor_token
+from tests.support.browser import accessibility_problems, choose_language, log_in, staff
 from tests.support.matching import candidate, make_organisation
 
 from passerelle.web.apps.accounts.models import Membership

@@ -20,6 +20,13 @@ import pytest
 from django.utils import translation
 from django.utils.formats import date_format
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, expect
+from tests.support.browser import (
+    BROKEN_REFERENCES,
+    LANGUAGE_COOKIE,
+    accessibility_problems,
+    axe_violations,
+    choose_language,
+)
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.situation import PATH_ORDER
@@ -27,7 +34,6 @@ from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, RIGHT_TO_WORK_
 
 pytestmark = pytest.mark.browser
 
-LANGUAGE_COOKIE = "passerelle_language"
 PHONE_WIDTH = 360
 MAX_PAGE_BYTES = 200_000
 PROGRAMME = "tandem-internship"
@@ -87,11 +93,6 @@ PUBLIC_PAGES: dict[str, Callable[[Page], None]] = {
     "calendar": visit("/calendar/"),
 }
 """Every public page, and how to open it."""
-
-
-def choose_language(context: BrowserContext, site: str, language: str) -> None:
-    """Set the language as the switcher does: by its cookie."""
-    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": site}])
 
 
 def localised_date(day: str, language: str) -> str:
@@ -431,48 +432,6 @@ def test_search_and_finder_work_without_javascript(
 
 
 # -- (g) axe-core on every public page, in French and in Arabic -----------------------------
-
-
-def axe_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
-    # Evaluated by the browser's debugging protocol, which the page's Content-Security-Policy
-    # does not govern (an inline <script> tag would be refused, as it should be).
-    page.evaluate(axe_source)
-    results = page.evaluate("async () => await axe.run(document)")
-    return [
-        {
-            "id": violation["id"],
-            "impact": violation["impact"],
-            "help": violation["help"],
-            "nodes": [node["target"] for node in violation["nodes"]][:5],
-        }
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-BROKEN_REFERENCES = """() => {
-  const broken = [];
-  for (const element of document.querySelectorAll(
-      "[aria-describedby], [aria-labelledby], [aria-controls], label[for]")) {
-    for (const name of ["aria-describedby", "aria-labelledby", "aria-controls", "for"]) {
-      for (const id of (element.getAttribute(name) || "").split(/\\s+/).filter(Boolean)) {
-        if (!document.getElementById(id)) broken.push(`${element.tagName} ${name}=${id}`);
-      }
-    }
-  }
-  return broken;
-}"""
-"""Every id that a label or an ARIA attribute points to exists (axe only lists a missing
-aria-describedby target as "needs review")."""
-
-
-def accessibility_problems(page: Page, axe_source: str) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations, and ids pointed to that do not exist."""
-    problems = axe_violations(page, axe_source)
-    broken = page.evaluate(BROKEN_REFERENCES)
-    if broken:
-        problems.append({"id": "broken-id-reference", "nodes": broken})
-    return problems
 
 
 @pytest.mark.parametrize("language", ["fr", "ar"])

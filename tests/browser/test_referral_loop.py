@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_staff_pages import log_in, staff
 from tests.support.accounts import actor_of, two_factor_token
+from tests.support.browser import log_in, staff
 from tests.support.people import synthetic_file
 
 from passerelle.web.apps.directory.models import Programme

@@ -9,31 +9,13 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import BrowserContext, Page, expect
-from tests.browser.test_public_pages import accessibility_problems, choose_language
-from tests.support.accounts import PASSWORD, two_factor_token
+from tests.support.accounts import two_factor_token
+from tests.support.browser import accessibility_problems, choose_language, log_in, staff
 
-from passerelle.web.apps.accounts.models import Membership
-from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.people.models import Person
 
 pytestmark = pytest.mark.browser
-
-
-def staff(username: str, role: str, organisation: str) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD)
-    Membership.objects.create(
-        user=user, organisation=Organisation.objects.get(slug=organisation), role=role
-    )
-    return user
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/staff/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form.narrow button[type=submit]").click()
 
 
 def record_a_file(page: Page) -> Person:

@@ -122,9 +122,9 @@ def test_what_encode_writes_is_well_formed_and_nothing_else_is() -> None:
 
 
 def test_the_postcode_blocking_keys_are_keyed_tokens_and_block_in_private_mode() -> None:
-    from .test_linkage import _postcode_records
+    from tests.support.linkage import postcode_records
 
-    records = _postcode_records()
+    records = postcode_records()
     encoded = encode(records, KEY)
     assert malformed_encodings(encoded) == []
     # keyed: nothing of the postcode or the date in clear

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from tests.support.linkage import postcode_records
 
 from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage import model as model_module
@@ -369,43 +370,8 @@ def test_a_rare_name_weighs_more_than_a_name_shared_by_many_records() -> None:
     assert odds == pytest.approx(mean / 5)
 
 
-# Names of another sort in each filler record: the token "Mohamed" is held by more records
-# than its block may hold alone, so it keeps no block of its own
-_FILLERS = [
-    ("Mohamed", f"{consonant}a{other}ouri", "", postcode)
-    for consonant, other, postcode in zip(
-        "bdfhklmnprstvz" * 3,
-        "bcdfgklmnprstvz" * 3,
-        ["1000", "1020", "1030", "1040", "1050", "1060"] * 7,
-        strict=False,
-    )
-]
-# (record id, person, given, family, birth date, postcode): a pair with one token in
-# common, no date on one side and the other name spelt apart (Qasimi, Gasimi: q and g are
-# other classes); a pair with every token spelt apart but the same date and postcode
-_PAIRS = [
-    ("q1", "q", "Mohamed", "Qasimi", "", "1140"),
-    ("q2", "q", "Mohammed", "Gasimi", "1990-03-04", "1140"),
-    ("h1", "h", "Habtemariam", "Habtom", "1965-07-14", "1130"),
-    ("h2", "h", "Abtemariam", "Abtam", "14.07.1965", "1130"),
-]
-
-
-def _postcode_records() -> pl.DataFrame:
-    rows = [
-        (f"f{i}", f"f{i}", given, family, date, postcode)
-        for i, (given, family, date, postcode) in enumerate(_FILLERS)
-    ] + _PAIRS
-    frame = pl.DataFrame(
-        rows,
-        schema=["record_id", "person_id", "given_name", "surname", "birth_date", "postcode"],
-        orient="row",
-    )
-    return frame.with_columns(phone=pl.lit(""))
-
-
 def test_a_token_or_the_date_with_the_postcode_blocks_pairs_the_name_keys_miss() -> None:
-    records = _postcode_records()
+    records = postcode_records()
     features = plaintext_features(records)
     new = {("blk_token_postcode",), ("blk_dob_postcode",)}
     old_rules = tuple(rule for rule in BLOCKING_KEYS["plaintext"] if rule not in new)

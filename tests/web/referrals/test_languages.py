@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 from django.utils import translation
-from tests.web.referrals.conftest import PLANNED, Network
+from tests.support.referrals import PLANNED, Network
 
 from passerelle.core.i18n import language_of
 from passerelle.web.apps.referrals.services import referral_create
