@@ -62,3 +62,16 @@ def _(message: str) -> str:
 def gettext_noop(message: str) -> str:
     """Mark a string for extraction where it is translated later, with `_()` at use."""
     return message
+
+
+COMMA_DECIMAL_LANGUAGES = frozenset({"fr", "nl", "uk"})
+"""Languages that write a decimal comma. Django's locale formats say the same for pages
+(web/formats, docs/i18n.md); the engines cannot read them, so the few languages are named
+here. Every language keeps Latin digits (docs/i18n.md, "Numbers")."""
+
+
+def decimal(value: float, places: int, *, signed: bool = False) -> str:
+    """`value` rounded to `places` decimals with the decimal mark of the engines' current
+    language: "12,3" in French, "12.3" in English and Arabic."""
+    text = f"{value:+.{places}f}" if signed else f"{value:.{places}f}"
+    return text.replace(".", ",") if current_language() in COMMA_DECIMAL_LANGUAGES else text

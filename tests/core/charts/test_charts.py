@@ -287,3 +287,15 @@ def test_the_print_renderers_draw_the_same_shapes() -> None:
     assert image.size == (round(scene.width + 0.49), round(scene.height + 0.49))
     # the bar's colour is in the picture
     assert (0, 114, 178) in {colour for _count, colour in image.getcolors(100_000) or []}
+
+
+def test_numbers_in_charts_take_the_decimal_mark_of_the_reader_language() -> None:
+    from passerelle.core.i18n import decimal, language_of
+
+    # the oracle: French and Dutch write a decimal comma, English and Arabic a point
+    # (with Latin digits, docs/i18n.md)
+    for language, shown in (("fr", "12,3 %"), ("nl", "12,3 %"), ("en", "12.3 %"), ("ar", "12.3 %")):
+        with language_of(language):
+            chart = parse(bar_chart([("a", [0.123])], ["s"], title="T", value_label="v").svg())
+            assert text_named(chart, shown) is not None
+            assert decimal(-0.25, 2, signed=True) == ("-0,25" if language in "fr nl" else "-0.25")

@@ -19,6 +19,7 @@ from passerelle.core.charts.scene import (
     label_column,
     text_width,
 )
+from passerelle.core.i18n import decimal
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Band:
 
 
 def _percent(value: float) -> str:
-    return f"{value * 100:.0f} %"
+    return f"{decimal(value * 100, 0)} %"
 
 
 def share_ticks(largest: float) -> list[float]:
@@ -184,7 +185,9 @@ def bar_chart(
                 continue
             colour = PALETTE[s % len(PALETTE)]
             scene.rect(label_width, y + s * bar, px(share) - label_width, bar - 2, colour)
-            scene.text(px(share) + 4, y + s * bar + bar - 3, f"{share * 100:.1f} %", size=10)
+            scene.text(
+                px(share) + 4, y + s * bar + bar - 3, f"{decimal(share * 100, 1)} %", size=10
+            )
     scene.line(label_width, top - 4, label_width, bottom)
     scene.text(label_width + plot_width / 2, bottom + 34, value_label, "middle")
     scene.legend(series_labels, scene.height - 12, label_width)
@@ -282,7 +285,7 @@ def dot_chart(
     for i in range(math.ceil(low / step), math.floor(high / step) + 1):
         value = round(i * step, 4)
         scene.line(px(value), bottom, px(value), bottom + 4)
-        shown = f"{value:+.2f}" if signed and value else f"{value:.2f}"
+        shown = decimal(value, 2, signed=bool(signed and value))
         scene.text(px(value), bottom + 16, shown, "middle")
     scene.text(label_width + plot_width / 2, bottom + 36, x_label, "middle")
     scene.legend(series_labels, scene.height - 14, label_width, step=130)

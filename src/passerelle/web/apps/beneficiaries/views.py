@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
@@ -232,7 +233,7 @@ def review(request: HttpRequest) -> HttpResponseBase:
         {
             "latest": latest,
             "queue": [
-                {"pair": pair, "probability": f"{pair.match_probability:.2f}"}
+                {"pair": pair, "probability": number_format(pair.match_probability, 2)}
                 for pair in queue[:100]
             ],
             "pending": len(queue),
@@ -261,7 +262,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
         "beneficiaries/pair.html",
         {
             "pair": pair,
-            "probability": f"{pair.match_probability:.2f}",
+            "probability": number_format(pair.match_probability, 2),
             "weight": f"{pair.match_weight:+.2f}",
             "comparisons": _comparisons(pair),
             "form": form,

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -157,9 +158,9 @@ def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
     if column in PERCENT_COLUMNS:
-        return f"{value * 100:.1f} %"
+        return f"{number_format(value * 100, 1)} %"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return str(number_format(value, 3))
     return _label(column, value)
 
 
@@ -378,14 +379,14 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "result": result,
         "naive": naive,
         "aipw": aipw,
-        "treated_percent": f"{result.evaluation.treated_outcome * 100:.1f}",
-        "control_percent": f"{result.evaluation.control_outcome * 100:.1f}",
+        "treated_percent": number_format(result.evaluation.treated_outcome * 100, 1),
+        "control_percent": number_format(result.evaluation.control_outcome * 100, 1),
         "true_ate": f"{result.true_ate:+.3f}",
         "true_att": f"{result.true_att:+.3f}",
         "naive_effect": f"{naive.effect:+.3f}",
         "aipw_effect": f"{aipw.effect:+.3f}",
         "aipw_covers": aipw.ci_low <= result.true_ate <= aipw.ci_high,
-        "e_value": f"{result.evaluation.e_value:.2f}",
+        "e_value": number_format(result.evaluation.e_value, 2),
         "estimates": _table(
             "estimates",
             shown_estimates,
