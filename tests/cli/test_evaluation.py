@@ -180,3 +180,31 @@ def test_report_csv_and_table_are_written_from_the_same_rows() -> None:
     assert table.exit_code == 0, table.output
     for row in shares:
         assert f"{float(row['value']) * 100:.1f} %" in table.stdout
+
+
+def test_evaluate_estimand_att_by_default_ate_on_request(tmp_path: Path) -> None:
+    cohort = generate_cohort(CohortParameters(persons=6000, seed=4, motivation="observed"))
+    path = tmp_path / "sample.csv"
+    cohort.evaluation_sample().drop("y0", "y1").write_csv(path)
+    args = ["evaluate", "--input", str(path), "--bootstrap", "10", "--format", "json"]
+    default = json.loads(runner.invoke(app, args).stdout)
+    ate = json.loads(runner.invoke(app, [*args, "--estimand", "ate"]).stdout)
+    assert default["estimand"] == "att"
+    assert [item["estimand"] for item in default["estimates"]] == ["difference", *["ATT"] * 3]
+    assert ate["estimand"] == "ate"
+    assert [item["estimand"] for item in ate["estimates"]] == ["difference", *["ATE"] * 3]
+    assert ate["estimates"][0] == default["estimates"][0]  # the naive difference is the same
+    assert ate["estimates"][3]["effect"] != default["estimates"][3]["effect"]
+    assert ate["overlap"]["estimand"] == "ate"
+    assert default["propensity"]["terms"] in {"linear", "squares", "splines"}
+    table = runner.invoke(app, [*args[:-2], "--estimand", "ate"])
+    assert table.exit_code == 0, table.output
+    assert "ATE: average effect on everyone in the sample" in table.stdout
+    assert "Propensity model:" in table.stdout
+    assert "distinct non-participants used as matches" in table.stdout
+
+
+def test_evaluate_bad_estimand_names_the_option_and_allowed_values() -> None:
+    result = runner.invoke(app, ["evaluate", "--estimand", "atc", "--persons", "1000"])
+    assert result.exit_code == 2
+    assert "--estimand: 'atc'; allowed values: att, ate" in result.output

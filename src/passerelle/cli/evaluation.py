@@ -19,6 +19,7 @@ from rich.table import Table
 from passerelle.cli.common import console, errors, fail, parse_date, print_json
 from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.estimators import (
+    ESTIMAND_VALUES,
     Evaluation,
     EvaluationInputError,
     evaluate_programme,
@@ -103,10 +104,18 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
             str(item.n_control),
             str(item.excluded),
         )
+    captions = [
+        _("ATT: effect on those who took part")
+        if result.estimand == "att"
+        else _("ATE: average effect on everyone in the sample")
+    ]
     if truth is not None:
-        estimates.caption = _(
-            "synthetic truth: ATE {ate:+.3f}, ATT {att:+.3f} (a job within 12 months)"
-        ).format(ate=truth["ate"], att=truth["att"])
+        captions.append(
+            _("synthetic truth: ATE {ate:+.3f}, ATT {att:+.3f} (a job within 12 months)").format(
+                ate=truth["ate"], att=truth["att"]
+            )
+        )
+    estimates.caption = "; ".join(captions)
     balance = Table(title=_("Standardised mean differences (|SMD| < 0.1 is balanced)"))
     for column in (
         _("covariate"),
@@ -127,6 +136,29 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
             f"{row['smd_matched']:+.3f}",
         )
     return [estimates, balance]
+
+
+def _overlap_lines(result: Evaluation) -> list[str]:
+    """The propensity terms used, who could not be compared, and the overlap warnings."""
+    lines = [] if result.propensity is None else [result.propensity.describe()]
+    overlap = result.overlap
+    if overlap is None:
+        return lines
+    lines.append(
+        _(
+            "Overlap: {trimmed_t} participants and {trimmed_c} non-participants trimmed "
+            "(weighting); {unmatched_t} participants and {unmatched_c} non-participants without "
+            "a match within the caliper; {matched} distinct non-participants used as matches."
+        ).format(
+            trimmed_t=overlap.trimmed_treated,
+            trimmed_c=overlap.trimmed_control,
+            unmatched_t=overlap.unmatched_treated,
+            unmatched_c=overlap.unmatched_control,
+            matched=overlap.matched_controls,
+        )
+    )
+    lines.extend(_("Warning: {message}").format(message=w.message()) for w in overlap.warnings)
+    return lines
 
 
 def evaluate(
@@ -158,6 +190,13 @@ def evaluate(
         typer.Option("--covariates", help="Comma-separated (default: every numeric column)."),
     ] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=10)] = 200,
+    estimand: Annotated[
+        str,
+        typer.Option(
+            "--estimand",
+            help="att (default): the effect on those who took part; ate: the average effect.",
+        ),
+    ] = "att",
     love_plot: Annotated[
         Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
     ] = None,
@@ -166,7 +205,10 @@ def evaluate(
     ] = EvaluateFormat.table,
 ) -> None:
     """The effect of a programme on a job within 12 months, four ways (naive, matching,
-    weighting, doubly robust) with bootstrap intervals and covariate balance."""
+    weighting, doubly robust) with bootstrap intervals, covariate balance and overlap, for
+    the effect on participants (ATT, default) or the average effect (ATE)."""
+    if estimand not in ESTIMAND_VALUES:
+        fail(f"--estimand: {estimand!r}; allowed values: {', '.join(ESTIMAND_VALUES)}")
     truth: dict[str, float] | None = None
     if input_path is None:
         if _programme(programme) != MENTORING:
@@ -194,6 +236,7 @@ def evaluate(
                 treatment=treatment,
                 outcome=outcome,
                 covariates=names,
+                estimand=estimand,
                 n_bootstrap=bootstrap,
                 seed=seed,
                 progress=lambda step: bar.advance(task, step),
@@ -215,6 +258,8 @@ def evaluate(
         return
     for table in _evaluation_table(result, truth):
         console.print(table)
+    for line in _overlap_lines(result):
+        console.print(line, highlight=False)
     console.print(
         _(
             "Sensitivity (E-value): an unmeasured confounder associated with both the programme "

@@ -1,27 +1,44 @@
-"""The effect of a programme on a binary outcome, four ways side by side.
+"""The effect of a programme on a binary outcome, four ways side by side, for the estimand
+asked: the effect on participants (ATT, the default: what a funder asks about a programme)
+or the average effect over everyone in the sample (ATE).
 
 Input: one row per person with a 0/1 `treatment` column (took the programme), a 0/1 `outcome`
 column (for example a job within 12 months) and numeric covariates measured BEFORE the
-programme. Models are scikit-learn logistic regressions on standardised covariates, without
+programme. Models are scikit-learn logistic regressions on standardised terms, without
 penalty (`C=inf`).
 
 - naive: difference of the outcome means, treated minus untreated (what a programme's own
-  report shows).
-- psm: propensity-score matching, ATT: each treated person is matched (1:1, with
-  replacement) to the untreated person nearest on the logit of the propensity score, within
-  a caliper of 0.2 standard deviations of that logit (Austin 2011); treated persons without
-  a match inside the caliper are dropped and counted.
-- ipw: inverse-probability weighting, ATE, with stabilised weights (Robins, Hernán and
-  Brumback 2000; the normalised Hájek form), on the persons whose propensity lies in
-  [trim, 1 - trim] (Crump et al. 2009 style trimming; excluded persons are counted).
-- aipw: augmented IPW, doubly robust, ATE (Robins, Rotnitzky and Zhao 1994; Glynn and Quinn
-  2010): the outcome model (one logistic regression per arm) corrected by the weighted
-  residuals; consistent when either model is right.
+  report shows); it estimates neither estimand.
+- psm: propensity-score matching (Rosenbaum and Rubin 1983), 1:1 with replacement on the logit
+  of the propensity score within a caliper of 0.2 standard deviations of that logit (Austin
+  2011). ATT: each participant is matched to the nearest non-participant; ATE: in addition
+  each non-participant to the nearest participant, and the two averages are pooled (Abadie
+  and Imbens 2006). Persons without a match inside the caliper are dropped and counted.
+- ipw: inverse-probability weighting, normalised within each arm (Hájek). ATT: participants
+  weigh 1 and non-participants e/(1-e), the odds of the propensity e (Hirano, Imbens and
+  Ridder 2003); ATE: 1/e and 1/(1-e).
+- aipw: augmented IPW, doubly robust (Robins, Rotnitzky and Zhao 1994; Glynn and Quinn 2010):
+  outcome models corrected by the weighted residuals; consistent when either the propensity
+  or the outcome model is right. ATT: the participants' observed mean minus their predicted
+  mean without the programme, corrected by the odds-weighted residuals of the
+  non-participants; ATE: both arms' predicted means corrected by the 1/e and 1/(1-e) weighted
+  residuals.
+
+Overlap: for the ATE persons with e outside [trim, 1 - trim] are trimmed (Crump et al. 2009);
+the ATT needs comparable non-participants only for the participants, so only e > 1 - trim is
+trimmed (Imbens 2004: the ATT requires e(x) < 1, not e(x) > 0). The counts, the effective
+numbers of persons in each arm and plain warnings are in `Evaluation.overlap`.
+
+Propensity terms: linear, with squares of the non-binary covariates, or with restricted cubic
+splines; a flexible form is kept only where it lowers the largest |SMD| after weighting (on
+the covariates and their squares) by more than that figure's sampling noise. The choice uses
+the covariates and the treatment, never the outcome (Rubin 2001: design before outcomes).
 
 Confidence intervals: percentile bootstrap (`n_bootstrap` resamples of persons, seeded),
-every model refitted in each resample. Balance: standardised mean differences (difference
-of means over the pooled standard deviation of the unadjusted sample, as the R package
-cobalt does) before adjustment, after weighting and after matching.
+every model refitted in each resample (the propensity terms chosen once, on the full sample).
+Balance: standardised mean differences (difference of means over the pooled standard
+deviation of the unadjusted sample; Austin 2011) before adjustment, after weighting and after
+matching, for the estimand asked.
 
 None of these corrects for a confounder that is not among the covariates: see
 docs/evaluation.md and the tests on the synthetic cohort with an unobserved motivation.
@@ -39,6 +56,7 @@ import numpy.typing as npt
 import polars as pl
 
 from passerelle.core.extras import require
+from passerelle.core.i18n import _
 
 
 def _logistic_regression() -> Any:
@@ -51,7 +69,28 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 METHODS = ("naive", "psm", "ipw", "aipw")
-ESTIMANDS = {"naive": "difference", "psm": "ATT", "ipw": "ATE", "aipw": "ATE"}
+ESTIMAND_VALUES = ("att", "ate")
+PROPENSITY_TERMS = ("linear", "squares", "splines")
+SPLINE_KNOTS = (0.05, 0.35, 0.65, 0.95)
+"""Quantiles of the four knots of a restricted cubic spline (Harrell 2015, Regression Modeling
+Strategies, 2nd ed., section 2.4.6)."""
+
+MIN_EFFECTIVE_PERSONS = 100
+"""Assumption (a project convention, no source gives a number): below 100 effective
+comparable persons in an arm, that arm's outcome share alone is uncertain by up to
+1.96 * 0.5 / sqrt(100) = ±10 points (95 %), as large as the effects programmes claim."""
+MAX_EXCLUDED_SHARE = 0.10
+"""Assumption (a project convention): when more than 10 % of the persons the estimand is about
+are trimmed or unmatched, the estimate describes a comparable subset, not all of them."""
+
+
+def estimand_methods(estimand: str) -> dict[str, str]:
+    """The estimand each method reports for the estimand asked ("att" or "ate")."""
+    return {method: "difference" if method == "naive" else estimand.upper() for method in METHODS}
+
+
+# The estimands of the default run (kept for callers that read them).
+ESTIMANDS = estimand_methods("att")
 
 
 class EvaluationInputError(ValueError):
@@ -68,7 +107,117 @@ class Estimate:
     n_treated: int
     n_control: int
     excluded: int
-    """Treated persons without a match (psm) or persons outside the trimmed range (ipw, aipw)."""
+    """Persons without a match (psm: participants for the ATT, persons of either arm for the
+    ATE) or outside the trimmed range (ipw, aipw)."""
+    effective_treated: float = math.nan
+    """Kish's effective number of participants under the method's weights:
+    (sum of weights)^2 / sum of squared weights."""
+    effective_control: float = math.nan
+    """The same for the non-participants."""
+
+
+@dataclass(frozen=True)
+class PropensityModel:
+    """The propensity terms used, and why."""
+
+    terms: str
+    """linear, squares or splines (see PROPENSITY_TERMS)."""
+    flexible: tuple[str, ...]
+    """Covariates that received a square or spline terms (none when linear)."""
+    imbalance: dict[str, float]
+    """Largest |SMD| after weighting, on the covariates and their squares, per candidate."""
+    noise: float
+    """The sampling noise of an SMD, sqrt(1/n_treated + 1/n_control) in effective numbers:
+    a flexible form must beat the linear one by more than this."""
+
+    def describe(self) -> str:
+        if self.terms == "linear":
+            return _("Propensity model: linear terms (no flexible form improved balance).")
+        template = (
+            _("Propensity model: linear terms and squares of {covariates}.")
+            if self.terms == "squares"
+            else _(
+                "Propensity model: linear terms and restricted cubic splines (4 knots) of "
+                "{covariates}."
+            )
+        )
+        return template.format(covariates=", ".join(self.flexible))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "terms": self.terms,
+            "flexible": list(self.flexible),
+            "imbalance": self.imbalance,
+            "noise": self.noise,
+        }
+
+
+@dataclass(frozen=True)
+class OverlapWarning:
+    """A plain warning about overlap, with the figure and the threshold it crossed."""
+
+    code: str
+    """few_comparable_controls, few_comparable_treated or many_excluded."""
+    method: str
+    value: float
+    threshold: float
+
+    def message(self) -> str:
+        if self.code == "many_excluded":
+            return _(
+                "{method}: {share:.0%} of the persons the estimate is about (participants for "
+                "the ATT, everyone for the ATE) were trimmed or had no match (threshold "
+                "{threshold:.0%}, an assumption of the project): the estimate describes only "
+                "the comparable part of them."
+            ).format(method=self.method, share=self.value, threshold=self.threshold)
+        template = (
+            _(
+                "{method}: too few comparable non-participants: they weigh as {value:.0f} "
+                "persons (threshold {threshold:.0f}, an assumption of the project: below it the "
+                "comparison group's outcome share alone is uncertain by up to ±{points:.0f} "
+                "points). Do not rely on this estimate."
+            )
+            if self.code == "few_comparable_controls"
+            else _(
+                "{method}: too few comparable participants: they weigh as {value:.0f} persons "
+                "(threshold {threshold:.0f}, an assumption of the project: below it the "
+                "participants' outcome share alone is uncertain by up to ±{points:.0f} points). "
+                "Do not rely on this estimate."
+            )
+        )
+        # The 95 % half-width of a share near 50 % (its largest) measured on `threshold` persons.
+        points = 100 * 1.96 * 0.5 / math.sqrt(self.threshold)
+        return template.format(
+            method=self.method, value=self.value, threshold=self.threshold, points=points
+        )
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How many persons could be compared, for the estimand asked."""
+
+    estimand: str
+    trimmed_treated: int
+    trimmed_control: int
+    unmatched_treated: int
+    unmatched_control: int
+    """Non-participants without a participant within the caliper (ATE only; 0 for the ATT)."""
+    matched_controls: int
+    """Distinct non-participants used as matches (with replacement, one may serve several)."""
+    warnings: tuple[OverlapWarning, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "estimand": self.estimand,
+            "trimmed_treated": self.trimmed_treated,
+            "trimmed_control": self.trimmed_control,
+            "unmatched_treated": self.unmatched_treated,
+            "unmatched_control": self.unmatched_control,
+            "matched_controls": self.matched_controls,
+            "warnings": [
+                {**warning.__dict__, "message": warning.message()} for warning in self.warnings
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -84,19 +233,24 @@ class Evaluation:
     caliper: float
     trim: float
     control_risk: float
-    """AIPW estimate of the outcome's mean had nobody taken the programme."""
+    """AIPW estimate of the outcome's mean without the programme: among participants for the
+    ATT, among everyone for the ATE."""
     e_value: float
     """How strong an unmeasured confounder would have to be, as a risk ratio with both the
     programme and the outcome beyond the covariates, to explain the AIPW estimate away."""
     e_value_ci: float
     """The same for the bound of the AIPW interval nearest to no effect (1 when it includes
     no effect)."""
+    estimand: str = "att"
+    propensity: PropensityModel | None = None
+    overlap: Overlap | None = None
 
     def estimate(self, method: str) -> Estimate:
         return next(e for e in self.estimates if e.method == method)
 
     def to_json(self) -> dict[str, object]:
         return {
+            "estimand": self.estimand,
             "estimates": [e.__dict__ for e in self.estimates],
             "balance": self.balance.to_dicts(),
             "covariates": list(self.covariates),
@@ -109,6 +263,8 @@ class Evaluation:
             "control_risk": self.control_risk,
             "e_value": self.e_value,
             "e_value_ci": self.e_value_ci,
+            "propensity": None if self.propensity is None else self.propensity.to_json(),
+            "overlap": None if self.overlap is None else self.overlap.to_json(),
         }
 
 
@@ -116,8 +272,16 @@ class Evaluation:
 class _Point:
     effects: dict[str, float]
     excluded: dict[str, int]
+    effective: dict[str, tuple[float, float]]
+    """Kish's effective numbers (participants, non-participants) per method."""
     control_risk: float
     """The AIPW estimate of the outcome's mean without the programme."""
+    weights: FloatArray
+    """IPW weights of every person (0 when trimmed)."""
+    matched: FloatArray
+    """How often each person counts in the matched sample (0 when unmatched)."""
+    trimmed: tuple[int, int]
+    unmatched: tuple[int, int]
 
 
 def _standardise(x: FloatArray) -> FloatArray:
@@ -159,10 +323,49 @@ def match_nearest(
     return keep.astype(np.int64), order[nearest[keep]].astype(np.int64)
 
 
+def ipw_weights(t: IntArray, e: FloatArray, estimand: str) -> FloatArray:
+    """Inverse-probability weights. ATT: participants 1, non-participants the odds
+    e/(1-e), which reweights them to the participants' covariates (Hirano, Imbens and Ridder
+    2003); ATE: 1/e and 1/(1-e), which reweight both arms to the whole sample."""
+    _check_estimand(estimand)
+    if estimand == "att":
+        return np.asarray(np.where(t == 1, 1.0, e / (1 - e)), dtype=np.float64)
+    return np.asarray(np.where(t == 1, 1 / e, 1 / (1 - e)), dtype=np.float64)
+
+
+def weighted_difference(y: FloatArray, t: IntArray, weights: FloatArray) -> float:
+    """The weighted mean outcome of participants minus that of non-participants, each arm's
+    weights normalised to sum to one (Hájek)."""
+    arm = t == 1
+    return float(
+        np.sum(weights[arm] * y[arm]) / np.sum(weights[arm])
+        - np.sum(weights[~arm] * y[~arm]) / np.sum(weights[~arm])
+    )
+
+
+def effective_number(weights: FloatArray) -> float:
+    """Kish's effective sample size of weights: (sum w)^2 / sum w^2 (0 for no weight)."""
+    total = float(np.sum(weights))
+    squares = float(np.sum(weights**2))
+    return total**2 / squares if squares > 0 else 0.0
+
+
+def _effective(t: IntArray, weights: FloatArray) -> tuple[float, float]:
+    return effective_number(weights[t == 1]), effective_number(weights[t == 0])
+
+
+def _check_estimand(estimand: str) -> None:
+    if estimand not in ESTIMAND_VALUES:
+        raise EvaluationInputError(
+            f"estimand: {estimand!r}; allowed values: {', '.join(ESTIMAND_VALUES)}"
+        )
+
+
 def _point(
-    x: FloatArray, t: IntArray, y: FloatArray, caliper_sd: float, trim: float
-) -> tuple[_Point, FloatArray, tuple[IntArray, IntArray]]:
+    x: FloatArray, t: IntArray, y: FloatArray, estimand: str, caliper_sd: float, trim: float
+) -> _Point:
     treated = t == 1
+    n = len(t)
     naive = float(y[treated].mean() - y[~treated].mean())
     e = _fit_probability(x, t)
     logit = _logit(e)
@@ -170,41 +373,64 @@ def _point(
     treated_index = np.flatnonzero(treated)
     control_index = np.flatnonzero(~treated)
     kept, matched = match_nearest(logit[treated_index], logit[control_index], caliper)
-    pairs = (treated_index[kept], control_index[matched])
-    psm = float(np.mean(y[pairs[0]] - y[pairs[1]])) if len(kept) else float("nan")
+    matches = np.zeros(n)
+    np.add.at(matches, treated_index[kept], 1.0)
+    np.add.at(matches, control_index[matched], 1.0)
+    unmatched_control = 0
+    if estimand == "ate":
+        # Each non-participant's missing outcome under the programme comes from its nearest
+        # participant; the pooled mean of both imputations is the ATE (Abadie and Imbens 2006).
+        kept_c, matched_t = match_nearest(logit[control_index], logit[treated_index], caliper)
+        np.add.at(matches, control_index[kept_c], 1.0)
+        np.add.at(matches, treated_index[matched_t], 1.0)
+        unmatched_control = len(control_index) - len(kept_c)
+    matched_both = matches[treated].sum() > 0 and matches[~treated].sum() > 0
+    psm = weighted_difference(y, t, matches) if matched_both else float("nan")
+    unmatched_treated = len(treated_index) - len(kept)
 
-    inside = (e >= trim) & (e <= 1 - trim)
-    ti, ei, yi, xi = t[inside], e[inside], y[inside], x[inside]
-    share = ti.mean()
-    weights = np.where(ti == 1, share / ei, (1 - share) / (1 - ei))
-    arm = ti == 1
-    ipw = float(
-        np.sum(weights[arm] * yi[arm]) / np.sum(weights[arm])
-        - np.sum(weights[~arm] * yi[~arm]) / np.sum(weights[~arm])
-    )
-    mu1 = np.zeros(len(yi))
-    mu0 = np.zeros(len(yi))
-    if arm.any():
-        mu1 = _fit_on(xi[arm], yi[arm], xi)
-    if (~arm).any():
-        mu0 = _fit_on(xi[~arm], yi[~arm], xi)
-    control_risk = float(np.mean(mu0 + (1 - ti) * (yi - mu0) / (1 - ei)))
-    aipw = float(np.mean(mu1 + ti * (yi - mu1) / ei)) - control_risk
-    full_weights = np.zeros(len(y))
-    full_weights[inside] = weights
-    return (
-        _Point(
-            effects={"naive": naive, "psm": psm, "ipw": ipw, "aipw": aipw},
-            excluded={
-                "naive": 0,
-                "psm": int(treated.sum() - len(kept)),
-                "ipw": int((~inside).sum()),
-                "aipw": int((~inside).sum()),
-            },
-            control_risk=control_risk,
-        ),
-        full_weights,
-        pairs,
+    inside = e <= 1 - trim if estimand == "att" else (e >= trim) & (e <= 1 - trim)
+    weights = np.where(inside, ipw_weights(t, np.clip(e, 1e-12, 1 - 1e-12), estimand), 0.0)
+    arm_in = treated & inside
+    control_in = ~treated & inside
+    if arm_in.any() and control_in.any():
+        ipw = weighted_difference(y, t, weights)
+        mu0 = _fit_on(x[control_in], y[control_in], x)
+        residual0 = np.sum(weights[control_in] * (y[control_in] - mu0[control_in])) / np.sum(
+            weights[control_in]
+        )
+        if estimand == "att":
+            control_risk = float(np.mean(mu0[arm_in]) + residual0)
+            aipw = float(np.mean(y[arm_in])) - control_risk
+        else:
+            mu1 = _fit_on(x[arm_in], y[arm_in], x)
+            residual1 = np.sum(weights[arm_in] * (y[arm_in] - mu1[arm_in])) / np.sum(
+                weights[arm_in]
+            )
+            control_risk = float(np.mean(mu0[inside]) + residual0)
+            aipw = float(np.mean(mu1[inside]) + residual1) - control_risk
+    else:
+        ipw = aipw = control_risk = float("nan")
+    trimmed = (int((treated & ~inside).sum()), int((~treated & ~inside).sum()))
+    weighted = _effective(t, weights)
+    return _Point(
+        effects={"naive": naive, "psm": psm, "ipw": ipw, "aipw": aipw},
+        excluded={
+            "naive": 0,
+            "psm": unmatched_treated + unmatched_control,
+            "ipw": sum(trimmed),
+            "aipw": sum(trimmed),
+        },
+        effective={
+            "naive": (float(treated.sum()), float((~treated).sum())),
+            "psm": _effective(t, matches),
+            "ipw": weighted,
+            "aipw": weighted,
+        },
+        control_risk=control_risk,
+        weights=weights,
+        matched=matches,
+        trimmed=trimmed,
+        unmatched=(unmatched_treated, unmatched_control),
     )
 
 
@@ -229,7 +455,7 @@ def e_value(risk_ratio: float) -> float:
 def _e_values(effect: float, low: float, high: float, control: float) -> tuple[float, float]:
     """E-values of the AIPW effect and of its interval bound nearest to no effect, as risk
     ratios against the estimated risk without the programme."""
-    if control <= 0:
+    if not control > 0:
         return float("nan"), float("nan")
     point = e_value((control + effect) / control)
     if low <= 0 <= high:
@@ -249,6 +475,122 @@ def standardised_differences(
     mean_t = np.average(x[treated], axis=0, weights=w[treated])
     mean_c = np.average(x[~treated], axis=0, weights=w[~treated])
     return np.asarray((mean_t - mean_c) / pooled, dtype=np.float64)
+
+
+def _non_binary(raw_x: FloatArray) -> list[int]:
+    return [j for j in range(raw_x.shape[1]) if len(np.unique(raw_x[:, j])) > 2]
+
+
+def spline_terms(column: FloatArray) -> FloatArray | None:
+    """The two nonlinear terms of a restricted cubic spline with knots at the 5th, 35th, 65th
+    and 95th percentiles (linear beyond the outer knots), or None when knots coincide."""
+    knots = np.quantile(column, SPLINE_KNOTS)
+    if len(np.unique(knots)) < len(knots):
+        return None
+    last, before_last = knots[-1], knots[-2]
+    span = last - before_last
+
+    def cube(values: FloatArray) -> FloatArray:
+        return np.asarray(np.maximum(values, 0.0) ** 3, dtype=np.float64)
+
+    terms = [
+        cube(column - knot)
+        - cube(column - before_last) * (last - knot) / span
+        + cube(column - last) * (before_last - knot) / span
+        for knot in knots[:-2]
+    ]
+    return np.asarray(np.column_stack(terms) / (last - knots[0]) ** 2, dtype=np.float64)
+
+
+def _design(raw_x: FloatArray, terms: str) -> tuple[FloatArray, tuple[int, ...]] | None:
+    """The standardised design matrix of a propensity form and the covariates it makes
+    flexible, or None when no covariate can take that form."""
+    z = _standardise(raw_x)
+    if terms == "linear":
+        return z, ()
+    extra: list[FloatArray] = []
+    flexible: list[int] = []
+    for j in _non_binary(raw_x):
+        column = z[:, j] ** 2 if terms == "squares" else spline_terms(raw_x[:, j])
+        if column is not None:
+            extra.append(column.reshape(len(z), -1))
+            flexible.append(j)
+    if not flexible:
+        return None
+    return _standardise(np.column_stack([z, *extra])), tuple(flexible)
+
+
+def _imbalance(
+    raw_x: FloatArray, t: IntArray, x: FloatArray, estimand: str, trim: float
+) -> tuple[float, float]:
+    """The largest |SMD| after weighting, on the covariates and the squares of the
+    non-binary ones, under the propensity fitted on x; and its sampling noise."""
+    e = _fit_probability(x, t)
+    inside = e <= 1 - trim if estimand == "att" else (e >= trim) & (e <= 1 - trim)
+    weights = np.where(inside, ipw_weights(t, np.clip(e, 1e-12, 1 - 1e-12), estimand), 0.0)
+    if weights[t == 1].sum() == 0 or weights[t == 0].sum() == 0:
+        return math.inf, math.inf
+    z = _standardise(raw_x)
+    moments = np.column_stack([z, *(z[:, [j]] ** 2 for j in _non_binary(raw_x))])
+    smd = standardised_differences(moments, t, weights)
+    treated_n, control_n = _effective(t, weights)
+    return float(np.max(np.abs(smd))), math.sqrt(1 / treated_n + 1 / control_n)
+
+
+def _propensity_design(
+    raw_x: FloatArray, t: IntArray, names: tuple[str, ...], estimand: str, trim: float
+) -> tuple[FloatArray, PropensityModel]:
+    """The propensity form with the best balance, flexible only when it beats the linear
+    form by more than the sampling noise of an SMD."""
+    linear, _none = _design(raw_x, "linear") or (raw_x, ())
+    best_value, noise = _imbalance(raw_x, t, linear, estimand, trim)
+    imbalance = {"linear": best_value}
+    chosen: tuple[str, FloatArray, tuple[int, ...]] = ("linear", linear, ())
+    for terms in PROPENSITY_TERMS[1:]:
+        design = _design(raw_x, terms)
+        if design is None:
+            continue
+        value, _noise = _imbalance(raw_x, t, design[0], estimand, trim)
+        imbalance[terms] = value
+        if value < imbalance[chosen[0]] - noise:
+            chosen = (terms, design[0], design[1])
+    return chosen[1], PropensityModel(
+        terms=chosen[0],
+        flexible=tuple(names[j] for j in chosen[2]),
+        imbalance=imbalance,
+        noise=noise,
+    )
+
+
+def _overlap(
+    point: _Point, t: IntArray, estimand: str, min_effective: float, max_excluded: float
+) -> Overlap:
+    warnings: list[OverlapWarning] = []
+    about = int((t == 1).sum()) if estimand == "att" else len(t)
+    excluded = {
+        "psm": point.unmatched[0] + point.unmatched[1],
+        "ipw": point.trimmed[0] + (point.trimmed[1] if estimand == "ate" else 0),
+    }
+    for method, count in excluded.items():
+        if count / about > max_excluded:
+            warnings.append(OverlapWarning("many_excluded", method, count / about, max_excluded))
+    arms: list[tuple[str, int]] = [("few_comparable_controls", 1)]
+    if estimand == "ate":
+        arms.insert(0, ("few_comparable_treated", 0))
+    for code, arm in arms:
+        for method in ("psm", "ipw"):
+            value = point.effective[method][arm]
+            if value < min_effective:
+                warnings.append(OverlapWarning(code, method, value, min_effective))
+    return Overlap(
+        estimand=estimand,
+        trimmed_treated=point.trimmed[0],
+        trimmed_control=point.trimmed[1],
+        unmatched_treated=point.unmatched[0],
+        unmatched_control=point.unmatched[1],
+        matched_controls=int(((point.matched > 0) & (t == 0)).sum()),
+        warnings=tuple(warnings),
+    )
 
 
 def _arrays(
@@ -289,34 +631,41 @@ def evaluate_programme(
     treatment: str = "treated",
     outcome: str = "outcome",
     covariates: Sequence[str] | None = None,
+    estimand: str = "att",
     n_bootstrap: int = 200,
     seed: int = 0,
     caliper: float = 0.2,
     trim: float = 0.01,
     confidence: float = 0.95,
+    min_effective: float = MIN_EFFECTIVE_PERSONS,
+    max_excluded: float = MAX_EXCLUDED_SHARE,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
-    """The four estimates with bootstrap intervals and the balance table. `covariates`
-    defaults to every numeric column except the treatment, the outcome, `person_id` and the
-    synthetic truth columns `y0`/`y1`. `progress` is called after each bootstrap resample."""
+    """The four estimates of `estimand` ("att", the default: the effect on participants;
+    "ate": the average effect) with bootstrap intervals, the balance table, the propensity
+    terms used and the overlap diagnostics. `covariates` defaults to every numeric column
+    except the treatment, the outcome, `person_id` and the synthetic truth columns `y0`/`y1`.
+    `progress` is called after each bootstrap resample."""
+    _check_estimand(estimand)
     raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
-    x = _standardise(raw_x)
-    point, weights, pairs = _point(x, t, y, caliper, trim)
+    x, propensity = _propensity_design(raw_x, t, names, estimand, trim)
+    point = _point(x, t, y, estimand, caliper, trim)
     rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {method: [] for method in METHODS}
     n = len(t)
-    for _ in range(n_bootstrap):
+    for _resample in range(n_bootstrap):
         if progress is not None:
             progress(1)
         sample = rng.integers(0, n, n)
         ts = t[sample]
         if ts.min() == ts.max():
             continue
-        resampled, _w, _p = _point(x[sample], ts, y[sample], caliper, trim)
+        resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
         for method in METHODS:
             draws[method].append(resampled.effects[method])
     alpha = (1 - confidence) / 2
     treated = t == 1
+    estimands = estimand_methods(estimand)
     estimates = []
     for method in METHODS:
         values = np.asarray(draws[method])
@@ -329,27 +678,28 @@ def evaluate_programme(
         estimates.append(
             Estimate(
                 method=method,
-                estimand=ESTIMANDS[method],
+                estimand=estimands[method],
                 effect=point.effects[method],
                 ci_low=low,
                 ci_high=high,
                 n_treated=int(treated.sum()),
                 n_control=int((~treated).sum()),
                 excluded=point.excluded[method],
+                effective_treated=point.effective[method][0],
+                effective_control=point.effective[method][1],
             )
         )
-    matched_weights = np.zeros(n)
-    np.add.at(matched_weights, pairs[0], 1.0)
-    np.add.at(matched_weights, pairs[1], 1.0)
     balance = pl.DataFrame(
         {
             "covariate": list(names),
             "mean_treated": raw_x[treated].mean(axis=0),
             "mean_control": raw_x[~treated].mean(axis=0),
             "smd_before": standardised_differences(raw_x, t),
-            "smd_weighted": standardised_differences(raw_x, t, weights),
-            "smd_matched": standardised_differences(raw_x, t, matched_weights)
-            if len(pairs[0])
+            "smd_weighted": standardised_differences(raw_x, t, point.weights)
+            if point.weights[treated].sum() > 0 and point.weights[~treated].sum() > 0
+            else np.full(len(names), np.nan),
+            "smd_matched": standardised_differences(raw_x, t, point.matched)
+            if point.matched[treated].sum() > 0 and point.matched[~treated].sum() > 0
             else np.full(len(names), np.nan),
         }
     )
@@ -368,4 +718,7 @@ def evaluate_programme(
         control_risk=point.control_risk,
         e_value=e_point,
         e_value_ci=e_bound,
+        estimand=estimand,
+        propensity=propensity,
+        overlap=_overlap(point, t, estimand, min_effective, max_excluded),
     )
