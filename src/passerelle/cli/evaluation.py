@@ -158,6 +158,12 @@ def _overlap_lines(result: Evaluation) -> list[str]:
         )
     )
     lines.extend(_("Warning: {message}").format(message=w.message()) for w in overlap.warnings)
+    if result.missing_rows:
+        lines.append(
+            _("{rows} rows left out for a missing treatment, outcome or covariate.").format(
+                rows=result.missing_rows
+            )
+        )
     return lines
 
 

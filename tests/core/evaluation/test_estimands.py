@@ -145,10 +145,16 @@ def test_bad_estimand_names_the_field_and_the_allowed_values(
 def test_json_reports_the_estimand_terms_and_overlap(
     heterogeneous: tuple[pl.DataFrame, float, float],
 ) -> None:
-    result: Evaluation = evaluate_programme(
-        heterogeneous[0].head(4000), estimand="ate", n_bootstrap=10
+    frame = heterogeneous[0].head(4000)
+    # Five persons without x1: left out and counted, never silently.
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("x1")).alias("x1")
     )
+    result: Evaluation = evaluate_programme(frame, estimand="ate", n_bootstrap=10)
+    assert result.missing_rows == 5
+    assert result.estimate("naive").n_treated + result.estimate("naive").n_control == 3995
     data = result.to_json()
+    assert data["missing_rows"] == 5
     assert data["estimand"] == "ate"
     assert isinstance(data["propensity"], dict)
     assert data["propensity"]["terms"] in {"linear", "squares", "splines"}

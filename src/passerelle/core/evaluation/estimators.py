@@ -73,7 +73,7 @@ ESTIMAND_VALUES = ("att", "ate")
 PROPENSITY_TERMS = ("linear", "squares", "splines")
 SPLINE_KNOTS = (0.05, 0.35, 0.65, 0.95)
 """Quantiles of the four knots of a restricted cubic spline (Harrell 2015, Regression Modeling
-Strategies, 2nd ed., section 2.4.6)."""
+Strategies, 2nd ed., chapter 2)."""
 
 MIN_EFFECTIVE_PERSONS = 100
 """Assumption (a project convention, no source gives a number): below 100 effective
@@ -244,6 +244,8 @@ class Evaluation:
     estimand: str = "att"
     propensity: PropensityModel | None = None
     overlap: Overlap | None = None
+    missing_rows: int = 0
+    """Rows left out for a missing treatment, outcome or covariate (complete cases)."""
 
     def estimate(self, method: str) -> Estimate:
         return next(e for e in self.estimates if e.method == method)
@@ -265,6 +267,7 @@ class Evaluation:
             "e_value_ci": self.e_value_ci,
             "propensity": None if self.propensity is None else self.propensity.to_json(),
             "overlap": None if self.overlap is None else self.overlap.to_json(),
+            "missing_rows": self.missing_rows,
         }
 
 
@@ -625,6 +628,10 @@ def _arrays(
     return x, t.astype(np.int64), y.astype(np.float64), names
 
 
+def _missing_rows(frame: pl.DataFrame, columns: Sequence[str]) -> int:
+    return frame.height - frame.select(columns).drop_nulls().height
+
+
 def evaluate_programme(
     frame: pl.DataFrame,
     *,
@@ -721,4 +728,5 @@ def evaluate_programme(
         estimand=estimand,
         propensity=propensity,
         overlap=_overlap(point, t, estimand, min_effective, max_excluded),
+        missing_rows=_missing_rows(frame, [treatment, outcome, *names]),
     )
