@@ -208,3 +208,7 @@ def test_evaluate_bad_estimand_names_the_option_and_allowed_values() -> None:
     result = runner.invoke(app, ["evaluate", "--estimand", "atc", "--persons", "1000"])
     assert result.exit_code == 2
     assert "--estimand: 'atc'; allowed values: att, ate" in result.output
+    result = runner.invoke(app, ["evaluate", "--propensity-terms", "cubic"])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())  # the console wraps long lines
+    assert "--propensity-terms: 'cubic'; allowed values: auto, linear, squares, splines" in message

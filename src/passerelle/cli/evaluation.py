@@ -20,6 +20,7 @@ from passerelle.cli.common import console, errors, fail, parse_date, print_json
 from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.estimators import (
     ESTIMAND_VALUES,
+    PROPENSITY_TERMS,
     Evaluation,
     EvaluationInputError,
     evaluate_programme,
@@ -203,6 +204,13 @@ def evaluate(
             help="att (default): the effect on those who took part; ate: the average effect.",
         ),
     ] = "att",
+    propensity_terms: Annotated[
+        str,
+        typer.Option(
+            "--propensity-terms",
+            help="auto (default: the best-balanced form), linear, squares or splines.",
+        ),
+    ] = "auto",
     love_plot: Annotated[
         Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
     ] = None,
@@ -215,6 +223,9 @@ def evaluate(
     the effect on participants (ATT, default) or the average effect (ATE)."""
     if estimand not in ESTIMAND_VALUES:
         fail(f"--estimand: {estimand!r}; allowed values: {', '.join(ESTIMAND_VALUES)}")
+    if propensity_terms not in ("auto", *PROPENSITY_TERMS):
+        allowed = ", ".join(("auto", *PROPENSITY_TERMS))
+        fail(f"--propensity-terms: {propensity_terms!r}; allowed values: {allowed}")
     truth: dict[str, float] | None = None
     if input_path is None:
         if _programme(programme) != MENTORING:
@@ -243,6 +254,7 @@ def evaluate(
                 outcome=outcome,
                 covariates=names,
                 estimand=estimand,
+                propensity_terms=propensity_terms,
                 n_bootstrap=bootstrap,
                 seed=seed,
                 progress=lambda step: bar.advance(task, step),

@@ -99,6 +99,13 @@ def test_squares_are_used_when_selection_is_curved_and_the_output_says_so() -> N
     for method in ("psm", "ipw", "aipw"):
         estimate = result.estimate(method)
         assert abs(estimate.effect - att) <= _tolerance(estimate), method
+    # Asked for linear terms, the output says so and keeps them despite the imbalance.
+    forced = evaluate_programme(frame, propensity_terms="linear", n_bootstrap=10, seed=0)
+    assert forced.propensity is not None
+    assert (forced.propensity.terms, forced.propensity.chosen) == ("linear", False)
+    assert forced.propensity.describe() == "Propensity model: linear terms, as asked."
+    with pytest.raises(EvaluationInputError, match="propensity_terms: 'cubic'; allowed values"):
+        evaluate_programme(frame, propensity_terms="cubic", n_bootstrap=10)
 
 
 def test_poor_overlap_gets_the_warning() -> None:

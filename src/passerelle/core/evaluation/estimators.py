@@ -130,9 +130,16 @@ class PropensityModel:
     """The sampling noise of an SMD, sqrt(1/n_treated + 1/n_control) in effective numbers:
     a flexible form must beat the linear one by more than this."""
 
+    chosen: bool = True
+    """True when chosen by balance ("auto"), False when asked for."""
+
     def describe(self) -> str:
         if self.terms == "linear":
-            return _("Propensity model: linear terms (no flexible form improved balance).")
+            return (
+                _("Propensity model: linear terms (no flexible form improved balance).")
+                if self.chosen
+                else _("Propensity model: linear terms, as asked.")
+            )
         template = (
             _("Propensity model: linear terms and squares of {covariates}.")
             if self.terms == "squares"
@@ -149,6 +156,7 @@ class PropensityModel:
             "flexible": list(self.flexible),
             "imbalance": self.imbalance,
             "noise": self.noise,
+            "chosen": self.chosen,
         }
 
 
@@ -541,10 +549,15 @@ def _imbalance(
 
 
 def _propensity_design(
-    raw_x: FloatArray, t: IntArray, names: tuple[str, ...], estimand: str, trim: float
+    raw_x: FloatArray,
+    t: IntArray,
+    names: tuple[str, ...],
+    estimand: str,
+    trim: float,
+    terms_asked: str,
 ) -> tuple[FloatArray, PropensityModel]:
-    """The propensity form with the best balance, flexible only when it beats the linear
-    form by more than the sampling noise of an SMD."""
+    """The propensity form asked, or ("auto") the one with the best balance, flexible only
+    when it beats the linear form by more than the sampling noise of an SMD."""
     linear, _none = _design(raw_x, "linear") or (raw_x, ())
     best_value, noise = _imbalance(raw_x, t, linear, estimand, trim)
     imbalance = {"linear": best_value}
@@ -552,16 +565,22 @@ def _propensity_design(
     for terms in PROPENSITY_TERMS[1:]:
         design = _design(raw_x, terms)
         if design is None:
+            if terms == terms_asked:
+                raise EvaluationInputError(
+                    f"propensity_terms: {terms!r} needs a covariate with more distinct values"
+                )
             continue
         value, _noise = _imbalance(raw_x, t, design[0], estimand, trim)
         imbalance[terms] = value
-        if value < imbalance[chosen[0]] - noise:
+        asked = terms == terms_asked
+        if asked or (terms_asked == "auto" and value < imbalance[chosen[0]] - noise):
             chosen = (terms, design[0], design[1])
     return chosen[1], PropensityModel(
         terms=chosen[0],
         flexible=tuple(names[j] for j in chosen[2]),
         imbalance=imbalance,
         noise=noise,
+        chosen=terms_asked == "auto",
     )
 
 
@@ -639,6 +658,7 @@ def evaluate_programme(
     outcome: str = "outcome",
     covariates: Sequence[str] | None = None,
     estimand: str = "att",
+    propensity_terms: str = "auto",
     n_bootstrap: int = 200,
     seed: int = 0,
     caliper: float = 0.2,
@@ -650,12 +670,18 @@ def evaluate_programme(
 ) -> Evaluation:
     """The four estimates of `estimand` ("att", the default: the effect on participants;
     "ate": the average effect) with bootstrap intervals, the balance table, the propensity
-    terms used and the overlap diagnostics. `covariates` defaults to every numeric column
+    terms used ("auto": chosen by balance; or linear, squares, splines as asked) and the overlap
+    diagnostics. `covariates` defaults to every numeric column
     except the treatment, the outcome, `person_id` and the synthetic truth columns `y0`/`y1`.
     `progress` is called after each bootstrap resample."""
     _check_estimand(estimand)
+    if propensity_terms not in ("auto", *PROPENSITY_TERMS):
+        allowed = ", ".join(("auto", *PROPENSITY_TERMS))
+        raise EvaluationInputError(
+            f"propensity_terms: {propensity_terms!r}; allowed values: {allowed}"
+        )
     raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
-    x, propensity = _propensity_design(raw_x, t, names, estimand, trim)
+    x, propensity = _propensity_design(raw_x, t, names, estimand, trim, propensity_terms)
     point = _point(x, t, y, estimand, caliper, trim)
     rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {method: [] for method in METHODS}
