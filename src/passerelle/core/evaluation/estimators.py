@@ -65,6 +65,17 @@ def _logistic_regression() -> Any:
     return linear_model.LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
 
 
+def _single_threaded_blas() -> Any:
+    """A context in which BLAS runs on one thread. The fits here are many and small (a few
+    thousand rows, a dozen columns): splitting each product over threads costs more than it
+    saves, and on a shared machine under load it made a 100-resample run 3 to 4 times slower
+    (docs/evaluation.md, "Running time"). threadpoolctl comes with scikit-learn. The limit
+    is process-wide while it lasts."""
+    require("sklearn", "evaluation")
+    threadpoolctl: Any = require("threadpoolctl", "evaluation")
+    return threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -681,21 +692,22 @@ def evaluate_programme(
             f"propensity_terms: {propensity_terms!r}; allowed values: {allowed}"
         )
     raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
-    x, propensity = _propensity_design(raw_x, t, names, estimand, trim, propensity_terms)
-    point = _point(x, t, y, estimand, caliper, trim)
-    rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {method: [] for method in METHODS}
-    n = len(t)
-    for _resample in range(n_bootstrap):
-        if progress is not None:
-            progress(1)
-        sample = rng.integers(0, n, n)
-        ts = t[sample]
-        if ts.min() == ts.max():
-            continue
-        resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
-        for method in METHODS:
-            draws[method].append(resampled.effects[method])
+    with _single_threaded_blas():
+        x, propensity = _propensity_design(raw_x, t, names, estimand, trim, propensity_terms)
+        point = _point(x, t, y, estimand, caliper, trim)
+        rng = np.random.default_rng(seed)
+        n = len(t)
+        for _resample in range(n_bootstrap):
+            if progress is not None:
+                progress(1)
+            sample = rng.integers(0, n, n)
+            ts = t[sample]
+            if ts.min() == ts.max():
+                continue
+            resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
+            for method in METHODS:
+                draws[method].append(resampled.effects[method])
     alpha = (1 - confidence) / 2
     treated = t == 1
     estimands = estimand_methods(estimand)
