@@ -197,6 +197,8 @@ def import_outcomes(
 ) -> None:
     """Import administrative outcomes, matched to the platform's persons by their encodings."""
     _django()
+    from django.utils import translation
+
     from passerelle.web.apps.beneficiaries import services
     from passerelle.web.apps.beneficiaries.uploads import UploadError
 
@@ -227,9 +229,12 @@ def import_outcomes(
             bar.update(tasks[step], completed=done, total=total)
 
         try:
-            result = services.outcomes_import(
-                content=content, actor_label="cli", dry_run=dry_run, progress=progress
-            )
+            # the command speaks English, as the others do (the file's checks use Django's
+            # gettext, which would otherwise answer in the site's default language)
+            with translation.override(None):
+                result = services.outcomes_import(
+                    content=content, actor_label="cli", dry_run=dry_run, progress=progress
+                )
         except UploadError as error:
             fail("; ".join(message for _field, message in error.problems))
         except services.NoRunToMatchError as error:

@@ -6,28 +6,32 @@ files refused whole, a file imported once, the page for analysts only."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 import pytest
 from django.test import Client
-from django.utils import timezone
-from tests.support.beneficiaries import KEY, csv_bytes, synthetic_records
-from tests.support.linkage_model import trained_model
+from tests.support.beneficiaries import csv_bytes
+from tests.support.outcomes import (
+    EMPLOYED,
+    IDENTITY,
+    LOOKING,
+    OTHER_KEY,
+    TODAY,
+    outcome_file,
+    persons_on_platform,
+    platform_records,
+    stranger,
+    twin_row,
+)
 
-from passerelle.core.linkage import encode
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import selectors, services
 from passerelle.web.apps.beneficiaries.models import (
-    ClusterMember,
-    EncodedRecord,
-    EncodingBatch,
     ImportedOutcome,
     LinkageRun,
     OutcomeImport,
-    Participation,
 )
 from passerelle.web.apps.beneficiaries.outcome_matching import (
     AMBIGUOUS,
@@ -38,163 +42,21 @@ from passerelle.web.apps.beneficiaries.outcome_matching import (
 )
 from passerelle.web.apps.beneficiaries.uploads import UploadError
 
-OTHER_KEY = bytes(range(100, 132))
-"""A key that is not the platform's (another sector, or a source that used the wrong one)."""
-TODAY = dt.date(2026, 6, 30)
-IDENTITY = ("given_name", "surname", "birth_date", "postcode", "phone")
-# Two different people with the same names and birth date, living apart (SYNTHETIC).
-TWINS = [
-    ("twin-1", "Samira", "Haddadine", "1991-04-17", "1030", "0470111222"),
-    ("twin-2", "Samira", "Haddadine", "1991-04-17", "1080", "0488333444"),
-]
-
-
-@functools.cache
-def _platform() -> pl.DataFrame:
-    """The synthetic records the organisations share (with `person_id`, the truth)."""
-    return synthetic_records(240, seed=5)
-
-
-@pytest.fixture
-def run(organisations: Any, programmes: Any) -> LinkageRun:
-    """A finished run as `run_execute` stores it, with a model trained by the engine and the
-    persons of the synthetic truth as its clusters; the twins are two persons (a
-    coordinator decided so). Each record took part in its organisation's programme."""
-    records = _platform()
-    made = LinkageRun.objects.create(
-        threshold=0.5,
-        review_low=0.3,
-        review_high=0.9,
-        status="done",
-        finished_at=timezone.now(),
-        model=trained_model(),
-    )
-    twins = pl.DataFrame([dict(zip(("record_id", *IDENTITY), twin, strict=True)) for twin in TWINS])
-    encoded = pl.concat([encode(records, KEY), encode(twins, KEY)])
-    org_of = dict(zip(records["record_id"], records["org"], strict=True))
-    person_of = dict(zip(records["record_id"], records["person_id"], strict=True))
-    org_of |= {"twin-1": "a", "twin-2": "b"}
-    person_of |= {"twin-1": "twin-1", "twin-2": "twin-2"}
-    batches = {
-        key: EncodingBatch.objects.create(organisation=org, source="upload")
-        for key, org in organisations.items()
-    }
-    stored = EncodedRecord.objects.bulk_create(
-        [
-            EncodedRecord(
-                batch=batches[org_of[row["record_id"]]],
-                organisation=organisations[org_of[row["record_id"]]],
-                record_id=row["record_id"],
-                encoding={k: v for k, v in row.items() if k != "record_id"},
-            )
-            for row in encoded.iter_rows(named=True)
-        ]
-    )
-    numbers: dict[str, int] = {}
-    ClusterMember.objects.bulk_create(
-        ClusterMember(
-            run=made,
-            record=record,
-            cluster=numbers.setdefault(person_of[record.record_id], len(numbers) + 1),
-        )
-        for record in stored
-    )
-    Participation.objects.bulk_create(
-        Participation(
-            record=record,
-            programme=programmes[org_of[record.record_id]],
-            measure_type="job_search_support",
-            start_date=dt.date(2025, 3, 1),
-        )
-        for record in stored
-    )
-    return made
-
-
-def outcome_file(
-    identities: pl.DataFrame, outcomes: list[dict[str, str]], key: bytes = KEY
-) -> bytes:
-    """The source's file: identities encoded with `key` (`passerelle encode`) joined to the
-    outcomes by the source's row reference."""
-    encoded = encode(identities.select("record_id", *IDENTITY), key)
-    extra = pl.DataFrame(outcomes, schema=dict.fromkeys(OUTCOME_FIELDS, pl.String))
-    return csv_bytes(pl.concat([encoded, extra], how="horizontal"))
-
-
-OUTCOME_FIELDS = ("outcome_date", "situation", "contract_type", "hours", "source")
-EMPLOYED = {
-    "outcome_date": "2026-03-31",
-    "situation": "employed",
-    "contract_type": "article_60",
-    "hours": "38",
-    "source": "actiris-2026q1",
-}
-LOOKING = {
-    "outcome_date": "2026-03-31",
-    "situation": "looking_for_work",
-    "contract_type": "",
-    "hours": "",
-    "source": "actiris-2026q1",
-}
-
-
-def _persons_on_platform(count: int) -> pl.DataFrame:
-    """One record of each of `count` synthetic persons of the platform, as the source holds
-    them (renumbered: the source's references are its own)."""
-    records = _platform()
-    one_each = records.unique("person_id", keep="first", maintain_order=True).head(count)
-    return one_each.with_columns(
-        pl.col("record_id").alias("platform_record"),
-        pl.format("src-{}", pl.int_range(1, count + 1)).alias("record_id"),
-    )
-
-
-def _stranger() -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "record_id": "src-x",
-                "given_name": "Oskarina",
-                "surname": "Wielopolska-Tremblay",
-                "birth_date": "1958-11-02",
-                "postcode": "1170",
-                "phone": "0499876543",
-            }
-        ]
-    )
-
-
-def _twin_row() -> pl.DataFrame:
-    """The source knows the twins' name and birth date only: both fit it as well."""
-    return pl.DataFrame(
-        [
-            {
-                "record_id": "src-t",
-                "given_name": "Samira",
-                "surname": "Haddadine",
-                "birth_date": "1991-04-17",
-                "postcode": None,
-                "phone": None,
-            }
-        ],
-        schema=dict.fromkeys(("record_id", *IDENTITY), pl.String),
-    )
-
 
 def test_rows_match_the_right_persons_strangers_are_unmatched_twins_ambiguous(
-    run: LinkageRun,
+    outcome_run: LinkageRun,
 ) -> None:
-    known = _persons_on_platform(12)
-    identities = pl.concat([known.select("record_id", *IDENTITY), _stranger(), _twin_row()])
+    known = persons_on_platform(12)
+    identities = pl.concat([known.select("record_id", *IDENTITY), stranger(), twin_row()])
     content = outcome_file(identities, [EMPLOYED] * 6 + [LOOKING] * 8)
     result = services.outcomes_import(content=content, actor_label="test", today=TODAY)
     assert (result.stored, result.unmatched_rows, result.ambiguous_rows) == (12, [13], [14])
-    truth = dict(zip(*_platform().select("record_id", "person_id"), strict=True))
+    truth = dict(zip(*platform_records().select("record_id", "person_id"), strict=True))
     outcomes = list(ImportedOutcome.objects.order_by("id"))
     for outcome, person in zip(outcomes, known["person_id"].to_list(), strict=True):
         # the link is a record of the same person (perhaps at another organisation)
         assert truth[outcome.record_id] == person
-        assert outcome.match_probability >= run.threshold
+        assert outcome.match_probability >= outcome_run.threshold
     assert not ImportedOutcome.objects.filter(record_id__startswith="twin").exists()
     first = outcomes[0]
     assert (first.situation, first.contract_type, first.hours, first.source) == (
@@ -204,18 +66,18 @@ def test_rows_match_the_right_persons_strangers_are_unmatched_twins_ambiguous(
         "actiris-2026q1",
     )
     # the selector gives each outcome the person key of the run's participations
-    frame = selectors.imported_outcomes(run)
+    frame = selectors.imported_outcomes(outcome_run)
     assert frame.columns == list(selectors.IMPORTED_OUTCOMES_SCHEMA)
     assert frame.height == 12
-    persons = selectors.participations_frame(run)["person"]
+    persons = selectors.participations_frame(outcome_run)["person"]
     assert frame["person"].is_in(persons.implode()).all()
     assert frame["person"].n_unique() == 12
-    assert selectors.imported_outcomes(run, sources=["other"]).is_empty()
-    assert selectors.imported_outcomes(run, end=dt.date(2026, 1, 1)).is_empty()
+    assert selectors.imported_outcomes(outcome_run, sources=["other"]).is_empty()
+    assert selectors.imported_outcomes(outcome_run, end=dt.date(2026, 1, 1)).is_empty()
     entry = AuditEntry.objects.get(action="outcomes_import")
     assert entry.detail | {"sha256": ""} == {
         "sha256": "",
-        "run": run.pk,
+        "run": outcome_run.pk,
         "rows": 14,
         "stored": 12,
         "already_stored": 0,
@@ -235,9 +97,9 @@ def test_rows_match_the_right_persons_strangers_are_unmatched_twins_ambiguous(
 
 
 def test_rows_encoded_with_another_key_are_unmatched_and_a_dry_run_stores_nothing(
-    run: LinkageRun,
+    outcome_run: LinkageRun,
 ) -> None:
-    known = _persons_on_platform(4)
+    known = persons_on_platform(4)
     ours = pl.read_csv(outcome_file(known.head(2), [LOOKING] * 2), infer_schema=False)
     theirs = pl.read_csv(
         outcome_file(known.tail(2), [LOOKING] * 2, key=OTHER_KEY), infer_schema=False
@@ -291,9 +153,9 @@ def test_near_equal_candidates_are_ambiguous_a_clear_best_is_matched() -> None:
     ],
 )
 def test_a_bad_value_refuses_the_whole_file_naming_column_row_and_allowed_values(
-    run: LinkageRun, change: dict[str, str], expected: str
+    outcome_run: LinkageRun, change: dict[str, str], expected: str
 ) -> None:
-    known = _persons_on_platform(3)
+    known = persons_on_platform(3)
     content = outcome_file(known, [EMPLOYED, {**LOOKING, **change}, LOOKING])
     with pytest.raises(UploadError) as error:
         services.outcomes_import(content=content, today=TODAY)
@@ -302,8 +164,8 @@ def test_a_bad_value_refuses_the_whole_file_naming_column_row_and_allowed_values
     assert not ImportedOutcome.objects.exists()
 
 
-def test_a_missing_column_or_a_name_in_clear_refuses_the_file(run: LinkageRun) -> None:
-    known = _persons_on_platform(2)
+def test_a_missing_column_or_a_name_in_clear_refuses_the_file(outcome_run: LinkageRun) -> None:
+    known = persons_on_platform(2)
     frame = pl.read_csv(outcome_file(known, [LOOKING] * 2), infer_schema=False)
     with pytest.raises(UploadError, match="missing column situation"):
         services.outcomes_import(content=csv_bytes(frame.drop("situation")), today=TODAY)
@@ -318,8 +180,8 @@ def test_a_missing_column_or_a_name_in_clear_refuses_the_file(run: LinkageRun) -
     assert not ImportedOutcome.objects.exists()
 
 
-def test_a_file_is_imported_once_and_no_outcome_is_stored_twice(run: LinkageRun) -> None:
-    known = _persons_on_platform(4)
+def test_a_file_is_imported_once_and_no_outcome_is_stored_twice(outcome_run: LinkageRun) -> None:
+    known = persons_on_platform(4)
     content = outcome_file(known, [LOOKING] * 4)
     first = services.outcomes_import(content=content, today=TODAY)
     again = services.outcomes_import(content=content, today=TODAY)
@@ -338,17 +200,17 @@ def test_a_file_is_imported_once_and_no_outcome_is_stored_twice(run: LinkageRun)
 
 
 def test_no_run_to_match_with_is_a_clear_error(organisations: Any) -> None:
-    content = outcome_file(_persons_on_platform(1), [LOOKING])
+    content = outcome_file(persons_on_platform(1), [LOOKING])
     with pytest.raises(services.NoRunToMatchError, match="run the linkage first"):
         services.outcomes_import(content=content, today=TODAY)
 
 
 def test_the_page_is_for_analysts_and_imports_a_file(
-    clients: dict[str, Client], run: LinkageRun
+    clients: dict[str, Client], outcome_run: LinkageRun
 ) -> None:
     url = "/analysis/beneficiaries/outcomes/"
     content = outcome_file(
-        pl.concat([_persons_on_platform(2).select("record_id", *IDENTITY), _stranger()]),
+        pl.concat([persons_on_platform(2).select("record_id", *IDENTITY), stranger()]),
         [LOOKING] * 3,
     )
     for role in ("coordinator", "org_admin", "caseworker"):
