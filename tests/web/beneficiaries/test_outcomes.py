@@ -192,10 +192,11 @@ def test_a_file_is_imported_once_and_no_outcome_is_stored_twice(outcome_run: Lin
         first.import_id,
     )
     # a later extract repeating these rows with one new outcome adds only the new one
-    later = outcome_file(known.head(4), [LOOKING] * 3 + [EMPLOYED])
+    later = outcome_file(known.head(4), [LOOKING] * 3 + [{**EMPLOYED, "hours": "37,5"}])
     result = services.outcomes_import(content=later, today=TODAY)
     assert (result.stored, result.already_stored) == (1, 3)
     assert ImportedOutcome.objects.count() == 5
+    assert ImportedOutcome.objects.get(situation="employed").hours == Decimal("37.5")
     assert OutcomeImport.objects.count() == 2
 
 

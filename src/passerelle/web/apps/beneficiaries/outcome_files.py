@@ -100,7 +100,8 @@ def _row(item: dict[str, str | None], row: int, today: dt.date) -> OutcomeRow | 
             )
         if hours_text:
             try:
-                hours = Decimal(hours_text)
+                # a decimal comma too: Belgian extracts write 37,5
+                hours = Decimal(hours_text.replace(",", "."))
             except InvalidOperation:
                 hours = None
             if hours is None or not hours.is_finite() or not 0 < hours <= MAX_HOURS:
