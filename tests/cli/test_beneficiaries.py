@@ -1,17 +1,25 @@
-"""`passerelle link-run` and `link-encode-files` (synthetic encodings only)."""
+"""`passerelle link-run`, `link-encode-files` and `import-outcomes` (synthetic encodings
+only)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from tests.support.beneficiaries import parsed_for, synthetic_records
+from tests.support.outcomes import IDENTITY, LOOKING, outcome_file, persons_on_platform, stranger
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
 from passerelle.web.apps.beneficiaries import services
-from passerelle.web.apps.beneficiaries.models import ClusterMember, LinkageRun
+from passerelle.web.apps.beneficiaries.models import (
+    ClusterMember,
+    ImportedOutcome,
+    LinkageRun,
+    OutcomeImport,
+)
 
 runner = CliRunner()
 
@@ -57,3 +65,37 @@ def test_link_encode_files_names_a_missing_organisation_or_key(
     no_key = runner.invoke(app, ["link-encode-files", "cpas-anderlecht"])
     assert no_key.exit_code == 2
     assert "PASSERELLE_LINKAGE_KEY_FILE" in no_key.output
+
+
+def test_import_outcomes_matches_reports_and_imports_a_file_once(
+    outcome_run: LinkageRun, tmp_path: Path
+) -> None:
+    known = persons_on_platform(3).select("record_id", *IDENTITY)
+    file = tmp_path / "outcomes.csv"
+    file.write_bytes(outcome_file(pl.concat([known, stranger()]), [LOOKING] * 4))
+    first = runner.invoke(app, ["import-outcomes", str(file)])  # with its progress bar
+    assert first.exit_code == 0, first.output
+    assert f"4 rows matched against linkage run {outcome_run.pk}; 3 outcomes stored" in first.output
+    assert "Unmatched rows: 1 (4)" in first.output
+    assert "Ambiguous rows (not stored): 0" in first.output
+    again = runner.invoke(app, ["import-outcomes", str(file), "--format", "json"])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.output)
+    assert (summary["repeated"], summary["stored"], summary["unmatched_rows"]) == (True, 0, [4])
+    assert ImportedOutcome.objects.count() == 3
+
+
+def test_import_outcomes_names_the_column_and_the_allowed_values(
+    outcome_run: LinkageRun, tmp_path: Path
+) -> None:
+    file = tmp_path / "outcomes.csv"
+    file.write_bytes(outcome_file(persons_on_platform(1), [{**LOOKING, "situation": "retired"}]))
+    result = runner.invoke(app, ["import-outcomes", str(file)])
+    assert result.exit_code == 2
+    assert "column situation, row 1: 'retired' is not a situation; allowed: employed" in " ".join(
+        result.output.split()
+    )
+    missing = runner.invoke(app, ["import-outcomes", str(tmp_path / "nowhere.csv")])
+    assert missing.exit_code == 2
+    assert "cannot read" in missing.output
+    assert not OutcomeImport.objects.exists()

@@ -142,6 +142,7 @@ PAGES = {
     "runs": "/analysis/beneficiaries/runs/",
     "review": "/analysis/beneficiaries/review/",
     "share": "/analysis/beneficiaries/share/",
+    "outcomes": "/analysis/beneficiaries/outcomes/",
 }
 
 

@@ -1,14 +1,24 @@
 """`passerelle link-run` and `passerelle link-encode-files`: the platform's linkage of every
-organisation's encodings (unique beneficiaries; docs/linkage.md, "In the platform")."""
+organisation's encodings (unique beneficiaries; docs/linkage.md, "In the platform"), and
+`passerelle import-outcomes`: administrative outcomes matched to its persons
+(docs/outcomes.md)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from passerelle.cli.common import FormatOption, OutputFormat, console, fail
 from passerelle.core.i18n import _
@@ -159,3 +169,116 @@ def link_relearn(
         )
     else:
         console.print(_("The relearned model is not better: the current model stays."))
+
+
+ROWS_SHOWN = 50
+"""Row numbers listed per kind in the table output (all of them in JSON)."""
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(row) for row in rows[:ROWS_SHOWN])
+    if len(rows) > ROWS_SHOWN:
+        shown += " " + _("and {count} more").format(count=len(rows) - ROWS_SHOWN)
+    return shown
+
+
+def import_outcomes(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: the columns of `passerelle encode` with outcome_date, situation, "
+            "contract_type, hours and source (docs/outcomes.md)."
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and match the rows; store nothing.")
+    ] = False,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Import administrative outcomes, matched to the platform's persons by their encodings."""
+    _django()
+    from django.utils import translation
+
+    from passerelle.web.apps.beneficiaries import services
+    from passerelle.web.apps.beneficiaries.uploads import UploadError
+
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        fail(_("FILE: cannot read {path} ({error})").format(path=file, error=error.strerror))
+    steps = {
+        "reading": _("reading rows"),
+        "scoring": _("scoring pairs with the run's model"),
+        "matching": _("matching rows to persons"),
+        "storing": _("storing"),
+    }
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=output != OutputFormat.table,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(steps[step], total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        try:
+            # the command speaks English, as the others do (the file's checks use Django's
+            # gettext, which would otherwise answer in the site's default language)
+            with translation.override(None):
+                result = services.outcomes_import(
+                    content=content, actor_label="cli", dry_run=dry_run, progress=progress
+                )
+        except UploadError as error:
+            fail("; ".join(message for _field, message in error.problems))
+        except services.NoRunToMatchError as error:
+            fail(str(error))
+    summary = {
+        "import": result.import_id,
+        **result.counts(),
+        "unmatched_rows": result.unmatched_rows,
+        "ambiguous_rows": result.ambiguous_rows,
+        "dry_run": result.dry_run,
+    }
+    if output == OutputFormat.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    if result.repeated:
+        console.print(
+            _("This file was imported before (import {id}): nothing stored again.").format(
+                id=result.import_id
+            )
+        )
+    elif result.dry_run:
+        console.print(
+            _("Dry run: {rows} rows; {stored} would be stored. Nothing was stored.").format(
+                rows=result.rows, stored=result.stored
+            )
+        )
+    else:
+        console.print(
+            _(
+                "Import {id}: {rows} rows matched against linkage run {run}; {stored} outcomes "
+                "stored, {already_stored} already stored."
+            ).format(
+                id=result.import_id,
+                rows=result.rows,
+                run=result.run_id,
+                stored=result.stored,
+                already_stored=result.already_stored,
+            )
+        )
+    console.print(
+        _("Unmatched rows: {count}").format(count=len(result.unmatched_rows))
+        + (f" ({_rows_text(result.unmatched_rows)})" if result.unmatched_rows else "")
+    )
+    console.print(
+        _("Ambiguous rows (not stored): {count}").format(count=len(result.ambiguous_rows))
+        + (f" ({_rows_text(result.ambiguous_rows)})" if result.ambiguous_rows else "")
+    )

@@ -14,7 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.beneficiaries import link_encode_files, link_relearn, link_run
+from passerelle.cli.beneficiaries import (
+    import_outcomes,
+    link_encode_files,
+    link_relearn,
+    link_run,
+)
 from passerelle.cli.common import (
     DateOption,
     FormatOption,
@@ -416,6 +421,7 @@ app.command("encode")(encode_command)
 app.command("link-run")(link_run)
 app.command("link-encode-files")(link_encode_files)
 app.command("link-relearn")(link_relearn)
+app.command("import-outcomes")(import_outcomes)
 
 
 def run() -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from tests.support.accounts import logged_in
 from tests.support.beneficiaries import constructed_run, programmes, shared  # noqa: F401 (fixtures)
+from tests.support.outcomes import outcome_run  # noqa: F401 (fixture)
 
 from passerelle.web.apps.accounts.models import PlatformRole
 

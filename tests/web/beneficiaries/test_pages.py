@@ -26,7 +26,7 @@ PERSONAL = ("name", "given", "surname", "family", "birth", "phone", "postcode", 
 
 
 ALLOWED = {
-    "analyst": {"overview", "csv", "pdf", "runs", "review"},
+    "analyst": {"overview", "csv", "pdf", "runs", "review", "outcomes"},
     "coordinator": {"overview", "csv", "pdf", "share"},
     "org_admin": {"overview", "csv", "pdf", "share"},
     "caseworker": set(),

@@ -45,6 +45,9 @@ def test_a_run_finds_the_people_of_the_synthetic_truth_as_the_engine_does(
     assert quality.precision >= 0.9, quality
     assert quality.recall >= 0.85, quality
     assert run.clusters == clusters_of(run)["cluster_id"].n_unique()
+    # the model the pairs were scored with is kept: imported outcomes are matched with it
+    assert run.model is not None
+    assert run.model["comparisons"]
     # distinct people close to the truth, far below the records
     truth = shared["person_id"].n_unique()
     assert abs(run.clusters - truth) / truth < 0.1

@@ -99,6 +99,7 @@ PAGES: dict[tuple[str, str, str], tuple[Any, ...]] = {
     ("beneficiaries:runs", "", "get"): (NO, NO, NO, NO, OK, OK),
     ("beneficiaries:review", "", "get"): (NO, NO, NO, NO, OK, OK),
     ("beneficiaries:review-pair", "", "get"): (NO, NO, NO, NO, GONE, GONE),
+    ("beneficiaries:outcomes", "", "get"): (NO, NO, NO, NO, OK, OK),
 }
 
 URLCONFS = {

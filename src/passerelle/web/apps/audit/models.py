@@ -53,6 +53,7 @@ class Action(models.TextChoices):
     ENCODINGS_REPLACE = "encodings_replace", _("linkage encodings of an organisation replaced")
     LINKAGE_RUN = "linkage_run", _("linkage run over every organisation's encodings")
     LINKAGE_DECISION = "linkage_decision", _("clerical review decision on a pair of records")
+    OUTCOMES_IMPORT = "outcomes_import", _("administrative outcomes imported")
     MATCHING_ROUND = "matching_round", _("matching round run")
     MATCHING_PROPOSAL = "matching_proposal", _("matching proposal removed, restored or changed")
     MATCHING_CONFIRM = "matching_confirm", _("matching round confirmed")

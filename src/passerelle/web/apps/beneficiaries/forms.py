@@ -20,6 +20,18 @@ class UploadForm(forms.Form):
     )
 
 
+class OutcomeFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("File of outcomes"),
+        help_text=_(
+            "CSV: the columns written by passerelle encode, and outcome_date (YYYY-MM-DD), "
+            "situation, contract_type, hours and source; no name, date of birth or phone in "
+            "clear."
+        ),
+    )
+    dry_run = forms.BooleanField(label=_("Check and match only; store nothing"), required=False)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Are these two records the same person?"),

@@ -102,6 +102,9 @@ class LinkageRun(models.Model):
     organisations = models.PositiveIntegerField(default=0)
     clusters = models.PositiveIntegerField(default=0)
     decisions_applied = models.PositiveIntegerField(default=0)
+    model = models.JSONField(null=True, blank=True, editable=False)
+    """The Fellegi-Sunter model the run scored its pairs with (m and u per comparison
+    level): imported outcomes are matched with it, at the run's thresholds."""
 
     class Meta:
         ordering = ("-started_at", "-id")
@@ -168,3 +171,73 @@ class ReviewDecision(models.Model):
                 name="one_decision_per_pair",
             ),
         )
+
+
+class Situation(models.TextChoices):
+    """A person's situation on a date, as an outside source reports it (issue 17)."""
+
+    EMPLOYED = "employed", _("employed")
+    TRAINING = "training", _("in training or education")
+    LOOKING = "looking_for_work", _("looking for work")
+    NOT_LOOKING = "not_looking", _("not looking for work")
+    MOVED_AWAY = "moved_away", _("moved away")
+    UNREACHABLE = "unreachable", _("unreachable")
+
+
+class ContractType(models.TextChoices):
+    PERMANENT = "permanent", _("permanent contract")
+    FIXED_TERM = "fixed_term", _("fixed-term contract")
+    INTERIM = "interim", _("interim (temporary agency work)")
+    ARTICLE_60 = "article_60", _("article 60 (employment through the CPAS/OCMW)")
+    SELF_EMPLOYED = "self_employed", _("self-employed")
+
+
+class OutcomeImport(models.Model):
+    """One file of administrative outcomes, imported once (its SHA-256 is unique): what
+    matched, and the row numbers of what did not. No row of the file is kept in clear."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    run = models.ForeignKey(LinkageRun, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField()
+    stored = models.PositiveIntegerField()
+    already_stored = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField()
+    ambiguous = models.PositiveIntegerField()
+    unmatched_rows = models.JSONField(default=list)
+    ambiguous_rows = models.JSONField(default=list)
+    sources = models.JSONField(default=list)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_by_label = models.CharField(max_length=150, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-imported_at", "-id")
+        verbose_name = _("outcome import")
+        verbose_name_plural = _("outcome imports")
+
+
+class ImportedOutcome(models.Model):
+    """A person's situation on a date from an outside source, linked to the person by an
+    organisation's record (organisation, record id: as review decisions are, so the link
+    outlives runs and new uploads of the same records); the person is that record's
+    cluster in a run. Only the link, the outcome, the date, the source and the import."""
+
+    outcome_import = models.ForeignKey(
+        OutcomeImport, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    record_id = models.CharField(max_length=64)
+    match_probability = models.FloatField()
+    outcome_date = models.DateField()
+    situation = models.CharField(max_length=20, choices=Situation.choices)
+    contract_type = models.CharField(max_length=16, choices=ContractType.choices, blank=True)
+    hours = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    source = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = (models.Index(fields=("organisation", "record_id")),)
+        ordering = ("outcome_date", "id")

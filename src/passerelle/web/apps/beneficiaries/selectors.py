@@ -4,6 +4,7 @@ organisations' batches. No name exists in this app to be read."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -15,7 +16,9 @@ from passerelle.web.apps.beneficiaries.models import (
     CandidatePair,
     ClusterMember,
     EncodingBatch,
+    ImportedOutcome,
     LinkageRun,
+    OutcomeImport,
     Participation,
     ReviewDecision,
     RunStatus,
@@ -49,20 +52,34 @@ def run_is_stale(run: LinkageRun) -> bool:
     return EncodingBatch.objects.filter(created_at__gt=run.started_at).exists()
 
 
+def _persons(run: LinkageRun) -> tuple[dict[int, int], dict[int, str], dict[tuple[int, str], int]]:
+    """The run's cluster of each record (by pk and by organisation id and record id) and
+    each cluster's `person`: the smallest organisation/record id among its records, which
+    stays the same from run to run while the person's records do."""
+    members = ClusterMember.objects.filter(run=run).values_list(
+        "record_id",
+        "cluster",
+        "record__organisation__slug",
+        "record__organisation_id",
+        "record__record_id",
+    )
+    cluster_of: dict[int, int] = {}
+    person: dict[int, str] = {}
+    by_record: dict[tuple[int, str], int] = {}
+    for record_pk, cluster, organisation, organisation_id, record_id in members:
+        cluster_of[record_pk] = cluster
+        by_record[(organisation_id, record_id)] = cluster
+        name = f"{organisation}/{record_id}"
+        person[cluster] = min(person.get(cluster, name), name)
+    return cluster_of, person, by_record
+
+
 def participations_frame(run: LinkageRun) -> pl.DataFrame:
     """One row per participation of a record of the run, with the record's cluster and the
     cluster's `person`: the smallest organisation/record id among its records, which stays
     the same from run to run while the person's records do (the cell keys of published
     counts derive from it; cluster numbers change with every run)."""
-    members = ClusterMember.objects.filter(run=run).values_list(
-        "record_id", "cluster", "record__organisation__slug", "record__record_id"
-    )
-    cluster_of: dict[int, int] = {}
-    person: dict[int, str] = {}
-    for record_pk, cluster, organisation, record_id in members:
-        cluster_of[record_pk] = cluster
-        name = f"{organisation}/{record_id}"
-        person[cluster] = min(person.get(cluster, name), name)
+    cluster_of, person, _by_record = _persons(run)
     rows = [
         {
             "cluster": cluster_of[record_id],
@@ -132,3 +149,80 @@ def batch_of(organisation: Any) -> EncodingBatch | None:
 
 def recent_runs(limit: int = 10) -> list[LinkageRun]:
     return list(LinkageRun.objects.all()[:limit])
+
+
+IMPORTED_OUTCOMES_SCHEMA = {
+    "person": pl.String,
+    "outcome_date": pl.Date,
+    "situation": pl.String,
+    "contract_type": pl.String,
+    "hours": pl.Float64,
+    "source": pl.String,
+    "import_id": pl.Int64,
+}
+
+
+def imported_outcomes(
+    run: LinkageRun | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    sources: Collection[str] | None = None,
+) -> pl.DataFrame:
+    """The administrative outcomes imported (docs/outcomes.md), one row per outcome, with
+    the `person` of `run` (the latest finished run by default) that their record belongs
+    to: the same key as `participations_frame`'s, so the two join. Outcomes dated from
+    `start` to `end` (both included) of the given `sources`; those whose record is in no
+    cluster of the run (a record shared again under another id, or erased) are left out.
+    `contract_type` is empty and `hours` null unless the situation is employed; `hours`
+    may be null then too (unknown)."""
+    run = run if run is not None else latest_run()
+    if run is None:
+        return pl.DataFrame(schema=IMPORTED_OUTCOMES_SCHEMA)
+    _cluster_of, person, by_record = _persons(run)
+    outcomes = ImportedOutcome.objects.all()
+    if start is not None:
+        outcomes = outcomes.filter(outcome_date__gte=start)
+    if end is not None:
+        outcomes = outcomes.filter(outcome_date__lte=end)
+    if sources is not None:
+        outcomes = outcomes.filter(source__in=list(sources))
+    rows = []
+    for (
+        organisation_id,
+        record_id,
+        date,
+        situation,
+        contract,
+        hours,
+        source,
+        import_id,
+    ) in outcomes.order_by("outcome_date", "id").values_list(
+        "organisation_id",
+        "record_id",
+        "outcome_date",
+        "situation",
+        "contract_type",
+        "hours",
+        "source",
+        "outcome_import_id",
+    ):
+        cluster = by_record.get((organisation_id, record_id))
+        if cluster is None:
+            continue
+        rows.append(
+            {
+                "person": person[cluster],
+                "outcome_date": date,
+                "situation": situation,
+                "contract_type": contract,
+                "hours": float(hours) if hours is not None else None,
+                "source": source,
+                "import_id": import_id,
+            }
+        )
+    return pl.DataFrame(rows, schema=IMPORTED_OUTCOMES_SCHEMA)
+
+
+def outcome_imports(limit: int = 20) -> list[OutcomeImport]:
+    return list(OutcomeImport.objects.all()[:limit])

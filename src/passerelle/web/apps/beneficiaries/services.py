@@ -4,14 +4,17 @@ files), linkage runs, review decisions. Each writes its audit entry (ids and cou
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from passerelle.core.i18n import _, gettext_noop
@@ -30,10 +33,22 @@ from passerelle.web.apps.beneficiaries.models import (
     Decision,
     EncodedRecord,
     EncodingBatch,
+    ImportedOutcome,
     LinkageRun,
+    OutcomeImport,
     Participation,
     ReviewDecision,
     RunStatus,
+)
+from passerelle.web.apps.beneficiaries.outcome_files import ParsedOutcomes, parse_outcomes
+from passerelle.web.apps.beneficiaries.outcome_matching import (
+    AMBIGUOUS,
+    MATCHED,
+    UNMATCHED,
+    Candidate,
+    RowMatch,
+    lowest_rival,
+    match_row,
 )
 from passerelle.web.apps.beneficiaries.uploads import ParsedUpload, parse_upload
 
@@ -432,6 +447,7 @@ def run_execute(*, run_id: int, progress: Callable[[str], None] | None = None) -
             links=links,
             non_links=non_links,
         )
+        run.model = linked.model
         _run_store(run, records, result, _pairs_to_review(run, scored), len(links) + len(non_links))
     except Exception as error:  # the run records why it failed; nothing half-written
         logger.exception("linkage run %s failed", run.pk)
@@ -498,4 +514,282 @@ def encodings_forget_person(*, person: Any) -> int:
     ReviewDecision.objects.filter(
         organisation_b=person.organisation_id, record_id_b=record_id
     ).delete()
+    # outcomes imported for this person are personal data linked to the file too
+    ImportedOutcome.objects.filter(
+        organisation=person.organisation_id, record_id=record_id
+    ).delete()
     return deleted
+
+
+# --- administrative outcomes imported (docs/outcomes.md) ------------------------------------
+
+
+class NoRunToMatchError(RuntimeError):
+    """No finished linkage run holds a model to match outcome rows with."""
+
+
+@dataclass
+class OutcomesResult:
+    """What an import did (or, with `dry_run`, would do). Row numbers count from 1 after the
+    header."""
+
+    sha256: str
+    rows: int
+    stored: int = 0
+    already_stored: int = 0
+    unmatched_rows: list[int] = field(default_factory=list)
+    ambiguous_rows: list[int] = field(default_factory=list)
+    run_id: int | None = None
+    import_id: int | None = None
+    repeated: bool = False
+    """The same file was imported before (`import_id`): nothing was stored this time."""
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, Any]:
+        """The run, the counts and whether the file came again: no row, no value."""
+        return {
+            "run": self.run_id,
+            "rows": self.rows,
+            "stored": self.stored,
+            "already_stored": self.already_stored,
+            "unmatched": len(self.unmatched_rows),
+            "ambiguous": len(self.ambiguous_rows),
+            "repeated": self.repeated,
+        }
+
+
+OutcomesProgress = Callable[[str, int, int], None]
+"""progress(step, done, total)."""
+
+
+def _outcome_run() -> LinkageRun:
+    run = (
+        LinkageRun.objects.filter(status=RunStatus.DONE, model__isnull=False)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if run is None:
+        raise NoRunToMatchError(
+            _(
+                "no finished linkage run to match with: run the linkage first "
+                "(passerelle link-run, or the linkage runs page)"
+            )
+        )
+    return run
+
+
+def outcome_matches(
+    parsed: ParsedOutcomes, run: LinkageRun, progress: OutcomesProgress | None = None
+) -> dict[int, RowMatch]:
+    """Each row's match (by row number) against the persons of `run`, with the run's model
+    and thresholds. Rows with the same encodings are scored once, so that a person's several
+    outcomes in one file do not count as look-alikes of each other (the engine's candidate
+    adjustment)."""
+
+    def step(name: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(name, done, total)
+
+    if run.model is None:
+        raise NoRunToMatchError(_("linkage run {id} kept no model").format(id=run.pk))
+    members = list(
+        ClusterMember.objects.filter(run=run).values_list(
+            "record_id",
+            "cluster",
+            "record__organisation_id",
+            "record__record_id",
+            "record__encoding",
+        )
+    )
+    identity = [column for column in ENCODED_COLUMNS if column != "record_id"]
+    rows = parsed.encodings.with_columns(
+        pl.concat_str([pl.col(c).fill_null("") for c in identity], separator="|").alias("key")
+    )
+    first_of = rows.group_by("key", maintain_order=True).agg(
+        pl.col("record_id").first().alias("identity"), pl.col("record_id").alias("rows")
+    )
+    identities = rows.filter(pl.col("record_id").is_in(first_of["identity"].implode()))
+    step("scoring", 0, 1)
+    platform = pl.DataFrame(
+        [{"record_id": f"p{pk}", **encoding} for pk, _c, _o, _r, encoding in members],
+        schema=dict.fromkeys(ENCODED_COLUMNS, pl.String),
+    )
+    incoming = identities.select((pl.lit("r") + pl.col("record_id")).alias("record_id"), *identity)
+    scored = score_pairs(
+        pl.concat([platform, incoming]), run.model, min_probability=lowest_rival(run.threshold)
+    )
+    step("scoring", 1, 1)
+    of_record = {f"p{pk}": (cluster, (org, rid)) for pk, cluster, org, rid, _e in members}
+    candidates: dict[str, list[Candidate]] = {}
+    for left, right, probability, vetoed in scored.select(
+        "record_id_l", "record_id_r", "match_probability", "vetoed"
+    ).iter_rows():
+        if vetoed or not (left.startswith("p") and right.startswith("r")):
+            continue  # pairs within the platform or within the file
+        person, record = of_record[left]
+        candidates.setdefault(right[1:], []).append(Candidate(record, person, probability))
+    matches: dict[int, RowMatch] = {}
+    total = first_of.height
+    for index, (identity_row, same_rows) in enumerate(
+        first_of.select("identity", "rows").iter_rows(), start=1
+    ):
+        found = match_row(candidates.get(identity_row, []), threshold=run.threshold)
+        for row in same_rows:
+            matches[int(row)] = found
+        if index % 1000 == 0 or index == total:
+            step("matching", index, total)
+    return matches
+
+
+def _outcome_key(record: tuple[int, str], row: Any) -> tuple[int, str, dt.date, str, str, str, Any]:
+    return (
+        record[0],
+        record[1],
+        row.outcome_date,
+        row.source,
+        row.situation,
+        row.contract_type,
+        row.hours,
+    )
+
+
+def outcomes_import(
+    *,
+    content: bytes,
+    user: Any = None,
+    actor_label: str = "",
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    progress: OutcomesProgress | None = None,
+) -> OutcomesResult:
+    """Import a file of outcomes: validate it (UploadError names every problem), match its
+    rows to persons of the latest run, and store the matched ones, all or nothing, once
+    per file (by its SHA-256): a file imported before stores nothing again. Rows identical
+    to an outcome already stored from another file are not stored twice. With `dry_run`,
+    nothing is stored. Audited (counts only)."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    earlier = OutcomeImport.objects.filter(sha256=sha256).first()
+    if earlier is not None:
+        result = OutcomesResult(
+            sha256=sha256,
+            rows=earlier.rows,
+            stored=0,
+            already_stored=earlier.stored + earlier.already_stored,
+            unmatched_rows=list(earlier.unmatched_rows),
+            ambiguous_rows=list(earlier.ambiguous_rows),
+            run_id=earlier.run_id,
+            import_id=earlier.pk,
+            repeated=True,
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            _audit_outcomes(result, user, actor_label)
+        return result
+    parsed = parse_outcomes(
+        content,
+        today=today or timezone.localdate(),
+        progress=(lambda done, total: progress("reading", done, total)) if progress else None,
+    )
+    run = _outcome_run()
+    matches = outcome_matches(parsed, run, progress)
+    result = OutcomesResult(
+        sha256=sha256,
+        rows=len(parsed.rows),
+        run_id=run.pk,
+        unmatched_rows=sorted(n for n, m in matches.items() if m.status == UNMATCHED),
+        ambiguous_rows=sorted(n for n, m in matches.items() if m.status == AMBIGUOUS),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        result.stored = sum(1 for m in matches.values() if m.status == MATCHED)
+        return result
+    try:
+        return _outcomes_store(parsed, matches, run, result, user, actor_label, progress)
+    except IntegrityError:
+        # the same file, imported at the same moment by someone else: theirs counts
+        if not OutcomeImport.objects.filter(sha256=sha256).exists():
+            raise
+        return outcomes_import(content=content, user=user, actor_label=actor_label, today=today)
+
+
+@transaction.atomic
+def _outcomes_store(
+    parsed: ParsedOutcomes,
+    matches: dict[int, RowMatch],
+    run: LinkageRun,
+    result: OutcomesResult,
+    user: Any,
+    actor_label: str,
+    progress: OutcomesProgress | None,
+) -> OutcomesResult:
+    matched = [(matches[row.row], row) for row in parsed.rows if matches[row.row].status == MATCHED]
+    records = {match.record for match, _row in matched if match.record is not None}
+    existing = {
+        (org, rid, date, source, situation, contract, hours)
+        for org, rid, date, source, situation, contract, hours in ImportedOutcome.objects.filter(
+            record_id__in={rid for _org, rid in records}
+        ).values_list(
+            "organisation_id",
+            "record_id",
+            "outcome_date",
+            "source",
+            "situation",
+            "contract_type",
+            "hours",
+        )
+    }
+    is_authenticated = getattr(user, "is_authenticated", False)
+    made = OutcomeImport.objects.create(
+        sha256=result.sha256,
+        run=run,
+        rows=result.rows,
+        stored=0,
+        unmatched=len(result.unmatched_rows),
+        ambiguous=len(result.ambiguous_rows),
+        unmatched_rows=result.unmatched_rows,
+        ambiguous_rows=result.ambiguous_rows,
+        sources=sorted({row.source for row in parsed.rows}),
+        imported_by=user if is_authenticated else None,
+        imported_by_label=actor_label or (user.get_username() if is_authenticated else ""),
+    )
+    outcomes = []
+    for match, row in matched:
+        if match.record is None or match.probability is None:
+            continue
+        key = _outcome_key(match.record, row)
+        if key in existing:
+            result.already_stored += 1
+            continue
+        existing.add(key)
+        outcomes.append(
+            ImportedOutcome(
+                outcome_import=made,
+                organisation_id=match.record[0],
+                record_id=match.record[1],
+                match_probability=match.probability,
+                outcome_date=row.outcome_date,
+                situation=row.situation,
+                contract_type=row.contract_type,
+                hours=row.hours,
+                source=row.source,
+            )
+        )
+    ImportedOutcome.objects.bulk_create(outcomes, batch_size=2000)
+    made.stored, made.already_stored = len(outcomes), result.already_stored
+    made.save(update_fields=["stored", "already_stored"])
+    result.stored, result.import_id = len(outcomes), made.pk
+    if progress is not None:
+        progress("storing", len(outcomes), len(outcomes))
+    _audit_outcomes(result, user, actor_label)
+    return result
+
+
+def _audit_outcomes(result: OutcomesResult, user: Any, actor_label: str) -> None:
+    audit_record(
+        action=Action.OUTCOMES_IMPORT,
+        actor=user,
+        actor_label=actor_label,
+        object_kind="outcome_import",
+        object_id=result.import_id or "",
+        detail={"sha256": result.sha256, **result.counts()},
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("report.pdf", views.report_pdf_view, name="report-pdf"),
     path("share/", views.encodings, name="encodings"),
     path("runs/", views.runs, name="runs"),
+    path("outcomes/", views.outcomes, name="outcomes"),
     path("review/", views.review, name="review"),
     path("review/<int:pair_id>/", views.review_pair, name="review-pair"),
 ]

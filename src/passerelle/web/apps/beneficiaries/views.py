@@ -36,7 +36,7 @@ from passerelle.core.linkage.pairs import (
 from passerelle.web.apps.accounts.decorators import aggregates_view, staff_view
 from passerelle.web.apps.beneficiaries import selectors, services, tasks
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
-from passerelle.web.apps.beneficiaries.forms import DecisionForm, UploadForm
+from passerelle.web.apps.beneficiaries.forms import DecisionForm, OutcomeFileForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.monitoring import data
@@ -210,6 +210,47 @@ def runs(request: HttpRequest) -> HttpResponseBase:
     if running:
         response["Refresh"] = "3"  # the page follows the run's progress, without JavaScript
     return response
+
+
+ROWS_SHOWN = 200
+"""Row numbers listed per kind on the outcomes page."""
+
+
+@linkage_view
+def outcomes(request: HttpRequest) -> HttpResponseBase:
+    """Administrative outcomes imported from a file (docs/outcomes.md): analysts only."""
+    form = OutcomeFileForm()
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = OutcomeFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = services.outcomes_import(
+                    content=form.cleaned_data["file"].read(),
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except UploadError as error:
+                for field, message in error.problems:
+                    form.add_error(field, message)
+            except services.NoRunToMatchError as error:
+                form.add_error("file", str(error))
+        if not form.is_valid():
+            status = 400
+    return render(
+        request,
+        "beneficiaries/outcomes.html",
+        {
+            "form": form,
+            "result": result,
+            "unmatched_shown": result.unmatched_rows[:ROWS_SHOWN] if result else [],
+            "ambiguous_shown": result.ambiguous_rows[:ROWS_SHOWN] if result else [],
+            "rows_shown": ROWS_SHOWN,
+            "imports": selectors.outcome_imports(),
+        },
+        status=status,
+    )
 
 
 def _comparisons(pair: CandidatePair) -> list[dict[str, str]]:
