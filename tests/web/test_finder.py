@@ -10,33 +10,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from tests.support.finder import ASYLUM_SEEKER, REFUGEE
 
 from passerelle.web.apps.directory.services import LoadReport
 
 pytestmark = pytest.mark.django_db
 
-ASYLUM_SEEKER = {
-    "legal_status": "asylum_seeker",
-    "asylum_application_date": "2018-01-12",
-    "birth_date": "1996-04-02",
-    "nationality": "SY",
-    "arrival_in_belgium": "2018-01-05",
-    "municipality": "schaerbeek",
-    "migration_background": "yes",
-    "language_en": "B2",
-    "on": "2018-06-01",
-}
-REFUGEE = {
-    "legal_status": "refugee",
-    "asylum_application_date": "2017-09-04",
-    "asylum_decision_date": "2018-10-15",
-    "birth_date": "1990-11-23",
-    "nationality": "ER",
-    "arrival_in_belgium": "2017-08-28",
-    "first_registration_brussels": "2018-11-02",
-    "municipality": "molenbeek-saint-jean",
-    "on": "2019-06-01",
-}
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 

@@ -31,6 +31,7 @@ from passerelle.web.common.labels import (
     LANGUAGE_LABELS,
     ORGANISATION_STATUS_LABELS,
     TARGET_GROUP_LABELS,
+    display_name,
     request_language,
 )
 
@@ -156,7 +157,12 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "status": status,
             "status_label": ORGANISATION_STATUS_LABELS[status.status],
             "history": [
-                {**period, "label": ORGANISATION_STATUS_LABELS[period["status"]]}
+                {
+                    **period,
+                    "label": ORGANISATION_STATUS_LABELS[period["status"]],
+                    # The parent by its name, never its id (issue 18, item 2).
+                    "parent_name": display_name(period["parent"]) if period.get("parent") else "",
+                }
                 for period in organisation.status_history
             ],
             "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
