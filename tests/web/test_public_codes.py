@@ -103,10 +103,16 @@ def _problems(text: str, native: str, language: str, codes: set[str]) -> list[st
     return found
 
 
+ORGANISATIONS = ("actiris", "be-face", "bon", "convivial", "cpas-anderlecht", "duo-for-a-job")
+ORGANISATIONS += ("sampa", "tandem")
+"""Organisation pages of every kind of content: a parent in the history (BON, Tandem),
+partnerships and events (Be.Face, Convivial), a local service (SAMPA, a CPAS)."""
+
+
 def _pages(client: Client) -> list[tuple[str, str]]:
-    """The pages where codes were seen: home, directory, calendar, every organisation and
-    programme page but the CPAS (one of each, the others are the same template and text),
-    and the finder's answers."""
+    """The pages where codes were seen: home, directory, calendar, the programme pages (but
+    one CPAS: the others are the same template and text), organisation pages of every kind
+    of content, and the finder's answers. Kept to about 30 pages a language: seconds."""
     knowledge = load_knowledge()
     paths = ["/", "/directory/", "/directory/?organisations_page=2", "/calendar/"]
     paths += [
@@ -114,11 +120,7 @@ def _pages(client: Client) -> list[tuple[str, str]]:
         for slug in sorted(knowledge.programmes)
         if not slug.startswith("cpas-") or slug.startswith("cpas-anderlecht")
     ]
-    paths += [
-        f"/organisations/{slug}/"
-        for slug in sorted(knowledge.organisations)
-        if not slug.startswith("cpas-") or slug == "cpas-anderlecht"
-    ]
+    paths += [f"/organisations/{slug}/" for slug in ORGANISATIONS]
     pages = []
     for path in paths:
         response = client.get(path)
