@@ -335,7 +335,9 @@ def test_finder_refugee(page: Page, site: str) -> None:
 
     eligible = programmes_in(page, "eligible")
     assert PROGRAMME in eligible
-    assert "be-face-mentoring" in eligible
+    # No condition recorded for Be.Face's mentoring: to ask about, never "open now".
+    assert "be-face-mentoring" in programmes_in(page, "ask")
+    assert "be-face-mentoring" not in eligible
     assert PROGRAMME not in programmes_in(page, "not_eligible")
     assert_path_order(page, "eligible")
     # The form keeps the answers on the page (and only there) for a correction.
