@@ -30,7 +30,7 @@ from tests.support.browser import (
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.situation import PATH_ORDER
-from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, RIGHT_TO_WORK_LABELS
+from passerelle.web.common.labels import OPTION_GROUP_LABELS, RIGHT_TO_WORK_LABELS
 
 pytestmark = pytest.mark.browser
 
@@ -301,10 +301,10 @@ def test_finder_asylum_seeker(
     # Groups in order, each under its own heading.
     groups = result.locator("section.group")
     ids = [groups.nth(i).get_attribute("aria-labelledby") for i in range(groups.count())]
-    assert ids == ["group-eligible", "group-unknown", "group-not_eligible"]
-    for status in ("eligible", "unknown", "not_eligible"):
+    assert ids == ["group-eligible", "group-later", "group-ask", "group-not_eligible"]
+    for status in ("eligible", "later", "ask", "not_eligible"):
         expect(result.locator(f"h3#group-{status}")).to_have_text(
-            label(PROGRAMME_STATUS_LABELS, status, language)
+            label(OPTION_GROUP_LABELS, status, language)
         )
 
     eligible = programmes_in(page, "eligible")
@@ -335,7 +335,9 @@ def test_finder_refugee(page: Page, site: str) -> None:
 
     eligible = programmes_in(page, "eligible")
     assert PROGRAMME in eligible
-    assert "be-face-mentoring" in eligible
+    # No condition recorded for Be.Face's mentoring: to ask about, never "open now".
+    assert "be-face-mentoring" in programmes_in(page, "ask")
+    assert "be-face-mentoring" not in eligible
     assert PROGRAMME not in programmes_in(page, "not_eligible")
     assert_path_order(page, "eligible")
     # The form keeps the answers on the page (and only there) for a correction.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,25 @@ def test_the_table_hides_local_services_of_other_municipalities_unless_asked() -
         app, ["options", profile, "--on", "2019-06-01", "--all"], env={"COLUMNS": "200"}
     )
     assert "cpas-uccle-socio-professional-integration" in full.stdout
+
+
+def test_the_table_groups_unrecorded_programmes_under_ask_with_a_contact(tmp_path: Path) -> None:
+    # A refugee in Schaerbeek: SAMPA (Molenbeek residents only) is not open; BON records no
+    # condition, so the table says to ask BON and gives its website (issue 18, item 1).
+    profile = json.loads((EXAMPLES / "profile-refugee.json").read_text(encoding="utf-8"))
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({**profile, "municipality": "schaerbeek"}), encoding="utf-8")
+    result = runner.invoke(
+        app, ["options", str(path), "--on", "2019-06-01", "--all"], env={"COLUMNS": "250"}
+    )
+    assert result.exit_code == 0, result.output
+    blocks = re.split(r"\n[├└].*\n", result.stdout)
+    rows = {block.split("│")[1].strip(): block for block in blocks if block.count("│") > 4}
+    assert "not open" in rows["sampa-newcomer-support"]
+    assert "no conditions recorded" in rows["bon-civic-integration"]
+    assert "contact: https://www.bon.be" in result.stdout
+    data = _json("options", str(path), "--on", "2019-06-01")
+    assert isinstance(data, dict)
+    groups = {item["id"]: item["group"] for item in data["programmes"]}
+    assert groups["sampa-newcomer-support"] == "not_eligible"
+    assert groups["bon-civic-integration"] == "ask"

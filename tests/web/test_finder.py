@@ -10,38 +10,17 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from tests.support.finder import ASYLUM_SEEKER, REFUGEE
 
 from passerelle.web.apps.directory.services import LoadReport
 
 pytestmark = pytest.mark.django_db
 
-ASYLUM_SEEKER = {
-    "legal_status": "asylum_seeker",
-    "asylum_application_date": "2018-01-12",
-    "birth_date": "1996-04-02",
-    "nationality": "SY",
-    "arrival_in_belgium": "2018-01-05",
-    "municipality": "schaerbeek",
-    "migration_background": "yes",
-    "language_en": "B2",
-    "on": "2018-06-01",
-}
-REFUGEE = {
-    "legal_status": "refugee",
-    "asylum_application_date": "2017-09-04",
-    "asylum_decision_date": "2018-10-15",
-    "birth_date": "1990-11-23",
-    "nationality": "ER",
-    "arrival_in_belgium": "2017-08-28",
-    "first_registration_brussels": "2018-11-02",
-    "municipality": "molenbeek-saint-jean",
-    "on": "2019-06-01",
-}
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
 def _group_of(html: str, programme_id: str) -> str:
-    """The result group (eligible, eligible_from, unknown, not_eligible) of a programme."""
+    """The result group (eligible, later, ask, not_eligible) of a programme."""
     position = html.index(f'data-programme="{programme_id}"')
     groups = [(m.start(), m.group(1)) for m in re.finditer(r'class="group group-(\w+)"', html)]
     return [name for start, name in groups if start < position][-1]
@@ -70,6 +49,30 @@ def test_a_refugee_may_work_and_join_the_pathway(loaded_directory: LoadReport) -
     assert 'class="panel pathway-eligible"' in html
     assert _group_of(html, "tandem-internship") == "eligible"
     assert _group_of(html, "bapa-via-integration-pathway") == "eligible"
+
+
+def test_a_refugee_in_schaerbeek_is_not_told_sampa_is_open(loaded_directory: LoadReport) -> None:
+    # SAMPA serves residents of Molenbeek-Saint-Jean: elsewhere it is not listed at all, and
+    # nothing without recorded conditions sits under "open now" (issue 18, item 1).
+    html = Client().post("/what-can-i-do/", {**REFUGEE, "municipality": "schaerbeek"}).content
+    text = html.decode()
+    assert 'data-programme="sampa-newcomer-support"' not in text
+    assert _group_of(text, "bon-civic-integration") == "ask"
+    assert _group_of(text, "tandem-internship") == "eligible"
+    ask = text[text.index('class="group group-ask"') :]
+    ask = ask[: ask.index("</section>")]
+    assert 'href="https://www.bon.be" rel="external"' in ask
+    in_molenbeek = Client().post("/what-can-i-do/", REFUGEE).content.decode()
+    assert _group_of(in_molenbeek, "sampa-newcomer-support") == "eligible"
+
+
+def test_an_asylum_seeker_is_not_offered_bon_as_open(loaded_directory: LoadReport) -> None:
+    html = Client().post("/what-can-i-do/", ASYLUM_SEEKER).content.decode()
+    assert 'class="panel pathway-not_eligible"' in html
+    assert _group_of(html, "bon-civic-integration") == "ask"
+    opened = html[html.index('class="group group-eligible"') :]
+    opened = opened[: opened.index("</section>")]
+    assert "bon-civic-integration" not in opened
 
 
 def test_the_finder_stores_nothing(

@@ -43,6 +43,7 @@ from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
 from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import (
+    OPTION_GROUPS,
     options,
     options_json,
     rights,
@@ -81,6 +82,14 @@ _STATUS_STYLE = {
     "part_of": "cyan",
     "closed": "red",
     "not_yet_founded": "dim",
+}
+
+
+_GROUP_TEXT = {
+    "eligible": gettext_noop("checked: open now"),
+    "later": gettext_noop("open from a date or after more answers"),
+    "ask": gettext_noop("no conditions recorded: ask the organisation"),
+    "not_eligible": gettext_noop("not open"),
 }
 
 
@@ -167,15 +176,18 @@ def options_command(
     table.add_column(_("organisation"))
     table.add_column(_("status"))
     table.add_column(_("reasons"))
-    order = {"eligible": 0, "eligible_from": 1, "unknown": 2, "not_eligible": 3}
+    order = {group: rank for rank, group in enumerate(OPTION_GROUPS)}
     shown = [item for item in data["programmes"] if show_all or not item["local_elsewhere"]]
-    for item in sorted(shown, key=lambda p: (order[p["status"]], p["id"])):
-        status = _styled(item["status"])
+    for item in sorted(shown, key=lambda p: (order[p["group"]], p["id"])):
+        status = _styled(item["status"]) + "\n" + _(_GROUP_TEXT[item["group"]])
         if item["from"]:
             status += "\n" + item["from"]
         reasons = "\n".join(item["reasons"])
         if item["missing"]:
             reasons += "\n" + _("answer: {fields}").format(fields=", ".join(item["missing"]))
+        website = knowledge.organisations[item["organisation"]].website
+        if item["group"] == "ask" and website:
+            reasons += "\n" + _("contact: {website}").format(website=website)
         table.add_row(item["id"], item["organisation"], status, reasons)
     console.print(table)
     hidden = len(data["programmes"]) - len(shown)

@@ -59,6 +59,28 @@ def _(message: str) -> str:
     return (_translations.get() or _ENGLISH).gettext(message)
 
 
+def country_name(code: str) -> str:
+    """A country's name in the current language, from pycountry's ISO 3166 catalogues (a
+    reader sees "Syria", "Syrië" or "سوريا", never "SY"); the code when it is unknown."""
+    import pycountry  # the rules engine's own dependency; loaded only when a name is shown
+
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return code
+    language = current_language()
+    english = str(getattr(country, "common_name", None) or country.name)
+    if language == "en":
+        return english
+    catalogue = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[_locale_name(language)], fallback=True
+    )
+    for name in (english, str(country.name)):
+        translated = catalogue.gettext(name)
+        if translated != name:
+            return translated
+    return english
+
+
 def gettext_noop(message: str) -> str:
     """Mark a string for extraction where it is translated later, with `_()` at use."""
     return message

@@ -271,6 +271,34 @@ def _criterion_or_none(raw: Any) -> Criterion | None:
     return parse_criterion(raw)
 
 
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+class EventSchedule(Record):
+    """The days an event is held: every week on a weekday, or every month on its n-th
+    weekday (an iCalendar rule, RFC 5545), from `starts`. `assumption` is true when no
+    source gives the day: every page and the feed then label the dates as assumed and ask
+    the reader to confirm with the organiser; `note` says what the sources do give."""
+
+    frequency: Literal["weekly", "monthly"]
+    weekday: Weekday
+    week_of_month: Annotated[int, Field(ge=1, le=4)] | None = None
+    starts: dt.date
+    assumption: bool
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _week_only_for_months(self) -> EventSchedule:
+        if (self.frequency == "monthly") != (self.week_of_month is not None):
+            raise ValueError(
+                "week_of_month: required (1-4) for a monthly schedule, absent for a weekly one"
+            )
+        if self.assumption and self.note is None:
+            raise ValueError("note: required for an assumed schedule (say what the sources give)")
+        return self
+
+
 class Event(Record):
     """A recurring meeting of the sector, such as a monthly recruitment seminar."""
 
@@ -279,7 +307,21 @@ class Event(Record):
     organiser: Id
     venue: Id | None = None
     recurrence: Literal["weekly", "monthly", "regularly", "once"]
+    schedule: EventSchedule | None = None
     sources: Sources
+
+    @model_validator(mode="after")
+    def _schedule_follows_the_recurrence(self) -> Event:
+        if (
+            self.schedule is not None
+            and self.recurrence in ("weekly", "monthly")
+            and self.schedule.frequency != self.recurrence
+        ):
+            raise ValueError(
+                f"schedule.frequency: {self.schedule.frequency!r} contradicts "
+                f"recurrence {self.recurrence!r}"
+            )
+        return self
 
 
 class Partnership(Record):

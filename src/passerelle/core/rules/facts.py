@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, country_name, gettext_noop
 from passerelle.core.profile import Profile
 from passerelle.core.rules.fields import (
     COVERAGE_END,
@@ -30,6 +30,24 @@ if TYPE_CHECKING:
     from passerelle.core.rules.situation import Situation
 
 FactValue = str | None
+
+LEGAL_STATUS_WORDS = {
+    "asylum_seeker": gettext_noop("asylum seeker"),
+    "refugee": gettext_noop("refugee"),
+    "subsidiary_protection": gettext_noop("subsidiary protection"),
+    "temporary_protection": gettext_noop("temporary protection"),
+    "eu_citizen": gettext_noop("EU citizen"),
+    "family_reunification": gettext_noop("family reunification"),
+    "other_permit": gettext_noop("other residence permit"),
+    "no_permit": gettext_noop("no residence permit"),
+}
+"""The legal statuses in words for the reasons a reader sees (the finder showed "refugee :
+peut travailler" with the code); the same message ids as the programme criteria's words."""
+LABOUR_MARKET_ACCESS_WORDS = {
+    "unlimited": gettext_noop("unlimited"),
+    "limited": gettext_noop("limited"),
+    "none": gettext_noop("none"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
                         _(
                             "{country}: during the EU transitional period its nationals need a "
                             "work permit to work as employees"
-                        ).format(country=profile.nationality),
+                        ).format(country=country_name(profile.nationality)),
                     ),
                     sources,
                 )
@@ -127,7 +145,11 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(
             "right_to_work",
             "yes",
-            (_("{status}: may work without a work permit").format(status=status.value),),
+            (
+                _("{status}: may work without a work permit").format(
+                    status=_(LEGAL_STATUS_WORDS.get(str(status.value), str(status.value)))
+                ),
+            ),
             sources,
         )
     if regime == "none":
@@ -151,7 +173,11 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(
             "right_to_work",
             value,
-            (_("the residence card states labour market access: {access}").format(access=access),),
+            (
+                _("the residence card states labour market access: {access}").format(
+                    access=_(LABOUR_MARKET_ACCESS_WORDS[access])
+                ),
+            ),
             sources,
         )
     if regime == "work_permit_c" and status.value == "subsidiary_protection":
@@ -401,7 +427,7 @@ def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> 
     ):
         checks.failing.append(
             _("{country} is a member state of the European Union on {on}").format(
-                country=profile.nationality, on=on
+                country=country_name(profile.nationality), on=on
             )
         )
 

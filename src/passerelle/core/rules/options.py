@@ -25,6 +25,12 @@ from passerelle.knowledge.loader import Knowledge, load_knowledge
 from passerelle.knowledge.model import Citation, Programme
 
 ProgrammeStatus = Literal["eligible", "not_eligible", "eligible_from", "unknown"]
+OptionGroup = Literal["eligible", "later", "ask", "not_eligible"]
+OPTION_GROUPS: tuple[OptionGroup, ...] = ("eligible", "later", "ask", "not_eligible")
+"""How the finder, the person file and `passerelle options` list programmes: checked and
+open now; open from a date or after more answers; no conditions recorded, so the person
+must ask the organisation; not open. Only the first is "available": a programme whose
+conditions nobody recorded is never presented as checked (issue 18)."""
 
 MAX_SEARCH_STEPS = 64
 """How many change dates to try when looking for the date a programme opens to a person."""
@@ -40,6 +46,19 @@ class ProgrammeOption:
     reasons: tuple[str, ...]
     sources: tuple[Citation, ...]
     conditions: tuple[ConditionResult, ...] = ()
+    conditions_recorded: bool = True
+    """False when the knowledge base records no eligibility condition for the programme:
+    the engine cannot check anything, only the organisation can answer."""
+
+    @property
+    def group(self) -> OptionGroup:
+        if self.status == "not_eligible":
+            return "not_eligible"
+        if not self.conditions_recorded:
+            return "ask"
+        if self.status == "eligible":
+            return "eligible"
+        return "later"
 
     @property
     def local_elsewhere(self) -> bool:
@@ -185,6 +204,7 @@ def _closed_option(
             reasons,
             tuple(version.sources),
             conditions,
+            version.eligibility is not None,
         )
     missing: tuple[str, ...] = ()
     if opening is not None:
@@ -204,6 +224,7 @@ def _closed_option(
         reasons,
         tuple(version.sources),
         conditions,
+        version.eligibility is not None,
     )
 
 
@@ -223,6 +244,7 @@ def programme_option(situation: Situation, programme_id: str, on: dt.date) -> Pr
             (),
             (_("no eligibility conditions recorded; ask the organisation"),),
             sources,
+            conditions_recorded=False,
         )
     evaluation = evaluate(version.eligibility, situation, on)
     reasons = tuple(condition.text for condition in evaluation.conditions)
@@ -320,6 +342,8 @@ def options_json(result: Options, knowledge: Knowledge) -> dict[str, Any]:
                 "id": option.id,
                 "organisation": option.organisation,
                 "status": option.status,
+                "group": option.group,
+                "conditions_recorded": option.conditions_recorded,
                 "from": option.from_date.isoformat() if option.from_date else None,
                 "missing": list(option.missing),
                 "reasons": list(option.reasons),

@@ -114,6 +114,12 @@ PROGRAMME_STATUS_LABELS: dict[str, Promise] = {
     "unknown": _("Answer more questions"),
     "not_eligible": _("Not for you"),
 }
+OPTION_GROUP_LABELS: dict[str, Promise] = {
+    "eligible": _("Checked: open to you now"),
+    "later": _("Open to you from a date, or after more answers"),
+    "ask": _("No conditions recorded: ask the organisation"),
+    "not_eligible": _("Not for you"),
+}
 PROFILE_FIELD_LABELS: dict[str, Promise] = {
     "birth_date": _("birth date"),
     "nationality": _("nationality"),

@@ -58,6 +58,13 @@ class Organisation(DirectoryRecord):
     municipality = models.CharField(max_length=80, blank=True)
     website = models.URLField(blank=True)
     status_history = models.JSONField(default=list)
+    is_demo = models.BooleanField(
+        default=False,
+        help_text=_(
+            "A synthetic organisation made for the demonstration: never listed in the public "
+            "directory, the HSDS API or the recipients of a consent."
+        ),
+    )
 
     class Meta:
         ordering = ("slug",)
@@ -126,6 +133,11 @@ class Event(DirectoryRecord):
         blank=True,
     )
     recurrence = models.CharField(max_length=16)
+    schedule = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("The days it is held (knowledge EventSchedule), assumed or sourced."),
+    )
 
     class Meta:
         ordering = ("slug",)

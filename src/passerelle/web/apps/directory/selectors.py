@@ -43,16 +43,21 @@ class DirectoryFilters:
 
 def programmes_visible() -> QuerySet[Programme]:
     """Published programmes (in the knowledge base or entered by an organisation) whose
-    organisation is published too."""
+    organisation is published too (never a demo organisation)."""
     return (
         Programme.objects.filter(Q(in_knowledge=True) | Q(origin="user"))
         .filter(Q(organisation__in_knowledge=True) | Q(organisation__origin="user"))
+        .filter(organisation__is_demo=False)
         .select_related("organisation")
     )
 
 
 def organisations_visible() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(Q(in_knowledge=True) | Q(origin="user"))
+    """Published organisations: the public directory, the HSDS API and the recipients a
+    consent may name. Demo organisations (`is_demo`) are synthetic and never among them."""
+    return Organisation.objects.filter(Q(in_knowledge=True) | Q(origin="user")).filter(
+        is_demo=False
+    )
 
 
 def matching(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:

@@ -258,6 +258,7 @@ def _load_partnership(
                 "organiser": organiser,
                 "venue": organisations.get(event.venue or ""),
                 "recurrence": event.recurrence,
+                "schedule": _dump(event.schedule),
                 "sources": [_dump(citation) for citation in event.sources],
                 "search_text": search_text(_dump(event.names)),
             },

@@ -8,14 +8,14 @@ from typing import Any
 
 from passerelle.core.i18n import language_of
 from passerelle.core.profile import Profile
-from passerelle.core.rules.options import options, options_json
+from passerelle.core.rules.options import OPTION_GROUPS, options, options_json
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory.criteria_text import condition_sentence
 from passerelle.web.apps.directory.reader import with_reader_name
 from passerelle.web.common.labels import (
+    OPTION_GROUP_LABELS,
     PATHWAY_LABELS,
     PROFILE_FIELD_LABELS,
-    PROGRAMME_STATUS_LABELS,
     RIGHT_TO_WORK_LABELS,
     request_language,
 )
@@ -45,15 +45,11 @@ def situation_for(profile: Profile, on: dt.date) -> dict[str, Any]:
 
 
 def situation_result(data: dict[str, Any]) -> dict[str, Any]:
-    """The `options` JSON shaped for the pages: rights with labels, programmes grouped by
-    status and ordered as a path."""
+    """The `options` JSON shaped for the pages: rights with labels, programmes in the
+    engine's groups (checked and open now, later, ask the organisation, not open) and
+    ordered as a path; a programme to ask about carries how to contact its organisation."""
     knowledge = load_knowledge()
-    groups: dict[str, list[dict[str, Any]]] = {
-        "eligible": [],
-        "eligible_from": [],
-        "unknown": [],
-        "not_eligible": [],
-    }
+    groups: dict[str, list[dict[str, Any]]] = {group: [] for group in OPTION_GROUPS}
     elsewhere = [item for item in data["programmes"] if item["local_elsewhere"]]
     for item in data["programmes"]:
         if item["local_elsewhere"]:
@@ -63,9 +59,13 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
             (PATH_ORDER.index(c) for c in programme.categories if c in PATH_ORDER),
             default=len(PATH_ORDER),
         )
-        groups[item["status"]].append(
+        organisation = knowledge.organisations[programme.organisation]
+        reader = knowledge.reader_text("programmes", programme.id, request_language())
+        groups[item["group"]].append(
             {
                 **item,
+                "website": organisation.website,
+                "how_to_apply": reader.text.how_to_apply if reader is not None else None,
                 "rank": rank,
                 "name": programme.names.get(request_language()),
                 "names": with_reader_name(
@@ -110,9 +110,9 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
         },
         "elsewhere_count": len(elsewhere),
         "groups": [
-            (status, PROGRAMME_STATUS_LABELS[status], groups[status])
-            for status in ("eligible", "eligible_from", "unknown", "not_eligible")
-            if groups[status]
+            (group, OPTION_GROUP_LABELS[group], groups[group])
+            for group in OPTION_GROUPS
+            if groups[group]
         ],
         "missing_fields": sorted(
             {m for item in data["programmes"] for m in item["missing"]}

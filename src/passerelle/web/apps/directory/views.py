@@ -19,7 +19,7 @@ from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.knowledge.criteria import parse_criterion
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import selectors
-from passerelle.web.apps.directory.calendar import calendar_ics
+from passerelle.web.apps.directory.calendar import calendar_entries, calendar_ics
 from passerelle.web.apps.directory.criteria_text import criterion_items
 from passerelle.web.apps.directory.forms import DirectoryFilterForm, FinderForm
 from passerelle.web.apps.directory.page_cache import public_page, render_public
@@ -31,6 +31,7 @@ from passerelle.web.common.labels import (
     LANGUAGE_LABELS,
     ORGANISATION_STATUS_LABELS,
     TARGET_GROUP_LABELS,
+    display_name,
     request_language,
 )
 
@@ -77,31 +78,53 @@ def _directory_context(request: HttpRequest) -> dict[str, Any]:
         if not filters.what
         else selectors.organisations_visible().none()
     )
-    try:
-        page = min(max(1, int(request.GET.get("page", "1"))), MAX_PAGE)
-    except ValueError:
-        page = 1
+    page = _page_number(request, "page")
+    organisations_page = _page_number(request, "organisations_page")
     # One row more than a page tells whether there is a next page.
     shown = list(programmes[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    organisations_shown = list(
+        organisations[(organisations_page - 1) * PAGE_SIZE : organisations_page * PAGE_SIZE + 1]
+    )
+    organisation_count = organisations.count()
     query = request.GET.copy()
     query.pop("page", None)
+    organisations_query = request.GET.copy()
+    organisations_query.pop("organisations_page", None)
     return {
         "form": form,
         "programmes": [_programme_card(p) for p in shown[:PAGE_SIZE]],
         "programme_count": min(programme_count, COUNT_CAP),
         "count_capped": programme_count > COUNT_CAP,
+        "programmes_range": _range(page, len(shown[:PAGE_SIZE])),
         "organisations": [
             {
                 "slug": organisation.slug,
                 "names": with_reader_name(organisation.names, "organisations", organisation.slug),
             }
-            for organisation in organisations[:PAGE_SIZE]
+            for organisation in organisations_shown[:PAGE_SIZE]
         ],
-        "organisation_count": organisations.count(),
+        "organisation_count": organisation_count,
+        "organisations_range": _range(organisations_page, len(organisations_shown[:PAGE_SIZE])),
+        "organisations_page": organisations_page,
+        "organisations_has_next": len(organisations_shown) > PAGE_SIZE,
+        "organisations_query": organisations_query.urlencode(),
         "page": page,
         "has_next": len(shown) > PAGE_SIZE,
         "query": query.urlencode(),
     }
+
+
+def _page_number(request: HttpRequest, name: str) -> int:
+    try:
+        return min(max(1, int(request.GET.get(name, "1"))), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def _range(page: int, shown: int) -> tuple[int, int]:
+    """The positions (from 1) of the first and last row a page lists."""
+    first = (page - 1) * PAGE_SIZE + 1
+    return (first, first + shown - 1) if shown else (0, 0)
 
 
 def _programme_card(programme: Any) -> dict[str, Any]:
@@ -134,7 +157,12 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
             "status": status,
             "status_label": ORGANISATION_STATUS_LABELS[status.status],
             "history": [
-                {**period, "label": ORGANISATION_STATUS_LABELS[period["status"]]}
+                {
+                    **period,
+                    "label": ORGANISATION_STATUS_LABELS[period["status"]],
+                    # The parent by its name, never its id (issue 18, item 2).
+                    "parent_name": display_name(period["parent"]) if period.get("parent") else "",
+                }
                 for period in organisation.status_history
             ],
             "languages": [LANGUAGE_LABELS.get(c, c) for c in organisation.languages],
@@ -226,7 +254,8 @@ def finder(request: HttpRequest) -> HttpResponse:
 @require_GET
 @public_page
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    return render_public(request, "directory/calendar.html", {"events": selectors.events_all()})
+    entries = calendar_entries(list(selectors.events_all()), timezone.localdate())
+    return render_public(request, "directory/calendar.html", {"entries": entries})
 
 
 @require_GET

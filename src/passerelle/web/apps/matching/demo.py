@@ -68,6 +68,7 @@ def _organisation(slug: str, names: dict[str, str], kind: str) -> Organisation:
             "kind": kind,
             "origin": Origin.USER,
             "municipality": "bruxelles",
+            "is_demo": True,
         },
     )
     return organisation
