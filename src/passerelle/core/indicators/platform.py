@@ -1,0 +1,262 @@
+"""The platform's own records as the indicators' input frames (`schema.py`), without names.
+
+The web side reads the tables (person files, referrals and their events, capacities) and
+hands plain rows to these functions; everything here is pure, so the mapping is tested
+without a database and the CLI and the web share it.
+
+- persons: one row per person file: a stable integer id derived from the file's UUID,
+  the birth date and, from the profile, status, dates, languages (CEFR rank) and education.
+  `right_to_work_date` is derived as the rules do: the decision date for refugees and
+  subsidiary protection, the application date plus the waiting period in force on that day
+  (the knowledge base's dated parameter `right_to_work.asylum_seeker.waiting_months`) for
+  asylum seekers; unknown otherwise.
+- events: a referral that started is a programme start (receiving organisation, programme),
+  one that ended (completed, or withdrawn while in progress) a programme end; a completion
+  with the outcome "found a job" is also a job start on that day.
+- referrals: sent, accepted, rejected (with the reason), started and closed (completed, did
+  not come, withdrawn after it was sent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from passerelle.core.indicators.schema import (
+    CAPACITY_SCHEMA,
+    EVENTS_SCHEMA,
+    PERSONS_SCHEMA,
+    REFERRALS_SCHEMA,
+)
+from passerelle.knowledge.criteria import CEFR_LEVELS, cefr_rank
+from passerelle.knowledge.loader import load_knowledge
+
+PROTECTED_STATUSES = frozenset({"refugee", "subsidiary_protection"})
+WAITING_PARAMETER = "right_to_work.asylum_seeker.waiting_months"
+
+REFERRAL_EVENT_OF_STATE: dict[str, str] = {
+    "sent": "sent",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "in_progress": "started",
+    "completed": "closed",
+    "no_show": "closed",
+    "withdrawn": "closed",
+}
+"""Referral states (the referrals app's `State`) as the engine's referral events; a draft
+and the waiting list are no event of the engine (a waitlisted referral that is admitted
+later appears as accepted then)."""
+JOB_OUTCOME = "job_found"
+
+
+def stable_id(value: uuid.UUID | str) -> int:
+    """A positive 63-bit integer of a UUID: the same on every read, so that the cell keys
+    of published counts (`core.disclosure`) stay the same from one view to the next."""
+    return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).int >> 65
+
+
+@dataclass(frozen=True)
+class ReferralEventRow:
+    """One transition of a referral, as the web side reads it (no person data)."""
+
+    referral: uuid.UUID | str
+    person: uuid.UUID | str
+    sender: str
+    receiver: str
+    programme: str
+    from_state: str
+    to_state: str
+    on: dt.date
+    rejection_reason: str
+    outcome: str
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _rank(languages: Mapping[str, Any], code: str) -> int:
+    level = languages.get(code)
+    return cefr_rank(level) if level in CEFR_LEVELS else 0
+
+
+def _waiting_months(application: dt.date) -> float | None:
+    value = load_knowledge().parameters[WAITING_PARAMETER].value_on(application)
+    return (
+        float(value.value) if value is not None and isinstance(value.value, int | float) else None
+    )
+
+
+def _add_months(day: dt.date, months: float) -> dt.date:
+    whole = int(months)
+    month = day.month - 1 + whole
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def right_to_work_date(profile: Mapping[str, Any]) -> dt.date | None:
+    status = profile.get("legal_status")
+    if status in PROTECTED_STATUSES:
+        return _date(profile.get("asylum_decision_date"))
+    if status == "asylum_seeker":
+        application = _date(profile.get("asylum_application_date"))
+        if application is None:
+            return None
+        months = _waiting_months(application)
+        return None if months is None else _add_months(application, months)
+    return None
+
+
+def education_level(profile: Mapping[str, Any], assessment: Mapping[str, Any]) -> int | None:
+    """The profile's ISCED level, else the highest ISCED level of the needs assessment's
+    diplomas; None when neither says."""
+    level = profile.get("education_isced")
+    if isinstance(level, int):
+        return level
+    levels: list[int] = [
+        int(diploma["isced"])
+        for diploma in assessment.get("diplomas") or []
+        if isinstance(diploma, Mapping) and isinstance(diploma.get("isced"), int)
+    ]
+    return max(levels) if levels else None
+
+
+PersonRow = tuple[uuid.UUID | str, dt.date | None, Mapping[str, Any], Mapping[str, Any]]
+"""A person file as read for the figures: id, birth date, profile, needs assessment."""
+
+
+def persons_frame(rows: Iterable[PersonRow]) -> pl.DataFrame:
+    """Person files as the persons frame; names and contacts never enter."""
+    records = []
+    for person, birth_date, profile, assessment in rows:
+        languages = profile.get("languages") or {}
+        education = education_level(profile, assessment)
+        records.append(
+            {
+                "person_id": stable_id(person),
+                "sex": None,  # the person file records no sex
+                "birth_date": birth_date,
+                "legal_status": profile.get("legal_status"),
+                "arrival_date": _date(profile.get("arrival_in_belgium")),
+                "status_date": _date(profile.get("asylum_decision_date"))
+                if profile.get("legal_status") in PROTECTED_STATUSES
+                else None,
+                "registration_date": _date(profile.get("first_registration_brussels")),
+                "actiris_registration_date": None,  # not on the person file
+                "right_to_work_date": right_to_work_date(profile),
+                "language_fr": _rank(languages, "fr"),
+                "language_nl": _rank(languages, "nl"),
+                "language_en": _rank(languages, "en"),
+                "education_isced": education,
+            }
+        )
+    frame = pl.DataFrame(records, schema=PERSONS_SCHEMA)
+    return frame.unique("person_id", keep="first", maintain_order=True)
+
+
+def referral_frames(rows: Iterable[ReferralEventRow]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Referral transitions as (events, referrals): participations and job outcomes, and
+    the referral events with rejection reasons (waiting times are sent → started)."""
+    events: list[dict[str, Any]] = []
+    referrals: list[dict[str, Any]] = []
+    for row in rows:
+        person = stable_id(row.person)
+        event = REFERRAL_EVENT_OF_STATE.get(row.to_state)
+        if event is not None:
+            referrals.append(
+                {
+                    "referral_id": stable_id(row.referral),
+                    "person_id": person,
+                    "from_organisation": row.sender,
+                    "to_organisation": row.receiver,
+                    "programme": row.programme,
+                    "event": event,
+                    "date": row.on,
+                    "reason": row.rejection_reason or None if event == "rejected" else None,
+                }
+            )
+        programme = {"programme": row.programme, "organisation": row.receiver}
+        if row.to_state == "in_progress":
+            events.append(
+                {"person_id": person, "date": row.on, "kind": "programme_start", **programme}
+            )
+        elif row.from_state == "in_progress" and row.to_state in ("completed", "withdrawn"):
+            events.append(
+                {"person_id": person, "date": row.on, "kind": "programme_end", **programme}
+            )
+            if row.to_state == "completed" and row.outcome == JOB_OUTCOME:
+                events.append(
+                    {
+                        "person_id": person,
+                        "date": row.on,
+                        "kind": "job_start",
+                        "programme": None,
+                        "organisation": None,
+                    }
+                )
+    return (
+        pl.DataFrame(events, schema=EVENTS_SCHEMA),
+        pl.DataFrame(referrals, schema=REFERRALS_SCHEMA),
+    )
+
+
+def capacity_frame(rows: Iterable[tuple[str, str, int]]) -> pl.DataFrame:
+    """(programme, organisation, places) rows: one per programme, the places of its current
+    (or latest) period."""
+    frame = pl.DataFrame(list(rows), schema=CAPACITY_SCHEMA, orient="row")
+    return frame.unique("programme", keep="first", maintain_order=True)
+
+
+@dataclass(frozen=True)
+class Restricted:
+    persons: pl.DataFrame
+    events: pl.DataFrame
+    referrals: pl.DataFrame
+    capacity: pl.DataFrame
+
+
+def restrict(
+    persons: pl.DataFrame,
+    holders: pl.DataFrame,
+    events: pl.DataFrame,
+    referrals: pl.DataFrame,
+    capacity: pl.DataFrame,
+    organisations: Iterable[str],
+) -> Restricted:
+    """What a set of organisations may count: referrals they sent or received, their
+    programmes' participations, the capacity of their programmes, and the persons whose file
+    they hold or who took part in those (with those persons' job events)."""
+    slugs = sorted(set(organisations))
+    sent_or_received = referrals.filter(
+        pl.col("from_organisation").is_in(slugs) | pl.col("to_organisation").is_in(slugs)
+    )
+    participations = events.filter(pl.col("organisation").is_in(slugs))
+    ids = pl.concat(
+        [
+            holders.filter(pl.col("organisation").is_in(slugs))["person_id"],
+            sent_or_received["person_id"],
+            participations["person_id"],
+        ]
+    ).unique()
+    jobs = events.filter(
+        pl.col("kind").is_in(["job_start", "job_end"]) & pl.col("person_id").is_in(ids.to_list())
+    )
+    return Restricted(
+        persons=persons.filter(pl.col("person_id").is_in(ids.to_list())),
+        events=pl.concat([participations, jobs]).sort("person_id", "date"),
+        referrals=sent_or_received,
+        capacity=capacity.filter(pl.col("organisation").is_in(slugs)),
+    )

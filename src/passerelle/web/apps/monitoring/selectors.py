@@ -1,0 +1,185 @@
+"""Reads of the platform's own records for the analysis side, and who sees which part.
+
+Only columns without a name or a contact are read: a file's id, organisation, birth date
+and the profile's status, dates, languages and education; a referral's organisations,
+programme, transitions with their dates, rejection reason and outcome; capacities. The
+mapping onto the engine's frames is `core.indicators.platform` (pure). Figures leave this
+app only through `data` (small cells withheld, counts perturbed by cell key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from passerelle.core.indicators.platform import (
+    ReferralEventRow,
+    capacity_frame,
+    persons_frame,
+    referral_frames,
+    stable_id,
+)
+from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
+from passerelle.web.apps.accounts.models import Role
+from passerelle.web.apps.directory.models import Partnership, Programme
+from passerelle.web.apps.people.models import Person
+from passerelle.web.apps.referrals.models import ProgrammeCapacity, ReferralEvent
+
+HOLDERS_SCHEMA = {"person_id": pl.Int64, "organisation": pl.String}
+
+ScopeKind = Literal["sector", "partnership", "organisation"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole sector, a partnership's member organisations, or one
+    organisation (`organisations`: their slugs; empty for the sector)."""
+
+    kind: ScopeKind
+    slug: str = ""
+    organisations: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        return self.kind if self.kind == "sector" else f"{self.kind}:{self.slug}"
+
+
+SECTOR = Scope("sector")
+
+
+def scopes_for(request: Any) -> list[Scope]:
+    """The scopes a user may see, widest first: analysts and platform administrators the
+    sector; a coordinator the partnerships their organisation is a member of, then their
+    organisation; an organisation's administrator their organisation."""
+    if is_analyst_or_platform_admin(request.user):
+        return [SECTOR]
+    actor = actor_for_request(request)
+    if actor is None or actor.organisation is None:
+        return []
+    organisation = actor.organisation
+    own = Scope("organisation", organisation.slug, frozenset({organisation.slug}))
+    if actor.role != Role.COORDINATOR:
+        return [own] if actor.allowed("aggregates_view", "organisation") else []
+    partnerships = [
+        Scope(
+            "partnership",
+            partnership.slug,
+            frozenset(partnership.members.values_list("slug", flat=True)),
+        )
+        for partnership in Partnership.objects.filter(members=organisation).order_by("slug")
+    ]
+    return [*partnerships, own]
+
+
+def data_version() -> tuple[Any, ...]:
+    """What changes whenever a figure could: counts and the latest change of person files,
+    referral events and capacities (three aggregate queries). Cached figures are keyed by it,
+    so a recorded outcome shows in the very next view."""
+    persons = Person.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    events = ReferralEvent.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    places = ProgrammeCapacity.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (
+        persons["n"],
+        persons["last"],
+        events["n"],
+        events["last"],
+        places["n"],
+        places["last"],
+        timezone.localdate(),
+    )
+
+
+@dataclass(frozen=True)
+class PlatformRecords:
+    persons: pl.DataFrame
+    holders: pl.DataFrame
+    events: pl.DataFrame
+    referrals: pl.DataFrame
+    capacity: pl.DataFrame
+    as_of: dt.date
+
+
+def platform_records() -> PlatformRecords:
+    return _platform_records(data_version())
+
+
+@functools.lru_cache(maxsize=2)
+def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
+    as_of = version[-1]
+    files = list(
+        Person.objects.values_list(
+            "pk", "organisation__slug", "birth_date", "profile", "assessment"
+        )
+    )
+    persons = persons_frame(
+        (pk, birth, profile or {}, assessment or {})
+        for pk, _org, birth, profile, assessment in files
+    )
+    holders = pl.DataFrame(
+        [(stable_id(row[0]), row[1]) for row in files],
+        schema=HOLDERS_SCHEMA,
+        orient="row",
+    )
+    transitions = (
+        ReferralEvent.objects.filter(to_state__in=_STATES)
+        .order_by("referral_id", "number")
+        .values_list(
+            "referral_id",
+            "referral__person_id",
+            "referral__sender__slug",
+            "referral__receiver__slug",
+            "referral__programme__slug",
+            "from_state",
+            "to_state",
+            "at",
+            "referral__rejection_reason",
+            "referral__outcome",
+        )
+    )
+    events, referrals = referral_frames(
+        ReferralEventRow(
+            referral,
+            person,
+            sender,
+            receiver,
+            programme,
+            before,
+            after,
+            timezone.localdate(at),
+            reason,
+            outcome,
+        )
+        for referral, person, sender, receiver, programme, before, after, at, reason, outcome in (
+            transitions.iterator(chunk_size=20_000)
+        )
+    )
+    capacity = capacity_frame(
+        ProgrammeCapacity.objects.filter(period_start__lte=as_of)
+        .order_by("programme__slug", "-period_start")
+        .values_list("programme__slug", "programme__organisation__slug", "places")
+    )
+    return PlatformRecords(persons, holders, events, referrals, capacity, as_of)
+
+
+_STATES = ("sent", "accepted", "rejected", "in_progress", "completed", "no_show", "withdrawn")
+
+
+def programmes_in(scope: Scope) -> list[str]:
+    """The slugs of the directory's programmes run by the scope's organisations."""
+    programmes = Programme.objects.all()
+    if scope.kind != "sector":
+        programmes = programmes.filter(organisation__slug__in=scope.organisations)
+    return sorted(programmes.values_list("slug", flat=True))
+
+
+def referral_programmes() -> set[str]:
+    """Programmes that ever received a referral (they come first in the report's list)."""
+    return set(
+        Programme.objects.filter(~Q(referrals=None)).values_list("slug", flat=True).distinct()
+    )
