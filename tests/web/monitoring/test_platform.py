@@ -10,7 +10,9 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import polars as pl
 import pytest
 from django.contrib.auth.models import User
 from django.core.checks import run_checks
@@ -21,7 +23,9 @@ from pypdf import PdfReader
 from tests.support.accounts import actor_of
 from tests.support.people import synthetic_file
 from tests.support.referrals import make_programme
+from typer.testing import CliRunner
 
+from passerelle.cli.main import app
 from passerelle.web.apps.accounts.models import PlatformRole
 from passerelle.web.apps.directory.models import Organisation, Partnership, stable_uuid
 from passerelle.web.apps.monitoring import data
@@ -268,3 +272,34 @@ def test_the_production_settings_module_refuses_it_from_the_environment(
     with pytest.raises(ImproperlyConfigured, match="PASSERELLE_DEMONSTRATION"):
         importlib.import_module("passerelle.web.config.settings.production")
     sys.modules.pop("passerelle.web.config.settings.production", None)
+
+
+def test_the_cli_report_and_indicators_read_the_platforms_records(
+    users: dict[str, User], mentoring: object, tmp_path: Path
+) -> None:
+    _refer(users, mentoring, PARTICIPANTS, through="completed")
+    year = str(timezone.localdate().year)
+    command = ["report", "--platform", "--programme", "duo-for-a-job-mentoring"]
+    result = CliRunner().invoke(app, [*command, "--period", year, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert "data_source" not in rows[0]
+    assert abs(int(rows[STARTED]["count"]) - PARTICIPANTS) <= 2
+    unknown = CliRunner().invoke(
+        app, ["report", "--platform", "--programme", "nope", "--period", year]
+    )
+    assert unknown.exit_code != 0
+    assert "--programme" in unknown.output
+    result = CliRunner().invoke(app, ["indicators", str(tmp_path), "--platform"])
+    assert result.exit_code == 0, result.output
+    outcomes = pl.read_csv(tmp_path / "programme_outcomes.csv")
+    assert "data_source" not in outcomes.columns
+
+
+def test_the_cli_marks_synthetic_exports(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["indicators", str(tmp_path), "--persons", "1000"])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.csv"))
+    assert files
+    for path in files:
+        assert set(pl.read_csv(path)["data_source"].to_list()) <= {"synthetic"}, path.name

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
@@ -176,10 +176,3 @@ def programmes_in(scope: Scope) -> list[str]:
     if scope.kind != "sector":
         programmes = programmes.filter(organisation__slug__in=scope.organisations)
     return sorted(programmes.values_list("slug", flat=True))
-
-
-def referral_programmes() -> set[str]:
-    """Programmes that ever received a referral (they come first in the report's list)."""
-    return set(
-        Programme.objects.filter(~Q(referrals=None)).values_list("slug", flat=True).distinct()
-    )
