@@ -204,8 +204,9 @@ def test_scopes_organisation_partnership_and_sector(
         assert abs(int(row["count"]) - PARTICIPANTS) <= 2
     refused = coordinator.get("/analysis/csv/flows.csv", {"scope": "sector"})
     assert refused.status_code == 400
-    assert "Scope" in refused.content.decode()
-    assert "organisation:duo-for-a-job" in (refused.content.decode())
+    message = refused.content.decode()  # in the page's language, naming value and allowed
+    assert "'sector'" in message
+    assert "partnership:bc-partnership, organisation:duo-for-a-job" in message
 
 
 def test_small_cells_stay_withheld_on_the_platforms_records(
