@@ -167,50 +167,99 @@ def persons_frame(rows: Iterable[PersonRow]) -> pl.DataFrame:
     return frame.unique("person_id", keep="first", maintain_order=True)
 
 
+TRANSITIONS_SCHEMA: dict[str, Any] = {
+    "referral": pl.String,
+    "person": pl.String,
+    "sender": pl.String,
+    "receiver": pl.String,
+    "programme": pl.String,
+    "from_state": pl.String,
+    "to_state": pl.String,
+    "on": pl.Date,
+    "rejection_reason": pl.String,
+    "outcome": pl.String,
+}
+"""Referral transitions as a table (the fields of `ReferralEventRow`; UUIDs as text)."""
+
+
+def stable_id_expr(column: str) -> pl.Expr:
+    """`stable_id` column-wise: the UUID's first 64 bits, halved (its top 63 bits)."""
+    first = pl.col(column).str.replace_all("-", "").str.slice(0, 16)
+    return (first.str.to_integer(base=16, dtype=pl.UInt64) // 2).cast(pl.Int64)
+
+
 def referral_frames(rows: Iterable[ReferralEventRow]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Referral transitions as (events, referrals): participations and job outcomes, and
-    the referral events with rejection reasons (waiting times are sent → started)."""
-    events: list[dict[str, Any]] = []
-    referrals: list[dict[str, Any]] = []
-    for row in rows:
-        person = stable_id(row.person)
-        event = REFERRAL_EVENT_OF_STATE.get(row.to_state)
-        if event is not None:
-            referrals.append(
-                {
-                    "referral_id": stable_id(row.referral),
-                    "person_id": person,
-                    "from_organisation": row.sender,
-                    "to_organisation": row.receiver,
-                    "programme": row.programme,
-                    "event": event,
-                    "date": row.on,
-                    "reason": row.rejection_reason or None if event == "rejected" else None,
-                }
+    """Referral transitions as (events, referrals); see `referral_frames_of`."""
+    table = pl.DataFrame(
+        [
+            (
+                str(r.referral),
+                str(r.person),
+                r.sender,
+                r.receiver,
+                r.programme,
+                r.from_state,
+                r.to_state,
+                r.on,
+                r.rejection_reason,
+                r.outcome,
             )
-        programme = {"programme": row.programme, "organisation": row.receiver}
-        if row.to_state == "in_progress":
-            events.append(
-                {"person_id": person, "date": row.on, "kind": "programme_start", **programme}
-            )
-        elif row.from_state == "in_progress" and row.to_state in ("completed", "withdrawn"):
-            events.append(
-                {"person_id": person, "date": row.on, "kind": "programme_end", **programme}
-            )
-            if row.to_state == "completed" and row.outcome == JOB_OUTCOME:
-                events.append(
-                    {
-                        "person_id": person,
-                        "date": row.on,
-                        "kind": "job_start",
-                        "programme": None,
-                        "organisation": None,
-                    }
-                )
-    return (
-        pl.DataFrame(events, schema=EVENTS_SCHEMA),
-        pl.DataFrame(referrals, schema=REFERRALS_SCHEMA),
+            for r in rows
+        ],
+        schema=TRANSITIONS_SCHEMA,
+        orient="row",
     )
+    return referral_frames_of(table)
+
+
+def referral_frames_of(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Referral transitions (`TRANSITIONS_SCHEMA`) as (events, referrals): participations
+    and job outcomes, and the referral events with rejection reasons (waiting times are
+    sent → started). Column-wise: a million transitions take about a second."""
+    base = table.with_columns(
+        person_id=stable_id_expr("person"), referral_id=stable_id_expr("referral")
+    )
+    event = pl.col("to_state").replace_strict(REFERRAL_EVENT_OF_STATE, default=None)
+    referrals = (
+        base.with_columns(event=event)
+        .filter(pl.col("event").is_not_null())
+        .select(
+            "referral_id",
+            "person_id",
+            from_organisation="sender",
+            to_organisation="receiver",
+            programme="programme",
+            event=pl.col("event").cast(REFERRALS_SCHEMA["event"]),
+            date="on",
+            reason=pl.when((pl.col("event") == "rejected") & (pl.col("rejection_reason") != ""))
+            .then(pl.col("rejection_reason"))
+            .otherwise(None),
+        )
+    )
+    ended = (pl.col("from_state") == "in_progress") & pl.col("to_state").is_in(
+        ["completed", "withdrawn"]
+    )
+    participation = {"person_id": "person_id", "date": "on", "programme": "programme"}
+    starts = base.filter(pl.col("to_state") == "in_progress").select(
+        **participation, kind=pl.lit("programme_start"), organisation="receiver"
+    )
+    ends = base.filter(ended).select(
+        **participation, kind=pl.lit("programme_end"), organisation="receiver"
+    )
+    jobs = base.filter(
+        ended & (pl.col("to_state") == "completed") & (pl.col("outcome") == JOB_OUTCOME)
+    ).select(
+        "person_id",
+        date="on",
+        programme=pl.lit(None, pl.String),
+        kind=pl.lit("job_start"),
+        organisation=pl.lit(None, pl.String),
+    )
+    columns = list(EVENTS_SCHEMA)
+    events = pl.concat(
+        [frame.select(columns).cast(EVENTS_SCHEMA) for frame in (starts, ends, jobs)]  # type: ignore[arg-type]
+    )
+    return events, referrals.cast(REFERRALS_SCHEMA)  # type: ignore[arg-type]
 
 
 def capacity_frame(rows: Iterable[tuple[str, str, int]]) -> pl.DataFrame:

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import CharField, Count, Max
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
-    ReferralEventRow,
+    TRANSITIONS_SCHEMA,
     capacity_frame,
     persons_frame,
-    referral_frames,
+    referral_frames_of,
     stable_id,
 )
 from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
@@ -126,39 +128,34 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
         schema=HOLDERS_SCHEMA,
         orient="row",
     )
+    # Ids as text and dates on the server's day (TruncDate in the current time zone) are
+    # computed by the database, and the rows fetched by the cursor go to polars as they
+    # are: no model instance nor converter per event.
     transitions = (
         ReferralEvent.objects.filter(to_state__in=_STATES)
-        .order_by("referral_id", "number")
+        .annotate(
+            referral_text=Cast("referral_id", CharField()),
+            person_text=Cast("referral__person_id", CharField()),
+            on=TruncDate("at"),
+        )
         .values_list(
-            "referral_id",
-            "referral__person_id",
+            "referral_text",
+            "person_text",
             "referral__sender__slug",
             "referral__receiver__slug",
             "referral__programme__slug",
             "from_state",
             "to_state",
-            "at",
+            "on",
             "referral__rejection_reason",
             "referral__outcome",
         )
     )
-    events, referrals = referral_frames(
-        ReferralEventRow(
-            referral,
-            person,
-            sender,
-            receiver,
-            programme,
-            before,
-            after,
-            timezone.localdate(at),
-            reason,
-            outcome,
-        )
-        for referral, person, sender, receiver, programme, before, after, at, reason, outcome in (
-            transitions.iterator(chunk_size=20_000)
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(*transitions.query.sql_with_params())
+        rows = cursor.fetchall()
+    table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
+    events, referrals = referral_frames_of(table)
     capacity = capacity_frame(
         ProgrammeCapacity.objects.filter(period_start__lte=as_of)
         .order_by("programme__slug", "-period_start")

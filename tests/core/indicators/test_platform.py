@@ -1,0 +1,101 @@
+"""The platform's records as the indicators' frames (`core.indicators.platform`), on
+hand-written rows whose mapping is known. Synthetic people only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import polars as pl
+
+from passerelle.core.indicators.platform import (
+    ReferralEventRow,
+    persons_frame,
+    referral_frames,
+    restrict,
+    right_to_work_date,
+    stable_id,
+)
+
+PERSON, REFERRAL = uuid.UUID(int=7 << 70), uuid.UUID(int=9 << 90)
+DAY = dt.date(2026, 3, 2)
+
+
+def _row(before: str, after: str, day: dt.date, **extra: str) -> ReferralEventRow:
+    fields = {"rejection_reason": "", "outcome": ""} | extra
+    return ReferralEventRow(
+        REFERRAL, PERSON, "cpas", "duo", "duo-mentoring", before, after, day, **fields
+    )
+
+
+def test_a_referral_through_its_life_gives_participation_job_and_referral_events() -> None:
+    rows = [
+        _row("draft", "sent", DAY),
+        _row("sent", "accepted", DAY + dt.timedelta(days=3)),
+        _row("accepted", "in_progress", DAY + dt.timedelta(days=10)),
+        _row("in_progress", "completed", DAY + dt.timedelta(days=90), outcome="job_found"),
+    ]
+    events, referrals = referral_frames(rows)
+    assert referrals["event"].cast(str).to_list() == ["sent", "accepted", "started", "closed"]
+    assert set(referrals["person_id"]) == {stable_id(PERSON)}
+    assert set(referrals["referral_id"]) == {stable_id(REFERRAL)}
+    assert events.select(pl.col("kind").cast(str), "date", "programme").rows() == [
+        ("programme_start", DAY + dt.timedelta(days=10), "duo-mentoring"),
+        ("programme_end", DAY + dt.timedelta(days=90), "duo-mentoring"),
+        ("job_start", DAY + dt.timedelta(days=90), None),
+    ]
+
+
+def test_a_rejection_keeps_its_reason_and_no_participation() -> None:
+    events, referrals = referral_frames(
+        [_row("draft", "sent", DAY), _row("sent", "rejected", DAY, rejection_reason="no_capacity")]
+    )
+    assert events.height == 0
+    assert referrals["reason"].to_list() == [None, "no_capacity"]
+
+
+def test_a_completion_without_a_job_is_no_job_event() -> None:
+    events, _ = referral_frames([_row("in_progress", "completed", DAY, outcome="finished")])
+    assert events["kind"].cast(str).to_list() == ["programme_end"]
+
+
+def test_persons_without_names_and_the_right_to_work_of_the_rules() -> None:
+    profile = {
+        "legal_status": "asylum_seeker",
+        "asylum_application_date": "2020-01-10",
+        "languages": {"fr": "B1", "ti": "C2"},
+    }
+    frame = persons_frame([(PERSON, dt.date(1990, 5, 1), profile, {"diplomas": [{"isced": 4}]})])
+    (row,) = frame.to_dicts()
+    assert set(row) >= {"person_id", "birth_date", "legal_status"}
+    assert "given_names" not in row
+    assert row["language_fr"] == 3
+    assert row["education_isced"] == 4
+    # Four months' waiting in force on 2020-01-10 (knowledge base, from 2015-11-09).
+    assert row["right_to_work_date"] == dt.date(2020, 5, 10)
+    refugee = {"legal_status": "refugee", "asylum_decision_date": "2019-02-03"}
+    assert right_to_work_date(refugee) == dt.date(2019, 2, 3)
+    assert right_to_work_date({"legal_status": "eu_citizen"}) is None
+
+
+def test_an_organisation_counts_what_it_sent_received_or_holds() -> None:
+    other = uuid.UUID(int=5 << 80)
+    persons = persons_frame([(PERSON, None, {}, {}), (other, None, {}, {})])
+    holders = pl.DataFrame(
+        {"person_id": [stable_id(PERSON), stable_id(other)], "organisation": ["cpas", "bapa"]}
+    )
+    events, referrals = referral_frames(
+        [_row("accepted", "in_progress", DAY), _row("draft", "sent", DAY)]
+    )
+    capacity = pl.DataFrame(
+        {"programme": ["duo-mentoring"], "organisation": ["duo"], "places": [10]}
+    )
+    for organisation in ("cpas", "duo"):
+        part = restrict(persons, holders, events, referrals, capacity, [organisation])
+        assert part.persons["person_id"].to_list() == [stable_id(PERSON)]
+        assert part.referrals.height == 2
+    bapa = restrict(persons, holders, events, referrals, capacity, ["bapa"])
+    assert bapa.persons["person_id"].to_list() == [stable_id(other)]
+    assert bapa.referrals.height == 0
+    assert bapa.events.height == 0
+    assert bapa.capacity.height == 0
