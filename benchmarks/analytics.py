@@ -9,11 +9,11 @@ sent, accepted, started and completed (some rejected with a reason), dated over 
 years. Issue 17 asks for 100 000 persons and 1 000 000 events (`--persons 100000
 --referrals 250000`); the default runs in about a minute.
 
-    DATABASE_URL=postgres://passerelle@127.0.0.1:54329/passerelle_bench_analytics \\
-        .venv/bin/python benchmarks/analytics.py [--persons 3000] [--referrals 8000] [--repeats 5]
+    .venv/bin/python benchmarks/analytics.py [--persons 3000] [--referrals 8000] [--repeats 5]
 
-The database named by DATABASE_URL is created if missing and emptied of the platform's
-person files and referrals first: never point it at a database you keep.
+The database of PASSERELLE_BENCH_DATABASE_URL (its name must contain "bench"; default above)
+is created if missing and emptied of the platform's person files and referrals first; the
+benchmark never reads DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -213,7 +213,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args()
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    # Its own variable, never DATABASE_URL: the benchmark empties the tables it fills.
+    url = os.environ.get("PASSERELLE_BENCH_DATABASE_URL", DEFAULT_URL)
+    if "bench" not in url.rsplit("/", 1)[1]:
+        parser.error("PASSERELLE_BENCH_DATABASE_URL: the database's name must contain 'bench'")
+    os.environ["DATABASE_URL"] = url
     _create_database(url)
     import django
     from django.core.management import call_command
