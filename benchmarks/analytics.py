@@ -191,7 +191,9 @@ def _views() -> dict[str, Callable[[], Any]]:
         if data.demonstration():
             return data.mentoring_evaluation("unobserved")
         source = data.frames(SECTOR)
-        return source.events.filter(source.events["kind"] == "programme_start").height
+        starts = source.events.filter(source.events["kind"] == "programme_start")
+        programme = starts["programme"].mode().sort()[0]
+        return data.platform_evaluation(SECTOR, programme)
 
     return {"dashboard": dashboard, "funder report": report, "evaluation": evaluation}
 

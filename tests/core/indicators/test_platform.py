@@ -7,9 +7,11 @@ import datetime as dt
 import uuid
 
 import polars as pl
+import pytest
 
 from passerelle.core.indicators.platform import (
     ReferralEventRow,
+    evaluation_sample,
     persons_frame,
     referral_frames,
     restrict,
@@ -99,3 +101,50 @@ def test_an_organisation_counts_what_it_sent_received_or_holds() -> None:
     assert bapa.referrals.height == 0
     assert bapa.events.height == 0
     assert bapa.capacity.height == 0
+
+
+def test_the_evaluation_sample_follows_participants_and_referred_others_12_months() -> None:
+    started, other, recent = (
+        uuid.UUID(int=1 << 100),
+        uuid.UUID(int=2 << 100),
+        uuid.UUID(int=3 << 100),
+    )
+    profile = {"legal_status": "refugee", "languages": {"nl": "A2"}, "education_isced": 3}
+    persons = persons_frame(
+        [(person, dt.date(1990, 1, 1), profile, {}) for person in (started, other, recent)]
+    )
+
+    def row(
+        person: uuid.UUID, programme: str, before: str, after: str, day: dt.date, **extra: str
+    ) -> ReferralEventRow:
+        fields = {"rejection_reason": "", "outcome": ""} | extra
+        return ReferralEventRow(
+            person, person, "cpas", "duo", programme, before, after, day, **fields
+        )
+
+    start = dt.date(2024, 1, 10)
+    events, referrals = referral_frames(
+        [
+            row(started, "duo-mentoring", "draft", "sent", start - dt.timedelta(days=20)),
+            row(started, "duo-mentoring", "accepted", "in_progress", start),
+            row(
+                started,
+                "duo-mentoring",
+                "in_progress",
+                "completed",
+                start + dt.timedelta(days=200),
+                outcome="job_found",
+            ),
+            row(other, "language-course", "draft", "sent", start),
+            row(recent, "language-course", "draft", "sent", dt.date(2025, 6, 1)),
+        ]
+    )
+    sample = evaluation_sample(persons, events, referrals, "duo-mentoring", dt.date(2025, 12, 31))
+    by_person = {r["person_id"]: r for r in sample.to_dicts()}
+    assert set(by_person) == {stable_id(started), stable_id(other)}  # recent: not followed
+    assert by_person[stable_id(started)]["treated"] == 1
+    assert by_person[stable_id(started)]["outcome"] == 1  # the job 200 days after the start
+    assert by_person[stable_id(other)]["treated"] == 0
+    assert by_person[stable_id(other)]["outcome"] == 0
+    assert by_person[stable_id(other)]["french_or_dutch"] == 2.0
+    assert by_person[stable_id(started)]["age"] == pytest.approx(34.0, abs=0.1)

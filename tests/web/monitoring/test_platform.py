@@ -304,3 +304,19 @@ def test_the_cli_marks_synthetic_exports(tmp_path: Path) -> None:
     assert files
     for path in files:
         assert set(pl.read_csv(path)["data_source"].to_list()) <= {"synthetic"}, path.name
+
+
+def test_the_evaluation_page_counts_who_is_followed_and_waits_for_enough(
+    users: dict[str, User], mentoring: object, login: Callable[[User], Client]
+) -> None:
+    _refer(users, mentoring, PARTICIPANTS, through="completed")
+    analyst = login(users["analyst"])
+    page = analyst.get("/analysis/evaluation/", {"programme": "duo-for-a-job-mentoring"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "synthetic" not in text.lower()
+    assert "<table" not in text  # nobody followed 12 months yet: no estimate
+    result = data.platform_evaluation(data.SECTOR, "duo-for-a-job-mentoring")
+    assert (result.treated, result.controls, result.evaluation) == (0, 0, None)
+    unknown = analyst.get("/analysis/evaluation/", {"programme": "nope"})
+    assert unknown.status_code == 400

@@ -309,3 +309,61 @@ def restrict(
         referrals=sent_or_received,
         capacity=capacity.filter(pl.col("organisation").is_in(slugs)),
     )
+
+
+EVALUATION_COVARIATES = ("age", "french_or_dutch", "english", "education", "protected")
+"""Covariates of an evaluation on the platform's records, from the person file as it is now
+(not as it was on the index date: the file's versions are not read yet)."""
+
+
+def evaluation_sample(
+    persons: pl.DataFrame,
+    events: pl.DataFrame,
+    referrals: pl.DataFrame,
+    programme: str,
+    as_of: dt.date,
+    horizon_days: int = 365,
+) -> pl.DataFrame:
+    """One row per person followed `horizon_days` after their index date: participants of
+    `programme` (index: their first start), and persons referred on the platform who never
+    started it (index: their first referral event); `treated`, `outcome` (a job start
+    within the horizon after the index) and `EVALUATION_COVARIATES`. Persons with a
+    covariate unknown are left out."""
+    starts = (
+        events.filter((pl.col("kind") == "programme_start") & (pl.col("programme") == programme))
+        .group_by("person_id")
+        .agg(index=pl.col("date").min())
+        .with_columns(treated=pl.lit(1, pl.Int8))
+    )
+    controls = (
+        referrals.group_by("person_id")
+        .agg(index=pl.col("date").min())
+        .join(starts.select("person_id"), on="person_id", how="anti")
+        .with_columns(treated=pl.lit(0, pl.Int8))
+    )
+    horizon = pl.duration(days=horizon_days)
+    sample = pl.concat([starts, controls]).filter(pl.col("index") + horizon <= as_of)
+    jobs = events.filter(pl.col("kind") == "job_start").select("person_id", job="date")
+    found = (
+        sample.join(jobs, on="person_id", how="inner")
+        .filter((pl.col("job") > pl.col("index")) & (pl.col("job") <= pl.col("index") + horizon))
+        .select("person_id")
+        .unique()
+        .with_columns(outcome=pl.lit(1, pl.Int8))
+    )
+    return (
+        sample.join(found, on="person_id", how="left")
+        .join(persons, on="person_id", how="inner")
+        .select(
+            "person_id",
+            "treated",
+            outcome=pl.col("outcome").fill_null(0),
+            age=((pl.col("index") - pl.col("birth_date")).dt.total_days() / 365.25),
+            french_or_dutch=pl.max_horizontal("language_fr", "language_nl").cast(pl.Float64),
+            english=pl.col("language_en").cast(pl.Float64),
+            education=pl.col("education_isced").cast(pl.Float64),
+            protected=pl.col("legal_status").is_in(list(PROTECTED_STATUSES)).cast(pl.Float64),
+        )
+        .drop_nulls()
+        .sort("person_id")
+    )

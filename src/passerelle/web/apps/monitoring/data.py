@@ -47,7 +47,11 @@ from passerelle.core.indicators import (
     suppress_small_cells,
     time_to_first_job,
 )
-from passerelle.core.indicators.platform import restrict
+from passerelle.core.indicators.platform import (
+    EVALUATION_COVARIATES,
+    evaluation_sample,
+    restrict,
+)
 from passerelle.web.apps.monitoring import selectors
 from passerelle.web.apps.monitoring.selectors import SECTOR, Scope
 
@@ -398,3 +402,44 @@ def mentoring_evaluation(motivation: str) -> EvaluationResult:
     """Mentoring's effect on a job within 12 months, four ways, on the synthetic cohort
     whose true effect is known (cached per process)."""
     return _evaluation(synthetic_persons(), synthetic_seed(), motivation, bootstrap())
+
+
+MINIMUM_GROUP = 20
+"""Participants and comparison persons an evaluation on the platform's records needs, each:
+fewer give intervals too wide to read and groups small enough to single people out."""
+
+
+@dataclass(frozen=True)
+class PlatformEvaluation:
+    programme: str
+    sample: int
+    treated: int
+    controls: int
+    evaluation: Evaluation | None
+    """None while either group is under MINIMUM_GROUP."""
+
+
+def platform_evaluation(scope: Scope, programme: str) -> PlatformEvaluation:
+    """The programme's effect on a job within 12 months on the platform's records of the
+    scope (`core.indicators.platform.evaluation_sample`; `core.evaluation`'s estimators),
+    cached by the records' version."""
+    return _platform_evaluation(_key(scope), programme, bootstrap())
+
+
+@functools.lru_cache(maxsize=16)
+def _platform_evaluation(key: Key, programme: str, resamples: int) -> PlatformEvaluation:
+    source = frames(key[-2])
+    sample = evaluation_sample(
+        source.persons, source.events, source.referrals, programme, source.as_of
+    )
+    treated = int(sample["treated"].sum())
+    controls = sample.height - treated
+    result = None
+    if min(treated, controls) >= MINIMUM_GROUP:
+        result = evaluate_programme(
+            sample.drop("person_id"),
+            covariates=list(EVALUATION_COVARIATES),
+            n_bootstrap=resamples,
+            seed=0,
+        )
+    return PlatformEvaluation(programme, sample.height, treated, controls, result)

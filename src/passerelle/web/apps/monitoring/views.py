@@ -407,29 +407,71 @@ BALANCE_COLUMNS: Columns = (
 
 
 def _platform_evaluation(request: HttpRequest) -> HttpResponse:
-    """Outside a demonstration: what the platform's records hold for an evaluation (counts
-    only, no estimate until participants are followed 12 months; docs/monitoring.md)."""
+    """Outside a demonstration: a programme's effect on the platform's records of the
+    scope, once both groups are large enough (docs/indicators.md)."""
     try:
-        scope, _scopes = _scope(request)
+        scope, scopes = _scope(request)
     except ScopeError as error:
         return _bad_scope(error)
     source = data.frames(scope)
     starts = source.events.filter(pl.col("kind") == "programme_start")
-    horizon = source.as_of.replace(year=source.as_of.year - 1)
-    followed = starts.filter(pl.col("date") <= horizon).height
+    counts = starts.group_by("programme").len().sort(["len", "programme"], descending=[True, False])
+    programmes = counts["programme"].to_list()
+    asked = request.GET.get("programme")
+    if asked and asked not in programmes:
+        return HttpResponse(
+            _("Programme: choose one with participants in this scope."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    programme = asked or (programmes[0] if programmes else None)
+    context: dict[str, Any] = {
+        "as_of": source.as_of,
+        "starts": _at_least(starts.height),
+        "programmes": [(item, display_name(item)) for item in programmes],
+        "programme": programme,
+        "scope": scope.key,
+        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+        "minimum": data.MINIMUM_GROUP,
+    }
+    if programme is not None:
+        result = data.platform_evaluation(scope, programme)
+        context.update(
+            programme_name=display_name(programme),
+            treated=_at_least(result.treated),
+            controls=_at_least(result.controls),
+        )
+        if result.evaluation is not None:
+            rows = pl.DataFrame(
+                [
+                    {
+                        "method": str(METHOD_LABELS[e.method]),
+                        "estimand": e.estimand,
+                        "effect": e.effect,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "n_treated": e.n_treated,
+                        "n_control": e.n_control,
+                        "excluded": e.excluded,
+                    }
+                    for e in result.evaluation.estimates
+                ]
+            )
+            columns = [c for c in ESTIMATE_COLUMNS if c[0] != "true_effect"]
+            context["estimates"] = _table(
+                "estimates",
+                rows,
+                gettext_lazy("The programme's effect on a job within 12 months"),
+                columns,
+                "",
+            )
+    return render(request, "monitoring/evaluation_platform.html", context)
+
+
+def _at_least(count: int) -> int | str:
+    """A count as shown: under the small-cell threshold (other than zero), "< threshold"."""
     cells = data.threshold()
-    return render(
-        request,
-        "monitoring/evaluation_platform.html",
-        {
-            "as_of": source.as_of,
-            # Counts under the threshold are shown as "fewer than" (small cells).
-            "starts": starts.height
-            if starts.height >= cells or not starts.height
-            else f"< {cells}",
-            "followed": followed if followed >= cells or not followed else f"< {cells}",
-        },
-    )
+    return count if count == 0 or count >= cells else f"< {cells}"
 
 
 @aggregates_view
