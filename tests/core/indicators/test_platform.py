@@ -10,9 +10,11 @@ import polars as pl
 import pytest
 
 from passerelle.core.indicators.platform import (
+    FILES_SCHEMA,
     ReferralEventRow,
     evaluation_sample,
     persons_frame,
+    persons_frame_of,
     referral_frames,
     restrict,
     right_to_work_date,
@@ -148,3 +150,67 @@ def test_the_evaluation_sample_follows_participants_and_referred_others_12_month
     assert by_person[stable_id(other)]["outcome"] == 0
     assert by_person[stable_id(other)]["french_or_dutch"] == 2.0
     assert by_person[stable_id(started)]["age"] == pytest.approx(34.0, abs=0.1)
+
+
+def test_person_files_read_column_wise_give_the_same_frame() -> None:
+    """`persons_frame_of` (what the platform runs, from the database's text) against
+    `persons_frame` (one file at a time, from the JSON documents)."""
+    import json
+
+    files = [
+        (
+            uuid.UUID(int=11 << 99),
+            dt.date(1990, 5, 1),
+            {
+                "legal_status": "asylum_seeker",
+                "asylum_application_date": "2015-01-31",
+                "languages": {"fr": "C1", "en": "A1"},
+            },
+            {"diplomas": [{"isced": 3}, {"isced": 6}]},
+        ),
+        (
+            uuid.UUID(int=12 << 99),
+            None,
+            {"legal_status": "asylum_seeker", "asylum_application_date": "2020-08-31"},
+            {},
+        ),
+        (
+            uuid.UUID(int=13 << 99),
+            dt.date(2000, 1, 2),
+            {
+                "legal_status": "refugee",
+                "asylum_decision_date": "2019-02-03",
+                "arrival_in_belgium": "2018-01-01",
+                "first_registration_brussels": "2019-03-01",
+                "education_isced": 2,
+                "languages": {"nl": "B2"},
+            },
+            {"diplomas": [{"isced": 7}]},
+        ),
+        (uuid.UUID(int=14 << 99), None, {}, {}),
+    ]
+    table = pl.DataFrame(
+        [
+            (
+                str(person),
+                birth,
+                profile.get("legal_status"),
+                profile.get("asylum_application_date"),
+                profile.get("asylum_decision_date"),
+                profile.get("arrival_in_belgium"),
+                profile.get("first_registration_brussels"),
+                *((profile.get("languages") or {}).get(code) for code in ("fr", "nl", "en")),
+                None if profile.get("education_isced") is None else str(profile["education_isced"]),
+                json.dumps(assessment["diplomas"]) if "diplomas" in assessment else None,
+            )
+            for person, birth, profile, assessment in files
+        ],
+        schema=FILES_SCHEMA,
+        orient="row",
+    )
+    expected = persons_frame(files)
+    assert persons_frame_of(table).equals(expected)
+    assert expected["right_to_work_date"].to_list()[:2] == [
+        dt.date(2015, 7, 31),
+        dt.date(2020, 12, 31),
+    ]

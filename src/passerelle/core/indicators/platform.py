@@ -367,3 +367,88 @@ def evaluation_sample(
         .drop_nulls()
         .sort("person_id")
     )
+
+
+FILES_SCHEMA: dict[str, Any] = {
+    "person": pl.String,
+    "birth_date": pl.Date,
+    "legal_status": pl.String,
+    "asylum_application_date": pl.String,
+    "asylum_decision_date": pl.String,
+    "arrival_in_belgium": pl.String,
+    "first_registration_brussels": pl.String,
+    "language_fr": pl.String,
+    "language_nl": pl.String,
+    "language_en": pl.String,
+    "education_isced": pl.String,
+    "diplomas": pl.String,
+}
+"""Person files as the database gives them for the figures: the profile's keys as text, the
+needs assessment's diplomas as JSON text; no name, no contact."""
+
+
+def _waiting_table() -> pl.DataFrame:
+    values = load_knowledge().parameters[WAITING_PARAMETER].values
+    return pl.DataFrame(
+        [
+            (value.valid_from, int(value.value))
+            for value in values
+            if isinstance(value.valid_from, dt.date) and isinstance(value.value, int | float)
+        ],
+        schema={"valid_from": pl.Date, "waiting_months": pl.Int64},
+        orient="row",
+    ).sort("valid_from")
+
+
+def persons_frame_of(table: pl.DataFrame) -> pl.DataFrame:
+    """`persons_frame` column-wise, from `FILES_SCHEMA` (the same frame; a test checks it)."""
+
+    def day(column: str) -> pl.Expr:
+        return pl.col(column).str.to_date("%Y-%m-%d", strict=False)
+
+    ranks = {level: cefr_rank(level) for level in CEFR_LEVELS}
+    read = table.with_columns(
+        application=day("asylum_application_date"),
+        decision=day("asylum_decision_date"),
+        row=pl.int_range(pl.len()),
+    )
+    waiting = (
+        read.select("row", "application")
+        .drop_nulls()
+        .sort("application")
+        .join_asof(_waiting_table(), left_on="application", right_on="valid_from")
+        .select("row", "waiting_months")
+    )
+    read = read.join(waiting, on="row", how="left").sort("row")
+    protected = pl.col("legal_status").is_in(list(PROTECTED_STATUSES))
+    after_waiting = pl.col("application").dt.offset_by(pl.format("{}mo", pl.col("waiting_months")))
+    diplomas = (
+        pl.col("diplomas")
+        .str.extract_all(r'"isced":\s*\d')
+        .list.eval(pl.element().str.extract(r"(\d)$").cast(pl.Int8))
+        .list.max()
+    )
+    frame = read.select(
+        person_id=stable_id_expr("person"),
+        sex=pl.lit(None, pl.String),
+        birth_date="birth_date",
+        legal_status="legal_status",
+        arrival_date=day("arrival_in_belgium"),
+        status_date=pl.when(protected).then(pl.col("decision")),
+        registration_date=day("first_registration_brussels"),
+        actiris_registration_date=pl.lit(None, pl.Date),
+        right_to_work_date=pl.when(protected)
+        .then(pl.col("decision"))
+        .when(pl.col("legal_status") == "asylum_seeker")
+        .then(after_waiting),
+        **{
+            f"language_{code}": pl.col(f"language_{code}").replace_strict(
+                ranks, default=0, return_dtype=pl.Int8
+            )
+            for code in ("fr", "nl", "en")
+        },
+        education_isced=pl.coalesce(
+            pl.col("education_isced").cast(pl.Int8, strict=False), diplomas
+        ),
+    )
+    return frame.cast(PERSONS_SCHEMA).unique("person_id", keep="first", maintain_order=True)  # type: ignore[arg-type]

@@ -16,16 +16,18 @@ from typing import Any, Literal
 
 import polars as pl
 from django.db import connection
-from django.db.models import CharField, Count, Max
+from django.db.models import CharField, Count, Max, TextField
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
+    FILES_SCHEMA,
     TRANSITIONS_SCHEMA,
     capacity_frame,
-    persons_frame,
+    persons_frame_of,
     referral_frames_of,
-    stable_id,
+    stable_id_expr,
 )
 from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
 from passerelle.web.apps.accounts.models import Role
@@ -114,20 +116,50 @@ def platform_records() -> PlatformRecords:
 @functools.lru_cache(maxsize=2)
 def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
     as_of = version[-1]
-    files = list(
-        Person.objects.values_list(
-            "pk", "organisation__slug", "birth_date", "profile", "assessment"
+
+    # The profile's keys as text and the diplomas as JSON text, extracted by the database:
+    # no name or contact is read, and no JSON document is decoded in Python.
+    def profile(*path: str) -> KeyTextTransform:
+        return KeyTextTransform(
+            path[-1], KeyTransform(path[0], "profile") if len(path) > 1 else "profile"
         )
+
+    files = Person.objects.annotate(
+        person_text=Cast("pk", CharField()),
+        legal_status_text=profile("legal_status"),
+        application_text=profile("asylum_application_date"),
+        decision_text=profile("asylum_decision_date"),
+        arrival_text=profile("arrival_in_belgium"),
+        registration_text=profile("first_registration_brussels"),
+        fr_text=profile("languages", "fr"),
+        nl_text=profile("languages", "nl"),
+        en_text=profile("languages", "en"),
+        education_text=profile("education_isced"),
+        diplomas_text=Cast(KeyTransform("diplomas", "assessment"), TextField()),
+    ).values_list(
+        "person_text",
+        "birth_date",
+        "legal_status_text",
+        "application_text",
+        "decision_text",
+        "arrival_text",
+        "registration_text",
+        "fr_text",
+        "nl_text",
+        "en_text",
+        "education_text",
+        "diplomas_text",
+        "organisation__slug",
     )
-    persons = persons_frame(
-        (pk, birth, profile or {}, assessment or {})
-        for pk, _org, birth, profile, assessment in files
-    )
-    holders = pl.DataFrame(
-        [(stable_id(row[0]), row[1]) for row in files],
-        schema=HOLDERS_SCHEMA,
-        orient="row",
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(*files.query.sql_with_params())
+        table = pl.DataFrame(
+            cursor.fetchall(),
+            schema={**FILES_SCHEMA, "organisation": pl.String},
+            orient="row",
+        )
+    persons = persons_frame_of(table.drop("organisation"))
+    holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
     # Ids as text and dates on the server's day (TruncDate in the current time zone) are
     # computed by the database, and the rows fetched by the cursor go to polars as they
     # are: no model instance nor converter per event.
