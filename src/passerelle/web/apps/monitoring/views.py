@@ -592,6 +592,9 @@ class ReportChoice:
     language: str
     error: str | None
 
+    def parts(self) -> tuple[str, str, str, str | None]:
+        return self.programme, self.period, self.language, self.error
+
 
 def _report_choice(request: HttpRequest) -> ReportChoice:
     """Scope, programme, period, language and an error message (None when the choice is
@@ -614,12 +617,8 @@ def _report_choice(request: HttpRequest) -> ReportChoice:
 
 
 def _choice_error(choice: ReportChoice) -> str | None:
-    programme, period, language, programmes = (
-        choice.programme,
-        choice.period,
-        choice.language,
-        choice.programmes,
-    )
+    programme, period, language, _error = choice.parts()
+    programmes = choice.programmes
     error = None
     if not programmes:
         error = _("Programme: no programme in this scope.")
@@ -658,12 +657,7 @@ REPORT_COLUMNS: Columns = (
 @aggregates_view
 def report(request: HttpRequest) -> HttpResponse:
     choice = _report_choice(request)
-    programme, period, language, error = (
-        choice.programme,
-        choice.period,
-        choice.language,
-        choice.error,
-    )
+    programme, period, language, error = choice.parts()
     context: dict[str, Any] = {
         "programmes": [(item, display_name(item)) for item in choice.programmes],
         "scope": choice.scope.key,
@@ -705,12 +699,7 @@ def report(request: HttpRequest) -> HttpResponse:
 @aggregates_view
 def report_csv(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = (
-        choice.programme,
-        choice.period,
-        choice.language,
-        choice.error,
-    )
+    programme, period, language, error = choice.parts()
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     text = report_csv_text(_translated_report(choice), synthetic=data.demonstration())
@@ -724,12 +713,7 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
 @aggregates_view
 def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = (
-        choice.programme,
-        choice.period,
-        choice.language,
-        choice.error,
-    )
+    programme, period, language, error = choice.parts()
     if error is None and language not in PDF_LANGUAGES:
         error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
     if error is not None:
@@ -753,12 +737,7 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
 @aggregates_view
 def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = (
-        choice.programme,
-        choice.period,
-        choice.language,
-        choice.error,
-    )
+    programme, period, language, error = choice.parts()
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     frame = _translated_report(choice)
