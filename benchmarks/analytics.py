@@ -36,6 +36,7 @@ import numpy as np
 DEFAULT_URL = "postgres://passerelle@127.0.0.1:54329/passerelle_bench_analytics"
 STATES = ("sent", "accepted", "in_progress", "completed")
 OUTCOMES = ("job_found", "finished", "training_started", "dropped_out")
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 
 
 def _create_database(url: str) -> None:
@@ -100,7 +101,11 @@ def _fill(persons: int, referrals: int, seed: int) -> int:
                     "asylum_application_date": "2019-02-01",
                     "asylum_decision_date": "2020-01-15",
                     "arrival_in_belgium": "2019-01-20",
-                    "languages": {"fr": "A2", "en": "B1"},
+                    # Varied, so that the evaluation's covariates are not constant.
+                    "languages": {
+                        "fr": LEVELS[int(rng.integers(len(LEVELS)))],
+                        "en": LEVELS[int(rng.integers(len(LEVELS)))],
+                    },
                     "education_isced": int(rng.integers(0, 8)),
                 },
             )
