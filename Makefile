@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure
+.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure benchmark-analytics
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -112,6 +112,11 @@ benchmark-simulation: $(STAMP)
 # The indicator set on 1 000 000 synthetic persons and 5 000 000 events (docs/indicators.md).
 benchmark-indicators: $(STAMP)
 	$(BIN)/python benchmarks/indicators.py
+
+# The analysis side on the platform's records in PostgreSQL (docs/benchmarks.md), in its own
+# database (PASSERELLE_BENCH_DATABASE_URL, a name with "bench"), emptied first.
+benchmark-analytics: $(STAMP)
+	$(BIN)/python benchmarks/analytics.py
 
 # Record linkage: FEBRL4 and both synthetic populations (ours and the independent one) at
 # 200 000 and 1 000 000 records (docs/linkage.md); QUICK=1 for 20 000 records.

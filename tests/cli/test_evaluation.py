@@ -156,9 +156,9 @@ def test_indicators_from_csv_inputs_write_suppressed_files(tmp_path: Path) -> No
         app, ["indicators", str(tmp_path / "direct"), "--persons", "5000", "--seed", "8"]
     )
     assert direct.exit_code == 0, direct.output
-    assert pl.read_csv(tmp_path / "direct" / "employment_by_sex.csv").equals(
-        pl.read_csv(out / "employment_by_sex.csv")
-    )
+    synthetic = pl.read_csv(tmp_path / "direct" / "employment_by_sex.csv")
+    assert set(synthetic["data_source"]) == {"synthetic"}  # said in the file itself
+    assert synthetic.drop("data_source").equals(pl.read_csv(out / "employment_by_sex.csv"))
     missing = runner.invoke(app, ["indicators", str(out), "--events-csv", str(paths["events"])])
     assert missing.exit_code == 2
     assert "--persons-csv" in missing.output
@@ -171,8 +171,9 @@ def test_report_csv_and_table_are_written_from_the_same_rows() -> None:
     result = runner.invoke(app, [*args, "--format", "csv"])
     assert result.exit_code == 0, result.output
     reader = csv.DictReader(io.StringIO(result.stdout))
-    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+    assert tuple(reader.fieldnames or ()) == (*CSV_COLUMNS, "data_source")
     rows = list(reader)
+    assert {row["data_source"] for row in rows} == {"synthetic"}
     assert {row["suppressed"] for row in rows} <= {"true", "false"}
     shares = [r for r in rows if r["unit"] == "share" and r["suppressed"] == "false"]
     assert shares

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.support.accounts import PASSWORD
 
 SMALL = {
+    "PASSERELLE_DEMONSTRATION": True,
     "MONITORING_SYNTHETIC_PERSONS": 3000,
     "MONITORING_SYNTHETIC_SEED": 7,
     "MONITORING_BOOTSTRAP": 10,

@@ -35,6 +35,7 @@ from passerelle.core.evaluation.synthetic import (
 from passerelle.core.i18n import _, language_of
 from passerelle.core.indicators.report import (
     HEADINGS,
+    SYNTHETIC_SOURCE,
     funder_report,
     parse_period,
     report_csv,
@@ -325,6 +326,16 @@ def report(
             ),
         ),
     ] = None,
+    platform: Annotated[
+        bool,
+        typer.Option(
+            "--platform",
+            help=(
+                "The platform's own records (its database and the server's cell-key secret "
+                "and threshold, as on the report page), instead of CSV files or synthetic data."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld
@@ -337,10 +348,18 @@ def report(
         window = parse_period(period)
     except ValueError as error:
         fail(f"--{error}")
-    events, referrals, name, secret = _report_inputs(
-        programme, events_path, referrals_path, persons, seed, cell_key_file
-    )
-    synthetic = events_path is None
+    if platform:
+        if events_path or referrals_path or cell_key_file:
+            fail(
+                "--platform: reads the platform's records; leave out --events, --referrals "
+                "and --cell-key-file"
+            )
+        events, referrals, name, secret, threshold = _platform_report_inputs(programme, threshold)
+    else:
+        events, referrals, name, secret = _report_inputs(
+            programme, events_path, referrals_path, persons, seed, cell_key_file
+        )
+    synthetic = events_path is None and not platform
     with language_of(language):
         frame = funder_report(events, referrals, name, window, threshold=threshold, secret=secret)
         translated = translated_report(frame, _)
@@ -354,7 +373,7 @@ def report(
                 }
             )
         elif output is ReportFormat.csv:
-            sys.stdout.write(report_csv(translated))
+            sys.stdout.write(report_csv(translated, synthetic=synthetic))
         elif output is ReportFormat.table:
             console.print(_report_table(frame, name, window))
         else:
@@ -420,6 +439,30 @@ def _report_inputs(
     return events, referrals, name, SYNTHETIC_SECRET
 
 
+def _platform_report_inputs(
+    programme: str, threshold: int
+) -> tuple[pl.DataFrame, pl.DataFrame, str, bytes, int]:
+    """Events, referrals, programme, secret and threshold from the platform's records: the
+    figures of the report page for the sector (the settings' threshold if it is higher)."""
+    from passerelle.web.setup import django_setup
+
+    django_setup()
+    from passerelle.web.apps.monitoring import data, selectors
+
+    programmes = selectors.programmes_in(selectors.SECTOR)
+    if programme not in programmes:
+        shown = ", ".join(programmes[:20]) + (" ..." if len(programmes) > 20 else "")
+        fail(f"--programme: {programme!r} is not a programme of the directory; allowed: {shown}")
+    frames = data.platform_frames()
+    return (
+        frames.events,
+        frames.referrals,
+        programme,
+        data.cell_key_secret(),
+        max(threshold, data.threshold()),
+    )
+
+
 def _programme_title(name: str, language: str) -> str:
     knowledge = load_knowledge()
     if name in knowledge.programmes:
@@ -457,11 +500,31 @@ def indicators(
     persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
+    platform: Annotated[
+        bool,
+        typer.Option(
+            "--platform", help="The platform's own records (its database), not CSV or synthetic."
+        ),
+    ] = False,
 ) -> None:
     """Write the standard indicator set as CSV files, small cells withheld: employment by
     cohort and breakdowns, time to a first job, programme outcomes, referrals, capacity."""
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
-    if persons_path is None:
+    synthetic = False
+    if platform:
+        if persons_path or events_path or referrals_path or capacity_path:
+            fail("--platform: reads the platform's records; leave out the CSV inputs")
+        from passerelle.web.setup import django_setup
+
+        django_setup()
+        from passerelle.web.apps.monitoring import data
+
+        source = data.platform_frames()
+        frames = (source.persons, source.events, source.referrals, source.capacity)
+        day = parse_date(as_of, "--as-of") if as_of else source.as_of
+        threshold = max(threshold, data.threshold())
+    elif persons_path is None:
+        synthetic = True
         if events_path or referrals_path or capacity_path:
             fail("--persons-csv: needed with the other CSV inputs")
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
@@ -489,6 +552,8 @@ def indicators(
         task = bar.add_task(_("indicators"), total=len(computed))
         for name, compute in computed.items():
             frame = suppress_small_cells(compute(), threshold, counts=export_counts(name))
+            if synthetic:  # whoever opens one file alone reads that no real person is in it
+                frame = frame.with_columns(data_source=pl.lit(SYNTHETIC_SOURCE))
             frame.write_csv(directory / f"{name}.csv")
             summary.add_row(f"{name}.csv", str(frame.height), str(frame["suppressed"].sum()))
             bar.advance(task)

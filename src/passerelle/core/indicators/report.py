@@ -438,11 +438,18 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def report_csv(report: pl.DataFrame) -> str:
-    """The report as CSV text: column ids as headings, withheld figures empty."""
+SYNTHETIC_SOURCE = "synthetic"
+"""The `data_source` of every row of an export made from the synthetic cohort: whoever
+opens the file alone reads that no real person is counted in it."""
+
+
+def report_csv(report: pl.DataFrame, *, synthetic: bool = False) -> str:
+    """The report as CSV text: column ids as headings, withheld figures empty; from the
+    synthetic cohort, a last column `data_source` saying so on every row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, "data_source"] if synthetic else CSV_COLUMNS)
+    tail = [SYNTHETIC_SOURCE] if synthetic else []
     for values in report.select(CSV_COLUMNS).iter_rows():
-        writer.writerow([_csv_value(value) for value in values])
+        writer.writerow([*(_csv_value(value) for value in values), *tail])
     return buffer.getvalue()

@@ -20,14 +20,18 @@ def _cell(value: Any) -> object:
     return value
 
 
-def frame_csv(frame: pl.DataFrame, columns: Sequence[str], filename: str) -> HttpResponse:
-    """The table as CSV: column ids as headings, withheld figures empty, `suppressed`."""
+def frame_csv(
+    frame: pl.DataFrame, columns: Sequence[str], filename: str, *, synthetic: bool = False
+) -> HttpResponse:
+    """The table as CSV: column ids as headings, withheld figures empty, `suppressed`; from
+    synthetic data, a last column `data_source` = "synthetic" on every row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     names = [*columns, "suppressed"] if "suppressed" in frame.columns else list(columns)
-    writer.writerow(names)
+    writer.writerow([*names, "data_source"] if synthetic else names)
+    tail = ["synthetic"] if synthetic else []
     for values in frame.select(names).iter_rows():
-        writer.writerow([_cell(value) for value in values])
+        writer.writerow([*(_cell(value) for value in values), *tail])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -6,3 +6,6 @@ class MonitoringConfig(AppConfig):
     name = "passerelle.web.apps.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring and evaluation")
+
+    def ready(self) -> None:
+        from passerelle.web.apps.monitoring import checks  # noqa: F401 (registers the check)

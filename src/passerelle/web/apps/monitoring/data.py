@@ -1,12 +1,14 @@
 """Where the dashboards' figures come from, and the figures themselves (aggregates only).
 
-`frames()` returns the four input frames of the indicators engine (persons, events, referral
-events, capacity; schemas in `passerelle.core.indicators.schema`): the platform's own data
-when `platform_frames()` finds some, otherwise the synthetic cohort with known truth
-(SYNTHETIC DATA ONLY, never real people), calibrated on the brief's figures. Computed frames
-are cached per process (`functools.lru_cache` on the generator's parameters), so the pages
-stay fast after the first request. Every table is small-cell suppressed before it leaves
-this module.
+`frames(scope)` returns the four input frames of the indicators engine (persons, events,
+referral events, capacity; schemas in `passerelle.core.indicators.schema`) for a scope (the
+sector, a partnership, an organisation; `selectors.scopes_for`): the platform's own records
+(`platform_frames`), or, only where the setting PASSERELLE_DEMONSTRATION says this is a
+demonstration, the synthetic cohort with known truth (SYNTHETIC DATA ONLY, never real
+people), calibrated on the brief's figures. Computed figures are cached per process, keyed
+by the source's version (`selectors.data_version`: any recorded change gives a new key, so
+a figure is never stale). Every table is small-cell suppressed and perturbed by cell key
+before it leaves this module.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -44,6 +47,13 @@ from passerelle.core.indicators import (
     suppress_small_cells,
     time_to_first_job,
 )
+from passerelle.core.indicators.platform import (
+    EVALUATION_COVARIATES,
+    evaluation_sample,
+    restrict,
+)
+from passerelle.web.apps.monitoring import selectors
+from passerelle.web.apps.monitoring.selectors import SECTOR, Scope
 
 COHORTS = (2010, 2012, 2015, 2016, 2018)
 """Registration cohorts drawn on the dashboard (2010: the Socio-economic Monitoring's)."""
@@ -101,23 +111,62 @@ def synthetic_cohort(persons: int, seed: int, motivation: str = "unobserved") ->
     )
 
 
-def platform_frames() -> Frames | None:
-    """The platform's own data as the engine's frames, or None while there are none.
-
-    The referrals app is not in this branch: when it is, map its tables here one to one onto
-    `REFERRALS_SCHEMA` (one row per referral event: referral id, person id, sending and
-    receiving organisation slugs, programme slug, event, date, rejection reason), programme
-    participations and job outcomes onto `EVENTS_SCHEMA`, person files onto `PERSONS_SCHEMA`
-    (no names: ids, dates, status, languages, education) and places onto `CAPACITY_SCHEMA`,
-    and return `Frames(..., as_of=<the day of the data>, synthetic=False)`."""
-    return None
+def demonstration() -> bool:
+    """True where the settings say this is a demonstration: the figures then come from the
+    synthetic cohort, and every page and export says so. Production refuses it
+    (`checks.py`)."""
+    return bool(settings.PASSERELLE_DEMONSTRATION)
 
 
-def frames() -> Frames:
-    platform = platform_frames()
-    if platform is not None:
-        return platform
+def platform_frames(scope: Scope = SECTOR) -> Frames:
+    """The platform's own records (`selectors`) as the engine's frames, restricted to what
+    the scope's organisations may count (the sector: everything)."""
+    records = selectors.platform_records()
+    if scope.kind == "sector":
+        return Frames(
+            records.persons,
+            records.events,
+            records.referrals,
+            records.capacity,
+            records.as_of,
+            synthetic=False,
+        )
+    part = restrict(
+        records.persons,
+        records.holders,
+        records.events,
+        records.referrals,
+        records.capacity,
+        scope.organisations,
+    )
+    return Frames(
+        part.persons, part.events, part.referrals, part.capacity, records.as_of, synthetic=False
+    )
+
+
+def frames(scope: Scope = SECTOR) -> Frames:
+    """The scope's frames: the synthetic cohort in a demonstration, otherwise the
+    platform's records (empty frames while nothing is recorded)."""
+    if not demonstration():
+        return platform_frames(scope)
     cohort = synthetic_cohort(synthetic_persons(), synthetic_seed())
+    if scope.kind != "sector":
+        part = restrict(
+            cohort.persons,
+            pl.DataFrame(schema=selectors.HOLDERS_SCHEMA),
+            cohort.events,
+            cohort.referrals,
+            cohort.capacity,
+            scope.organisations,
+        )
+        return Frames(
+            part.persons,
+            part.events,
+            part.referrals,
+            part.capacity,
+            cohort.parameters.as_of,
+            synthetic=True,
+        )
     return Frames(
         cohort.persons,
         cohort.events,
@@ -128,13 +177,24 @@ def frames() -> Frames:
     )
 
 
-def _key() -> tuple[int, int, int, bool]:
-    return (synthetic_persons(), synthetic_seed(), threshold(), platform_frames() is None)
+Key = tuple[Any, ...]
 
 
-def dashboard_tables() -> dict[str, pl.DataFrame]:
+def _key(scope: Scope = SECTOR) -> Key:
+    """What the cached figures depend on: the source (the synthetic cohort's parameters, or
+    the platform's `data_version`, which changes with every recorded change), the scope and
+    the threshold. Figures are never stale: a new referral event gives a new key."""
+    source: tuple[Any, ...] = (
+        ("synthetic", synthetic_persons(), synthetic_seed())
+        if demonstration()
+        else ("platform", *selectors.data_version())
+    )
+    return (*source, scope, threshold())
+
+
+def dashboard_tables(scope: Scope = SECTOR) -> dict[str, pl.DataFrame]:
     """The dashboard's tables, suppressed and perturbed (see `_dashboard_tables`)."""
-    return _dashboard_tables(*_key(), cell_key_secret())
+    return _dashboard_tables(_key(scope), cell_key_secret())
 
 
 def _publish(
@@ -151,10 +211,8 @@ def _publish(
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _dashboard_tables(
-    persons: int, seed: int, cells: int, synthetic: bool, secret: bytes
-) -> dict[str, pl.DataFrame]:
+@functools.lru_cache(maxsize=16)
+def _dashboard_tables(key: Key, secret: bytes) -> dict[str, pl.DataFrame]:
     """Five tables, each with its counts and denominators, cells under `cells` withheld and
     the other counts perturbed by cell key (persons keyed by `person_id`, referrals by
     `referral_id`; docs/indicators.md "Differencing"):
@@ -164,14 +222,15 @@ def _dashboard_tables(
     - `first_job`: Kaplan-Meier share with a first job, months after the right to work, by
       status, read at `MILESTONES` (`events` so far, `persons` of the group, `at_risk`);
     - `outcomes`: programme outcomes at 6 and 12 months;
-    - `flows`: referrals between organisations in the last year of the data."""
-    data = frames()
+    - `flows`: referrals between organisations in the last year of the data (the
+      synthetic cohort's last complete year; on the platform's records, the current year)."""
+    scope, cells = key[-2], key[-1]
+    data = frames(scope)
     keyed_persons = with_record_keys(data.persons.lazy(), "person_id", secret).collect()
     keyed_events = with_record_keys(data.events.lazy(), "person_id", secret).collect()
     keyed_referrals = with_record_keys(data.referrals.lazy(), "referral_id", secret).collect()
-    last = (
-        data.as_of.year if (data.as_of.month, data.as_of.day) == (12, 31) else data.as_of.year - 1
-    )
+    complete = (data.as_of.month, data.as_of.day) == (12, 31) or not data.synthetic
+    last = data.as_of.year if complete else data.as_of.year - 1
     cohorts = employment_rate(
         keyed_persons,
         data.events,
@@ -299,15 +358,16 @@ def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def km_curves() -> pl.DataFrame:
+def km_curves(scope: Scope = SECTOR) -> pl.DataFrame:
     """The Kaplan-Meier curves by status for the chart, cut where fewer than the threshold
     remain at risk."""
-    return _km_curves(*_key())
+    return _km_curves(_key(scope))
 
 
-@functools.lru_cache(maxsize=4)
-def _km_curves(persons: int, seed: int, cells: int, synthetic: bool) -> pl.DataFrame:
-    data = frames()
+@functools.lru_cache(maxsize=16)
+def _km_curves(key: Key) -> pl.DataFrame:
+    scope, cells = key[-2], key[-1]
+    data = frames(scope)
     curves = time_to_first_job(data.persons, data.events, data.as_of, by=["legal_status"])
     return curves.filter(pl.col("at_risk") >= cells).select("legal_status", "time", "cumulative")
 
@@ -342,3 +402,44 @@ def mentoring_evaluation(motivation: str) -> EvaluationResult:
     """Mentoring's effect on a job within 12 months, four ways, on the synthetic cohort
     whose true effect is known (cached per process)."""
     return _evaluation(synthetic_persons(), synthetic_seed(), motivation, bootstrap())
+
+
+MINIMUM_GROUP = 20
+"""Participants and comparison persons an evaluation on the platform's records needs, each:
+fewer give intervals too wide to read and groups small enough to single people out."""
+
+
+@dataclass(frozen=True)
+class PlatformEvaluation:
+    programme: str
+    sample: int
+    treated: int
+    controls: int
+    evaluation: Evaluation | None
+    """None while either group is under MINIMUM_GROUP."""
+
+
+def platform_evaluation(scope: Scope, programme: str) -> PlatformEvaluation:
+    """The programme's effect on a job within 12 months on the platform's records of the
+    scope (`core.indicators.platform.evaluation_sample`; `core.evaluation`'s estimators),
+    cached by the records' version."""
+    return _platform_evaluation(_key(scope), programme, bootstrap())
+
+
+@functools.lru_cache(maxsize=16)
+def _platform_evaluation(key: Key, programme: str, resamples: int) -> PlatformEvaluation:
+    source = frames(key[-2])
+    sample = evaluation_sample(
+        source.persons, source.events, source.referrals, programme, source.as_of
+    )
+    treated = int(sample["treated"].sum())
+    controls = sample.height - treated
+    result = None
+    if min(treated, controls) >= MINIMUM_GROUP:
+        result = evaluate_programme(
+            sample.drop("person_id"),
+            covariates=list(EVALUATION_COVARIATES),
+            n_bootstrap=resamples,
+            seed=0,
+        )
+    return PlatformEvaluation(programme, sample.height, treated, controls, result)

@@ -4,11 +4,14 @@ suppressed and downloadable as CSV; charts are inline SVG drawn on the server.""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,7 +33,8 @@ from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.monitoring import data
+from passerelle.web.apps.monitoring import data, selectors
+from passerelle.web.apps.monitoring.selectors import Scope
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
 
@@ -189,7 +193,9 @@ def _svg(chart: charts.Scene) -> str:
     return mark_safe(chart.svg())  # noqa: S308 (written by core.charts, every label escaped)
 
 
-def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, charts.Scene]:
+def _dashboard_charts(
+    tables: dict[str, pl.DataFrame], rtl: bool, scope: Scope
+) -> dict[str, charts.Scene]:
     visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
     # "reference" is a table without a chart: the published figures beside these data.
     cohorts = [
@@ -201,7 +207,7 @@ def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, c
             visible["cohorts"].partition_by("cohort", as_dict=True).items()
         )
     ]
-    curves = data.km_curves().filter(pl.col("time") <= max(data.MILESTONES))
+    curves = data.km_curves(scope).filter(pl.col("time") <= max(data.MILESTONES))
     first_job = [
         charts.Series(
             _label("legal_status", status),
@@ -217,7 +223,8 @@ def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, c
             match = outcomes.filter(
                 (pl.col("programme") == programme) & (pl.col("horizon_months") == months)
             )
-            rates.append(float(match["employed_rate"][0]) if match.height else None)
+            rate = match["employed_rate"][0] if match.height else None
+            rates.append(None if rate is None else float(rate))
         groups.append((display_name(programme), rates))
     flows = visible["flows"]
     return {
@@ -260,18 +267,65 @@ def _dashboard_charts(tables: dict[str, pl.DataFrame], rtl: bool) -> dict[str, c
     }
 
 
+class ScopeError(ValueError):
+    """A `scope` the user may not see or that does not exist."""
+
+
+SCOPE_KIND_LABELS: dict[str, Promise] = {
+    "sector": gettext_lazy("the whole sector"),
+    "partnership": gettext_lazy("partnership"),
+    "organisation": gettext_lazy("organisation"),
+}
+
+
+def _scope_label(scope: Scope) -> str:
+    if scope.kind == "sector":
+        return str(SCOPE_KIND_LABELS["sector"])
+    return f"{SCOPE_KIND_LABELS[scope.kind]}: {display_name(scope.slug)}"
+
+
+def _scope(request: HttpRequest) -> tuple[Scope, list[Scope]]:
+    """The scope asked for (`?scope=`), else the widest the user may see; `ScopeError`
+    naming the allowed ones otherwise."""
+    scopes = selectors.scopes_for(request)
+    if not scopes:
+        raise PermissionDenied
+    asked = request.GET.get("scope")
+    if not asked:
+        return scopes[0], scopes
+    for scope in scopes:
+        if scope.key == asked:
+            return scope, scopes
+    raise ScopeError(
+        _("Scope: {value} is not one you may see; allowed: {allowed}.").format(
+            value=repr(asked), allowed=", ".join(scope.key for scope in scopes)
+        )
+    )
+
+
+def _scope_query(scope: Scope, scopes: list[Scope]) -> str:
+    return "" if scope == scopes[0] else f"?scope={scope.key}"
+
+
+def _bad_scope(error: ScopeError) -> HttpResponse:
+    return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+
+
 @aggregates_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    tables = data.dashboard_tables()
-    svgs = _dashboard_charts(tables, translation.get_language_bidi())
+    try:
+        scope, scopes = _scope(request)
+    except ScopeError as error:
+        return _bad_scope(error)
+    tables = data.dashboard_tables(scope)
+    svgs = _dashboard_charts(tables, translation.get_language_bidi(), scope)
     sections = []
     for key, (title, columns) in TABLES.items():
-        table = _table(
-            key, tables[key], title, columns, reverse("monitoring:csv", kwargs={"key": key})
-        )
+        url = reverse("monitoring:csv", kwargs={"key": key}) + _scope_query(scope, scopes)
+        table = _table(key, tables[key], title, columns, url)
         table["svg"] = _svg(svgs[key]) if key in svgs else ""
         sections.append(table)
-    source = data.frames()
+    source = data.frames(scope)
     return render(
         request,
         "monitoring/dashboard.html",
@@ -281,6 +335,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": source.as_of,
             "persons": source.persons.height,
             "threshold": data.threshold(),
+            "scope": scope.key,
+            "scope_label": _scope_label(scope),
+            "scopes": [(item.key, _scope_label(item)) for item in scopes],
         },
     )
 
@@ -289,8 +346,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     if key not in TABLES:
         raise Http404
+    try:
+        scope, _scopes = _scope(request)
+    except ScopeError as error:
+        return _bad_scope(error)
     columns = [name for name, _label in TABLES[key][1]]
-    return frame_csv(data.dashboard_tables()[key], columns, f"{key}.csv")
+    return frame_csv(
+        data.dashboard_tables(scope)[key],
+        columns,
+        f"{key}.csv",
+        synthetic=data.demonstration(),
+    )
 
 
 def _motivation(request: HttpRequest) -> str:
@@ -340,8 +406,78 @@ BALANCE_COLUMNS: Columns = (
 )
 
 
+def _platform_evaluation(request: HttpRequest) -> HttpResponse:
+    """Outside a demonstration: a programme's effect on the platform's records of the
+    scope, once both groups are large enough (docs/indicators.md)."""
+    try:
+        scope, scopes = _scope(request)
+    except ScopeError as error:
+        return _bad_scope(error)
+    source = data.frames(scope)
+    starts = source.events.filter(pl.col("kind") == "programme_start")
+    counts = starts.group_by("programme").len().sort(["len", "programme"], descending=[True, False])
+    programmes = counts["programme"].to_list()
+    asked = request.GET.get("programme")
+    if asked and asked not in programmes:
+        return HttpResponse(
+            _("Programme: choose one with participants in this scope."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    programme = asked or (programmes[0] if programmes else None)
+    context: dict[str, Any] = {
+        "as_of": source.as_of,
+        "starts": _at_least(starts.height),
+        "programmes": [(item, display_name(item)) for item in programmes],
+        "programme": programme,
+        "scope": scope.key,
+        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+        "minimum": data.MINIMUM_GROUP,
+    }
+    if programme is not None:
+        result = data.platform_evaluation(scope, programme)
+        context.update(
+            programme_name=display_name(programme),
+            treated=_at_least(result.treated),
+            controls=_at_least(result.controls),
+        )
+        if result.evaluation is not None:
+            rows = pl.DataFrame(
+                [
+                    {
+                        "method": str(METHOD_LABELS[e.method]),
+                        "estimand": e.estimand,
+                        "effect": e.effect,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "n_treated": e.n_treated,
+                        "n_control": e.n_control,
+                        "excluded": e.excluded,
+                    }
+                    for e in result.evaluation.estimates
+                ]
+            )
+            columns = [c for c in ESTIMATE_COLUMNS if c[0] != "true_effect"]
+            context["estimates"] = _table(
+                "estimates",
+                rows,
+                gettext_lazy("The programme's effect on a job within 12 months"),
+                columns,
+                "",
+            )
+    return render(request, "monitoring/evaluation_platform.html", context)
+
+
+def _at_least(count: int) -> int | str:
+    """A count as shown: under the small-cell threshold (other than zero), "< threshold"."""
+    cells = data.threshold()
+    return count if count == 0 or count >= cells else f"< {cells}"
+
+
 @aggregates_view
 def evaluation(request: HttpRequest) -> HttpResponse:
+    if not data.demonstration():
+        return _platform_evaluation(request)
     motivation = _motivation(request)
     result = data.mentoring_evaluation(motivation)
     frames = _evaluation_frames(result)
@@ -413,34 +549,80 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @aggregates_view
 def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     columns = {"estimates": ESTIMATE_COLUMNS, "balance": BALANCE_COLUMNS}.get(key)
-    if columns is None:
+    if columns is None or not data.demonstration():
         raise Http404
     frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
-    return frame_csv(frame, [name for name, _label in columns], f"evaluation-{key}.csv")
+    return frame_csv(
+        frame, [name for name, _label in columns], f"evaluation-{key}.csv", synthetic=True
+    )
 
 
 @functools.lru_cache(maxsize=32)
-def _report(key: tuple[int, int, int, bool], programme: str, period: str) -> pl.DataFrame:
-    source = data.frames()
+def _report(key: data.Key, programme: str, period: str) -> pl.DataFrame:
+    source = data.frames(key[-2])
     return funder_report(
         source.events,
         source.referrals,
         programme,
         parse_period(period),
-        threshold=key[2],
+        threshold=key[-1],
         secret=data.cell_key_secret(),
     )
 
 
-def _report_choice(request: HttpRequest) -> tuple[str, str, str, str | None]:
-    """programme, period, language and an error message (None when the choice is valid)."""
-    source = data.frames()
-    programmes = sorted(PROGRAMME_ORGANISATION)
-    programme = request.GET.get("programme") or programmes[0]
-    period = request.GET.get("period") or str(source.as_of.year - 1)
+def _programmes(scope: Scope) -> list[str]:
+    """The programmes a report may be about: the synthetic cohort's in a demonstration,
+    otherwise the directory's programmes of the scope's organisations."""
+    if data.demonstration():
+        return sorted(
+            programme
+            for programme, organisation in PROGRAMME_ORGANISATION.items()
+            if scope.kind == "sector" or organisation in scope.organisations
+        )
+    return selectors.programmes_in(scope)
+
+
+@dataclass(frozen=True)
+class ReportChoice:
+    scope: Scope
+    scopes: list[Scope]
+    programmes: list[str]
+    programme: str
+    period: str
+    language: str
+    error: str | None
+
+    def parts(self) -> tuple[str, str, str, str | None]:
+        return self.programme, self.period, self.language, self.error
+
+
+def _report_choice(request: HttpRequest) -> ReportChoice:
+    """Scope, programme, period, language and an error message (None when the choice is
+    valid)."""
+    try:
+        scope, scopes = _scope(request)
+        error = None
+    except ScopeError as problem:
+        scopes = selectors.scopes_for(request)
+        scope, error = scopes[0], str(problem)
+    source = data.frames(scope)
+    programmes = _programmes(scope)
+    programme = request.GET.get("programme") or (programmes[0] if programmes else "")
+    period = request.GET.get("period") or str(
+        source.as_of.year - 1 if source.synthetic else source.as_of.year
+    )
     language = request.GET.get("language") or (translation.get_language() or "fr")[:2]
+    choice = ReportChoice(scope, scopes, programmes, programme, period, language, error)
+    return dataclasses.replace(choice, error=error or _choice_error(choice))
+
+
+def _choice_error(choice: ReportChoice) -> str | None:
+    programme, period, language, _error = choice.parts()
+    programmes = choice.programmes
     error = None
-    if programme not in programmes:
+    if not programmes:
+        error = _("Programme: no programme in this scope.")
+    elif programme not in programmes:
         error = _("Programme: choose one of the list.")
     elif language not in REPORT_LANGUAGES:
         error = _("Language: choose French, Dutch, English or Arabic.")
@@ -449,11 +631,12 @@ def _report_choice(request: HttpRequest) -> tuple[str, str, str, str | None]:
             parse_period(period)
         except ValueError:
             error = _("Period: write a year, a quarter or a month: 2025, 2025-Q2 or 2025-06.")
-    return programme, period, language, error
+    return error
 
 
-def _translated_report(programme: str, period: str, language: str) -> pl.DataFrame:
-    frame = _report(data._key(), programme, period)
+def _translated_report(choice: ReportChoice) -> pl.DataFrame:
+    programme, period, language = choice.programme, choice.period, choice.language
+    frame = _report(data._key(choice.scope), programme, period)
     with translation.override(language):
         return translated_report(frame, _)
 
@@ -473,16 +656,20 @@ REPORT_COLUMNS: Columns = (
 
 @aggregates_view
 def report(request: HttpRequest) -> HttpResponse:
-    programme, period, language, error = _report_choice(request)
+    choice = _report_choice(request)
+    programme, period, language, error = choice.parts()
     context: dict[str, Any] = {
-        "programmes": [(item, display_name(item)) for item in sorted(PROGRAMME_ORGANISATION)],
+        "programmes": [(item, display_name(item)) for item in choice.programmes],
+        "scope": choice.scope.key,
+        "scope_label": _scope_label(choice.scope),
+        "scopes": [(item.key, _scope_label(item)) for item in choice.scopes],
         "programme": programme,
         "programme_name": display_name(programme, language),
         "period": period,
         "language": language,
         "languages": [(key, str(label)) for key, label in REPORT_LANGUAGES.items()],
         "error": error,
-        "synthetic": data.frames().synthetic,
+        "synthetic": data.demonstration(),
         "threshold": data.threshold(),
     }
     if error is None:
@@ -490,10 +677,11 @@ def report(request: HttpRequest) -> HttpResponse:
         with translation.override(language):
             rows = [
                 {"cells": row.cells(_, withheld), "suppressed": row.suppressed}
-                for row in report_rows(_report(data._key(), programme, period))
+                for row in report_rows(_report(data._key(choice.scope), programme, period))
             ]
-        query = (
-            request.GET.urlencode() or f"programme={programme}&period={period}&language={language}"
+        query = request.GET.urlencode() or (
+            f"programme={programme}&period={period}&language={language}"
+            + _scope_query(choice.scope, choice.scopes).replace("?", "&")
         )
         context.update(
             rows=rows,
@@ -510,10 +698,11 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @aggregates_view
 def report_csv(request: HttpRequest) -> HttpResponseBase:
-    programme, period, language, error = _report_choice(request)
+    choice = _report_choice(request)
+    programme, period, language, error = choice.parts()
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    text = report_csv_text(_translated_report(programme, period, language))
+    text = report_csv_text(_translated_report(choice), synthetic=data.demonstration())
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{_stem(programme, period, language)}.csv"'
@@ -523,19 +712,20 @@ def report_csv(request: HttpRequest) -> HttpResponseBase:
 
 @aggregates_view
 def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
-    programme, period, language, error = _report_choice(request)
+    choice = _report_choice(request)
+    programme, period, language, error = choice.parts()
     if error is None and language not in PDF_LANGUAGES:
         error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    frame = _translated_report(programme, period, language)
+    frame = _translated_report(choice)
     with language_of(language):
         content = report_pdf(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
             period=parse_period(period),
             threshold=data.threshold(),
-            synthetic=data.frames().synthetic,
+            synthetic=data.demonstration(),
         )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -546,17 +736,18 @@ def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
 
 @aggregates_view
 def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
-    programme, period, language, error = _report_choice(request)
+    choice = _report_choice(request)
+    programme, period, language, error = choice.parts()
     if error is not None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    frame = _translated_report(programme, period, language)
+    frame = _translated_report(choice)
     with language_of(language):
         content = report_xlsx(
             frame,
             programme=f"{display_name(programme, language)} ({programme})",
             period=parse_period(period),
             threshold=data.threshold(),
-            synthetic=data.frames().synthetic,
+            synthetic=data.demonstration(),
             right_to_left=bool(translation.get_language_info(language)["bidi"]),
         )
     response = HttpResponse(

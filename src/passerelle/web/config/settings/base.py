@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "passerelle.web.apps.accounts.context.staff_links",
                 "passerelle.web.languages.reader_languages",
+                "passerelle.web.apps.monitoring.context.demonstration",
             ],
         },
     },
@@ -354,8 +355,13 @@ MONITORING_CELL_KEY_SECRET = os.environ.get("PASSERELLE_CELL_KEY_SECRET", "")
 # withheld, on the dashboards, the funder reports and the unique-beneficiary counts alike.
 # Raise it, never lower it.
 MONITORING_THRESHOLD = 5
-# The dashboards' synthetic population while no real data is loaded (docs/indicators.md):
-# its size, its seed and the bootstrap draws behind the confidence intervals.
+# A demonstration (docs/monitoring.md): the analysis pages and exports show the synthetic
+# cohort instead of the platform's records, with a banner on every page and a note in every
+# export. Development and `make demo` only: the production settings refuse it.
+PASSERELLE_DEMONSTRATION = False
+PASSERELLE_PRODUCTION = False
+# The demonstration's synthetic population (docs/indicators.md): its size, its seed and the
+# bootstrap draws behind the confidence intervals.
 MONITORING_SYNTHETIC_PERSONS = 20_000
 MONITORING_SYNTHETIC_SEED = 2026
 MONITORING_BOOTSTRAP = 200

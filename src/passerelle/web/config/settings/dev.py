@@ -14,3 +14,5 @@ DIRECTORY_CACHE_SECONDS = 0  # development: every change shows at once
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # make demo: e-mails printed
 # make demo: a receiving system on this machine (http://127.0.0.1:...) may get webhooks.
 OUTBOUND_ALLOW_LOCAL = True
+# A demonstration: the analysis pages show the synthetic cohort, and say so everywhere.
+PASSERELLE_DEMONSTRATION = True

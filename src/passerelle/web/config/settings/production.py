@@ -17,6 +17,15 @@ if os.environ.get("PASSERELLE_OUTBOUND_ALLOW_LOCAL", "").strip() not in {"", "0"
         "for development only; unset it in production"
     )
 OUTBOUND_ALLOW_LOCAL = False  # never, whatever a settings file before this one said
+if os.environ.get("PASSERELLE_DEMONSTRATION", "").strip() not in {"", "0", "false"}:
+    raise ImproperlyConfigured(
+        "PASSERELLE_DEMONSTRATION: synthetic figures are for demonstrations only; unset it "
+        "in production"
+    )
+PASSERELLE_DEMONSTRATION = False
+# A settings file that imports this one and turns the demonstration on is refused at start
+# by the system check monitoring.E001.
+PASSERELLE_PRODUCTION = True
 SECURE_SSL_REDIRECT = True
 # Probes of a load balancer or process manager reach the process directly, over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

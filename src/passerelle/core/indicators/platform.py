@@ -1,0 +1,454 @@
+"""The platform's own records as the indicators' input frames (`schema.py`), without names.
+
+The web side reads the tables (person files, referrals and their events, capacities) and
+hands plain rows to these functions; everything here is pure, so the mapping is tested
+without a database and the CLI and the web share it.
+
+- persons: one row per person file: a stable integer id derived from the file's UUID,
+  the birth date and, from the profile, status, dates, languages (CEFR rank) and education.
+  `right_to_work_date` is derived as the rules do: the decision date for refugees and
+  subsidiary protection, the application date plus the waiting period in force on that day
+  (the knowledge base's dated parameter `right_to_work.asylum_seeker.waiting_months`) for
+  asylum seekers; unknown otherwise.
+- events: a referral that started is a programme start (receiving organisation, programme),
+  one that ended (completed, or withdrawn while in progress) a programme end; a completion
+  with the outcome "found a job" is also a job start on that day.
+- referrals: sent, accepted, rejected (with the reason), started and closed (completed, did
+  not come, withdrawn after it was sent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from passerelle.core.indicators.schema import (
+    CAPACITY_SCHEMA,
+    EVENTS_SCHEMA,
+    PERSONS_SCHEMA,
+    REFERRALS_SCHEMA,
+)
+from passerelle.knowledge.criteria import CEFR_LEVELS, cefr_rank
+from passerelle.knowledge.loader import load_knowledge
+
+PROTECTED_STATUSES = frozenset({"refugee", "subsidiary_protection"})
+WAITING_PARAMETER = "right_to_work.asylum_seeker.waiting_months"
+
+REFERRAL_EVENT_OF_STATE: dict[str, str] = {
+    "sent": "sent",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "in_progress": "started",
+    "completed": "closed",
+    "no_show": "closed",
+    "withdrawn": "closed",
+}
+"""Referral states (the referrals app's `State`) as the engine's referral events; a draft
+and the waiting list are no event of the engine (a waitlisted referral that is admitted
+later appears as accepted then)."""
+JOB_OUTCOME = "job_found"
+
+
+def stable_id(value: uuid.UUID | str) -> int:
+    """A positive 63-bit integer of a UUID: the same on every read, so that the cell keys
+    of published counts (`core.disclosure`) stay the same from one view to the next."""
+    return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).int >> 65
+
+
+@dataclass(frozen=True)
+class ReferralEventRow:
+    """One transition of a referral, as the web side reads it (no person data)."""
+
+    referral: uuid.UUID | str
+    person: uuid.UUID | str
+    sender: str
+    receiver: str
+    programme: str
+    from_state: str
+    to_state: str
+    on: dt.date
+    rejection_reason: str
+    outcome: str
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _rank(languages: Mapping[str, Any], code: str) -> int:
+    level = languages.get(code)
+    return cefr_rank(level) if level in CEFR_LEVELS else 0
+
+
+def _waiting_months(application: dt.date) -> float | None:
+    value = load_knowledge().parameters[WAITING_PARAMETER].value_on(application)
+    return (
+        float(value.value) if value is not None and isinstance(value.value, int | float) else None
+    )
+
+
+def _add_months(day: dt.date, months: float) -> dt.date:
+    whole = int(months)
+    month = day.month - 1 + whole
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def right_to_work_date(profile: Mapping[str, Any]) -> dt.date | None:
+    status = profile.get("legal_status")
+    if status in PROTECTED_STATUSES:
+        return _date(profile.get("asylum_decision_date"))
+    if status == "asylum_seeker":
+        application = _date(profile.get("asylum_application_date"))
+        if application is None:
+            return None
+        months = _waiting_months(application)
+        return None if months is None else _add_months(application, months)
+    return None
+
+
+def education_level(profile: Mapping[str, Any], assessment: Mapping[str, Any]) -> int | None:
+    """The profile's ISCED level, else the highest ISCED level of the needs assessment's
+    diplomas; None when neither says."""
+    level = profile.get("education_isced")
+    if isinstance(level, int):
+        return level
+    levels: list[int] = [
+        int(diploma["isced"])
+        for diploma in assessment.get("diplomas") or []
+        if isinstance(diploma, Mapping) and isinstance(diploma.get("isced"), int)
+    ]
+    return max(levels) if levels else None
+
+
+PersonRow = tuple[uuid.UUID | str, dt.date | None, Mapping[str, Any], Mapping[str, Any]]
+"""A person file as read for the figures: id, birth date, profile, needs assessment."""
+
+
+def persons_frame(rows: Iterable[PersonRow]) -> pl.DataFrame:
+    """Person files as the persons frame; names and contacts never enter."""
+    records = []
+    for person, birth_date, profile, assessment in rows:
+        languages = profile.get("languages") or {}
+        education = education_level(profile, assessment)
+        records.append(
+            {
+                "person_id": stable_id(person),
+                "sex": None,  # the person file records no sex
+                "birth_date": birth_date,
+                "legal_status": profile.get("legal_status"),
+                "arrival_date": _date(profile.get("arrival_in_belgium")),
+                "status_date": _date(profile.get("asylum_decision_date"))
+                if profile.get("legal_status") in PROTECTED_STATUSES
+                else None,
+                "registration_date": _date(profile.get("first_registration_brussels")),
+                "actiris_registration_date": None,  # not on the person file
+                "right_to_work_date": right_to_work_date(profile),
+                "language_fr": _rank(languages, "fr"),
+                "language_nl": _rank(languages, "nl"),
+                "language_en": _rank(languages, "en"),
+                "education_isced": education,
+            }
+        )
+    frame = pl.DataFrame(records, schema=PERSONS_SCHEMA)
+    return frame.unique("person_id", keep="first", maintain_order=True)
+
+
+TRANSITIONS_SCHEMA: dict[str, Any] = {
+    "referral": pl.String,
+    "person": pl.String,
+    "sender": pl.String,
+    "receiver": pl.String,
+    "programme": pl.String,
+    "from_state": pl.String,
+    "to_state": pl.String,
+    "on": pl.Date,
+    "rejection_reason": pl.String,
+    "outcome": pl.String,
+}
+"""Referral transitions as a table (the fields of `ReferralEventRow`; UUIDs as text)."""
+
+
+def stable_id_expr(column: str) -> pl.Expr:
+    """`stable_id` column-wise: the UUID's first 64 bits, halved (its top 63 bits)."""
+    first = pl.col(column).str.replace_all("-", "").str.slice(0, 16)
+    return (first.str.to_integer(base=16, dtype=pl.UInt64) // 2).cast(pl.Int64)
+
+
+def referral_frames(rows: Iterable[ReferralEventRow]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Referral transitions as (events, referrals); see `referral_frames_of`."""
+    table = pl.DataFrame(
+        [
+            (
+                str(r.referral),
+                str(r.person),
+                r.sender,
+                r.receiver,
+                r.programme,
+                r.from_state,
+                r.to_state,
+                r.on,
+                r.rejection_reason,
+                r.outcome,
+            )
+            for r in rows
+        ],
+        schema=TRANSITIONS_SCHEMA,
+        orient="row",
+    )
+    return referral_frames_of(table)
+
+
+def referral_frames_of(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Referral transitions (`TRANSITIONS_SCHEMA`) as (events, referrals): participations
+    and job outcomes, and the referral events with rejection reasons (waiting times are
+    sent → started). Column-wise: a million transitions take about a second."""
+    base = table.with_columns(
+        person_id=stable_id_expr("person"), referral_id=stable_id_expr("referral")
+    )
+    event = pl.col("to_state").replace_strict(REFERRAL_EVENT_OF_STATE, default=None)
+    referrals = (
+        base.with_columns(event=event)
+        .filter(pl.col("event").is_not_null())
+        .select(
+            "referral_id",
+            "person_id",
+            from_organisation="sender",
+            to_organisation="receiver",
+            programme="programme",
+            event=pl.col("event").cast(REFERRALS_SCHEMA["event"]),
+            date="on",
+            reason=pl.when((pl.col("event") == "rejected") & (pl.col("rejection_reason") != ""))
+            .then(pl.col("rejection_reason"))
+            .otherwise(None),
+        )
+    )
+    ended = (pl.col("from_state") == "in_progress") & pl.col("to_state").is_in(
+        ["completed", "withdrawn"]
+    )
+    participation = {"person_id": "person_id", "date": "on", "programme": "programme"}
+    starts = base.filter(pl.col("to_state") == "in_progress").select(
+        **participation, kind=pl.lit("programme_start"), organisation="receiver"
+    )
+    ends = base.filter(ended).select(
+        **participation, kind=pl.lit("programme_end"), organisation="receiver"
+    )
+    jobs = base.filter(
+        ended & (pl.col("to_state") == "completed") & (pl.col("outcome") == JOB_OUTCOME)
+    ).select(
+        "person_id",
+        date="on",
+        programme=pl.lit(None, pl.String),
+        kind=pl.lit("job_start"),
+        organisation=pl.lit(None, pl.String),
+    )
+    columns = list(EVENTS_SCHEMA)
+    events = pl.concat(
+        [frame.select(columns).cast(EVENTS_SCHEMA) for frame in (starts, ends, jobs)]  # type: ignore[arg-type]
+    )
+    return events, referrals.cast(REFERRALS_SCHEMA)  # type: ignore[arg-type]
+
+
+def capacity_frame(rows: Iterable[tuple[str, str, int]]) -> pl.DataFrame:
+    """(programme, organisation, places) rows: one per programme, the places of its current
+    (or latest) period."""
+    frame = pl.DataFrame(list(rows), schema=CAPACITY_SCHEMA, orient="row")
+    return frame.unique("programme", keep="first", maintain_order=True)
+
+
+@dataclass(frozen=True)
+class Restricted:
+    persons: pl.DataFrame
+    events: pl.DataFrame
+    referrals: pl.DataFrame
+    capacity: pl.DataFrame
+
+
+def restrict(
+    persons: pl.DataFrame,
+    holders: pl.DataFrame,
+    events: pl.DataFrame,
+    referrals: pl.DataFrame,
+    capacity: pl.DataFrame,
+    organisations: Iterable[str],
+) -> Restricted:
+    """What a set of organisations may count: referrals they sent or received, their
+    programmes' participations, the capacity of their programmes, and the persons whose file
+    they hold or who took part in those (with those persons' job events)."""
+    slugs = sorted(set(organisations))
+    sent_or_received = referrals.filter(
+        pl.col("from_organisation").is_in(slugs) | pl.col("to_organisation").is_in(slugs)
+    )
+    participations = events.filter(pl.col("organisation").is_in(slugs))
+    ids = pl.concat(
+        [
+            holders.filter(pl.col("organisation").is_in(slugs))["person_id"],
+            sent_or_received["person_id"],
+            participations["person_id"],
+        ]
+    ).unique()
+    jobs = events.filter(
+        pl.col("kind").is_in(["job_start", "job_end"]) & pl.col("person_id").is_in(ids.to_list())
+    )
+    return Restricted(
+        persons=persons.filter(pl.col("person_id").is_in(ids.to_list())),
+        events=pl.concat([participations, jobs]).sort("person_id", "date"),
+        referrals=sent_or_received,
+        capacity=capacity.filter(pl.col("organisation").is_in(slugs)),
+    )
+
+
+EVALUATION_COVARIATES = ("age", "french_or_dutch", "english", "education", "protected")
+"""Covariates of an evaluation on the platform's records, from the person file as it is now
+(not as it was on the index date: the file's versions are not read yet)."""
+
+
+def evaluation_sample(
+    persons: pl.DataFrame,
+    events: pl.DataFrame,
+    referrals: pl.DataFrame,
+    programme: str,
+    as_of: dt.date,
+    horizon_days: int = 365,
+) -> pl.DataFrame:
+    """One row per person followed `horizon_days` after their index date: participants of
+    `programme` (index: their first start), and persons referred on the platform who never
+    started it (index: their first referral event); `treated`, `outcome` (a job start
+    within the horizon after the index) and `EVALUATION_COVARIATES`. Persons with a
+    covariate unknown are left out."""
+    starts = (
+        events.filter((pl.col("kind") == "programme_start") & (pl.col("programme") == programme))
+        .group_by("person_id")
+        .agg(index=pl.col("date").min())
+        .with_columns(treated=pl.lit(1, pl.Int8))
+    )
+    controls = (
+        referrals.group_by("person_id")
+        .agg(index=pl.col("date").min())
+        .join(starts.select("person_id"), on="person_id", how="anti")
+        .with_columns(treated=pl.lit(0, pl.Int8))
+    )
+    horizon = pl.duration(days=horizon_days)
+    sample = pl.concat([starts, controls]).filter(pl.col("index") + horizon <= as_of)
+    jobs = events.filter(pl.col("kind") == "job_start").select("person_id", job="date")
+    found = (
+        sample.join(jobs, on="person_id", how="inner")
+        .filter((pl.col("job") > pl.col("index")) & (pl.col("job") <= pl.col("index") + horizon))
+        .select("person_id")
+        .unique()
+        .with_columns(outcome=pl.lit(1, pl.Int8))
+    )
+    return (
+        sample.join(found, on="person_id", how="left")
+        .join(persons, on="person_id", how="inner")
+        .select(
+            "person_id",
+            "treated",
+            outcome=pl.col("outcome").fill_null(0),
+            age=((pl.col("index") - pl.col("birth_date")).dt.total_days() / 365.25),
+            french_or_dutch=pl.max_horizontal("language_fr", "language_nl").cast(pl.Float64),
+            english=pl.col("language_en").cast(pl.Float64),
+            education=pl.col("education_isced").cast(pl.Float64),
+            protected=pl.col("legal_status").is_in(list(PROTECTED_STATUSES)).cast(pl.Float64),
+        )
+        .drop_nulls()
+        .sort("person_id")
+    )
+
+
+FILES_SCHEMA: dict[str, Any] = {
+    "person": pl.String,
+    "birth_date": pl.Date,
+    "legal_status": pl.String,
+    "asylum_application_date": pl.String,
+    "asylum_decision_date": pl.String,
+    "arrival_in_belgium": pl.String,
+    "first_registration_brussels": pl.String,
+    "language_fr": pl.String,
+    "language_nl": pl.String,
+    "language_en": pl.String,
+    "education_isced": pl.String,
+    "diplomas": pl.String,
+}
+"""Person files as the database gives them for the figures: the profile's keys as text, the
+needs assessment's diplomas as JSON text; no name, no contact."""
+
+
+def _waiting_table() -> pl.DataFrame:
+    values = load_knowledge().parameters[WAITING_PARAMETER].values
+    return pl.DataFrame(
+        [
+            (value.valid_from, int(value.value))
+            for value in values
+            if isinstance(value.valid_from, dt.date) and isinstance(value.value, int | float)
+        ],
+        schema={"valid_from": pl.Date, "waiting_months": pl.Int64},
+        orient="row",
+    ).sort("valid_from")
+
+
+def persons_frame_of(table: pl.DataFrame) -> pl.DataFrame:
+    """`persons_frame` column-wise, from `FILES_SCHEMA` (the same frame; a test checks it)."""
+
+    def day(column: str) -> pl.Expr:
+        return pl.col(column).str.to_date("%Y-%m-%d", strict=False)
+
+    ranks = {level: cefr_rank(level) for level in CEFR_LEVELS}
+    read = table.with_columns(
+        application=day("asylum_application_date"),
+        decision=day("asylum_decision_date"),
+        row=pl.int_range(pl.len()),
+    )
+    waiting = (
+        read.select("row", "application")
+        .drop_nulls()
+        .sort("application")
+        .join_asof(_waiting_table(), left_on="application", right_on="valid_from")
+        .select("row", "waiting_months")
+    )
+    read = read.join(waiting, on="row", how="left").sort("row")
+    protected = pl.col("legal_status").is_in(list(PROTECTED_STATUSES))
+    after_waiting = pl.col("application").dt.offset_by(pl.format("{}mo", pl.col("waiting_months")))
+    diplomas = (
+        pl.col("diplomas")
+        .str.extract_all(r'"isced":\s*\d')
+        .list.eval(pl.element().str.extract(r"(\d)$").cast(pl.Int8))
+        .list.max()
+    )
+    frame = read.select(
+        person_id=stable_id_expr("person"),
+        sex=pl.lit(None, pl.String),
+        birth_date="birth_date",
+        legal_status="legal_status",
+        arrival_date=day("arrival_in_belgium"),
+        status_date=pl.when(protected).then(pl.col("decision")),
+        registration_date=day("first_registration_brussels"),
+        actiris_registration_date=pl.lit(None, pl.Date),
+        right_to_work_date=pl.when(protected)
+        .then(pl.col("decision"))
+        .when(pl.col("legal_status") == "asylum_seeker")
+        .then(after_waiting),
+        **{
+            f"language_{code}": pl.col(f"language_{code}").replace_strict(
+                ranks, default=0, return_dtype=pl.Int8
+            )
+            for code in ("fr", "nl", "en")
+        },
+        education_isced=pl.coalesce(
+            pl.col("education_isced").cast(pl.Int8, strict=False), diplomas
+        ),
+    )
+    return frame.cast(PERSONS_SCHEMA).unique("person_id", keep="first", maintain_order=True)  # type: ignore[arg-type]

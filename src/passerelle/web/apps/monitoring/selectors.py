@@ -1,0 +1,207 @@
+"""Reads of the platform's own records for the analysis side, and who sees which part.
+
+Only columns without a name or a contact are read: a file's id, organisation, birth date
+and the profile's status, dates, languages and education; a referral's organisations,
+programme, transitions with their dates, rejection reason and outcome; capacities. The
+mapping onto the engine's frames is `core.indicators.platform` (pure). Figures leave this
+app only through `data` (small cells withheld, counts perturbed by cell key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+from django.db import connection
+from django.db.models import CharField, Count, Max, TextField
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
+
+from passerelle.core.indicators.platform import (
+    FILES_SCHEMA,
+    TRANSITIONS_SCHEMA,
+    capacity_frame,
+    persons_frame_of,
+    referral_frames_of,
+    stable_id_expr,
+)
+from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
+from passerelle.web.apps.accounts.models import Role
+from passerelle.web.apps.directory.models import Partnership, Programme
+from passerelle.web.apps.people.models import Person
+from passerelle.web.apps.referrals.models import ProgrammeCapacity, ReferralEvent
+
+HOLDERS_SCHEMA = {"person_id": pl.Int64, "organisation": pl.String}
+
+ScopeKind = Literal["sector", "partnership", "organisation"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole sector, a partnership's member organisations, or one
+    organisation (`organisations`: their slugs; empty for the sector)."""
+
+    kind: ScopeKind
+    slug: str = ""
+    organisations: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        return self.kind if self.kind == "sector" else f"{self.kind}:{self.slug}"
+
+
+SECTOR = Scope("sector")
+
+
+def scopes_for(request: Any) -> list[Scope]:
+    """The scopes a user may see, widest first: analysts and platform administrators the
+    sector; a coordinator the partnerships their organisation is a member of, then their
+    organisation; an organisation's administrator their organisation."""
+    if is_analyst_or_platform_admin(request.user):
+        return [SECTOR]
+    actor = actor_for_request(request)
+    if actor is None or actor.organisation is None:
+        return []
+    organisation = actor.organisation
+    own = Scope("organisation", organisation.slug, frozenset({organisation.slug}))
+    if actor.role != Role.COORDINATOR:
+        return [own] if actor.allowed("aggregates_view", "organisation") else []
+    partnerships = [
+        Scope(
+            "partnership",
+            partnership.slug,
+            frozenset(partnership.members.values_list("slug", flat=True)),
+        )
+        for partnership in Partnership.objects.filter(members=organisation).order_by("slug")
+    ]
+    return [*partnerships, own]
+
+
+def data_version() -> tuple[Any, ...]:
+    """What changes whenever a figure could: counts and the latest change of person files,
+    referral events and capacities (three aggregate queries). Cached figures are keyed by it,
+    so a recorded outcome shows in the very next view."""
+    persons = Person.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    events = ReferralEvent.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    places = ProgrammeCapacity.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (
+        persons["n"],
+        persons["last"],
+        events["n"],
+        events["last"],
+        places["n"],
+        places["last"],
+        timezone.localdate(),
+    )
+
+
+@dataclass(frozen=True)
+class PlatformRecords:
+    persons: pl.DataFrame
+    holders: pl.DataFrame
+    events: pl.DataFrame
+    referrals: pl.DataFrame
+    capacity: pl.DataFrame
+    as_of: dt.date
+
+
+def platform_records() -> PlatformRecords:
+    return _platform_records(data_version())
+
+
+@functools.lru_cache(maxsize=2)
+def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
+    as_of = version[-1]
+
+    # The profile's keys as text and the diplomas as JSON text, extracted by the database:
+    # no name or contact is read, and no JSON document is decoded in Python.
+    def profile(*path: str) -> KeyTextTransform:
+        return KeyTextTransform(
+            path[-1], KeyTransform(path[0], "profile") if len(path) > 1 else "profile"
+        )
+
+    files = Person.objects.annotate(
+        person_text=Cast("pk", CharField()),
+        legal_status_text=profile("legal_status"),
+        application_text=profile("asylum_application_date"),
+        decision_text=profile("asylum_decision_date"),
+        arrival_text=profile("arrival_in_belgium"),
+        registration_text=profile("first_registration_brussels"),
+        fr_text=profile("languages", "fr"),
+        nl_text=profile("languages", "nl"),
+        en_text=profile("languages", "en"),
+        education_text=profile("education_isced"),
+        diplomas_text=Cast(KeyTransform("diplomas", "assessment"), TextField()),
+    ).values_list(
+        "person_text",
+        "birth_date",
+        "legal_status_text",
+        "application_text",
+        "decision_text",
+        "arrival_text",
+        "registration_text",
+        "fr_text",
+        "nl_text",
+        "en_text",
+        "education_text",
+        "diplomas_text",
+        "organisation__slug",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*files.query.sql_with_params())
+        table = pl.DataFrame(
+            cursor.fetchall(),
+            schema={**FILES_SCHEMA, "organisation": pl.String},
+            orient="row",
+        )
+    persons = persons_frame_of(table.drop("organisation"))
+    holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
+    # Ids as text and dates on the server's day (TruncDate in the current time zone) are
+    # computed by the database, and the rows fetched by the cursor go to polars as they
+    # are: no model instance nor converter per event.
+    transitions = (
+        ReferralEvent.objects.filter(to_state__in=_STATES)
+        .annotate(
+            referral_text=Cast("referral_id", CharField()),
+            person_text=Cast("referral__person_id", CharField()),
+            on=TruncDate("at"),
+        )
+        .values_list(
+            "referral_text",
+            "person_text",
+            "referral__sender__slug",
+            "referral__receiver__slug",
+            "referral__programme__slug",
+            "from_state",
+            "to_state",
+            "on",
+            "referral__rejection_reason",
+            "referral__outcome",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*transitions.query.sql_with_params())
+        rows = cursor.fetchall()
+    table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
+    events, referrals = referral_frames_of(table)
+    capacity = capacity_frame(
+        ProgrammeCapacity.objects.filter(period_start__lte=as_of)
+        .order_by("programme__slug", "-period_start")
+        .values_list("programme__slug", "programme__organisation__slug", "places")
+    )
+    return PlatformRecords(persons, holders, events, referrals, capacity, as_of)
+
+
+_STATES = ("sent", "accepted", "rejected", "in_progress", "completed", "no_show", "withdrawn")
+
+
+def programmes_in(scope: Scope) -> list[str]:
+    """The slugs of the directory's programmes run by the scope's organisations."""
+    programmes = Programme.objects.all()
+    if scope.kind != "sector":
+        programmes = programmes.filter(organisation__slug__in=scope.organisations)
+    return sorted(programmes.values_list("slug", flat=True))
