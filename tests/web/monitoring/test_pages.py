@@ -207,9 +207,9 @@ def test_evaluation_shows_the_selection_bias(analyst: Client) -> None:
     page = analyst.get("/analysis/evaluation/?motivation=observed").content.decode()
     result = data.mentoring_evaluation("observed")
     naive = result.evaluation.estimate("naive")
-    assert naive.effect > result.true_ate + 0.03  # the naive difference is biased upward
+    assert naive.effect > result.true_att + 0.03  # the naive difference is biased upward
     assert f"{naive.effect:+.3f}" in page
-    assert f"{result.true_ate:+.3f}" in page
+    assert f"{result.true_att:+.3f}" in page
     assert page.count("<svg") == 2  # the estimates with their intervals, the love plot
     balance = _rows(analyst.get("/analysis/evaluation/balance.csv?motivation=observed"))
     assert [r["covariate"] for r in balance] == result.evaluation.balance["covariate"].to_list()
