@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.profile import Profile
 from passerelle.core.rules.fields import (
     COVERAGE_END,
@@ -51,6 +51,20 @@ class Fact:
             other.missing,
             other.possible,
         )
+
+
+LEGAL_STATUS_WORDS = {
+    "asylum_seeker": gettext_noop("asylum seeker"),
+    "refugee": gettext_noop("refugee"),
+    "subsidiary_protection": gettext_noop("subsidiary protection"),
+    "temporary_protection": gettext_noop("temporary protection"),
+    "eu_citizen": gettext_noop("EU citizen"),
+    "family_reunification": gettext_noop("family reunification"),
+    "other_permit": gettext_noop("other residence permit"),
+    "no_permit": gettext_noop("no residence permit"),
+}
+"""A legal status in the words of the reasons ("réfugié : peut travailler ..."), never
+its code (issue 18)."""
 
 
 def _param(situation: Situation, parameter_id: str) -> Parameter:
@@ -127,7 +141,11 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
         return Fact(
             "right_to_work",
             "yes",
-            (_("{status}: may work without a work permit").format(status=status.value),),
+            (
+                _("{status}: may work without a work permit").format(
+                    status=_(LEGAL_STATUS_WORDS.get(str(status.value), str(status.value)))
+                ),
+            ),
             sources,
         )
     if regime == "none":
