@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import gettext as gnu_gettext
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pycountry
@@ -312,8 +312,15 @@ def language_level(code: str, level: object = None) -> str:
     return f"{name} {level}" if level else name
 
 
+def words_list(words: Iterable[object]) -> str:
+    """Words joined with the comma of the reader's script (Arabic, Persian and Pashto write
+    "،")."""
+    separator = "، " if request_language()[:2] in ("ar", "fa", "ps") else ", "
+    return separator.join(str(word) for word in words)
+
+
 def language_levels(levels: Mapping[str, object]) -> str:
-    return ", ".join(language_level(code, level) for code, level in sorted(levels.items()))
+    return words_list(language_level(code, level) for code, level in sorted(levels.items()))
 
 
 def occupation_label(code: object) -> str:

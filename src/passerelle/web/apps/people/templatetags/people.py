@@ -31,6 +31,7 @@ from passerelle.web.common.labels import (
     occupation_label,
     organisation_label,
     request_language,
+    words_list,
 )
 
 register = template.Library()
@@ -50,7 +51,7 @@ def organisation_name(organisation: Any) -> str:
 @register.filter
 def file_fields(names: Any) -> str:
     """The changed fields of a file's version, as words."""
-    return ", ".join(label(FILE_FIELD_LABELS, name) for name in names)
+    return words_list(label(FILE_FIELD_LABELS, name) for name in names)
 
 
 @register.filter
@@ -79,7 +80,7 @@ def field_groups(names: Any) -> str:
     labels = dict(FieldGroup.choices)
     order = list(labels)
     ordered = sorted(names, key=lambda name: order.index(name) if name in order else len(order))
-    return ", ".join(str(labels.get(name, name)) for name in ordered)
+    return words_list(labels.get(name, name) for name in ordered)
 
 
 @register.filter
