@@ -137,10 +137,12 @@ def leaked(text: str, codes: set[str], language: str) -> list[str]:
 
 
 WORDS_OF_LANGUAGES = {
-    # Codes that are ordinary words of that language, and what they mean there.
-    "fr": {"active", "international"},
-    "nl": {"international", "open", "matching"},
-    "ar": set(),
+    # Codes that are ordinary words of that language.
+    "fr": {"active", "international", "contact"},
+    "nl": {"international", "open", "matching", "contact"},
+    # English words of programme names the knowledge base has in no Arabic ("Be.Face
+    # mentoring and sponsorship"), shown in a form's options, which carry no language mark.
+    "ar": {"mentoring", "internship"},
 }
 
 
@@ -264,6 +266,8 @@ def _pages(world: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield "cpas", "/staff/persons/"
     yield "cpas", f"/staff/persons/{person}/"
     yield "cpas", f"/staff/persons/{person}/export/"
+    yield "cpas", f"/staff/persons/{person}/edit/"
+    yield "cpas", f"/staff/referrals/new/{person}/"
     yield "cpas", "/staff/referrals/outbox/"
     yield "cpas", f"/staff/referrals/{sent}/"
     yield "cpas", f"/staff/referrals/{completed}/"

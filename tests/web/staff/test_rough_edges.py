@@ -210,3 +210,25 @@ def test_lists_in_arabic_use_the_arabic_comma(consented: Network) -> None:
     assert languages is not None
     assert "، " in languages.group(1)
     assert ", " not in languages.group(1)
+
+
+def test_the_file_speaks_of_the_person_in_the_third_person_with_units(
+    consented: Network,
+) -> None:
+    """Item 4: a caseworker reads about someone, not the finder's questions to them."""
+    client = logged_in(consented.users["cw_a"])
+    person = consented.person.pk
+    html = client.get(f"/staff/persons/{person}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Dossier tenu par" in html
+    assert "Détenu par" not in html
+    assert "<dt>situation de séjour</dt><dd>réfugié(e) reconnu(e)</dd>" in html
+    assert "<dt>validité du titre de séjour</dt><dd>60 mois</dd>" in html
+    assert "Peut travailler." in html
+    for public in ("Vous pouvez", "votre situation", "J&#x27;ai le statut", "Pas pour vous"):
+        assert public not in html, public
+    form = client.get(f"/staff/persons/{person}/edit/", HTTP_ACCEPT_LANGUAGE="en")
+    text = form.content.decode()
+    assert ">Residence status<" in text
+    assert "Validity of the residence permit, in months" in text
+    for question in ("What is your situation?", "Your birth date", "Where do you live?", "I am a"):
+        assert question not in text, question
