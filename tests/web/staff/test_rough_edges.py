@@ -3,13 +3,14 @@ that fails on the old behaviour."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from tests.support.accounts import PASSWORD, logged_in
 from tests.support.referrals import Network, draft, move
 
@@ -20,6 +21,7 @@ from passerelle.web.apps.matching.demo import demo_matching
 from passerelle.web.apps.matching.gaps import Kind, offer_gaps
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Vacancy
 from passerelle.web.apps.matching.services import mentor_save
+from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.people.services import consent_record
 from passerelle.web.apps.referrals.models import Referral
 
@@ -232,3 +234,13 @@ def test_the_file_speaks_of_the_person_in_the_third_person_with_units(
     assert "Validity of the residence permit, in months" in text
     for question in ("What is your situation?", "Your birth date", "Where do you live?", "I am a"):
         assert question not in text, question
+
+
+def test_refusing_rules_are_told_in_the_readers_words(consented: Network) -> None:
+    """The sender who refers someone the rules refuse reads why in words, not "age: 31"."""
+    too_late = dt.date(2034, 1, 1)  # 31 years old: Duo's mentoring is for 18 to 30
+    with translation.override("fr"), pytest.raises(PersonDataError) as error:
+        draft(consented, planned_start=too_late)
+    message = error.value.errors["ineligibility_reason"]
+    assert message.startswith("selon les règles, la personne n'est pas éligible"), message
+    assert "(de 18 à 30 ans\u00a0: non (âge\u00a0: 31))" in message, message
