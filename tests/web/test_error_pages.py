@@ -165,12 +165,13 @@ def test_a_form_refused_by_the_csrf_check_gets_the_styled_403(language: str) -> 
 def test_an_analyst_without_a_membership_starts_on_the_analysis(
     make_user: Callable[..., User],
 ) -> None:
-    """Their start page was the person files, which refuse a user of no organisation."""
+    """Their start page was the person files, which refuse a user of no organisation; it is
+    now their own page (/staff/), which links to every analysis page (issue 18)."""
     client = logged_in(make_user("an", None, platform_role=PlatformRole.ANALYST))
     response = client.post(
         "/staff/login/", {"username": "an", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="fr"
     )
     assert response.status_code == 302
-    assert response["Location"] == "/analysis/"
+    assert response["Location"] == "/staff/"
     main = _check_page(client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="fr"), 404, "fr")
-    assert 'href="/analysis/"' in main
+    assert 'href="/staff/"' in main

@@ -71,9 +71,16 @@ def test_an_org_admin_filters_and_exports_the_log(
         or entry.subject_organisation_id == files["own"].organisation_id
         for entry in shown
     )
-    response = client.get("/staff/audit/audit.csv", {"action": "person_view"})
+    response = client.get(
+        "/staff/audit/audit.csv", {"action": "person_view"}, HTTP_ACCEPT_LANGUAGE="nl"
+    )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["at", "action", "actor"]
+    # Headed in the reader's language (issue 18); the cells stay codes for machines.
+    assert rows[0][:3] == [
+        "wanneer (ISO 8601, met de afwijking van UTC)",
+        "actie (code)",
+        "gebruiker",
+    ]
     assert {row[1] for row in rows[1:]} == {"person_view"}
     assert str(files["own"].pk) in {row[4] for row in rows[1:]}
     assert AuditEntry.objects.filter(action="audit_export").count() == 1

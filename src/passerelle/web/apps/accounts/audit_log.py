@@ -22,9 +22,10 @@ from passerelle.web.apps.audit.models import Action, AuditEntry
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.common.actors import Actor, OperationDeniedError
 from passerelle.web.common.forms import DateInput
+from passerelle.web.common.labels import AUDIT_CSV_COLUMNS
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ("at", "action", "actor", "object_kind", "object_id", "flagged", "detail")
+CSV_COLUMNS = tuple(AUDIT_CSV_COLUMNS)
 
 
 class AuditFilterForm(forms.Form):
@@ -84,8 +85,11 @@ def audit_log_csv(request: HttpRequest, actor: Actor) -> HttpResponseBase:
     audit_record(action=Action.AUDIT_EXPORT, actor=actor.user, organisation=actor.organisation)
     writer = csv.writer(_Echo())
 
+    # In the request's language, now: the rows are written after the view has returned.
+    header = [str(AUDIT_CSV_COLUMNS[column]) for column in CSV_COLUMNS]
+
     def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_COLUMNS)
+        yield writer.writerow(header)
         for entry in entries.iterator():
             yield writer.writerow(
                 (

@@ -24,7 +24,7 @@ def start_page(roles: set[str], analysis: bool) -> str | None:
         return "people:list"
     if roles:
         return "matching:home"
-    return "monitoring:dashboard" if analysis else None
+    return "accounts:home" if analysis else None
 
 
 def _links(user: Any) -> dict[str, Any]:

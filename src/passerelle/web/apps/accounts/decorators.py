@@ -71,13 +71,20 @@ def staff_view(view: StaffView) -> Callable[..., HttpResponseBase]:
             return refused
         actor = actor_for_request(request)
         if actor is None:
-            return render(request, "accounts/no_organisation.html", status=403)
+            # Refused, with the way to the pages the account may open (an analyst's).
+            return render(
+                request,
+                "accounts/no_organisation.html",
+                {"analysis": may_see_aggregates(request.user)},
+                status=403,
+            )
         try:
             response = view(request, actor, *args, **kwargs)
-        except PersonNotFoundError:
-            raise Http404 from None
-        except OperationDeniedError:
-            raise PermissionDenied from None
+        except (PersonNotFoundError, Http404):
+            # The site's page in the reader's language, also when DEBUG would show Django's.
+            return render(request, "404.html", status=404)
+        except (OperationDeniedError, PermissionDenied):
+            return render(request, "403.html", status=403)
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
@@ -27,6 +27,7 @@ from django_otp import login as otp_login
 from passerelle.web.apps.accounts.context import start_page
 from passerelle.web.apps.accounts.decorators import (
     ORGANISATION_SESSION_KEY,
+    is_analyst_or_platform_admin,
     may_see_aggregates,
     needs_second_factor,
 )
@@ -169,3 +170,61 @@ def organisation_switch(request: HttpRequest) -> HttpResponse:
             if str(membership.organisation_id) == chosen:
                 request.session[ORGANISATION_SESSION_KEY] = membership.organisation_id
     return redirect("people:list")
+
+
+ANALYSIS_PAGES = (
+    (
+        "monitoring:dashboard",
+        gettext_lazy("Dashboard"),
+        gettext_lazy("Referrals, outcomes and capacity across the organisations, as aggregates."),
+    ),
+    (
+        "beneficiaries:overview",
+        gettext_lazy("Unique beneficiaries"),
+        gettext_lazy("People counted once across organisations, and the overlaps between them."),
+    ),
+    (
+        "monitoring:evaluation",
+        gettext_lazy("Evaluation"),
+        gettext_lazy("The estimated effect of the programmes, with its assumptions."),
+    ),
+    (
+        "monitoring:report",
+        gettext_lazy("Report"),
+        gettext_lazy("The funders' report: figures with small counts withheld (CSV, PDF, XLSX)."),
+    ),
+    (
+        "scenarios:list",
+        gettext_lazy("Scenarios"),
+        gettext_lazy("What would change under another rule or more places: simulated, compared."),
+    ),
+)
+"""The analysis pages, as the analyst's start page lists them."""
+
+
+@never_cache
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """A staff member's start page: the pages their roles open. Analysts and platform
+    administrators, who belong to no organisation, land here after logging in."""
+    user: Any = request.user
+    if not user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={reverse('accounts:home')}")
+    analysis = may_see_aggregates(user)
+    if analysis and needs_second_factor(request):
+        return redirect("accounts:two-factor")
+    roles = set(user.memberships.values_list("role", flat=True))
+    if not analysis:
+        target = start_page(roles, analysis)
+        return (
+            redirect(target)
+            if target
+            else render(request, "accounts/no_organisation.html", status=403)
+        )
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "analysis_pages": ANALYSIS_PAGES,
+            "linkage": is_analyst_or_platform_admin(user),
+        },
+    )

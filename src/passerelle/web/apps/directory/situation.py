@@ -135,3 +135,9 @@ def situation_result(data: dict[str, Any]) -> dict[str, Any]:
 
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+def condition_sentences(conditions: list[dict[str, Any]]) -> list[str]:
+    """Evaluated conditions (`condition_json`) in words in the reader's language, for pages
+    outside the directory (a referral's eligibility)."""
+    return [condition_sentence(condition) for condition in conditions]

@@ -174,20 +174,27 @@ def _has_records(employer: Organisation, host: Organisation) -> bool:
 
 
 CANDIDATE_GROUPS = [
-    # (experience, French level, diploma recognition, how many): the electricians' vacancy
-    # asks for French B2 (or Dutch B1) and a recognised diploma, so five qualify now, five
-    # in six months (one level and the recognition), five in twelve (two levels); the three
-    # kitchen helpers stay below the small-cell threshold.
-    ("7411", "B2", "full", 5),
-    ("7411", "B1", "not_requested", 5),
-    ("7411", "A2", "full", 5),
-    ("9412", "A2", "not_requested", 3),
+    # (experience, French level, diploma recognition, legal status, how many). The published
+    # counts are perturbed by -2 to +2 and a count below the small-cell threshold (5) is
+    # withheld with its whole row: groups of 7 keep every count 0 or at least 7, so that the
+    # employer's and the host's pages show figures. The electricians' vacancy asks for French
+    # B2 (or Dutch B1) and a recognised diploma: 7 qualify now, 7 in six months (one level and
+    # the recognition), 7 in twelve (two levels); the 7 kitchen helpers qualify now. The 7
+    # office clerks with subsidiary protection are not eligible for Tandem's internships
+    # (refugees and asylum seekers), so that the host sees who does not qualify, and why,
+    # above the threshold whatever other files the demo adds.
+    ("7411", "B2", "full", "refugee", 7),
+    ("7411", "B1", "not_requested", "refugee", 7),
+    ("7411", "A2", "full", "refugee", 7),
+    ("9412", "A2", "not_requested", "refugee", 7),
+    ("4110", "B1", "not_requested", "subsidiary_protection", 7),
 ]
 
 
 def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
-    """Synthetic young refugees held by BAPA (electricians and kitchen helpers) who
-    consented to matching; half also consented to share their file with Duo for a Job."""
+    """Synthetic young refugees (electricians, kitchen helpers) and office clerks with
+    subsidiary protection, held by BAPA, who consented to matching; half also consented to
+    share their file with Duo for a Job."""
     from passerelle.web.apps.people.services import consent_record, person_create
 
     bapa = Organisation.objects.filter(slug="bapa-bxl").first()
@@ -195,11 +202,11 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
         return 0
     writer = Actor(organisation=bapa, role=Role.CASEWORKER, label="passerelle demo-data")
     specs = [
-        (occupation, level, recognition)
-        for occupation, level, recognition, count in CANDIDATE_GROUPS
+        (occupation, level, recognition, status)
+        for occupation, level, recognition, status, count in CANDIDATE_GROUPS
         for _ in range(count)
     ]
-    for index, (occupation, level, recognition) in enumerate(specs):
+    for index, (occupation, level, recognition, status) in enumerate(specs):
         given = CANDIDATE_NAMES[index % len(CANDIDATE_NAMES)]
         birth = today.replace(year=today.year - 20 - rng.randrange(9)) - dt.timedelta(days=40)
         decision = today - dt.timedelta(days=200 + rng.randrange(900))
@@ -213,7 +220,7 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
                 "birth_date": birth.isoformat(),
                 "profile": {
                     "nationality": rng.choice(["ER", "SY", "AF", "GN"]),
-                    "legal_status": "refugee",
+                    "legal_status": status,
                     "asylum_application_date": (decision - dt.timedelta(days=300)).isoformat(),
                     "asylum_decision_date": decision.isoformat(),
                     "residence_permit_months": 60,

@@ -85,6 +85,41 @@ def persons_for(actor: Actor, *, search: str = "") -> QuerySet[Person]:
     return persons.select_related("organisation")
 
 
+def names_for(actor: Actor, person_ids: Iterable[uuid.UUID]) -> dict[Any, str]:
+    """The names (in Latin letters) of the files among `person_ids` whose identity the
+    actor's organisation holds or was shown, for lists such as the referral inbox; a file
+    whose names were not disclosed is absent. One audit entry for the list."""
+    wanted = list(dict.fromkeys(person_ids))
+    if actor.organisation is None or not wanted:
+        return {}
+    # The fields are a JSON list: read in Python (SQLite has no JSON containment lookup).
+    disclosed = [
+        person_id
+        for person_id, fields in _active_disclosures(actor.organisation)
+        .filter(person_id__in=wanted)
+        .values_list("person_id", "fields")
+        if FieldGroup.IDENTITY in fields
+    ]
+    persons = (
+        Person.objects.filter(pk__in=wanted)
+        .exclude(status=FileStatus.ANONYMISED)
+        .filter(Q(organisation=actor.organisation) | Q(pk__in=disclosed))
+        .only("pk", "given_names_latin", "family_name_latin")
+    )
+    names = {
+        person.pk: f"{person.given_names_latin} {person.family_name_latin}".strip()
+        for person in persons
+    }
+    if names:
+        audit_record(
+            action=Action.PERSON_LIST,
+            actor=actor.user,
+            organisation=actor.organisation,
+            detail={"names_shown": len(names), "list": "referrals"},
+        )
+    return names
+
+
 def _relation(actor: Actor, person: Person) -> tuple[Relation, frozenset[str]] | None:
     if actor.organisation is None:
         return None

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.assessment import (
@@ -18,6 +19,7 @@ from passerelle.core.assessment import (
 from passerelle.web.apps.directory.forms import YES_NO_FIELDS, FinderForm
 from passerelle.web.apps.people.models import ConsentPurpose, FieldGroup
 from passerelle.web.common.forms import DateInput
+from passerelle.web.common.labels import STAFF_LEGAL_STATUS_LABELS, STAFF_PROFILE_FIELD_LABELS
 
 DIPLOMA_ROWS = 3
 EXPERIENCE_ROWS = 3
@@ -56,7 +58,19 @@ class PersonForm(FinderForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["on"]
-        self.fields["birth_date"].label = _("Birth date")
+        # The finder's questions speak to the person ("What is your situation?"); a file is
+        # written about them: the file's own words, and the unit where a number has one.
+        for name, label in STAFF_PROFILE_FIELD_LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = capfirst(label)
+        self.fields["residence_permit_months"].label = _(
+            "Validity of the residence permit, in months"
+        )
+        not_known = ("", _("not known"))
+        self._choices("legal_status", [not_known, *STAFF_LEGAL_STATUS_LABELS.items()])
+        for name in ("migration_background", *YES_NO_FIELDS):
+            if name in self.fields:
+                self._choices(name, [not_known, ("yes", _("Yes")), ("no", _("No"))])
         self._choices("literacy", [("", _("Not assessed")), *_translated(LITERACY_LABELS)])
         self._choices("social_needs", _translated(SOCIAL_NEED_LABELS))
         isced = [("", "—"), *[(k, f"{k} · {v}") for k, v in _translated(ISCED_LABELS)]]

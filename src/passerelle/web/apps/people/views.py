@@ -27,7 +27,12 @@ from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.forms import ConsentForm, DisclosureForm, PersonForm
 from passerelle.web.apps.people.schemas import PersonDataError, rules_profile
 from passerelle.web.common.actors import Actor, OperationDeniedError
-from passerelle.web.common.labels import request_language
+from passerelle.web.common.labels import (
+    STAFF_PATHWAY_LABELS,
+    STAFF_PROGRAMME_STATUS_LABELS,
+    STAFF_RIGHT_TO_WORK_LABELS,
+    request_language,
+)
 
 PAGE_SIZE = 25
 
@@ -86,9 +91,27 @@ def _situation(access_: PersonAccess) -> tuple[dict[str, Any] | None, str]:
     try:
         # Computed from the disclosed groups only: no birth date shared, no age shown.
         profile = rules_profile(*access.disclosed_rules_data(person, access_.fields))
-        return situation_for(profile, timezone.localdate()), ""
+        return _in_third_person(situation_for(profile, timezone.localdate())), ""
     except (ProfileError, DateOutOfCoverageError) as error:
         return None, str(error)
+
+
+def _in_third_person(result: dict[str, Any]) -> dict[str, Any]:
+    """The finder's result as a caseworker reads it: about the person ("may work"), not
+    addressed to them ("you may work")."""
+    for fact, labels in (
+        ("right_to_work", STAFF_RIGHT_TO_WORK_LABELS),
+        ("integration_pathway", STAFF_PATHWAY_LABELS),
+    ):
+        answer = result[fact]
+        answer["label"] = labels.get(answer["value"], answer["label"])
+        if answer.get("next_value"):
+            answer["next_label"] = labels.get(answer["next_value"], answer["next_label"])
+    result["groups"] = [
+        (status, STAFF_PROGRAMME_STATUS_LABELS.get(status, title), items)
+        for status, title, items in result["groups"]
+    ]
+    return result
 
 
 @staff_view

@@ -9,7 +9,7 @@ from passerelle.core.i18n import current_language
 from passerelle.core.profile import ProfileError
 from passerelle.core.rules.explain import evaluate
 from passerelle.core.rules.fields import DateOutOfCoverageError
-from passerelle.core.rules.options import programme_option
+from passerelle.core.rules.options import condition_json, programme_option
 from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import CriteriaError, parse_criterion
 from passerelle.knowledge.loader import load_knowledge
@@ -44,6 +44,7 @@ def _eligibility_on(
                 "reasons": list(option.reasons),
                 "from": option.from_date.isoformat() if option.from_date else None,
                 "missing": list(option.missing),
+                "conditions": [condition_json(c) for c in option.conditions],
             }
         if not programme.eligibility:
             return {"status": "eligible", "reasons": [], "from": None, "missing": []}
@@ -56,4 +57,5 @@ def _eligibility_on(
         "reasons": [condition.text for condition in result.conditions],
         "from": None,
         "missing": list(result.missing),
+        "conditions": [condition_json(c) for c in result.conditions],
     }

@@ -70,6 +70,17 @@ class TransitionForm(forms.Form):
         validators=[plain_text],
     )
 
+    def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if action == "complete":
+            # Required here, so that the browser asks for it before the form is sent and the
+            # page names the field in words when it is missing.
+            outcome = self.fields["outcome"]
+            outcome.required = True
+            outcome.error_messages["required"] = _(
+                "Choose the outcome before closing the referral."
+            )
+
 
 class CapacityForm(forms.Form):
     programme = forms.ChoiceField(label=_("Programme"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.directory.models import Programme
+from passerelle.web.apps.directory.situation import condition_sentences
 from passerelle.web.apps.ops.queue import enqueue, stores_tasks
 from passerelle.web.apps.people import services as people_services
 from passerelle.web.apps.people.access import ALL_FIELDS, audit_person, person_for
@@ -122,12 +123,15 @@ def referral_create(
     whole = eligibility_on(person, programme, planned_start)
     reason = ineligibility_reason.strip()
     if whole["status"] == "not_eligible" and not reason:
+        failing = [c for c in whole.get("conditions", []) if c["outcome"] == "not_met"]
+        why = "; ".join(condition_sentences(failing)[:2] or whole["reasons"][:2])
         raise PersonDataError(
             {
-                "ineligibility_reason": "the rules say the person is not eligible on the "
-                "planned start ("
-                + "; ".join(whole["reasons"][:2])
-                + "); write why you refer them all the same"
+                "ineligibility_reason": _(
+                    "the rules say the person is not eligible on the planned start "
+                    "(%(why)s); write why you refer them all the same"
+                )
+                % {"why": why}
             }
         )
     # What is stored is what the receiver may read: the rules' answer from the shared

@@ -5,6 +5,7 @@ section of `referrals.integrations`, is the accounts app's). Reads through `refe
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.directory.selectors import programmes_visible
+from passerelle.web.apps.directory.situation import condition_sentences
 from passerelle.web.apps.people import access as people_access
 from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals import access, services
@@ -31,7 +33,7 @@ from passerelle.web.apps.referrals.forms import (
 from passerelle.web.apps.referrals.models import State
 from passerelle.web.apps.referrals.routing import protocol_publish, protocols_on, suggestions_for
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
-from passerelle.web.common.labels import PROGRAMME_STATUS_LABELS, request_language
+from passerelle.web.common.labels import STAFF_PROGRAMME_STATUS_LABELS, label, request_language
 
 PAGE_SIZE = 30
 ACTION_LABELS = {
@@ -44,6 +46,8 @@ ACTION_LABELS = {
     "no_show": gettext_lazy("Did not come"),
     "withdraw": gettext_lazy("Withdraw"),
 }
+DANGER_ACTIONS = frozenset({"reject", "no_show", "withdraw"})
+"""Actions that end a referral: shown as secondary buttons, apart from the way forward."""
 
 
 def _programme_choices(organisation: Any = None) -> list[tuple[str, str]]:
@@ -68,6 +72,7 @@ def _box(request: HttpRequest, actor: Actor, box: str) -> HttpResponse:
         overdue=request.GET.get("overdue") == "1",
     )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = people_access.names_for(actor, [referral.person_id for referral in page])
     return render(
         request,
         "referrals/box.html",
@@ -75,6 +80,9 @@ def _box(request: HttpRequest, actor: Actor, box: str) -> HttpResponse:
             "actor": actor,
             "box": box,
             "page": page,
+            "rows": [(referral, names.get(referral.person_id)) for referral in page],
+            # An organisation with one programme reads its name once, not on every row.
+            "programmes": {referral.programme_id for referral in page},
             "states": State.choices,
             "state": state,
             "overdue": request.GET.get("overdue") == "1",
@@ -102,17 +110,31 @@ def _found(actor: Actor, referral_id: str) -> Any:
 
 @staff_view
 def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> HttpResponse:
-    referral = _found(actor, referral_id)
+    return _detail_page(request, actor, _found(actor, referral_id))
+
+
+def _detail_page(
+    request: HttpRequest,
+    actor: Actor,
+    referral: Any,
+    *,
+    failed: tuple[str, TransitionForm] | None = None,
+) -> HttpResponse:
+    """The referral's page; `failed` is the action whose form came back with errors, shown
+    again with them (and a 400 status)."""
     side = access.side_of(actor, referral)
-    actions = [
-        (name, ACTION_LABELS[name])
+    forms = {
+        name: TransitionForm(initial={"version": referral.version}, action=name)
         for name, transition in services.TRANSITIONS.items()
         if transition.side == side and referral.state in transition.sources
-    ]
+    }
+    if failed is not None and failed[0] in forms:
+        forms[failed[0]] = failed[1]
     try:
         person = people_access.person_for(actor, referral.person_id, "view")
     except (PersonNotFoundError, OperationDeniedError):
         person = None
+    eligibility = referral.eligibility or {}
     return render(
         request,
         "referrals/detail.html",
@@ -122,24 +144,46 @@ def referral_detail(request: HttpRequest, actor: Actor, referral_id: str) -> Htt
             "side": side,
             "person": person,
             "events": access.timeline(referral),
-            "actions": actions,
-            "form": TransitionForm(initial={"version": referral.version}),
+            "actions": [
+                (name, ACTION_LABELS[name], form, name in DANGER_ACTIONS)
+                for name, form in forms.items()
+            ],
+            "failed_form": failed[1] if failed is not None else None,
             "overdue": access.is_overdue(referral),
-            "eligibility_label": PROGRAMME_STATUS_LABELS.get(
-                referral.eligibility.get("status", "unknown"), ""
+            "eligibility_label": label(
+                STAFF_PROGRAMME_STATUS_LABELS, eligibility.get("status", "unknown")
             ),
+            "eligibility_from": _iso_date(eligibility.get("from")),
+            # Conditions are put in words in the reader's language; referrals stored before
+            # conditions were kept show their stored sentences.
+            "eligibility_reasons": (
+                condition_sentences(eligibility["conditions"])
+                if eligibility.get("conditions")
+                else eligibility.get("reasons", [])
+            ),
+            "eligibility_in_reader_language": bool(eligibility.get("conditions")),
         },
+        status=400 if failed is not None else 200,
     )
+
+
+def _iso_date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 @require_POST
 @staff_view
 def referral_act(request: HttpRequest, actor: Actor, referral_id: str, action: str) -> HttpResponse:
-    _found(actor, referral_id)  # 404 for another's referral, 403 for a role that may not
-    form = TransitionForm(request.POST)
+    found = _found(actor, referral_id)  # 404 for another's referral, 403 for a role that may not
+    form = TransitionForm(request.POST, action=action)
     if not form.is_valid():
-        messages.error(request, _("The form was incomplete; nothing changed."))
-        return redirect("referrals:detail", referral_id=referral_id)
+        if form.has_error("version"):
+            messages.error(request, _("The form was incomplete; nothing changed."))
+            return redirect("referrals:detail", referral_id=referral_id)
+        return _detail_page(request, actor, found, failed=(action, form))
     data = form.cleaned_data
     try:
         referral = services.referral_transition(

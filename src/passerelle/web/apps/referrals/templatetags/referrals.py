@@ -9,6 +9,7 @@ from django import template
 from passerelle.web.apps.referrals.access import referrals_for
 from passerelle.web.apps.referrals.models import State
 from passerelle.web.common.actors import Actor
+from passerelle.web.common.labels import REFERRAL_EVENT_LABELS, label
 
 register = template.Library()
 
@@ -29,3 +30,12 @@ def state_label(code: str) -> str:
         return str(State(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def event_label(event: Any) -> str:
+    """A step of the timeline as what was done ("sent the referral"), not "draft → sent"; a
+    step back to the waiting list or a state the table lacks says the state it led to."""
+    if event.to_state in REFERRAL_EVENT_LABELS:
+        return label(REFERRAL_EVENT_LABELS, event.to_state)
+    return state_label(event.to_state)
