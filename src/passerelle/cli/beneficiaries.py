@@ -12,23 +12,19 @@ from typing import Annotated
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 
-from passerelle.cli.common import FormatOption, OutputFormat, console, fail
+from passerelle.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    django_setup,
+    fail,
+    progress_bar,
+)
 from passerelle.core.i18n import _
 from passerelle.core.linkage import DEFAULT_THRESHOLD
-
-
-def _django() -> None:
-    from passerelle.web.setup import django_setup
-
-    django_setup()
 
 
 def link_run(
@@ -44,7 +40,7 @@ def link_run(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Link every organisation's encodings, apply the review decisions, store the clusters."""
-    _django()
+    django_setup()
     from passerelle.web.apps.beneficiaries import services
 
     try:
@@ -53,14 +49,7 @@ def link_run(
         )
     except ValueError as error:
         fail(str(error))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=output != OutputFormat.table,
-    ) as bar:
+    with progress_bar(to=console, disable=output != OutputFormat.table) as bar:
         task = bar.add_task(_("reading encodings"), total=run.steps)
 
         def step(message: str) -> None:
@@ -93,7 +82,7 @@ def link_encode_files(
 ) -> None:
     """Encode an organisation's person files with the sector key (PASSERELLE_LINKAGE_KEY_FILE)
     and share the encodings, replacing its previous ones."""
-    _django()
+    django_setup()
     from passerelle.core.linkage import KeyFileError
     from passerelle.web.apps.beneficiaries import services
     from passerelle.web.apps.directory.models import Organisation
@@ -129,7 +118,7 @@ def link_relearn(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Re-estimate the linkage model from the review decisions; report the held-out check."""
-    _django()
+    django_setup()
     from passerelle.core.linkage import LinkageInputError
     from passerelle.web.apps.beneficiaries import relearn
 
@@ -196,7 +185,7 @@ def import_outcomes(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Import administrative outcomes, matched to the platform's persons by their encodings."""
-    _django()
+    django_setup()
     from django.utils import translation
 
     from passerelle.web.apps.beneficiaries import services
@@ -212,15 +201,7 @@ def import_outcomes(
         "matching": _("matching rows to persons"),
         "storing": _("storing"),
     }
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=output != OutputFormat.table,
-    ) as bar:
+    with progress_bar(to=console, counts=True, disable=output != OutputFormat.table) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(step: str, done: int, total: int) -> None:

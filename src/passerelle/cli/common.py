@@ -1,5 +1,6 @@
 """What every `passerelle` command shares: the consoles, the output format and date
-options, the one-line failure (exit code 2), JSON printing and loading the knowledge base.
+options, the one-line failure (exit code 2), JSON printing, loading the knowledge base,
+the progress bar and starting Django for the commands that use the web apps.
 Command modules import these from here, and `main` imports the command modules, so that no
 module of the CLI imports one that imports it back."""
 
@@ -14,8 +15,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from passerelle.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
+
+# Re-exported for the commands that need Django: `passerelle.web.setup` imports nothing of
+# Django until it is called, so the other commands start without it.
+from passerelle.web.setup import django_setup as django_setup
 
 console = Console()
 errors = Console(stderr=True)
@@ -71,3 +77,17 @@ def knowledge_or_fail() -> Knowledge:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def progress_bar(*, to: Console = errors, counts: bool = False, disable: bool = False) -> Progress:
+    """A transient progress bar on `to`: the step, the bar, `done/total` when `counts`, and the
+    time elapsed. Disabled for JSON output so that stdout stays one document."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        *([MofNCompleteColumn()] if counts else []),
+        TimeElapsedColumn(),
+        console=to,
+        transient=True,
+        disable=disable,
+    )

@@ -16,7 +16,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from passerelle.cli.common import console, errors, fail, parse_date, print_json
+from passerelle.cli.common import console, django_setup, errors, fail, parse_date, print_json
 from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.estimators import (
     ESTIMAND_VALUES,
@@ -444,8 +444,6 @@ def _platform_report_inputs(
 ) -> tuple[pl.DataFrame, pl.DataFrame, str, bytes, int]:
     """Events, referrals, programme, secret and threshold from the platform's records: the
     figures of the report page for the sector (the settings' threshold if it is higher)."""
-    from passerelle.web.setup import django_setup
-
     django_setup()
     from passerelle.web.apps.monitoring import data, selectors
 
@@ -514,8 +512,6 @@ def indicators(
     if platform:
         if persons_path or events_path or referrals_path or capacity_path:
             fail("--platform: reads the platform's records; leave out the CSV inputs")
-        from passerelle.web.setup import django_setup
-
         django_setup()
         from passerelle.web.apps.monitoring import data
 

@@ -25,6 +25,7 @@ from passerelle.cli.common import (
     FormatOption,
     OutputFormat,
     console,
+    django_setup,
     errors,
     fail,
     knowledge_or_fail,
@@ -343,8 +344,6 @@ def load_command(
     """Load the knowledge base into the web database. Idempotent: a second run changes
     nothing; records entered by organisations are never changed or deleted."""
     # Django is imported here, not at the top: the other commands start without it.
-    from passerelle.web.setup import django_setup
-
     knowledge = knowledge_or_fail()
     django_setup()
     from django.core.management import call_command
@@ -393,8 +392,6 @@ def export_hsds_command(
 ) -> None:
     """The directory as Open Referral HSDS 3.0: JSON records and a tabular data package."""
     # Django is imported here, not at the top: the other commands start without it.
-    from passerelle.web.setup import django_setup
-
     django_setup()
     from passerelle.web.apps.directory.export import export_hsds
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from passerelle.cli.common import (
@@ -17,11 +16,11 @@ from passerelle.cli.common import (
     FormatOption,
     OutputFormat,
     console,
-    errors,
     fail,
     knowledge_or_fail,
     parse_date,
     print_json,
+    progress_bar,
 )
 from passerelle.core.i18n import _
 from passerelle.core.matching.csvinput import MatchingInputError, read_round
@@ -116,13 +115,7 @@ def match_command(
         balance_organisations=balance,
         block_digits=block_digits,
     )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task(_("matching"), total=len(PHASES) + 1)
 
         def advance(phase: str) -> None:

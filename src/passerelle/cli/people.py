@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.common import OutputFormat, console, fail, print_json, today
+from passerelle.cli.common import OutputFormat, console, django_setup, fail, print_json, today
 from passerelle.core.i18n import _
 
 DEMO_PASSWORD = "demo-passerelle-2026"  # noqa: S105 (the demo accounts' documented password)
@@ -63,12 +63,6 @@ NATIONALITIES = ["SY", "IQ", "AF", "ER", "GN", "CD", "SO", "UA", "PS"]
 MUNICIPALITIES = ["Anderlecht", "Schaerbeek", "Molenbeek-Saint-Jean", "Bruxelles", "Forest"]
 
 
-def _django() -> None:
-    from passerelle.web.setup import django_setup
-
-    django_setup()
-
-
 def purge(
     apply: Annotated[
         bool, typer.Option("--apply", help="Anonymise for real (default: a dry run).")
@@ -81,7 +75,7 @@ def purge(
 ) -> None:
     """Anonymise person files closed longer ago than the retention period. Dry run unless
     --apply; each file in its own transaction."""
-    _django()
+    django_setup()
     from django.conf import settings
 
     from passerelle.web.apps.people.schemas import PersonDataError
@@ -128,7 +122,7 @@ def token_issue(
 ) -> None:
     """Make an API token for an organisation's own system. The key is printed once; only its
     hash is kept."""
-    _django()
+    django_setup()
     from passerelle.web.apps.accounts.models import ApiScope
     from passerelle.web.apps.accounts.services import api_token_issue
     from passerelle.web.apps.directory.models import Organisation
@@ -156,7 +150,7 @@ def demo_data(
 ) -> None:
     """Create the demo's staff accounts and synthetic person files (demo only; idempotent).
     Run `passerelle load` first."""
-    _django()
+    django_setup()
     from django.conf import settings
 
     if not settings.DEBUG:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from passerelle.cli.common import OutputFormat, console, fail, print_json
+from passerelle.cli.common import OutputFormat, console, django_setup, fail, print_json
 from passerelle.core.i18n import _
 
 
@@ -33,8 +33,6 @@ def deliver_webhooks(
         fail("--interval: from more than 0 to 3600 seconds")
     if limit < 1:
         fail("--limit: 1 or more")
-    from passerelle.web.setup import django_setup
-
     django_setup()
     from django.db import connections
 
@@ -86,8 +84,6 @@ def worker(
     until stopped, with a heartbeat that /readyz checks (docs/operations.md)."""
     if not 0 <= interval <= 60:
         fail("--interval: from 0 to 60 seconds")
-    from passerelle.web.setup import django_setup
-
     django_setup()
     from django.core.management import call_command
 
@@ -100,8 +96,6 @@ def scheduler(
 ) -> None:
     """Enqueue the scheduled jobs of settings.PASSERELLE_SCHEDULES at their times, until
     stopped (docs/operations.md, "Schedules")."""
-    from passerelle.web.setup import django_setup
-
     django_setup()
     from django.core.management import call_command
 

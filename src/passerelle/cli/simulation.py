@@ -10,10 +10,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from passerelle.cli.common import OutputFormat, fail, knowledge_or_fail
+from passerelle.cli.common import OutputFormat, fail, knowledge_or_fail, progress_bar
 from passerelle.core.i18n import _
 from passerelle.core.simulation.config import (
     BASELINE,
@@ -25,17 +24,6 @@ from passerelle.core.simulation.config import (
 
 # numpy, scipy, Pillow and Dask are imported when `simulate` runs, not for every command.
 console = Console()
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
 
 
 def _list(output: OutputFormat) -> None:
@@ -55,7 +43,7 @@ def _calibrate(persons: int, seed: int, output: OutputFormat) -> None:
 
     knowledge = knowledge_or_fail()
     assumptions = load_assumptions()
-    with _progress() as progress:
+    with progress_bar(counts=True) as progress:
         task = progress.add_task(_("calibrating"), total=None)
         fit = calibrate(
             knowledge,
@@ -106,7 +94,7 @@ def _sensitivity(persons: int, seed: int, change: float, output: OutputFormat) -
     knowledge = knowledge_or_fail()
     assumptions = load_assumptions()
     paths = numeric_assumptions(assumptions)
-    with _progress() as progress:
+    with progress_bar(counts=True) as progress:
         progress.add_task(_("sensitivity"), total=None)
         base, rows = sensitivity(knowledge, assumptions, paths, change, persons, seed)
     names = [target.name for target in TARGETS]
@@ -205,7 +193,7 @@ def _sweep(
 
     from passerelle.core.simulation.config import with_assumption
     from passerelle.core.simulation.model import prepare
-    from passerelle.core.simulation.parallel import replication_seeds, run_many
+    from passerelle.core.simulation.parallel import replication_seeds
     from passerelle.core.simulation.results import summarise, summary_rows
 
     path, values = _parse_sweep(text)
@@ -223,16 +211,7 @@ def _sweep(
         fail(str(error))
     seeds = replication_seeds(seed, replications)
     jobs = [(p, persons, s) for p in prepared for s in seeds]
-    with _progress() as progress:
-        task = progress.add_task(_("sweep"), total=len(jobs))
-        try:
-            results = run_many(
-                jobs,
-                scheduler=scheduler,
-                progress=lambda done, _total: progress.update(task, completed=done),
-            )
-        except OSError as error:
-            fail(f"--scheduler: {error}")
+    results = _run_jobs(jobs, scheduler, _("sweep"))
     frames = []
     for index, value in enumerate(values):
         chunk = results[index * replications : (index + 1) * replications]
@@ -243,15 +222,7 @@ def _sweep(
     table.write_csv(directory / "sweep.csv")
     rows = [(value, summary_rows(frame)) for value, frame in zip(values, frames, strict=True)]
     if output == OutputFormat.json:
-        data = [
-            {
-                "value": value,
-                "summary": [
-                    {k: str(v) if k == "month" else v for k, v in r.items()} for r in summary
-                ],
-            }
-            for value, summary in rows
-        ]
+        data = [{"value": value, "summary": _json_rows(summary)} for value, summary in rows]
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         return
     names = list(_labels())
@@ -324,9 +295,44 @@ def simulate(
     if sweep is not None:
         _sweep(sweep, scenario, replications, months, persons, seed, out, scheduler, output)
         return
+    _scenario(scenario, replications, months, persons, seed, out, scheduler, output)
+
+
+def _run_jobs(jobs: list[Any], scheduler: str | None, label: str) -> list[Any]:
+    """The replications of `jobs` (prepared model, persons, seed), with a progress bar."""
+    from passerelle.core.simulation.parallel import run_many
+
+    with progress_bar(counts=True) as progress:
+        task = progress.add_task(label, total=len(jobs))
+        try:
+            return run_many(
+                jobs,
+                scheduler=scheduler,
+                progress=lambda done, _total: progress.update(task, completed=done),
+            )
+        except OSError as error:
+            fail(f"--scheduler: {error}")
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (str(v) if k == "month" else v) for k, v in r.items()} for r in rows]
+
+
+def _scenario(
+    scenario: str,
+    replications: int,
+    months: int | None,
+    persons: int,
+    seed: int,
+    out: Path | None,
+    scheduler: str | None,
+    output: OutputFormat,
+) -> None:
+    """One scenario (and the baseline to compare with, unless it is the baseline): the
+    replications, the monthly CSV and charts, the summary."""
     from passerelle.core.simulation.charts import write_charts
     from passerelle.core.simulation.model import Prepared, prepare
-    from passerelle.core.simulation.parallel import replication_seeds, run_many
+    from passerelle.core.simulation.parallel import replication_seeds
     from passerelle.core.simulation.results import summarise, summary_rows
 
     knowledge = knowledge_or_fail()
@@ -346,16 +352,7 @@ def simulate(
     jobs = [(prepared, persons, s) for s in seeds]
     if chosen.name != BASELINE:
         jobs += [(baseline_prepared, persons, s) for s in seeds]
-    with _progress() as progress:
-        task = progress.add_task(_("replications"), total=len(jobs))
-        try:
-            results = run_many(
-                jobs,
-                scheduler=scheduler,
-                progress=lambda done, _total: progress.update(task, completed=done),
-            )
-        except OSError as error:
-            fail(f"--scheduler: {error}")
+    results = _run_jobs(jobs, scheduler, _("replications"))
     scenario_results = results[:replications]
     baseline_results = results[replications:] or None
     table = summarise(prepared, scenario_results, baseline_results)
@@ -370,22 +367,27 @@ def simulate(
             "replications": replications,
             "persons": persons,
             "out": str(directory),
-            "summary": [{k: (str(v) if k == "month" else v) for k, v in r.items()} for r in rows],
+            "summary": _json_rows(rows),
         }
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         return
+    _print_scenario_summary(rows, chosen.title, compared=bool(baseline_results))
+    console.print(_("Written to {directory}").format(directory=directory))
+
+
+def _print_scenario_summary(rows: list[dict[str, Any]], title: str, *, compared: bool) -> None:
     last = rows[0]["month"] if rows else ""
     summary = Table(
         _("Indicator ({month})").format(month=last),
         _("Scenario"),
         _("5-95 %"),
-        *([_("Baseline"), _("Difference"), _("5-95 %")] if baseline_results else []),
-        title=chosen.title,
+        *([_("Baseline"), _("Difference"), _("5-95 %")] if compared else []),
+        title=title,
     )
     for row in rows:
         name = str(row["indicator"])
         cells = [_labels()[name], _format(name, row["mean"]), _band(name, row["low"], row["high"])]
-        if baseline_results:
+        if compared:
             cells += [
                 _format(name, row["baseline_mean"]),
                 _difference(name, row["diff_mean"]),
@@ -393,4 +395,3 @@ def simulate(
             ]
         summary.add_row(*cells)
     console.print(summary)
-    console.print(_("Written to {directory}").format(directory=directory))
