@@ -155,17 +155,43 @@ LANGUAGE_HINT = (
 )
 
 
+def _new_id(file: str, line: int, row: dict[str, str], column: str, seen: set[str]) -> str:
+    """The row's id in `column`: required, and once per file (`seen` holds the earlier ones)."""
+    key = row.get(column)
+    if not key:
+        raise MatchingInputError(file, line, column, "required")
+    if key in seen:
+        raise MatchingInputError(file, line, column, f"{key!r} appears twice")
+    seen.add(key)
+    return key
+
+
+def _capacity(file: str, line: int, row: dict[str, str]) -> int | None:
+    capacity: int | None = _convert(
+        file, line, "capacity", row.get("capacity"), int, "a whole number"
+    )
+    if capacity is not None and capacity < 1:
+        raise MatchingInputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
+    return capacity
+
+
+def _municipality(file: str, line: int, name: str | None) -> str | None:
+    """The municipality's name as the knowledge base spells it (a postcode is resolved)."""
+    if name is None:
+        return None
+    try:
+        return Profile(municipality=name).municipality
+    except ValueError as error:
+        message = str(error).split("\n")[-1].strip() or str(error)
+        raise MatchingInputError(file, line, "municipality", message) from None
+
+
 def read_persons(path: Path) -> list[Person]:
     file = path.name
     persons: list[Person] = []
     seen: set[str] = set()
     for line, row in _rows(path, PERSON_COLUMNS, ("person_id",)):
-        person_id = row.get("person_id")
-        if not person_id:
-            raise MatchingInputError(file, line, "person_id", "required")
-        if person_id in seen:
-            raise MatchingInputError(file, line, "person_id", f"{person_id!r} appears twice")
-        seen.add(person_id)
+        person_id = _new_id(file, line, row, "person_id", seen)
         data: dict[str, Any] = {}
         for column in PROFILE_COLUMNS:
             value = row.get(column)
@@ -188,9 +214,7 @@ def read_persons(path: Path) -> list[Person]:
         except ProfileError as error:
             column, message = next(iter(error.errors.items()))
             raise MatchingInputError(file, line, column, message) from None
-        capacity = _convert(file, line, "capacity", row.get("capacity"), int, "a whole number")
-        if capacity is not None and capacity < 1:
-            raise MatchingInputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
+        capacity = _capacity(file, line, row)
         get = functools.partial(_cell, file, line, row)
         persons.append(
             Person(
@@ -224,18 +248,11 @@ def read_slots(path: Path, programmes: set[str] | None = None) -> list[Slot]:
     seen: set[str] = set()
     for line, row in _rows(path, SLOT_COLUMNS, ("slot_id", "start_date")):
         get = functools.partial(_cell, file, line, row)
-        slot_id = row.get("slot_id")
-        if not slot_id:
-            raise MatchingInputError(file, line, "slot_id", "required")
-        if slot_id in seen:
-            raise MatchingInputError(file, line, "slot_id", f"{slot_id!r} appears twice")
-        seen.add(slot_id)
+        slot_id = _new_id(file, line, row, "slot_id", seen)
         start = get("start_date", _date, "a date as YYYY-MM-DD")
         if start is None:
             raise MatchingInputError(file, line, "start_date", "required")
-        capacity = get("capacity", int, "a whole number")
-        if capacity is not None and capacity < 1:
-            raise MatchingInputError(file, line, "capacity", f"got {capacity}; expected 1 or more")
+        capacity = _capacity(file, line, row)
         languages = (
             get("languages", lambda v: _languages(v, r"\|"), LANGUAGE_HINT + " separated by |")
             or {}
@@ -244,13 +261,7 @@ def read_slots(path: Path, programmes: set[str] | None = None) -> list[Slot]:
             raise MatchingInputError(
                 file, line, "languages", f"at most {MAX_LANGUAGE_ALTERNATIVES} languages"
             )
-        municipality = row.get("municipality")
-        if municipality is not None:
-            try:
-                municipality = Profile(municipality=municipality).municipality
-            except ValueError as error:
-                message = str(error).split("\n")[-1].strip() or str(error)
-                raise MatchingInputError(file, line, "municipality", message) from None
+        municipality = _municipality(file, line, row.get("municipality"))
         programme = row.get("programme")
         if programme is not None and programmes is not None and programme not in programmes:
             raise MatchingInputError(

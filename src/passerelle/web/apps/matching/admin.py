@@ -3,12 +3,10 @@ persons by id, are seen on the coordinator's pages only)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
+from passerelle.web.common.admin import ReadOnlyAdmin
 
 
 @admin.register(Mentor)
@@ -30,7 +28,7 @@ class VacancyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(MatchingRound)
-class MatchingRoundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MatchingRoundAdmin(ReadOnlyAdmin[MatchingRound]):
     list_display = ("created_at", "organisation", "programme", "kind", "on", "status")
     list_filter = ("kind", "status")
     exclude = ("options",)
@@ -46,12 +44,3 @@ class MatchingRoundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "confirmed_at",
         "confirmed_by_label",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

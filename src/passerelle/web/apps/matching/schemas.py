@@ -9,7 +9,15 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from passerelle.core.matching.model import MAX_LANGUAGE_ALTERNATIVES
 from passerelle.core.profile import ProfileError, profile_from_data
@@ -29,6 +37,20 @@ class MatchingDataError(InvalidFieldsError):
 def _invalid(field: str, message: str) -> ValueError:
     """An error of a check across fields, naming its field (`core.validation`)."""
     return ValueError(json.dumps({field: message}))
+
+
+def _cefr_level(value: str) -> str:
+    if value.upper() not in CEFR_LEVELS:
+        raise ValueError(
+            _("got {value}; allowed: {allowed}").format(
+                value=repr(value), allowed=", ".join(CEFR_LEVELS)
+            )
+        )
+    return value.upper()
+
+
+CefrLevel = Annotated[str, AfterValidator(_cefr_level)]
+"""A CEFR level (A1 to C2), in capitals whatever the case given."""
 
 
 def _languages(value: Any) -> dict[str, str]:
@@ -91,7 +113,7 @@ class MentorData(_Base):
         list[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]], Field(max_length=5)
     ] = []
     languages: dict[str, str] = {}
-    mentee_level: str = "A2"
+    mentee_level: CefrLevel = "A2"
     available_from: dt.date | None = None
     available_to: dt.date | None = None
     max_mentees: Annotated[int, Field(ge=1, le=10)] = 1
@@ -106,17 +128,6 @@ class MentorData(_Base):
     def _codes(cls, value: Any) -> Any:
         return value.replace(",", " ").split() if isinstance(value, str) else value
 
-    @field_validator("mentee_level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value.upper() not in CEFR_LEVELS:
-            raise ValueError(
-                _("got {value}; allowed: {allowed}").format(
-                    value=repr(value), allowed=", ".join(CEFR_LEVELS)
-                )
-            )
-        return value.upper()
-
     @model_validator(mode="after")
     def _dates(self) -> MentorData:
         if self.available_from and self.available_to and self.available_to < self.available_from:
@@ -130,22 +141,11 @@ class OfferData(_Base):
     title: Annotated[PlainText, Field(min_length=1, max_length=120)]
     occupation: Annotated[str, Field(pattern=r"^([0-9]{2,4})?$")] = ""
     working_language: LanguageCode = "en"
-    language_level: str = "B1"
+    language_level: CefrLevel = "B1"
     start_date: dt.date
     end_date: dt.date | None = None
     allowance: Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)] | None = None
     places: Annotated[int, Field(ge=1, le=50)] = 1
-
-    @field_validator("language_level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value.upper() not in CEFR_LEVELS:
-            raise ValueError(
-                _("got {value}; allowed: {allowed}").format(
-                    value=repr(value), allowed=", ".join(CEFR_LEVELS)
-                )
-            )
-        return value.upper()
 
     @model_validator(mode="after")
     def _two_weeks(self) -> OfferData:

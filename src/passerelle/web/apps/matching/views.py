@@ -4,13 +4,15 @@ Reads through `matching.access`, writes through `matching.services`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,6 +34,9 @@ from passerelle.web.apps.matching.models import ProposalStatus, RoundStatus
 from passerelle.web.apps.matching.schemas import MatchingDataError
 from passerelle.web.common.actors import Actor, OperationDeniedError
 from passerelle.web.common.labels import request_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _programme_choices(queryset: Any) -> list[tuple[str, str]]:
@@ -206,9 +211,50 @@ def _initial(record: Any, form_class: Any) -> dict[str, Any]:
     return initial
 
 
-def _edit(
-    request: HttpRequest, actor: Actor, form_class: Any, record: Any, *, save: Any, title: str
-) -> HttpResponse:
+@dataclass(frozen=True)
+class _Editing:
+    """What the edit page of one kind of record needs: its form, the access check for the
+    kind, the read of one record, the service that saves it (`key` names the record's id
+    among its arguments) and the page's title."""
+
+    form_class: Any
+    check: Callable[[Actor], None]
+    find: Callable[[Actor, Any], Any]
+    save: Callable[..., Any]
+    key: str
+    title: StrOrPromise
+
+
+_MENTORS = _Editing(
+    MentorForm,
+    access.check_mentors,
+    access.mentor_for,
+    services.mentor_save,
+    "mentor_id",
+    gettext_lazy("Mentor"),
+)
+_OFFERS = _Editing(
+    OfferForm,
+    access.check_offers,
+    access.offer_for,
+    services.offer_save,
+    "offer_id",
+    gettext_lazy("Internship offer"),
+)
+_VACANCIES = _Editing(
+    VacancyForm,
+    access.check_vacancies,
+    access.vacancy_for,
+    services.vacancy_save,
+    "vacancy_id",
+    gettext_lazy("Vacancy"),
+)
+
+
+def _edit(request: HttpRequest, actor: Actor, editing: _Editing, key: Any) -> HttpResponse:
+    editing.check(actor)
+    record = editing.find(actor, key) if key else None
+    form_class = editing.form_class
     form_kwargs: dict[str, Any] = {}
     if "programme" in form_class.base_fields:
         visible = programmes_visible().select_related("organisation")
@@ -223,7 +269,7 @@ def _edit(
                 if name in form.fields:
                     data[name] = bool(form.cleaned_data.get(name))
             try:
-                save(data)
+                editing.save(actor=actor, data=data, **{editing.key: key})
             except MatchingDataError as error:
                 add_errors(form, error.errors)
             else:
@@ -233,7 +279,7 @@ def _edit(
     return render(
         request,
         "matching/edit.html",
-        {"actor": actor, "form": form, "title": title, "record": record},
+        {"actor": actor, "form": form, "title": str(editing.title), "record": record},
         status=status,
     )
 
@@ -246,44 +292,17 @@ def _as_text(value: Any) -> str:
 
 @staff_view
 def mentor_edit(request: HttpRequest, actor: Actor, mentor_id: Any = None) -> HttpResponse:
-    access.check_mentors(actor)
-    mentor = access.mentor_for(actor, mentor_id) if mentor_id else None
-    return _edit(
-        request,
-        actor,
-        MentorForm,
-        mentor,
-        save=lambda data: services.mentor_save(actor=actor, data=data, mentor_id=mentor_id),
-        title=_("Mentor"),
-    )
+    return _edit(request, actor, _MENTORS, mentor_id)
 
 
 @staff_view
 def offer_edit(request: HttpRequest, actor: Actor, offer_id: Any = None) -> HttpResponse:
-    access.check_offers(actor)
-    offer = access.offer_for(actor, offer_id) if offer_id else None
-    return _edit(
-        request,
-        actor,
-        OfferForm,
-        offer,
-        save=lambda data: services.offer_save(actor=actor, data=data, offer_id=offer_id),
-        title=_("Internship offer"),
-    )
+    return _edit(request, actor, _OFFERS, offer_id)
 
 
 @staff_view
 def vacancy_edit(request: HttpRequest, actor: Actor, vacancy_id: Any = None) -> HttpResponse:
-    access.check_vacancies(actor)
-    vacancy = access.vacancy_for(actor, vacancy_id) if vacancy_id else None
-    return _edit(
-        request,
-        actor,
-        VacancyForm,
-        vacancy,
-        save=lambda data: services.vacancy_save(actor=actor, data=data, vacancy_id=vacancy_id),
-        title=_("Vacancy"),
-    )
+    return _edit(request, actor, _VACANCIES, vacancy_id)
 
 
 @staff_view

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from passerelle.web.apps.ops.models import Heartbeat, ScheduleSlot
 from passerelle.web.apps.ops.queue import ATTEMPT, task_retry
+from passerelle.web.common.admin import ViewOnlyAdmin
 
 admin.site.unregister(DBTaskResult)
 
@@ -79,26 +80,14 @@ class TaskAdmin(DBTaskResultAdmin):
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin[Heartbeat]):
+class HeartbeatAdmin(ViewOnlyAdmin[Heartbeat]):
     list_display = ("kind", "process_id", "host", "pid", "started_at", "seen_at")
     list_filter = ("kind",)
     ordering = ("-seen_at",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Heartbeat | None = None) -> bool:
-        return False
-
 
 @admin.register(ScheduleSlot)
-class ScheduleSlotAdmin(admin.ModelAdmin[ScheduleSlot]):
+class ScheduleSlotAdmin(ViewOnlyAdmin[ScheduleSlot]):
     list_display = ("job", "slot", "enqueued_at", "task_id")
     list_filter = ("job",)
     ordering = ("-slot",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ScheduleSlot | None = None) -> bool:
-        return False
