@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    TaskID,
-)
+from rich.progress import TaskID
 
 from passerelle.cli.common import (
     FormatOption,
@@ -25,6 +23,9 @@ from passerelle.cli.common import (
 )
 from passerelle.core.i18n import _
 from passerelle.core.linkage import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from passerelle.web.apps.beneficiaries.services import OutcomesResult
 
 
 def link_run(
@@ -230,6 +231,10 @@ def import_outcomes(
     if output == OutputFormat.json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return
+    _print_import(result)
+
+
+def _print_import(result: OutcomesResult) -> None:
     if result.repeated:
         console.print(
             _("This file was imported before (import {id}): nothing stored again.").format(

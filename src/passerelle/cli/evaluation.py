@@ -227,24 +227,7 @@ def evaluate(
     if propensity_terms not in ("auto", *PROPENSITY_TERMS):
         allowed = ", ".join(("auto", *PROPENSITY_TERMS))
         fail(f"--propensity-terms: {propensity_terms!r}; allowed values: {allowed}")
-    truth: dict[str, float] | None = None
-    if input_path is None:
-        if _programme(programme) != MENTORING:
-            fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
-        cohort = generate_cohort(
-            CohortParameters(persons=persons, seed=seed, motivation=motivation.value)
-        )
-        frame = cohort.evaluation_sample()
-        treated = frame.filter(pl.col("treated") == 1)
-        truth = {
-            "ate": float((frame["y1"] - frame["y0"]).cast(pl.Float64).to_numpy().mean()),
-            "att": float((treated["y1"] - treated["y0"]).cast(pl.Float64).to_numpy().mean()),
-        }
-    else:
-        try:
-            frame = pl.read_csv(input_path)
-        except (OSError, pl.exceptions.PolarsError) as error:
-            fail(f"--input: cannot read {input_path}: {error}")
+    frame, truth = _evaluation_input(programme, persons, seed, motivation, input_path)
     names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates else None
     try:
         with Progress(console=errors, transient=True, disable=output is EvaluateFormat.json) as bar:
@@ -275,6 +258,34 @@ def evaluate(
         data["truth"] = truth
         print_json(data)
         return
+    _print_evaluation(result, truth)
+
+
+def _evaluation_input(
+    programme: str, persons: int, seed: int, motivation: Motivation, input_path: Path | None
+) -> tuple[pl.DataFrame, dict[str, float] | None]:
+    """The persons to evaluate on: the CSV file, or a synthetic cohort with its true effects
+    (the mean of y1 - y0 over everyone and over participants)."""
+    if input_path is not None:
+        try:
+            return pl.read_csv(input_path), None
+        except (OSError, pl.exceptions.PolarsError) as error:
+            fail(f"--input: cannot read {input_path}: {error}")
+    if _programme(programme) != MENTORING:
+        fail(f"--programme: {programme!r}; synthetic data know the effect of: mentoring")
+    cohort = generate_cohort(
+        CohortParameters(persons=persons, seed=seed, motivation=motivation.value)
+    )
+    frame = cohort.evaluation_sample()
+    treated = frame.filter(pl.col("treated") == 1)
+    truth = {
+        "ate": float((frame["y1"] - frame["y0"]).cast(pl.Float64).to_numpy().mean()),
+        "att": float((treated["y1"] - treated["y0"]).cast(pl.Float64).to_numpy().mean()),
+    }
+    return frame, truth
+
+
+def _print_evaluation(result: Evaluation, truth: dict[str, float] | None) -> None:
     for table in _evaluation_table(result, truth):
         console.print(table)
     for line in _overlap_lines(result):
@@ -380,25 +391,41 @@ def report(
             pdf = output is ReportFormat.pdf
             suffix = "pdf" if pdf else "xlsx"
             target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.{suffix}")
-            if pdf:
-                content = report_pdf(
-                    translated,
-                    programme=_programme_title(name, language),
-                    period=window,
-                    threshold=threshold,
-                    synthetic=synthetic,
+            target.write_bytes(
+                _report_document(
+                    translated, name, window, threshold, synthetic, language=language, pdf=pdf
                 )
-            else:
-                content = report_xlsx(
-                    translated,
-                    programme=name,
-                    period=window,
-                    threshold=threshold,
-                    synthetic=synthetic,
-                    right_to_left=language == "ar",
-                )
-            target.write_bytes(content)
+            )
             console.print(_("Report written to {path}").format(path=target))
+
+
+def _report_document(
+    translated: pl.DataFrame,
+    name: str,
+    window: tuple[dt.date, dt.date],
+    threshold: int,
+    synthetic: bool,
+    *,
+    language: str,
+    pdf: bool,
+) -> bytes:
+    """The report as a PDF (the programme's title in `language`) or an XLSX workbook."""
+    if pdf:
+        return report_pdf(
+            translated,
+            programme=_programme_title(name, language),
+            period=window,
+            threshold=threshold,
+            synthetic=synthetic,
+        )
+    return report_xlsx(
+        translated,
+        programme=name,
+        period=window,
+        threshold=threshold,
+        synthetic=synthetic,
+        right_to_left=language == "ar",
+    )
 
 
 def _report_inputs(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -178,16 +179,23 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
     return path.strip(), values
 
 
+@dataclass(frozen=True)
+class _Runs:
+    """How a scenario or a sweep is run and where its results go (the command's options)."""
+
+    replications: int
+    months: int | None
+    persons: int
+    seed: int
+    out: Path | None
+    scheduler: str | None
+    output: OutputFormat
+
+
 def _sweep(
     text: str,
     scenario: str,
-    replications: int,
-    months: int | None,
-    persons: int,
-    seed: int,
-    out: Path | None,
-    scheduler: str | None,
-    output: OutputFormat,
+    runs: _Runs,
 ) -> None:
     import polars as pl
 
@@ -202,26 +210,26 @@ def _sweep(
         assumptions = load_assumptions()
         chosen = load_scenario(scenario)
         variants = [with_assumption(assumptions, path, value) for value in values]
-        first = prepare(knowledge, variants[0], chosen, months)
+        first = prepare(knowledge, variants[0], chosen, runs.months)
         prepared = [first] + [
-            prepare(knowledge, variant, chosen, months, tables=first.tables)
+            prepare(knowledge, variant, chosen, runs.months, tables=first.tables)
             for variant in variants[1:]
         ]
     except SimulationConfigError as error:
         fail(str(error))
-    seeds = replication_seeds(seed, replications)
-    jobs = [(p, persons, s) for p in prepared for s in seeds]
-    results = _run_jobs(jobs, scheduler, _("sweep"))
+    seeds = replication_seeds(runs.seed, runs.replications)
+    jobs = [(p, runs.persons, s) for p in prepared for s in seeds]
+    results = _run_jobs(jobs, runs.scheduler, _("sweep"))
     frames = []
     for index, value in enumerate(values):
-        chunk = results[index * replications : (index + 1) * replications]
+        chunk = results[index * runs.replications : (index + 1) * runs.replications]
         frames.append(summarise(prepared[index], chunk).with_columns(pl.lit(value).alias("value")))
     table = pl.concat(frames)
-    directory = out or Path("var") / "simulation" / f"sweep-{path}"
+    directory = runs.out or Path("var") / "simulation" / f"sweep-{path}"
     directory.mkdir(parents=True, exist_ok=True)
     table.write_csv(directory / "sweep.csv")
     rows = [(value, summary_rows(frame)) for value, frame in zip(values, frames, strict=True)]
-    if output == OutputFormat.json:
+    if runs.output == OutputFormat.json:
         data = [{"value": value, "summary": _json_rows(summary)} for value, summary in rows]
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         return
@@ -292,10 +300,11 @@ def simulate(
     if sensitivity:
         _sensitivity(persons, seed, change, output)
         return
+    runs = _Runs(replications, months, persons, seed, out, scheduler, output)
     if sweep is not None:
-        _sweep(sweep, scenario, replications, months, persons, seed, out, scheduler, output)
+        _sweep(sweep, scenario, runs)
         return
-    _scenario(scenario, replications, months, persons, seed, out, scheduler, output)
+    _scenario(scenario, runs)
 
 
 def _run_jobs(jobs: list[Any], scheduler: str | None, label: str) -> list[Any]:
@@ -320,13 +329,7 @@ def _json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _scenario(
     scenario: str,
-    replications: int,
-    months: int | None,
-    persons: int,
-    seed: int,
-    out: Path | None,
-    scheduler: str | None,
-    output: OutputFormat,
+    runs: _Runs,
 ) -> None:
     """One scenario (and the baseline to compare with, unless it is the baseline): the
     replications, the monthly CSV and charts, the summary."""
@@ -340,32 +343,34 @@ def _scenario(
         assumptions = load_assumptions()
         chosen = load_scenario(scenario)
         base = load_scenario(BASELINE)
-        baseline_prepared = prepare(knowledge, assumptions, base, months)
+        baseline_prepared = prepare(knowledge, assumptions, base, runs.months)
         prepared: Prepared = (
             baseline_prepared
             if chosen.name == BASELINE
-            else prepare(knowledge, assumptions, chosen, months, tables=baseline_prepared.tables)
+            else prepare(
+                knowledge, assumptions, chosen, runs.months, tables=baseline_prepared.tables
+            )
         )
     except SimulationConfigError as error:
         fail(str(error))
-    seeds = replication_seeds(seed, replications)
-    jobs = [(prepared, persons, s) for s in seeds]
+    seeds = replication_seeds(runs.seed, runs.replications)
+    jobs = [(prepared, runs.persons, s) for s in seeds]
     if chosen.name != BASELINE:
-        jobs += [(baseline_prepared, persons, s) for s in seeds]
-    results = _run_jobs(jobs, scheduler, _("replications"))
-    scenario_results = results[:replications]
-    baseline_results = results[replications:] or None
+        jobs += [(baseline_prepared, runs.persons, s) for s in seeds]
+    results = _run_jobs(jobs, runs.scheduler, _("replications"))
+    scenario_results = results[: runs.replications]
+    baseline_results = results[runs.replications :] or None
     table = summarise(prepared, scenario_results, baseline_results)
-    directory = out or Path("var") / "simulation" / chosen.name
+    directory = runs.out or Path("var") / "simulation" / chosen.name
     directory.mkdir(parents=True, exist_ok=True)
     table.write_csv(directory / "monthly.csv")
     rows = summary_rows(table)
     write_charts(table, chosen.title, directory)
-    if output == OutputFormat.json:
+    if runs.output == OutputFormat.json:
         data = {
             "scenario": chosen.name,
-            "replications": replications,
-            "persons": persons,
+            "replications": runs.replications,
+            "persons": runs.persons,
             "out": str(directory),
             "summary": _json_rows(rows),
         }

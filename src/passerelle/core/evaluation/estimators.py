@@ -314,11 +314,7 @@ def _standardise(x: FloatArray) -> FloatArray:
 
 def _fit_probability(x: FloatArray, y: IntArray) -> FloatArray:
     """Fitted P(y = 1 | x) for every row of x (constant when y has one value)."""
-    if y.min() == y.max():
-        return np.full(len(y), float(y[0]))
-    model = _logistic_regression()
-    model.fit(x, y)
-    return np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
+    return _fit_on(x, y, x)
 
 
 def _logit(p: FloatArray) -> FloatArray:
@@ -456,7 +452,9 @@ def _point(
     )
 
 
-def _fit_on(x_fit: FloatArray, y_fit: FloatArray, x_all: FloatArray) -> FloatArray:
+def _fit_on(x_fit: FloatArray, y_fit: FloatArray | IntArray, x_all: FloatArray) -> FloatArray:
+    """P(y = 1 | x) fitted on `x_fit` and predicted for every row of `x_all` (constant when
+    `y_fit` has one value)."""
     labels = y_fit.astype(np.int64)
     if labels.min() == labels.max():
         return np.full(len(x_all), float(labels[0]))
@@ -692,22 +690,71 @@ def evaluate_programme(
             f"propensity_terms: {propensity_terms!r}; allowed values: {allowed}"
         )
     raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
-    draws: dict[str, list[float]] = {method: [] for method in METHODS}
     with _single_threaded_blas():
         x, propensity = _propensity_design(raw_x, t, names, estimand, trim, propensity_terms)
         point = _point(x, t, y, estimand, caliper, trim)
-        rng = np.random.default_rng(seed)
-        n = len(t)
-        for _resample in range(n_bootstrap):
-            if progress is not None:
-                progress(1)
-            sample = rng.integers(0, n, n)
-            ts = t[sample]
-            if ts.min() == ts.max():
-                continue
-            resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
-            for method in METHODS:
-                draws[method].append(resampled.effects[method])
+        draws = _bootstrap(x, t, y, estimand, caliper, trim, n_bootstrap, seed, progress)
+    treated = t == 1
+    estimates = _estimates(point, draws, t, estimand, confidence)
+    aipw = next(e for e in estimates if e.method == "aipw")
+    e_point, e_bound = _e_values(aipw.effect, aipw.ci_low, aipw.ci_high, point.control_risk)
+    return Evaluation(
+        estimates=tuple(estimates),
+        balance=_balance(raw_x, t, names, point),
+        covariates=names,
+        treated_outcome=float(y[treated].mean()),
+        control_outcome=float(y[~treated].mean()),
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        caliper=caliper,
+        trim=trim,
+        control_risk=point.control_risk,
+        e_value=e_point,
+        e_value_ci=e_bound,
+        estimand=estimand,
+        propensity=propensity,
+        overlap=_overlap(point, t, estimand, min_effective, max_excluded),
+        missing_rows=_missing_rows(frame, [treatment, outcome, *names]),
+    )
+
+
+def _bootstrap(
+    x: FloatArray,
+    t: IntArray,
+    y: FloatArray,
+    estimand: str,
+    caliper: float,
+    trim: float,
+    n_bootstrap: int,
+    seed: int,
+    progress: Callable[[int], None] | None,
+) -> dict[str, list[float]]:
+    """Each method's effect on `n_bootstrap` resamples of the persons (a resample with one
+    group only is skipped)."""
+    draws: dict[str, list[float]] = {method: [] for method in METHODS}
+    rng = np.random.default_rng(seed)
+    n = len(t)
+    for _resample in range(n_bootstrap):
+        if progress is not None:
+            progress(1)
+        sample = rng.integers(0, n, n)
+        ts = t[sample]
+        if ts.min() == ts.max():
+            continue
+        resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
+        for method in METHODS:
+            draws[method].append(resampled.effects[method])
+    return draws
+
+
+def _estimates(
+    point: _Point,
+    draws: dict[str, list[float]],
+    t: IntArray,
+    estimand: str,
+    confidence: float,
+) -> list[Estimate]:
+    """Each method's point estimate with its percentile interval from the bootstrap draws."""
     alpha = (1 - confidence) / 2
     treated = t == 1
     estimands = estimand_methods(estimand)
@@ -734,7 +781,14 @@ def evaluate_programme(
                 effective_control=point.effective[method][1],
             )
         )
-    balance = pl.DataFrame(
+    return estimates
+
+
+def _balance(raw_x: FloatArray, t: IntArray, names: tuple[str, ...], point: _Point) -> pl.DataFrame:
+    """Each covariate's means and standardised differences before and after weighting and
+    matching (NaN where a group has no weight left)."""
+    treated = t == 1
+    return pl.DataFrame(
         {
             "covariate": list(names),
             "mean_treated": raw_x[treated].mean(axis=0),
@@ -747,24 +801,4 @@ def evaluate_programme(
             if point.matched[treated].sum() > 0 and point.matched[~treated].sum() > 0
             else np.full(len(names), np.nan),
         }
-    )
-    aipw = next(e for e in estimates if e.method == "aipw")
-    e_point, e_bound = _e_values(aipw.effect, aipw.ci_low, aipw.ci_high, point.control_risk)
-    return Evaluation(
-        estimates=tuple(estimates),
-        balance=balance,
-        covariates=names,
-        treated_outcome=float(y[treated].mean()),
-        control_outcome=float(y[~treated].mean()),
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        caliper=caliper,
-        trim=trim,
-        control_risk=point.control_risk,
-        e_value=e_point,
-        e_value_ci=e_bound,
-        estimand=estimand,
-        propensity=propensity,
-        overlap=_overlap(point, t, estimand, min_effective, max_excluded),
-        missing_rows=_missing_rows(frame, [treatment, outcome, *names]),
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,22 @@ class MatchResult:
         return dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
 
 
+class _Phases:
+    """Announces each phase to `progress` as it starts and times it (`timings`, seconds)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - started
+
+
 def match(
     persons: pl.DataFrame,
     slots: pl.DataFrame,
@@ -116,54 +133,31 @@ def match(
     `slots_frame`) for a round held on `on`."""
     options = options or Options()
     knowledge = knowledge or load_knowledge()
-    timings: dict[str, float] = {}
-
-    def phase(name: str) -> float:
-        if progress is not None:
-            progress(name)
-        return time.perf_counter()
-
-    started = phase("candidates")
-    person, slot = candidate_pairs(persons, slots, options.block_digits)
-    timings["candidates"] = time.perf_counter() - started
-
-    started = phase("scoring")
-    data = evaluate_pairs(persons, slots, person, slot, kind, on, knowledge, options)
-    feasible = (data.failed == 0) & (data.fit >= options.min_score)
-    weight = arc_weights(data, options)
-    fp, fs, fw = person[feasible], slot[feasible], weight[feasible]
-    timings["scoring"] = time.perf_counter() - started
-
+    phases = _Phases(progress)
+    with phases("candidates"):
+        person, slot = candidate_pairs(persons, slots, options.block_digits)
+    with phases("scoring"):
+        data = evaluate_pairs(persons, slots, person, slot, kind, on, knowledge, options)
+        feasible = (data.failed == 0) & (data.fit >= options.min_score)
+        weight = arc_weights(data, options)
+        fp, fs, fw = person[feasible], slot[feasible], weight[feasible]
     person_capacity = persons.get_column("capacity").fill_null(1).to_numpy().astype(np.int64)
     slot_capacity = slots.get_column("capacity").fill_null(1).to_numpy().astype(np.int64)
-    started = phase("solving")
-    organisation = None
-    if options.balance_organisations:
-        organisation = (
-            persons.get_column("organisation").fill_null("").cast(pl.Categorical).to_physical()
-        ).to_numpy()
-    chosen = solve_flow(fp, fs, fw, person_capacity, slot_capacity, organisation)
-    timings["solving"] = time.perf_counter() - started
-
+    with phases("solving"):
+        organisation = _organisation_index(persons) if options.balance_organisations else None
+        chosen = solve_flow(fp, fs, fw, person_capacity, slot_capacity, organisation)
     expected = probability(data.fit[feasible], options)
     greedy_objective, greedy_placed, greedy_weight = 0.0, 0, 0
     if with_greedy:
-        started = phase("greedy")
-        waiting = days(persons.get_column("waiting_since"))
-        waited = np.where(
-            waiting == NO_DATE, -(2**31), (on - EPOCH).days - waiting.astype(np.int64)
-        )
-        greedy = solve_greedy(fp, fs, fw, person_capacity, slot_capacity, priority_order(waited))
-        greedy_objective = float(expected[greedy].sum())
-        greedy_placed = int(greedy.sum())
-        greedy_weight = int(fw[greedy].sum())
-        timings["greedy"] = time.perf_counter() - started
-
-    started = phase("outcomes")
-    index = np.flatnonzero(feasible)[chosen]
-    assignments = _assignments(persons, slots, data, index, options)
-    outcomes = _outcomes(persons, slots, data, feasible, index, options)
-    timings["outcomes"] = time.perf_counter() - started
+        with phases("greedy"):
+            order = priority_order(_waited(persons, on))
+            greedy = solve_greedy(fp, fs, fw, person_capacity, slot_capacity, order)
+            greedy_objective = float(expected[greedy].sum())
+            greedy_placed, greedy_weight = int(greedy.sum()), int(fw[greedy].sum())
+    with phases("outcomes"):
+        index = np.flatnonzero(feasible)[chosen]
+        assignments = _assignments(persons, slots, data, index, options)
+        outcomes = _outcomes(persons, slots, data, feasible, index, options)
     return MatchResult(
         kind=kind,
         on=on,
@@ -180,8 +174,22 @@ def match(
         solver_objective=int(fw[chosen].sum()),
         greedy_solver_objective=greedy_weight,
         rules_groups=data.rules_groups,
-        timings=timings,
+        timings=phases.timings,
     )
+
+
+def _organisation_index(persons: pl.DataFrame) -> np.ndarray:
+    """Each person's organisation as a number (those without one share a number)."""
+    organisation: np.ndarray = (
+        persons.get_column("organisation").fill_null("").cast(pl.Categorical).to_physical()
+    ).to_numpy()
+    return organisation
+
+
+def _waited(persons: pl.DataFrame, on: dt.date) -> np.ndarray:
+    """Days each person has waited on `on`; those with no date come last in the queue."""
+    waiting = days(persons.get_column("waiting_since"))
+    return np.where(waiting == NO_DATE, -(2**31), (on - EPOCH).days - waiting.astype(np.int64))
 
 
 def _assignments(

@@ -255,15 +255,72 @@ def evaluate_pairs(
     verdict = rules[slot_group[slot], person]
     failed |= np.where(verdict == 0, RULES, 0).astype(np.uint8)
     failed |= np.where(verdict < 0, RULES_UNKNOWN, 0).astype(np.uint8)
+    language = _language(persons, slots, person, slot, language_bonus_levels)
+    failed |= language.failed
+    failed |= _qualifications_failed(persons, slots, person, slot, recognised_override)
+    availability_failed, availability_term = _availability(persons, slots, person, slot, options)
+    failed |= availability_failed
+    best_occupation, occupation_term, wish_term = _occupation(persons, slots, person, slot, options)
+    km, commute_term = _commute(persons, slots, person, slot)
+    waiting_since = days(persons.get_column("waiting_since"))
+    waited = np.where(waiting_since == NO_DATE, 0, (on - EPOCH).days - waiting_since)
+    waiting_term = np.clip(waited / 730.0, 0.0, 1.0).astype(np.float32)[person]
 
+    terms = {
+        "language": language.term,
+        "occupation": occupation_term,
+        "commute": commute_term,
+        "availability": availability_term,
+        "wish": wish_term,
+    }
+    weights = options.weights
+    fit = np.zeros(person.size, dtype=np.float32)
+    for name, value in terms.items():
+        fit += np.float32(getattr(weights, name)) * value
+    return PairData(
+        person=person,
+        slot=slot,
+        failed=failed,
+        best_language=language.best,
+        language_rank=language.rank,
+        best_occupation=best_occupation,
+        km=km,
+        terms=terms,
+        waiting=waiting_term,
+        fit=fit.astype(np.float32),
+        rules_groups=groups,
+        slot_group=slot_group,
+    )
+
+
+@dataclass(frozen=True)
+class _LanguageFit:
+    failed: np.ndarray
+    """LANGUAGE where the person falls short of every language the slot accepts."""
+    term: np.ndarray
+    best: np.ndarray
+    """Index of the accepted language the person speaks best, -1: the slot asks none."""
+    rank: np.ndarray
+    """The person's CEFR rank in that language."""
+
+
+def _language(
+    persons: pl.DataFrame,
+    slots: pl.DataFrame,
+    person: np.ndarray,
+    slot: np.ndarray,
+    bonus_levels: np.ndarray | None,
+) -> _LanguageFit:
+    """Of the languages a slot accepts, the one the person speaks best (by margin over the
+    level asked), and the score term of that margin."""
     ranks, alternatives = _language_ranks(persons, slots)
     width = ranks.shape[1]
     flat_ranks = ranks.ravel()
     base = person.astype(np.int64) * width
     gained = None
-    if language_bonus_levels is not None:
+    if bonus_levels is not None:
         # A course in the accepted language: levels gained, up to C2.
-        gained = np.minimum(language_bonus_levels, 6).astype(np.int8)[person]
+        gained = np.minimum(bonus_levels, 6).astype(np.int8)[person]
     best_margin = np.full(person.size, -99, dtype=np.int8)
     best = np.full(person.size, -1, dtype=np.int8)
     language_rank = np.zeros(person.size, dtype=np.int8)
@@ -281,37 +338,65 @@ def evaluate_pairs(
         best = np.where(better, i, best).astype(np.int8)
         language_rank = np.where(better, rank, language_rank).astype(np.int8)
     no_requirement = best < 0
-    failed |= ((~no_requirement & (best_margin < 0)) * LANGUAGE).astype(np.uint8)
+    failed = ((~no_requirement & (best_margin < 0)) * LANGUAGE).astype(np.uint8)
     # Term by margin: -1 (fails) 0, 0 -> 0.6, 1 -> 0.8, 2 or more -> 1; no requirement: 1.
-    language_term = np.array([0.0, 0.6, 0.8, 1.0], dtype=np.float32)[
-        np.clip(best_margin, -1, 2) + 1
-    ]
-    language_term[no_requirement] = 1.0
+    term = np.array([0.0, 0.6, 0.8, 1.0], dtype=np.float32)[np.clip(best_margin, -1, 2) + 1]
+    term[no_requirement] = 1.0
+    return _LanguageFit(failed=failed, term=term, best=best, rank=language_rank)
 
+
+def _qualifications_failed(
+    persons: pl.DataFrame,
+    slots: pl.DataFrame,
+    person: np.ndarray,
+    slot: np.ndarray,
+    recognised_override: np.ndarray | None,
+) -> np.ndarray:
+    """RECOGNITION, DIPLOMA and LICENCE where the slot asks what the person lacks."""
     foreign = persons.get_column("diploma_foreign").fill_null(False).to_numpy()
     recognised = persons.get_column("diploma_recognised").fill_null(False).to_numpy()
     if recognised_override is not None:
         recognised = recognised | recognised_override
     unrecognised = foreign & ~recognised
     needs = slots.get_column("recognition_required").fill_null(False).to_numpy()
-    failed |= ((needs[slot] & unrecognised[person]) * RECOGNITION).astype(np.uint8)
+    failed: np.ndarray = ((needs[slot] & unrecognised[person]) * RECOGNITION).astype(np.uint8)
     isced = persons.get_column("diploma_isced").fill_null(-1).to_numpy().astype(np.int8)
     required = slots.get_column("diploma_isced_required").fill_null(-1).to_numpy().astype(np.int8)
     failed |= ((isced[person] < required[slot]) * DIPLOMA).astype(np.uint8)
     no_licence = ~persons.get_column("driving_licence").fill_null(False).to_numpy()
     licence_required = slots.get_column("driving_licence_required").fill_null(False).to_numpy()
     failed |= ((licence_required[slot] & no_licence[person]) * LICENCE).astype(np.uint8)
+    return failed
 
+
+def _availability(
+    persons: pl.DataFrame,
+    slots: pl.DataFrame,
+    person: np.ndarray,
+    slot: np.ndarray,
+    options: Options,
+) -> tuple[np.ndarray, np.ndarray]:
+    """AVAILABILITY where the person is free later than the grace period after the start,
+    and the term falling from 1 (free on time) to 0 (free at the end of the grace)."""
     start = days(slots.get_column("start_date"))
     available = days(persons.get_column("available_from"))
     available = np.where(available == NO_DATE, -(2**30), available)
     late = np.maximum(available[person] - start[slot], 0)
     grace = options.availability_grace_days
-    failed |= ((late > grace) * AVAILABILITY).astype(np.uint8)
-    availability_term = np.clip(
-        np.float32(1.0) - late.astype(np.float32) / np.float32(max(grace, 1)), 0.0, 1.0
-    )
+    failed = ((late > grace) * AVAILABILITY).astype(np.uint8)
+    term = np.clip(np.float32(1.0) - late.astype(np.float32) / np.float32(max(grace, 1)), 0.0, 1.0)
+    return failed, term.astype(np.float32)
 
+
+def _occupation(
+    persons: pl.DataFrame,
+    slots: pl.DataFrame,
+    person: np.ndarray,
+    slot: np.ndarray,
+    options: Options,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which of the slot's occupation codes scores the pair best, and its occupation and wish
+    terms."""
     person_occupation = isco_prefixes(persons.get_column("occupation"), -1)
     person_wish = isco_prefixes(persons.get_column("wish"), -1)
     wish_len = (person_wish >= 0).sum(axis=1).astype(np.int8)
@@ -345,52 +430,23 @@ def evaluate_pairs(
         best_occupation = np.where(better, j, best_occupation).astype(np.int8)
         occupation_term = np.where(better, common / np.float32(4.0), occupation_term)
         wish_term = np.where(better, wished, wish_term).astype(np.float32)
-    occupation_term = occupation_term.astype(np.float32)
+    return best_occupation, occupation_term.astype(np.float32), wish_term
 
+
+def _commute(
+    persons: pl.DataFrame, slots: pl.DataFrame, person: np.ndarray, slot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distance between the municipalities' centroids (NaN: unknown) and the commute
+    term (1 at 0 km, 0 from COMMUTE_ZERO_KM or when unknown)."""
     person_place = municipality_codes(persons.get_column("municipality"))
     slot_place = municipality_codes(slots.get_column("municipality"))
     places = DISTANCES.shape[0]
     table = np.full((places + 1, places + 1), np.nan, dtype=np.float32)
     table[:places, :places] = DISTANCES
-    km = table[
-        np.where(person_place < 0, places, person_place)[person],
-        np.where(slot_place < 0, places, slot_place)[slot],
-    ]
+    rows = np.where(person_place < 0, places, person_place)[person]
+    columns = np.where(slot_place < 0, places, slot_place)[slot]
     commute_table = np.nan_to_num(np.clip(1.0 - table / COMMUTE_ZERO_KM, 0.0, 1.0), nan=0.0)
-    commute_term = commute_table[
-        np.where(person_place < 0, places, person_place)[person],
-        np.where(slot_place < 0, places, slot_place)[slot],
-    ].astype(np.float32)
-
-    waiting_since = days(persons.get_column("waiting_since"))
-    waited = np.where(waiting_since == NO_DATE, 0, (on - EPOCH).days - waiting_since)
-    waiting_term = np.clip(waited / 730.0, 0.0, 1.0).astype(np.float32)[person]
-
-    terms = {
-        "language": language_term,
-        "occupation": occupation_term,
-        "commute": commute_term,
-        "availability": availability_term.astype(np.float32),
-        "wish": wish_term,
-    }
-    weights = options.weights
-    fit = np.zeros(person.size, dtype=np.float32)
-    for name, value in terms.items():
-        fit += np.float32(getattr(weights, name)) * value
-    return PairData(
-        person=person,
-        slot=slot,
-        failed=failed,
-        best_language=best,
-        language_rank=language_rank,
-        best_occupation=best_occupation,
-        km=km,
-        terms=terms,
-        waiting=waiting_term,
-        fit=fit.astype(np.float32),
-        rules_groups=groups,
-        slot_group=slot_group,
-    )
+    return table[rows, columns], commute_table[rows, columns].astype(np.float32)
 
 
 def probability(fit: np.ndarray, options: Options) -> np.ndarray:

@@ -24,6 +24,10 @@ class SolverError(RuntimeError):
     pass
 
 
+_SOURCE, _SINK = 0, 1
+"""The flow network's source and sink nodes; persons, slots and organisations follow."""
+
+
 def solve_flow(
     person: np.ndarray,
     slot: np.ndarray,
@@ -37,73 +41,102 @@ def solve_flow(
     chosen = np.zeros(person.size, dtype=bool)
     if person.size == 0:
         return chosen
-    n_persons, n_slots = person_capacity.size, slot_capacity.size
-    source, sink = 0, 1
-    person_node = 2 + np.arange(n_persons, dtype=np.int32)
-    slot_node = 2 + n_persons + np.arange(n_slots, dtype=np.int32)
-    active_persons = np.unique(person)
-    active_slots = np.unique(slot)
-    supply = int(person_capacity[active_persons].sum())
-
-    tails: list[np.ndarray] = []
-    heads: list[np.ndarray] = []
-    caps: list[np.ndarray] = []
-    costs: list[np.ndarray] = []
-
-    def arcs(t: np.ndarray, h: np.ndarray, c: np.ndarray, w: np.ndarray) -> None:
-        tails.append(t.astype(np.int32))
-        heads.append(h.astype(np.int32))
-        caps.append(c.astype(np.int64))
-        costs.append(w.astype(np.int64))
-
-    # Pair arcs first: their indexes are 0..len(person)-1.
-    arcs(person_node[person], slot_node[slot], np.ones(person.size), -weight)
-    if organisation is None:
-        arcs(
-            np.full(active_persons.size, source),
-            person_node[active_persons],
-            person_capacity[active_persons],
-            np.zeros(active_persons.size),
-        )
-    else:
-        organisations, members = np.unique(organisation[active_persons], return_inverse=True)
-        org_node = 2 + n_persons + n_slots + np.arange(organisations.size, dtype=np.int32)
-        demand = np.bincount(members, weights=person_capacity[active_persons])
-        places = float(min(slot_capacity[active_slots].sum(), supply))
-        share = np.ceil(demand / max(demand.sum(), 1) * places)
-        arcs(
-            np.full(organisations.size, source),
-            org_node,
-            share,
-            np.full(share.size, -BALANCE_BONUS),
-        )
-        arcs(np.full(organisations.size, source), org_node, demand, np.zeros(demand.size))
-        arcs(
-            org_node[members],
-            person_node[active_persons],
-            person_capacity[active_persons],
-            np.zeros(active_persons.size),
-        )
-    arcs(
-        slot_node[active_slots],
-        np.full(active_slots.size, sink),
-        slot_capacity[active_slots],
-        np.zeros(active_slots.size),
-    )
-    arcs(np.array([source]), np.array([sink]), np.array([supply]), np.array([0]))
-
+    network, supply = _network(person, slot, weight, person_capacity, slot_capacity, organisation)
     min_cost_flow: Any = require("ortools.graph.python.min_cost_flow", "matching")
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(costs)
-    )
-    flow.set_node_supply(source, supply)
-    flow.set_node_supply(sink, -supply)
+    flow.add_arcs_with_capacity_and_unit_cost(*(np.concatenate(part) for part in network))
+    flow.set_node_supply(_SOURCE, supply)
+    flow.set_node_supply(_SINK, -supply)
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise SolverError(f"the minimum-cost flow solver ended with status {status}")
     chosen[:] = flow.flows(np.arange(person.size, dtype=np.int32)) > 0
     return chosen
+
+
+class _Arcs:
+    """The flow network's arcs as columns: tails, heads, capacities and unit costs."""
+
+    def __init__(self) -> None:
+        self.columns: tuple[list[np.ndarray], ...] = ([], [], [], [])
+
+    def add(self, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray) -> None:
+        for column, values, dtype in zip(
+            self.columns,
+            (tail, head, cap, cost),
+            (np.int32, np.int32, np.int64, np.int64),
+            strict=True,
+        ):
+            column.append(values.astype(dtype))
+
+
+def _network(
+    person: np.ndarray,
+    slot: np.ndarray,
+    weight: np.ndarray,
+    person_capacity: np.ndarray,
+    slot_capacity: np.ndarray,
+    organisation: np.ndarray | None,
+) -> tuple[tuple[list[np.ndarray], ...], int]:
+    """The flow network's arcs (the pair arcs first, so that their indexes are
+    0..len(person)-1) and the supply: source → (organisation →) person → slot → sink, and
+    source → sink for the places left empty."""
+    n_persons, n_slots = person_capacity.size, slot_capacity.size
+    person_node = 2 + np.arange(n_persons, dtype=np.int32)
+    slot_node = 2 + n_persons + np.arange(n_slots, dtype=np.int32)
+    active_persons = np.unique(person)
+    active_slots = np.unique(slot)
+    supply = int(person_capacity[active_persons].sum())
+    arcs = _Arcs()
+    arcs.add(person_node[person], slot_node[slot], np.ones(person.size), -weight)
+    if organisation is None:
+        arcs.add(
+            np.full(active_persons.size, _SOURCE),
+            person_node[active_persons],
+            person_capacity[active_persons],
+            np.zeros(active_persons.size),
+        )
+    else:
+        places = float(min(slot_capacity[active_slots].sum(), supply))
+        first_org_node = 2 + n_persons + n_slots
+        _organisation_arcs(
+            arcs, organisation, active_persons, person_node, person_capacity, places, first_org_node
+        )
+    arcs.add(
+        slot_node[active_slots],
+        np.full(active_slots.size, _SINK),
+        slot_capacity[active_slots],
+        np.zeros(active_slots.size),
+    )
+    arcs.add(np.array([_SOURCE]), np.array([_SINK]), np.array([supply]), np.array([0]))
+    return arcs.columns, supply
+
+
+def _organisation_arcs(
+    arcs: _Arcs,
+    organisation: np.ndarray,
+    active_persons: np.ndarray,
+    person_node: np.ndarray,
+    person_capacity: np.ndarray,
+    places: float,
+    first_node: int,
+) -> None:
+    """Source → organisation → person: each organisation's fair share of the places earns
+    BALANCE_BONUS per unit, the rest of its demand nothing."""
+    organisations, members = np.unique(organisation[active_persons], return_inverse=True)
+    org_node = first_node + np.arange(organisations.size, dtype=np.int32)
+    demand = np.bincount(members, weights=person_capacity[active_persons])
+    share = np.ceil(demand / max(demand.sum(), 1) * places)
+    arcs.add(
+        np.full(organisations.size, _SOURCE), org_node, share, np.full(share.size, -BALANCE_BONUS)
+    )
+    arcs.add(np.full(organisations.size, _SOURCE), org_node, demand, np.zeros(demand.size))
+    arcs.add(
+        org_node[members],
+        person_node[active_persons],
+        person_capacity[active_persons],
+        np.zeros(active_persons.size),
+    )
 
 
 def priority_order(waiting_days: np.ndarray) -> np.ndarray:

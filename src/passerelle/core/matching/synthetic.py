@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from passerelle.core.matching.geography import MUNICIPALITIES
@@ -53,7 +54,13 @@ def synthetic_round(
     m = max(1, round(n * slots_per_person))
     codes = np.arange(1000, 1000 + max(1, round(m * KEYS_PER_PERSON / candidates)) * 7, 7)
     codes = codes[codes < 10000]
+    # One generator for both frames, persons first: the same seed gives the same round.
+    return _persons(rng, n, on, codes), _slots(rng, m, on, kind, codes)
 
+
+def _persons(
+    rng: np.random.Generator, n: int, on: dt.date, codes: npt.NDArray[np.int64]
+) -> pl.DataFrame:
     occupation = rng.choice(codes, n)
     other = rng.choice(codes, n)
     wish = np.where(rng.random(n) < 0.5, occupation, other)
@@ -109,8 +116,12 @@ def synthetic_round(
             **{f"language_{code}": rank for code, rank in ranks.items()},
         }
     )
-    persons = with_population_columns(persons).cast(pl.Schema(PERSON_COLUMNS))
+    return with_population_columns(persons).cast(pl.Schema(PERSON_COLUMNS))
 
+
+def _slots(
+    rng: np.random.Generator, m: int, on: dt.date, kind: Kind, codes: npt.NDArray[np.int64]
+) -> pl.DataFrame:
     starts = [on + dt.timedelta(days=d) for d in (0, 30, 61)]
     level = rng.integers(2, 5, m)
     first = rng.choice(np.array(["fr", "nl", "en"]), m, p=[0.6, 0.2, 0.2])
@@ -121,7 +132,7 @@ def synthetic_round(
         "", None
     )
     capacity = {Kind.vacancy: (1, 6), Kind.mentoring: (1, 4), Kind.internship: (1, 3)}[kind]
-    slots = pl.DataFrame(
+    return pl.DataFrame(
         {
             "slot_id": [f"S{i:07d}" for i in range(m)],
             "start_date": pl.Series(rng.choice(np.array(starts, dtype="datetime64[D]"), m)),
@@ -147,4 +158,3 @@ def synthetic_round(
             "programme": pl.Series([None] * m, dtype=pl.String),
         }
     ).cast(pl.Schema(SLOT_COLUMNS))
-    return persons, slots

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
-from passerelle.core.matching.engine import MATCHED, match
+from passerelle.core.matching.engine import MATCHED, MatchResult, match
 from passerelle.core.matching.explain import explain, explanation_terms, reason_text, term
 from passerelle.core.matching.model import PROGRAMME_BY_KIND, Kind, Slot, persons_frame, slots_frame
 from passerelle.core.matching.pairs import TERMS, Options
@@ -392,6 +392,21 @@ def round_start(
         options,
         knowledge,
     )
+    return _round_store(actor, programme, kind, on, options, candidates, slots, result)
+
+
+def _round_store(
+    actor: Actor,
+    programme: Programme,
+    kind: str,
+    on: dt.date,
+    options: Options,
+    candidates: list[Candidate],
+    slots: list[SlotRecord],
+    result: MatchResult,
+) -> MatchingRound:
+    """The round, its proposals (one per candidate, in the candidates' order) and its audit
+    entry, in one transaction."""
     by_slot = {s.slot.id: s for s in slots}
     assignments = {row["person_id"]: row for row in result.assignments.iter_rows(named=True)}
     outcomes = {row["person_id"]: row for row in result.outcomes.iter_rows(named=True)}
@@ -402,9 +417,9 @@ def round_start(
             kind=kind,
             on=on,
             options={
-                "min_score": score,
-                "waiting_priority": waiting_priority,
-                "balance_organisations": balance_organisations,
+                "min_score": options.min_score,
+                "waiting_priority": options.waiting_priority,
+                "balance_organisations": options.balance_organisations,
             },
             summary={
                 "candidates": len(candidates),
