@@ -129,14 +129,19 @@ def _sensitivity(persons: int, seed: int, change: float, output: OutputFormat) -
     )
 
 
-def _format(indicator: str, value: Any) -> str:
+# An indicator's level and its difference from the baseline: the formats and the factor.
+_FORMATS = {
+    "employment_rate": ("{:.1f} %", "{:+.2f} pts", 100),
+    "months_to_first_job": ("{:.1f}", "{:+.2f}", 1),
+}
+_COUNT_FORMAT = ("{:,.0f}", "{:+,.0f}", 1)
+
+
+def _format(indicator: str, value: Any, *, difference: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if indicator == "employment_rate":
-        return f"{100 * value:.1f} %"
-    if indicator == "months_to_first_job":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
+    level, change, factor = _FORMATS.get(indicator, _COUNT_FORMAT)
+    return (change if difference else level).format(factor * value)
 
 
 def _labels() -> dict[str, str]:
@@ -147,16 +152,6 @@ def _labels() -> dict[str, str]:
         "months_to_first_job": _("months to 1st job"),
         "places_used": _("places used"),
     }
-
-
-def _difference(indicator: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if indicator == "employment_rate":
-        return f"{100 * value:+.2f} pts"
-    if indicator == "months_to_first_job":
-        return f"{value:+.2f}"
-    return f"{value:+,.0f}"
 
 
 def _band(indicator: str, low: Any, high: Any) -> str:
@@ -395,8 +390,9 @@ def _print_scenario_summary(rows: list[dict[str, Any]], title: str, *, compared:
         if compared:
             cells += [
                 _format(name, row["baseline_mean"]),
-                _difference(name, row["diff_mean"]),
-                f"{_difference(name, row['diff_low'])} – {_difference(name, row['diff_high'])}",
+                _format(name, row["diff_mean"], difference=True),
+                f"{_format(name, row['diff_low'], difference=True)} – "
+                f"{_format(name, row['diff_high'], difference=True)}",
             ]
         summary.add_row(*cells)
     console.print(summary)

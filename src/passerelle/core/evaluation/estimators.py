@@ -412,20 +412,7 @@ def _point(
     control_in = ~treated & inside
     if arm_in.any() and control_in.any():
         ipw = weighted_difference(y, t, weights)
-        mu0 = _fit_on(x[control_in], y[control_in], x)
-        residual0 = np.sum(weights[control_in] * (y[control_in] - mu0[control_in])) / np.sum(
-            weights[control_in]
-        )
-        if estimand == "att":
-            control_risk = float(np.mean(mu0[arm_in]) + residual0)
-            aipw = float(np.mean(y[arm_in])) - control_risk
-        else:
-            mu1 = _fit_on(x[arm_in], y[arm_in], x)
-            residual1 = np.sum(weights[arm_in] * (y[arm_in] - mu1[arm_in])) / np.sum(
-                weights[arm_in]
-            )
-            control_risk = float(np.mean(mu0[inside]) + residual0)
-            aipw = float(np.mean(mu1[inside]) + residual1) - control_risk
+        aipw, control_risk = _doubly_robust(x, y, weights, arm_in, control_in, inside, estimand)
     else:
         ipw = aipw = control_risk = float("nan")
     trimmed = (int((treated & ~inside).sum()), int((~treated & ~inside).sum()))
@@ -450,6 +437,30 @@ def _point(
         trimmed=trimmed,
         unmatched=(unmatched_treated, unmatched_control),
     )
+
+
+def _doubly_robust(
+    x: FloatArray,
+    y: FloatArray,
+    weights: FloatArray,
+    arm_in: npt.NDArray[np.bool_],
+    control_in: npt.NDArray[np.bool_],
+    inside: npt.NDArray[np.bool_],
+    estimand: str,
+) -> tuple[float, float]:
+    """The augmented IPW estimate and the outcome's mean without the programme: outcome
+    models fitted in each arm, corrected by their weighted residuals."""
+    mu0 = _fit_on(x[control_in], y[control_in], x)
+    residual0 = np.sum(weights[control_in] * (y[control_in] - mu0[control_in])) / np.sum(
+        weights[control_in]
+    )
+    if estimand == "att":
+        control_risk = float(np.mean(mu0[arm_in]) + residual0)
+        return float(np.mean(y[arm_in])) - control_risk, control_risk
+    mu1 = _fit_on(x[arm_in], y[arm_in], x)
+    residual1 = np.sum(weights[arm_in] * (y[arm_in] - mu1[arm_in])) / np.sum(weights[arm_in])
+    control_risk = float(np.mean(mu0[inside]) + residual0)
+    return float(np.mean(mu1[inside]) + residual1) - control_risk, control_risk
 
 
 def _fit_on(x_fit: FloatArray, y_fit: FloatArray | IntArray, x_all: FloatArray) -> FloatArray:

@@ -22,6 +22,7 @@ outcomes) that indicators never read, and `evaluation_sample()` for the effect e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -312,45 +313,53 @@ class _FirstJobs:
     first_job: IntArray
 
 
+def _job_rate(p: CohortParameters, people: _People, rights: _Rights) -> FloatArray:
+    """Each person's relative hazard of finding a job (mean 1 over the cohort): motivation,
+    education, languages, sex, age at the right to work and the asylum procedure."""
+    age_at_work = (rights.right_to_work - people.birth) / YEAR
+    linear = (
+        p.motivation_log_hazard * people.motivation
+        + 0.18 * people.education
+        + 0.25 * np.maximum(people.french, people.dutch)
+        + 0.08 * people.english
+        - 0.5 * people.female
+        - 0.025 * np.maximum(age_at_work - 30.0, 0.0)
+        - 0.4 * people.asylum_seeker
+    )
+    linear = linear - np.log(np.mean(np.exp(linear)))
+    return np.asarray(np.exp(linear), dtype=np.float64)
+
+
+def _time_with_change(
+    change_at: FloatArray,
+    h_change: FloatArray,
+    ratio: FloatArray | float,
+    e: FloatArray,
+    rate: FloatArray,
+    p: CohortParameters,
+) -> FloatArray:
+    """The Weibull time at which the cumulative hazard reaches exposure `e`, when the
+    hazard is multiplied by `ratio` from `change_at` on (where it stood at `h_change`)."""
+    before = _weibull_time(e, rate, p)
+    after = _weibull_time(h_change + (e - h_change) / ratio, rate, p)
+    return np.where(e <= h_change, before, np.maximum(after, change_at))
+
+
 def _first_jobs(
     rng: np.random.Generator, p: CohortParameters, people: _People, rights: _Rights, as_of: int
 ) -> _FirstJobs:
     """Time to a first job (years from the right to work), proportional hazards; Actiris
     multiplies the hazard from the registration on, mentoring from its index date on."""
     n = p.persons
-    motivation, education, english, female = (
-        people.motivation,
-        people.education,
-        people.english,
-        people.female,
-    )
     right_to_work, birth = rights.right_to_work, people.birth
-    age_at_work = (right_to_work - birth) / YEAR
-    linear = (
-        p.motivation_log_hazard * motivation
-        + 0.18 * education
-        + 0.25 * np.maximum(people.french, people.dutch)
-        + 0.08 * english
-        - 0.5 * female
-        - 0.025 * np.maximum(age_at_work - 30.0, 0.0)
-        - 0.4 * people.asylum_seeker
-    )
-    linear = linear - np.log(np.mean(np.exp(linear)))
-    rate = np.exp(linear)
+    rate = _job_rate(p, people, rights)
     exposure = rng.exponential(1.0, n)
     actiris_at = np.where(
         rights.actiris_registered, (rights.actiris - right_to_work) / YEAR, np.inf
     )
     h_actiris = rate * (np.minimum(actiris_at, 1e6) / p.weibull_scale) ** p.weibull_shape
 
-    def time_with_change(
-        change_at: FloatArray, h_change: FloatArray, ratio: FloatArray | float, e: FloatArray
-    ) -> FloatArray:
-        before = _weibull_time(e, rate, p)
-        after = _weibull_time(h_change + (e - h_change) / ratio, rate, p)
-        return np.where(e <= h_change, before, np.maximum(after, change_at))
-
-    t_base = time_with_change(actiris_at, h_actiris, p.actiris_hazard_ratio, exposure)
+    t_base = _time_with_change(actiris_at, h_actiris, p.actiris_hazard_ratio, exposure, rate, p)
 
     # Mentoring: index date between 3 and 18 months after the right to work; eligible when
     # aged 18-33 then, not yet employed, and followed 12 months before `as_of`.
@@ -360,10 +369,10 @@ def _first_jobs(
     eligible = (age_at_index <= 33) & (t_base > index_after) & (index <= as_of)
     take_up_linear = (
         p.mentoring_base_take_up
-        + p.motivation_take_up * motivation
-        + 0.15 * (education - 3)
-        + 0.2 * english
-        - 0.3 * female
+        + p.motivation_take_up * people.motivation
+        + 0.15 * (people.education - 3)
+        + 0.2 * people.english
+        - 0.3 * people.female
     )
     treated = eligible & (rng.random(n) < _logistic(take_up_linear))
     # Both potential outcomes from the same draw: mentoring multiplies the hazard from the
@@ -379,7 +388,7 @@ def _first_jobs(
     t_mentored = np.where(
         exposure <= h_index,
         t_base,
-        time_with_change(actiris_at, h_actiris, p.actiris_hazard_ratio, shrunk),
+        _time_with_change(actiris_at, h_actiris, p.actiris_hazard_ratio, shrunk, rate, p),
     )
     t_mentored = np.where(eligible, t_mentored, t_base)
     first_job_years = np.where(treated, t_mentored, t_base)
@@ -419,6 +428,28 @@ def _persons_frame(ids: IntArray, people: _People, rights: _Rights) -> pl.DataFr
     return persons.cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
 
 
+def _truth_frame(
+    ids: IntArray, motivation: FloatArray, motivation_covariate: FloatArray, jobs: _FirstJobs
+) -> pl.DataFrame:
+    """What the analyst does not see: motivation, mentoring's eligibility and take-up, and
+    both potential outcomes."""
+    return pl.DataFrame(
+        {
+            "person_id": ids,
+            "motivation": motivation,
+            "motivation_covariate": motivation_covariate,
+            "eligible": jobs.eligible,
+            "followed": jobs.followed,
+            "treated": jobs.treated,
+            "index_date": _days(jobs.index),
+            "age_at_index": jobs.age_at_index,
+            "y0": jobs.y0,
+            "y1": jobs.y1,
+            "outcome": np.where(jobs.treated, jobs.y1, jobs.y0),
+        }
+    )
+
+
 def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCohort:
     """Draw a synthetic cohort (deterministic for a given seed)."""
     p = parameters or CohortParameters()
@@ -442,21 +473,7 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
         else motivation + p.proxy_noise * rng.standard_normal(n)
     )
     ids = np.arange(1, n + 1, dtype=np.int64)
-    truth = pl.DataFrame(
-        {
-            "person_id": ids,
-            "motivation": motivation,
-            "motivation_covariate": motivation_covariate,
-            "eligible": jobs.eligible,
-            "followed": jobs.followed,
-            "treated": jobs.treated,
-            "index_date": _days(jobs.index),
-            "age_at_index": jobs.age_at_index,
-            "y0": jobs.y0,
-            "y1": jobs.y1,
-            "outcome": np.where(jobs.treated, jobs.y1, jobs.y0),
-        }
-    )
+    truth = _truth_frame(ids, motivation, motivation_covariate, jobs)
     events, programme_starts = _events(
         rng,
         p,
@@ -541,6 +558,11 @@ def _events(
     recognition = (education >= 5) & (rng.random(n) < 0.3)
     programme(recognition, registration + rng.integers(60, 400, n), 8, RECOGNITION)
 
+    return _events_frame(parts), pl.concat(starts)
+
+
+def _events_frame(parts: list[tuple[IntArray, IntArray, str, str | None]]) -> pl.DataFrame:
+    """The events (persons, dates, kind, programme) as one frame, by person and date."""
     frames = [
         pl.DataFrame(
             {"person_id": who, "date": _days(when)},
@@ -553,7 +575,7 @@ def _events(
         for who, when, kind, name in parts
     ]
     events = pl.concat(frames).cast(EVENTS_SCHEMA)  # type: ignore[arg-type]
-    return events.sort("person_id", "date"), pl.concat(starts)
+    return events.sort("person_id", "date")
 
 
 def _capacity(referrals: pl.DataFrame, day: int) -> pl.DataFrame:
@@ -582,6 +604,34 @@ def _capacity(referrals: pl.DataFrame, day: int) -> pl.DataFrame:
     )
 
 
+def _referral_events(
+    rid: IntArray,
+    who: IntArray,
+    src: npt.NDArray[np.str_],
+    dst: npt.NDArray[np.str_],
+    prog: npt.NDArray[np.str_],
+    event: str,
+    when: IntArray,
+    reason: npt.NDArray[np.str_] | None = None,
+    *,
+    as_of: int,
+) -> pl.DataFrame:
+    """One event of each referral `rid`, dated `when`; those after `as_of` are left out."""
+    return pl.DataFrame(
+        {
+            "referral_id": rid,
+            "person_id": who,
+            "from_organisation": src,
+            "to_organisation": dst,
+            "programme": prog,
+            "event": [event] * len(rid),
+            "date": _days(when),
+            "reason": reason if reason is not None else [None] * len(rid),
+        },
+        schema=REFERRALS_SCHEMA,
+    ).filter(pl.col("date") <= pl.lit(EPOCH + dt.timedelta(days=as_of)))
+
+
 def _referrals(rng: np.random.Generator, starts: pl.DataFrame, as_of: int) -> pl.DataFrame:
     """Referral events: most programme starts follow an accepted referral; some referrals are
     rejected (with a reason). Dates count back from the start: sent, accepted, started."""
@@ -607,30 +657,7 @@ def _referrals(rng: np.random.Generator, starts: pl.DataFrame, as_of: int) -> pl
     r_ids = np.arange(m + 1, m + r + 1, dtype=np.int64)
     reasons = rng.choice(np.array(REJECTION_REASONS), r, p=[0.45, 0.3, 0.15, 0.1])
 
-    def frame(
-        rid: IntArray,
-        who: IntArray,
-        src: npt.NDArray[np.str_],
-        dst: npt.NDArray[np.str_],
-        prog: npt.NDArray[np.str_],
-        event: str,
-        when: IntArray,
-        reason: npt.NDArray[np.str_] | None = None,
-    ) -> pl.DataFrame:
-        return pl.DataFrame(
-            {
-                "referral_id": rid,
-                "person_id": who,
-                "from_organisation": src,
-                "to_organisation": dst,
-                "programme": prog,
-                "event": [event] * len(rid),
-                "date": _days(when),
-                "reason": reason if reason is not None else [None] * len(rid),
-            },
-            schema=REFERRALS_SCHEMA,
-        ).filter(pl.col("date") <= pl.lit(EPOCH + dt.timedelta(days=as_of)))
-
+    frame = functools.partial(_referral_events, as_of=as_of)
     parts = [
         frame(ids, person, source, target, programme, "sent", sent),
         frame(ids, person, source, target, programme, "accepted", accepted),

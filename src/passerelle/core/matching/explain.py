@@ -208,6 +208,20 @@ def explanation_terms(
     if reason == CAPACITY:
         return [term("capacity", count=int(outcome["suitable_slots"]), best=outcome["best_fit"])]
     slot = result.slots.row(result.rows_of("slots", outcome["closest_slot_id"])[0], named=True)
+    items = _constraint_terms(result, outcome, person, slot, knowledge, languages)
+    items[0] = term("closest", slot=slot["slot_id"], reason=items[0])
+    return items
+
+
+def _constraint_terms(
+    result: MatchResult,
+    outcome: dict[str, Any],
+    person: dict[str, Any],
+    slot: dict[str, Any],
+    knowledge: Knowledge,
+    languages: tuple[str, ...],
+) -> list[Term]:
+    """One term per hard constraint the person fails for their closest slot."""
     failed = int(outcome["failed"])
     items: list[Term] = []
     on, programme = result.rules_groups[int(outcome["rules_group"])]
@@ -244,7 +258,6 @@ def explanation_terms(
                 start=str(slot["start_date"]),
             )
         )
-    items[0] = term("closest", slot=slot["slot_id"], reason=items[0])
     return items
 
 

@@ -129,6 +129,17 @@ def _int_parameter(knowledge: Knowledge, parameter_id: str, on: dt.date) -> int:
     return value.value
 
 
+def _projected_slots(
+    vacancies: pl.DataFrame, kind: Kind, horizon: dt.date
+) -> tuple[pl.DataFrame, dt.date | None]:
+    """The slots as seen at `horizon` and the date the rules are asked on: a vacancy's on the
+    horizon; an offer's on its own dates, or the horizon when that is later."""
+    if kind is Kind.vacancy:
+        return vacancies, horizon
+    later = pl.max_horizontal(pl.col("start_date"), pl.lit(horizon)).alias("start_date")
+    return vacancies.with_columns(later), None
+
+
 def gap_analysis(
     persons: pl.DataFrame,
     vacancies: pl.DataFrame,
@@ -162,14 +173,7 @@ def gap_analysis(
     qualifying: dict[int, np.ndarray] = {}
     blocked: dict[int, dict[str, np.ndarray]] = {}
     for months in horizons:
-        horizon = anniversary(on, months=months)
-        slots = vacancies
-        rules_on_date: dt.date | None = horizon
-        if kind is not Kind.vacancy:  # on the offer's dates, or later
-            slots = vacancies.with_columns(
-                pl.max_horizontal(pl.col("start_date"), pl.lit(horizon)).alias("start_date")
-            )
-            rules_on_date = None
+        slots, rules_on = _projected_slots(vacancies, kind, anniversary(on, months=months))
         data = evaluate_pairs(
             persons,
             slots,
@@ -181,7 +185,7 @@ def gap_analysis(
             options,
             language_bonus_levels=np.full(persons.height, months // months_per_level),
             recognised_override=np.full(persons.height, months >= recognition_months),
-            rules_on=rules_on_date,
+            rules_on=rules_on,
         )
         relevant = data.failed & ~np.uint8(0x40)  # availability is not projected
         qualifying[months] = np.bincount(slot[relevant == 0], minlength=n_slots)
@@ -192,7 +196,20 @@ def gap_analysis(
         key_sums(f"qualifying_{months}", relevant == 0)
         for name, bits in BLOCKERS.items():
             key_sums(f"{name}_{months}", (relevant & bits) > 0)
-    gaps = tuple(
+    gaps = _vacancy_gaps(vacancies, horizons, candidates, qualifying, blocked, keys)
+    return GapReport(on, tuple(horizons), months_per_level, recognition_months, gaps, kind)
+
+
+def _vacancy_gaps(
+    vacancies: pl.DataFrame,
+    horizons: tuple[int, ...],
+    candidates: np.ndarray,
+    qualifying: dict[int, np.ndarray],
+    blocked: dict[int, dict[str, np.ndarray]],
+    keys: dict[str, np.ndarray],
+) -> tuple[VacancyGap, ...]:
+    """One gap per row of `vacancies`, from the counts per slot (and their cell keys)."""
+    return tuple(
         VacancyGap(
             slot_id=row["slot_id"],
             occupation=row["occupation"],
@@ -205,7 +222,6 @@ def gap_analysis(
         )
         for i, row in enumerate(vacancies.iter_rows(named=True))
     )
-    return GapReport(on, tuple(horizons), months_per_level, recognition_months, gaps, kind)
 
 
 def _when(months: int) -> str:

@@ -611,7 +611,6 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
     decided_by_outcome = _decided_by_outcome(pop, months)
     brussels_index = np.flatnonzero(pop.brussels)
     brussels_until = np.searchsorted(brussels_index, pop.present_until)
-    cap = prepared.tables.months_cap
     for t in range(months):
         n = int(pop.present_until[t])
         if n == 0:
@@ -621,13 +620,8 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         # block (np.repeat) instead of per agent.
         blocks = arrivals_by_month[: t + 1]
         since_block = t - np.arange(t + 1)
-        table = prepared.tables.right_to_work[t]
         decided = pop.decision[s] <= t
-        rtw = np.where(
-            decided,
-            table[:, 0][pop.outcome[s]],
-            np.repeat(table[0, np.minimum(since_block, cap)], blocks),
-        )
+        rtw = _right_to_work(prepared, pop, t, decided, blocks, since_block)
         employed = pop.employed[s]
         # 3. jobs end
         employed &= (rtw > 0) & (pop.job_end[s] != t)
@@ -643,35 +637,82 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         # 7. job finding
         hazard = pop.multiplier[s] * np.repeat(base * time_factor[since_block], blocks)
         hazard *= rtw_factor[rtw]
-        hazard[employed] = 0
-        clock = pop.clock[s]
-        clock += hazard
-        found = np.flatnonzero(clock >= pop.threshold[s])
-        if found.size:
-            _start_jobs(pop, found, t, rng, separation)
-            employed[found] = True
-            _record_first_jobs(pop, found, t, out.first_jobs, out.months_to_first, scale)
-            pop.waiting[found] = -1
-
-        # outputs
-        # Refused applicants (no permit) never work: every employed person is considered.
+        _find_jobs(pop, t, hazard, employed, rng, separation, out)
         out.present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
-        out.employed[t] = np.count_nonzero(employed) * scale
         out.protected[t] = (
             decided_by_outcome[REFUGEE, t] + decided_by_outcome[SUBSIDIARY, t]
         ) * scale
-        out.protected_employed[t] = np.count_nonzero(employed & decided) * scale
-        if waiting_idx.size:
-            still = pop.waiting[waiting_idx]
-            out.waiting[:, t] = np.bincount(still[still >= 0], minlength=programmes.count) * scale
-        out.in_programme[:, t] = occupancy * scale
+        _record_month(pop, t, employed, decided, waiting_idx, programmes, out)
         _read_probes(prepared, pop, t, probe_members, out)
-        if programmes.mentoring >= 0 and t >= 12:
-            started = np.flatnonzero(pop.mentoring_start[s] == t - 12)
-            out.mentees += started.size
-            out.mentees_in_job += int(np.count_nonzero(pop.first_job[started] >= 0))
-
+        out.in_programme[:, t] = occupancy * scale
     return out.result()
+
+
+def _right_to_work(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    decided: npt.NDArray[np.bool_],
+    blocks: npt.NDArray[np.int64],
+    since_block: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int8]:
+    """Each present agent's right to work in month `t`: by the decision's outcome once
+    decided, else by the months since arrival (per arrival block)."""
+    table = prepared.tables.right_to_work[t]
+    cap = prepared.tables.months_cap
+    status = pop.outcome[: decided.size]
+    rtw: npt.NDArray[np.int8] = np.where(
+        decided,
+        table[:, 0][status],
+        np.repeat(table[0, np.minimum(since_block, cap)], blocks),
+    )
+    return rtw
+
+
+def _find_jobs(
+    pop: Population,
+    t: int,
+    hazard: npt.NDArray[np.float32],
+    employed: npt.NDArray[np.bool_],
+    rng: np.random.Generator,
+    separation: float,
+    out: _Outputs,
+) -> None:
+    """Advance the job-search clocks of the first `hazard.size` agents (not the employed);
+    those whose clock passes their threshold start a job this month."""
+    n = hazard.size
+    hazard[employed] = 0
+    clock = pop.clock[:n]
+    clock += hazard
+    found = np.flatnonzero(clock >= pop.threshold[:n])
+    if found.size:
+        _start_jobs(pop, found, t, rng, separation)
+        employed[found] = True
+        _record_first_jobs(pop, found, t, out.first_jobs, out.months_to_first, out.scale)
+        pop.waiting[found] = -1
+
+
+def _record_month(
+    pop: Population,
+    t: int,
+    employed: npt.NDArray[np.bool_],
+    decided: npt.NDArray[np.bool_],
+    waiting_idx: npt.NDArray[np.intp],
+    programmes: _Programmes,
+    out: _Outputs,
+) -> None:
+    """The month's employment (refused applicants never work: every employed person counts),
+    waiting lists and mentees' outcomes; `employed` covers the agents present."""
+    scale = out.scale
+    out.employed[t] = np.count_nonzero(employed) * scale
+    out.protected_employed[t] = np.count_nonzero(employed & decided) * scale
+    if waiting_idx.size:
+        still = pop.waiting[waiting_idx]
+        out.waiting[:, t] = np.bincount(still[still >= 0], minlength=programmes.count) * scale
+    if programmes.mentoring >= 0 and t >= 12:
+        started = np.flatnonzero(pop.mentoring_start[: employed.size] == t - 12)
+        out.mentees += started.size
+        out.mentees_in_job += int(np.count_nonzero(pop.first_job[started] >= 0))
 
 
 def _start_jobs(
@@ -726,14 +767,7 @@ def _refer(
     a = prepared.assumptions
     groups = prepared.groups
     pathway_bit = np.uint8(1 << groups.index("pathway")) if "pathway" in groups else np.uint8(0)
-    # Not employed, in no programme and on no list (both codes negative), a group still
-    # open (the pathway stays open to an obligation), not refused.
-    idle = (
-        ~employed[b]
-        & ((pop.programme[b] & pop.waiting[b]) < 0)
-        & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
-        & (status_b != NO_PERMIT)
-    )
+    idle = _idle(pop, b, status_b, employed, pathway_bit)
     idx = b[idle]
     if idx.size == 0:
         return
@@ -747,36 +781,20 @@ def _refer(
     years = np.minimum(months_here // 12, PATHWAY_YEARS - 1)
     registered = np.minimum(pop.decision[idx], t)
     pathway = prepared.tables.pathway[t][st, years, registered]
-    wants = pop.wants[idx].copy()
-    done = pop.done[idx]
-    if pathway_bit:
-        # The obligation overrides the wish; the pathway closes when no longer eligible
-        # after protection (three years in Belgium).
-        wants[pathway == OBLIGED] |= pathway_bit
-        closed = protected & (pathway == NOT_ELIGIBLE) & (years >= PATHWAY_YEARS - 1)
-        pop.done[idx[closed]] |= pathway_bit
-        done = pop.done[idx]
-    open_now = wants & ~done
+    open_now = _open_groups(
+        pop, idx, pathway, protected & (years >= PATHWAY_YEARS - 1), pathway_bit
+    )
     chosen = np.full(idx.size, -1, dtype=np.int8)
     for g, group in enumerate(groups):
         bit = np.uint8(1 << g)
         members = [(p, q) for p, q in enumerate(a.programmes) if q.group == group]
+        per_programme = [
+            (p, _eligible(programme, protected, may_work, pathway, age))
+            for p, programme in members
+            if starts_agents[p, t] > 0
+        ]
         eligible_any = np.zeros(idx.size, dtype=bool)
-        per_programme: list[tuple[int, npt.NDArray[np.bool_]]] = []
-        for p, programme in members:
-            if starts_agents[p, t] <= 0:
-                continue
-            ok = np.ones(idx.size, dtype=bool)
-            if programme.needs_protection:
-                ok &= protected
-            if programme.needs_right_to_work:
-                ok &= may_work
-            if programme.needs_pathway:
-                ok &= pathway != NOT_ELIGIBLE
-            if programme.age_between is not None:
-                low, high = programme.age_between
-                ok &= (age >= low) & (age <= high)
-            per_programme.append((p, ok))
+        for _p, ok in per_programme:
             eligible_any |= ok
         if group == "mentoring":
             # Too old for every mentoring programme: the wish closes.
@@ -787,12 +805,81 @@ def _refer(
             continue
         target = _route(prepared, pop, idx, candidates, age, per_programme, settings, credit, queue)
         chosen[candidates] = target[candidates]
+    _put_on_lists(prepared, pop, t, idx, chosen)
+
+
+def _idle(
+    pop: Population,
+    b: npt.NDArray[np.intp],
+    status_b: npt.NDArray[np.int8],
+    employed: npt.NDArray[np.bool_],
+    pathway_bit: np.uint8,
+) -> npt.NDArray[np.bool_]:
+    """Of the residents `b`: not employed, in no programme and on no list (both codes
+    negative), a group still open (the pathway stays open to an obligation), not refused."""
+    idle: npt.NDArray[np.bool_] = (
+        ~employed[b]
+        & ((pop.programme[b] & pop.waiting[b]) < 0)
+        & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
+        & (status_b != NO_PERMIT)
+    )
+    return idle
+
+
+def _open_groups(
+    pop: Population,
+    idx: npt.NDArray[np.intp],
+    pathway: npt.NDArray[np.int8],
+    protected_three_years: npt.NDArray[np.bool_],
+    pathway_bit: np.uint8,
+) -> npt.NDArray[np.uint8]:
+    """The groups `idx` want and have not done. The obligation overrides the wish; the
+    pathway closes when no longer eligible after protection (three years in Belgium)."""
+    wants = pop.wants[idx].copy()
+    if pathway_bit:
+        wants[pathway == OBLIGED] |= pathway_bit
+        closed = protected_three_years & (pathway == NOT_ELIGIBLE)
+        pop.done[idx[closed]] |= pathway_bit
+    open_now: npt.NDArray[np.uint8] = wants & ~pop.done[idx]
+    return open_now
+
+
+def _put_on_lists(
+    prepared: Prepared,
+    pop: Population,
+    t: int,
+    idx: npt.NDArray[np.intp],
+    chosen: npt.NDArray[np.int8],
+) -> None:
+    """Those of `idx` with a chosen programme join its waiting list; starting a group closes
+    it (a dropout does not re-enter)."""
     referred = chosen >= 0
     pop.waiting[idx[referred]] = chosen[referred]
     pop.waiting_since[idx[referred]] = t
-    # Starting a group closes it (a dropout does not re-enter).
     bits = np.left_shift(np.uint8(1), _group_index(prepared, chosen[referred]))
     pop.done[idx[referred]] |= bits.astype(np.uint8)
+
+
+def _eligible(
+    programme: ProgrammeAssumption,
+    protected: npt.NDArray[np.bool_],
+    may_work: npt.NDArray[np.bool_],
+    pathway: npt.NDArray[np.int8],
+    age: npt.NDArray[np.int16],
+) -> npt.NDArray[np.bool_]:
+    """Who may join `programme`: protection, the right to work, the integration pathway and
+    the age it asks."""
+    ok = np.ones(protected.size, dtype=bool)
+    if programme.needs_protection:
+        ok &= protected
+    if programme.needs_right_to_work:
+        ok &= may_work
+    if programme.needs_pathway:
+        ok &= pathway != NOT_ELIGIBLE
+    if programme.age_between is not None:
+        low, high = programme.age_between
+        ok &= (age >= low) & (age <= high)
+    return ok
 
 
 def _group_index(prepared: Prepared, programme: npt.NDArray[np.int8]) -> npt.NDArray[np.uint8]:

@@ -141,19 +141,24 @@ def beneficiaries_figures(
             }
             for row in counts.iter_rows(named=True)
         ],
-        "overlaps": {
-            "measure_type": measure_type,
-            "programmes": [
-                {"programme": programme, "people": size, "suppressed": size is None}
-                for programme, size in zip(result.programmes, result.sizes, strict=True)
-            ],
-            "combinations": [
-                {
-                    "programmes": [result.programmes[i] for i in combo],
-                    "people": count,
-                    "suppressed": count is None,
-                }
-                for combo, count in result.combinations
-            ],
-        },
+        "overlaps": _overlaps_json(result, measure_type),
+    }
+
+
+def _overlaps_json(result: figures.Overlaps, measure_type: str) -> dict[str, Any]:
+    """The programmes of `measure_type` and their combinations, withheld ones null."""
+    return {
+        "measure_type": measure_type,
+        "programmes": [
+            {"programme": programme, "people": size, "suppressed": size is None}
+            for programme, size in zip(result.programmes, result.sizes, strict=True)
+        ],
+        "combinations": [
+            {
+                "programmes": [result.programmes[i] for i in combo],
+                "people": count,
+                "suppressed": count is None,
+            }
+            for combo, count in result.combinations
+        ],
     }

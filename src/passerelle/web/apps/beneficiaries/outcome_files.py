@@ -67,20 +67,7 @@ def _row(item: dict[str, str | None], row: int, today: dt.date) -> OutcomeRow | 
     """One row's outcome, or what is wrong with it."""
     problems: list[str] = []
     text = {column: (item.get(column) or "").strip() for column in OUTCOME_COLUMNS}
-    outcome_date: dt.date | None = None
-    try:
-        outcome_date = dt.date.fromisoformat(text["outcome_date"])
-    except ValueError:
-        problems.append(
-            _("column outcome_date, row {row}: not a date; expected YYYY-MM-DD").format(row=row)
-        )
-    if outcome_date is not None and not EARLIEST <= outcome_date <= today:
-        problems.append(
-            _(
-                "column outcome_date, row {row}: {value} is outside the dates allowed, "
-                "{earliest} to today ({today})"
-            ).format(row=row, value=outcome_date, earliest=EARLIEST, today=today)
-        )
+    outcome_date = _outcome_date(text["outcome_date"], row, today, problems)
     situation = text["situation"]
     if situation not in Situation.values:
         problems.append(
@@ -91,28 +78,7 @@ def _row(item: dict[str, str | None], row: int, today: dt.date) -> OutcomeRow | 
     contract, hours_text = text["contract_type"], text["hours"]
     hours: Decimal | None = None
     if situation == Situation.EMPLOYED:
-        if contract not in ContractType.values:
-            problems.append(
-                _(
-                    "column contract_type, row {row}: {value!r} is not a contract type; "
-                    "allowed for situation employed: {allowed}"
-                ).format(row=row, value=contract[:40], allowed=_allowed(ContractType))
-            )
-        if hours_text:
-            try:
-                # a decimal comma too: Belgian extracts write 37,5
-                hours = Decimal(hours_text.replace(",", "."))
-            except InvalidOperation:
-                hours = None
-            if hours is None or not hours.is_finite() or not 0 < hours <= MAX_HOURS:
-                problems.append(
-                    _(
-                        "column hours, row {row}: weekly hours are a number above 0 and at "
-                        "most {most}, or empty when unknown"
-                    ).format(row=row, most=MAX_HOURS)
-                )
-            else:
-                hours = hours.quantize(Decimal("0.1"))
+        hours = _employment(contract, hours_text, row, problems)
     elif situation in Situation.values and (contract or hours_text):
         problems.append(
             _(
@@ -130,6 +96,53 @@ def _row(item: dict[str, str | None], row: int, today: dt.date) -> OutcomeRow | 
     if problems or outcome_date is None:
         return problems
     return OutcomeRow(row, outcome_date, situation, contract, hours, source)
+
+
+def _outcome_date(text: str, row: int, today: dt.date, problems: list[str]) -> dt.date | None:
+    """The row's date, from EARLIEST to today; what is wrong is added to `problems`."""
+    try:
+        outcome_date = dt.date.fromisoformat(text)
+    except ValueError:
+        problems.append(
+            _("column outcome_date, row {row}: not a date; expected YYYY-MM-DD").format(row=row)
+        )
+        return None
+    if not EARLIEST <= outcome_date <= today:
+        problems.append(
+            _(
+                "column outcome_date, row {row}: {value} is outside the dates allowed, "
+                "{earliest} to today ({today})"
+            ).format(row=row, value=outcome_date, earliest=EARLIEST, today=today)
+        )
+    return outcome_date
+
+
+def _employment(contract: str, hours_text: str, row: int, problems: list[str]) -> Decimal | None:
+    """An employed row's weekly hours (to a tenth; None when unknown or wrong), its contract
+    type checked; what is wrong is added to `problems`."""
+    if contract not in ContractType.values:
+        problems.append(
+            _(
+                "column contract_type, row {row}: {value!r} is not a contract type; "
+                "allowed for situation employed: {allowed}"
+            ).format(row=row, value=contract[:40], allowed=_allowed(ContractType))
+        )
+    if not hours_text:
+        return None
+    try:
+        # a decimal comma too: Belgian extracts write 37,5
+        hours = Decimal(hours_text.replace(",", "."))
+    except InvalidOperation:
+        hours = None
+    if hours is None or not hours.is_finite() or not 0 < hours <= MAX_HOURS:
+        problems.append(
+            _(
+                "column hours, row {row}: weekly hours are a number above 0 and at "
+                "most {most}, or empty when unknown"
+            ).format(row=row, most=MAX_HOURS)
+        )
+        return None
+    return hours.quantize(Decimal("0.1"))
 
 
 def _columns(frame: pl.DataFrame) -> None:

@@ -98,7 +98,7 @@ def encodings_replace(
     Uploads of one organisation are serialised: the organisation's row is locked first (on
     PostgreSQL), so a second upload waits for the first to commit and then replaces it,
     rather than failing on the one-batch-per-organisation constraint."""
-    from passerelle.web.apps.directory.models import Organisation, Programme
+    from passerelle.web.apps.directory.models import Organisation
 
     Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).first()
     previous = EncodingBatch.objects.select_for_update().filter(organisation=organisation).first()
@@ -113,6 +113,30 @@ def encodings_replace(
         participations=len(parsed.participations),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    _batch_rows_create(batch, parsed)
+    audit_record(
+        action=Action.ENCODINGS_REPLACE,
+        actor=user,
+        actor_label=actor_label,
+        organisation=organisation,
+        object_kind="encoding_batch",
+        object_id=batch.pk,
+        subject_organisation=organisation,
+        detail={
+            "source": source,
+            "records": batch.records,
+            "participations": batch.participations,
+            "replaced_records": replaced,
+        },
+    )
+    return batch
+
+
+def _batch_rows_create(batch: EncodingBatch, parsed: ParsedUpload) -> None:
+    """The batch's encoded records and their participations."""
+    from passerelle.web.apps.directory.models import Programme
+
+    organisation = batch.organisation
     columns = [column for column in ENCODED_COLUMNS if column != "record_id"]
     records = EncodedRecord.objects.bulk_create(
         [
@@ -147,22 +171,6 @@ def encodings_replace(
         ],
         batch_size=1000,
     )
-    audit_record(
-        action=Action.ENCODINGS_REPLACE,
-        actor=user,
-        actor_label=actor_label,
-        organisation=organisation,
-        object_kind="encoding_batch",
-        object_id=batch.pk,
-        subject_organisation=organisation,
-        detail={
-            "source": source,
-            "records": batch.records,
-            "participations": batch.participations,
-            "replaced_records": replaced,
-        },
-    )
-    return batch
 
 
 def encodings_upload(
@@ -197,19 +205,37 @@ def _postcode(profile: dict[str, Any]) -> str | None:
     return postcodes[0] if len(postcodes) == 1 else None
 
 
+def _participation(referral: Any) -> dict[str, Any]:
+    """A referral that holds or held a place as a participation: its programme's first
+    category as the measure, from the expected (or planned) start to its completion."""
+    from passerelle.web.apps.referrals.models import State
+
+    categories = list(referral.programme.categories) or ["other"]
+    end = None
+    if referral.state == State.COMPLETED:
+        done = [e for e in referral.events.all() if e.to_state == State.COMPLETED]
+        end = done[-1].at.date() if done else None
+    return {
+        "record_id": str(referral.person_id),
+        "programme": referral.programme.slug,
+        "measure_type": categories[0],
+        "start_date": referral.expected_start or referral.planned_start,
+        "end_date": end,
+    }
+
+
 def encodings_from_person_files(*, actor: Any, key: bytes | None = None) -> EncodingBatch:
     """Encode the actor's organisation's own person files with the sector key, on the
     server, with their participations (referrals received that hold or held a place), and
     replace the organisation's encodings. Files without a participation are left out."""
     from passerelle.web.apps.people.access import persons_for
-    from passerelle.web.apps.referrals.models import HOLDS_A_PLACE, Referral, State
+    from passerelle.web.apps.referrals.models import HOLDS_A_PLACE, Referral
 
     key = key if key is not None else sector_key()
     organisation = actor.organisation
     persons = {
         str(person.pk): person for person in persons_for(actor).filter(organisation=organisation)
     }
-    participations: list[dict[str, Any]] = []
     referrals = (
         Referral.objects.filter(
             receiver=organisation, state__in=HOLDS_A_PLACE, person_id__in=list(persons)
@@ -217,21 +243,7 @@ def encodings_from_person_files(*, actor: Any, key: bytes | None = None) -> Enco
         .select_related("programme")
         .prefetch_related("events")
     )
-    for referral in referrals:
-        categories = list(referral.programme.categories) or ["other"]
-        end = None
-        if referral.state == State.COMPLETED:
-            done = [e for e in referral.events.all() if e.to_state == State.COMPLETED]
-            end = done[-1].at.date() if done else None
-        participations.append(
-            {
-                "record_id": str(referral.person_id),
-                "programme": referral.programme.slug,
-                "measure_type": categories[0],
-                "start_date": referral.expected_start or referral.planned_start,
-                "end_date": end,
-            }
-        )
+    participations = [_participation(referral) for referral in referrals]
     taking_part = {row["record_id"] for row in participations}
     rows = [
         {
@@ -619,15 +631,7 @@ def outcome_matches(
         pl.concat([platform, incoming]), run.model, min_probability=lowest_rival(run.threshold)
     )
     step("scoring", 1, 1)
-    of_record = {f"p{pk}": (cluster, (org, rid)) for pk, cluster, org, rid, _e in members}
-    candidates: dict[str, list[Candidate]] = {}
-    for left, right, probability, vetoed in scored.select(
-        "record_id_l", "record_id_r", "match_probability", "vetoed"
-    ).iter_rows():
-        if vetoed or not (left.startswith("p") and right.startswith("r")):
-            continue  # pairs within the platform or within the file
-        person, record = of_record[left]
-        candidates.setdefault(right[1:], []).append(Candidate(record, person, probability))
+    candidates = _candidates_by_row(scored, members)
     matches: dict[int, RowMatch] = {}
     total = first_of.height
     for index, (identity_row, same_rows) in enumerate(
@@ -639,6 +643,23 @@ def outcome_matches(
         if index % 1000 == 0 or index == total:
             step("matching", index, total)
     return matches
+
+
+def _candidates_by_row(
+    scored: pl.DataFrame, members: list[tuple[Any, ...]]
+) -> dict[str, list[Candidate]]:
+    """For each row of the file (by its record id), the platform's records it may be: the
+    scored pairs between a platform record (`p` + its key) and a row (`r` + its id)."""
+    of_record = {f"p{pk}": (cluster, (org, rid)) for pk, cluster, org, rid, _e in members}
+    candidates: dict[str, list[Candidate]] = {}
+    for left, right, probability, vetoed in scored.select(
+        "record_id_l", "record_id_r", "match_probability", "vetoed"
+    ).iter_rows():
+        if vetoed or not (left.startswith("p") and right.startswith("r")):
+            continue  # pairs within the platform or within the file
+        person, record = of_record[left]
+        candidates.setdefault(right[1:], []).append(Candidate(record, person, probability))
+    return candidates
 
 
 def _outcome_key(record: tuple[int, str], row: Any) -> tuple[int, str, dt.date, str, str, str, Any]:
@@ -713,6 +734,22 @@ def outcomes_import(
 
 
 @transaction.atomic
+def _stored_outcome_keys(records: set[tuple[int, str]]) -> set[tuple[Any, ...]]:
+    """The outcomes already stored for these (organisation, record id) pairs, as
+    `_outcome_key` gives them."""
+    return set(
+        ImportedOutcome.objects.filter(record_id__in={rid for _org, rid in records}).values_list(
+            "organisation_id",
+            "record_id",
+            "outcome_date",
+            "source",
+            "situation",
+            "contract_type",
+            "hours",
+        )
+    )
+
+
 def _outcomes_store(
     parsed: ParsedOutcomes,
     matches: dict[int, RowMatch],
@@ -724,20 +761,7 @@ def _outcomes_store(
 ) -> OutcomesResult:
     matched = [(matches[row.row], row) for row in parsed.rows if matches[row.row].status == MATCHED]
     records = {match.record for match, _row in matched if match.record is not None}
-    existing = {
-        (org, rid, date, source, situation, contract, hours)
-        for org, rid, date, source, situation, contract, hours in ImportedOutcome.objects.filter(
-            record_id__in={rid for _org, rid in records}
-        ).values_list(
-            "organisation_id",
-            "record_id",
-            "outcome_date",
-            "source",
-            "situation",
-            "contract_type",
-            "hours",
-        )
-    }
+    existing = _stored_outcome_keys(records)
     is_authenticated = getattr(user, "is_authenticated", False)
     made = OutcomeImport.objects.create(
         sha256=result.sha256,

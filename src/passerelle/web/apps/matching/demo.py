@@ -105,63 +105,74 @@ def demo_matching(*, today: dt.date, password: str, seed: int = 2026) -> dict[st
     made = {"mentors": 0, "vacancies": 0, "offers": 0, "candidates": 0}
     mentoring = duo is not None and "duo-for-a-job-mentoring" in loaded
     if mentoring and duo is not None and not Mentor.objects.filter(organisation=duo).exists():
-        keeper = Actor(organisation=duo, role=Role.CASEWORKER, label="passerelle demo-data")
-        for label, age, codes, languages, municipality, places in MENTORS:
-            mentor_save(
-                actor=keeper,
-                data={
-                    "label": label,
-                    "age": age,
-                    "occupations": codes,
-                    "languages": languages,
-                    "municipality": municipality,
-                    "max_mentees": places,
-                    "available_from": today.isoformat(),
-                },
-            )
-            made["mentors"] += 1
+        made["mentors"] = _mentors_create(duo, today)
         made["candidates"] = _candidates(today, random.Random(seed), duo)
-    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     if len(loaded) == 3 and not _has_records(employer, host):
-        for data in (
-            {
-                "title": "Électricien / Elektricien",
-                "occupation": "7411",
-                "languages": "fr:B2 nl:B1",
-                "diploma_isced_required": 3,
-                "recognition_required": True,
-                "municipality": "Forest",
-                "start_date": (next_month + dt.timedelta(days=31)).isoformat(),
-                "posts": 2,
-                "programme": "actiris-job-support",
-            },
-            {
-                "title": "Aide de cuisine / Keukenhulp",
-                "occupation": "9412",
-                "languages": "fr:A2 nl:A2",
-                "municipality": "Bruxelles",
-                "start_date": next_month.isoformat(),
-                "posts": 3,
-                "programme": "actiris-job-support",
-            },
-        ):
-            vacancy_save(actor=employer_actor, data=data)
-            made["vacancies"] += 1
-        offer_save(
-            actor=host_actor,
+        made["vacancies"], made["offers"] = _offers_create(employer_actor, host_actor, today)
+    return {"accounts": accounts, **made}
+
+
+def _mentors_create(duo: Organisation, today: dt.date) -> int:
+    """Duo for a Job's demo mentors, available from today."""
+    keeper = Actor(organisation=duo, role=Role.CASEWORKER, label="passerelle demo-data")
+    for label, age, codes, languages, municipality, places in MENTORS:
+        mentor_save(
+            actor=keeper,
             data={
-                "title": "Two weeks with the communication team",
-                "programme": "tandem-internship",
-                "working_language": "fr",
-                "language_level": "A2",
-                "municipality": "Etterbeek",
-                "start_date": (next_month + dt.timedelta(days=7)).isoformat(),
-                "allowance": "15.00",
-                "places": 2,
+                "label": label,
+                "age": age,
+                "occupations": codes,
+                "languages": languages,
+                "municipality": municipality,
+                "max_mentees": places,
+                "available_from": today.isoformat(),
             },
         )
-        made["offers"] += 1
-    return {"accounts": accounts, **made}
+    return len(MENTORS)
+
+
+def _offers_create(employer_actor: Actor, host_actor: Actor, today: dt.date) -> tuple[int, int]:
+    """The employer's vacancies and the host's internship offer, starting next month or
+    later; answers how many of each."""
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    vacancies = (
+        {
+            "title": "Électricien / Elektricien",
+            "occupation": "7411",
+            "languages": "fr:B2 nl:B1",
+            "diploma_isced_required": 3,
+            "recognition_required": True,
+            "municipality": "Forest",
+            "start_date": (next_month + dt.timedelta(days=31)).isoformat(),
+            "posts": 2,
+            "programme": "actiris-job-support",
+        },
+        {
+            "title": "Aide de cuisine / Keukenhulp",
+            "occupation": "9412",
+            "languages": "fr:A2 nl:A2",
+            "municipality": "Bruxelles",
+            "start_date": next_month.isoformat(),
+            "posts": 3,
+            "programme": "actiris-job-support",
+        },
+    )
+    for data in vacancies:
+        vacancy_save(actor=employer_actor, data=data)
+    offer_save(
+        actor=host_actor,
+        data={
+            "title": "Two weeks with the communication team",
+            "programme": "tandem-internship",
+            "working_language": "fr",
+            "language_level": "A2",
+            "municipality": "Etterbeek",
+            "start_date": (next_month + dt.timedelta(days=7)).isoformat(),
+            "allowance": "15.00",
+            "places": 2,
+        },
+    )
+    return len(vacancies), 1
 
 
 def _has_records(employer: Organisation, host: Organisation) -> bool:
@@ -191,6 +202,51 @@ CANDIDATE_GROUPS = [
 ]
 
 
+def _candidate_data(
+    index: int,
+    occupation: str,
+    level: str,
+    recognition: str,
+    status: str,
+    today: dt.date,
+    rng: random.Random,
+) -> dict[str, Any]:
+    """The person file of the demo's `index`-th candidate: a young newcomer with a decision
+    on their asylum application, a secondary-school diploma and two years in `occupation`."""
+    given = CANDIDATE_NAMES[index % len(CANDIDATE_NAMES)]
+    birth = today.replace(year=today.year - 20 - rng.randrange(9)) - dt.timedelta(days=40)
+    decision = today - dt.timedelta(days=200 + rng.randrange(900))
+    return {
+        "given_names": given,
+        "given_names_latin": given,
+        "family_name": f"Demo {index + 1}",
+        "family_name_latin": f"Demo {index + 1}",
+        "birth_date": birth.isoformat(),
+        "profile": {
+            "nationality": rng.choice(["ER", "SY", "AF", "GN"]),
+            "legal_status": status,
+            "asylum_application_date": (decision - dt.timedelta(days=300)).isoformat(),
+            "asylum_decision_date": decision.isoformat(),
+            "residence_permit_months": 60,
+            "arrival_in_belgium": (decision - dt.timedelta(days=320)).isoformat(),
+            "municipality": rng.choice(["Anderlecht", "Forest", "Schaerbeek"]),
+            "languages": {"fr": level, "ar": "C2"},
+            "migration_background": True,
+        },
+        "assessment": {
+            "diplomas": [
+                {
+                    "title": "Secondary school",
+                    "country": "SY",
+                    "isced": 3,
+                    "recognition": recognition,
+                }
+            ],
+            "experience": [{"isco": occupation, "years": 2}],
+        },
+    }
+
+
 def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
     """Synthetic young refugees (electricians, kitchen helpers) and office clerks with
     subsidiary protection, held by BAPA, who consented to matching; half also consented to
@@ -207,41 +263,8 @@ def _candidates(today: dt.date, rng: random.Random, duo: Organisation) -> int:
         for _ in range(count)
     ]
     for index, (occupation, level, recognition, status) in enumerate(specs):
-        given = CANDIDATE_NAMES[index % len(CANDIDATE_NAMES)]
-        birth = today.replace(year=today.year - 20 - rng.randrange(9)) - dt.timedelta(days=40)
-        decision = today - dt.timedelta(days=200 + rng.randrange(900))
-        person = person_create(
-            actor=writer,
-            data={
-                "given_names": given,
-                "given_names_latin": given,
-                "family_name": f"Demo {index + 1}",
-                "family_name_latin": f"Demo {index + 1}",
-                "birth_date": birth.isoformat(),
-                "profile": {
-                    "nationality": rng.choice(["ER", "SY", "AF", "GN"]),
-                    "legal_status": status,
-                    "asylum_application_date": (decision - dt.timedelta(days=300)).isoformat(),
-                    "asylum_decision_date": decision.isoformat(),
-                    "residence_permit_months": 60,
-                    "arrival_in_belgium": (decision - dt.timedelta(days=320)).isoformat(),
-                    "municipality": rng.choice(["Anderlecht", "Forest", "Schaerbeek"]),
-                    "languages": {"fr": level, "ar": "C2"},
-                    "migration_background": True,
-                },
-                "assessment": {
-                    "diplomas": [
-                        {
-                            "title": "Secondary school",
-                            "country": "SY",
-                            "isced": 3,
-                            "recognition": recognition,
-                        }
-                    ],
-                    "experience": [{"isco": occupation, "years": 2}],
-                },
-            },
-        )
+        data = _candidate_data(index, occupation, level, recognition, status, today, rng)
+        person = person_create(actor=writer, data=data)
         consent_record(
             actor=writer,
             person_id=person.pk,
