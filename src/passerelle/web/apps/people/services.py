@@ -48,6 +48,11 @@ failing receiver rolls the whole erasure back. tests/web/security/test_erasure.p
 every text and JSON column of every model for what was erased."""
 
 
+consent_withdrawn = Signal()
+"""Sent with `consent` (now withdrawn) and `actor` inside the withdrawing transaction. The
+follow-ups app cancels the open follow-ups of a withdrawn `follow_up` consent."""
+
+
 class ConcurrentEditError(RuntimeError):
     """The file changed since the editor loaded it."""
 
@@ -213,6 +218,7 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
     consent.disclosures.filter(ended_at__isnull=True).update(ended_at=timezone.now())
     audit_person(Action.CONSENT_WITHDRAW, actor, access.person, detail={"consent": str(consent.pk)})
+    consent_withdrawn.send(sender=Consent, consent=consent, actor=actor)
     return consent
 
 
