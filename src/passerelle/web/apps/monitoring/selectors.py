@@ -2,7 +2,8 @@
 
 Only columns without a name or a contact are read: a file's id, organisation, birth date
 and the profile's status, dates, languages and education; a referral's organisations,
-programme, transitions with their dates, rejection reason and outcome; capacities. The
+programme, transitions with their dates, rejection reason and outcome; a recorded
+follow-up's referral, day and situation (no contract, no hours); capacities. The
 mapping onto the engine's frames is `core.indicators.platform` (pure). Figures leave this
 app only through `data` (small cells withheld, counts perturbed by cell key).
 """
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
+    FOLLOW_UPS_SCHEMA,
     TRANSITIONS_SCHEMA,
     capacity_frame,
     persons_frame_of,
@@ -32,6 +34,7 @@ from passerelle.core.indicators.platform import (
 from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
 from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.directory.models import Partnership, Programme
+from passerelle.web.apps.followups.models import FollowUp, FollowUpState
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.referrals.models import ProgrammeCapacity, ReferralEvent
 
@@ -83,12 +86,15 @@ def scopes_for(request: Any) -> list[Scope]:
 
 def data_version() -> tuple[Any, ...]:
     """What changes whenever a figure could: counts and the latest change of person files,
-    referral events and capacities (three aggregate queries). Cached figures are keyed by it,
-    so a recorded outcome shows in the very next view."""
+    referral events, follow-ups and capacities (four aggregate queries). Cached figures are
+    keyed by it, so a recorded outcome shows in the very next view."""
     persons = Person.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     events = ReferralEvent.objects.aggregate(n=Count("pk"), last=Max("pk"))
     places = ProgrammeCapacity.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    follow_ups = FollowUp.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     return (
+        follow_ups["n"],
+        follow_ups["last"],
         persons["n"],
         persons["last"],
         events["n"],
@@ -187,7 +193,14 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
         cursor.execute(*transitions.query.sql_with_params())
         rows = cursor.fetchall()
     table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
-    events, referrals = referral_frames_of(table)
+    recorded = FollowUp.objects.filter(state=FollowUpState.RECORDED).values_list(
+        Cast("referral_id", CharField()),
+        Cast("person_id", CharField()),
+        "situation_on",
+        "situation",
+    )
+    follow_ups = pl.DataFrame(list(recorded), schema=FOLLOW_UPS_SCHEMA, orient="row")
+    events, referrals = referral_frames_of(table, follow_ups)
     capacity = capacity_frame(
         ProgrammeCapacity.objects.filter(period_start__lte=as_of)
         .order_by("programme__slug", "-period_start")
