@@ -13,8 +13,10 @@ from passerelle.core.indicators.employment import employed_on
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
     FOLLOW_UPS_SCHEMA,
+    PARTICIPATIONS_SCHEMA,
     ReferralEventRow,
     evaluation_sample,
+    participation_events_of,
     persons_frame,
     persons_frame_of,
     referral_frames,
@@ -249,4 +251,17 @@ def test_person_files_read_column_wise_give_the_same_frame() -> None:
     assert expected["right_to_work_date"].to_list()[:2] == [
         dt.date(2015, 7, 31),
         dt.date(2020, 12, 31),
+    ]
+
+
+def test_a_recorded_participation_is_a_start_and_an_end_at_its_organisation() -> None:
+    participations = pl.DataFrame(
+        [(str(PERSON), "cpas-coaching", "cpas", DAY, DAY + dt.timedelta(days=30))],
+        schema=PARTICIPATIONS_SCHEMA,
+        orient="row",
+    )
+    events = participation_events_of(participations)
+    assert events.select(pl.col("kind").cast(str), "date", "organisation", "person_id").rows() == [
+        ("programme_start", DAY, "cpas", stable_id(PERSON)),
+        ("programme_end", DAY + dt.timedelta(days=30), "cpas", stable_id(PERSON)),
     ]

@@ -17,6 +17,8 @@ without a database and the CLI and the web share it.
   for work a job end; moved away and unreachable say nothing of work. Only for a completed
   referral with no recorded follow-up does the assumption remain that the outcome "found a
   job" is a job start on the day of completion.
+- participations an organisation records on a file without a referral
+  (`participation_events_of`): a programme start on the first day and an end on the last.
 - referrals: sent, accepted, rejected (with the reason), started and closed (completed, did
   not come, withdrawn after it was sent).
 """
@@ -250,6 +252,37 @@ def follow_up_events_of(follow_ups: pl.DataFrame) -> pl.DataFrame:
         )
         .select(list(EVENTS_SCHEMA))
         .cast(EVENTS_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+PARTICIPATIONS_SCHEMA: dict[str, Any] = {
+    "person": pl.String,
+    "programme": pl.String,
+    "organisation": pl.String,
+    "started_on": pl.Date,
+    "ended_on": pl.Date,
+}
+"""Participations an organisation recorded on a file (not through a referral): the person
+(text UUID), the programme, the organisation running it, the first and last day."""
+
+
+def participation_events_of(participations: pl.DataFrame) -> pl.DataFrame:
+    """Recorded participations (`PARTICIPATIONS_SCHEMA`) as a `programme_start` on their first
+    day and a `programme_end` on their last, at the organisation that recorded them."""
+    common = {
+        "person_id": stable_id_expr("person"),
+        "programme": pl.col("programme"),
+        "organisation": pl.col("organisation"),
+    }
+    frames = [
+        participations.select(**common, date=day, kind=pl.lit(kind))
+        for day, kind in (
+            (pl.col("started_on"), "programme_start"),
+            (pl.col("ended_on"), "programme_end"),
+        )
+    ]
+    return pl.concat(
+        [frame.select(list(EVENTS_SCHEMA)).cast(EVENTS_SCHEMA) for frame in frames]  # type: ignore[arg-type]
     )
 
 

@@ -53,6 +53,7 @@ class FollowUpOut(Schema):
     id: str
     person_id: str
     referral_id: str | None
+    participation_id: str | None
     programme: str
     months: int
     ended_on: dt.date
@@ -78,6 +79,9 @@ def _out(follow_up: FollowUp) -> dict[str, Any]:
         "id": str(follow_up.pk),
         "person_id": str(follow_up.person_id),
         "referral_id": str(follow_up.referral_id) if follow_up.referral_id else None,
+        "participation_id": (
+            str(follow_up.participation_id) if follow_up.participation_id else None
+        ),
         "programme": follow_up.programme.slug,
         "months": follow_up.months,
         "ended_on": follow_up.ended_on,

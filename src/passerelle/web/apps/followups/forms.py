@@ -48,3 +48,20 @@ class FollowUpForm(forms.Form):
             "situation_on": data["situation_on"],
             "expected_version": data.get("version"),
         }
+
+
+class ParticipationForm(forms.Form):
+    """A participation in one of the organisation's programmes, recorded on the file."""
+
+    programme = forms.ChoiceField(label=_("Programme of your organisation"))
+    started_on = forms.DateField(
+        label=_("Started on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ended_on = forms.DateField(label=_("Ended on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["programme"]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
+        field.choices = [("", "—"), *programmes]

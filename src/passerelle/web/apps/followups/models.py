@@ -30,6 +30,35 @@ class CancelReason(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", _("the person withdrew their consent to follow-up")
 
 
+class Participation(models.Model):
+    """A programme of the organisation holding the file that the person took part in,
+    recorded on the file rather than through a referral. Its end plans the follow-ups as a
+    completed referral does. Kept at erasure, like referrals (ids and dates, for counts)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey("directory.Programme", on_delete=models.PROTECT, related_name="+")
+    started_on = models.DateField()
+    ended_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-ended_on",)
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(ended_on__gte=models.F("started_on")),
+                name="participation_ends_after_it_starts",
+            ),
+        )
+
+
 class FollowUp(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
@@ -41,6 +70,9 @@ class FollowUp(models.Model):
     )
     referral = models.ForeignKey(
         "referrals.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    participation = models.ForeignKey(
+        Participation, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
     )
     programme = models.ForeignKey("directory.Programme", on_delete=models.PROTECT, related_name="+")
     ended_on = models.DateField(help_text=_("The day the participation ended."))
@@ -75,6 +107,11 @@ class FollowUp(models.Model):
                 fields=("referral", "months"),
                 condition=Q(referral__isnull=False),
                 name="one_follow_up_per_referral_and_delay",
+            ),
+            models.UniqueConstraint(
+                fields=("participation", "months"),
+                condition=Q(participation__isnull=False),
+                name="one_follow_up_per_participation_and_delay",
             ),
             models.CheckConstraint(
                 condition=Q(hours_per_week__isnull=True) | Q(situation="employed"),

@@ -2,9 +2,10 @@
 the audit log (as a change of the person's file). Named `<entity>_<action>`, keyword-only.
 
 Checkpoints are created when a participation ends (a referral completed: the referrals'
-`referral_completed` signal) at the months `follow_up_months` gives for the programme, only
-while the person's file holds an active consent to follow-up; withdrawing that consent
-cancels the open ones (people's `consent_withdrawn` signal)."""
+`referral_completed` signal; or a participation the holder records: `participation_record`)
+at the months `follow_up_months` gives for the programme, only while the person's file
+holds an active consent to follow-up; withdrawing that consent cancels the open ones
+(people's `consent_withdrawn` signal)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ from passerelle.web.apps.followups.models import (
     FollowUp,
     FollowUpState,
     FollowUpVersion,
+    Participation,
 )
-from passerelle.web.apps.people.access import audit_person, has_active_consent
+from passerelle.web.apps.people.access import audit_person, has_active_consent, person_for
 from passerelle.web.apps.people.models import ConsentPurpose
 from passerelle.web.apps.referrals.services import deliveries_queue
 from passerelle.web.common.actors import Actor
@@ -114,19 +116,26 @@ def _audit_system(person: Any, detail: dict[str, Any]) -> None:
 def follow_ups_schedule(*, referral: Any, ended_on: dt.date) -> list[FollowUp]:
     """The follow-up checkpoints of a completed referral, on the file of the organisation
     holding it; none without the person's active consent to follow-up."""
-    person = referral.person
+    return _schedule(
+        referral.person, referral.programme, ended_on, {"referral": referral}, str(referral.pk)
+    )
+
+
+def _schedule(
+    person: Any, programme: Any, ended_on: dt.date, link: dict[str, Any], source: str
+) -> list[FollowUp]:
     if not has_active_consent(person, ConsentPurpose.FOLLOW_UP):
         return []
     created = []
-    for months in follow_up_months(referral.programme.slug):
+    for months in follow_up_months(programme.slug):
         follow_up = FollowUp.objects.create(
             person=person,
             organisation_id=person.organisation_id,
-            referral=referral,
-            programme_id=referral.programme_id,
+            programme_id=programme.pk,
             ended_on=ended_on,
             months=months,
             due_on=months_after(ended_on, months),
+            **link,
         )
         _version(
             follow_up,
@@ -144,10 +153,54 @@ def follow_ups_schedule(*, referral: Any, ended_on: dt.date) -> list[FollowUp]:
             {
                 "follow_ups": [str(f.pk) for f in created],
                 "change": "scheduled",
-                "referral": str(referral.pk),
+                "after": source,
             },
         )
     return created
+
+
+@transaction.atomic
+def participation_record(
+    *,
+    actor: Actor,
+    person_id: object,
+    programme: Any,
+    started_on: dt.date,
+    ended_on: dt.date,
+) -> Participation:
+    """Record on a file the organisation holds that the person took part in one of the
+    organisation's programmes from `started_on` to `ended_on`; its follow-ups are planned as
+    for a completed referral (with the consent to follow-up)."""
+    person = person_for(actor, person_id, "edit").person
+    errors: dict[str, str] = {}
+    if programme is None or programme.organisation_id != actor.organisation.pk:
+        errors["programme"] = "choose one of your organisation's programmes"
+    today = timezone.localdate()
+    if started_on > ended_on:
+        errors["started_on"] = (
+            f"got {started_on.isoformat()}; allowed: on or before the end ({ended_on.isoformat()})"
+        )
+    if ended_on > today:
+        errors["ended_on"] = f"got {ended_on.isoformat()}; allowed: today ({today}) or before"
+    if errors:
+        raise FollowUpDataError(errors)
+    participation = Participation.objects.create(
+        person=person,
+        organisation=actor.organisation,
+        programme=programme,
+        started_on=started_on,
+        ended_on=ended_on,
+        recorded_by=actor.user,
+        recorded_by_label=actor.label,
+    )
+    audit_person(
+        Action.PERSON_EDIT,
+        actor,
+        person,
+        detail={"participation": str(participation.pk), "change": "participation_recorded"},
+    )
+    _schedule(person, programme, ended_on, {"participation": participation}, str(participation.pk))
+    return participation
 
 
 def _hours(value: Any) -> Decimal | None:
@@ -269,6 +322,7 @@ def event_body(follow_up: FollowUp) -> dict[str, Any]:
     return {
         "follow_up": str(follow_up.pk),
         "referral": str(follow_up.referral_id) if follow_up.referral_id else None,
+        "participation": str(follow_up.participation_id) if follow_up.participation_id else None,
         "programme": follow_up.programme.slug,
         "months": follow_up.months,
         "due_on": follow_up.due_on.isoformat(),

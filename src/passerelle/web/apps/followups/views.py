@@ -8,13 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.followups import access, services
-from passerelle.web.apps.followups.forms import FollowUpForm
+from passerelle.web.apps.followups.forms import FollowUpForm, ParticipationForm
 from passerelle.web.common.actors import Actor
 
 PAGE_SIZE = 50
@@ -76,3 +79,45 @@ def follow_up_record(request: HttpRequest, actor: Actor, follow_up_id: str) -> H
         {"form": form, "follow_up": follow_up, "actor": actor},
         status=status,
     )
+
+
+def own_programmes(actor: Actor) -> list[tuple[str, str]]:
+    """The actor's organisation's programmes, as (slug, name) choices."""
+    language = get_language() or "fr"
+    return [
+        (programme.slug, programme.name(language))
+        for programme in programmes_visible().filter(organisation=actor.organisation)
+    ]
+
+
+@require_POST
+@staff_view
+def participation_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
+    form = ParticipationForm(request.POST, programmes=own_programmes(actor))
+    if form.is_valid():
+        programme = (
+            programmes_visible()
+            .filter(organisation=actor.organisation, slug=form.cleaned_data["programme"])
+            .first()
+        )
+        try:
+            services.participation_record(
+                actor=actor,
+                person_id=person_id,
+                programme=programme,
+                started_on=form.cleaned_data["started_on"],
+                ended_on=form.cleaned_data["ended_on"],
+            )
+        except services.FollowUpDataError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The participation was recorded."))
+    else:
+        messages.error(
+            request,
+            "; ".join(
+                f"{form.fields[name].label}: {' '.join(str(error) for error in errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+    return redirect("people:detail", person_id=person_id)

@@ -10,7 +10,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from passerelle.web.apps.followups.access import follow_ups_of_file
+from passerelle.web.apps.followups.forms import ParticipationForm
 from passerelle.web.apps.followups.models import FollowUp, FollowUpState
+from passerelle.web.apps.followups.views import own_programmes
 from passerelle.web.apps.people.access import PersonAccess
 
 register = template.Library()
@@ -23,8 +25,14 @@ def iso_date(day: Any) -> str:
 
 @register.inclusion_tag("followups/_file_follow_ups.html")
 def file_follow_ups(found: PersonAccess) -> dict[str, Any]:
-    """The follow-ups of the file, to the organisation that holds it."""
-    return {"follow_ups": follow_ups_of_file(found), "found": found}
+    """The follow-ups of the file, to the organisation that holds it, and the form that
+    records a participation in one of its programmes."""
+    programmes = own_programmes(found.actor) if found.relation == "own" else []
+    return {
+        "follow_ups": follow_ups_of_file(found),
+        "found": found,
+        "participation_form": ParticipationForm(programmes=programmes) if programmes else None,
+    }
 
 
 def _situation_words(follow_up: FollowUp) -> str:
