@@ -15,7 +15,7 @@ from tests.support.referrals import Network
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.models import FollowUp, FollowUpVersion
-from passerelle.web.apps.people.services import consent_withdraw, person_erase
+from passerelle.web.apps.people.services import consent_withdraw, person_erase, person_export
 from passerelle.web.common.actors import PersonNotFoundError
 
 from .conftest import completed, consent_to_follow_up
@@ -272,3 +272,22 @@ def test_a_second_consent_keeps_the_follow_ups_when_one_is_withdrawn(
         actor=followed.actor("cw_a"), person_id=followed.person.pk, consent_id=first.pk, on=today
     )
     assert set(FollowUp.objects.values_list("state", flat=True)) == {"open"}
+
+
+def test_the_files_export_holds_its_follow_ups(followed: Network, today: dt.date) -> None:
+    six = FollowUp.objects.get(months=6)
+    services.follow_up_record(
+        actor=followed.actor("cw_a"),
+        follow_up_id=six.pk,
+        situation="employed",
+        contract_type="interim",
+        hours_per_week=Decimal(24),
+        situation_on=today,
+    )
+    exported = person_export(actor=followed.actor("cw_a"), person_id=followed.person.pk)
+    follow_ups = exported["follow_up"]["follow_ups"]
+    assert [(f["months"], f["state"], f["situation"]) for f in follow_ups] == [
+        (6, "recorded", "employed"),
+        (12, "open", ""),
+    ]
+    assert follow_ups[0]["hours_per_week"] == "24.0"

@@ -24,6 +24,7 @@ from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.followups.access import (
     follow_up_for,
     follow_ups_announce_due,
+    follow_ups_of_file,
     follow_ups_of_person,
 )
 from passerelle.web.apps.followups.models import (
@@ -33,7 +34,12 @@ from passerelle.web.apps.followups.models import (
     FollowUpVersion,
     Participation,
 )
-from passerelle.web.apps.people.access import audit_person, has_active_consent, person_for
+from passerelle.web.apps.people.access import (
+    PersonAccess,
+    audit_person,
+    has_active_consent,
+    person_for,
+)
 from passerelle.web.apps.people.models import ConsentPurpose
 from passerelle.web.apps.referrals.services import deliveries_queue
 from passerelle.web.common.actors import Actor
@@ -396,3 +402,36 @@ def follow_ups_announce(*, on: dt.date) -> dict[Any, int]:
                 per_organisation.get(follow_up.organisation_id, 0) + 1
             )
     return per_organisation
+
+
+def follow_ups_export(access: PersonAccess) -> dict[str, Any]:
+    """The file's participations and follow-ups for its export (GDPR art. 15 and 20): only
+    to the organisation holding it."""
+    if access.relation != "own":
+        return {"participations": [], "follow_ups": []}
+    participations = Participation.objects.filter(person=access.person).select_related("programme")
+    return {
+        "participations": [
+            {
+                "programme": participation.programme.slug,
+                "started_on": participation.started_on.isoformat(),
+                "ended_on": participation.ended_on.isoformat(),
+            }
+            for participation in participations
+        ],
+        "follow_ups": [
+            {
+                "programme": follow_up.programme.slug,
+                "months": follow_up.months,
+                "ended_on": follow_up.ended_on.isoformat(),
+                "due_on": follow_up.due_on.isoformat(),
+                "state": follow_up.state,
+                "situation": follow_up.situation,
+                "contract_type": follow_up.contract_type,
+                "hours_per_week": _json(follow_up.hours_per_week),
+                "situation_on": _json(follow_up.situation_on),
+                "cancelled_on": _json(follow_up.cancelled_on),
+            }
+            for follow_up in follow_ups_of_file(access)
+        ],
+    }
