@@ -44,6 +44,7 @@ api.add_router("/v1", people_router)
 api.add_router("/v1", "passerelle.web.apps.referrals.api.router")
 api.add_router("/v1", "passerelle.web.apps.matching.api.router")
 api.add_router("/v1", "passerelle.web.apps.beneficiaries.api.router")
+api.add_router("/v1", "passerelle.web.apps.followups.api.router")
 
 
 @api.exception_handler(ValidationError)

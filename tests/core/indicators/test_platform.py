@@ -9,10 +9,14 @@ import uuid
 import polars as pl
 import pytest
 
+from passerelle.core.indicators.employment import employed_on
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
+    FOLLOW_UPS_SCHEMA,
+    PARTICIPATIONS_SCHEMA,
     ReferralEventRow,
     evaluation_sample,
+    participation_events_of,
     persons_frame,
     persons_frame_of,
     referral_frames,
@@ -61,6 +65,40 @@ def test_a_rejection_keeps_its_reason_and_no_participation() -> None:
 def test_a_completion_without_a_job_is_no_job_event() -> None:
     events, _ = referral_frames([_row("in_progress", "completed", DAY, outcome="finished")])
     assert events["kind"].cast(str).to_list() == ["programme_end"]
+
+
+def _follow_ups(*rows: tuple[dt.date, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(str(REFERRAL), str(PERSON), day, situation) for day, situation in rows],
+        schema=FOLLOW_UPS_SCHEMA,
+        orient="row",
+    )
+
+
+COMPLETED_WITH_A_JOB = [
+    _row("accepted", "in_progress", DAY),
+    _row("in_progress", "completed", DAY + dt.timedelta(days=90), outcome="job_found"),
+]
+SIX_MONTHS, TWELVE_MONTHS = dt.date(2026, 11, 30), dt.date(2027, 5, 31)
+
+
+def test_follow_ups_replace_the_completions_job_assumption() -> None:
+    # Found a job at completion, looking for work at 6 months, employed at 12 months.
+    follow_ups = _follow_ups((SIX_MONTHS, "looking_for_work"), (TWELVE_MONTHS, "employed"))
+    events, _ = referral_frames(COMPLETED_WITH_A_JOB, follow_ups)
+    assert events.select(pl.col("kind").cast(str), "date").rows() == [
+        ("programme_start", DAY),
+        ("programme_end", DAY + dt.timedelta(days=90)),
+        ("job_end", SIX_MONTHS),
+        ("job_start", TWELVE_MONTHS),
+    ]  # no job start on the completion day: the follow-ups say what happened
+    for day, employed in ((SIX_MONTHS, 0), (TWELVE_MONTHS, 1), (DAY + dt.timedelta(days=91), 0)):
+        assert employed_on(events, day).collect().height == employed, day
+
+
+def test_moved_away_or_unreachable_keeps_the_assumption_and_adds_nothing() -> None:
+    events, _ = referral_frames(COMPLETED_WITH_A_JOB, _follow_ups((SIX_MONTHS, "unreachable")))
+    assert events["kind"].cast(str).to_list() == ["programme_start", "programme_end", "job_start"]
 
 
 def test_persons_without_names_and_the_right_to_work_of_the_rules() -> None:
@@ -213,4 +251,17 @@ def test_person_files_read_column_wise_give_the_same_frame() -> None:
     assert expected["right_to_work_date"].to_list()[:2] == [
         dt.date(2015, 7, 31),
         dt.date(2020, 12, 31),
+    ]
+
+
+def test_a_recorded_participation_is_a_start_and_an_end_at_its_organisation() -> None:
+    participations = pl.DataFrame(
+        [(str(PERSON), "cpas-coaching", "cpas", DAY, DAY + dt.timedelta(days=30))],
+        schema=PARTICIPATIONS_SCHEMA,
+        orient="row",
+    )
+    events = participation_events_of(participations)
+    assert events.select(pl.col("kind").cast(str), "date", "organisation", "person_id").rows() == [
+        ("programme_start", DAY, "cpas", stable_id(PERSON)),
+        ("programme_end", DAY + dt.timedelta(days=30), "cpas", stable_id(PERSON)),
     ]

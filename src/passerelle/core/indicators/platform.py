@@ -11,8 +11,14 @@ without a database and the CLI and the web share it.
   (the knowledge base's dated parameter `right_to_work.asylum_seeker.waiting_months`) for
   asylum seekers; unknown otherwise.
 - events: a referral that started is a programme start (receiving organisation, programme),
-  one that ended (completed, or withdrawn while in progress) a programme end; a completion
-  with the outcome "found a job" is also a job start on that day.
+  one that ended (completed, or withdrawn while in progress) a programme end. Employment
+  comes from the follow-ups recorded 6 and 12 months after the end (`follow_up_events_of`):
+  employed is a job start on the day of the situation, in training, looking or not looking
+  for work a job end; moved away and unreachable say nothing of work. Only for a completed
+  referral with no recorded follow-up does the assumption remain that the outcome "found a
+  job" is a job start on the day of completion.
+- participations an organisation records on a file without a referral
+  (`participation_events_of`): a programme start on the first day and an end on the last.
 - referrals: sent, accepted, rejected (with the reason), started and closed (completed, did
   not come, withdrawn after it was sent).
 """
@@ -52,6 +58,22 @@ REFERRAL_EVENT_OF_STATE: dict[str, str] = {
 and the waiting list are no event of the engine (a waitlisted referral that is admitted
 later appears as accepted then)."""
 JOB_OUTCOME = "job_found"
+FOLLOW_UP_JOB_EVENTS: dict[str, str] = {
+    "employed": "job_start",
+    "training": "job_end",
+    "looking_for_work": "job_end",
+    "not_looking": "job_end",
+}
+"""Situations recorded at a follow-up (`web.common.outcomes.Situation`) as job events; moved
+away and unreachable are no event (nothing is known of work)."""
+FOLLOW_UPS_SCHEMA: dict[str, Any] = {
+    "referral": pl.String,
+    "person": pl.String,
+    "on": pl.Date,
+    "situation": pl.String,
+}
+"""Recorded follow-ups as a table: the referral whose end they follow (text UUID, null for
+a participation recorded without a referral), the person, the day and the situation."""
 
 
 def stable_id(value: uuid.UUID | str) -> int:
@@ -188,7 +210,9 @@ def stable_id_expr(column: str) -> pl.Expr:
     return (first.str.to_integer(base=16, dtype=pl.UInt64) // 2).cast(pl.Int64)
 
 
-def referral_frames(rows: Iterable[ReferralEventRow]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def referral_frames(
+    rows: Iterable[ReferralEventRow], follow_ups: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Referral transitions as (events, referrals); see `referral_frames_of`."""
     table = pl.DataFrame(
         [
@@ -209,13 +233,70 @@ def referral_frames(rows: Iterable[ReferralEventRow]) -> tuple[pl.DataFrame, pl.
         schema=TRANSITIONS_SCHEMA,
         orient="row",
     )
-    return referral_frames_of(table)
+    return referral_frames_of(table, follow_ups)
 
 
-def referral_frames_of(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def follow_up_events_of(follow_ups: pl.DataFrame) -> pl.DataFrame:
+    """Recorded follow-ups (`FOLLOW_UPS_SCHEMA`) as job events (`EVENTS_SCHEMA`), by
+    `FOLLOW_UP_JOB_EVENTS`."""
+    kind = pl.col("situation").replace_strict(FOLLOW_UP_JOB_EVENTS, default=None)
+    return (
+        follow_ups.with_columns(kind=kind)
+        .filter(pl.col("kind").is_not_null())
+        .select(
+            person_id=stable_id_expr("person"),
+            date="on",
+            kind="kind",
+            programme=pl.lit(None, pl.String),
+            organisation=pl.lit(None, pl.String),
+        )
+        .select(list(EVENTS_SCHEMA))
+        .cast(EVENTS_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+PARTICIPATIONS_SCHEMA: dict[str, Any] = {
+    "person": pl.String,
+    "programme": pl.String,
+    "organisation": pl.String,
+    "started_on": pl.Date,
+    "ended_on": pl.Date,
+}
+"""Participations an organisation recorded on a file (not through a referral): the person
+(text UUID), the programme, the organisation running it, the first and last day."""
+
+
+def participation_events_of(participations: pl.DataFrame) -> pl.DataFrame:
+    """Recorded participations (`PARTICIPATIONS_SCHEMA`) as a `programme_start` on their first
+    day and a `programme_end` on their last, at the organisation that recorded them."""
+    common = {
+        "person_id": stable_id_expr("person"),
+        "programme": pl.col("programme"),
+        "organisation": pl.col("organisation"),
+    }
+    frames = [
+        participations.select(**common, date=day, kind=pl.lit(kind))
+        for day, kind in (
+            (pl.col("started_on"), "programme_start"),
+            (pl.col("ended_on"), "programme_end"),
+        )
+    ]
+    return pl.concat(
+        [frame.select(list(EVENTS_SCHEMA)).cast(EVENTS_SCHEMA) for frame in frames]  # type: ignore[arg-type]
+    )
+
+
+def referral_frames_of(
+    table: pl.DataFrame, follow_ups: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Referral transitions (`TRANSITIONS_SCHEMA`) as (events, referrals): participations
     and job outcomes, and the referral events with rejection reasons (waiting times are
-    sent → started). Column-wise: a million transitions take about a second."""
+    sent → started). Column-wise: a million transitions take about a second.
+
+    With `follow_ups` (`FOLLOW_UPS_SCHEMA`, recorded ones), employment comes from them: a
+    completion "found a job" counts as a job start only for a referral none of whose
+    follow-ups recorded a situation that says something of work (moved away and
+    unreachable do not)."""
     base = table.with_columns(
         person_id=stable_id_expr("person"), referral_id=stable_id_expr("referral")
     )
@@ -246,9 +327,15 @@ def referral_frames_of(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
     ends = base.filter(ended).select(
         **participation, kind=pl.lit("programme_end"), organisation="receiver"
     )
-    jobs = base.filter(
+    completed_with_job = (
         ended & (pl.col("to_state") == "completed") & (pl.col("outcome") == JOB_OUTCOME)
-    ).select(
+    )
+    if follow_ups is not None and follow_ups.height:
+        # Moved away or unreachable says nothing of work: the assumption stays for those.
+        informative = follow_ups.filter(pl.col("situation").is_in(list(FOLLOW_UP_JOB_EVENTS)))
+        followed = informative["referral"].drop_nulls().unique().to_list()
+        completed_with_job = completed_with_job & ~pl.col("referral").is_in(followed)
+    jobs = base.filter(completed_with_job).select(
         "person_id",
         date="on",
         programme=pl.lit(None, pl.String),
@@ -256,9 +343,10 @@ def referral_frames_of(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
         organisation=pl.lit(None, pl.String),
     )
     columns = list(EVENTS_SCHEMA)
-    events = pl.concat(
-        [frame.select(columns).cast(EVENTS_SCHEMA) for frame in (starts, ends, jobs)]  # type: ignore[arg-type]
-    )
+    frames = [frame.select(columns).cast(EVENTS_SCHEMA) for frame in (starts, ends, jobs)]  # type: ignore[arg-type]
+    if follow_ups is not None:
+        frames.append(follow_up_events_of(follow_ups))
+    events = pl.concat(frames)
     return events, referrals.cast(REFERRALS_SCHEMA)  # type: ignore[arg-type]
 
 

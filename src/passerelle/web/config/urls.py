@@ -21,6 +21,7 @@ urlpatterns = [
     path("analysis/scenarios/", include("passerelle.web.apps.scenarios.urls")),
     path("staff/matching/", include("passerelle.web.apps.matching.urls")),
     path("staff/referrals/", include("passerelle.web.apps.referrals.urls")),
+    path("staff/follow-ups/", include("passerelle.web.apps.followups.urls")),
     path("analysis/beneficiaries/", include("passerelle.web.apps.beneficiaries.urls")),
     path("analysis/", include("passerelle.web.apps.monitoring.urls")),
     path("", include("passerelle.web.apps.directory.urls")),

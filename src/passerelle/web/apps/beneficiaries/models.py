@@ -19,6 +19,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The outcomes' vocabulary, shared with the follow-ups (re-exported: outcome_files reads it here).
+from passerelle.web.common.outcomes import ContractType as ContractType
+from passerelle.web.common.outcomes import Situation as Situation
+
 
 class BatchSource(models.TextChoices):
     UPLOAD = "upload", _("encodings uploaded by the organisation")
@@ -171,25 +175,6 @@ class ReviewDecision(models.Model):
                 name="one_decision_per_pair",
             ),
         )
-
-
-class Situation(models.TextChoices):
-    """A person's situation on a date, as an outside source reports it (issue 17)."""
-
-    EMPLOYED = "employed", _("employed")
-    TRAINING = "training", _("in training or education")
-    LOOKING = "looking_for_work", _("looking for work")
-    NOT_LOOKING = "not_looking", _("not looking for work")
-    MOVED_AWAY = "moved_away", _("moved away")
-    UNREACHABLE = "unreachable", _("unreachable")
-
-
-class ContractType(models.TextChoices):
-    PERMANENT = "permanent", _("permanent contract")
-    FIXED_TERM = "fixed_term", _("fixed-term contract")
-    INTERIM = "interim", _("interim (temporary agency work)")
-    ARTICLE_60 = "article_60", _("article 60 (employment through the CPAS/OCMW)")
-    SELF_EMPLOYED = "self_employed", _("self-employed")
 
 
 class OutcomeImport(models.Model):

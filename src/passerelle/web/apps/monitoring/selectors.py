@@ -2,7 +2,9 @@
 
 Only columns without a name or a contact are read: a file's id, organisation, birth date
 and the profile's status, dates, languages and education; a referral's organisations,
-programme, transitions with their dates, rejection reason and outcome; capacities. The
+programme, transitions with their dates, rejection reason and outcome; a recorded
+follow-up's referral, day and situation (no contract, no hours); a recorded participation's
+programme, organisation and days; capacities. The
 mapping onto the engine's frames is `core.indicators.platform` (pure). Figures leave this
 app only through `data` (small cells withheld, counts perturbed by cell key).
 """
@@ -23,8 +25,11 @@ from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
+    FOLLOW_UPS_SCHEMA,
+    PARTICIPATIONS_SCHEMA,
     TRANSITIONS_SCHEMA,
     capacity_frame,
+    participation_events_of,
     persons_frame_of,
     referral_frames_of,
     stable_id_expr,
@@ -32,6 +37,7 @@ from passerelle.core.indicators.platform import (
 from passerelle.web.apps.accounts.decorators import actor_for_request, is_analyst_or_platform_admin
 from passerelle.web.apps.accounts.models import Role
 from passerelle.web.apps.directory.models import Partnership, Programme
+from passerelle.web.apps.followups.models import FollowUp, FollowUpState, Participation
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.referrals.models import ProgrammeCapacity, ReferralEvent
 
@@ -83,12 +89,19 @@ def scopes_for(request: Any) -> list[Scope]:
 
 def data_version() -> tuple[Any, ...]:
     """What changes whenever a figure could: counts and the latest change of person files,
-    referral events and capacities (three aggregate queries). Cached figures are keyed by it,
-    so a recorded outcome shows in the very next view."""
+    referral events, follow-ups, recorded participations and capacities (five aggregate
+    queries). Cached figures are keyed by it, so a recorded outcome shows in the very next
+    view."""
     persons = Person.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     events = ReferralEvent.objects.aggregate(n=Count("pk"), last=Max("pk"))
     places = ProgrammeCapacity.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    follow_ups = FollowUp.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    participations = Participation.objects.aggregate(n=Count("pk"), last=Max("recorded_at"))
     return (
+        participations["n"],
+        participations["last"],
+        follow_ups["n"],
+        follow_ups["last"],
         persons["n"],
         persons["last"],
         events["n"],
@@ -187,7 +200,25 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
         cursor.execute(*transitions.query.sql_with_params())
         rows = cursor.fetchall()
     table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
-    events, referrals = referral_frames_of(table)
+    recorded = FollowUp.objects.filter(state=FollowUpState.RECORDED).values_list(
+        Cast("referral_id", CharField()),
+        Cast("person_id", CharField()),
+        "situation_on",
+        "situation",
+    )
+    follow_ups = pl.DataFrame(list(recorded), schema=FOLLOW_UPS_SCHEMA, orient="row")
+    events, referrals = referral_frames_of(table, follow_ups)
+    recorded_participations = Participation.objects.values_list(
+        Cast("person_id", CharField()),
+        "programme__slug",
+        "organisation__slug",
+        "started_on",
+        "ended_on",
+    )
+    participations = pl.DataFrame(
+        list(recorded_participations), schema=PARTICIPATIONS_SCHEMA, orient="row"
+    )
+    events = pl.concat([events, participation_events_of(participations)])
     capacity = capacity_frame(
         ProgrammeCapacity.objects.filter(period_start__lte=as_of)
         .order_by("programme__slug", "-period_start")

@@ -260,6 +260,14 @@ def versions_for(access: PersonAccess) -> QuerySet[PersonVersion]:
     return access.person.versions.all()
 
 
+def has_active_consent(person: Person, purpose: str) -> bool:
+    """Whether the person's file holds an active (not withdrawn) consent for `purpose`:
+    for what the platform does on its own (follow-up checkpoints), not for an actor."""
+    return Consent.objects.filter(
+        person=person, purpose=purpose, withdrawn_on__isnull=True
+    ).exists()
+
+
 def consent_for(access: PersonAccess, consent_id: object) -> Consent:
     """A consent of a file the actor holds, or PersonNotFoundError."""
     try:

@@ -98,6 +98,7 @@ class ConsentPurpose(models.TextChoices):
     REFERRAL = "referral", _("disclosure to a named organisation for a referral")
     MATCHING = "matching", _("matching with mentors, internships and vacancies")
     RESEARCH = "research", _("research statistics")
+    FOLLOW_UP = "follow_up", _("follow-up of the situation 6 and 12 months after a programme")
 
 
 class Consent(models.Model):

@@ -4,6 +4,7 @@ written to the audit log. Named `<entity>_<action>` with keyword-only arguments.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,16 @@ eligibility texts, matching explanations, linkage encodings) connects a receiver
 `AppConfig.ready` that clears its copy, so that an erasure leaves nothing behind and a
 failing receiver rolls the whole erasure back. tests/web/security/test_erasure.py scans
 every text and JSON column of every model for what was erased."""
+
+
+person_export_sections: dict[str, Callable[[PersonAccess], Any]] = {}
+"""What other apps hold about a file, in its export (GDPR art. 15 and 20), by key: each app
+above people that keeps something of a person (follow-ups, participations) adds a function
+of the file's access in its `AppConfig.ready`."""
+
+consent_withdrawn = Signal()
+"""Sent with `consent` (now withdrawn) and `actor` inside the withdrawing transaction. The
+follow-ups app cancels the open follow-ups of a withdrawn `follow_up` consent."""
 
 
 class ConcurrentEditError(RuntimeError):
@@ -213,6 +224,7 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
     consent.disclosures.filter(ended_at__isnull=True).update(ended_at=timezone.now())
     audit_person(Action.CONSENT_WITHDRAW, actor, access.person, detail={"consent": str(consent.pk)})
+    consent_withdrawn.send(sender=Consent, consent=consent, actor=actor)
     return consent
 
 
@@ -315,6 +327,7 @@ def person_export(*, actor: Actor, person_id: object) -> dict[str, Any]:
             }
             for version in versions_for(access)
         ],
+        **{key: section(access) for key, section in person_export_sections.items()},
     }
 
 

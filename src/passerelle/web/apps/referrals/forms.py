@@ -113,7 +113,9 @@ class ProtocolForm(forms.Form):
         try:
             _check_yaml_shape(text)
             return yaml.safe_load(text)
-        except yaml.YAMLError as error:
+        # A timestamp that is no date ("2026-02-31") fails in PyYAML's constructor with a
+        # ValueError, not a YAMLError: refused the same way, naming the field.
+        except (yaml.YAMLError, ValueError) as error:
             raise forms.ValidationError(
                 _("Not valid YAML: %(error)s"), params={"error": error}
             ) from None

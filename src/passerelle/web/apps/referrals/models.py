@@ -202,12 +202,21 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("failed for good")
 
 
+REFERRAL_TRANSITION_EVENT = "referral.transition"
+
+
 class WebhookDelivery(models.Model):
     """One announcement of one event to one webhook, written in the transition's
-    transaction (an outbox), sent and retried by `passerelle deliver-webhooks`."""
+    transaction (an outbox), sent and retried by `passerelle deliver-webhooks`. A referral
+    transition names its `event`; another app's event (`follow_up.recorded`) has no
+    referral event and carries its own `body` (ids and codes only)."""
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(ReferralEvent, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        ReferralEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=40, default=REFERRAL_TRANSITION_EVENT)
+    body = models.JSONField(default=dict, blank=True)
     state = models.CharField(
         max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )

@@ -61,7 +61,7 @@ def notify_transition(referral: Referral, event: ReferralEvent, *, side: str | N
         ).format(programme=programme, state=State(event.to_state).label, link=_link(referral))
         return str(subject), str(body)
 
-    _send_to_staff(organisation, text, message_key=f"referral-event-{event.pk}")
+    send_to_staff(organisation, text, message_key=f"referral-event-{event.pk}")
 
 
 def notify_overdue(referral: Referral) -> None:
@@ -76,7 +76,7 @@ def notify_overdue(referral: Referral) -> None:
         ).format(programme=programme, due=referral.answer_due, link=_link(referral))
         return str(subject), str(body)
 
-    _send_to_staff(referral.receiver_id, text, message_key=f"referral-overdue-{referral.pk}")
+    send_to_staff(referral.receiver_id, text, message_key=f"referral-overdue-{referral.pk}")
 
 
 def _link(referral: Referral) -> str:
@@ -85,7 +85,7 @@ def _link(referral: Referral) -> str:
     )
 
 
-def _send_to_staff(
+def send_to_staff(
     organisation: Any, text: Callable[[], tuple[str, str]], *, message_key: str
 ) -> None:
     """One e-mail to each active staff member of `organisation`, in their language. The

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from passerelle.web.apps.referrals.capacity import intake_on
 from passerelle.web.apps.referrals.eligibility import eligibility_on
 from passerelle.web.apps.referrals.models import (
     HOLDS_A_PLACE,
+    REFERRAL_TRANSITION_EVENT,
     DeliveryState,
     Outcome,
     Referral,
@@ -45,8 +47,18 @@ from passerelle.web.apps.referrals.models import (
     Webhook,
     WebhookDelivery,
 )
+
+# Re-exported for the apps above: webhook events of their own (follow-ups) go through the
+# referrals' outbox and signing, and their e-mails through the same staff mailer.
+from passerelle.web.apps.referrals.notifications import send_to_staff as send_to_staff
 from passerelle.web.apps.referrals.tasks import referral_notify, webhooks_deliver_event
+from passerelle.web.apps.referrals.webhooks import deliveries_queue as deliveries_queue
 from passerelle.web.common.actors import Actor
+
+referral_completed = Signal()
+"""Sent with `referral` and `on` (the day it was completed) inside the completing
+transaction: the participation ended. The follow-ups app schedules the file's follow-up
+checkpoints on it; a failing receiver rolls the completion back."""
 
 SIDE_LABELS = {"sender": gettext_lazy("sending"), "receiver": gettext_lazy("receiving")}
 
@@ -236,6 +248,8 @@ def referral_transition(
         )
         _queue_deliveries(referral, event)
         _queue_background_work(referral, event, side)
+        if target == State.COMPLETED:
+            referral_completed.send(sender=Referral, referral=referral, on=timezone.localdate())
     return referral
 
 
@@ -393,10 +407,20 @@ def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
             f"INSERT INTO {connection.ops.quote_name(deliveries.db_table)} "  # noqa: S608
             f"({column['webhook']}, {column['event']}, {column['state']}, "
             f"{column['attempts']}, {column['next_attempt_at']}, {column['last_error']}, "
-            f"{column['created_at']}) "
-            f"SELECT id, %s, %s, 0, %s, '', %s FROM {connection.ops.quote_name(hooks.db_table)} "
+            f"{column['created_at']}, {column['event_type']}, {column['body']}) "
+            f"SELECT id, %s, %s, 0, %s, '', %s, %s, %s "
+            f"FROM {connection.ops.quote_name(hooks.db_table)} "
             "WHERE organisation_id IN (%s, %s) AND active",
-            [event.pk, DeliveryState.PENDING, now, now, referral.sender_id, referral.receiver_id],
+            [
+                event.pk,
+                DeliveryState.PENDING,
+                now,
+                now,
+                REFERRAL_TRANSITION_EVENT,
+                "{}",
+                referral.sender_id,
+                referral.receiver_id,
+            ],
         )
 
 

@@ -1,11 +1,11 @@
 """Background work of referrals, run by the worker (docs/operations.md): webhook
-deliveries, the e-mails of a transition, overdue flags and follow-up reminders."""
+deliveries, the e-mails of a transition and overdue flags (follow-up reminders: the
+followups app)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from django.utils import timezone
 
@@ -70,24 +70,3 @@ def referrals_flag_overdue() -> int:
         ):
             flagged += 1
     return flagged
-
-
-def follow_up_due(on: dt.date) -> list[Any]:
-    """The referrals whose follow-up is due on `on`. The hook of the reminders: referrals
-    carry no follow-up date yet (docs/referrals.md), so nothing is due; when they do, this
-    selects them and `referrals_follow_up_reminders` needs no other change."""
-    return []
-
-
-@background_task(retries=2)
-def referrals_follow_up_reminders() -> int:
-    """Schedule `follow-up-reminders`: one reminder per referral whose follow-up is due
-    (keyed per referral and day, so never two on one day)."""
-    today = timezone.localdate()
-    sent = 0
-    for referral in follow_up_due(today):
-        key = f"referral-follow-up:{referral.pk}:{today.isoformat()}"
-        if enqueue(referral_notify_overdue, str(referral.pk), key=key):
-            sent += 1
-    log.info("follow-up reminders: %s", sent)
-    return sent

@@ -14,7 +14,8 @@ more reads `GET /api/v1/referrals/{id}` with its token). Headers:
   (`idempotency_key`): a worker killed after the receiver got a delivery but before it
   recorded the answer sends it again, and the receiver, keeping the keys it has processed,
   acts once (tests/web/ops/test_faults.py);
-- `X-Passerelle-Event: referral.transition`.
+- `X-Passerelle-Event: referral.transition` (or the type of another app's event queued by
+  `deliveries_queue`, such as `follow_up.recorded`, whose body is stored with the delivery).
 
 Addresses go through `passerelle.web.outbound`: `https://` only, checked against private,
 local, reserved and metadata addresses at registration and again, after resolving the
@@ -54,7 +55,12 @@ from django.utils.translation import gettext as _
 from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
-from passerelle.web.apps.referrals.models import DeliveryState, Webhook, WebhookDelivery
+from passerelle.web.apps.referrals.models import (
+    REFERRAL_TRANSITION_EVENT,
+    DeliveryState,
+    Webhook,
+    WebhookDelivery,
+)
 from passerelle.web.outbound import Answer as Answer
 from passerelle.web.outbound import address_problem
 from passerelle.web.outbound import post as post
@@ -70,7 +76,7 @@ MAX_ATTEMPTS = 8
 SIGNATURE_HEADER = "X-Passerelle-Signature"
 DELIVERY_HEADER = "X-Passerelle-Delivery"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-EVENT_TYPE = "referral.transition"
+EVENT_TYPE = REFERRAL_TRANSITION_EVENT
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -97,6 +103,13 @@ def idempotency_key(delivery_id: int) -> str:
 def payload(delivery: WebhookDelivery) -> dict[str, Any]:
     """The body of a delivery: ids, states, slugs and a time; no personal data."""
     event = delivery.event
+    if event is None:  # another app's event: its body was stored when it was queued
+        return {
+            **delivery.body,
+            "type": delivery.event_type,
+            "delivery": delivery.pk,
+            "idempotency_key": idempotency_key(delivery.pk),
+        }
     referral = event.referral
     return {
         "type": EVENT_TYPE,
@@ -174,7 +187,7 @@ def deliver_one(
             SIGNATURE_HEADER: signature(delivery.webhook.secret, body),
             DELIVERY_HEADER: str(delivery.pk),
             IDEMPOTENCY_HEADER: idempotency_key(delivery.pk),
-            "X-Passerelle-Event": EVENT_TYPE,
+            "X-Passerelle-Event": delivery.event_type,
         }
         answer = send(delivery.webhook.url, body, headers, timeout)
         at = now if now is not None else timezone.now()
@@ -237,6 +250,22 @@ def deliver_due(
         else:
             report.retried += 1
     return report
+
+
+def deliveries_queue(*, organisations: list[Any], event_type: str, body: dict[str, Any]) -> int:
+    """One pending delivery of an event of another app (`event_type`, a JSON `body` of ids
+    and codes, no personal data) to each active webhook of `organisations`, in the caller's
+    transaction; the `webhook-retries` schedule sends them. Returns how many were queued."""
+    now = timezone.now()
+    hooks = Webhook.objects.filter(organisation__in=organisations, active=True)
+    deliveries = [
+        WebhookDelivery(
+            webhook=hook, event=None, event_type=event_type, body=body, next_attempt_at=now
+        )
+        for hook in hooks
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    return len(deliveries)
 
 
 class WebhookRequestError(InvalidFieldsError):

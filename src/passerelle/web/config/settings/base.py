@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "passerelle.web.apps.people",
     "passerelle.web.apps.scenarios",
     "passerelle.web.apps.referrals",
+    "passerelle.web.apps.followups",
     "passerelle.web.apps.monitoring",
     "passerelle.web.apps.beneficiaries",
     "passerelle.web.apps.matching",
@@ -206,6 +207,12 @@ PERSON_RETENTION_DAYS = int(os.environ.get("PASSERELLE_RETENTION_DAYS", str(5 * 
 """Closed person files are anonymised this long after closing (`passerelle purge`)."""
 
 REFERRAL_ANSWER_WORKING_DAYS = 5
+# Follow-up checkpoints: months after a participation ends (docs/follow-ups.md). A setting,
+# not a knowledge-base field: when to ask is the platform's monitoring choice (funders ask
+# for 6 and 12 months), not a fact about the programme that a source could give. A
+# programme may differ by its slug: {"slug": [3, 6, 12]}.
+FOLLOW_UP_MONTHS = (6, 12)
+FOLLOW_UP_MONTHS_BY_PROGRAMME: dict[str, list[int]] = {}
 """A sent referral not answered within this many working days is shown as overdue."""
 PASSERELLE_BASE_URL = os.environ.get("PASSERELLE_BASE_URL", "http://127.0.0.1:8000")
 """Where e-mails' links point."""
@@ -308,9 +315,10 @@ PASSERELLE_SCHEDULES = {
         "task": "passerelle.web.apps.referrals.tasks.referrals_flag_overdue",
         "every": 3600,
     },
-    # Follow-up reminders: a hook until referrals carry a follow-up date (tasks.follow_up_due).
+    # Follow-up reminders: the checkpoints due today are announced (webhook follow_up.due)
+    # and the organisations holding them get one e-mail each (docs/follow-ups.md).
     "follow-up-reminders": {
-        "task": "passerelle.web.apps.referrals.tasks.referrals_follow_up_reminders",
+        "task": "passerelle.web.apps.followups.tasks.follow_ups_remind",
         "daily_at": "08:00",
     },
     # Retention purge: a dry-run report to the platform administrators unless
