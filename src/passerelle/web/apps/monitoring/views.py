@@ -476,7 +476,7 @@ def _at_least(count: int) -> int | str:
 
 @aggregates_view
 def evaluation(request: HttpRequest) -> HttpResponse:
-    if not data.demonstration():
+    if not data.cohort_shown():
         return _platform_evaluation(request)
     motivation = _motivation(request)
     result = data.mentoring_evaluation(motivation)
@@ -553,7 +553,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @aggregates_view
 def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     columns = {"estimates": ESTIMATE_COLUMNS, "balance": BALANCE_COLUMNS}.get(key)
-    if columns is None or not data.demonstration():
+    if columns is None or not data.cohort_shown():
         raise Http404
     frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
     return frame_csv(
@@ -577,7 +577,7 @@ def _report(key: data.Key, programme: str, period: str) -> pl.DataFrame:
 def _programmes(scope: Scope) -> list[str]:
     """The programmes a report may be about: the synthetic cohort's in a demonstration,
     otherwise the directory's programmes of the scope's organisations."""
-    if data.demonstration():
+    if data.cohort_shown():
         return sorted(
             programme
             for programme, organisation in PROGRAMME_ORGANISATION.items()

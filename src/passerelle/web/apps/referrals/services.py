@@ -183,6 +183,9 @@ def referral_transition(
     with transaction.atomic():
         referral = _locked(actor, referral_id)
         side = side_of(actor, referral)
+        if side is not None and referral.sender_id == referral.receiver_id:
+            # A referral to the organisation's own programme: it is both sides.
+            side = transition.side
         if side is not None and not _may_act(actor, side):
             raise TransitionError("scope", _("this actor may not move referrals"))
         if side != transition.side:
