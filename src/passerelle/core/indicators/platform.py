@@ -452,3 +452,34 @@ def persons_frame_of(table: pl.DataFrame) -> pl.DataFrame:
         ),
     )
     return frame.cast(PERSONS_SCHEMA).unique("person_id", keep="first", maintain_order=True)  # type: ignore[arg-type]
+
+
+LINKS_SCHEMA: dict[str, Any] = {"file": pl.String, "representative": pl.String}
+"""Which person files are one person (the linkage's clusters): each file of a cluster of
+two or more files, with the cluster's representative file (its smallest file id)."""
+
+
+def linked(
+    table: pl.DataFrame,
+    links: pl.DataFrame,
+    column: str = "person",
+    *,
+    representative_first: bool = False,
+) -> pl.DataFrame:
+    """`table` with each file id of `column` replaced by its person's representative file
+    (`LINKS_SCHEMA`), so that a person with files at several organisations is counted once;
+    files the linkage did not join keep their own id. `representative_first`: the
+    representative's own row first (stable otherwise), so that a frame keeping the first
+    row per person keeps that file's data."""
+    if links.is_empty():
+        return table
+    joined = table.join(links, left_on=column, right_on="file", how="left", maintain_order="left")
+    if representative_first:
+        joined = joined.sort(
+            pl.col("representative").is_null() | (pl.col("representative") == pl.col(column)),
+            descending=True,
+            maintain_order=True,
+        )
+    return joined.with_columns(pl.coalesce("representative", column).alias(column)).drop(
+        "representative"
+    )

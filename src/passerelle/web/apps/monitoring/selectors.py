@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,8 +24,10 @@ from django.utils import timezone
 
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
+    LINKS_SCHEMA,
     TRANSITIONS_SCHEMA,
     capacity_frame,
+    linked,
     persons_frame_of,
     referral_frames_of,
     stable_id_expr,
@@ -81,6 +84,31 @@ def scopes_for(request: Any) -> list[Scope]:
     return [*partnerships, own]
 
 
+@dataclass(frozen=True)
+class PersonLinks:
+    """How the unique-beneficiaries linkage (the beneficiaries app, a layer above this one,
+    which registers it in its `ready`) says which person files are one person: `version()`
+    changes whenever the answer could (a new finished run, new encodings), None while no run
+    has finished; `links(version)` gives (file id, representative file id) pairs
+    (`core.indicators.platform.LINKS_SCHEMA`)."""
+
+    version: Callable[[], Any]
+    links: Callable[[Any], list[tuple[str, str]]]
+    finished_on: Callable[[Any], dt.date | None]
+
+
+_person_links: list[PersonLinks] = []
+
+
+def person_links_register(links: PersonLinks) -> None:
+    """Set where unique persons come from (one source: a second call replaces the first)."""
+    _person_links[:] = [links]
+
+
+def _links_version() -> Any:
+    return _person_links[0].version() if _person_links else None
+
+
 def data_version() -> tuple[Any, ...]:
     """What changes whenever a figure could: counts and the latest change of person files,
     referral events and capacities (three aggregate queries). Cached figures are keyed by it,
@@ -95,6 +123,7 @@ def data_version() -> tuple[Any, ...]:
         events["last"],
         places["n"],
         places["last"],
+        _links_version(),
         timezone.localdate(),
     )
 
@@ -107,6 +136,10 @@ class PlatformRecords:
     referrals: pl.DataFrame
     capacity: pl.DataFrame
     as_of: dt.date
+    files: int = 0
+    """Person files read (persons may be fewer: the linkage joins files of one person)."""
+    linked_on: dt.date | None = None
+    """The day the linkage run that counted persons finished; None: persons are files."""
 
 
 def platform_records() -> PlatformRecords:
@@ -158,6 +191,17 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
             schema={**FILES_SCHEMA, "organisation": pl.String},
             orient="row",
         )
+    links_version, linked_on = version[-2], None
+    links = pl.DataFrame(schema=LINKS_SCHEMA)
+    if links_version is not None:
+        links = pl.DataFrame(
+            _person_links[0].links(links_version), schema=LINKS_SCHEMA, orient="row"
+        )
+        linked_on = _person_links[0].finished_on(links_version)
+    files_read = table.height
+    # Unique persons through the linkage: each file of a person known at several
+    # organisations carries that person's id (the representative file's) in every frame.
+    table = linked(table, links, representative_first=True)
     persons = persons_frame_of(table.drop("organisation"))
     holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
     # Ids as text and dates on the server's day (TruncDate in the current time zone) are
@@ -186,14 +230,16 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
     with connection.cursor() as cursor:
         cursor.execute(*transitions.query.sql_with_params())
         rows = cursor.fetchall()
-    table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
+    table = linked(pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row"), links)
     events, referrals = referral_frames_of(table)
     capacity = capacity_frame(
         ProgrammeCapacity.objects.filter(period_start__lte=as_of)
         .order_by("programme__slug", "-period_start")
         .values_list("programme__slug", "programme__organisation__slug", "places")
     )
-    return PlatformRecords(persons, holders, events, referrals, capacity, as_of)
+    return PlatformRecords(
+        persons, holders, events, referrals, capacity, as_of, files_read, linked_on
+    )
 
 
 _STATES = ("sent", "accepted", "rejected", "in_progress", "completed", "no_show", "withdrawn")

@@ -303,6 +303,15 @@ def _scope(request: HttpRequest) -> tuple[Scope, list[Scope]]:
     )
 
 
+def _persons_counted() -> dict[str, Any]:
+    """Which count of persons the page shows: through the linkage (unique persons across
+    organisations) when a run has finished, else person files; nothing on the cohort."""
+    if data.cohort_shown():
+        return {"persons_counted": None}
+    linked_on = selectors.platform_records().linked_on
+    return {"persons_counted": "files" if linked_on is None else "linkage", "linked_on": linked_on}
+
+
 def _scope_query(scope: Scope, scopes: list[Scope]) -> str:
     return "" if scope == scopes[0] else f"?scope={scope.key}"
 
@@ -332,6 +341,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "synthetic": source.synthetic,
+            **_persons_counted(),
             "as_of": source.as_of,
             "persons": source.persons.height,
             "threshold": data.threshold(),
@@ -673,7 +683,8 @@ def report(request: HttpRequest) -> HttpResponse:
         "language": language,
         "languages": [(key, str(label)) for key, label in REPORT_LANGUAGES.items()],
         "error": error,
-        "synthetic": data.demonstration(),
+        "synthetic": data.cohort_shown(),
+        **_persons_counted(),
         "threshold": data.threshold(),
     }
     if error is None:
