@@ -60,6 +60,7 @@ demo: $(DEMO_STAMP)
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
 	$(BIN)/passerelle load
 	$(BIN)/passerelle demo-data
+	$(BIN)/passerelle demo-activity --persons 5000
 	@echo "passerelle is at http://127.0.0.1:8000, with a worker and the scheduler (Ctrl-C to stop)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.demo start
 

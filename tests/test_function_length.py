@@ -26,7 +26,6 @@ LONG_FUNCTIONS = {
     "passerelle/cli/linkage.py::dedupe_command": 72,
     "passerelle/cli/matching.py::match_command": 75,
     "passerelle/cli/matching.py::gaps_command": 68,
-    "passerelle/cli/people.py::_demo_referrals": 61,
     "passerelle/core/charts/plots.py::band_chart": 65,
     "passerelle/core/charts/render.py::_reportlab": 68,
     "passerelle/core/indicators/beneficiaries.py::feasible_ranges": 62,
@@ -48,10 +47,8 @@ LONG_FUNCTIONS = {
     "passerelle/core/rules/vectorised.py::PopulationRules.integration_pathway_expr": 100,
     "passerelle/web/apps/directory/situation.py::situation_result": 87,
     "passerelle/web/apps/monitoring/data.py::_dashboard_tables": 134,
-    "passerelle/web/apps/monitoring/selectors.py::_platform_records": 80,
     "passerelle/web/apps/monitoring/views.py::_dashboard_charts": 72,
     "passerelle/web/apps/monitoring/views.py::evaluation": 73,
-    "passerelle/web/apps/referrals/services.py::referral_transition": 77,
     "passerelle/web/apps/referrals/views.py::organisation_settings": 67,
     "passerelle/web/apps/referrals/webhooks.py::deliver_one": 75,
 }

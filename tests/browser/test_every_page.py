@@ -70,8 +70,6 @@ NOT_AUDITED = {
     "matching:round-confirm": "POST only: the confirm button's target",
     "matching:proposal-act": "POST only: the proposal's buttons' target",
     "followups:participation-new": "POST only: the participation form's target",
-    "followups:record": "linked from the follow-ups due list once the demo holds follow-ups due "
-    "(issue 17 item 6's demo activity); tests/web/followups renders it",
 }
 """Routes that answer no HTML page to a GET (forms' targets, downloads): not audited."""
 

@@ -32,6 +32,7 @@ from passerelle.cli.common import (
     parse_date,
     print_json,
 )
+from passerelle.cli.demo_activity import demo_activity
 from passerelle.cli.evaluation import evaluate, indicators, report
 from passerelle.cli.linkage import dedupe_command, encode_command
 from passerelle.cli.matching import gaps_command, match_command
@@ -415,6 +416,7 @@ def export_hsds_command(
 
 app.command("purge")(purge)
 app.command("demo-data")(demo_data)
+app.command("demo-activity")(demo_activity)
 app.command("token")(token_issue)
 app.command("match")(match_command)
 app.command("gaps")(gaps_command)

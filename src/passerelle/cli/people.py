@@ -161,6 +161,7 @@ def demo_data(
     # Seeded on purpose: the same demo data for the same seed; nothing secret is drawn.
     created = _demo_persons(persons, random.Random(seed))  # noqa: S311
     referred = _demo_referrals()
+    _demo_follow_up()
     from passerelle.web.apps.matching.demo import demo_matching
 
     matching = demo_matching(today=today(), password=DEMO_PASSWORD, seed=seed)
@@ -304,36 +305,17 @@ def _synthetic_file(rng: random.Random) -> dict[str, Any]:
 def _demo_referrals() -> int:
     """The CPAS refers its first eligible people to Duo for a Job's mentoring, with their
     consent; Duo accepts one. Only when the demo has made no referral yet."""
-    from django.contrib.auth import get_user_model
-
     from passerelle.web.apps.directory.models import Programme
     from passerelle.web.apps.people.access import persons_for
     from passerelle.web.apps.people.services import consent_record
     from passerelle.web.apps.referrals.eligibility import eligibility_on
     from passerelle.web.apps.referrals.models import Referral
     from passerelle.web.apps.referrals.services import referral_create, referral_transition
-    from passerelle.web.common.actors import Actor
 
     programme = Programme.objects.filter(slug="duo-for-a-job-mentoring").first()
     if programme is None or Referral.objects.exists():
         return 0
-    users = get_user_model().objects
-    sender_user, receiver_user = (
-        users.get(username="anna.caseworker"),
-        users.get(username="duo.caseworker"),
-    )
-    sender = Actor(
-        organisation=sender_user.memberships.get().organisation,
-        role="caseworker",
-        user=sender_user,
-        label=sender_user.username,
-    )
-    receiver = Actor(
-        organisation=programme.organisation,
-        role="caseworker",
-        user=receiver_user,
-        label=receiver_user.username,
-    )
+    sender, receiver = _demo_actor("anna.caseworker"), _demo_actor("duo.caseworker")
     start = today() + dt.timedelta(days=30)
     made = 0
     for person in persons_for(sender).filter(organisation=sender.organisation):
@@ -362,3 +344,52 @@ def _demo_referrals() -> int:
             referral_transition(actor=receiver, referral_id=referral.pk, action="accept")
         made += 1
     return made
+
+
+def _demo_follow_up() -> None:
+    """The CPAS records that its first person took part in its own programme until seven
+    months ago, with the person's consent to follow-up: the six-month follow-up is then
+    overdue on the caseworker's list. Only when the demo has recorded no participation."""
+    from passerelle.web.apps.directory.models import Programme
+    from passerelle.web.apps.followups.models import Participation
+    from passerelle.web.apps.followups.services import participation_record
+    from passerelle.web.apps.people.access import persons_for
+    from passerelle.web.apps.people.services import consent_record
+
+    if Participation.objects.exists():
+        return
+    caseworker = _demo_actor("anna.caseworker")
+    person = persons_for(caseworker).filter(organisation=caseworker.organisation).first()
+    programme = Programme.objects.filter(organisation=caseworker.organisation).first()
+    if person is None or programme is None:
+        return
+    ended_on = today() - dt.timedelta(days=214)
+    consent_record(
+        actor=caseworker,
+        person_id=person.pk,
+        purpose="follow_up",
+        fields=["contact"],
+        given_on=ended_on - dt.timedelta(days=90),
+    )
+    participation_record(
+        actor=caseworker,
+        person_id=person.pk,
+        programme=programme,
+        started_on=ended_on - dt.timedelta(days=90),
+        ended_on=ended_on,
+    )
+
+
+def _demo_actor(username: str) -> Any:
+    """The demo account `username` acting for its organisation, as a caseworker."""
+    from django.contrib.auth import get_user_model
+
+    from passerelle.web.common.actors import Actor
+
+    user = get_user_model().objects.get(username=username)
+    return Actor(
+        organisation=user.memberships.get().organisation,
+        role="caseworker",
+        user=user,
+        label=user.username,
+    )

@@ -300,23 +300,6 @@ def referral_frames_of(
     base = table.with_columns(
         person_id=stable_id_expr("person"), referral_id=stable_id_expr("referral")
     )
-    event = pl.col("to_state").replace_strict(REFERRAL_EVENT_OF_STATE, default=None)
-    referrals = (
-        base.with_columns(event=event)
-        .filter(pl.col("event").is_not_null())
-        .select(
-            "referral_id",
-            "person_id",
-            from_organisation="sender",
-            to_organisation="receiver",
-            programme="programme",
-            event=pl.col("event").cast(REFERRALS_SCHEMA["event"]),
-            date="on",
-            reason=pl.when((pl.col("event") == "rejected") & (pl.col("rejection_reason") != ""))
-            .then(pl.col("rejection_reason"))
-            .otherwise(None),
-        )
-    )
     ended = (pl.col("from_state") == "in_progress") & pl.col("to_state").is_in(
         ["completed", "withdrawn"]
     )
@@ -347,7 +330,30 @@ def referral_frames_of(
     if follow_ups is not None:
         frames.append(follow_up_events_of(follow_ups))
     events = pl.concat(frames)
-    return events, referrals.cast(REFERRALS_SCHEMA)  # type: ignore[arg-type]
+    return events, _referral_events(base)
+
+
+def _referral_events(base: pl.DataFrame) -> pl.DataFrame:
+    """The referral events (`REFERRALS_SCHEMA`) of transitions with stable ids: one per
+    transition into a state that is an event, with the rejection reason where one was given."""
+    event = pl.col("to_state").replace_strict(REFERRAL_EVENT_OF_STATE, default=None)
+    referrals = (
+        base.with_columns(event=event)
+        .filter(pl.col("event").is_not_null())
+        .select(
+            "referral_id",
+            "person_id",
+            from_organisation="sender",
+            to_organisation="receiver",
+            programme="programme",
+            event=pl.col("event").cast(REFERRALS_SCHEMA["event"]),
+            date="on",
+            reason=pl.when((pl.col("event") == "rejected") & (pl.col("rejection_reason") != ""))
+            .then(pl.col("rejection_reason"))
+            .otherwise(None),
+        )
+    )
+    return referrals.cast(REFERRALS_SCHEMA)  # type: ignore[arg-type]
 
 
 def capacity_frame(rows: Iterable[tuple[str, str, int]]) -> pl.DataFrame:
@@ -540,3 +546,34 @@ def persons_frame_of(table: pl.DataFrame) -> pl.DataFrame:
         ),
     )
     return frame.cast(PERSONS_SCHEMA).unique("person_id", keep="first", maintain_order=True)  # type: ignore[arg-type]
+
+
+LINKS_SCHEMA: dict[str, Any] = {"file": pl.String, "representative": pl.String}
+"""Which person files are one person (the linkage's clusters): each file of a cluster of
+two or more files, with the cluster's representative file (its smallest file id)."""
+
+
+def linked(
+    table: pl.DataFrame,
+    links: pl.DataFrame,
+    column: str = "person",
+    *,
+    representative_first: bool = False,
+) -> pl.DataFrame:
+    """`table` with each file id of `column` replaced by its person's representative file
+    (`LINKS_SCHEMA`), so that a person with files at several organisations is counted once;
+    files the linkage did not join keep their own id. `representative_first`: the
+    representative's own row first (stable otherwise), so that a frame keeping the first
+    row per person keeps that file's data."""
+    if links.is_empty():
+        return table
+    joined = table.join(links, left_on=column, right_on="file", how="left", maintain_order="left")
+    if representative_first:
+        joined = joined.sort(
+            pl.col("representative").is_null() | (pl.col("representative") == pl.col(column)),
+            descending=True,
+            maintain_order=True,
+        )
+    return joined.with_columns(pl.coalesce("representative", column).alias(column)).drop(
+        "representative"
+    )

@@ -19,3 +19,15 @@ class BeneficiariesConfig(AppConfig):
         from passerelle.web.apps.people.services import person_erased
 
         person_erased.connect(_forget_person, dispatch_uid="beneficiaries-forget-person")
+        # The dashboards (monitoring, a layer below) count unique persons through the
+        # linkage: this app tells them which person files are one person.
+        from passerelle.web.apps.beneficiaries import selectors
+        from passerelle.web.apps.monitoring.selectors import PersonLinks, person_links_register
+
+        person_links_register(
+            PersonLinks(
+                version=selectors.file_links_version,
+                links=selectors.file_links,
+                finished_on=selectors.file_links_finished_on,
+            )
+        )

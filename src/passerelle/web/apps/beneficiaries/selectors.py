@@ -8,11 +8,12 @@ from collections.abc import Collection
 from typing import Any
 
 import polars as pl
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from passerelle.core.indicators.beneficiaries import INPUT_SCHEMA
 from passerelle.web.apps.beneficiaries.models import (
+    BatchSource,
     CandidatePair,
     ClusterMember,
     EncodingBatch,
@@ -226,3 +227,39 @@ def imported_outcomes(
 
 def outcome_imports(limit: int = 20) -> list[OutcomeImport]:
     return list(OutcomeImport.objects.all()[:limit])
+
+
+def file_links_version() -> tuple[int, str, int] | None:
+    """What the person files' links depend on: the latest finished run and the latest
+    encodings (a new batch replaces records, and with them their clusters); None while no
+    run has finished."""
+    run = latest_run()
+    if run is None:
+        return None
+    batches = EncodingBatch.objects.aggregate(n=Count("pk"), last=Max("created_at"))
+    return (run.pk, str(batches["last"]), batches["n"])
+
+
+def file_links(version: tuple[int, str, int]) -> list[tuple[str, str]]:
+    """(person file id, representative file id) for every person file that the run of
+    `version` put in a cluster with other person files: the platform's own encodings
+    (`services.encodings_from_person_files`), whose record ids are the files' ids. The
+    representative is the cluster's smallest file id, so the same cluster keeps the same
+    person id (and cell key) from view to view."""
+    members = ClusterMember.objects.filter(
+        run_id=version[0], record__batch__source=BatchSource.PLATFORM
+    ).values_list("cluster", "record__record_id")
+    clusters: dict[int, set[str]] = {}
+    for cluster, record_id in members.iterator():
+        clusters.setdefault(cluster, set()).add(record_id)
+    return [
+        (record_id, min(files))
+        for files in clusters.values()
+        if len(files) > 1
+        for record_id in sorted(files)
+    ]
+
+
+def file_links_finished_on(version: tuple[int, str, int]) -> dt.date | None:
+    run = LinkageRun.objects.filter(pk=version[0]).values_list("finished_at", flat=True).first()
+    return timezone.localdate(run) if run is not None else None

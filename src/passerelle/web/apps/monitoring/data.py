@@ -118,6 +118,15 @@ def demonstration() -> bool:
     return bool(settings.PASSERELLE_DEMONSTRATION)
 
 
+def cohort_shown() -> bool:
+    """True where the figures come from the synthetic cohort: in a demonstration, unless
+    the setting MONITORING_DEMONSTRATION_RECORDS says to show the platform's records (the
+    synthetic activity that `passerelle demo-activity` recorded through the services, as
+    `make demo` does). Either way a demonstration says on every page and export that its
+    figures are synthetic."""
+    return demonstration() and not settings.MONITORING_DEMONSTRATION_RECORDS
+
+
 def platform_frames(scope: Scope = SECTOR) -> Frames:
     """The platform's own records (`selectors`) as the engine's frames, restricted to what
     the scope's organisations may count (the sector: everything)."""
@@ -145,9 +154,9 @@ def platform_frames(scope: Scope = SECTOR) -> Frames:
 
 
 def frames(scope: Scope = SECTOR) -> Frames:
-    """The scope's frames: the synthetic cohort in a demonstration, otherwise the
+    """The scope's frames: the synthetic cohort where `cohort_shown`, otherwise the
     platform's records (empty frames while nothing is recorded)."""
-    if not demonstration():
+    if not cohort_shown():
         return platform_frames(scope)
     cohort = synthetic_cohort(synthetic_persons(), synthetic_seed())
     if scope.kind != "sector":
@@ -186,7 +195,7 @@ def _key(scope: Scope = SECTOR) -> Key:
     the threshold. Figures are never stale: a new referral event gives a new key."""
     source: tuple[Any, ...] = (
         ("synthetic", synthetic_persons(), synthetic_seed())
-        if demonstration()
+        if cohort_shown()
         else ("platform", *selectors.data_version())
     )
     return (*source, scope, threshold())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,9 +27,11 @@ from django.utils import timezone
 from passerelle.core.indicators.platform import (
     FILES_SCHEMA,
     FOLLOW_UPS_SCHEMA,
+    LINKS_SCHEMA,
     PARTICIPATIONS_SCHEMA,
     TRANSITIONS_SCHEMA,
     capacity_frame,
+    linked,
     participation_events_of,
     persons_frame_of,
     referral_frames_of,
@@ -87,6 +90,31 @@ def scopes_for(request: Any) -> list[Scope]:
     return [*partnerships, own]
 
 
+@dataclass(frozen=True)
+class PersonLinks:
+    """How the unique-beneficiaries linkage (the beneficiaries app, a layer above this one,
+    which registers it in its `ready`) says which person files are one person: `version()`
+    changes whenever the answer could (a new finished run, new encodings), None while no run
+    has finished; `links(version)` gives (file id, representative file id) pairs
+    (`core.indicators.platform.LINKS_SCHEMA`)."""
+
+    version: Callable[[], Any]
+    links: Callable[[Any], list[tuple[str, str]]]
+    finished_on: Callable[[Any], dt.date | None]
+
+
+_person_links: list[PersonLinks] = []
+
+
+def person_links_register(links: PersonLinks) -> None:
+    """Set where unique persons come from (one source: a second call replaces the first)."""
+    _person_links[:] = [links]
+
+
+def _links_version() -> Any:
+    return _person_links[0].version() if _person_links else None
+
+
 def data_version() -> tuple[Any, ...]:
     """What changes whenever a figure could: counts and the latest change of person files,
     referral events, follow-ups, recorded participations and capacities (five aggregate
@@ -108,6 +136,7 @@ def data_version() -> tuple[Any, ...]:
         events["last"],
         places["n"],
         places["last"],
+        _links_version(),
         timezone.localdate(),
     )
 
@@ -120,6 +149,10 @@ class PlatformRecords:
     referrals: pl.DataFrame
     capacity: pl.DataFrame
     as_of: dt.date
+    files: int = 0
+    """Person files read (persons may be fewer: the linkage joins files of one person)."""
+    linked_on: dt.date | None = None
+    """The day the linkage run that counted persons finished; None: persons are files."""
 
 
 def platform_records() -> PlatformRecords:
@@ -129,6 +162,29 @@ def platform_records() -> PlatformRecords:
 @functools.lru_cache(maxsize=2)
 def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
     as_of = version[-1]
+    table = _files_table()
+    links, linked_on = _links_of(version[-2])
+    files_read = table.height
+    # Unique persons through the linkage: each file of a person known at several
+    # organisations carries that person's id (the representative file's) in every frame.
+    table = linked(table, links, representative_first=True)
+    persons = persons_frame_of(table.drop("organisation"))
+    holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
+    follow_ups, participations = _follow_ups_and_participations(links)
+    events, referrals = referral_frames_of(linked(_transitions_table(), links), follow_ups)
+    events = pl.concat([events, participation_events_of(participations)])
+    capacity = capacity_frame(
+        ProgrammeCapacity.objects.filter(period_start__lte=as_of)
+        .order_by("programme__slug", "-period_start")
+        .values_list("programme__slug", "programme__organisation__slug", "places")
+    )
+    return PlatformRecords(
+        persons, holders, events, referrals, capacity, as_of, files_read, linked_on
+    )
+
+
+def _files_table() -> pl.DataFrame:
+    """Every person file without name or contact (`FILES_SCHEMA` and the holder)."""
 
     # The profile's keys as text and the diplomas as JSON text, extracted by the database:
     # no name or contact is read, and no JSON document is decoded in Python.
@@ -166,16 +222,28 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
     )
     with connection.cursor() as cursor:
         cursor.execute(*files.query.sql_with_params())
-        table = pl.DataFrame(
+        return pl.DataFrame(
             cursor.fetchall(),
             schema={**FILES_SCHEMA, "organisation": pl.String},
             orient="row",
         )
-    persons = persons_frame_of(table.drop("organisation"))
-    holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
-    # Ids as text and dates on the server's day (TruncDate in the current time zone) are
-    # computed by the database, and the rows fetched by the cursor go to polars as they
-    # are: no model instance nor converter per event.
+
+
+def _links_of(links_version: Any) -> tuple[pl.DataFrame, Any]:
+    """The files the latest finished linkage run joined (`LINKS_SCHEMA`) and that run's
+    day; none before any run."""
+    if links_version is None:
+        return pl.DataFrame(schema=LINKS_SCHEMA), None
+    links = pl.DataFrame(_person_links[0].links(links_version), schema=LINKS_SCHEMA, orient="row")
+    return links, _person_links[0].finished_on(links_version)
+
+
+def _transitions_table() -> pl.DataFrame:
+    """Every referral transition that is an event (`TRANSITIONS_SCHEMA`).
+
+    Ids as text and dates on the server's day (TruncDate in the current time zone) are
+    computed by the database, and the rows fetched by the cursor go to polars as they are:
+    no model instance nor converter per event."""
     transitions = (
         ReferralEvent.objects.filter(to_state__in=_STATES)
         .annotate(
@@ -198,33 +266,32 @@ def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
     )
     with connection.cursor() as cursor:
         cursor.execute(*transitions.query.sql_with_params())
-        rows = cursor.fetchall()
-    table = pl.DataFrame(rows, schema=TRANSITIONS_SCHEMA, orient="row")
+        return pl.DataFrame(cursor.fetchall(), schema=TRANSITIONS_SCHEMA, orient="row")
+
+
+def _follow_ups_and_participations(links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The recorded follow-ups (`FOLLOW_UPS_SCHEMA`) and participations
+    (`PARTICIPATIONS_SCHEMA`), each person by the linkage's person id."""
     recorded = FollowUp.objects.filter(state=FollowUpState.RECORDED).values_list(
         Cast("referral_id", CharField()),
         Cast("person_id", CharField()),
         "situation_on",
         "situation",
     )
-    follow_ups = pl.DataFrame(list(recorded), schema=FOLLOW_UPS_SCHEMA, orient="row")
-    events, referrals = referral_frames_of(table, follow_ups)
-    recorded_participations = Participation.objects.values_list(
+    participations = Participation.objects.values_list(
         Cast("person_id", CharField()),
         "programme__slug",
         "organisation__slug",
         "started_on",
         "ended_on",
     )
-    participations = pl.DataFrame(
-        list(recorded_participations), schema=PARTICIPATIONS_SCHEMA, orient="row"
+    return (
+        linked(pl.DataFrame(list(recorded), schema=FOLLOW_UPS_SCHEMA, orient="row"), links),
+        linked(
+            pl.DataFrame(list(participations), schema=PARTICIPATIONS_SCHEMA, orient="row"),
+            links,
+        ),
     )
-    events = pl.concat([events, participation_events_of(participations)])
-    capacity = capacity_frame(
-        ProgrammeCapacity.objects.filter(period_start__lte=as_of)
-        .order_by("programme__slug", "-period_start")
-        .values_list("programme__slug", "programme__organisation__slug", "places")
-    )
-    return PlatformRecords(persons, holders, events, referrals, capacity, as_of)
 
 
 _STATES = ("sent", "accepted", "rejected", "in_progress", "completed", "no_show", "withdrawn")

@@ -303,6 +303,15 @@ def _scope(request: HttpRequest) -> tuple[Scope, list[Scope]]:
     )
 
 
+def _persons_counted() -> dict[str, Any]:
+    """Which count of persons the page shows: through the linkage (unique persons across
+    organisations) when a run has finished, else person files; nothing on the cohort."""
+    if data.cohort_shown():
+        return {"persons_counted": None}
+    linked_on = selectors.platform_records().linked_on
+    return {"persons_counted": "files" if linked_on is None else "linkage", "linked_on": linked_on}
+
+
 def _scope_query(scope: Scope, scopes: list[Scope]) -> str:
     return "" if scope == scopes[0] else f"?scope={scope.key}"
 
@@ -332,6 +341,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "synthetic": source.synthetic,
+            **_persons_counted(),
             "as_of": source.as_of,
             "persons": source.persons.height,
             "threshold": data.threshold(),
@@ -476,7 +486,7 @@ def _at_least(count: int) -> int | str:
 
 @aggregates_view
 def evaluation(request: HttpRequest) -> HttpResponse:
-    if not data.demonstration():
+    if not data.cohort_shown():
         return _platform_evaluation(request)
     motivation = _motivation(request)
     result = data.mentoring_evaluation(motivation)
@@ -553,7 +563,7 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 @aggregates_view
 def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     columns = {"estimates": ESTIMATE_COLUMNS, "balance": BALANCE_COLUMNS}.get(key)
-    if columns is None or not data.demonstration():
+    if columns is None or not data.cohort_shown():
         raise Http404
     frame = _evaluation_frames(data.mentoring_evaluation(_motivation(request)))[key]
     return frame_csv(
@@ -577,7 +587,7 @@ def _report(key: data.Key, programme: str, period: str) -> pl.DataFrame:
 def _programmes(scope: Scope) -> list[str]:
     """The programmes a report may be about: the synthetic cohort's in a demonstration,
     otherwise the directory's programmes of the scope's organisations."""
-    if data.demonstration():
+    if data.cohort_shown():
         return sorted(
             programme
             for programme, organisation in PROGRAMME_ORGANISATION.items()
@@ -673,7 +683,8 @@ def report(request: HttpRequest) -> HttpResponse:
         "language": language,
         "languages": [(key, str(label)) for key, label in REPORT_LANGUAGES.items()],
         "error": error,
-        "synthetic": data.demonstration(),
+        "synthetic": data.cohort_shown(),
+        **_persons_counted(),
         "threshold": data.threshold(),
     }
     if error is None:

@@ -194,31 +194,7 @@ def referral_transition(
         )
     with transaction.atomic():
         referral = _locked(actor, referral_id)
-        side = side_of(actor, referral)
-        if side is not None and not _may_act(actor, side):
-            raise TransitionError("scope", _("this actor may not move referrals"))
-        if side != transition.side:
-            raise TransitionError(
-                "action",
-                _("only the {side} organisation may do this ({action})").format(
-                    side=SIDE_LABELS[transition.side], action=action
-                ),
-            )
-        if expected_version is not None and expected_version != referral.version:
-            raise TransitionError(
-                "version",
-                _(
-                    "the referral changed since you opened it (now version {version}, {state}); "
-                    "look again before you act"
-                ).format(version=referral.version, state=referral.state),
-            )
-        if referral.state not in transition.sources:
-            raise TransitionError(
-                "state",
-                _("not possible for a referral that is {state} ({action})").format(
-                    state=referral.state, action=action
-                ),
-            )
+        side = _checked_side(actor, referral, transition, action, expected_version)
         before = referral.state
         detail: dict[str, Any] = {}
         target = transition.target
@@ -251,6 +227,46 @@ def referral_transition(
         if target == State.COMPLETED:
             referral_completed.send(sender=Referral, referral=referral, on=timezone.localdate())
     return referral
+
+
+def _checked_side(
+    actor: Actor,
+    referral: Referral,
+    transition: Transition,
+    action: str,
+    expected_version: int | None,
+) -> Side | None:
+    """The side `actor` acts on for `referral`, once `action` is checked: the actor's side,
+    its scope, the referral's version and state; TransitionError naming what is wrong."""
+    side = side_of(actor, referral)
+    if side is not None and referral.sender_id == referral.receiver_id:
+        # A referral to the organisation's own programme: it is both sides.
+        side = transition.side
+    if side is not None and not _may_act(actor, side):
+        raise TransitionError("scope", _("this actor may not move referrals"))
+    if side != transition.side:
+        raise TransitionError(
+            "action",
+            _("only the {side} organisation may do this ({action})").format(
+                side=SIDE_LABELS[transition.side], action=action
+            ),
+        )
+    if expected_version is not None and expected_version != referral.version:
+        raise TransitionError(
+            "version",
+            _(
+                "the referral changed since you opened it (now version {version}, {state}); "
+                "look again before you act"
+            ).format(version=referral.version, state=referral.state),
+        )
+    if referral.state not in transition.sources:
+        raise TransitionError(
+            "state",
+            _("not possible for a referral that is {state} ({action})").format(
+                state=referral.state, action=action
+            ),
+        )
+    return side
 
 
 CHANGED_FIELDS = (

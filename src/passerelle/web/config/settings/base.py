@@ -367,6 +367,9 @@ MONITORING_THRESHOLD = 5
 # cohort instead of the platform's records, with a banner on every page and a note in every
 # export. Development and `make demo` only: the production settings refuse it.
 PASSERELLE_DEMONSTRATION = False
+# In a demonstration: the platform's records (the synthetic activity of `passerelle
+# demo-activity`) instead of the synthetic cohort (docs/indicators.md, "Demonstration").
+MONITORING_DEMONSTRATION_RECORDS = False
 PASSERELLE_PRODUCTION = False
 # The demonstration's synthetic population (docs/indicators.md): its size, its seed and the
 # bootstrap draws behind the confidence intervals.

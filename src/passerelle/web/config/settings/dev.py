@@ -14,5 +14,7 @@ DIRECTORY_CACHE_SECONDS = 0  # development: every change shows at once
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # make demo: e-mails printed
 # make demo: a receiving system on this machine (http://127.0.0.1:...) may get webhooks.
 OUTBOUND_ALLOW_LOCAL = True
-# A demonstration: the analysis pages show the synthetic cohort, and say so everywhere.
+# A demonstration: the analysis pages show synthetic figures, and say so everywhere: those
+# of the activity that `make demo` records through the services (`passerelle demo-activity`).
 PASSERELLE_DEMONSTRATION = True
+MONITORING_DEMONSTRATION_RECORDS = True
