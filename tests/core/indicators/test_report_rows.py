@@ -8,6 +8,7 @@ import io
 
 import polars as pl
 
+from passerelle.core.i18n import language_of
 from passerelle.core.indicators.report import (
     CSV_COLUMNS,
     REPORT_SCHEMA,
@@ -73,3 +74,11 @@ def test_csv_values_are_rounded_to_the_precision_each_row_states() -> None:
     assert (share["value"], share["decimals"]) == ("0.1368", "4")
     assert (days["value"], days["decimals"]) == ("12.2", "1")
     assert abs(float(share["value"]) - 16 / 117) < 0.5e-4
+
+
+def test_cells_take_the_decimal_mark_of_the_readers_language() -> None:
+    """French reads "30,0 %" and "17,5" (issue 18: French pages used dot decimals)."""
+    with language_of("fr"):
+        cells = [row.cells(FRENCH.__getitem__, "masqué") for row in report_rows(frame())]
+    assert cells[0][-1] == "30,0 %"
+    assert cells[1][-1] == "17,5"

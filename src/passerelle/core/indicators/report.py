@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from passerelle.core.disclosure import key_sum, perturb_frame, with_record_keys
-from passerelle.core.i18n import gettext_noop
+from passerelle.core.i18n import decimal, gettext_noop
 from passerelle.core.indicators.outcomes import programme_starts
 from passerelle.core.indicators.referrals import Period, referral_table
 from passerelle.core.indicators.suppression import suppress_small_cells
@@ -385,12 +385,13 @@ HEADINGS = (
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A report's value as text: a share in percent with one decimal, else the number."""
+    """A report's value as text with the decimal mark of the engines' current language: a
+    share in percent with one decimal ("12,3 %" in French), else the number ("17,5")."""
     if value is None:
         return ""
     if unit == "share":
-        return f"{value * 100:.1f} %"
-    return f"{value:g}"
+        return f"{decimal(value * 100, 1)} %"
+    return str(int(value)) if float(value).is_integer() else decimal(value, 1)
 
 
 @dataclass(frozen=True)

@@ -703,7 +703,7 @@ def report(request: HttpRequest) -> HttpResponse:
     }
     if error is None:
         withheld = _("withheld")  # in the page's language, the rest in the report's
-        with translation.override(language):
+        with translation.override(language), language_of(language):
             rows = [
                 {"cells": row.cells(_, withheld), "suppressed": row.suppressed}
                 for row in report_rows(_report(data._key(choice.scope), programme, period))
