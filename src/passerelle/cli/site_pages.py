@@ -159,7 +159,8 @@ def html_page(page: Page, path: str) -> bool:
     # Asked first outside the page, with the page's cookies: a route that answers no page (a
     # form's target answering 405, a redirect to the login page, JSON) is never loaded, since
     # Chromium's error page after an empty answer makes the next navigations race.
-    answer = page.request.get(path, max_redirects=0)
+    # A busy machine's slowest page (a scenario run) may take longer than a click's timeout.
+    answer = page.request.get(path, max_redirects=0, timeout=60_000)
     if answer.status != 200 or "text/html" not in (answer.headers.get("content-type") or ""):
         return False
     try:
