@@ -158,7 +158,7 @@ benchmark-referrals: $(STAMP) system
 	$(BIN)/python benchmarks/referrals.py
 
 screenshots: $(STAMP) system messages
-	$(BIN)/python -m passerelle.web.screenshots var/screenshots
+	$(BIN)/python -m passerelle.cli.screenshots var/screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis node_modules

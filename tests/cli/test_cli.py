@@ -84,7 +84,7 @@ def test_tables_are_the_default() -> None:
         app, ["options", str(EXAMPLES / "profile-refugee.json"), "--on", "2019-06-01"]
     )
     assert result.exit_code == 0, result.output
-    assert "Programmes on 2019-06-01" in result.stdout
+    assert "Programmes on 1 June 2019" in result.stdout
     assert "right_to_work" in result.stdout
 
 

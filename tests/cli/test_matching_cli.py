@@ -77,7 +77,7 @@ def test_match_example_reasons(tmp_path: Path) -> None:
     assert "uplift over greedy" in result.stdout
     with out.open(encoding="utf-8") as handle:
         rows = {row["person_id"]: row for row in csv.DictReader(handle)}
-    assert "no right to work before 2019-07-01" in rows["A02"]["explanation"]
+    assert "no right to work before 1 July 2019" in rows["A02"]["explanation"]
     assert "French A2 where B1 is required" in rows["A02"]["explanation"]
     assert rows["A06"]["status"] == "unmatched"
 

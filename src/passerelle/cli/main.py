@@ -40,7 +40,7 @@ from passerelle.cli.people import demo_data, purge, token_issue
 from passerelle.cli.referrals import deliver_webhooks, scheduler, worker
 from passerelle.cli.simulation import simulate
 from passerelle.core.extras import ExtraMissingError, extra_of
-from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.i18n import _, gettext_noop, long_date
 from passerelle.core.landscape import organisations_on
 from passerelle.core.profile import Profile, ProfileError, profile_from_file
 from passerelle.core.rules.fields import DateOutOfCoverageError
@@ -100,6 +100,11 @@ def _styled(value: str) -> str:
     return f"[{style}]{value}[/]"
 
 
+def _long_iso(value: str) -> str:
+    """A date of the JSON answer (ISO) as the reader reads it in a table."""
+    return long_date(dt.date.fromisoformat(value))
+
+
 def _sources_text(sources: list[dict[str, Any]]) -> str:
     return "; ".join(
         source["id"] + (f" ({source['where']})" if source["where"] else "") for source in sources
@@ -107,7 +112,7 @@ def _sources_text(sources: list[dict[str, Any]]) -> str:
 
 
 def _rights_table(data: dict[str, Any], on: str) -> Table:
-    table = Table(title=_("Rights on {on}").format(on=on), show_lines=True)
+    table = Table(title=_("Rights on {on}").format(on=_long_iso(on)), show_lines=True)
     table.add_column(_("fact"))
     table.add_column(_("value"))
     table.add_column(_("changes"))
@@ -115,7 +120,7 @@ def _rights_table(data: dict[str, Any], on: str) -> Table:
     table.add_column(_("sources"), style="dim")
     for name, fact in data.items():
         change = (
-            _("{value} from {date}").format(value=fact["next_value"], date=fact["from"])
+            _("{value} from {date}").format(value=fact["next_value"], date=_long_iso(fact["from"]))
             if fact["from"]
             else ""
         )
@@ -173,7 +178,7 @@ def options_command(
         print_json(data)
         return
     console.print(_rights_table(data["rights"], data["on"]))
-    table = Table(title=_("Programmes on {on}").format(on=data["on"]), show_lines=True)
+    table = Table(title=_("Programmes on {on}").format(on=_long_iso(data["on"])), show_lines=True)
     table.add_column(_("programme"))
     table.add_column(_("organisation"))
     table.add_column(_("status"))
@@ -183,7 +188,7 @@ def options_command(
     for item in sorted(shown, key=lambda p: (order[p["group"]], p["id"])):
         status = _styled(item["status"]) + "\n" + _(_GROUP_TEXT[item["group"]])
         if item["from"]:
-            status += "\n" + item["from"]
+            status += "\n" + _long_iso(item["from"])
         reasons = "\n".join(item["reasons"])
         if item["missing"]:
             reasons += "\n" + _("answer: {fields}").format(fields=", ".join(item["missing"]))

@@ -6,6 +6,7 @@ the reader's language (`with language_of(...)`). Message ids are the English str
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import weakref
 from collections.abc import Iterator
@@ -97,3 +98,73 @@ def decimal(value: float, places: int, *, signed: bool = False) -> str:
     language: "12,3" in French, "12.3" in English and Arabic."""
     text = f"{value:+.{places}f}" if signed else f"{value:.{places}f}"
     return text.replace(".", ",") if current_language() in COMMA_DECIMAL_LANGUAGES else text
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` translated in `context` (a month name inside a date is not the same word as
+    a month on its own in Ukrainian, for example)."""
+    return (_translations.get() or _ENGLISH).pgettext(context, message)
+
+
+def _month_in_date(month: int) -> str:
+    # Each name literal inside pgettext() so that makemessages extracts it (docs/i18n.md).
+    return (
+        pgettext("month in a date", "January"),
+        pgettext("month in a date", "February"),
+        pgettext("month in a date", "March"),
+        pgettext("month in a date", "April"),
+        pgettext("month in a date", "May"),
+        pgettext("month in a date", "June"),
+        pgettext("month in a date", "July"),
+        pgettext("month in a date", "August"),
+        pgettext("month in a date", "September"),
+        pgettext("month in a date", "October"),
+        pgettext("month in a date", "November"),
+        pgettext("month in a date", "December"),
+    )[month - 1]
+
+
+def _month_alone(month: int) -> str:
+    return (
+        pgettext("month and year", "January"),
+        pgettext("month and year", "February"),
+        pgettext("month and year", "March"),
+        pgettext("month and year", "April"),
+        pgettext("month and year", "May"),
+        pgettext("month and year", "June"),
+        pgettext("month and year", "July"),
+        pgettext("month and year", "August"),
+        pgettext("month and year", "September"),
+        pgettext("month and year", "October"),
+        pgettext("month and year", "November"),
+        pgettext("month and year", "December"),
+    )[month - 1]
+
+
+def long_date(value: dt.date, precision: str = "day") -> str:
+    """A date as a reader reads it, in the engines' current language: "20 janvier 2023",
+    "1er juin 2023", "20 januari 2023", "20 يناير 2023"; "juin 2023" or "2023" for a date
+    known to the month or the year. Month names are CLDR's (docs/i18n.md, "Dates"); digits
+    stay Latin in every language."""
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return _("{month} {year}").format(month=_month_alone(value.month), year=value.year)
+    # French writes the first day of a month as an ordinal ("1er juin"); the catalogue says so.
+    day = pgettext("first day of a month", "1") if value.day == 1 else str(value.day)
+    return _("{day} {month} {year}").format(
+        day=day, month=_month_in_date(value.month), year=value.year
+    )
+
+
+def reader_date(value: object) -> str:
+    """`long_date` of a `datetime.date`, or of a date known to a year, a month or a day (an
+    object with `first_day` and `precision`, as knowledge's PartialDate); `str()` otherwise."""
+    if isinstance(value, dt.datetime):
+        return long_date(value.date())
+    if isinstance(value, dt.date):
+        return long_date(value)
+    first_day = getattr(value, "first_day", None)
+    if isinstance(first_day, dt.date):
+        return long_date(first_day, str(getattr(value, "precision", "day")))
+    return str(value)

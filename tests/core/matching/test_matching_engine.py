@@ -230,7 +230,7 @@ def test_reasons_name_the_date_and_the_levels() -> None:
         _person("ok"),
     ]
     result = match(persons_frame(persons), slots_frame([_cook(capacity=3)]), Kind.vacancy, ON)
-    assert explain(result, "waiting") == ["closest offer cook: no right to work before 2019-07-01"]
+    assert explain(result, "waiting") == ["closest offer cook: no right to work before 1 July 2019"]
     assert explain(result, "a2") == ["closest offer cook: French A2 where B1 is required"]
     assert explain(result, "ok")[0].startswith("matched with cook")
     assert result.outcomes.filter(pl.col("person_id") == "ok")["slot_id"].item() == "cook"
@@ -339,7 +339,7 @@ def test_a_mentor_is_matched_on_the_best_of_all_their_occupations() -> None:
     assert rows["cook"]["occupation_code"] == "5120"
     assert rows["lawyer"]["occupation"] == 25.0
     assert rows["lawyer"]["occupation_code"] == "2611"
-    assert "occupation +25.0 (ISCO 2611 and 2611)" in explain(result, "lawyer")
+    assert "occupation +25 (ISCO 2611 and 2611)" in explain(result, "lawyer")
     assert result.outcomes.filter(pl.col("person_id") == "bricklayer")["reason"].item() == (
         "no_candidate"
     )

@@ -15,7 +15,7 @@ from tests.support.referrals import (  # noqa: F401 (fixtures)
     move,
     network,
 )
-from tests.web.ops.conftest import run_worker, stored_tasks  # noqa: F401 (fixtures)
+from tests.support.tasks import run_worker, stored_tasks  # noqa: F401 (fixtures)
 
 from passerelle.web.apps.people.services import consent_record
 from passerelle.web.apps.referrals.models import Referral

@@ -202,14 +202,25 @@ def test_small_cells_are_withheld_on_the_page(analyst: Client) -> None:
     assert data.frames().synthetic
 
 
+def _points_fr(share_difference: float) -> str:
+    return f"{share_difference * 100:+.1f}".replace(".", ",") + " points de pourcentage"
+
+
 def test_evaluation_shows_the_selection_bias(analyst: Client) -> None:
     analyst.cookies["passerelle_language"] = "fr"
     page = analyst.get("/analysis/evaluation/?motivation=observed").content.decode()
     result = data.mentoring_evaluation("observed")
     naive = result.evaluation.estimate("naive")
     assert naive.effect > result.true_att + 0.03  # the naive difference is biased upward
-    assert f"{naive.effect:+.3f}" in page
-    assert f"{result.true_att:+.3f}" in page
+    # Differences of shares read as percentage points, with the reader's decimal mark
+    # (issue 18: "Effet (points de pourcentage)" showed 0.153).
+    assert _points_fr(naive.effect) in page
+    assert _points_fr(result.true_att) in page
+    assert f"{naive.effect:+.3f}" not in page
+    # The estimand is named in words, not as a code ("Estimande : difference", "ATT").
+    assert "effet sur les participants" in page
+    assert "écart brut, pas un effet" in page
+    assert not re.search(r">\s*(ATT|ATE|difference)\s*<", page)
     assert page.count("<svg") == 2  # the estimates with their intervals, the love plot
     balance = _rows(analyst.get("/analysis/evaluation/balance.csv?motivation=observed"))
     assert [r["covariate"] for r in balance] == result.evaluation.balance["covariate"].to_list()
@@ -254,7 +265,8 @@ def test_funder_report_page_csv_and_pdf(analyst: Client) -> None:
             if row[column] is not None:
                 assert str(row[column]) in numbers
         if row["unit"] == "share" and row["value"] is not None:
-            assert f"{row['value'] * 100:.1f} %" in text
+            # the report's language's decimal comma (French, Dutch)
+            assert f"{row['value'] * 100:.1f} %".replace(".", ",") in text
 
 
 def test_report_refuses_arabic_pdf_and_bad_periods(analyst: Client) -> None:

@@ -65,15 +65,20 @@ def share_ticks(largest: float) -> list[float]:
     return [round(step * i, 4) for i in range(count + 1)]
 
 
+def nice_step(span: float, count: int) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of 10) cutting `span` in at most `count`."""
+    raw = span / count
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of 10."""
     if not math.isfinite(low) or not math.isfinite(high):
         return [0.0, 1.0]
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = nice_step(high - low, count)
     ticks = []
     value = math.floor(low / step + 1e-9) * step
     while value < high + step * 1e-6 + step:
@@ -281,11 +286,12 @@ def dot_chart(
             if dot.low is not None and dot.high is not None:
                 scene.line(px(dot.low), y, px(dot.high), y, colour, width=2)
             scene.marker(MARKERS[dot.series % len(MARKERS)], px(dot.value), y + offset, colour)
-    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if (high - low) / s <= 7)
+    step = nice_step(high - low, 7)
+    places = max(tick_decimals([0.0, step]), 2 if step < 1 else 0)
     for i in range(math.ceil(low / step), math.floor(high / step) + 1):
         value = round(i * step, 4)
         scene.line(px(value), bottom, px(value), bottom + 4)
-        shown = decimal(value, 2, signed=bool(signed and value))
+        shown = decimal(value, places, signed=bool(signed and value))
         scene.text(px(value), bottom + 16, shown, "middle")
     scene.text(label_width + plot_width / 2, bottom + 36, x_label, "middle")
     scene.legend(series_labels, scene.height - 14, label_width, step=130)

@@ -17,11 +17,12 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from passerelle.core.disclosure import key_sum, perturb_frame, with_record_keys
-from passerelle.core.i18n import gettext_noop
+from passerelle.core.i18n import decimal, gettext_noop
 from passerelle.core.indicators.outcomes import programme_starts
 from passerelle.core.indicators.referrals import Period, referral_table
 from passerelle.core.indicators.suppression import suppress_small_cells
@@ -360,7 +361,19 @@ def _publish(rows: list[dict[str, object]], threshold: int, secret: bytes | None
 
 # --- the rows as every reader shows them ------------------------------------------------
 
-CSV_COLUMNS = ("section", "indicator", "count", "denominator", "value", "unit", "suppressed")
+CSV_COLUMNS = (
+    "section",
+    "indicator",
+    "count",
+    "denominator",
+    "value",
+    "unit",
+    "decimals",
+    "suppressed",
+)
+CSV_DECIMALS = {"share": 4, "days": 1, "persons": 0}
+"""How many decimals the CSV keeps of a value, per unit; the `decimals` column says it on each
+row. A share (0 to 1) to 4 decimals is a percentage to 2: 0.1368, not 0.13675213675213677."""
 HEADINGS = (
     gettext_noop("section"),
     gettext_noop("indicator"),
@@ -372,12 +385,13 @@ HEADINGS = (
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A report's value as text: a share in percent with one decimal, else the number."""
+    """A report's value as text with the decimal mark of the engines' current language: a
+    share in percent with one decimal ("12,3 %" in French), else the number ("17,5")."""
     if value is None:
         return ""
     if unit == "share":
-        return f"{value * 100:.1f} %"
-    return f"{value:g}"
+        return f"{decimal(value * 100, 1)} %"
+    return str(int(value)) if float(value).is_integer() else decimal(value, 1)
 
 
 @dataclass(frozen=True)
@@ -443,13 +457,27 @@ SYNTHETIC_SOURCE = "synthetic"
 opens the file alone reads that no real person is counted in it."""
 
 
+def _csv_row(row: dict[str, Any]) -> list[object]:
+    decimals = CSV_DECIMALS.get(row["unit"], 4)
+    value = row["value"]
+    return [
+        *(_csv_value(row[name]) for name in CSV_COLUMNS[:4]),
+        "" if value is None else f"{value:.{decimals}f}",
+        row["unit"],
+        decimals,
+        _csv_value(row["suppressed"]),
+    ]
+
+
 def report_csv(report: pl.DataFrame, *, synthetic: bool = False) -> str:
-    """The report as CSV text: column ids as headings, withheld figures empty; from the
-    synthetic cohort, a last column `data_source` saying so on every row."""
+    """The report as CSV text, machine-readable (dot decimals, column ids as headings):
+    values rounded per unit (`CSV_DECIMALS`, stated in the `decimals` column), withheld
+    figures empty; from the synthetic cohort, a last column `data_source` saying so on every
+    row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, "data_source"] if synthetic else CSV_COLUMNS)
     tail = [SYNTHETIC_SOURCE] if synthetic else []
-    for values in report.select(CSV_COLUMNS).iter_rows():
-        writer.writerow([*(_csv_value(value) for value in values), *tail])
+    for row in report.iter_rows(named=True):
+        writer.writerow([*_csv_row(row), *tail])
     return buffer.getvalue()

@@ -7,10 +7,11 @@ a term carries them in each language asked for (`languages`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from passerelle.core.i18n import _, current_language, gettext_noop, language_of
+from passerelle.core.i18n import _, current_language, decimal, gettext_noop, language_of, long_date
 from passerelle.core.matching.engine import (
     BELOW_MIN_SCORE,
     CAPACITY,
@@ -136,12 +137,36 @@ def _in_reader_language(texts: Mapping[str, Any]) -> Any:
     return next(iter(texts.values()))
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _number(value: float) -> str:
+    """A score or a distance as read: "50", "12,5" in French (never "50.0")."""
+    return str(int(value)) if float(value).is_integer() else decimal(value, 1)
+
+
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    """Terms keep machine values (ISO dates, floats); the reader gets dates in words, numbers
+    with the decimal mark of the language, the expected placement as a percentage."""
+    shown: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            shown[key] = long_date(dt.date.fromisoformat(value))
+        elif key == "probability" and isinstance(value, float):
+            shown[key] = f"{decimal(value * 100, 0)} %"
+        elif isinstance(value, float):
+            shown[key] = _number(value)
+        else:
+            shown[key] = value
+    return shown
+
+
 def render(item: Term | str) -> str:
     """One term in words, in the language of the context (`passerelle.core.i18n`). A plain
     string (an explanation stored as text before terms existed) is returned as it is."""
     if isinstance(item, str):
         return item
-    code, params = item.get("code", ""), dict(item.get("params") or {})
+    code, params = item.get("code", ""), _shown(dict(item.get("params") or {}))
     if code == "term":
         detail = params.get("detail")
         name = params["name"]

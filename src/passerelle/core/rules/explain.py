@@ -12,7 +12,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.i18n import _, gettext_noop, reader_date
 from passerelle.core.rules.fields import DURATIONS, FieldValue, duration_reached
 from passerelle.core.rules.situation import Situation
 from passerelle.knowledge.criteria import (
@@ -55,13 +55,13 @@ class ConditionResult:
                 field=self.field, actual=actual, requirement=expected
             )
             if self.changes_on:
-                text += _(" (no longer from {date})").format(date=self.changes_on)
+                text += _(" (no longer from {date})").format(date=reader_date(self.changes_on))
             return text
         text = _("{field} is {actual}: {requirement}, not met").format(
             field=self.field, actual=actual, requirement=expected
         )
         if self.changes_on:
-            text += _(" (met from {date})").format(date=self.changes_on)
+            text += _(" (met from {date})").format(date=reader_date(self.changes_on))
         return text
 
 
@@ -98,6 +98,8 @@ def _render_value(field_name: str, value: object) -> str:
         return _("not spoken") if value == 0 else ("A1", "A2", "B1", "B2", "C1", "C2")[value - 1]
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, dt.date):
+        return reader_date(value)
     return str(value)
 
 

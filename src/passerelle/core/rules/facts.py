@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from passerelle.core.i18n import _, country_name, gettext_noop
+from passerelle.core.i18n import _, country_name, gettext_noop, reader_date
 from passerelle.core.profile import Profile
 from passerelle.core.rules.fields import (
     COVERAGE_END,
@@ -243,7 +243,9 @@ def _asylum_seeker_right_to_work(
                 "a first-instance negative decision was notified on {refusal}, within {waiting} "
                 "months of the application ({application}): the right to work never arose, "
                 "and an appeal does not give it"
-            ).format(refusal=refusal, waiting=waiting, application=application),
+            ).format(
+                refusal=reader_date(refusal), waiting=waiting, application=reader_date(application)
+            ),
             DECISION_WITHIN_WAITING_ID,
         )
     if months < waiting:
@@ -251,18 +253,18 @@ def _asylum_seeker_right_to_work(
             _(
                 "asylum seekers may not work during the first {waiting} months after the "
                 "application ({months} months since {application})"
-            ).format(waiting=waiting, months=months, application=application),
+            ).format(waiting=waiting, months=months, application=reader_date(application)),
             then=_(
                 "the right to work arises on {acquired} if no first-instance decision is "
                 "notified before"
-            ).format(acquired=acquired),
+            ).format(acquired=reader_date(acquired)),
         )
     if appeal_refusal is not None:
         return no(
             _(
                 "the Council for Alien Law Litigation's negative decision was notified on "
                 "{date}: the right to work ended"
-            ).format(date=appeal_refusal),
+            ).format(date=reader_date(appeal_refusal)),
             KEPT_DURING_APPEAL_ID,
         )
     if refusal is not None and lodged is None:
@@ -271,7 +273,7 @@ def _asylum_seeker_right_to_work(
                 "a first-instance negative decision was notified on {refusal}: the right to "
                 "work ended, unless a suspensive appeal is lodged with the Council for Alien "
                 "Law Litigation (appeal_lodged_date)"
-            ).format(refusal=refusal),
+            ).format(refusal=reader_date(refusal)),
             KEPT_DURING_APPEAL_ID,
         )
     reasons: list[str] = []
@@ -282,7 +284,7 @@ def _asylum_seeker_right_to_work(
                 "the right to work acquired on {acquired} lasts through the suspensive appeal "
                 "lodged on {lodged} until the Council for Alien Law Litigation's negative "
                 "decision is notified"
-            ).format(acquired=acquired, lodged=lodged)
+            ).format(acquired=reader_date(acquired), lodged=reader_date(lodged))
         )
     if regime == "work_permit_c":
         return Fact(
@@ -322,16 +324,16 @@ def _procedure_ended(profile: Profile) -> tuple[str, ...]:
             _(
                 "the asylum procedure ended when the Council for Alien Law Litigation's "
                 "negative decision was notified on {date}"
-            ).format(date=end),
+            ).format(date=reader_date(end)),
         )
     if end == profile.asylum_refusal_date:
         return (
             _(
                 "the asylum procedure ended with the first-instance negative decision notified "
                 "on {date} (no appeal recorded)"
-            ).format(date=end),
+            ).format(date=reader_date(end)),
         )
-    return (_("the asylum procedure ended on {date}").format(date=end),)
+    return (_("the asylum procedure ended on {date}").format(date=reader_date(end)),)
 
 
 TRANSITIONAL_ID = "right_to_work.eu_citizen.transitional_work_permit"
@@ -409,7 +411,7 @@ def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
     return Fact(
         name,
         "not_eligible",
-        (_("the Brussels integration pathway starts on {start}").format(start=start),),
+        (_("the Brussels integration pathway starts on {start}").format(start=reader_date(start)),),
         _sources_on(situation, "integration_pathway.in_force", on),
     )
 
@@ -427,7 +429,7 @@ def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> 
     ):
         checks.failing.append(
             _("{country} is a member state of the European Union on {on}").format(
-                country=country_name(profile.nationality), on=on
+                country=country_name(profile.nationality), on=reader_date(on)
             )
         )
 
@@ -492,7 +494,7 @@ def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
     elif full_years_between(profile.arrival_in_belgium, on) >= maximum:
         checks.failing.append(
             _("in Belgium since {arrival}: {maximum} years or more").format(
-                arrival=profile.arrival_in_belgium, maximum=maximum
+                arrival=reader_date(profile.arrival_in_belgium), maximum=maximum
             )
         )
     return maximum
@@ -552,7 +554,7 @@ def _pathway_obligation(
                 "the pathway is mandatory for newcomers aged {low} to {high_minus_one} when "
                 "first entered in a Brussels foreigners' register with a permit of more than "
                 "three months from {start}, unless exempt"
-            ).format(low=low, high_minus_one=high - 1, start=obligation_start),
+            ).format(low=low, high_minus_one=high - 1, start=reader_date(obligation_start)),
         ),
         tuple(sources),
     )
@@ -603,14 +605,14 @@ def _obligation_exemptions(
             _(
                 "first entered in a Brussels foreigners' register on {registration}, before the "
                 "obligation began ({start})"
-            ).format(registration=registration, start=start)
+            ).format(registration=reader_date(registration), start=reader_date(start))
         )
     elif registration > on:
         exempt.append(
             _(
                 "not yet entered in a Brussels foreigners' register with a permit of more than "
                 "three months (from {registration})"
-            ).format(registration=registration)
+            ).format(registration=reader_date(registration))
         )
     birth = profile.birth_date
     if birth is None:

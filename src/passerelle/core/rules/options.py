@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, reader_date
 from passerelle.core.landscape import organisation_change_dates, organisation_status_on
 from passerelle.core.profile import Profile
 from passerelle.core.rules.explain import (
@@ -110,17 +110,23 @@ def _closed_reason(situation: Situation, programme_id: str, on: dt.date) -> str 
         versions = knowledge.programmes[programme_id]
         future = [v for v in versions if v.valid_from and v.valid_from.first_day > on]
         if future:
-            return _("offered from {date}").format(date=future[0].valid_from)
-        return _("no longer offered (ended {date})").format(date=versions[-1].valid_to)
+            return _("offered from {date}").format(date=reader_date(future[0].valid_from))
+        return _("no longer offered (ended {date})").format(date=reader_date(versions[-1].valid_to))
     organisation = knowledge.organisations[version.organisation]
     status = organisation_status_on(organisation, on)
     if status.offers(version.offered_while_dormant):
         return None
     if status.status == "dormant":
-        return _("{name} is dormant since {since}").format(name=status.name, since=status.since)
+        return _("{name} is dormant since {since}").format(
+            name=status.name, since=reader_date(status.since)
+        )
     if status.status == "not_yet_founded":
-        return _("{name} is founded in {date}").format(name=status.name, date=status.until)
-    return _("{name} is closed since {since}").format(name=status.name, since=status.since)
+        return _("{name} is founded in {date}").format(
+            name=status.name, date=reader_date(status.until)
+        )
+    return _("{name} is closed since {since}").format(
+        name=status.name, since=reader_date(status.since)
+    )
 
 
 def _outcome_on(situation: Situation, programme_id: str, on: dt.date) -> bool | None:
@@ -212,7 +218,7 @@ def _closed_option(
         reasons = (
             *reasons,
             _("from {date} it depends on: {fields}").format(
-                date=opening.on, fields=", ".join(missing)
+                date=reader_date(opening.on), fields=", ".join(missing)
             ),
         )
     return ProgrammeOption(

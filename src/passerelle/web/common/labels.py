@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle.core.assessment import isco_label
 from passerelle.core.i18n import country_name as core_country_name
 from passerelle.core.i18n import language_of
+from passerelle.core.i18n import reader_date as core_reader_date
 from passerelle.knowledge.loader import load_knowledge
 
 if TYPE_CHECKING:
@@ -294,6 +295,16 @@ def country_name(code: str | None, language: str | None = None) -> str:
         return ""
     with language_of(language or request_language()):
         return core_country_name(code)
+
+
+def reader_date(value: object, language: str | None = None) -> str:
+    """A date (or a date known to the month or the year) as the engines write it in the
+    language: "1er juin 2023", "20 januari 2023" (core/i18n.py, docs/i18n.md "Dates"), so that
+    pages and the rules' sentences write dates alike."""
+    if not value:
+        return ""
+    with language_of(language or request_language()):
+        return core_reader_date(value)
 
 
 def language_level(code: str, level: object = None) -> str:

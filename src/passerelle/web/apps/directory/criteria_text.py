@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,7 +19,7 @@ from passerelle.knowledge.criteria import (
     Operand,
 )
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.common.labels import LANGUAGE_LABELS, request_language
+from passerelle.web.common.labels import LANGUAGE_LABELS, reader_date, request_language
 
 FIELD_LABELS = {
     "legal_status": lambda: _("legal status"),
@@ -196,6 +195,6 @@ def condition_sentence(condition: dict[str, Any]) -> str:
     else:
         text = _("%(requirement)s: no (%(label)s: %(actual)s)") % values
     if condition.get("changes_on"):
-        day = date_format(dt.date.fromisoformat(condition["changes_on"]), "DATE_FORMAT")
+        day = reader_date(dt.date.fromisoformat(condition["changes_on"]))
         text += " " + _("(changes on %(date)s)") % {"date": day}
     return text

@@ -57,6 +57,7 @@ from passerelle.web.apps.referrals.services import (
     referral_transition,
 )
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.labels import organisation_label, reader_date
 
 Record = Mentor | InternshipOffer | Vacancy
 FIRST_DAY, LAST_DAY = dt.date(2010, 1, 1), dt.date(2099, 12, 31)
@@ -730,14 +731,17 @@ def _confirm_one(
         proposal.problem = _(
             "No consent of the person to share their file with {organisation}: the holding "
             "organisation records it, then refers the person."
-        ).format(organisation=programme.organisation.slug)
+        ).format(organisation=organisation_label(programme.organisation))
         counts["consent_missing"] += 1
         proposal.save(update_fields=["status", "problem"])
         return
     sender = _sender(actor, person, matching_round)
     slot = proposal.slot
+    # Written once into the referral: the date in words, the fit as a whole score.
     note = _("Matching round of {date}: {slot} (fit {fit} of 100).").format(
-        date=matching_round.on, slot=str(slot), fit=proposal.fit
+        date=reader_date(matching_round.on),
+        slot=str(slot),
+        fit="?" if proposal.fit is None else round(proposal.fit),
     )
     try:
         with transaction.atomic():

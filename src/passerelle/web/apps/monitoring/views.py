@@ -20,7 +20,7 @@ from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from passerelle.core import charts
 from passerelle.core.evaluation.loveplot import love_plot
@@ -135,6 +135,13 @@ METHOD_LABELS: dict[str, Promise] = {
     "ipw": gettext_lazy("inverse-probability weighting"),
     "aipw": gettext_lazy("doubly robust (AIPW)"),
 }
+ESTIMAND_LABELS: dict[str, Promise] = {
+    "ATT": gettext_lazy("effect on participants"),
+    "ATE": gettext_lazy("average effect on everyone"),
+    "difference": gettext_lazy("raw difference, not an effect"),
+}
+POINT_COLUMNS = frozenset({"effect", "ci_low", "ci_high", "true_effect"})
+"""Differences of two shares: shown in percentage points ("+15,3 percentage points")."""
 MOTIVATIONS: dict[str, Promise] = {
     "unobserved": gettext_lazy("motivation not measured (the realistic case)"),
     "proxy": gettext_lazy("a noisy measure of motivation"),
@@ -151,6 +158,8 @@ NAMED_COLUMNS = frozenset({"programme", "from_organisation", "to_organisation"})
 def _label(column: str, value: Any) -> str:
     if column == "legal_status" and value in LEGAL_STATUS_GROUP_LABELS:
         return str(LEGAL_STATUS_GROUP_LABELS[value])
+    if column == "estimand" and value in ESTIMAND_LABELS:
+        return str(ESTIMAND_LABELS[value])
     if column == "figure" and value in FIGURE_LABELS:
         return str(FIGURE_LABELS[value])
     if column in NAMED_COLUMNS and isinstance(value, str):
@@ -162,10 +171,22 @@ def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
     if column in PERCENT_COLUMNS:
-        return f"{number_format(value * 100, 1)} %"
+        return f"{number_format(round(value * 100, 1), 1)} %"
+    if column in POINT_COLUMNS:
+        return percentage_points(value)
     if isinstance(value, float):
-        return str(number_format(value, 3))
+        return str(number_format(round(value, 3), 3))
     return _label(column, value)
+
+
+def percentage_points(share_difference: float) -> str:
+    """A difference of two shares (0.153) as the reader says it: "+15,3 percentage points"."""
+    # Rounded here: Django's number_format cuts a float's extra decimals off (15.39 -> 15,3).
+    points = round(share_difference * 100, 1)
+    sign = "+" if points > 0 else ""
+    return ngettext(
+        "%(points)s percentage point", "%(points)s percentage points", int(abs(points))
+    ) % {"points": sign + str(number_format(points, 1))}
 
 
 def _table(
@@ -398,7 +419,7 @@ def _evaluation_frames(result: data.EvaluationResult) -> dict[str, pl.DataFrame]
 ESTIMATE_COLUMNS: Columns = (
     ("method", gettext_lazy("Method")),
     ("estimand", gettext_lazy("Estimand")),
-    ("effect", gettext_lazy("Effect (points of share)")),
+    ("effect", gettext_lazy("Effect")),
     ("ci_low", gettext_lazy("low end of the 95 % CI")),
     ("ci_high", gettext_lazy("high end of the 95 % CI")),
     ("true_effect", gettext_lazy("True effect (synthetic)")),
@@ -502,13 +523,19 @@ def evaluation(request: HttpRequest) -> HttpResponse:
     )
     forest = charts.dot_chart(
         [
-            (str(METHOD_LABELS[e.method]), [charts.Dot(0, e.effect, e.ci_low, e.ci_high)])
+            (
+                str(METHOD_LABELS[e.method]),
+                [charts.Dot(0, e.effect * 100, e.ci_low * 100, e.ci_high * 100)],
+            )
             for e in result.evaluation.estimates
         ],
         [_("estimate and its 95 % CI")],
         title=_("Mentoring's effect on a job within 12 months"),
-        x_label=_("Difference in the share with a job (0.10 = 10 points)"),
-        references=[(result.true_ate, _("true ATE")), (result.true_att, _("true ATT"))],
+        x_label=_("Difference in the share with a job, in percentage points"),
+        references=[
+            (result.true_ate * 100, _("true average effect")),
+            (result.true_att * 100, _("true effect on participants")),
+        ],
         rtl=rtl,
     )
     love = love_plot(
@@ -528,15 +555,13 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "result": result,
         "naive": naive,
         "aipw": aipw,
-        "treated_percent": number_format(result.evaluation.treated_outcome * 100, 1),
-        "control_percent": number_format(result.evaluation.control_outcome * 100, 1),
-        "true_ate": f"{result.true_ate:+.3f}",
-        "true_att": f"{result.true_att:+.3f}",
-        "naive_effect": f"{naive.effect:+.3f}",
-        "aipw_effect": f"{aipw.effect:+.3f}",
-        "aipw_truth": f"{aipw_truth:+.3f}",
+        "treated_percent": number_format(round(result.evaluation.treated_outcome * 100, 1), 1),
+        "control_percent": number_format(round(result.evaluation.control_outcome * 100, 1), 1),
+        "naive_effect": percentage_points(naive.effect),
+        "aipw_effect": percentage_points(aipw.effect),
+        "aipw_truth": percentage_points(aipw_truth),
         "aipw_covers": aipw.ci_low <= aipw_truth <= aipw.ci_high,
-        "e_value": number_format(result.evaluation.e_value, 2),
+        "e_value": number_format(round(result.evaluation.e_value, 2), 2),
         "estimates": _table(
             "estimates",
             shown_estimates,
@@ -689,7 +714,7 @@ def report(request: HttpRequest) -> HttpResponse:
     }
     if error is None:
         withheld = _("withheld")  # in the page's language, the rest in the report's
-        with translation.override(language):
+        with translation.override(language), language_of(language):
             rows = [
                 {"cells": row.cells(_, withheld), "suppressed": row.suppressed}
                 for row in report_rows(_report(data._key(choice.scope), programme, period))

@@ -86,11 +86,14 @@ def _finite(value: float) -> float | None:
 def _number(value: float | None, decimals: int) -> str:
     if value is None:
         return "–"
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return _tick(value, decimals)
 
 
 def _tick(value: float, decimals: int) -> str:
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # Rounded first: Django's number_format cuts a float's extra decimals off (15.39 -> 15,3).
+    return number_format(
+        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
+    )
 
 
 @aggregates_view

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import template
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, get_language_bidi, gettext, ngettext
 
 from passerelle.knowledge.dates import PartialDate
+from passerelle.web.common.labels import reader_date
 
 register = template.Library()
 
@@ -124,23 +124,17 @@ def arrow() -> str:
 
 @register.filter
 def partial_date(value: object) -> str:
-    """A date as precise as its source: 2012, March 2018 or 12 May 2019, per locale."""
+    """A date as precise as its source: 2012, juin 2018 or 1er juin 2019, per language."""
     if not value:
         return ""
-    parsed = PartialDate.parse(value)
-    if parsed.precision == "year":
-        return str(parsed.first_day.year)
-    if parsed.precision == "month":
-        return date_format(parsed.first_day, "YEAR_MONTH_FORMAT")
-    return date_format(parsed.first_day, "DATE_FORMAT")
+    return reader_date(PartialDate.parse(value))
 
 
 @register.filter
 def iso_date(value: dt.date | str | None) -> str:
     if not value:
         return ""
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-    return date_format(day, "DATE_FORMAT")
+    return reader_date(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
 
 
 def _amount_text(value: float, unit: str) -> str:

@@ -30,6 +30,7 @@ from passerelle.web.common.labels import (
     months_label,
     occupation_label,
     organisation_label,
+    reader_date,
     request_language,
     words_list,
 )
@@ -111,7 +112,7 @@ def _profile_value(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if name.endswith("_date") or name in ("arrival_in_belgium", "first_registration_brussels"):
-        return str(date_format(dt.date.fromisoformat(value), "DATE_FORMAT"))
+        return reader_date(dt.date.fromisoformat(value))
     return str(value)
 
 
