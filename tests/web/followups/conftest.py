@@ -8,34 +8,13 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from tests.support.followups import completed, consent_to_follow_up
 from tests.support.referrals import (  # noqa: F401 (fixtures)
     Network,
     consented,
-    draft,
-    move,
     network,
 )
 from tests.support.tasks import run_worker, stored_tasks  # noqa: F401 (fixtures)
-
-from passerelle.web.apps.people.services import consent_record
-from passerelle.web.apps.referrals.models import Referral
-
-
-def consent_to_follow_up(people: Network) -> object:
-    return consent_record(
-        actor=people.actor("cw_a"),
-        person_id=people.person.pk,
-        purpose="follow_up",
-        fields=["contact"],
-        given_on=dt.date(2026, 11, 20),
-    )
-
-
-def completed(people: Network, outcome: str = "finished") -> Referral:
-    referral = move(people, "cw_a", draft(people), "send")
-    for action in ("accept", "start"):
-        move(people, "cw_b", referral, action)
-    return move(people, "cw_b", referral, "complete", outcome=outcome)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from tests.support.followups import completed, consent_to_follow_up
 from tests.support.referrals import Network
 
 from passerelle.web.apps.audit.models import AuditEntry
@@ -17,8 +18,6 @@ from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.models import FollowUp, FollowUpVersion
 from passerelle.web.apps.people.services import consent_withdraw, person_erase, person_export
 from passerelle.web.common.actors import PersonNotFoundError
-
-from .conftest import completed, consent_to_follow_up
 
 pytestmark = pytest.mark.django_db
 

@@ -9,14 +9,13 @@ from collections.abc import Callable
 
 import pytest
 from django.test import override_settings
+from tests.support.followups import consent_to_follow_up
 from tests.support.referrals import Network, make_programme
 
 from passerelle.web.apps.followups import services
 from passerelle.web.apps.followups.models import FollowUp, Participation
 from passerelle.web.apps.monitoring import data
 from passerelle.web.common.actors import PersonNotFoundError
-
-from .conftest import consent_to_follow_up
 
 pytestmark = pytest.mark.django_db
 STARTED, ENDED = dt.date(2026, 3, 2), dt.date(2026, 9, 30)

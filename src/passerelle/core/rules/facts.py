@@ -276,9 +276,23 @@ def _asylum_seeker_right_to_work(
             ).format(refusal=reader_date(refusal)),
             KEPT_DURING_APPEAL_ID,
         )
-    reasons: list[str] = []
     if refusal is not None:
         sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
+    return _asylum_seeker_may_work(regime, sources, waiting, acquired, refusal, lodged)
+
+
+def _asylum_seeker_may_work(
+    regime: str,
+    sources: tuple[Citation, ...],
+    waiting: int,
+    acquired: dt.date,
+    refusal: dt.date | None,
+    lodged: dt.date | None,
+) -> Fact:
+    """An asylum seeker past the waiting period, with no decision that ends the right: a
+    type C permit or the automatic right, kept through a suspensive appeal."""
+    reasons: list[str] = []
+    if refusal is not None:
         reasons.append(
             _(
                 "the right to work acquired on {acquired} lasts through the suspensive appeal "

@@ -505,23 +505,10 @@ def _at_least(count: int) -> int | str:
     return count if count == 0 or count >= cells else f"< {cells}"
 
 
-@aggregates_view
-def evaluation(request: HttpRequest) -> HttpResponse:
-    if not data.cohort_shown():
-        return _platform_evaluation(request)
-    motivation = _motivation(request)
-    result = data.mentoring_evaluation(motivation)
-    frames = _evaluation_frames(result)
-    rtl = translation.get_language_bidi()
-    shown_estimates = frames["estimates"].with_columns(
-        pl.col("method").replace_strict({k: str(v) for k, v in METHOD_LABELS.items()})
-    )
-    shown_balance = frames["balance"].with_columns(
-        pl.col("covariate").replace_strict(
-            {k: str(v) for k, v in COVARIATE_LABELS.items()}, default=pl.col("covariate")
-        )
-    )
-    forest = charts.dot_chart(
+def _forest_chart(result: Any, rtl: bool) -> Any:
+    """Each estimator's effect with its 95 % interval, in percentage points, beside the
+    synthetic cohort's true average effect and effect on participants."""
+    return charts.dot_chart(
         [
             (
                 str(METHOD_LABELS[e.method]),
@@ -538,6 +525,25 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         ],
         rtl=rtl,
     )
+
+
+@aggregates_view
+def evaluation(request: HttpRequest) -> HttpResponse:
+    if not data.cohort_shown():
+        return _platform_evaluation(request)
+    motivation = _motivation(request)
+    result = data.mentoring_evaluation(motivation)
+    frames = _evaluation_frames(result)
+    rtl = translation.get_language_bidi()
+    shown_estimates = frames["estimates"].with_columns(
+        pl.col("method").replace_strict({k: str(v) for k, v in METHOD_LABELS.items()})
+    )
+    shown_balance = frames["balance"].with_columns(
+        pl.col("covariate").replace_strict(
+            {k: str(v) for k, v in COVARIATE_LABELS.items()}, default=pl.col("covariate")
+        )
+    )
+    forest = _forest_chart(result, rtl)
     love = love_plot(
         frames["balance"],
         title=_("Covariate balance (love plot)"),
