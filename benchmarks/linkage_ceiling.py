@@ -20,6 +20,11 @@ these pairs, not methods. Synthetic data only (see synthetic.py).
 
     python benchmarks/linkage_ceiling.py                    # 200 000 records
     python benchmarks/linkage_ceiling.py --records 1000000  # about 10 minutes
+    python benchmarks/linkage_ceiling.py --population independent --records 20000
+
+`--population independent` does the same on the independent population
+(`synthetic_independent.py`, never tuned on); `benchmarks/linkage_misses.py` says which of
+its true pairs carry evidence at all.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from passerelle.core.linkage.model import (
     train_linker,
 )
 from passerelle.core.linkage.synthetic import NameSpread, generate
+from passerelle.core.linkage.synthetic_independent import generate_independent
 
 LOWEST_PROBABILITY = CANDIDATE_FLOOR  # pairs scored below are left out (as non-matches)
 THRESHOLDS = (0.3, 0.4, DEFAULT_THRESHOLD)
@@ -126,10 +132,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--names", choices=get_args(NameSpread), default="realistic")
+    parser.add_argument("--population", choices=("own", "independent"), default="own")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    records = generate(args.records, seed=args.seed, names=args.names)
+    if args.population == "independent":
+        records = generate_independent(args.records, seed=args.seed)
+    else:
+        records = generate(args.records, seed=args.seed, names=args.names)
     features = plaintext_features(records)
     pairs = candidate_pairs(features)
     left = records.select(unique_id_l="record_id", person_l="person_id")
@@ -146,7 +156,7 @@ def main() -> None:
     pairs, extra = name_features(features, pairs)
     truth = pairs["match"].to_numpy()  # after the joins, which need not keep the order
     print(
-        f"{args.records} records, {pairs.height} candidate pairs "
+        f"{args.population} population, {args.records} records, {pairs.height} candidate pairs "
         f"(probability ≥ {LOWEST_PROBABILITY}), {time.perf_counter() - start:.0f} s",
         flush=True,
     )

@@ -13,7 +13,11 @@ from tests.support.linkage import postcode_records
 from passerelle.core.linkage import LinkageInputError, dedupe, dedupe_baseline
 from passerelle.core.linkage import model as model_module
 from passerelle.core.linkage.evaluate import blocking_recall, pairwise_quality
-from passerelle.core.linkage.features import parse_birth_date, plaintext_features
+from passerelle.core.linkage.features import (
+    ARRAY_BLOCKING_COLUMNS,
+    parse_birth_date,
+    plaintext_features,
+)
 from passerelle.core.linkage.model import (
     BLOCKING_KEYS,
     Mode,
@@ -394,3 +398,13 @@ def test_the_postcode_keys_raise_blocking_recall_on_the_independent_population()
     after = blocking_recall(features, records, BLOCKING_KEYS["plaintext"])
     assert after > before + 0.01
     assert after > 0.95
+
+
+def test_uncapped_features_keep_the_keys_the_caps_drop() -> None:
+    records = postcode_records()
+    capped = plaintext_features(records)
+    uncapped = plaintext_features(records, capped=False)
+    filler = pl.col("unique_id") == "f0"
+    assert capped.filter(filler)["blk_token"].item().len() == 1
+    assert "mhmd" in uncapped.filter(filler)["blk_token"].item().to_list()
+    assert capped.drop(ARRAY_BLOCKING_COLUMNS).equals(uncapped.drop(ARRAY_BLOCKING_COLUMNS))

@@ -107,3 +107,19 @@ def test_a_year_off_by_one_never_makes_an_impossible_date() -> None:
     for seed in range(50):
         text = synthetic_independent._render_date(person, ["year"], random.Random(seed))
         assert parse_birth_date(text) is not None, text
+
+
+def test_the_errors_injected_are_recorded_without_changing_the_data() -> None:
+    plain = generate_independent(2_000, seed=7)
+    annotated = generate_independent(2_000, seed=7, with_errors=True)
+    assert "errors" not in plain.columns
+    assert annotated.drop("errors").equals(plain)  # recording draws nothing
+    kinds = set(annotated["errors"].str.split(" ").explode().to_list())
+    assert {"birth_date:missing", "names:swap", "given:keyboard", "phone:none"} <= kinds
+    assert any(kind.startswith("system:") for kind in kinds)
+    # what a record says was injected is what it shows
+    missing = annotated.filter(pl.col("errors").str.contains("birth_date:missing"))
+    assert missing.height > 0
+    assert (missing["birth_date"] == "").all()
+    emptied = annotated.filter(pl.col("errors").str.contains("postcode:missing"))
+    assert (emptied["postcode"] == "").all()

@@ -150,13 +150,18 @@ def _pair_key(a: str, b: str) -> str | None:
 
 
 def plaintext_features(
-    records: pl.DataFrame, *, lenient_dates: bool = False, placeholder_dates: bool = True
+    records: pl.DataFrame,
+    *,
+    lenient_dates: bool = False,
+    placeholder_dates: bool = True,
+    capped: bool = True,
 ) -> pl.DataFrame:
     """The comparison and blocking columns of every record (see the module docstring).
 
     `lenient_dates` reads an unparseable birth date as missing (for benchmark data sets with
     corrupted dates) instead of raising `LinkageInputError`; `placeholder_dates=False` reads
-    1 January as a real date rather than as "year only".
+    1 January as a real date rather than as "year only". `capped=False` keeps the blocking
+    keys that `cap_blocks` would drop (to tell which true pairs the caps cost).
     """
     frame = _check_columns(records)
     given = frame["given_name"].fill_null("").to_list()
@@ -258,7 +263,7 @@ def plaintext_features(
         pl.col(column).str.split(" ")
         for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
     )
-    return cap_blocks(plain)
+    return cap_blocks(plain) if capped else plain
 
 
 ARRAY_BLOCKING_COLUMNS = (

@@ -501,16 +501,26 @@ def _phone_text(phone: str, rng: random.Random) -> str:
     return f"{phone[:4]}/{phone[4:6]}.{phone[6:8]}.{phone[8:]}"
 
 
-def _record(person: _Person, model: CorruptionModel, rng: random.Random) -> dict[str, str]:
+def _record(
+    person: _Person, model: CorruptionModel, rng: random.Random, errors: list[str]
+) -> dict[str, str]:
+    """One registration of `person`; the kinds of error injected are appended to `errors`
+    (recording them draws nothing, so the data are the same with or without them)."""
     system = person.system
     if rng.random() >= model.documents_spelling:
         system = rng.choice(list(_systems(person.origin.script)) or ["latin"])
+    errors.append(f"system:{system}")
+    if person.placeholder:
+        errors.append("birth_date:documents_placeholder")
     given = romanise(person.given, person.origin.script, system, model, rng)
     family = person.family
     if len(family) > 1 and rng.random() < 0.3:  # grandfather's name left out
         family = family[:1]
+        errors.append("surname:grandfather_left_out")
     surname = " ".join(romanise(name, person.origin.script, system, model, rng) for name in family)
     postcode = person.postcode if rng.random() >= model.postcode_moved else rng.choice(_POSTCODES)
+    if postcode != person.postcode:
+        errors.append("postcode:moved")
     roll = rng.random()
     phone = (
         ""
@@ -519,12 +529,15 @@ def _record(person: _Person, model: CorruptionModel, rng: random.Random) -> dict
         if roll < model.phone_missing + model.phone_changed
         else person.phone
     )
+    if phone != person.phone:
+        errors.append("phone:none" if not phone else "phone:new")
     count = rng.choices(range(len(model.modifications)), model.modifications)[0]
     fields = rng.choices(list(model.field_weights), list(model.field_weights.values()), k=count)
     date_kinds: list[str] = []
     for target in fields:
         if target in ("given", "surname"):
             kind = rng.choices(list(model.name_corruptors), list(model.name_corruptors.values()))[0]
+            errors.append("names:swap" if kind == "swap" else f"{target}:{kind}")
             if kind == "swap":
                 given, surname = surname, given
             elif target == "given":
@@ -535,10 +548,15 @@ def _record(person: _Person, model: CorruptionModel, rng: random.Random) -> dict
             date_kinds += rng.choices(
                 list(model.date_corruptors), list(model.date_corruptors.values())
             )
+            errors.append(f"birth_date:{date_kinds[-1]}")
         elif target == "postcode":
-            postcode = "" if rng.random() < 0.6 else _keyboard_digit(postcode, rng)
+            emptied = rng.random() < 0.6
+            postcode = "" if emptied else _keyboard_digit(postcode, rng)
+            errors.append("postcode:missing" if emptied else "postcode:typo")
         else:
-            phone = "" if rng.random() < 0.5 else _keyboard_digit(phone, rng)
+            emptied = rng.random() < 0.5
+            phone = "" if emptied else _keyboard_digit(phone, rng)
+            errors.append("phone:missing" if emptied else "phone:typo")
     return {
         "given_name": given,
         "surname": surname.upper() if rng.random() < 0.25 else surname,
@@ -557,12 +575,19 @@ def _keyboard_digit(value: str, rng: random.Random) -> str:
 
 
 def generate_independent(
-    records: int, *, seed: int = 0, model: CorruptionModel | None = None
+    records: int,
+    *,
+    seed: int = 0,
+    model: CorruptionModel | None = None,
+    with_errors: bool = False,
 ) -> pl.DataFrame:
     """About `records` synthetic registrations (exactly `records` rows), with `person_id`.
 
     The same columns as `synthetic.generate`: record_id, given_name, surname, birth_date,
-    postcode, phone, organisation, person_id. Deterministic for a given seed.
+    postcode, phone, organisation, person_id. Deterministic for a given seed. With
+    `with_errors`, one more column, `errors`: the kinds of error injected into the record
+    (`field:kind` separated by spaces, and the romanisation system as `system:name`), for
+    analysing what the linkage misses; the other columns are the same.
     """
     model = model or CorruptionModel()
     rng = random.Random(seed)
@@ -576,6 +601,7 @@ def generate_independent(
             "phone",
             "organisation",
             "person_id",
+            "errors",
         )
     }
     person_id = 0
@@ -591,9 +617,11 @@ def generate_independent(
         ]
         copies = min(copies, records - len(rows["person_id"]))
         for organisation in rng.sample(_ORGANISATIONS, copies):
-            record = _record(person, model, rng)
+            errors: list[str] = []
+            record = _record(person, model, rng, errors)
             for key, value in record.items():
                 rows[key].append(value)
+            rows["errors"].append(" ".join(errors))
             rows["organisation"].append(organisation)
             rows["person_id"].append(f"q{person.person_id:07d}")
     order = list(range(len(rows["person_id"])))
@@ -601,4 +629,4 @@ def generate_independent(
     frame = pl.DataFrame(rows)[order]
     return frame.with_columns(
         pl.Series("record_id", [f"i{i:07d}" for i in range(len(order))])
-    ).select("record_id", *rows)
+    ).select("record_id", *(key for key in rows if with_errors or key != "errors"))
