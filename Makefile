@@ -88,9 +88,13 @@ contracts: $(STAMP)
 
 # The suite runs on PostgreSQL, as CI and production do (scripts/ensure-postgres.sh starts
 # the project's own instance). pytest's exit code 5 (no test ran) fails the target too.
+# The tests are spread over every core (pytest-xdist: one test database per worker, the
+# slow linkage and browser tests taken by whichever worker is free); TEST_WORKERS=0 runs
+# them in one process.
+TEST_WORKERS ?= auto
 pytest: $(STAMP) system messages $(AXE)
 	url=$$(scripts/ensure-postgres.sh) && [ -n "$$url" ] || { echo "PostgreSQL is not available" >&2; exit 1; }; \
-	DATABASE_URL=$$url $(BIN)/pytest -q
+	DATABASE_URL=$$url $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 test: lint typecheck contracts pytest
 
