@@ -6,13 +6,14 @@ import os
 
 import pytest
 
+from passerelle.knowledge.loader import Knowledge, load_knowledge
+
 # pytest-xdist's workers inherit COLUMNS=80 and LINES=24 (the test run is spread over the
 # cores): the CLI's Rich consoles, made when their module is imported, would then fix their
 # width at 80 whatever COLUMNS a test gives the command it runs.
 for _variable in ("COLUMNS", "LINES"):
     os.environ.pop(_variable, None)
 
-from passerelle.knowledge.loader import Knowledge, load_knowledge
 
 
 @pytest.fixture(scope="session")
