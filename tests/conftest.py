@@ -15,7 +15,6 @@ for _variable in ("COLUMNS", "LINES"):
     os.environ.pop(_variable, None)
 
 
-
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()
