@@ -231,3 +231,16 @@ def test_the_pdf_draws_the_overlaps_chart_and_no_small_cell(
     footnote = {"1", "4", "2"}  # "Counts from 1 to 4 are withheld ... at most 2"
     small = [n for n in numbers if 0 < int(n) < 5 and n not in footnote]
     assert small == [], small
+
+
+def test_the_review_page_rounds_the_match_probability(
+    clients: dict[str, Client], constructed_run: LinkageRun
+) -> None:
+    # Django's number_format cuts a float's extra decimals off: 0.899 read "0.89".
+    pair = CandidatePair.objects.get()
+    CandidatePair.objects.filter(pk=pair.pk).update(match_probability=0.899)
+    page = clients["analyst"].get(f"/analysis/beneficiaries/review/{pair.pk}/").content.decode()
+    assert "0.90" in page
+    assert "0.89" not in page
+    queue = clients["analyst"].get(PAGES["review"]).content.decode()
+    assert "0.90" in queue

@@ -274,7 +274,7 @@ def review(request: HttpRequest) -> HttpResponseBase:
         {
             "latest": latest,
             "queue": [
-                {"pair": pair, "probability": number_format(pair.match_probability, 2)}
+                {"pair": pair, "probability": number_format(round(pair.match_probability, 2), 2)}
                 for pair in queue[:100]
             ],
             "pending": len(queue),
@@ -303,7 +303,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
         "beneficiaries/pair.html",
         {
             "pair": pair,
-            "probability": number_format(pair.match_probability, 2),
+            "probability": number_format(round(pair.match_probability, 2), 2),
             "weight": f"{pair.match_weight:+.2f}",
             "comparisons": _comparisons(pair),
             "form": form,
