@@ -84,3 +84,13 @@ def test_bad_labels_name_the_column(setting) -> None:
         )
     with pytest.raises(LinkageInputError, match="at least"):
         relearn(encoded, model, labels.head(5), threshold=0.5)
+
+
+def test_scoring_records_with_no_pair_above_the_floor_gives_an_empty_table(setting) -> None:
+    # DuckDB hands an empty result over as a stream without batches; it must still become
+    # a table with the pairs' columns (the demo's run on few encodings failed here).
+    encoded, model, _labels = setting
+    strangers = encoded.head(2)
+    pairs = score_pairs(strangers, model, min_probability=0.999999)
+    assert pairs.height == 0
+    assert {"record_id_l", "record_id_r", "match_probability", "vetoed"} <= set(pairs.columns)

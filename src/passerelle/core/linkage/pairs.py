@@ -80,7 +80,7 @@ def score_pairs(
         )
         frame = pl.from_arrow(
             # The SQL names only tables and columns from code; every value is a parameter.
-            connection.sql(f"SELECT {wanted} FROM {predictions.physical_name}").arrow()  # noqa: S608
+            connection.sql(f"SELECT {wanted} FROM {predictions.physical_name}").to_arrow_table()  # noqa: S608
         )
         connection.close()
     if not isinstance(frame, pl.DataFrame):
