@@ -496,6 +496,13 @@ def test_modified_after(directory: LoadReport) -> None:
     organizations = _get(client, "/api/hsds/organizations?modified_after=2024-01-01")
     assert _ids(organizations) == {str(stable_uuid("organisation", "be-face"))}
     assert _get(client, "/api/hsds/services?modified_after=2030-01-01")["total_items"] == 0
+    # Offsets Python accepts and PostgreSQL does not (beyond ±15:59) are moved to UTC first.
+    far = _get(client, "/api/hsds/services", {"modified_after": "2024-05-02T10:30:15+23:59"})
+    assert _service_ids("tandem-internship") <= _ids(far)
+    # A day at the calendar's edge cannot be moved to UTC: a 422 naming the parameter.
+    edge = client.get("/api/hsds/organizations", {"modified_after": "0001-01-01T00:00:00+05:00"})
+    assert edge.status_code == 422, edge.content[:300]
+    assert "modified_after" in edge.content.decode()
 
 
 def test_retired_records_are_not_published(directory: LoadReport) -> None:

@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError, ValidationError
+from pydantic import field_validator
 
 from passerelle.core.i18n import language_of
 from passerelle.core.profile import ProfileError, profile_from_data
@@ -78,6 +79,22 @@ def _search() -> Any:
     return Field("", description="Words that must all appear (any language, no accents).")
 
 
+class ModifiedAfterQuery(PageQuery):
+    """A list query with `modified_after`, kept in UTC: PostgreSQL refuses offsets beyond
+    ±15:59 that Python's datetimes allow (+23:59), and a day at the edge of the calendar
+    cannot be moved to UTC."""
+
+    @field_validator("modified_after", check_fields=False)
+    @classmethod
+    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is None or timezone.is_naive(value):
+            return None if value is None else value.replace(tzinfo=dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as error:
+            raise ValueError("a datetime from year 1 to 9999 once moved to UTC") from error
+
+
 def _modified_after(records: str) -> Any:
     return Field(
         None,
@@ -86,7 +103,7 @@ def _modified_after(records: str) -> Any:
     )
 
 
-class ServiceListQuery(PageQuery):
+class ServiceListQuery(ModifiedAfterQuery):
     search: str = _search()
     organization_id: uuid.UUID | None = Field(None, description="Only this organization's.")
     taxonomy_term_id: uuid.UUID | None = Field(None, description="Only services with this term.")
@@ -102,7 +119,7 @@ class ServiceQuery(LanguageQuery):
     )
 
 
-class OrganizationListQuery(PageQuery):
+class OrganizationListQuery(ModifiedAfterQuery):
     search: str = _search()
     taxonomy_term_id: uuid.UUID | None = Field(
         None, description="Only organizations with a service with this term."
