@@ -96,9 +96,11 @@ PUBLIC_PAGES: dict[str, Callable[[Page], None]] = {
 
 
 def localised_date(day: str, language: str) -> str:
-    """A date as the site shows it in a language (Django's locale formats)."""
+    """A date as the site shows it in a language: Django's locale formats, with the first of
+    a month written as French writes it ("1er juin", not Django's "1 juin")."""
     with translation.override(language):
-        return str(date_format(dt.date.fromisoformat(day), "DATE_FORMAT"))
+        text = str(date_format(dt.date.fromisoformat(day), "DATE_FORMAT"))
+    return "1er" + text[1:] if language == "fr" and text.startswith("1 ") else text
 
 
 def label(labels: dict[str, Any], key: str, language: str) -> str:

@@ -170,14 +170,7 @@ def plaintext_features(
     dates = _birth_dates(
         frame["birth_date"].to_list(), lenient=lenient_dates, placeholders=placeholder_dates
     )
-    raw_dates = frame["birth_date"].fill_null("").to_list()
-    dob_digits: list[str | None] = []
-    for date, raw in zip(dates, raw_dates, strict=True):
-        if date is not None and date.is_full:
-            dob_digits.append(f"{date.year:04d}{date.month:02d}{date.day:02d}")
-        else:
-            digits = _digits(raw)
-            dob_digits.append(digits if len(digits) == 8 and lenient_dates else None)
+    dob_digits = _date_digits(dates, frame["birth_date"].fill_null("").to_list(), lenient_dates)
 
     def none_if_empty(value: str) -> str | None:
         return value or None
@@ -264,6 +257,21 @@ def plaintext_features(
         for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
     )
     return cap_blocks(plain) if capped else plain
+
+
+def _date_digits(
+    dates: list[BirthDate | None], raw_dates: list[str], lenient: bool
+) -> list[str | None]:
+    """Each full birth date as its eight digits (YYYYMMDD); with `lenient`, the eight digits
+    of a date that did not parse (a corrupted one) too; None otherwise."""
+    digits_of: list[str | None] = []
+    for date, raw in zip(dates, raw_dates, strict=True):
+        if date is not None and date.is_full:
+            digits_of.append(f"{date.year:04d}{date.month:02d}{date.day:02d}")
+        else:
+            digits = _digits(raw)
+            digits_of.append(digits if len(digits) == 8 and lenient else None)
+    return digits_of
 
 
 ARRAY_BLOCKING_COLUMNS = (

@@ -518,19 +518,7 @@ def _record(
         family = family[:1]
         errors.append("surname:grandfather_left_out")
     surname = " ".join(romanise(name, person.origin.script, system, model, rng) for name in family)
-    postcode = person.postcode if rng.random() >= model.postcode_moved else rng.choice(_POSTCODES)
-    if postcode != person.postcode:
-        errors.append("postcode:moved")
-    roll = rng.random()
-    phone = (
-        ""
-        if roll < model.phone_missing
-        else _phone(rng)
-        if roll < model.phone_missing + model.phone_changed
-        else person.phone
-    )
-    if phone != person.phone:
-        errors.append("phone:none" if not phone else "phone:new")
+    postcode, phone = _contact(person, model, rng, errors)
     count = rng.choices(range(len(model.modifications)), model.modifications)[0]
     fields = rng.choices(list(model.field_weights), list(model.field_weights.values()), k=count)
     date_kinds: list[str] = []
@@ -564,6 +552,26 @@ def _record(
         "postcode": postcode,
         "phone": _phone_text(phone, rng) if phone else "",
     }
+
+
+def _contact(
+    person: _Person, model: CorruptionModel, rng: random.Random, errors: list[str]
+) -> tuple[str, str]:
+    """The postcode and phone as this registration first has them: moved, changed or none."""
+    postcode = person.postcode if rng.random() >= model.postcode_moved else rng.choice(_POSTCODES)
+    if postcode != person.postcode:
+        errors.append("postcode:moved")
+    roll = rng.random()
+    phone = (
+        ""
+        if roll < model.phone_missing
+        else _phone(rng)
+        if roll < model.phone_missing + model.phone_changed
+        else person.phone
+    )
+    if phone != person.phone:
+        errors.append("phone:none" if not phone else "phone:new")
+    return postcode, phone
 
 
 def _keyboard_digit(value: str, rng: random.Random) -> str:
