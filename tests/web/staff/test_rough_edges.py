@@ -223,8 +223,13 @@ def test_the_file_speaks_of_the_person_in_the_third_person_with_units(
     html = client.get(f"/staff/persons/{person}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Dossier tenu par" in html
     assert "Détenu par" not in html
-    assert "<dt>situation de séjour</dt><dd>réfugié(e) reconnu(e)</dd>" in html
-    assert "<dt>validité du titre de séjour</dt><dd>60 mois</dd>" in html
+    assert "<dt>Situation de séjour</dt><dd>réfugié(e) reconnu(e)</dd>" in html
+    assert "<dt>Validité du titre de séjour</dt><dd>60 mois</dd>" in html
+    # Every heading of the file starts as the others do ("Date de naissance", not
+    # "nationalité" beside it).
+    headings = re.findall(r"<dt>([^<]+)</dt>", html)
+    assert headings
+    assert all(heading[0] == heading[0].upper() for heading in headings), headings
     assert "Peut travailler." in html
     for public in ("Vous pouvez", "votre situation", "J&#x27;ai le statut", "Pas pour vous"):
         assert public not in html, public
