@@ -54,13 +54,17 @@ system:
 messages: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d src/passerelle/locale -D django
 
+# The demo's three years of synthetic activity, recorded through the services on the first
+# run (a progress bar; 300 persons took 68 s on 2 busy cores: some 20 minutes for 5 000);
+# later runs find it there and skip it. `make demo DEMO_PERSONS=500` for a quicker first start.
+DEMO_PERSONS ?= 5000
 demo: $(DEMO_STAMP)
 	$(BIN)/pybabel --quiet compile -d src/passerelle/locale -D django
 	$(BIN)/passerelle check-knowledge
 	$(BIN)/passerelle options examples/profile-asylum-seeker.json --on 2018-06-01
 	$(BIN)/passerelle load
 	$(BIN)/passerelle demo-data
-	$(BIN)/passerelle demo-activity --persons 5000
+	$(BIN)/passerelle demo-activity --persons $(DEMO_PERSONS)
 	@echo "passerelle is at http://127.0.0.1:8000, with a worker and the scheduler (Ctrl-C to stop)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.demo start
 
