@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from typer.testing import CliRunner
 
@@ -64,7 +65,73 @@ def test_evaluate_errors_name_the_option_and_allowed_values(tmp_path: Path) -> N
     pl.DataFrame({"treated": [0, 1, 3], "outcome": [0, 1, 0], "x": [1, 2, 3]}).write_csv(path)
     result = runner.invoke(app, ["evaluate", "--input", str(path), "--bootstrap", "10"])
     assert result.exit_code == 2
-    assert "treated: allowed values: 0, 1" in result.output
+    said = " ".join(result.output.split())
+    assert "treated: 3 on row 3 is not a binary value; allowed values: 0/1, true/false" in said
+
+
+def _outside_file(path: Path, persons: int = 600, *, hole: bool = False) -> Path:
+    """A CSV as an outside checker would bring it: yes/no treatment, earnings as the outcome,
+    a text category, a true/false column, NA for a missing value."""
+    rng = np.random.default_rng(8)
+    age = rng.integers(18, 60, persons)
+    city = rng.choice(["Brussels", "Liège", "Gent"], persons)
+    took_part = rng.random(persons) < 1 / (1 + np.exp(-(age - 35) / 10 - (city == "Gent")))
+    earnings = 1000 + 20 * age + 300 * took_part + rng.normal(0, 200, persons)
+    frame = pl.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(persons)],
+            "programme": np.where(took_part, "yes", "no"),
+            "earnings": earnings.round(2),
+            "age": age.astype(float),
+            "city": city,
+            "married": rng.random(persons) < 0.4,
+        }
+    )
+    if hole:
+        frame = frame.with_columns(
+            age=pl.when(pl.int_range(pl.len()) == 9).then(None).otherwise("age")
+        )
+    frame.write_csv(path, null_value="NA")
+    return path
+
+
+def test_evaluate_an_outside_file_as_csv_json_and_table(tmp_path: Path) -> None:
+    path = _outside_file(tmp_path / "outside.csv")
+    args = ["evaluate", "--input", str(path), "--treatment", "programme", "--outcome"]
+    args += ["earnings", "--bootstrap", "20", "--seed", "3"]
+    result = runner.invoke(app, [*args, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["method"] for row in rows] == ["naive", "psm", "ipw", "aipw"]
+    assert {row["outcome_kind"] for row in rows} == {"continuous"}
+    for row in rows[1:]:
+        assert row["estimand"] == "ATT"
+        assert float(row["ci_low"]) <= 300 <= float(row["ci_high"])  # the effect built in
+        assert int(row["n_treated"]) + int(row["n_control"]) == 600
+        assert float(row["max_smd_after"]) < float(row["max_smd_before"])
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data["outcome_kind"] == "continuous"
+    assert data["e_value"] is None  # no risk ratio for earnings; JSON has no NaN
+    said = {(note["code"], note["column"]) for note in data["notes"]}
+    assert said == {("skipped", "id"), ("encoded", "city")}
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "Input: city: text, one-hot encoded against the reference level" in text
+    assert "Outcome: continuous" in text
+    assert "Sensitivity (E-value)" not in text
+
+
+def test_evaluate_refuses_a_missing_value_naming_the_row_or_drops_it(tmp_path: Path) -> None:
+    path = _outside_file(tmp_path / "holes.csv", hole=True)
+    args = ["evaluate", "--input", str(path), "--treatment", "programme", "--outcome"]
+    args += ["earnings", "--bootstrap", "10"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2
+    assert "age: missing on row 10 (1 rows in all)" in " ".join(refused.output.split())
+    dropped = runner.invoke(app, [*args, "--missing", "drop", "--format", "json"])
+    assert dropped.exit_code == 0, dropped.output
+    assert json.loads(dropped.stdout)["missing_rows"] == 1
 
 
 def test_report_csv_and_json_suppress_small_cells(tmp_path: Path) -> None:

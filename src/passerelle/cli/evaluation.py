@@ -56,6 +56,23 @@ REPORT_LANGUAGES = ("en", "fr", "nl", "ar")
 class EvaluateFormat(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
+
+
+class Missing(StrEnum):
+    refuse = "refuse"
+    drop = "drop"
+    indicator = "indicator"
+
+
+class OutcomeKind(StrEnum):
+    auto = "auto"
+    binary = "binary"
+    continuous = "continuous"
+
+
+MISSING_MARKS = ["NA", "N/A", "NaN", "nan", "null", "NULL"]
+"""Cells read as missing in an --input CSV, besides empty ones."""
 
 
 class ReportFormat(StrEnum):
@@ -80,31 +97,52 @@ def _programme(name: str) -> str:
     return programme
 
 
-def _number(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:+.3f}"
+def _number(value: float, decimals: int = 3) -> str:
+    return "" if math.isnan(value) else f"{value:+.{decimals}f}"
+
+
+def _decimals(result: Evaluation) -> int:
+    """Three decimals for shares and small numbers, fewer for large ones (earnings)."""
+    values = [abs(v) for e in result.estimates for v in (e.ci_low, e.ci_high, e.effect)]
+    largest = max((v for v in values if not math.isnan(v)), default=0.0)
+    return 3 if largest < 10 else 1 if largest < 1000 else 0
+
+
+def _smd(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.3f}"
 
 
 def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> list[Table]:
     estimates = Table(title=_("Effect on the outcome, four ways"))
+    for column in (_("method"), _("estimand"), _("effect"), _("95 % CI")):
+        estimates.add_column(column, no_wrap=True)
+    compared = Table(title=_("Who was compared, and the balance"))
     for column in (
         _("method"),
-        _("estimand"),
-        _("effect"),
-        _("95 % CI"),
         _("treated"),
         _("untreated"),
-        _("excluded"),
+        _("trimmed"),
+        _("unmatched"),
+        _("max |SMD| before"),
+        _("max |SMD| after"),
     ):
-        estimates.add_column(column, no_wrap=True)
+        compared.add_column(column)
+    decimals = _decimals(result)
     for item in result.estimates:
         estimates.add_row(
             item.method,
             item.estimand,
-            _number(item.effect),
-            f"[{_number(item.ci_low)}, {_number(item.ci_high)}]",
+            _number(item.effect, decimals),
+            f"[{_number(item.ci_low, decimals)}, {_number(item.ci_high, decimals)}]",
+        )
+        compared.add_row(
+            item.method,
             str(item.n_treated),
             str(item.n_control),
-            str(item.excluded),
+            str(item.trimmed),
+            str(item.unmatched),
+            _smd(item.max_smd_before),
+            _smd(item.max_smd_after),
         )
     captions = [
         _("ATT: effect on those who took part")
@@ -118,6 +156,10 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
             )
         )
     estimates.caption = "; ".join(captions)
+    return [estimates, compared, _balance_table(result)]
+
+
+def _balance_table(result: Evaluation) -> Table:
     balance = Table(title=_("Standardised mean differences (|SMD| < 0.1 is balanced)"))
     for column in (
         _("covariate"),
@@ -137,12 +179,16 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
             f"{row['smd_weighted']:+.3f}",
             f"{row['smd_matched']:+.3f}",
         )
-    return [estimates, balance]
+    return balance
 
 
 def _overlap_lines(result: Evaluation) -> list[str]:
     """The propensity terms used, who could not be compared, and the overlap warnings."""
-    lines = [] if result.propensity is None else [result.propensity.describe()]
+    lines = [_("Input: {message}").format(message=note.message()) for note in result.notes]
+    if result.outcome_kind == "continuous":
+        lines.append(_("Outcome: continuous (linear outcome models; no E-value)."))
+    if result.propensity is not None:
+        lines.append(result.propensity.describe())
     overlap = result.overlap
     if overlap is None:
         return lines
@@ -162,11 +208,48 @@ def _overlap_lines(result: Evaluation) -> list[str]:
     lines.extend(_("Warning: {message}").format(message=w.message()) for w in overlap.warnings)
     if result.missing_rows:
         lines.append(
-            _("{rows} rows left out for a missing treatment, outcome or covariate.").format(
+            _("{rows} rows left out for a missing value (--missing drop).").format(
                 rows=result.missing_rows
             )
         )
     return lines
+
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        help=(
+            "CSV, one row per person: treatment (0/1, true/false, yes/no), outcome (binary or "
+            "a number) and covariates (numbers, booleans, text); docs/evaluation.md."
+        ),
+    ),
+]
+TreatmentOption = Annotated[str, typer.Option("--treatment", help="The treatment column.")]
+OutcomeOption = Annotated[str, typer.Option("--outcome", help="The outcome column.")]
+CovariatesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--covariates", help="Comma-separated (default: every other column but person_id)."
+    ),
+]
+MissingOption = Annotated[
+    Missing,
+    typer.Option(
+        "--missing",
+        help=(
+            "Missing values: refuse (default; the error names column and row), drop the rows, "
+            "or indicator (covariates filled in and marked by a 0/1 column)."
+        ),
+    ),
+]
+OutcomeKindOption = Annotated[
+    OutcomeKind,
+    typer.Option(
+        "--outcome-type",
+        help="auto (default: binary if coded so, else continuous), binary or continuous.",
+    ),
+]
 
 
 def evaluate(
@@ -184,19 +267,12 @@ def evaluate(
             help="Synthetic data: motivation observed, a noisy proxy, or unobserved.",
         ),
     ] = Motivation.unobserved,
-    input_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--input",
-            help="CSV, one row per person: 0/1 treatment and outcome and numeric covariates.",
-        ),
-    ] = None,
-    treatment: Annotated[str, typer.Option("--treatment")] = "treated",
-    outcome: Annotated[str, typer.Option("--outcome")] = "outcome",
-    covariates: Annotated[
-        str | None,
-        typer.Option("--covariates", help="Comma-separated (default: every numeric column)."),
-    ] = None,
+    input_path: InputOption = None,
+    treatment: TreatmentOption = "treated",
+    outcome: OutcomeOption = "outcome",
+    covariates: CovariatesOption = None,
+    missing: MissingOption = Missing.refuse,
+    outcome_kind: OutcomeKindOption = OutcomeKind.auto,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=10)] = 200,
     estimand: Annotated[
         str,
@@ -216,7 +292,7 @@ def evaluate(
         Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
     ] = None,
     output: Annotated[
-        EvaluateFormat, typer.Option("--format", "-f", help="table (default) or json")
+        EvaluateFormat, typer.Option("--format", "-f", help="table (default), json or csv")
     ] = EvaluateFormat.table,
 ) -> None:
     """The effect of a programme on a job within 12 months, four ways (naive, matching,
@@ -230,7 +306,8 @@ def evaluate(
     frame, truth = _evaluation_input(programme, persons, seed, motivation, input_path)
     names = [c.strip() for c in covariates.split(",") if c.strip()] if covariates else None
     try:
-        with Progress(console=errors, transient=True, disable=output is EvaluateFormat.json) as bar:
+        quiet = output is not EvaluateFormat.table
+        with Progress(console=errors, transient=True, disable=quiet) as bar:
             task = bar.add_task(_("bootstrap"), total=bootstrap)
             result = evaluate_programme(
                 frame,
@@ -242,9 +319,22 @@ def evaluate(
                 n_bootstrap=bootstrap,
                 seed=seed,
                 progress=lambda step: bar.advance(task, step),
+                missing=missing.value,
+                outcome_kind=outcome_kind.value,
             )
     except EvaluationInputError as error:
         fail(str(error))
+    _emit(result, truth, programme, love_plot, output)
+
+
+def _emit(
+    result: Evaluation,
+    truth: dict[str, float] | None,
+    programme: str,
+    love_plot: Path | None,
+    output: EvaluateFormat,
+) -> None:
+    """The love plot if asked, then the result as JSON, CSV or tables."""
     if love_plot is not None:
         love_plot.write_text(
             love_plot_svg(
@@ -256,9 +346,60 @@ def evaluate(
         data = result.to_json()
         data["programme"] = programme
         data["truth"] = truth
-        print_json(data)
+        print_json(_without_nan(data))
+        return
+    if output is EvaluateFormat.csv:
+        sys.stdout.write(estimates_csv(result))
         return
     _print_evaluation(result, truth)
+
+
+def _without_nan(value: object) -> object:
+    """`value` with every NaN as None: JSON has no NaN (an E-value of a continuous outcome,
+    an effective number where an arm has no weight)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _without_nan(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nan(item) for item in value]
+    return value
+
+
+CSV_ESTIMATE_COLUMNS = (
+    "estimand",
+    "method",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "n_treated",
+    "n_control",
+    "trimmed",
+    "unmatched",
+    "effective_treated",
+    "effective_control",
+    "max_smd_before",
+    "max_smd_after",
+)
+
+
+def estimates_csv(result: Evaluation) -> str:
+    """One row per method: the estimate, its interval, who was compared, the largest |SMD|
+    before and after, the outcome kind, the propensity terms and the warning codes."""
+    rows = [
+        {
+            **{name: getattr(item, name) for name in CSV_ESTIMATE_COLUMNS},
+            "outcome_kind": result.outcome_kind,
+            "propensity_terms": "" if result.propensity is None else result.propensity.terms,
+            "warnings": ";".join(
+                w.code
+                for w in (result.overlap.warnings if result.overlap else ())
+                if w.method == item.method or (item.method == "aipw" and w.method == "ipw")
+            ),
+        }
+        for item in result.estimates
+    ]
+    return pl.DataFrame(rows).write_csv(float_precision=6)
 
 
 def _evaluation_input(
@@ -268,7 +409,11 @@ def _evaluation_input(
     (the mean of y1 - y0 over everyone and over participants)."""
     if input_path is not None:
         try:
-            return pl.read_csv(input_path), None
+            # The whole file decides each column's type, so that a text value on row 5 000
+            # makes the column text instead of an error.
+            return pl.read_csv(
+                input_path, infer_schema_length=None, null_values=MISSING_MARKS
+            ), None
         except (OSError, pl.exceptions.PolarsError) as error:
             fail(f"--input: cannot read {input_path}: {error}")
     if _programme(programme) != MENTORING:
@@ -290,6 +435,8 @@ def _print_evaluation(result: Evaluation, truth: dict[str, float] | None) -> Non
         console.print(table)
     for line in _overlap_lines(result):
         console.print(line, highlight=False)
+    if result.outcome_kind != "binary":
+        return
     console.print(
         _(
             "Sensitivity (E-value): an unmeasured confounder associated with both the programme "

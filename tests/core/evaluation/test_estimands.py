@@ -153,11 +153,12 @@ def test_json_reports_the_estimand_terms_and_overlap(
     heterogeneous: tuple[pl.DataFrame, float, float],
 ) -> None:
     frame = heterogeneous[0].head(4000)
-    # Five persons without x1: left out and counted, never silently.
+    # Five persons without x1: refused by default (test_outside_data.py); left out and
+    # counted, never silently, when asked.
     frame = frame.with_columns(
         pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("x1")).alias("x1")
     )
-    result: Evaluation = evaluate_programme(frame, estimand="ate", n_bootstrap=10)
+    result: Evaluation = evaluate_programme(frame, estimand="ate", n_bootstrap=10, missing="drop")
     assert result.missing_rows == 5
     assert result.estimate("naive").n_treated + result.estimate("naive").n_control == 3995
     data = result.to_json()

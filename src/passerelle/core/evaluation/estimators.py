@@ -55,14 +55,30 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.evaluation.inputs import (
+    EvaluationInputError,
+    InputNote,
+    PreparedInput,
+    prepare_input,
+)
 from passerelle.core.extras import require
 from passerelle.core.i18n import _
+
+__all__ = ["EvaluationInputError", "InputNote", "PreparedInput", "evaluate_programme"]
 
 
 def _logistic_regression() -> Any:
     """An unpenalised logistic regression (scikit-learn: the evaluation extra)."""
     linear_model: Any = require("sklearn.linear_model", "evaluation")
-    return linear_model.LogisticRegression(C=np.inf, solver="newton-cholesky", max_iter=200)
+    return linear_model.LogisticRegression(
+        C=np.inf, solver="newton-cholesky", max_iter=200, tol=1e-10
+    )
+
+
+def _linear_regression() -> Any:
+    """Ordinary least squares (the outcome model of a continuous outcome)."""
+    linear_model: Any = require("sklearn.linear_model", "evaluation")
+    return linear_model.LinearRegression()
 
 
 def _single_threaded_blas() -> Any:
@@ -104,10 +120,6 @@ def estimand_methods(estimand: str) -> dict[str, str]:
 ESTIMANDS = estimand_methods("att")
 
 
-class EvaluationInputError(ValueError):
-    """The evaluation frame lacks a column or a value is not allowed."""
-
-
 @dataclass(frozen=True)
 class Estimate:
     method: str
@@ -125,6 +137,15 @@ class Estimate:
     (sum of weights)^2 / sum of squared weights."""
     effective_control: float = math.nan
     """The same for the non-participants."""
+    trimmed: int = 0
+    """Persons outside the trimmed range of the propensity (ipw, aipw)."""
+    unmatched: int = 0
+    """Persons without a match within the caliper (psm)."""
+    max_smd_before: float = math.nan
+    """The largest |SMD| over the covariates before adjustment."""
+    max_smd_after: float = math.nan
+    """The same after the method's adjustment (weights for ipw and aipw, the matched sample
+    for psm; none for naive, which is the value before)."""
 
 
 @dataclass(frozen=True)
@@ -264,7 +285,12 @@ class Evaluation:
     propensity: PropensityModel | None = None
     overlap: Overlap | None = None
     missing_rows: int = 0
-    """Rows left out for a missing treatment, outcome or covariate (complete cases)."""
+    """Rows left out for a missing treatment, outcome or covariate (`missing="drop"`)."""
+    outcome_kind: str = "binary"
+    """binary (a 0/1 outcome: logistic outcome models, E-value) or continuous (linear
+    outcome models, no E-value)."""
+    notes: tuple[InputNote, ...] = ()
+    """What was changed in the input before estimation (encodings, dropped columns and rows)."""
 
     def estimate(self, method: str) -> Estimate:
         return next(e for e in self.estimates if e.method == method)
@@ -287,6 +313,8 @@ class Evaluation:
             "propensity": None if self.propensity is None else self.propensity.to_json(),
             "overlap": None if self.overlap is None else self.overlap.to_json(),
             "missing_rows": self.missing_rows,
+            "outcome_kind": self.outcome_kind,
+            "notes": [note.to_json() for note in self.notes],
         }
 
 
@@ -379,19 +407,17 @@ def _check_estimand(estimand: str) -> None:
         )
 
 
-def _point(
-    x: FloatArray, t: IntArray, y: FloatArray, estimand: str, caliper_sd: float, trim: float
-) -> _Point:
+def _matches(
+    logit: FloatArray, t: IntArray, estimand: str, caliper_sd: float
+) -> tuple[FloatArray, tuple[int, int]]:
+    """How often each person counts in the matched sample, and the participants and
+    non-participants left without a match within the caliper."""
     treated = t == 1
-    n = len(t)
-    naive = float(y[treated].mean() - y[~treated].mean())
-    e = _fit_probability(x, t)
-    logit = _logit(e)
     caliper = caliper_sd * float(logit.std())
     treated_index = np.flatnonzero(treated)
     control_index = np.flatnonzero(~treated)
     kept, matched = match_nearest(logit[treated_index], logit[control_index], caliper)
-    matches = np.zeros(n)
+    matches = np.zeros(len(t))
     np.add.at(matches, treated_index[kept], 1.0)
     np.add.at(matches, control_index[matched], 1.0)
     unmatched_control = 0
@@ -402,9 +428,24 @@ def _point(
         np.add.at(matches, control_index[kept_c], 1.0)
         np.add.at(matches, treated_index[matched_t], 1.0)
         unmatched_control = len(control_index) - len(kept_c)
+    return matches, (len(treated_index) - len(kept), unmatched_control)
+
+
+def _point(
+    x: FloatArray,
+    t: IntArray,
+    y: FloatArray,
+    estimand: str,
+    caliper_sd: float,
+    trim: float,
+    binary: bool = True,
+) -> _Point:
+    treated = t == 1
+    naive = float(y[treated].mean() - y[~treated].mean())
+    e = _fit_probability(x, t)
+    matches, (unmatched_treated, unmatched_control) = _matches(_logit(e), t, estimand, caliper_sd)
     matched_both = matches[treated].sum() > 0 and matches[~treated].sum() > 0
     psm = weighted_difference(y, t, matches) if matched_both else float("nan")
-    unmatched_treated = len(treated_index) - len(kept)
 
     inside = e <= 1 - trim if estimand == "att" else (e >= trim) & (e <= 1 - trim)
     weights = np.where(inside, ipw_weights(t, np.clip(e, 1e-12, 1 - 1e-12), estimand), 0.0)
@@ -412,7 +453,9 @@ def _point(
     control_in = ~treated & inside
     if arm_in.any() and control_in.any():
         ipw = weighted_difference(y, t, weights)
-        aipw, control_risk = _doubly_robust(x, y, weights, arm_in, control_in, inside, estimand)
+        aipw, control_risk = _doubly_robust(
+            x, y, weights, (arm_in, control_in, inside), estimand, binary
+        )
     else:
         ipw = aipw = control_risk = float("nan")
     trimmed = (int((treated & ~inside).sum()), int((~treated & ~inside).sum()))
@@ -439,28 +482,45 @@ def _point(
     )
 
 
+Masks = tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+"""Participants, non-participants and everyone inside the trimmed range."""
+
+
 def _doubly_robust(
     x: FloatArray,
     y: FloatArray,
     weights: FloatArray,
-    arm_in: npt.NDArray[np.bool_],
-    control_in: npt.NDArray[np.bool_],
-    inside: npt.NDArray[np.bool_],
+    masks: Masks,
     estimand: str,
+    binary: bool,
 ) -> tuple[float, float]:
     """The augmented IPW estimate and the outcome's mean without the programme: outcome
-    models fitted in each arm, corrected by their weighted residuals."""
-    mu0 = _fit_on(x[control_in], y[control_in], x)
+    models fitted in each arm (logistic for a binary outcome, linear for a continuous one),
+    corrected by their weighted residuals."""
+    arm_in, control_in, inside = masks
+    mu0 = _fit_outcome(x[control_in], y[control_in], x, binary)
     residual0 = np.sum(weights[control_in] * (y[control_in] - mu0[control_in])) / np.sum(
         weights[control_in]
     )
     if estimand == "att":
         control_risk = float(np.mean(mu0[arm_in]) + residual0)
         return float(np.mean(y[arm_in])) - control_risk, control_risk
-    mu1 = _fit_on(x[arm_in], y[arm_in], x)
+    mu1 = _fit_outcome(x[arm_in], y[arm_in], x, binary)
     residual1 = np.sum(weights[arm_in] * (y[arm_in] - mu1[arm_in])) / np.sum(weights[arm_in])
     control_risk = float(np.mean(mu0[inside]) + residual0)
     return float(np.mean(mu1[inside]) + residual1) - control_risk, control_risk
+
+
+def _fit_outcome(
+    x_fit: FloatArray, y_fit: FloatArray, x_all: FloatArray, binary: bool
+) -> FloatArray:
+    """E[y | x] fitted on `x_fit` and predicted for `x_all`: P(y = 1 | x) for a binary
+    outcome, a linear regression for a continuous one."""
+    if binary:
+        return _fit_on(x_fit, y_fit, x_all)
+    model = _linear_regression()
+    model.fit(x_fit, y_fit)
+    return np.asarray(model.predict(x_all), dtype=np.float64)
 
 
 def _fit_on(x_fit: FloatArray, y_fit: FloatArray | IntArray, x_all: FloatArray) -> FloatArray:
@@ -635,42 +695,6 @@ def _overlap(
     )
 
 
-def _arrays(
-    frame: pl.DataFrame, treatment: str, outcome: str, covariates: Sequence[str] | None
-) -> tuple[FloatArray, IntArray, FloatArray, tuple[str, ...]]:
-    for name in (treatment, outcome):
-        if name not in frame.columns:
-            raise EvaluationInputError(
-                f"{name}: no such column; columns: {', '.join(frame.columns)}"
-            )
-    if covariates is None:
-        covariates = [
-            name
-            for name, dtype in frame.schema.items()
-            if dtype.is_numeric() and name not in {treatment, outcome, "person_id", "y0", "y1"}
-        ]
-    names = tuple(covariates)
-    if not names:
-        raise EvaluationInputError("covariates: none; give numeric covariate columns")
-    for name in names:
-        if name not in frame.columns or not frame.schema[name].is_numeric():
-            raise EvaluationInputError(f"covariates: {name!r} is not a numeric column of the input")
-    data = frame.select(treatment, outcome, *names).drop_nulls()
-    t = data[treatment].cast(pl.Int64).to_numpy()
-    y = data[outcome].cast(pl.Float64).to_numpy()
-    for name, values in ((treatment, t), (outcome, y)):
-        if not np.isin(values, (0, 1)).all():
-            raise EvaluationInputError(f"{name}: allowed values: 0, 1")
-    if t.min() == t.max():
-        raise EvaluationInputError(f"{treatment}: needs both treated (1) and untreated (0) rows")
-    x = data.select(names).cast(pl.Float64).to_numpy()
-    return x, t.astype(np.int64), y.astype(np.float64), names
-
-
-def _missing_rows(frame: pl.DataFrame, columns: Sequence[str]) -> int:
-    return frame.height - frame.select(columns).drop_nulls().height
-
-
 def evaluate_programme(
     frame: pl.DataFrame,
     *,
@@ -687,45 +711,119 @@ def evaluate_programme(
     min_effective: float = MIN_EFFECTIVE_PERSONS,
     max_excluded: float = MAX_EXCLUDED_SHARE,
     progress: Callable[[int], None] | None = None,
+    missing: str = "refuse",
+    outcome_kind: str = "auto",
 ) -> Evaluation:
     """The four estimates of `estimand` ("att", the default: the effect on participants;
     "ate": the average effect) with bootstrap intervals, the balance table, the propensity
     terms used ("auto": chosen by balance; or linear, squares, splines as asked) and the overlap
-    diagnostics. `covariates` defaults to every numeric column
-    except the treatment, the outcome, `person_id` and the synthetic truth columns `y0`/`y1`.
-    `progress` is called after each bootstrap resample."""
+    diagnostics. The input is read by `inputs.prepare_input` (`missing`: refuse, drop or
+    indicator; `outcome_kind`: auto, binary or continuous; `covariates`: by default every
+    column but the treatment, the outcome, `person_id`, `y0`, `y1`). `progress` is called
+    after each bootstrap resample."""
+    _check_options(estimand, propensity_terms)
+    prepared = prepare_input(
+        frame,
+        treatment=treatment,
+        outcome=outcome,
+        covariates=covariates,
+        missing=missing,
+        outcome_kind=outcome_kind,
+    )
+    raw_x, t, y = prepared.x, prepared.t, prepared.y
+    binary = prepared.outcome_kind == "binary"
+    with _single_threaded_blas():
+        x, propensity = _propensity_design(
+            raw_x, t, prepared.names, estimand, trim, propensity_terms
+        )
+        _refuse_separation(raw_x, x, t, prepared.names, treatment)
+        point = _point(x, t, y, estimand, caliper, trim, binary)
+        draws = _bootstrap(x, t, y, estimand, caliper, trim, n_bootstrap, seed, progress, binary)
+    balance = _balance(raw_x, t, prepared.names, point)
+    estimates = _estimates(point, draws, t, estimand, confidence, balance)
+    options = {
+        "estimand": estimand,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "caliper": caliper,
+        "trim": trim,
+        "min_effective": min_effective,
+        "max_excluded": max_excluded,
+    }
+    return _evaluation(prepared, estimates, balance, point, propensity, options)
+
+
+def _check_options(estimand: str, propensity_terms: str) -> None:
     _check_estimand(estimand)
     if propensity_terms not in ("auto", *PROPENSITY_TERMS):
         allowed = ", ".join(("auto", *PROPENSITY_TERMS))
         raise EvaluationInputError(
             f"propensity_terms: {propensity_terms!r}; allowed values: {allowed}"
         )
-    raw_x, t, y, names = _arrays(frame, treatment, outcome, covariates)
-    with _single_threaded_blas():
-        x, propensity = _propensity_design(raw_x, t, names, estimand, trim, propensity_terms)
-        point = _point(x, t, y, estimand, caliper, trim)
-        draws = _bootstrap(x, t, y, estimand, caliper, trim, n_bootstrap, seed, progress)
+
+
+def _evaluation(
+    prepared: PreparedInput,
+    estimates: list[Estimate],
+    balance: pl.DataFrame,
+    point: _Point,
+    propensity: PropensityModel,
+    options: dict[str, Any],
+) -> Evaluation:
+    """The Evaluation of the estimates, with E-values for a binary outcome."""
+    t, y = prepared.t, prepared.y
     treated = t == 1
-    estimates = _estimates(point, draws, t, estimand, confidence)
     aipw = next(e for e in estimates if e.method == "aipw")
-    e_point, e_bound = _e_values(aipw.effect, aipw.ci_low, aipw.ci_high, point.control_risk)
+    e_point, e_bound = (
+        _e_values(aipw.effect, aipw.ci_low, aipw.ci_high, point.control_risk)
+        if prepared.outcome_kind == "binary"
+        else (math.nan, math.nan)
+    )
+    estimand = options["estimand"]
     return Evaluation(
         estimates=tuple(estimates),
-        balance=_balance(raw_x, t, names, point),
-        covariates=names,
+        balance=balance,
+        covariates=prepared.names,
         treated_outcome=float(y[treated].mean()),
         control_outcome=float(y[~treated].mean()),
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        caliper=caliper,
-        trim=trim,
+        n_bootstrap=options["n_bootstrap"],
+        seed=options["seed"],
+        caliper=options["caliper"],
+        trim=options["trim"],
         control_risk=point.control_risk,
         e_value=e_point,
         e_value_ci=e_bound,
         estimand=estimand,
         propensity=propensity,
-        overlap=_overlap(point, t, estimand, min_effective, max_excluded),
-        missing_rows=_missing_rows(frame, [treatment, outcome, *names]),
+        overlap=_overlap(point, t, estimand, options["min_effective"], options["max_excluded"]),
+        missing_rows=prepared.dropped_rows,
+        outcome_kind=prepared.outcome_kind,
+        notes=prepared.notes,
+    )
+
+
+def _refuse_separation(
+    raw_x: FloatArray, x: FloatArray, t: IntArray, names: tuple[str, ...], treatment: str
+) -> None:
+    """Refuse a sample whose covariates separate participants from non-participants
+    completely: no participant has a comparable non-participant, so no estimator has
+    anything to compare (the unpenalised propensity would run to 0 and 1)."""
+    treated = t == 1
+    alone = [
+        name
+        for j, name in enumerate(names)
+        if raw_x[treated, j].min() > raw_x[~treated, j].max()
+        or raw_x[treated, j].max() < raw_x[~treated, j].min()
+    ]
+    if not alone:
+        logit = _logit(_fit_probability(x, t))
+        if logit[treated].min() <= logit[~treated].max():
+            return
+    which = f"{', '.join(alone)} alone" if alone else "the covariates together"
+    raise EvaluationInputError(
+        f"{treatment}: perfect separation by {which}: no participant has a comparable "
+        "non-participant, so there is nothing to compare; leave out the covariates that "
+        "decide who took part, or compare with another group"
     )
 
 
@@ -739,6 +837,7 @@ def _bootstrap(
     n_bootstrap: int,
     seed: int,
     progress: Callable[[int], None] | None,
+    binary: bool = True,
 ) -> dict[str, list[float]]:
     """Each method's effect on `n_bootstrap` resamples of the persons (a resample with one
     group only is skipped)."""
@@ -752,7 +851,7 @@ def _bootstrap(
         ts = t[sample]
         if ts.min() == ts.max():
             continue
-        resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim)
+        resampled = _point(x[sample], ts, y[sample], estimand, caliper, trim, binary)
         for method in METHODS:
             draws[method].append(resampled.effects[method])
     return draws
@@ -764,8 +863,10 @@ def _estimates(
     t: IntArray,
     estimand: str,
     confidence: float,
+    balance: pl.DataFrame,
 ) -> list[Estimate]:
-    """Each method's point estimate with its percentile interval from the bootstrap draws."""
+    """Each method's point estimate with its percentile interval from the bootstrap draws,
+    its trimmed or unmatched persons and the largest |SMD| before and after it."""
     alpha = (1 - confidence) / 2
     treated = t == 1
     estimands = estimand_methods(estimand)
@@ -790,9 +891,27 @@ def _estimates(
                 excluded=point.excluded[method],
                 effective_treated=point.effective[method][0],
                 effective_control=point.effective[method][1],
+                trimmed=point.excluded[method] if method in ("ipw", "aipw") else 0,
+                unmatched=point.excluded[method] if method == "psm" else 0,
+                max_smd_before=_largest(balance["smd_before"]),
+                max_smd_after=_largest(balance[SMD_AFTER[method]]),
             )
         )
     return estimates
+
+
+SMD_AFTER = {
+    "naive": "smd_before",
+    "psm": "smd_matched",
+    "ipw": "smd_weighted",
+    "aipw": "smd_weighted",
+}
+"""The balance column that shows each method's adjustment."""
+
+
+def _largest(smd: pl.Series) -> float:
+    values = smd.abs().drop_nans().drop_nulls()
+    return float(values.max()) if values.len() else math.nan  # type: ignore[arg-type]
 
 
 def _balance(raw_x: FloatArray, t: IntArray, names: tuple[str, ...], point: _Point) -> pl.DataFrame:
