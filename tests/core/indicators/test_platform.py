@@ -15,7 +15,10 @@ from passerelle.core.indicators.platform import (
     FOLLOW_UPS_SCHEMA,
     PARTICIPATIONS_SCHEMA,
     ReferralEventRow,
+    VersionRow,
     evaluation_sample,
+    file_state_on,
+    files_on,
     participation_events_of,
     persons_frame,
     persons_frame_of,
@@ -265,3 +268,38 @@ def test_a_recorded_participation_is_a_start_and_an_end_at_its_organisation() ->
         ("programme_start", DAY, "cpas", stable_id(PERSON)),
         ("programme_end", DAY + dt.timedelta(days=30), "cpas", stable_id(PERSON)),
     ]
+
+
+def test_a_file_is_read_as_it_was_at_the_end_of_a_day_from_its_versions() -> None:
+    """Versions apply in order up to the day (a change on the day counts, the next day's
+    does not); a file created after the day is not there; names never enter."""
+    file, late = str(uuid.UUID(int=21 << 99)), str(uuid.UUID(int=22 << 99))
+    created = {"legal_status": "asylum_seeker", "languages": {"fr": "A1"}}
+    recognised = {**created, "legal_status": "refugee", "asylum_decision_date": "2024-03-01"}
+    fluent = {**recognised, "languages": {"fr": "C1"}}
+    versions: list[VersionRow] = [
+        (file, 3, dt.date(2024, 6, 2), {"profile": [recognised, fluent]}),
+        (
+            file,
+            1,
+            dt.date(2024, 1, 5),
+            {
+                "birth_date": [None, "1999-04-01"],
+                "profile": [None, created],
+                "diplomas": [None, [{"title": "Secondary school", "isced": 3}]],
+            },
+        ),
+        (file, 2, dt.date(2024, 3, 4), {"profile": [created, recognised]}),
+        (late, 1, dt.date(2024, 7, 1), {"profile": [None, fluent]}),
+    ]
+    assert file_state_on(versions[:3], dt.date(2024, 1, 4)) is None
+    assert file_state_on(versions[:3], dt.date(2024, 3, 4))["profile"] == recognised  # type: ignore[index]
+    table = files_on(versions, {file: dt.date(2024, 6, 1), late: dt.date(2024, 6, 1)})
+    assert table.columns == list(FILES_SCHEMA)
+    (row,) = table.to_dicts()  # the late file did not exist on that day
+    assert row["legal_status"] == "refugee"
+    assert row["language_fr"] == "A1"  # C1 came the next day
+    assert row["birth_date"] == dt.date(1999, 4, 1)
+    persons = persons_frame_of(table)
+    assert persons["education_isced"].to_list() == [3]  # from the diplomas of that day
+    assert persons["right_to_work_date"].to_list() == [dt.date(2024, 3, 1)]

@@ -26,6 +26,7 @@ without a database and the CLI and the web share it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -406,12 +407,11 @@ def restrict(
 
 
 EVALUATION_COVARIATES = ("age", "french_or_dutch", "english", "education", "protected")
-"""Covariates of an evaluation on the platform's records, from the person file as it is now
-(not as it was on the index date: the file's versions are not read yet)."""
+"""Covariates of an evaluation on the platform's records: the person file and the needs
+assessment as they were at the end of each person's index date (`files_on`), age on it."""
 
 
-def evaluation_sample(
-    persons: pl.DataFrame,
+def evaluation_index(
     events: pl.DataFrame,
     referrals: pl.DataFrame,
     programme: str,
@@ -419,10 +419,9 @@ def evaluation_sample(
     horizon_days: int = 365,
 ) -> pl.DataFrame:
     """One row per person followed `horizon_days` after their index date: participants of
-    `programme` (index: their first start), and persons referred on the platform who never
-    started it (index: their first referral event); `treated`, `outcome` (a job start
-    within the horizon after the index) and `EVALUATION_COVARIATES`. Persons with a
-    covariate unknown are left out."""
+    `programme` (index: their first start) and persons referred on the platform who never
+    started it (index: their first referral event); `person_id`, `index`, `treated` and
+    `outcome` (a job start within the horizon after the index)."""
     starts = (
         events.filter((pl.col("kind") == "programme_start") & (pl.col("programme") == programme))
         .group_by("person_id")
@@ -445,13 +444,21 @@ def evaluation_sample(
         .unique()
         .with_columns(outcome=pl.lit(1, pl.Int8))
     )
+    return sample.join(found, on="person_id", how="left").with_columns(
+        outcome=pl.col("outcome").fill_null(0)
+    )
+
+
+def evaluation_sample_of(index: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """The index (`evaluation_index`) with `EVALUATION_COVARIATES` from `persons` (the
+    persons frame, as the files were on each person's index date, or as they are now);
+    persons with a covariate unknown are left out."""
     return (
-        sample.join(found, on="person_id", how="left")
-        .join(persons, on="person_id", how="inner")
+        index.join(persons, on="person_id", how="inner")
         .select(
             "person_id",
             "treated",
-            outcome=pl.col("outcome").fill_null(0),
+            "outcome",
             age=((pl.col("index") - pl.col("birth_date")).dt.total_days() / 365.25),
             french_or_dutch=pl.max_horizontal("language_fr", "language_nl").cast(pl.Float64),
             english=pl.col("language_en").cast(pl.Float64),
@@ -461,6 +468,87 @@ def evaluation_sample(
         .drop_nulls()
         .sort("person_id")
     )
+
+
+def evaluation_sample(
+    persons: pl.DataFrame,
+    events: pl.DataFrame,
+    referrals: pl.DataFrame,
+    programme: str,
+    as_of: dt.date,
+    horizon_days: int = 365,
+) -> pl.DataFrame:
+    """`evaluation_index` with the covariates of `persons` as given (the synthetic cohort,
+    whose covariates do not change; the platform's records read the files as they were on
+    the index date: `web.apps.monitoring.versions`)."""
+    index = evaluation_index(events, referrals, programme, as_of, horizon_days)
+    return evaluation_sample_of(index, persons)
+
+
+VERSIONED_FIELDS = ("birth_date", "profile", "diplomas")
+"""The fields of a file's versions (`PersonVersion.changes`) the covariates come from: the
+birth date, the profile (status, dates, languages, education) and the needs assessment's
+diplomas. Names and contacts are never read."""
+
+VersionRow = tuple[str, int, dt.date, Mapping[str, Any]]
+"""A version of a file: its id (text UUID), number, day of the change, and the changes of
+`VERSIONED_FIELDS` it made ({field: [old, new]})."""
+
+
+def file_state_on(versions: Iterable[VersionRow], day: dt.date) -> dict[str, Any] | None:
+    """The versioned fields of one file as they were at the end of `day`: the changes of
+    every version made on or before that day, in order; None when the file did not exist
+    yet (its first version is later)."""
+    state: dict[str, Any] = {}
+    known = False
+    for _file, _number, changed_on, changes in sorted(versions, key=lambda row: row[1]):
+        if changed_on > day:
+            break
+        known = True
+        for name in VERSIONED_FIELDS:
+            change = changes.get(name)
+            if isinstance(change, list | tuple) and len(change) == 2:
+                state[name] = change[1]
+    return state if known else None
+
+
+def files_on(versions: Iterable[VersionRow], days: Mapping[str, dt.date]) -> pl.DataFrame:
+    """Each file of `days` (file id -> its person's index date) as it was at the end of that
+    day (`file_state_on`), as `FILES_SCHEMA`; files that did not exist yet are left out."""
+    by_file: dict[str, list[VersionRow]] = {}
+    for row in versions:
+        by_file.setdefault(row[0], []).append(row)
+    rows = []
+    for file, day in days.items():
+        state = file_state_on(by_file.get(file, []), day)
+        if state is None:
+            continue
+        profile = state.get("profile") or {}
+        languages = profile.get("languages") or {}
+        rows.append(
+            (
+                file,
+                _date(state.get("birth_date")),
+                *(_text(profile.get(key)) for key in FILE_PROFILE_KEYS),
+                *(_text(languages.get(code)) for code in ("fr", "nl", "en")),
+                _text(profile.get("education_isced")),
+                json.dumps(state.get("diplomas") or []),
+            )
+        )
+    return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+
+
+FILE_PROFILE_KEYS = (
+    "legal_status",
+    "asylum_application_date",
+    "asylum_decision_date",
+    "arrival_in_belgium",
+    "first_registration_brussels",
+)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 FILES_SCHEMA: dict[str, Any] = {

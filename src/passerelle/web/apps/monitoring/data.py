@@ -29,7 +29,11 @@ from passerelle.core.disclosure import (
     perturb_frame,
     with_record_keys,
 )
-from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
+from passerelle.core.evaluation.estimators import (
+    Evaluation,
+    EvaluationInputError,
+    evaluate_programme,
+)
 from passerelle.core.evaluation.synthetic import (
     ACTIRIS_REFERENCE_DATE,
     PROTECTED,
@@ -52,7 +56,7 @@ from passerelle.core.indicators.platform import (
     evaluation_sample,
     restrict,
 )
-from passerelle.web.apps.monitoring import selectors
+from passerelle.web.apps.monitoring import selectors, versions
 from passerelle.web.apps.monitoring.selectors import SECTOR, Scope
 
 COHORTS = (2010, 2012, 2015, 2016, 2018)
@@ -425,7 +429,10 @@ class PlatformEvaluation:
     treated: int
     controls: int
     evaluation: Evaluation | None
-    """None while either group is under MINIMUM_GROUP."""
+    """None while either group is under MINIMUM_GROUP, or when the records cannot be
+    compared (`refused`)."""
+    refused: str = ""
+    """Why the estimators refused the records (for example a perfect separation)."""
 
 
 def platform_evaluation(scope: Scope, programme: str) -> PlatformEvaluation:
@@ -438,17 +445,21 @@ def platform_evaluation(scope: Scope, programme: str) -> PlatformEvaluation:
 @functools.lru_cache(maxsize=16)
 def _platform_evaluation(key: Key, programme: str, resamples: int) -> PlatformEvaluation:
     source = frames(key[-2])
-    sample = evaluation_sample(
-        source.persons, source.events, source.referrals, programme, source.as_of
-    )
+    # The platform's files as they were on each index date (their versions); the synthetic
+    # cohort's covariates do not change.
+    sample_of = evaluation_sample if source.synthetic else versions.evaluation_sample_on_index
+    sample = sample_of(source.persons, source.events, source.referrals, programme, source.as_of)
     treated = int(sample["treated"].sum())
     controls = sample.height - treated
-    result = None
+    result, refused = None, ""
     if min(treated, controls) >= MINIMUM_GROUP:
-        result = evaluate_programme(
-            sample.drop("person_id"),
-            covariates=list(EVALUATION_COVARIATES),
-            n_bootstrap=resamples,
-            seed=0,
-        )
-    return PlatformEvaluation(programme, sample.height, treated, controls, result)
+        try:
+            result = evaluate_programme(
+                sample.drop("person_id"),
+                covariates=list(EVALUATION_COVARIATES),
+                n_bootstrap=resamples,
+                seed=0,
+            )
+        except EvaluationInputError as error:
+            refused = str(error)
+    return PlatformEvaluation(programme, sample.height, treated, controls, result, refused)
