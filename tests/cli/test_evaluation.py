@@ -280,3 +280,24 @@ def test_evaluate_bad_estimand_names_the_option_and_allowed_values() -> None:
     assert result.exit_code == 2
     message = " ".join(result.output.split())  # the console wraps long lines
     assert "--propensity-terms: 'cubic'; allowed values: auto, linear, squares, splines" in message
+
+
+def test_evaluate_a_semicolon_file_with_decimal_commas_and_ja_nee(tmp_path: Path) -> None:
+    """As a spreadsheet in Dutch writes it: `;` between cells, `,` before decimals, ja/nee."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    took_part = rng.random(300) < 1 / (1 + np.exp(-x))
+    wage = 2 * x + 1.5 * took_part + rng.normal(size=300)
+    lines = ["deelname;loon;x"] + [
+        f"{'ja' if t else 'nee'};{w:.3f};{v:.3f}".replace(".", ",")
+        for t, w, v in zip(took_part, wage, x, strict=True)
+    ]
+    path = tmp_path / "nl.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["evaluate", "--input", str(path), "--treatment", "deelname", "--outcome", "loon"]
+    result = runner.invoke(app, [*args, "--bootstrap", "20", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {row["method"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["aipw"]["outcome_kind"] == "continuous"
+    assert float(rows["aipw"]["ci_low"]) <= 1.5 <= float(rows["aipw"]["ci_high"])
+    assert float(rows["naive"]["effect"]) > 2.5  # x drives both: the raw difference is biased

@@ -409,11 +409,7 @@ def _evaluation_input(
     (the mean of y1 - y0 over everyone and over participants)."""
     if input_path is not None:
         try:
-            # The whole file decides each column's type, so that a text value on row 5 000
-            # makes the column text instead of an error.
-            return pl.read_csv(
-                input_path, infer_schema_length=None, null_values=MISSING_MARKS
-            ), None
+            return read_input(input_path), None
         except (OSError, pl.exceptions.PolarsError) as error:
             fail(f"--input: cannot read {input_path}: {error}")
     if _programme(programme) != MENTORING:
@@ -428,6 +424,27 @@ def _evaluation_input(
         "att": float((treated["y1"] - treated["y0"]).cast(pl.Float64).to_numpy().mean()),
     }
     return frame, truth
+
+
+def read_input(path: Path) -> pl.DataFrame:
+    """An --input CSV file: comma-, semicolon- or tab-separated (the header line decides);
+    with semicolons, decimal commas are read when they make more columns numeric (as a
+    spreadsheet in a French or Dutch locale writes them). The whole file decides each
+    column's type, so that a text value on row 5 000 makes the column text, not an error."""
+    with path.open(encoding="utf-8", errors="replace") as file:
+        header = file.readline()
+    separator = max((",", ";", "\t"), key=header.count)
+    options = {"infer_schema_length": None, "null_values": MISSING_MARKS, "separator": separator}
+    frame = pl.read_csv(path, **options)  # type: ignore[arg-type]
+    if separator == ";":
+        commas = pl.read_csv(path, decimal_comma=True, **options)  # type: ignore[arg-type]
+        if _numeric(commas) > _numeric(frame):
+            return commas
+    return frame
+
+
+def _numeric(frame: pl.DataFrame) -> int:
+    return sum(dtype.is_numeric() for dtype in frame.schema.dtypes())
 
 
 def _print_evaluation(result: Evaluation, truth: dict[str, float] | None) -> None:

@@ -241,6 +241,15 @@ def test_constant_collinear_and_identifier_columns_are_left_out_and_said() -> No
         _evaluate(awkward, covariates=["country"])
 
 
+def test_a_column_of_numbers_with_a_stray_word_is_refused_naming_the_row() -> None:
+    frame, _ate, _att = _known_effects(persons=800)
+    ages = pl.Series([str(20 + i % 40) for i in range(800)]).scatter(11, "n/a")
+    with pytest.raises(
+        EvaluationInputError, match=r"age: 'n/a' on row 12 is not a number, and most values are"
+    ):
+        _evaluate(frame.with_columns(age=ages))
+
+
 def test_the_most_frequent_level_is_the_reference() -> None:
     frame, _ate, _att = _known_effects(persons=800)
     prepared = prepare_input(frame, treatment="took_part", outcome="result")

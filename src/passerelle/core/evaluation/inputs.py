@@ -24,9 +24,10 @@ IntArray = npt.NDArray[np.int64]
 
 MISSING_POLICIES = ("refuse", "drop", "indicator")
 OUTCOME_KINDS = ("auto", "binary", "continuous")
-TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
-FALSE_WORDS = frozenset({"0", "0.0", "false", "f", "no", "n"})
-BINARY_ALLOWED = "0/1, true/false, yes/no"
+# English, and the words a spreadsheet in French or Dutch writes (Brussels' two languages).
+TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y", "oui", "vrai", "ja", "waar"})
+FALSE_WORDS = frozenset({"0", "0.0", "false", "f", "no", "n", "non", "faux", "nee", "onwaar"})
+BINARY_ALLOWED = "0/1, true/false, yes/no (or oui/non, vrai/faux, ja/nee, waar/onwaar)"
 SKIPPED_BY_DEFAULT = frozenset({"person_id", "y0", "y1"})
 """Columns never taken as covariates by default: the synthetic cohort's id and truth."""
 MAX_LEVELS = 20
@@ -187,6 +188,7 @@ def _kinds(
             if _is_binary_words(frame[name]):
                 kinds[name] = "binary"
                 continue
+            _refuse_stray_text(frame[name])
             levels = frame[name].drop_nulls().n_unique()
             if levels > MAX_LEVELS:
                 if explicit:
@@ -204,6 +206,24 @@ def _kinds(
                 "(categories)"
             )
     return kinds, notes
+
+
+def _refuse_stray_text(series: pl.Series) -> None:
+    """Refuse a text column whose values are numbers but for a few (a "n/a", "-" or "?" in a
+    column of ages): taken as categories it would be one level per number."""
+    values = series.drop_nulls()
+    numbers = values.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    if values.len() == 0 or numbers.null_count() * 2 > values.len():
+        return
+    stray = (
+        series.is_not_null()
+        & series.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False).is_null()
+    ).to_numpy()
+    first = int(np.flatnonzero(stray)[0])
+    raise EvaluationInputError(
+        f"{series.name}: {series[first]!r} on row {_row(first)} is not a number, and most "
+        "values are; allowed: numbers, or a missing value (empty, NA) with --missing"
+    )
 
 
 def _missing_covariates(
