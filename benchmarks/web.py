@@ -41,6 +41,7 @@ import random
 import re
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -433,8 +434,12 @@ def synthetic_requests(count: int, seed: int) -> list[dict[str, Any]]:
     return bodies
 
 
-def prepare(database_url: str, programmes: int, seed: int) -> dict[str, Any]:
-    """Migrate, load the knowledge base, add the synthetic programmes; the locust data."""
+def prepare(
+    database_url: str, programmes: int, seed: int, prerender: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Migrate, load the knowledge base, add the synthetic programmes, then render the
+    public pages in the `prerender` languages into the page cache, as the worker's task
+    does after a knowledge-base load (`page_cache.public_pages_render`); the locust data."""
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     sys.path.insert(0, str(BENCH_DIR))
@@ -462,6 +467,8 @@ def prepare(database_url: str, programmes: int, seed: int) -> dict[str, Any]:
     for word in SEARCH_WORDS:
         found = programmes_search(DirectoryFilters(q=word))
         hits.append(len(found) if isinstance(found, list) else found.count())
+    if prerender:
+        prerender_pages(prerender)
     data = {
         "words": SEARCH_WORDS,
         "slugs": list(programmes_visible().order_by("slug").values_list("slug", flat=True)),
@@ -472,6 +479,21 @@ def prepare(database_url: str, programmes: int, seed: int) -> dict[str, Any]:
     }
     connections.close_all()
     return data
+
+
+def prerender_pages(languages: tuple[str, ...]) -> None:
+    """What the worker does after a load: every public page rendered into the cache."""
+    from passerelle.web.apps.directory.page_cache import pages_render, prerender_paths
+
+    started, cpu = time.perf_counter(), time.process_time()
+    paths = prerender_paths()
+    statuses = pages_render(paths=paths, languages=languages)
+    print(
+        f"pages rendered ahead: {len(paths)} pages x {len(languages)} languages "
+        f"({', '.join(languages)}), statuses {statuses}, in "
+        f"{time.perf_counter() - started:.0f} s ({time.process_time() - cpu:.0f} s of CPU)",
+        flush=True,
+    )
 
 
 # --- the server and the load -------------------------------------------------------------
@@ -725,6 +747,11 @@ def main() -> None:
         choices=("search", "page", "/api/options"),
         help="load only these endpoints (default: all three)",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="no page rendered ahead (the worker's task after a load): first visits render",
+    )
     args = parser.parse_args()
     if args.worker_class == "gthread" and args.threads < 2:
         args.threads = 2
@@ -733,9 +760,16 @@ def main() -> None:
     print(f"preparing database {args.database} ...", flush=True)
     database_url = create_database(base_url, args.database)
     server = None
+    # A fresh page cache for each run, shared by this process (which renders the pages
+    # ahead, as the worker does after a load: locust asks in French, the default) and the
+    # gunicorn workers.
+    cache_dir = tempfile.mkdtemp(prefix="passerelle-bench-cache-")
+    os.environ["PASSERELLE_CACHE_DIR"] = cache_dir
     try:
         started = time.perf_counter()
-        data = prepare(database_url, args.programmes, args.seed)
+        data = prepare(
+            database_url, args.programmes, args.seed, prerender=() if args.cold else ("fr",)
+        )
         prepared = time.perf_counter() - started
         # The workers may still write to the page cache while the directory goes: stopping
         # them first (below) and ignoring a late file keep the figures from being lost.
@@ -752,8 +786,7 @@ def main() -> None:
                 "DATABASE_URL": database_url,
                 "DJANGO_SETTINGS_MODULE": SETTINGS,
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-                # A fresh page cache for each run, shared by the workers of this run.
-                "PASSERELLE_CACHE_DIR": str(work / "cache"),
+                "PASSERELLE_CACHE_DIR": cache_dir,
             }
             server = start_gunicorn(args, port, env, work / "gunicorn.log")
             status = request(f"{host}/api/options", data["requests"][0])
@@ -788,6 +821,7 @@ def main() -> None:
     finally:
         if server is not None:
             stop(server)
+        shutil.rmtree(cache_dir, ignore_errors=True)
         if args.keep:
             print(f"kept database: {database_url}")
         else:

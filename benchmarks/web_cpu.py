@@ -47,6 +47,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the measured requests")
     parser.add_argument("--top", type=int, default=30, help="profile lines shown")
     parser.add_argument("--database", default="passerelle_bench_web_cpu")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="no page rendered ahead (the worker's task after a load): first visits render",
+    )
     args = parser.parse_args()
 
     base_url = postgres_url()
@@ -60,7 +65,9 @@ def main() -> None:
 
 
 def measure(args: argparse.Namespace, database_url: str) -> None:
-    data = web.prepare(database_url, args.programmes, args.seed)
+    data = web.prepare(
+        database_url, args.programmes, args.seed, prerender=() if args.cold else LANGUAGES
+    )
     from django.db import connection
     from django.test import Client
 

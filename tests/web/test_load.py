@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -171,3 +172,23 @@ def test_events_of_a_removed_partnership_are_retired(
     assert not Event.objects.filter(
         slug__in=[e.id for e in with_events.events], in_knowledge=True
     ).exists()
+
+
+def test_the_load_command_can_queue_the_load_for_the_worker(
+    transactional_db: None, settings: Any, knowledge: Knowledge
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from passerelle.cli.main import app
+    from passerelle.web.apps.directory.tasks import knowledge_base_load
+
+    settings.PASSERELLE_TASK_BACKEND = "database"
+    queued = CliRunner().invoke(app, ["load", "--no-wait", "--no-migrate", "--format", "json"])
+    assert queued.exit_code == 0, queued.output
+    assert '"status": "queued"' in queued.stdout
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("directory.tasks.knowledge_base_load")
+    assert not Programme.objects.exists()  # nothing loaded until the worker runs it
+    report = knowledge_base_load.call()  # what the worker runs
+    assert report["created"]["programme"] == len(knowledge.programmes)
+    assert knowledge_base_load.call()["created"] == {}  # run again: nothing changes

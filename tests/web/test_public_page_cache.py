@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.support.accounts import PASSWORD
 
 from passerelle.knowledge.loader import load_knowledge
+from passerelle.web.apps.directory import page_cache as pages
 from passerelle.web.apps.directory.models import Organisation, Partnership, Programme
 from passerelle.web.apps.directory.services import LoadReport, knowledge_load
 
@@ -216,3 +217,51 @@ def test_a_missing_page_is_not_kept(page_cache: None, loaded_directory: LoadRepo
     assert Client().get("/programmes/no-such-programme/").status_code == 404
     assert _kept_keys() == []
     assert Organisation.objects.exists()
+
+
+def test_pages_rendered_ahead_are_cache_hits_at_the_first_visit(programme: Programme) -> None:
+    url = _url(programme)
+    statuses = pages.pages_render(paths=[url], languages=("fr", "nl"))
+    assert statuses == {"200": 2}
+    assert len(_kept_keys()) == 2
+    for language, word in (("nl", 'lang="nl"'), ("fr", 'lang="fr"')):
+        with CaptureQueriesContext(connection) as queries:
+            first = Client().get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert first.status_code == 200
+        assert len(queries) == 0  # nothing rendered: the visitor's first request is a hit
+        assert word in first.content.decode()
+    assert len(_kept_keys()) == 2
+    # the kept page carries the visitor's own token, not the renderer's placeholder
+    assert pages.CSRF_PLACEHOLDER not in first.content.decode()
+
+
+def test_the_pages_rendered_ahead_are_every_published_page(programme: Programme) -> None:
+    paths = pages.prerender_paths()
+    assert paths[:3] == ["/", "/directory/", "/calendar/"]
+    assert _url(programme) in paths
+    assert f"/organisations/{programme.organisation.slug}/" in paths
+    published = Programme.objects.filter(in_knowledge=True, organisation__is_demo=False)
+    assert sum(path.startswith("/programmes/") for path in paths) == published.count()
+
+
+def test_a_knowledge_load_queues_the_rendering_after_its_commit(
+    programme: Programme,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.PASSERELLE_TASK_BACKEND = "database"
+    settings.PUBLIC_PAGES_PRERENDER_LANGUAGES = ("fr", "ar")
+    with django_capture_on_commit_callbacks(execute=True):
+        knowledge_load(knowledge=load_knowledge())
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path.endswith("page_cache.public_pages_render")
+    monkeypatch.setattr(pages, "prerender_paths", lambda: [_url(programme)])
+    assert pages.public_pages_render.call() == {"200": 2}
+    assert len(_kept_keys()) == 2
+    settings.PUBLIC_PAGES_PRERENDER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        knowledge_load(knowledge=load_knowledge())
+    assert DBTaskResult.objects.count() == 1  # turned off: nothing more queued

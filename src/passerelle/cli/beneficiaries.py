@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import TaskID
@@ -183,19 +183,70 @@ def import_outcomes(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and match the rows; store nothing.")
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Import here and print the report (default), or queue the import for the "
+            "worker and print its job.",
+        ),
+    ] = True,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Import administrative outcomes, matched to the platform's persons by their encodings."""
     django_setup()
-    from django.utils import translation
-
-    from passerelle.web.apps.beneficiaries import services
-    from passerelle.web.apps.beneficiaries.uploads import UploadError
+    from passerelle.web.apps.beneficiaries import services, tasks
 
     try:
         content = file.read_bytes()
     except OSError as error:
         fail(_("FILE: cannot read {path} ({error})").format(path=file, error=error.strerror))
+    if not wait:
+        job = tasks.outcomes_import_queue(content=content, actor_label="cli", dry_run=dry_run)
+        if output == OutputFormat.json:
+            sys.stdout.write(json.dumps({"job": job.pk, "status": job.status}) + "\n")
+        else:
+            console.print(
+                _(
+                    "Import queued as job {id}: the worker imports it; its page is "
+                    "/analysis/beneficiaries/outcomes/imports/{id}/"
+                ).format(id=job.pk)
+            )
+        return
+    job = services.outcomes_job_create(content=content, actor_label="cli", dry_run=dry_run)
+    _run_job(job.pk, output)
+    job.refresh_from_db()
+    if job.status != "done":
+        fail("; ".join(f"{name}: {text}" if name else text for name, text in job.problems))
+    if output == OutputFormat.json:
+        sys.stdout.write(json.dumps({"job": job.pk, **(job.report or {})}) + "\n")
+        return
+    _print_import(_result_of(job.sha256, job.report or {}))
+
+
+def _result_of(sha256: str, report: dict[str, Any]) -> OutcomesResult:
+    """The import's result again, from what its job kept."""
+    from passerelle.web.apps.beneficiaries.services import OutcomesResult
+
+    return OutcomesResult(
+        sha256=sha256,
+        rows=report["rows"],
+        stored=report["stored"],
+        already_stored=report["already_stored"],
+        unmatched_rows=report["unmatched_rows"],
+        ambiguous_rows=report["ambiguous_rows"],
+        run_id=report["run"],
+        import_id=report["import"],
+        repeated=report["repeated"],
+        dry_run=report["dry_run"],
+    )
+
+
+def _run_job(job_id: int, output: OutputFormat) -> None:
+    """Run the import here, with a progress bar (English, as the other commands: the job
+    has no language, so the file's checks answer in English)."""
+    from passerelle.web.apps.beneficiaries import services
+
     steps = {
         "reading": _("reading rows"),
         "scoring": _("scoring pairs with the run's model"),
@@ -203,35 +254,14 @@ def import_outcomes(
         "storing": _("storing"),
     }
     with progress_bar(to=console, counts=True, disable=output != OutputFormat.table) as bar:
-        tasks: dict[str, TaskID] = {}
+        bars: dict[str, TaskID] = {}
 
         def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(steps[step], total=total)
-            bar.update(tasks[step], completed=done, total=total)
+            if step not in bars:
+                bars[step] = bar.add_task(steps[step], total=total)
+            bar.update(bars[step], completed=done, total=total)
 
-        try:
-            # the command speaks English, as the others do (the file's checks use Django's
-            # gettext, which would otherwise answer in the site's default language)
-            with translation.override(None):
-                result = services.outcomes_import(
-                    content=content, actor_label="cli", dry_run=dry_run, progress=progress
-                )
-        except UploadError as error:
-            fail("; ".join(message for _field, message in error.problems))
-        except services.NoRunToMatchError as error:
-            fail(str(error))
-    summary = {
-        "import": result.import_id,
-        **result.counts(),
-        "unmatched_rows": result.unmatched_rows,
-        "ambiguous_rows": result.ambiguous_rows,
-        "dry_run": result.dry_run,
-    }
-    if output == OutputFormat.json:
-        sys.stdout.write(json.dumps(summary) + "\n")
-        return
-    _print_import(result)
+        services.outcomes_job_run(job_id=job_id, progress=progress, last_attempt=True)
 
 
 def _print_import(result: OutcomesResult) -> None:

@@ -346,6 +346,13 @@ def load_command(
     migrate: Annotated[
         bool, typer.Option(help="Apply database migrations first (default: yes).")
     ] = True,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Load here and print the report (default), or queue the load for the worker.",
+        ),
+    ] = True,
 ) -> None:
     """Load the knowledge base into the web database. Idempotent: a second run changes
     nothing; records entered by organisations are never changed or deleted."""
@@ -358,6 +365,9 @@ def load_command(
 
     if migrate:
         call_command("migrate", verbosity=0, interactive=False)
+    if not wait:
+        _load_queue(output)
+        return
     report = knowledge_load(knowledge=knowledge)
     data = {
         "created": report.created,
@@ -387,6 +397,20 @@ def load_command(
     console.print(table)
     for record in report.kept_user_records:
         console.print(_("kept (entered by an organisation): {record}").format(record=record))
+
+
+def _load_queue(output: OutputFormat) -> None:
+    from django.db import transaction
+
+    from passerelle.web.apps.directory.tasks import knowledge_base_load
+    from passerelle.web.apps.ops.queue import enqueue
+
+    with transaction.atomic():
+        enqueue(knowledge_base_load)
+    if output is OutputFormat.json:
+        print_json({"status": "queued"})
+        return
+    console.print(_("Load queued: the worker loads the knowledge base (see the task list)."))
 
 
 @app.command("export-hsds")

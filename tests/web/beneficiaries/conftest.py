@@ -12,6 +12,7 @@ from django.test import Client
 from tests.support.accounts import logged_in
 from tests.support.beneficiaries import constructed_run, programmes, shared  # noqa: F401 (fixtures)
 from tests.support.outcomes import outcome_run  # noqa: F401 (fixture)
+from tests.support.tasks import run_worker, stored_tasks  # noqa: F401 (fixtures)
 
 from passerelle.web.apps.accounts.models import PlatformRole
 

@@ -207,7 +207,7 @@ def test_no_run_to_match_with_is_a_clear_error(organisations: Any) -> None:
 
 
 def test_the_page_is_for_analysts_and_imports_a_file(
-    clients: dict[str, Client], outcome_run: LinkageRun
+    clients: dict[str, Client], outcome_run: LinkageRun, django_capture_on_commit_callbacks: Any
 ) -> None:
     url = "/analysis/beneficiaries/outcomes/"
     content = outcome_file(
@@ -221,15 +221,21 @@ def test_the_page_is_for_analysts_and_imports_a_file(
     assert not OutcomeImport.objects.exists()
     analyst = clients["analyst"]
     assert analyst.get(url).status_code == 200
-    response = analyst.post(url, {"file": _upload(content)})
+    # the task runs when the upload's transaction commits (the tests' immediate backend)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = analyst.post(url, {"file": _upload(content)})
+    response = analyst.get(posted["Location"])
     page = response.content.decode()
     assert response.status_code == 200, page
     assert "2 outcomes stored" in page
     assert "1 row unmatched: 3" in page
-    bad = analyst.post(url, {"file": _upload(b"situation\nemployed\n")})
-    assert bad.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = analyst.post(url, {"file": _upload(b"situation\nemployed\n")})
+    bad = analyst.get(posted["Location"])
     assert "missing column bf_given" in bad.content.decode()
+    assert "Nothing was stored" in bad.content.decode()
     assert ImportedOutcome.objects.count() == 2
+    assert analyst.post(url, {}).status_code == 400  # no file: the form says so
 
 
 def _upload(content: bytes) -> Any:

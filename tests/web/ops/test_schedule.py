@@ -36,6 +36,7 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
     assert sorted(scheduler_tick(now=start)) == [
         "api-token-clean-up",
         "follow-up-reminders",
+        "public-pages-render",
         "referrals-overdue",
         "retention-purge",
         "scenarios-precompute",
@@ -71,6 +72,7 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
             "retention-purge",
             "scenarios-precompute",
             "api-token-clean-up",
+            "public-pages-render",
         ]
     )
     assert ScheduleSlot.objects.filter(job="retention-purge").count() == 3

@@ -100,6 +100,7 @@ PAGES: dict[tuple[str, str, str], tuple[Any, ...]] = {
     ("beneficiaries:review", "", "get"): (NO, NO, NO, NO, OK, OK),
     ("beneficiaries:review-pair", "", "get"): (NO, NO, NO, NO, GONE, GONE),
     ("beneficiaries:outcomes", "", "get"): (NO, NO, NO, NO, OK, OK),
+    ("beneficiaries:outcome-job", "", "get"): (NO, NO, NO, NO, GONE, GONE),
 }
 
 URLCONFS = {
@@ -183,6 +184,7 @@ def _ids(setting: Setting) -> dict[str, dict[str, str]]:  # noqa: F811
         "offer_id": str(offer.pk),
         "vacancy_id": str(vacancy.pk),
         "pair_id": "999999",
+        "job_id": "999999",
         "held_id": str(held.pk),
     }
     return {

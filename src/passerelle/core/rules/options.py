@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from passerelle.core.i18n import _, reader_date
+from passerelle.core.i18n import _, current_language, reader_date
 from passerelle.core.landscape import organisation_change_dates, organisation_status_on
 from passerelle.core.profile import Profile
 from passerelle.core.rules.explain import (
@@ -34,6 +34,48 @@ conditions nobody recorded is never presented as checked (issue 18)."""
 
 MAX_SEARCH_STEPS = 64
 """How many change dates to try when looking for the date a programme opens to a person."""
+MEMO_ENTRIES = 200_000
+"""Entries a knowledge base's memo holds before it starts again (dates come from requests)."""
+
+
+class _Memo:
+    """What the options of a knowledge base do not owe to the person, kept once per
+    knowledge base (the server's is loaded once per process, and a new version is a new
+    object): the version of a programme in force on a date, why it is closed on a date (in
+    a language), the dates on which its versions or its organisation change, and the
+    citations as JSON. Building these anew for every programme of every answer was most of
+    `POST /api/options`' CPU (docs/benchmarks.md)."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.versions: dict[tuple[str, dt.date], Programme | None] = {}
+        self.closed: dict[tuple[str, dt.date, str], str | None] = {}
+        self.fixed_dates: dict[str, frozenset[dt.date]] = {}
+        self.sources: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+
+    def full(self) -> bool:
+        return len(self.versions) + len(self.closed) > MEMO_ENTRIES
+
+
+_MEMOS_KEPT = 4
+"""Knowledge bases with a memo (one per process in production; tests load a few)."""
+_memos: dict[int, _Memo] = {}
+
+
+def _memo(knowledge: Knowledge) -> _Memo:
+    memo = _memos.get(id(knowledge))
+    if memo is not None and memo.knowledge is knowledge:
+        return memo
+    if len(_memos) >= _MEMOS_KEPT:
+        _memos.clear()
+    memo = _memos[id(knowledge)] = _Memo(knowledge)
+    return memo
+
+
+def _memo_bounded(knowledge: Knowledge) -> None:
+    """Start the memo again when it has grown past MEMO_ENTRIES (once per answer)."""
+    if _memo(knowledge).full():
+        del _memos[id(knowledge)]
 
 
 @dataclass(frozen=True)
@@ -89,6 +131,7 @@ def rights(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) ->
 def options(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -> Options:
     check_coverage(on)
     knowledge = knowledge or load_knowledge()
+    _memo_bounded(knowledge)
     situation = Situation(profile, knowledge)
     facts = {name: fact_with_next_change(situation, name, on) for name in FACTS}
     programmes = tuple(
@@ -99,11 +142,24 @@ def options(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -
 
 
 def _version(situation: Situation, programme_id: str, on: dt.date) -> Programme | None:
-    return situation.knowledge.programme_on(programme_id, on)
+    versions = _memo(situation.knowledge).versions
+    key = (programme_id, on)
+    if key not in versions:
+        versions[key] = situation.knowledge.programme_on(programme_id, on)
+    return versions[key]
 
 
 def _closed_reason(situation: Situation, programme_id: str, on: dt.date) -> str | None:
-    """Why the programme is not offered on this date, if it is not."""
+    """Why the programme is not offered on this date, if it is not (the same for everyone:
+    kept per language)."""
+    closed = _memo(situation.knowledge).closed
+    key = (programme_id, on, current_language())
+    if key not in closed:
+        closed[key] = _closed_reason_made(situation, programme_id, on)
+    return closed[key]
+
+
+def _closed_reason_made(situation: Situation, programme_id: str, on: dt.date) -> str | None:
     knowledge = situation.knowledge
     version = _version(situation, programme_id, on)
     if version is None:
@@ -140,16 +196,25 @@ def _outcome_on(situation: Situation, programme_id: str, on: dt.date) -> bool | 
     return outcome_only(version.eligibility, situation, on)
 
 
+def _fixed_dates(knowledge: Knowledge, programme_id: str) -> frozenset[dt.date]:
+    """The dates on which a programme's versions or their organisations change (the same
+    for everyone)."""
+    fixed = _memo(knowledge).fixed_dates
+    if programme_id not in fixed:
+        dates: set[dt.date] = set()
+        for version in knowledge.programmes[programme_id]:
+            for bound in (version.valid_from, version.valid_to):
+                if bound is not None:
+                    dates.add(bound.first_day)
+            organisation = knowledge.organisations[version.organisation]
+            dates.update(organisation_change_dates(organisation))
+        fixed[programme_id] = frozenset(dates)
+    return fixed[programme_id]
+
+
 def _change_dates_after(situation: Situation, programme_id: str, on: dt.date) -> set[dt.date]:
     knowledge = situation.knowledge
-    dates: set[dt.date] = set()
-    for version in knowledge.programmes[programme_id]:
-        for bound in (version.valid_from, version.valid_to):
-            if bound is not None and bound.first_day > on:
-                dates.add(bound.first_day)
-        for day in organisation_change_dates(knowledge.organisations[version.organisation]):
-            if day > on:
-                dates.add(day)
+    dates = {day for day in _fixed_dates(knowledge, programme_id) if day > on}
     version = _version(situation, programme_id, on) or knowledge.programme_latest(programme_id)
     if version.eligibility is not None:
         dates |= change_dates_after(version.eligibility, situation, on)
@@ -303,6 +368,20 @@ def citation_json(citation: Citation, knowledge: Knowledge) -> dict[str, Any]:
 
 
 def sources_json(citations: tuple[Citation, ...], knowledge: Knowledge) -> list[dict[str, Any]]:
+    """The citations as JSON, once per knowledge base: they do not depend on the person, and
+    building them was a fifth of `POST /api/options`' CPU (docs/benchmarks.md). The lists
+    are shared between answers: callers serialise them, never change them."""
+    # By the citations' identities: they belong to the knowledge base, which the memo keeps
+    # alive, and hashing them by value cost as much as the JSON.
+    kept = _memo(knowledge).sources
+    key = tuple(map(id, citations))
+    made = kept.get(key)
+    if made is None:
+        made = kept[key] = _sources_json(citations, knowledge)
+    return made
+
+
+def _sources_json(citations: tuple[Citation, ...], knowledge: Knowledge) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str | None], dict[str, Any]] = {}
     for citation in citations:
         item = citation_json(citation, knowledge)

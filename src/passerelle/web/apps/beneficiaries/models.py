@@ -226,3 +226,48 @@ class ImportedOutcome(models.Model):
     class Meta:
         indexes = (models.Index(fields=("organisation", "record_id")),)
         ordering = ("outcome_date", "id")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class OutcomeImportJob(models.Model):
+    """A file of outcomes waiting for, or imported by, the task `outcomes_import_job`
+    (docs/operations.md, "Imports"). The upload is kept in `content` only until the task
+    ends: it holds the source's keyed encodings and outcomes, never a name in clear (the
+    file's checks refuse one), and is cleared when the import is done or has failed.
+    `report` is what the import found (counts and row numbers), `problems` why it failed
+    (field, message), as the page and the command show them."""
+
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default="queued")
+    content = models.BinaryField(null=True, editable=False)
+    sha256 = models.CharField(max_length=64)
+    dry_run = models.BooleanField(default=False)
+    language = models.CharField(max_length=16, blank=True)
+    """The language the requester reads the problems in ("" for English)."""
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_label = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    outcome_import = models.ForeignKey(
+        OutcomeImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-requested_at", "-id")
+        verbose_name = _("outcome import task")
+        verbose_name_plural = _("outcome import tasks")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

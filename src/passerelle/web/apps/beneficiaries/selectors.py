@@ -20,6 +20,7 @@ from passerelle.web.apps.beneficiaries.models import (
     ImportedOutcome,
     LinkageRun,
     OutcomeImport,
+    OutcomeImportJob,
     Participation,
     ReviewDecision,
     RunStatus,
@@ -227,6 +228,16 @@ def imported_outcomes(
 
 def outcome_imports(limit: int = 20) -> list[OutcomeImport]:
     return list(OutcomeImport.objects.all()[:limit])
+
+
+def outcome_import_jobs(limit: int = 10) -> list[OutcomeImportJob]:
+    """The latest files given to import, with their state (the files themselves are not
+    read: only the task reads them)."""
+    return list(OutcomeImportJob.objects.defer("content")[:limit])
+
+
+def outcome_import_job(job_id: int) -> OutcomeImportJob | None:
+    return OutcomeImportJob.objects.defer("content").filter(pk=job_id).first()
 
 
 def file_links_version() -> tuple[int, str, int] | None:

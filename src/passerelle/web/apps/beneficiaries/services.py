@@ -15,9 +15,10 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.i18n import _, gettext_noop, language_of
 from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
 from passerelle.core.linkage.bloom import ENCODED_COLUMNS
 from passerelle.core.linkage.pairs import score_pairs
@@ -34,8 +35,10 @@ from passerelle.web.apps.beneficiaries.models import (
     EncodedRecord,
     EncodingBatch,
     ImportedOutcome,
+    ImportStatus,
     LinkageRun,
     OutcomeImport,
+    OutcomeImportJob,
     Participation,
     ReviewDecision,
     RunStatus,
@@ -50,7 +53,7 @@ from passerelle.web.apps.beneficiaries.outcome_matching import (
     lowest_rival,
     match_row,
 )
-from passerelle.web.apps.beneficiaries.uploads import ParsedUpload, parse_upload
+from passerelle.web.apps.beneficiaries.uploads import ParsedUpload, UploadError, parse_upload
 
 logger = logging.getLogger(__name__)
 
@@ -725,7 +728,10 @@ def outcomes_import(
         result.stored = sum(1 for m in matches.values() if m.status == MATCHED)
         return result
     try:
-        return _outcomes_store(parsed, matches, run, result, user, actor_label, progress)
+        # one transaction (a savepoint inside a caller's): a process that dies in the
+        # middle leaves nothing of the file stored, and a rival's commit is seen below
+        with transaction.atomic():
+            return _outcomes_store(parsed, matches, run, result, user, actor_label, progress)
     except IntegrityError:
         # the same file, imported at the same moment by someone else: theirs counts
         if not OutcomeImport.objects.filter(sha256=sha256).exists():
@@ -817,3 +823,120 @@ def _audit_outcomes(result: OutcomesResult, user: Any, actor_label: str) -> None
         object_id=result.import_id or "",
         detail={"sha256": result.sha256, **result.counts()},
     )
+
+
+# --- outcome imports as tasks (docs/operations.md, "Imports") ------------------------------
+
+IMPORT_ATTEMPTS = 3
+"""Tries of an import that fails unexpectedly (the database went away, say) before its job
+is failed; a file that is wrong, or no run to match with, fails at once."""
+
+
+def outcomes_job_create(
+    *,
+    content: bytes,
+    user: Any = None,
+    actor_label: str = "",
+    dry_run: bool = False,
+    language: str = "",
+) -> OutcomeImportJob:
+    """Keep a file of outcomes for its import: by the task (`tasks.outcomes_import_queue`)
+    or by the caller itself (`passerelle import-outcomes --wait`)."""
+    is_authenticated = getattr(user, "is_authenticated", False)
+    return OutcomeImportJob.objects.create(
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        dry_run=dry_run,
+        language=language,
+        requested_by=user if is_authenticated else None,
+        requested_by_label=actor_label or (user.get_username() if is_authenticated else ""),
+    )
+
+
+def _job_start(job_id: int) -> OutcomeImportJob | None:
+    """Mark the job running (committed, so that the page shows it), or None when it has
+    already ended (a task run twice)."""
+    with transaction.atomic():
+        job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
+        if job.finished:
+            return None
+        job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+        job.attempts += 1
+        job.save(update_fields=["status", "started_at", "attempts"])
+    return job
+
+
+def _job_end(job: OutcomeImportJob, status: str, **fields: Any) -> None:
+    """The job's last write: its state, and the upload deleted."""
+    job.status, job.finished_at, job.content = status, timezone.now(), None
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(
+        update_fields=["status", "finished_at", "content", *fields],
+    )
+
+
+def job_report(result: OutcomesResult) -> dict[str, Any]:
+    """What a job keeps of its import: the counts and the row numbers (never a row)."""
+    return {
+        "import": result.import_id,
+        **result.counts(),
+        "unmatched_rows": result.unmatched_rows,
+        "ambiguous_rows": result.ambiguous_rows,
+        "dry_run": result.dry_run,
+    }
+
+
+def outcomes_job_run(
+    *, job_id: int, progress: OutcomesProgress | None = None, last_attempt: bool = False
+) -> str:
+    """Import the job's file (what the task and `import-outcomes --wait` run) and return the
+    job's status. The import and the job's end are one transaction, under the job's row
+    lock: the job is done if and only if its outcomes are stored, and a worker killed in the
+    middle leaves nothing of the file stored and the job running, to be run again. An
+    unexpected error ends the job (failed, file deleted) on its last attempt, and is raised
+    again for the queue's retry otherwise."""
+    if _job_start(job_id) is None:
+        return str(OutcomeImportJob.objects.get(pk=job_id).status)
+    language = OutcomeImportJob.objects.values_list("language", flat=True).get(pk=job_id)
+    with translation.override(language or None), language_of(language or "en"):
+        return _job_import(job_id, progress, last_attempt)
+
+
+def _job_import(job_id: int, progress: OutcomesProgress | None, last_attempt: bool) -> str:
+    try:
+        with transaction.atomic():
+            job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
+            if job.finished:  # another worker finished it while this one waited
+                return str(job.status)
+            result = outcomes_import(
+                content=bytes(job.content or b""),
+                user=job.requested_by,
+                actor_label=job.requested_by_label,
+                dry_run=job.dry_run,
+                progress=progress,
+            )
+            _job_end(
+                job,
+                ImportStatus.DONE,
+                report=job_report(result),
+                outcome_import_id=None if result.dry_run else result.import_id,
+            )
+    except UploadError as error:
+        _job_fail(job_id, [list(problem) for problem in error.problems])
+    except NoRunToMatchError as error:
+        _job_fail(job_id, [["file", str(error)]])
+    except Exception:
+        job = OutcomeImportJob.objects.get(pk=job_id)
+        if last_attempt or job.attempts >= IMPORT_ATTEMPTS:
+            failure = gettext("the import failed; the list of tasks says why")
+            _job_fail(job_id, [["", failure]])
+        raise
+    return str(OutcomeImportJob.objects.get(pk=job_id).status)
+
+
+def _job_fail(job_id: int, problems: list[list[str]]) -> None:
+    logger.info("outcome import job %s failed: %s problems", job_id, len(problems))
+    with transaction.atomic():
+        job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
+        _job_end(job, ImportStatus.FAILED, problems=problems)

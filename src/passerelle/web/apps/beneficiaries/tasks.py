@@ -1,11 +1,21 @@
-"""Background work of unique beneficiaries: a linkage run (docs/operations.md)."""
+"""Background work of unique beneficiaries: a linkage run, an import of outcomes
+(docs/operations.md)."""
 
 from __future__ import annotations
 
-from django.conf import settings
+import datetime as dt
+from typing import Any
 
-from passerelle.web.apps.beneficiaries.models import LinkageRun, RunStatus
-from passerelle.web.apps.beneficiaries.services import run_execute
+from django.conf import settings
+from django.db import transaction
+
+from passerelle.web.apps.beneficiaries.models import LinkageRun, OutcomeImportJob, RunStatus
+from passerelle.web.apps.beneficiaries.services import (
+    IMPORT_ATTEMPTS,
+    outcomes_job_create,
+    outcomes_job_run,
+    run_execute,
+)
 from passerelle.web.apps.ops.queue import background_task, enqueue
 
 
@@ -31,3 +41,33 @@ def run_in_background(run: LinkageRun) -> None:
         run_execute(run_id=run.pk)
         return
     enqueue(linkage_run, run.pk, key=f"linkage-run:{run.pk}")
+
+
+@background_task(retries=IMPORT_ATTEMPTS - 1, backoff=dt.timedelta(seconds=30))
+def outcomes_import_job(job_id: int) -> str:
+    """Import a job's file of outcomes (`services.outcomes_job_run`). Safe to run again:
+    a job that ended is left as it is; one left running by a worker that died stored
+    nothing (one transaction) and is imported again; the file was deleted when it ended."""
+    return outcomes_job_run(job_id=job_id)
+
+
+def outcomes_import_queue(
+    *,
+    content: bytes,
+    user: Any = None,
+    actor_label: str = "",
+    dry_run: bool = False,
+    language: str = "",
+) -> OutcomeImportJob:
+    """Keep the upload and queue its import (once per job), in one transaction: the job
+    exists if and only if its task does."""
+    with transaction.atomic():
+        job = outcomes_job_create(
+            content=content,
+            user=user,
+            actor_label=actor_label,
+            dry_run=dry_run,
+            language=language,
+        )
+        enqueue(outcomes_import_job, job.pk, key=f"outcomes-import:{job.pk}")
+    return job

@@ -10,6 +10,7 @@ urlpatterns = [
     path("share/", views.encodings, name="encodings"),
     path("runs/", views.runs, name="runs"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/imports/<int:job_id>/", views.outcome_job, name="outcome-job"),
     path("review/", views.review, name="review"),
     path("review/<int:pair_id>/", views.review_pair, name="review-pair"),
 ]

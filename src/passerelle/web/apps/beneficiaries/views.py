@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -218,39 +218,54 @@ ROWS_SHOWN = 200
 
 @linkage_view
 def outcomes(request: HttpRequest) -> HttpResponseBase:
-    """Administrative outcomes imported from a file (docs/outcomes.md): analysts only."""
+    """Administrative outcomes imported from a file (docs/outcomes.md): analysts only. The
+    file is kept and imported by a task; the page of its job follows it."""
     form = OutcomeFileForm()
-    result = None
     status = 200
     if request.method == "POST":
         form = OutcomeFileForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                result = services.outcomes_import(
-                    content=form.cleaned_data["file"].read(),
-                    user=request.user,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except UploadError as error:
-                for field, message in error.problems:
-                    form.add_error(field, message)
-            except services.NoRunToMatchError as error:
-                form.add_error("file", str(error))
-        if not form.is_valid():
-            status = 400
+            job = tasks.outcomes_import_queue(
+                content=form.cleaned_data["file"].read(),
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                language=translation.get_language() or "",
+            )
+            return redirect("beneficiaries:outcome-job", job_id=job.pk)
+        status = 400
     return render(
         request,
         "beneficiaries/outcomes.html",
         {
             "form": form,
-            "result": result,
-            "unmatched_shown": result.unmatched_rows[:ROWS_SHOWN] if result else [],
-            "ambiguous_shown": result.ambiguous_rows[:ROWS_SHOWN] if result else [],
-            "rows_shown": ROWS_SHOWN,
+            "jobs": selectors.outcome_import_jobs(),
             "imports": selectors.outcome_imports(),
         },
         status=status,
     )
+
+
+@linkage_view
+def outcome_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """One file's import: queued, running, then its report or its problems."""
+    job = selectors.outcome_import_job(job_id)
+    if job is None:
+        raise Http404
+    report = job.report or {}
+    response = render(
+        request,
+        "beneficiaries/outcome_job.html",
+        {
+            "job": job,
+            "report": report,
+            "unmatched_shown": report.get("unmatched_rows", [])[:ROWS_SHOWN],
+            "ambiguous_shown": report.get("ambiguous_rows", [])[:ROWS_SHOWN],
+            "rows_shown": ROWS_SHOWN,
+        },
+    )
+    if not job.finished:
+        response["Refresh"] = "3"  # the page follows the task, without JavaScript
+    return response
 
 
 def _comparisons(pair: CandidatePair) -> list[dict[str, str]]:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
+from passerelle.web.apps.ops.queue import background_task, enqueue
 from passerelle.web.common.labels import request_language
 
 VERSION_KEY = "public-pages:version"
@@ -158,3 +161,87 @@ def connect() -> None:
         post_delete.connect(directory_changed, sender=model, dispatch_uid=f"pages-d-{model}")
     for through in (Partnership.members.through, Partnership.programmes.through):
         m2m_changed.connect(directory_changed, sender=through, dispatch_uid=f"pages-{through}")
+
+
+# --- pages rendered ahead (docs/web.md, "Public page cache") -------------------------------
+
+
+def prerender_paths() -> list[str]:
+    """The pages rendered ahead: home, directory, calendar, and every published
+    organisation's and programme's page (what a visitor reaches by a link)."""
+    from django.urls import reverse
+
+    from passerelle.web.apps.directory.selectors import (
+        organisations_visible,
+        programmes_visible,
+    )
+
+    paths = [reverse(f"directory:{name}") for name in ("home", "directory", "calendar")]
+    paths += [
+        reverse("directory:organisation", args=[slug])
+        for slug in organisations_visible().order_by("slug").values_list("slug", flat=True)
+    ]
+    paths += [
+        reverse("directory:programme", args=[slug])
+        for slug in programmes_visible().order_by("slug").values_list("slug", flat=True)
+    ]
+    return paths
+
+
+def keeps_pages() -> bool:
+    """Whether public pages are kept at all (not in tests, nor with a zero lifetime)."""
+    from django.core.cache.backends.dummy import DummyCache
+
+    return settings.DIRECTORY_CACHE_SECONDS > 0 and not isinstance(cache, DummyCache)
+
+
+def pages_render(*, paths: list[str], languages: tuple[str, ...]) -> dict[str, int]:
+    """Request each page in each language through the application, as a first visitor's
+    browser would (the handler gunicorn calls, every middleware), so that the page is kept
+    and the visitor's first request is a cache hit. Counts of pages by status. The
+    request-finished signal is not sent: it would close the task's database connection."""
+    from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+
+    handler = WSGIHandler()
+    host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h), "localhost")
+    host = host.lstrip(".")
+    statuses: dict[str, int] = {}
+    for language in languages:
+        for path in paths:
+            environ = {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "QUERY_STRING": "",
+                "SERVER_NAME": host,
+                "SERVER_PORT": "443",
+                "HTTP_HOST": host,
+                "HTTP_ACCEPT_LANGUAGE": language,
+                "HTTP_X_FORWARDED_PROTO": "https",  # what the proxy says in production
+                "REMOTE_ADDR": "127.0.0.1",
+                "wsgi.url_scheme": "https",
+                "wsgi.input": io.BytesIO(),
+                "wsgi.errors": sys.stderr,
+            }
+            code = str(handler.get_response(WSGIRequest(environ)).status_code)
+            statuses[code] = statuses.get(code, 0) + 1
+    return statuses
+
+
+@background_task(retries=1)
+def public_pages_render() -> dict[str, int]:
+    """Render every public page in every language of `PUBLIC_PAGES_PRERENDER_LANGUAGES`
+    into the page cache. Safe to run again: a page already kept is a cache hit."""
+    if not keeps_pages():
+        return {}
+    return pages_render(
+        paths=prerender_paths(),
+        languages=tuple(settings.PUBLIC_PAGES_PRERENDER_LANGUAGES),
+    )
+
+
+def public_pages_render_later() -> None:
+    """Queue the rendering once the caller's transaction has committed: after the page
+    cache's version moved on (`directory_changed` bumps it at the commit), so that the
+    pages are kept under the new version. Nothing when no page is kept (tests)."""
+    if keeps_pages() and settings.PUBLIC_PAGES_PRERENDER:
+        transaction.on_commit(lambda: enqueue(public_pages_render))

@@ -12,7 +12,7 @@ from passerelle.core.landscape import OrganisationStatus, status_from_history
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.knowledge.model import StatusPeriod
 from passerelle.web.apps.directory.models import Event, Organisation, Partnership, Programme
-from passerelle.web.apps.directory.services import search_text
+from passerelle.web.apps.directory.search import search_text
 
 CATEGORIES = (  # the "what" filter: the needs the public asks about, a subset of all categories
     "language_course",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,8 @@ from passerelle.web.apps.directory.models import (
     Programme,
     stable_uuid,
 )
-from passerelle.web.apps.directory.page_cache import directory_changed
+from passerelle.web.apps.directory.page_cache import directory_changed, public_pages_render_later
+from passerelle.web.apps.directory.search import search_text
 
 
 @dataclass
@@ -47,20 +47,6 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.retired)
-
-
-def search_text(*texts: object) -> str:
-    """Lower-case text without accents, for search in any language."""
-    parts: list[str] = []
-    for text in texts:
-        if isinstance(text, dict):
-            parts.extend(str(value) for value in text.values() if value)
-        elif isinstance(text, list | tuple):
-            parts.extend(str(value) for value in text)
-        elif text:
-            parts.append(str(text))
-    decomposed = unicodedata.normalize("NFKD", " ".join(parts).casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _digest(fields: dict[str, Any]) -> str:
@@ -207,6 +193,7 @@ def knowledge_load(*, knowledge: Knowledge) -> LoadReport:
             report.retired[kind] = retired
     # The queryset updates above send no signal: the public pages learn of them here.
     directory_changed()
+    public_pages_render_later()
     return report
 
 

@@ -169,7 +169,8 @@ CACHES = {
     "default": {
         "BACKEND": "passerelle.web.filecache.SharedFileCache",
         "LOCATION": os.environ.get("PASSERELLE_CACHE_DIR", str(VAR_DIR / "cache")),
-        "OPTIONS": {"MAX_ENTRIES": 20000},
+        # every public page in every public language (5 000 programmes: 40 000 pages)
+        "OPTIONS": {"MAX_ENTRIES": 60000},
     },
 }
 # The rate limiter's counters: on disk beside the page cache, shared by the server's
@@ -184,6 +185,15 @@ DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", str(24 *
 """How long a public page stays in the cache (directory/page_cache.py); 0: never kept. An
 edit of the directory replaces it at once whatever this says. Several servers need a shared
 cache (Redis, memcached) instead of one on disk, or an edit shows only on its own server."""
+PUBLIC_PAGES_PRERENDER = os.environ.get("PUBLIC_PAGES_PRERENDER", "1") not in {"0", "false"}
+"""Whether a knowledge-base load queues the rendering of every public page ahead (task
+`directory.tasks.public_pages_render`, also scheduled each morning), so that a visitor's
+first request is a cache hit."""
+PUBLIC_PAGES_PRERENDER_LANGUAGES = tuple(
+    os.environ.get("PUBLIC_PAGES_PRERENDER_LANGUAGES", ",".join(PUBLIC_LANGUAGES)).split(",")
+)
+"""The languages rendered ahead (all public languages by default); the others are
+rendered at their first visit, as before."""
 
 # Staff accounts (docs/people.md): Argon2 first; older hashes are upgraded at next login.
 PASSWORD_HASHERS = [
@@ -332,6 +342,12 @@ PASSERELLE_SCHEDULES = {
     "scenarios-precompute": {
         "task": "passerelle.web.apps.scenarios.tasks.scenarios_precompute",
         "daily_at": "04:00",
+    },
+    # The public pages of the new day rendered into the page cache (their key holds the
+    # day), before the morning's visitors (docs/web.md, "Public page cache").
+    "public-pages-render": {
+        "task": "passerelle.web.apps.directory.page_cache.public_pages_render",
+        "daily_at": "00:05",
     },
     # Revoked API tokens past API_TOKEN_REVOKED_KEEP_DAYS, and expired login sessions.
     "api-token-clean-up": {
