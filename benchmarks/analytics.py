@@ -59,7 +59,12 @@ def _fill(persons: int, referrals: int, seed: int) -> int:
     from passerelle.web.apps.referrals.models import Referral, ReferralEvent
 
     rng = np.random.default_rng(seed)
+    from passerelle.web.apps.monitoring.models import AggregateState
+
     with transaction.atomic():
+        # The aggregates are rebuilt after the fill: without their state the hook that each
+        # deleted row sends does nothing (it would otherwise update them row by row).
+        AggregateState.objects.all().delete()
         ReferralEvent.objects.all().delete()
         Referral.objects.all().delete()
         Person.objects.all().delete()
@@ -247,6 +252,7 @@ def main() -> None:
     from passerelle.web.apps.monitoring.aggregates import aggregates_rebuild
 
     rebuild = aggregates_rebuild().build_seconds
+    print(f"  filled in {fill_seconds:.1f} s, aggregates rebuilt in {rebuild:.1f} s", flush=True)
     rows: list[tuple[str, str, float, float, float]] = []
     writes: list[float] = []
     # The database queue (tasks stored, not run): the page never waits for the evaluation.
@@ -264,6 +270,7 @@ def main() -> None:
                     after_change.append(_time(call))
                     cached.append(_time(call))
                 label = "aggregates + queue" if aggregated else "full recompute (before)"
+                print(f"  measured: {name}, {label}: {after_change}", flush=True)
                 rows.append(
                     (name, label, statistics.median(after_change), _p95(after_change),
                      _p95(cached))
