@@ -96,6 +96,11 @@ def _expected() -> dict[str, Any]:
     }
 
 
+def state_digest() -> str:
+    """A digest of `_expected()`: what a rebuild for the current state is keyed by."""
+    return hashlib.sha256(repr(sorted(_expected().items())).encode()).hexdigest()[:40]
+
+
 def _matches(state: AggregateState, expected: dict[str, Any]) -> bool:
     return all(getattr(state, name) == value for name, value in expected.items())
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.utils import timezone
 
 from passerelle.core.disclosure import MODULUS, perturb_frame, with_record_keys
 from passerelle.core.evaluation.estimators import Evaluation, evaluate_programme
@@ -216,11 +215,12 @@ def aggregates_key(scope: Scope) -> Key | None:
 
 
 def aggregates_rebuild_soon() -> None:
-    """Queue one rebuild of the aggregates for today's state (idempotent per day)."""
+    """Queue one rebuild of the aggregates for the current state (once per state: a day, a
+    linkage run, a set of partnerships)."""
     from passerelle.web.apps.monitoring.tasks import aggregates_rebuild_task
     from passerelle.web.apps.ops.queue import enqueue
 
-    enqueue(aggregates_rebuild_task, key=f"aggregates-rebuild:{timezone.localdate()}")
+    enqueue(aggregates_rebuild_task, key=f"aggregates-rebuild:{aggregates.state_digest()}")
 
 
 @functools.lru_cache(maxsize=16)
