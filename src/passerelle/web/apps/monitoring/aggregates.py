@@ -278,16 +278,11 @@ def aggregates_record(files: Iterable[Any]) -> None:
             new = {
                 name: frame.filter(pl.col("person_id") == person_id) for name, frame in now.items()
             }
-            parts, delta = _person_delta(new, stored.get(person_id), members, expected["as_of"])
+            delta = _person_update(
+                person_id, new, stored.get(person_id), members, expected["as_of"]
+            )
             for scope, change in delta.items():
                 deltas[scope].append(change)
-            text = _rows_by_person(new).get(person_id)
-            if text is None:
-                AggregatePerson.objects.filter(pk=person_id).delete()
-            else:
-                AggregatePerson.objects.update_or_create(
-                    pk=person_id, defaults={"frames": text, "cells": _parts_json(parts)}
-                )
         for scope, changes in deltas.items():
             _write(scope, sum_cells(pl.concat(changes)), add=True)
         AggregateState.objects.filter(pk=STATE_ID).update(version=F("version") + 1)
@@ -346,6 +341,27 @@ def _person_delta(
         for scope in sorted(parts.keys() | old.keys())
     }
     return parts, deltas
+
+
+def _person_update(
+    person_id: int,
+    new: dict[str, pl.DataFrame],
+    known: AggregatePerson | None,
+    members: dict[str, frozenset[str]],
+    as_of: dt.date,
+) -> Parts:
+    """Store the person's new rows and part; return what they change in each scope."""
+    text = _rows_by_person(new).get(person_id)
+    if known is not None and known.cells and known.frames == text:
+        return {}  # nothing the figures read has changed (a file's other fields, say)
+    parts, delta = _person_delta(new, known, members, as_of)
+    if text is None:
+        AggregatePerson.objects.filter(pk=person_id).delete()
+    else:
+        AggregatePerson.objects.update_or_create(
+            pk=person_id, defaults={"frames": text, "cells": _parts_json(parts)}
+        )
+    return delta
 
 
 # --- the rebuild -------------------------------------------------------------------------
