@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from passerelle.cli.aggregates import aggregates_rebuild_command
 from passerelle.cli.beneficiaries import (
     import_outcomes,
     link_encode_files,
@@ -462,6 +463,7 @@ app.command("link-run")(link_run)
 app.command("link-encode-files")(link_encode_files)
 app.command("link-relearn")(link_relearn)
 app.command("import-outcomes")(import_outcomes)
+app.command("aggregates-rebuild")(aggregates_rebuild_command)
 
 
 def run() -> None:

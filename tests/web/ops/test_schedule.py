@@ -34,6 +34,7 @@ def at(text: str) -> dt.datetime:
 def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -> None:
     start = at("2026-12-07 01:00:10")
     assert sorted(scheduler_tick(now=start)) == [
+        "aggregates-rebuild",
         "api-token-clean-up",
         "follow-up-reminders",
         "public-pages-render",
@@ -73,6 +74,7 @@ def test_each_job_runs_once_per_slot_as_the_clock_advances(stored_tasks: None) -
             "scenarios-precompute",
             "api-token-clean-up",
             "public-pages-render",
+            "aggregates-rebuild",
         ]
     )
     assert ScheduleSlot.objects.filter(job="retention-purge").count() == 3

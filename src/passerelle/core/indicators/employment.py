@@ -107,9 +107,21 @@ def employment_on(
     (full calendar years between the cohort year and the day's year), `count`,
     `denominator`, `rate`. When `persons` has a `record_key` column (`core.disclosure`),
     also `count_key` and `denominator_key`, the cell keys of the two counts."""
-    _validate(by, cohort)
-    keyed = "record_key" in persons.lazy().collect_schema().names()
-    column = COHORT_COLUMNS[cohort]
+    return _employment_on(
+        persons, events, on, cohort=cohort, by=by, ages=ages, statuses=statuses
+    ).collect()
+
+
+def _population(
+    persons: pl.DataFrame | pl.LazyFrame,
+    on: dt.date,
+    column: str,
+    by: Sequence[str],
+    ages: tuple[int, int],
+    statuses: Sequence[str] | None,
+) -> pl.LazyFrame:
+    """The persons of a cohort (`column` on or before the day) aged `ages` on the day, with
+    their cohort year and the breakdowns of `by` derived on the day."""
     derived = breakdown_columns(on)
     population = persons.lazy().filter(pl.col(column).is_not_null() & (pl.col(column) <= on))
     if statuses is not None:
@@ -117,9 +129,25 @@ def employment_on(
     population = population.with_columns(
         derived["age"].alias("age"), pl.col(column).dt.year().cast(pl.Int32).alias("cohort")
     ).filter(pl.col("age").is_between(*ages))
-    population = population.with_columns(
+    return population.with_columns(
         [expr.alias(name) for name, expr in derived.items() if name in by and name != "age"]
     )
+
+
+def _employment_on(
+    persons: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame,
+    on: dt.date,
+    *,
+    cohort: Cohort,
+    by: Sequence[str],
+    ages: tuple[int, int],
+    statuses: Sequence[str] | None,
+) -> pl.LazyFrame:
+    """`employment_on` as a lazy query (several days are then collected at once)."""
+    _validate(by, cohort)
+    keyed = "record_key" in persons.lazy().collect_schema().names()
+    population = _population(persons, on, COHORT_COLUMNS[cohort], by, ages, statuses)
     if "programme" in by:
         population = population.join(
             first_programme_by(events, on), on="person_id", how="left"
@@ -157,7 +185,7 @@ def employment_on(
         "denominator",
         "rate",
         *(["count_key", "denominator_key"] if keyed else []),
-    ).collect()
+    )
 
 
 def employment_rate(
@@ -176,7 +204,7 @@ def employment_rate(
     persons_lazy = persons.lazy()
     events_lazy = events.lazy()
     frames = [
-        employment_on(
+        _employment_on(
             persons_lazy,
             events_lazy,
             dt.date(year, 12, 31),
@@ -187,7 +215,7 @@ def employment_rate(
         )
         for year in years
     ]
-    result = pl.concat(frames)
+    result = pl.concat(pl.collect_all(frames))  # every day in one pass
     if cohorts is not None:
         result = result.filter(pl.col("cohort").is_in(list(cohorts)))
     return result

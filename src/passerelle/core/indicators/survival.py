@@ -44,9 +44,24 @@ def kaplan_meier(
     (95 %), `cumulative` (1 - survival: the share with a job by then). When `frame` has a
     `record_key` column (`core.disclosure`), also `events_key` and `removed_key`, the cell
     keys of the events and of everyone leaving the risk set at that time."""
+    return kaplan_meier_curve(
+        kaplan_meier_counts(frame, duration=duration, event=event, by=by), by=by
+    )
+
+
+def kaplan_meier_counts(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    duration: str = "duration",
+    event: str = "event",
+    by: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """The counts behind a Kaplan-Meier curve: *by, `time`, `events`, `censored` (and
+    `events_key`, `removed_key` when keyed). They add up over disjoint sets of persons, which
+    is what the incremental aggregates keep (`core.indicators.aggregates`)."""
     keys = list(by)
     keyed = "record_key" in frame.lazy().collect_schema().names()
-    counts = (
+    return (
         frame.lazy()
         .group_by([*keys, pl.col(duration).alias("time")])
         .agg(
@@ -63,6 +78,15 @@ def kaplan_meier(
         )
         .sort([*keys, "time"])
     )
+
+
+def kaplan_meier_curve(
+    counts: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str] = ()
+) -> pl.DataFrame:
+    """The curve (`kaplan_meier`'s columns) from `kaplan_meier_counts`, sorted by *by, time."""
+    keys = list(by)
+    counts = counts.lazy().sort([*keys, "time"])
+    keyed = "events_key" in counts.collect_schema().names()
     over = keys or None
     removed = pl.col("events") + pl.col("censored")
     curve = counts.with_columns(
@@ -128,6 +152,33 @@ def time_to_first_job(
     """Kaplan-Meier curves of the time from `origin` to the first job start; persons without
     a job by `as_of` are censored on `as_of`. A job before the origin counts at time 0.
     Time in days, or in completed months (days / 30.4375, rounded down)."""
+    frame = _first_job_durations(persons, events, as_of, origin=origin, by=by, unit=unit)
+    return kaplan_meier(frame, by=by)
+
+
+def time_to_first_job_counts(
+    persons: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame,
+    as_of: dt.date,
+    *,
+    origin: Origin = "right_to_work",
+    by: Sequence[str] = (),
+    unit: Literal["days", "months"] = "months",
+) -> pl.LazyFrame:
+    """`time_to_first_job`'s counts (`kaplan_meier_counts`), before the curve."""
+    frame = _first_job_durations(persons, events, as_of, origin=origin, by=by, unit=unit)
+    return kaplan_meier_counts(frame, by=by)
+
+
+def _first_job_durations(
+    persons: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame,
+    as_of: dt.date,
+    *,
+    origin: Origin,
+    by: Sequence[str],
+    unit: Literal["days", "months"],
+) -> pl.LazyFrame:
     for name in by:
         if name not in BREAKDOWNS or name == "programme":
             allowed = ", ".join(b for b in BREAKDOWNS if b != "programme")
@@ -151,10 +202,9 @@ def time_to_first_job(
     days = (pl.coalesce("first_job", pl.lit(as_of)) - pl.col(start)).dt.total_days().clip(0)
     time = days if unit == "days" else (days / DAYS_PER_MONTH).floor().cast(pl.Int64)
     keyed = "record_key" in people.collect_schema().names()
-    frame = people.select(
+    return people.select(
         *by,
         *(["record_key"] if keyed else []),
         duration=time,
         event=pl.col("first_job").is_not_null(),
     )
-    return kaplan_meier(frame, by=by)

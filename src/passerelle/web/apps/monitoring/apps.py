@@ -8,4 +8,9 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring and evaluation")
 
     def ready(self) -> None:
-        from passerelle.web.apps.monitoring import checks  # noqa: F401 (registers the check)
+        from passerelle.web.apps.monitoring import (
+            checks,  # noqa: F401 (registers the check)
+            signals,
+        )
+
+        signals.connect()

@@ -15,20 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.conf import settings
 
-from passerelle.core.disclosure import (
-    MODULUS,
-    SECRET_PURPOSE,
-    perturb_frame,
-    with_record_keys,
-)
+from passerelle.core.disclosure import MODULUS, perturb_frame, with_record_keys
 from passerelle.core.evaluation.estimators import (
     Evaluation,
     EvaluationInputError,
@@ -44,6 +37,7 @@ from passerelle.core.evaluation.synthetic import (
 from passerelle.core.indicators import (
     employment_on,
     employment_rate,
+    funder_report,
     parse_period,
     pool,
     programme_outcomes,
@@ -51,12 +45,19 @@ from passerelle.core.indicators import (
     suppress_small_cells,
     time_to_first_job,
 )
+from passerelle.core.indicators.aggregates import (
+    dashboard_from_cells,
+    funder_report_from_cells,
+    persons_of,
+    start_events,
+)
 from passerelle.core.indicators.platform import (
     EVALUATION_COVARIATES,
     evaluation_sample,
     restrict,
 )
-from passerelle.web.apps.monitoring import selectors, versions
+from passerelle.web.apps.monitoring import aggregates, selectors, versions
+from passerelle.web.apps.monitoring.aggregates import cell_key_secret as cell_key_secret
 from passerelle.web.apps.monitoring.selectors import SECTOR, Scope
 
 COHORTS = (2010, 2012, 2015, 2016, 2018)
@@ -93,15 +94,6 @@ def synthetic_seed() -> int:
 
 def threshold() -> int:
     return int(settings.MONITORING_THRESHOLD)
-
-
-def cell_key_secret() -> bytes:
-    """The secret behind the record keys of published counts (`core.disclosure`): the
-    setting MONITORING_CELL_KEY_SECRET, else one derived from SECRET_KEY. It must stay the
-    same over time: a new secret gives every cell new noise, and an attacker who saw the
-    figures under both could average the two."""
-    base = str(settings.MONITORING_CELL_KEY_SECRET or settings.SECRET_KEY)
-    return hmac.new(base.encode(), SECRET_PURPOSE, hashlib.sha256).digest()
 
 
 def bootstrap() -> int:
@@ -205,9 +197,118 @@ def _key(scope: Scope = SECTOR) -> Key:
     return (*source, scope, threshold())
 
 
+def aggregates_on() -> bool:
+    """Whether figures on the platform's records come from the aggregates (the setting
+    MONITORING_AGGREGATES, on by default; the benchmark turns it off to time the full
+    computation)."""
+    return bool(getattr(settings, "MONITORING_AGGREGATES", True)) and not cohort_shown()
+
+
+def aggregates_key(scope: Scope) -> Key | None:
+    """The key of figures computed from the aggregates (their state's version, day and the
+    scope), or None where they cannot be used: the demonstration's cohort, the setting off,
+    or aggregates not built for today's state (a rebuild is then queued, and the figures
+    are computed in full meanwhile)."""
+    if not aggregates_on():
+        return None
+    state = aggregates.usable()
+    if state is None:
+        aggregates_rebuild_soon()
+        return None
+    return ("aggregates", state.version, state.as_of, scope, threshold())
+
+
+def aggregates_rebuild_soon() -> None:
+    """Queue one rebuild of the aggregates for the current state (once per state: a day, a
+    linkage run, a set of partnerships)."""
+    from passerelle.web.apps.monitoring.tasks import aggregates_rebuild_task
+    from passerelle.web.apps.ops.queue import enqueue
+
+    enqueue(aggregates_rebuild_task, key=f"aggregates-rebuild:{aggregates.state_digest()}")
+
+
+@functools.lru_cache(maxsize=16)
+def _dashboard_raw_from_aggregates(key: Key) -> dict[str, pl.DataFrame]:
+    return dashboard_from_cells(aggregates.totals(key[-2].key, aggregates.DASHBOARD_FAMILIES))
+
+
+@functools.lru_cache(maxsize=16)
+def _dashboard_from_aggregates(key: Key) -> dict[str, pl.DataFrame]:
+    return _published(_dashboard_raw_from_aggregates(key), key[-1])
+
+
 def dashboard_tables(scope: Scope = SECTOR) -> dict[str, pl.DataFrame]:
-    """The dashboard's tables, suppressed and perturbed (see `_dashboard_tables`)."""
+    """The dashboard's tables, suppressed and perturbed (see `_published`): from the
+    aggregates where they hold today's figures, else computed from every record."""
+    key = aggregates_key(scope)
+    if key is not None:
+        return _dashboard_from_aggregates(key)
     return _dashboard_tables(_key(scope), cell_key_secret())
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a page says of its source: the day of the data, the persons counted, whether
+    they are the synthetic cohort."""
+
+    as_of: dt.date
+    persons: int
+    synthetic: bool
+
+
+def summary(scope: Scope = SECTOR) -> Summary:
+    key = aggregates_key(scope)
+    if key is not None:
+        cells = aggregates.totals(scope.key, ("persons",))
+        return Summary(key[2], persons_of(cells), synthetic=False)
+    source = frames(scope)
+    return Summary(source.as_of, source.persons.height, source.synthetic)
+
+
+def programme_starts(scope: Scope = SECTOR) -> dict[str, int]:
+    """Programme starts recorded in the scope, per programme (every start)."""
+    key = aggregates_key(scope)
+    if key is not None:
+        return start_events(aggregates.totals(scope.key, ("starts",)))
+    starts = frames(scope).events.filter(pl.col("kind") == "programme_start")
+    counts = starts.group_by("programme").len()
+    return dict(zip(counts["programme"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def funder_report_of(scope: Scope, programme: str, period: str) -> pl.DataFrame:
+    """The funder report (`core.indicators.funder_report`), from the aggregates where
+    they hold today's figures, else computed from every record."""
+    key = aggregates_key(scope)
+    if key is not None:
+        return _report_from_aggregates(key, programme, period)
+    return _report(_key(scope), programme, period)
+
+
+@functools.lru_cache(maxsize=32)
+def _report(key: Key, programme: str, period: str) -> pl.DataFrame:
+    source = frames(key[-2])
+    return funder_report(
+        source.events,
+        source.referrals,
+        programme,
+        parse_period(period),
+        threshold=key[-1],
+        secret=cell_key_secret(),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _report_from_aggregates(key: Key, programme: str, period: str) -> pl.DataFrame:
+    scope = key[-2].key
+    cells = pl.concat(
+        [
+            aggregates.totals(scope, aggregates.REPORT_FAMILIES, part=programme),
+            aggregates.totals(scope, ("report_referrals", "last_day")),
+        ]
+    )
+    return funder_report_from_cells(
+        cells, programme, period, threshold=key[-1], secret=cell_key_secret()
+    )
 
 
 def _publish(
@@ -226,9 +327,45 @@ def _publish(
 
 @functools.lru_cache(maxsize=16)
 def _dashboard_tables(key: Key, secret: bytes) -> dict[str, pl.DataFrame]:
+    """The dashboard's tables computed from every record of the scope (`_published`)."""
+    scope, cells = key[-2], key[-1]
+    data = frames(scope)
+    keyed_persons = with_record_keys(data.persons.lazy(), "person_id", secret).collect()
+    keyed_events = with_record_keys(data.events.lazy(), "person_id", secret).collect()
+    keyed_referrals = with_record_keys(data.referrals.lazy(), "referral_id", secret).collect()
+    complete = (data.as_of.month, data.as_of.day) == (12, 31) or not data.synthetic
+    last = data.as_of.year if complete else data.as_of.year - 1
+    raw = {
+        "cohorts": employment_rate(
+            keyed_persons,
+            data.events,
+            range(COHORTS[0] + 1, last + 1),
+            cohort="registration",
+            statuses=list(PROTECTED),
+            cohorts=COHORTS,
+        ),
+        "km": time_to_first_job(keyed_persons, data.events, data.as_of, by=["legal_status"]),
+        "outcomes": programme_outcomes(keyed_events, data.as_of, by_year=False),
+        "flows": referral_flows(keyed_referrals, parse_period(str(last))),
+        "actiris": pool(
+            employment_on(
+                keyed_persons,
+                data.events,
+                ACTIRIS_REFERENCE_DATE,
+                cohort="actiris_registration",
+                statuses=list(PROTECTED),
+            ).filter(pl.col("cohort").is_in([2015, 2016])),
+            [],
+        ),
+    }
+    return _published(raw, cells)
+
+
+def _published(raw: dict[str, pl.DataFrame], cells: int) -> dict[str, pl.DataFrame]:
     """Five tables, each with its counts and denominators, cells under `cells` withheld and
     the other counts perturbed by cell key (persons keyed by `person_id`, referrals by
-    `referral_id`; docs/indicators.md "Differencing"):
+    `referral_id`; docs/indicators.md "Differencing"), from the raw tables (the full
+    computation's or the aggregates', `core.indicators.aggregates.dashboard_from_cells`):
 
     - `cohorts`: employment of refugees and protected persons aged 18-64 by national-register
       cohort and years since, on 31 December of each year (the Socio-economic Monitoring);
@@ -237,21 +374,7 @@ def _dashboard_tables(key: Key, secret: bytes) -> dict[str, pl.DataFrame]:
     - `outcomes`: programme outcomes at 6 and 12 months;
     - `flows`: referrals between organisations in the last year of the data (the
       synthetic cohort's last complete year; on the platform's records, the current year)."""
-    scope, cells = key[-2], key[-1]
-    data = frames(scope)
-    keyed_persons = with_record_keys(data.persons.lazy(), "person_id", secret).collect()
-    keyed_events = with_record_keys(data.events.lazy(), "person_id", secret).collect()
-    keyed_referrals = with_record_keys(data.referrals.lazy(), "referral_id", secret).collect()
-    complete = (data.as_of.month, data.as_of.day) == (12, 31) or not data.synthetic
-    last = data.as_of.year if complete else data.as_of.year - 1
-    cohorts = employment_rate(
-        keyed_persons,
-        data.events,
-        range(COHORTS[0] + 1, last + 1),
-        cohort="registration",
-        statuses=list(PROTECTED),
-        cohorts=COHORTS,
-    ).select(
+    cohorts = raw["cohorts"].select(
         "cohort",
         "years_since",
         year=pl.col("on").dt.year(),
@@ -261,55 +384,38 @@ def _dashboard_tables(key: Key, secret: bytes) -> dict[str, pl.DataFrame]:
         count_key="count_key",
         denominator_key="denominator_key",
     )
-    curves = time_to_first_job(keyed_persons, data.events, data.as_of, by=["legal_status"])
-    rows = []
-    for (status,), curve in sorted(curves.partition_by("legal_status", as_dict=True).items()):
-        curve = curve.sort("time")
-        for months in MILESTONES:
-            upto = curve.filter(pl.col("time") <= months)
-            after = curve.filter(pl.col("time") > months)
-            rows.append(
-                {
-                    "legal_status": status,
-                    "months": months,
-                    "events": int(upto["events"].sum()),
-                    "persons": int(curve["at_risk"][0]),
-                    "at_risk": int(after["at_risk"][0]) if after.height else 0,
-                    "share_employed": float(upto["cumulative"][-1]) if upto.height else 0.0,
-                    "events_key": int(upto["events_key"].sum()) % MODULUS,
-                    "persons_key": int(curve["removed_key"].sum()) % MODULUS,
-                    "at_risk_key": int(after["removed_key"].sum()) % MODULUS,
-                }
+    first_job = _first_job(raw["km"])
+    outcomes = raw["outcomes"].drop("follow_up_incomplete")
+    reference = _reference(cohorts, raw["actiris"])
+    rate = (("rate", "count", "denominator"),)
+    return {
+        "reference": _publish(reference, cells, ("count", "denominator"), rate),
+        "cohorts": _publish(cohorts, cells, ("count", "denominator"), rate),
+        # share_employed is the Kaplan-Meier estimate, not a ratio of the counts beside it
+        "first_job": _publish(first_job, cells, ("events", "persons", "at_risk")),
+        "outcomes": _publish(
+            outcomes,
+            cells,
+            ("participants", "employed", "found_job"),
+            (
+                ("employed_rate", "employed", "participants"),
+                ("found_job_rate", "found_job", "participants"),
+            ),
+        ),
+        "flows": _withhold_sender_totals(
+            _publish(
+                raw["flows"],
+                cells,
+                ("count", "denominator", "accepted"),
+                (("share", "count", "denominator"),),
             )
-    first_job = pl.DataFrame(
-        rows,
-        schema={
-            "legal_status": pl.String,
-            "months": pl.Int64,
-            "events": pl.Int64,
-            "persons": pl.Int64,
-            "at_risk": pl.Int64,
-            "share_employed": pl.Float64,
-            "events_key": pl.Int64,
-            "persons_key": pl.Int64,
-            "at_risk_key": pl.Int64,
-        },
-    )
-    outcomes = programme_outcomes(keyed_events, data.as_of, by_year=False).drop(
-        "follow_up_incomplete"
-    )
-    flows = referral_flows(keyed_referrals, parse_period(str(last)))
+        ),
+    }
+
+
+def _reference(cohorts: pl.DataFrame, actiris: pl.DataFrame) -> pl.DataFrame:
+    """The brief's published figures beside these data's (`REFERENCE_FIGURES`)."""
     by_year = {int(row["year"]): row for row in cohorts.filter(pl.col("cohort") == 2010).to_dicts()}
-    actiris = pool(
-        employment_on(
-            keyed_persons,
-            data.events,
-            ACTIRIS_REFERENCE_DATE,
-            cohort="actiris_registration",
-            statuses=list(PROTECTED),
-        ).filter(pl.col("cohort").is_in([2015, 2016])),
-        [],
-    )
     computed = [by_year.get(2011), by_year.get(2014), actiris.row(0, named=True)]
     reference = pl.DataFrame(
         [
@@ -334,31 +440,44 @@ def _dashboard_tables(key: Key, secret: bytes) -> dict[str, pl.DataFrame]:
             "denominator_key": pl.Int64,
         },
     )
-    rate = (("rate", "count", "denominator"),)
-    published = {
-        "reference": _publish(reference, cells, ("count", "denominator"), rate),
-        "cohorts": _publish(cohorts, cells, ("count", "denominator"), rate),
-        # share_employed is the Kaplan-Meier estimate, not a ratio of the counts beside it
-        "first_job": _publish(first_job, cells, ("events", "persons", "at_risk")),
-        "outcomes": _publish(
-            outcomes,
-            cells,
-            ("participants", "employed", "found_job"),
-            (
-                ("employed_rate", "employed", "participants"),
-                ("found_job_rate", "found_job", "participants"),
-            ),
-        ),
-        "flows": _withhold_sender_totals(
-            _publish(
-                flows,
-                cells,
-                ("count", "denominator", "accepted"),
-                (("share", "count", "denominator"),),
+    return reference
+
+
+def _first_job(curves: pl.DataFrame) -> pl.DataFrame:
+    """The Kaplan-Meier curves by status read at `MILESTONES`, with their cell keys."""
+    rows = []
+    for (status,), curve in sorted(curves.partition_by("legal_status", as_dict=True).items()):
+        curve = curve.sort("time")
+        for months in MILESTONES:
+            upto = curve.filter(pl.col("time") <= months)
+            after = curve.filter(pl.col("time") > months)
+            rows.append(
+                {
+                    "legal_status": status,
+                    "months": months,
+                    "events": int(upto["events"].sum()),
+                    "persons": int(curve["at_risk"][0]),
+                    "at_risk": int(after["at_risk"][0]) if after.height else 0,
+                    "share_employed": float(upto["cumulative"][-1]) if upto.height else 0.0,
+                    "events_key": int(upto["events_key"].sum()) % MODULUS,
+                    "persons_key": int(curve["removed_key"].sum()) % MODULUS,
+                    "at_risk_key": int(after["removed_key"].sum()) % MODULUS,
+                }
             )
-        ),
-    }
-    return published
+    return pl.DataFrame(
+        rows,
+        schema={
+            "legal_status": pl.String,
+            "months": pl.Int64,
+            "events": pl.Int64,
+            "persons": pl.Int64,
+            "at_risk": pl.Int64,
+            "share_employed": pl.Float64,
+            "events_key": pl.Int64,
+            "persons_key": pl.Int64,
+            "at_risk_key": pl.Int64,
+        },
+    )
 
 
 def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:
@@ -374,6 +493,12 @@ def _withhold_sender_totals(flows: pl.DataFrame) -> pl.DataFrame:
 def km_curves(scope: Scope = SECTOR) -> pl.DataFrame:
     """The Kaplan-Meier curves by status for the chart, cut where fewer than the threshold
     remain at risk."""
+    key = aggregates_key(scope)
+    if key is not None:
+        curves = _dashboard_raw_from_aggregates(key)["km"]
+        return curves.filter(pl.col("at_risk") >= key[-1]).select(
+            "legal_status", "time", "cumulative"
+        )
     return _km_curves(_key(scope))
 
 

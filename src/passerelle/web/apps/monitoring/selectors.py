@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -161,30 +161,57 @@ def platform_records() -> PlatformRecords:
 
 @functools.lru_cache(maxsize=2)
 def _platform_records(version: tuple[Any, ...]) -> PlatformRecords:
-    as_of = version[-1]
-    table = _files_table()
-    links, linked_on = _links_of(version[-2])
+    return records_of(version[-2], version[-1])
+
+
+def records_of(
+    links_version: Any, as_of: dt.date, files: Sequence[Any] | None = None
+) -> PlatformRecords:
+    """The engine's frames of every person file, or (`files`: person file ids) of those
+    files only: what the aggregates' hook reads for the persons a change touched."""
+    table = _files_table(files)
+    links, linked_on = _links_of(links_version)
     files_read = table.height
     # Unique persons through the linkage: each file of a person known at several
     # organisations carries that person's id (the representative file's) in every frame.
     table = linked(table, links, representative_first=True)
     persons = persons_frame_of(table.drop("organisation"))
     holders = table.select(person_id=stable_id_expr("person"), organisation="organisation")
-    follow_ups, participations = _follow_ups_and_participations(links)
-    events, referrals = referral_frames_of(linked(_transitions_table(), links), follow_ups)
+    follow_ups, participations = _follow_ups_and_participations(links, files)
+    events, referrals = referral_frames_of(linked(_transitions_table(files), links), follow_ups)
     events = pl.concat([events, participation_events_of(participations)])
+    capacities = ProgrammeCapacity.objects.filter(period_start__lte=as_of)
+    if files is not None:  # the aggregates keep no capacity (no figure of theirs uses it)
+        capacities = capacities.none()
     capacity = capacity_frame(
-        ProgrammeCapacity.objects.filter(period_start__lte=as_of)
-        .order_by("programme__slug", "-period_start")
-        .values_list("programme__slug", "programme__organisation__slug", "places")
+        capacities.order_by("programme__slug", "-period_start").values_list(
+            "programme__slug", "programme__organisation__slug", "places"
+        )
     )
     return PlatformRecords(
         persons, holders, events, referrals, capacity, as_of, files_read, linked_on
     )
 
 
-def _files_table() -> pl.DataFrame:
-    """Every person file without name or contact (`FILES_SCHEMA` and the holder)."""
+def links_of(links_version: Any) -> pl.DataFrame:
+    """The linkage's clusters (`LINKS_SCHEMA`) of that version; empty before any run."""
+    return _links_of(links_version)[0]
+
+
+def linked_on() -> dt.date | None:
+    """The day the linkage run that counts persons finished; None: persons are files."""
+    day: dt.date | None = _links_of(_links_version())[1]
+    return day
+
+
+def links_version() -> Any:
+    """The version of the linkage's answer (None before any finished run)."""
+    return _links_version()
+
+
+def _files_table(files: Sequence[Any] | None = None) -> pl.DataFrame:
+    """Every person file (or those of `files`) without name or contact (`FILES_SCHEMA` and
+    the holder)."""
 
     # The profile's keys as text and the diplomas as JSON text, extracted by the database:
     # no name or contact is read, and no JSON document is decoded in Python.
@@ -193,7 +220,8 @@ def _files_table() -> pl.DataFrame:
             path[-1], KeyTransform(path[0], "profile") if len(path) > 1 else "profile"
         )
 
-    files = Person.objects.annotate(
+    people = Person.objects.all() if files is None else Person.objects.filter(pk__in=files)
+    rows = people.annotate(
         person_text=Cast("pk", CharField()),
         legal_status_text=profile("legal_status"),
         application_text=profile("asylum_application_date"),
@@ -221,7 +249,7 @@ def _files_table() -> pl.DataFrame:
         "organisation__slug",
     )
     with connection.cursor() as cursor:
-        cursor.execute(*files.query.sql_with_params())
+        cursor.execute(*rows.query.sql_with_params())
         return pl.DataFrame(
             cursor.fetchall(),
             schema={**FILES_SCHEMA, "organisation": pl.String},
@@ -238,47 +266,53 @@ def _links_of(links_version: Any) -> tuple[pl.DataFrame, Any]:
     return links, _person_links[0].finished_on(links_version)
 
 
-def _transitions_table() -> pl.DataFrame:
+def _transitions_table(files: Sequence[Any] | None = None) -> pl.DataFrame:
     """Every referral transition that is an event (`TRANSITIONS_SCHEMA`).
 
     Ids as text and dates on the server's day (TruncDate in the current time zone) are
     computed by the database, and the rows fetched by the cursor go to polars as they are:
     no model instance nor converter per event."""
-    transitions = (
-        ReferralEvent.objects.filter(to_state__in=_STATES)
-        .annotate(
-            referral_text=Cast("referral_id", CharField()),
-            person_text=Cast("referral__person_id", CharField()),
-            on=TruncDate("at"),
-        )
-        .values_list(
-            "referral_text",
-            "person_text",
-            "referral__sender__slug",
-            "referral__receiver__slug",
-            "referral__programme__slug",
-            "from_state",
-            "to_state",
-            "on",
-            "referral__rejection_reason",
-            "referral__outcome",
-        )
+    events = ReferralEvent.objects.filter(to_state__in=_STATES)
+    if files is not None:
+        events = events.filter(referral__person_id__in=files)
+    transitions = events.annotate(
+        referral_text=Cast("referral_id", CharField()),
+        person_text=Cast("referral__person_id", CharField()),
+        on=TruncDate("at"),
+    ).values_list(
+        "referral_text",
+        "person_text",
+        "referral__sender__slug",
+        "referral__receiver__slug",
+        "referral__programme__slug",
+        "from_state",
+        "to_state",
+        "on",
+        "referral__rejection_reason",
+        "referral__outcome",
     )
     with connection.cursor() as cursor:
         cursor.execute(*transitions.query.sql_with_params())
         return pl.DataFrame(cursor.fetchall(), schema=TRANSITIONS_SCHEMA, orient="row")
 
 
-def _follow_ups_and_participations(links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _follow_ups_and_participations(
+    links: pl.DataFrame, files: Sequence[Any] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The recorded follow-ups (`FOLLOW_UPS_SCHEMA`) and participations
-    (`PARTICIPATIONS_SCHEMA`), each person by the linkage's person id."""
-    recorded = FollowUp.objects.filter(state=FollowUpState.RECORDED).values_list(
+    (`PARTICIPATIONS_SCHEMA`) of every file (or of `files`), each person by the linkage's
+    person id."""
+    follow_ups, taken_part = FollowUp.objects.all(), Participation.objects.all()
+    if files is not None:
+        follow_ups = follow_ups.filter(person_id__in=files)
+        taken_part = taken_part.filter(person_id__in=files)
+    recorded = follow_ups.filter(state=FollowUpState.RECORDED).values_list(
         Cast("referral_id", CharField()),
         Cast("person_id", CharField()),
         "situation_on",
         "situation",
     )
-    participations = Participation.objects.values_list(
+    participations = taken_part.values_list(
         Cast("person_id", CharField()),
         "programme__slug",
         "organisation__slug",

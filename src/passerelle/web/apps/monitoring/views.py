@@ -5,7 +5,6 @@ suppressed and downloadable as CSV; charts are inline SVG drawn on the server.""
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,14 +25,14 @@ from passerelle.core import charts
 from passerelle.core.evaluation.loveplot import love_plot
 from passerelle.core.evaluation.synthetic import PROGRAMME_ORGANISATION
 from passerelle.core.i18n import language_of
-from passerelle.core.indicators import funder_report, parse_period
+from passerelle.core.indicators import parse_period
 from passerelle.core.indicators.report import report_csv as report_csv_text
 from passerelle.core.indicators.report import report_rows, translated_report
 from passerelle.core.indicators.report_pdf import PDF_LANGUAGES, report_pdf
 from passerelle.core.indicators.report_xlsx import report_xlsx
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.accounts.decorators import aggregates_view
-from passerelle.web.apps.monitoring import data, selectors
+from passerelle.web.apps.monitoring import data, evaluations, selectors
 from passerelle.web.apps.monitoring.selectors import Scope
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
@@ -329,7 +328,7 @@ def _persons_counted() -> dict[str, Any]:
     organisations) when a run has finished, else person files; nothing on the cohort."""
     if data.cohort_shown():
         return {"persons_counted": None}
-    linked_on = selectors.platform_records().linked_on
+    linked_on = selectors.linked_on()
     return {"persons_counted": "files" if linked_on is None else "linkage", "linked_on": linked_on}
 
 
@@ -355,7 +354,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         table = _table(key, tables[key], title, columns, url)
         table["svg"] = _svg(svgs[key]) if key in svgs else ""
         sections.append(table)
-    source = data.frames(scope)
+    source = data.summary(scope)
     return render(
         request,
         "monitoring/dashboard.html",
@@ -364,7 +363,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "synthetic": source.synthetic,
             **_persons_counted(),
             "as_of": source.as_of,
-            "persons": source.persons.height,
+            "persons": source.persons,
             "threshold": data.threshold(),
             "scope": scope.key,
             "scope_label": _scope_label(scope),
@@ -444,10 +443,9 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
         scope, scopes = _scope(request)
     except ScopeError as error:
         return _bad_scope(error)
-    source = data.frames(scope)
-    starts = source.events.filter(pl.col("kind") == "programme_start")
-    counts = starts.group_by("programme").len().sort(["len", "programme"], descending=[True, False])
-    programmes = counts["programme"].to_list()
+    source = data.summary(scope)
+    counts = data.programme_starts(scope)
+    programmes = sorted(counts, key=lambda name: (-counts[name], name))
     asked = request.GET.get("programme")
     if asked and asked not in programmes:
         return HttpResponse(
@@ -458,7 +456,7 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
     programme = asked or (programmes[0] if programmes else None)
     context: dict[str, Any] = {
         "as_of": source.as_of,
-        "starts": _at_least(starts.height),
+        "starts": _at_least(sum(counts.values())),
         "programmes": [(item, display_name(item)) for item in programmes],
         "programme": programme,
         "scope": scope.key,
@@ -466,12 +464,23 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
         "minimum": data.MINIMUM_GROUP,
     }
     if programme is not None:
-        result = data.platform_evaluation(scope, programme)
-        context.update(
-            programme_name=display_name(programme),
-            treated=_at_least(result.treated),
-            controls=_at_least(result.controls),
-        )
+        context.update(_evaluation_context(scope, programme))
+    return render(request, "monitoring/evaluation_platform.html", context)
+
+
+def _evaluation_context(scope: Scope, programme: str) -> dict[str, Any]:
+    """The programme's evaluation as computed by the queue (`evaluations.py`): the latest
+    finished one, and whether a newer one computes."""
+    shown = evaluations.platform_evaluation_shown(scope, programme)
+    context: dict[str, Any] = {
+        "programme_name": display_name(programme),
+        "computing": shown.computing,
+        "failed": shown.failed,
+        "finished_at": shown.finished_at,
+    }
+    result = shown.result
+    if result is not None:
+        context.update(treated=_at_least(result.treated), controls=_at_least(result.controls))
         if result.evaluation is not None:
             rows = pl.DataFrame(
                 [
@@ -496,7 +505,7 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
                 columns,
                 "",
             )
-    return render(request, "monitoring/evaluation_platform.html", context)
+    return context
 
 
 def _at_least(count: int) -> int | str:
@@ -602,19 +611,6 @@ def evaluation_csv(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _report(key: data.Key, programme: str, period: str) -> pl.DataFrame:
-    source = data.frames(key[-2])
-    return funder_report(
-        source.events,
-        source.referrals,
-        programme,
-        parse_period(period),
-        threshold=key[-1],
-        secret=data.cell_key_secret(),
-    )
-
-
 def _programmes(scope: Scope) -> list[str]:
     """The programmes a report may be about: the synthetic cohort's in a demonstration,
     otherwise the directory's programmes of the scope's organisations."""
@@ -650,7 +646,7 @@ def _report_choice(request: HttpRequest) -> ReportChoice:
     except ScopeError as problem:
         scopes = selectors.scopes_for(request)
         scope, error = scopes[0], str(problem)
-    source = data.frames(scope)
+    source = data.summary(scope)
     programmes = _programmes(scope)
     programme = request.GET.get("programme") or (programmes[0] if programmes else "")
     period = request.GET.get("period") or str(
@@ -681,7 +677,7 @@ def _choice_error(choice: ReportChoice) -> str | None:
 
 def _translated_report(choice: ReportChoice) -> pl.DataFrame:
     programme, period, language = choice.programme, choice.period, choice.language
-    frame = _report(data._key(choice.scope), programme, period)
+    frame = data.funder_report_of(choice.scope, programme, period)
     with translation.override(language):
         return translated_report(frame, _)
 
@@ -723,7 +719,7 @@ def report(request: HttpRequest) -> HttpResponse:
         with translation.override(language), language_of(language):
             rows = [
                 {"cells": row.cells(_, withheld), "suppressed": row.suppressed}
-                for row in report_rows(_report(data._key(choice.scope), programme, period))
+                for row in report_rows(data.funder_report_of(choice.scope, programme, period))
             ]
         query = request.GET.urlencode() or (
             f"programme={programme}&period={period}&language={language}"

@@ -349,6 +349,12 @@ PASSERELLE_SCHEDULES = {
         "task": "passerelle.web.apps.directory.page_cache.public_pages_render",
         "daily_at": "00:05",
     },
+    # The figures' aggregates rebuilt for the new day (outcomes falling due, censoring):
+    # until it has run, the analysts' pages compute their figures in full (docs/indicators.md).
+    "aggregates-rebuild": {
+        "task": "passerelle.web.apps.monitoring.tasks.aggregates_rebuild_task",
+        "daily_at": "00:05",
+    },
     # Revoked API tokens past API_TOKEN_REVOKED_KEEP_DAYS, and expired login sessions.
     "api-token-clean-up": {
         "task": "passerelle.web.apps.accounts.tasks.tokens_clean_up",
