@@ -20,7 +20,7 @@ from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.models import FollowUp
 from passerelle.web.common.actors import OperationDeniedError
 from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
-from passerelle.web.common.outcomes import ContractType, Situation
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 router = Router(auth=OrganisationToken(), tags=["follow-ups (organisations)"])
 
@@ -39,7 +39,9 @@ class FollowUpIn(Schema):
         "", max_length=16, description="when employed: " + ", ".join(ContractType.values)
     )
     hours_per_week: Decimal | None = Field(
-        None, description="when employed: more than 0 and at most 60"
+        None,
+        description=f"when employed: more than 0 and at most {MAX_HOURS_PER_WEEK} (a bound "
+        "the project chose against typing errors, not a legal limit)",
     )
     situation_on: dt.date | None = Field(
         None, description="the day the situation held (default today)"

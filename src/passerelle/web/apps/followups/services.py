@@ -43,14 +43,7 @@ from passerelle.web.apps.people.access import (
 from passerelle.web.apps.people.models import ConsentPurpose
 from passerelle.web.apps.referrals.services import deliveries_queue
 from passerelle.web.common.actors import Actor
-from passerelle.web.common.outcomes import ContractType, Situation
-
-MAX_HOURS_PER_WEEK = Decimal(60)
-"""Assumption (no source sets a bound for a survey answer): 60 hours a week. An employee's
-normal working time is at most 38 hours a week (Labour Act of 16 March 1971, art. 19, as
-amended by the Act of 10 August 2001; the article number not checked against the Moniteur
-belge), more with overtime; a self-employed person has no legal bound. The bound catches
-typing errors without refusing a long week that happens (docs/follow-ups.md)."""
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 SYSTEM = "passerelle"
 RECORDED_EVENT = "follow_up.recorded"
