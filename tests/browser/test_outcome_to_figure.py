@@ -18,6 +18,7 @@ from tests.support.accounts import PASSWORD, actor_of, two_factor_token
 from tests.support.browser import log_in, staff
 from tests.support.people import synthetic_file
 
+from passerelle.core.indicators.report import OUTCOME_LABELS
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.followups.models import FollowUp
@@ -31,7 +32,8 @@ PARTICIPANTS = 7
 """Above the small-cell threshold (5) even after a perturbation of at most 2."""
 AGO = 400
 """Days since the participations ended, so that their six months have passed."""
-ROW = "employed 6 months after the start"
+ROW = OUTCOME_LABELS[6]
+"""The row's label in the report's language, English (`language=en`): its message id."""
 COUNT, DENOMINATOR = 2, 3
 """The report table's columns: section, indicator, count, of, value."""
 
@@ -79,7 +81,7 @@ def _move_back() -> None:
 def _cell(page: Page) -> tuple[str, str]:
     """The count and its denominator in the report's row `ROW`, read from their cells."""
     row = page.locator("#report tbody tr").filter(
-        has=page.locator("td", has_text=re.compile(f"^{ROW}$"))
+        has=page.locator("td", has_text=re.compile(f"^{re.escape(ROW)}$"))
     )
     expect(row).to_have_count(1)
     cells = row.locator("td")

@@ -128,9 +128,10 @@ def _schedule(
 ) -> list[FollowUp]:
     if not has_active_consent(person, ConsentPurpose.FOLLOW_UP):
         return []
-    created = []
-    for months in follow_up_months(programme.slug):
-        follow_up = FollowUp.objects.create(
+    # Written in one statement each (the checkpoints, then their first versions): a
+    # completion in the demo's three years of activity plans thousands of them.
+    created = FollowUp.objects.bulk_create(
+        FollowUp(
             person=person,
             organisation_id=person.organisation_id,
             programme_id=programme.pk,
@@ -139,16 +140,21 @@ def _schedule(
             due_on=months_after(ended_on, months),
             **link,
         )
-        _version(
-            follow_up,
-            None,
-            SYSTEM,
-            {
+        for months in follow_up_months(programme.slug)
+    )
+    FollowUpVersion.objects.bulk_create(
+        FollowUpVersion(
+            follow_up=follow_up,
+            number=follow_up.version,
+            changed_by=None,
+            changed_by_label=SYSTEM,
+            changes={
                 "state": [None, FollowUpState.OPEN],
                 "due_on": [None, follow_up.due_on.isoformat()],
             },
         )
-        created.append(follow_up)
+        for follow_up in created
+    )
     if created:
         _audit_system(
             person,
