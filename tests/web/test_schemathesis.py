@@ -44,7 +44,14 @@ def test_the_schema_covers_every_api() -> None:
     """The parametrised test below reaches every API, not only the ones first written."""
     assert {"/api/hsds/services", "/api/options"} <= PATHS
     paths = PATHS
-    for prefix in ("persons", "referrals", "matching", "beneficiaries", "follow-ups"):
+    for prefix in (
+        "persons",
+        "referrals",
+        "matching",
+        "beneficiaries",
+        "follow-ups",
+        "participations",
+    ):
         assert any(path.startswith(f"/api/v1/{prefix}") for path in paths), prefix
 
 

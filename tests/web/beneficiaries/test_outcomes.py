@@ -41,6 +41,7 @@ from passerelle.web.apps.beneficiaries.outcome_matching import (
     match_row,
 )
 from passerelle.web.apps.beneficiaries.uploads import UploadError
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK
 
 
 def test_rows_match_the_right_persons_strangers_are_unmatched_twins_ambiguous(
@@ -242,3 +243,20 @@ def _upload(content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("outcomes.csv", content, content_type="text/csv")
+
+
+def test_weekly_hours_are_bounded_as_at_a_follow_up(outcome_run: LinkageRun) -> None:
+    """One bound for imports and follow-ups (`common.outcomes.MAX_HOURS_PER_WEEK`): its
+    value is accepted, a tenth more refuses the file naming the column and the bound."""
+    known = persons_on_platform(2)
+    over = outcome_file(known, [{**EMPLOYED, "hours": "60,1"}, LOOKING])
+    with pytest.raises(UploadError) as error:
+        services.outcomes_import(content=over, today=TODAY)
+    assert [message for _field, message in error.value.problems] == [
+        "column hours, row 1: weekly hours are a number above 0 and at most 60, or empty "
+        "when unknown"
+    ]
+    assert not ImportedOutcome.objects.exists()
+    at_bound = outcome_file(known, [{**EMPLOYED, "hours": "60"}, LOOKING])
+    assert services.outcomes_import(content=at_bound, today=TODAY).stored == 2
+    assert ImportedOutcome.objects.get(situation="employed").hours == MAX_HOURS_PER_WEEK

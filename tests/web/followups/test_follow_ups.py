@@ -18,6 +18,7 @@ from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.models import FollowUp, FollowUpVersion
 from passerelle.web.apps.people.services import consent_withdraw, person_erase, person_export
 from passerelle.web.common.actors import PersonNotFoundError
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +291,24 @@ def test_the_files_export_holds_its_follow_ups(followed: Network, today: dt.date
         (12, "open", ""),
     ]
     assert follow_ups[0]["hours_per_week"] == "24.0"
+
+
+def test_weekly_hours_are_bounded_as_in_an_outcome_import(followed: Network) -> None:
+    """One bound for follow-ups and imports (`common.outcomes.MAX_HOURS_PER_WEEK`): a tenth
+    above it is refused naming the field and the bound; the bound itself is recorded."""
+    follow_up = FollowUp.objects.get(months=6)
+    employed = {"situation": "employed", "contract_type": "interim"}
+    with pytest.raises(services.FollowUpDataError) as error:
+        services.follow_up_record(
+            actor=followed.actor("cw_a"),
+            follow_up_id=follow_up.pk,
+            hours_per_week="60.1",
+            **employed,
+        )
+    assert error.value.errors == {
+        "hours_per_week": "got '60.1'; allowed: a number of hours above 0 and at most 60"
+    }
+    recorded = services.follow_up_record(
+        actor=followed.actor("cw_a"), follow_up_id=follow_up.pk, hours_per_week=60, **employed
+    )
+    assert recorded.hours_per_week == MAX_HOURS_PER_WEEK

@@ -28,6 +28,7 @@ from passerelle.web.apps.beneficiaries.uploads import (
     _malformed,
     _read,
 )
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK
 
 FIELD = "file"
 IDENTITY_COLUMNS = tuple(column for column in ENCODED_COLUMNS if column != "record_id")
@@ -35,9 +36,6 @@ OUTCOME_COLUMNS = ("outcome_date", "situation", "contract_type", "hours", "sourc
 OPTIONAL_COLUMNS = ("record_id",)
 """`record_id`: the source's own row reference, as `passerelle encode` needs one; read to
 join the encodings to the outcomes, never stored."""
-MAX_HOURS = Decimal(80)
-"""Weekly hours above this are refused as a typing error (a bound chosen by the project,
-not taken from a legal text)."""
 SOURCE_FORM = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EARLIEST = dt.date(2000, 1, 1)
 PROGRESS_ROWS = 5000
@@ -134,12 +132,12 @@ def _employment(contract: str, hours_text: str, row: int, problems: list[str]) -
         hours = Decimal(hours_text.replace(",", "."))
     except InvalidOperation:
         hours = None
-    if hours is None or not hours.is_finite() or not 0 < hours <= MAX_HOURS:
+    if hours is None or not hours.is_finite() or not 0 < hours <= MAX_HOURS_PER_WEEK:
         problems.append(
             _(
                 "column hours, row {row}: weekly hours are a number above 0 and at "
                 "most {most}, or empty when unknown"
-            ).format(row=row, most=MAX_HOURS)
+            ).format(row=row, most=MAX_HOURS_PER_WEEK)
         )
         return None
     return hours.quantize(Decimal("0.1"))

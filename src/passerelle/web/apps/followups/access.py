@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from passerelle.web.apps.followups.models import FollowUp, FollowUpState
+from passerelle.web.apps.followups.models import FollowUp, FollowUpState, Participation
 from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.models import FileStatus
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
@@ -19,6 +19,10 @@ from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotF
 
 class FollowUpNotFoundError(PersonNotFoundError):
     """No such follow-up for this actor (also when it is on another organisation's file)."""
+
+
+class ParticipationNotFoundError(PersonNotFoundError):
+    """No such participation for this actor (also when another organisation recorded it)."""
 
 
 def _of_organisation(actor: Actor) -> QuerySet[FollowUp]:
@@ -87,3 +91,43 @@ def follow_ups_announce_due(on: dt.date) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(
         state=FollowUpState.OPEN, due_on__lte=on, announced_on__isnull=True
     ).exclude(person__status=FileStatus.ANONYMISED)
+
+
+def participations_for(
+    actor: Actor, *, person_id: object = None, external_id: str = ""
+) -> QuerySet[Participation]:
+    """The participations the actor's organisation recorded on the files it holds (relation
+    `own`, operation `list`), the latest ended first; of one file, or of one reference."""
+    if actor.organisation is None or not actor.allowed("list", "own"):
+        raise OperationDeniedError("list")
+    participations = (
+        Participation.objects.filter(organisation=actor.organisation)
+        .exclude(person__status=FileStatus.ANONYMISED)
+        .select_related("programme")
+        .prefetch_related("follow_ups")
+    )
+    if person_id is not None:
+        try:
+            participations = participations.filter(person_id=uuid.UUID(str(person_id)))
+        except ValueError:
+            return participations.none()
+    if external_id:
+        participations = participations.filter(external_id=external_id)
+    return participations.order_by("-ended_on", "-recorded_at", "pk")
+
+
+def participation_for(actor: Actor, participation_id: object) -> Participation:
+    """One participation the actor's organisation recorded (operation `view`), or
+    ParticipationNotFoundError / OperationDeniedError."""
+    try:
+        key = uuid.UUID(str(participation_id))
+    except ValueError as error:
+        raise ParticipationNotFoundError(str(participation_id)) from error
+    if actor.organisation is None:
+        raise ParticipationNotFoundError(str(participation_id))
+    if not actor.allowed("view", "own"):
+        raise OperationDeniedError("view")
+    found = participations_for(actor).filter(pk=key).first()
+    if found is None:
+        raise ParticipationNotFoundError(str(participation_id))
+    return found

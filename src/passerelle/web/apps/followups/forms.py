@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.web.common.outcomes import ContractType, Situation
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 
 class FollowUpForm(forms.Form):
@@ -25,7 +26,13 @@ class FollowUpForm(forms.Form):
         required=False,
         max_digits=4,
         decimal_places=1,
-        help_text=_("More than 0 and at most 60."),
+        help_text=format_lazy(
+            _(
+                "More than 0 and at most {most} (a bound the project chose against typing "
+                "errors, not a legal limit)."
+            ),
+            most=MAX_HOURS_PER_WEEK,
+        ),
     )
     situation_on = forms.DateField(
         label=_("Date of the situation"),

@@ -48,6 +48,9 @@ class Participation(models.Model):
     )
     recorded_by_label = models.CharField(max_length=150, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The participation's reference in the organisation's own system (API): recording it
+    # again with the same reference returns the first one instead of a second.
+    external_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ("-ended_on",)
@@ -55,6 +58,11 @@ class Participation(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_on__gte=models.F("started_on")),
                 name="participation_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=("organisation", "external_id"),
+                condition=~Q(external_id=""),
+                name="one_participation_per_external_id",
             ),
         )
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from passerelle.core.validation import InvalidFieldsError
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.followups.access import (
     follow_up_for,
     follow_ups_announce_due,
@@ -42,19 +44,13 @@ from passerelle.web.apps.people.access import (
 )
 from passerelle.web.apps.people.models import ConsentPurpose
 from passerelle.web.apps.referrals.services import deliveries_queue
-from passerelle.web.common.actors import Actor
-from passerelle.web.common.outcomes import ContractType, Situation
-
-MAX_HOURS_PER_WEEK = Decimal(60)
-"""Assumption (no source sets a bound for a survey answer): 60 hours a week. An employee's
-normal working time is at most 38 hours a week (Labour Act of 16 March 1971, art. 19, as
-amended by the Act of 10 August 2001; the article number not checked against the Moniteur
-belge), more with overtime; a self-employed person has no legal bound. The bound catches
-typing errors without refusing a long week that happens (docs/follow-ups.md)."""
+from passerelle.web.common.actors import Actor, PersonNotFoundError
+from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 SYSTEM = "passerelle"
 RECORDED_EVENT = "follow_up.recorded"
 DUE_EVENT = "follow_up.due"
+PARTICIPATION_EVENT = "participation.recorded"
 
 
 class FollowUpDataError(InvalidFieldsError):
@@ -132,9 +128,10 @@ def _schedule(
 ) -> list[FollowUp]:
     if not has_active_consent(person, ConsentPurpose.FOLLOW_UP):
         return []
-    created = []
-    for months in follow_up_months(programme.slug):
-        follow_up = FollowUp.objects.create(
+    # Written in one statement each (the checkpoints, then their first versions): a
+    # completion in the demo's three years of activity plans thousands of them.
+    created = FollowUp.objects.bulk_create(
+        FollowUp(
             person=person,
             organisation_id=person.organisation_id,
             programme_id=programme.pk,
@@ -143,16 +140,21 @@ def _schedule(
             due_on=months_after(ended_on, months),
             **link,
         )
-        _version(
-            follow_up,
-            None,
-            SYSTEM,
-            {
+        for months in follow_up_months(programme.slug)
+    )
+    FollowUpVersion.objects.bulk_create(
+        FollowUpVersion(
+            follow_up=follow_up,
+            number=follow_up.version,
+            changed_by=None,
+            changed_by_label=SYSTEM,
+            changes={
                 "state": [None, FollowUpState.OPEN],
                 "due_on": [None, follow_up.due_on.isoformat()],
             },
         )
-        created.append(follow_up)
+        for follow_up in created
+    )
     if created:
         _audit_system(
             person,
@@ -165,7 +167,22 @@ def _schedule(
     return created
 
 
-@transaction.atomic
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+"""A participation's reference in the organisation's own system (`external_id`, or the API's
+`Idempotency-Key` header)."""
+
+
+class ParticipationConflictError(RuntimeError):
+    """The `external_id` was used already for a participation that differs."""
+
+    def __init__(self, existing: Participation, fields: list[str]) -> None:
+        self.existing, self.fields = existing, fields
+        super().__init__(
+            f"external_id: already used for the participation {existing.pk}, whose "
+            f"{', '.join(fields)} differ; use a new reference for a new participation"
+        )
+
+
 def participation_record(
     *,
     actor: Actor,
@@ -177,10 +194,88 @@ def participation_record(
     """Record on a file the organisation holds that the person took part in one of the
     organisation's programmes from `started_on` to `ended_on`; its follow-ups are planned as
     for a completed referral (with the consent to follow-up)."""
-    person = person_for(actor, person_id, "edit").person
+    participation, _created = participation_record_once(
+        actor=actor,
+        person_id=person_id,
+        programme=programme,
+        started_on=started_on,
+        ended_on=ended_on,
+    )
+    return participation
+
+
+@transaction.atomic
+def participation_record_once(
+    *,
+    actor: Actor,
+    person_id: object,
+    programme: Any,
+    started_on: dt.date,
+    ended_on: dt.date,
+    external_id: str = "",
+) -> tuple[Participation, bool]:
+    """`participation_record` for an organisation's system: with an `external_id`, recording
+    the same participation again returns the first one (and False: nothing new), and the
+    same reference for a different participation is a ParticipationConflictError. Every
+    recording is audited and announced to the organisation's webhooks
+    (`participation.recorded`)."""
+    found = person_for(actor, person_id, "edit")
+    if found.relation != "own":  # a participation goes on a file the organisation holds
+        raise PersonNotFoundError(str(person_id))
+    person = found.person
+    _check_participation(actor, programme, started_on, ended_on, external_id)
+    wanted = {
+        "person_id": person.pk,
+        "programme_id": programme.pk,
+        "started_on": started_on,
+        "ended_on": ended_on,
+    }
+    if external_id:
+        existing = _participation_of_reference(actor, external_id, wanted)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():  # a savepoint: the same reference sent twice at once
+            participation = Participation.objects.create(
+                **wanted,
+                organisation=actor.organisation,
+                recorded_by=actor.user,
+                recorded_by_label=actor.label,
+                external_id=external_id,
+            )
+    except IntegrityError:
+        existing = _participation_of_reference(actor, external_id, wanted)
+        if existing is None:
+            raise
+        return existing, False
+    participation.programme = programme
+    audit_person(
+        Action.PERSON_EDIT,
+        actor,
+        person,
+        detail={"participation": str(participation.pk), "change": "participation_recorded"},
+    )
+    follow_ups = _schedule(
+        person, programme, ended_on, {"participation": participation}, str(participation.pk)
+    )
+    deliveries_queue(
+        organisations=[actor.organisation.pk],
+        event_type=PARTICIPATION_EVENT,
+        body=participation_event_body(participation, follow_ups),
+    )
+    return participation, True
+
+
+def _check_participation(
+    actor: Actor, programme: Any, started_on: dt.date, ended_on: dt.date, external_id: str
+) -> None:
+    """FollowUpDataError naming every field at fault and what is allowed."""
     errors: dict[str, str] = {}
     if programme is None or programme.organisation_id != actor.organisation.pk:
-        errors["programme"] = "choose one of your organisation's programmes"
+        own = [p.slug for p in programmes_visible().filter(organisation=actor.organisation)]
+        errors["programme"] = (
+            f"choose one of your organisation's programmes: {', '.join(own) or '(none)'}"
+        )
     today = timezone.localdate()
     if started_on > ended_on:
         errors["started_on"] = (
@@ -188,25 +283,49 @@ def participation_record(
         )
     if ended_on > today:
         errors["ended_on"] = f"got {ended_on.isoformat()}; allowed: today ({today}) or before"
+    if external_id and not EXTERNAL_ID.match(external_id):
+        errors["external_id"] = (
+            f"got {external_id[:40]!r}; allowed: 1 to 100 letters, digits or . _ : / - "
+            "(starting with a letter or digit)"
+        )
     if errors:
         raise FollowUpDataError(errors)
-    participation = Participation.objects.create(
-        person=person,
-        organisation=actor.organisation,
-        programme=programme,
-        started_on=started_on,
-        ended_on=ended_on,
-        recorded_by=actor.user,
-        recorded_by_label=actor.label,
-    )
-    audit_person(
-        Action.PERSON_EDIT,
-        actor,
-        person,
-        detail={"participation": str(participation.pk), "change": "participation_recorded"},
-    )
-    _schedule(person, programme, ended_on, {"participation": participation}, str(participation.pk))
-    return participation
+
+
+def _participation_of_reference(
+    actor: Actor, external_id: str, wanted: dict[str, Any]
+) -> Participation | None:
+    """The organisation's participation recorded under `external_id` if it is the one
+    `wanted`; ParticipationConflictError if it is another; None if there is none."""
+    existing = Participation.objects.filter(
+        organisation=actor.organisation, external_id=external_id
+    ).first()
+    if existing is None:
+        return None
+    differ = [name for name, value in wanted.items() if getattr(existing, name) != value]
+    if differ:
+        raise ParticipationConflictError(existing, [name.removesuffix("_id") for name in differ])
+    return existing
+
+
+def participation_event_body(
+    participation: Participation, follow_ups: list[FollowUp]
+) -> dict[str, Any]:
+    """What a webhook says of a recorded participation: its id, your reference, the
+    programme, the dates and the follow-ups it planned; never the person (the system reads
+    the participation with its token: GET /api/v1/participations/{id})."""
+    return {
+        "participation": str(participation.pk),
+        "external_id": participation.external_id,
+        "programme": participation.programme.slug,
+        "started_on": participation.started_on.isoformat(),
+        "ended_on": participation.ended_on.isoformat(),
+        "follow_ups": [
+            {"follow_up": str(f.pk), "months": f.months, "due_on": f.due_on.isoformat()}
+            for f in follow_ups
+        ],
+        "at": timezone.now().isoformat(),
+    }
 
 
 def _hours(value: Any) -> Decimal | None:
@@ -375,7 +494,10 @@ def follow_ups_cancel_without_consent(*, person: Any, actor: Actor, on: dt.date)
 
 def follow_ups_forget_person(*, person: Any) -> int:
     """Delete a person's follow-ups and their versions when the file is erased or purged:
-    the situations recorded are personal data. Returns how many were deleted."""
+    the situations recorded are personal data. The participations stay (ids and dates, for
+    counts) without the organisation's reference, which would lead back to the person in
+    its own system. Returns how many follow-ups were deleted."""
+    Participation.objects.filter(person=person).exclude(external_id="").update(external_id="")
     deleted, _by_model = follow_ups_of_person(person).delete()
     return deleted
 

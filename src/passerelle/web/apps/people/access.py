@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from passerelle.web.apps.accounts.models import ORGANISATION_FIELDS
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.directory.models import Organisation
 from passerelle.web.apps.people.models import (
     Consent,
     Disclosure,
@@ -188,9 +189,19 @@ def audit_person(action: str, actor: Actor, person: Person, **extra: Any) -> Non
         organisation=actor.organisation,
         object_kind="person",
         object_id=person.pk,
-        subject_organisation=person.organisation,
+        subject_organisation=_holder(person),
         **extra,
     )
+
+
+def _holder(person: Person) -> Organisation:
+    """The organisation holding the file, for an audit entry, which stores only its id: the
+    one loaded with the file, or an instance of that id alone (no query for its row)."""
+    link = Person._meta.get_field("organisation")
+    if link.is_cached(person):
+        holder: Organisation = person.organisation
+        return holder
+    return Organisation(pk=person.organisation_id)
 
 
 def visible_data(person: Person, fields: Iterable[str]) -> dict[str, Any]:

@@ -284,11 +284,12 @@ LOCKED_FIELDS = (
     *(field.name for field in Referral._meta.concrete_fields),
     "person__id", "person__organisation", *_organisation("person__organisation"),
     *(f"programme__{name}" for name in ("id", "slug", "names", "organisation", "capacity")),
-    *_organisation("sender"), *_organisation("receiver"),
+    *_organisation("sender"), *_organisation("receiver"), "receiver__kind",
 )  # fmt: skip
 """What a transition reads of the referral and its programme, organisations and person.
 The programme's and organisations' other columns are large JSON documents: they stay
-unread."""
+unread. The receiver's kind is read with them: sending checks it (no file goes to an
+employer), which would otherwise cost a query of its own."""
 
 
 def _locked(actor: Actor, referral_id: object) -> Referral:
