@@ -113,34 +113,9 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     regime = _value_on(situation, regime_id, on)
     sources = _sources_on(situation, regime_id, on)
     if status.value == "eu_citizen":
-        transitional = _value_on(situation, TRANSITIONAL_ID, on)
-        if isinstance(transitional, list) and transitional:
-            sources += _sources_on(situation, TRANSITIONAL_ID, on)
-            if profile.nationality is None:
-                return Fact(
-                    "right_to_work",
-                    None,
-                    (
-                        _(
-                            "nationals of {countries} need a work permit during the EU "
-                            "transitional period"
-                        ).format(countries=", ".join(transitional)),
-                    ),
-                    sources,
-                    missing=("nationality",),
-                )
-            if profile.nationality in transitional:
-                return Fact(
-                    "right_to_work",
-                    "with_permit",
-                    (
-                        _(
-                            "{country}: during the EU transitional period its nationals need a "
-                            "work permit to work as employees"
-                        ).format(country=country_name(profile.nationality)),
-                    ),
-                    sources,
-                )
+        transitional, sources = _eu_transitional_period(situation, on, sources)
+        if transitional is not None:
+            return transitional
     if regime == "exempt":
         return Fact(
             "right_to_work",
@@ -160,26 +135,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
             sources,
         )
     if regime == "residence_card":
-        access = profile.labour_market_access
-        if access is None:
-            return Fact(
-                "right_to_work",
-                None,
-                (_("depends on the labour market access written on the residence card"),),
-                sources,
-                missing=("labour_market_access",),
-            )
-        value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
-        return Fact(
-            "right_to_work",
-            value,
-            (
-                _("the residence card states labour market access: {access}").format(
-                    access=_(LABOUR_MARKET_ACCESS_WORDS[access])
-                ),
-            ),
-            sources,
-        )
+        return _residence_card_right_to_work(profile, sources)
     if regime == "work_permit_c" and status.value == "subsidiary_protection":
         return Fact(
             "right_to_work",
@@ -190,6 +146,55 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     if status.value != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
         raise ValueError(f"{regime_id}: regime {regime!r} is not defined for this status")
     return _asylum_seeker_right_to_work(situation, on, str(regime), sources)
+
+
+def _eu_transitional_period(
+    situation: Situation, on: dt.date, sources: tuple[Citation, ...]
+) -> tuple[Fact | None, tuple[Citation, ...]]:
+    """An EU citizen during a transitional period for some nationalities: the fact when the
+    period decides it (or the nationality is missing), else None; and the sources, with the
+    period's when one is in force, since it was checked to reach the answer."""
+    profile = situation.profile
+    transitional = _value_on(situation, TRANSITIONAL_ID, on)
+    if not isinstance(transitional, list) or not transitional:
+        return None, sources
+    sources += _sources_on(situation, TRANSITIONAL_ID, on)
+    if profile.nationality is None:
+        reason = _(
+            "nationals of {countries} need a work permit during the EU transitional period"
+        ).format(countries=", ".join(transitional))
+        return Fact("right_to_work", None, (reason,), sources, missing=("nationality",)), sources
+    if profile.nationality in transitional:
+        reason = _(
+            "{country}: during the EU transitional period its nationals need a "
+            "work permit to work as employees"
+        ).format(country=country_name(profile.nationality))
+        return Fact("right_to_work", "with_permit", (reason,), sources), sources
+    return None, sources
+
+
+def _residence_card_right_to_work(profile: Profile, sources: tuple[Citation, ...]) -> Fact:
+    """The right the residence card states, from its labour market access."""
+    access = profile.labour_market_access
+    if access is None:
+        return Fact(
+            "right_to_work",
+            None,
+            (_("depends on the labour market access written on the residence card"),),
+            sources,
+            missing=("labour_market_access",),
+        )
+    value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
+    return Fact(
+        "right_to_work",
+        value,
+        (
+            _("the residence card states labour market access: {access}").format(
+                access=_(LABOUR_MARKET_ACCESS_WORDS[access])
+            ),
+        ),
+        sources,
+    )
 
 
 def _asylum_seeker_right_to_work(
@@ -213,20 +218,46 @@ def _asylum_seeker_right_to_work(
     waiting_id = "right_to_work.asylum_seeker.waiting_months"
     waiting = _int_on(situation, waiting_id, on)
     sources = sources + _sources_on(situation, waiting_id, on)
-    months = full_months_between(application, on)
     acquired = anniversary(application, months=waiting)
     refusal = _known_by(profile.asylum_refusal_date, on)
-    # An appeal lodged in time keeps the right from the refusal on: the appeal period is
-    # suspensive too.
+    no = _Refusal(situation, on, sources)
+    denied = _asylum_seeker_not_yet(no, application, waiting, acquired, refusal)
+    if denied is None:
+        denied = _asylum_seeker_right_ended(no, refusal)
+    if denied is not None:
+        return denied
+    if refusal is not None:
+        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
     lodged = profile.appeal_lodged_date
-    appeal_refusal = _known_by(profile.appeal_refusal_date, on)
+    return _asylum_seeker_may_work(regime, sources, waiting, acquired, refusal, lodged)
 
-    def no(reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
-        cited = sources
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Builds an asylum seeker's "no", citing the sources so far and the parameters that
+    decide it."""
+
+    situation: Situation
+    on: dt.date
+    sources: tuple[Citation, ...]
+
+    def __call__(self, reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
+        cited = self.sources
         for parameter_id in parameter_ids:
-            cited += _sources_on(situation, parameter_id, on)
+            cited += _sources_on(self.situation, parameter_id, self.on)
         return Fact("right_to_work", "no", (reason,) if then is None else (reason, then), cited)
 
+
+def _asylum_seeker_not_yet(
+    no: _Refusal,
+    application: dt.date,
+    waiting: int,
+    acquired: dt.date,
+    refusal: dt.date | None,
+) -> Fact | None:
+    """The "no" of an asylum seeker whose right has not arisen (a subsequent application not
+    yet admissible, a refusal within the waiting period, the waiting period itself), if any."""
+    profile, on = no.situation.profile, no.on
     if profile.subsequent_application and (
         profile.admissibility_date is None or on < profile.admissibility_date
     ):
@@ -248,6 +279,7 @@ def _asylum_seeker_right_to_work(
             ),
             DECISION_WITHIN_WAITING_ID,
         )
+    months = full_months_between(application, on)
     if months < waiting:
         return no(
             _(
@@ -259,6 +291,15 @@ def _asylum_seeker_right_to_work(
                 "notified before"
             ).format(acquired=reader_date(acquired)),
         )
+    return None
+
+
+def _asylum_seeker_right_ended(no: _Refusal, refusal: dt.date | None) -> Fact | None:
+    """The "no" of an asylum seeker whose acquired right ended with a negative decision, if
+    any. An appeal lodged in time keeps the right from the refusal on: the appeal period is
+    suspensive too."""
+    profile = no.situation.profile
+    appeal_refusal = _known_by(profile.appeal_refusal_date, no.on)
     if appeal_refusal is not None:
         return no(
             _(
@@ -267,7 +308,7 @@ def _asylum_seeker_right_to_work(
             ).format(date=reader_date(appeal_refusal)),
             KEPT_DURING_APPEAL_ID,
         )
-    if refusal is not None and lodged is None:
+    if refusal is not None and profile.appeal_lodged_date is None:
         return no(
             _(
                 "a first-instance negative decision was notified on {refusal}: the right to "
@@ -276,9 +317,7 @@ def _asylum_seeker_right_to_work(
             ).format(refusal=reader_date(refusal)),
             KEPT_DURING_APPEAL_ID,
         )
-    if refusal is not None:
-        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
-    return _asylum_seeker_may_work(regime, sources, waiting, acquired, refusal, lodged)
+    return None
 
 
 def _asylum_seeker_may_work(
@@ -608,9 +647,19 @@ def _obligation_exemptions(
     situation: Situation, on: dt.date, start: dt.date, low: int, high: int
 ) -> tuple[list[str], list[str]]:
     """Why the obligation does not apply (reasons), and the answers it still depends on."""
-    profile = situation.profile
     exempt: list[str] = []
     unsettled: list[str] = []
+    _registration_exemption(situation.profile, on, start, exempt, unsettled)
+    _age_exemption(situation.profile, low, high, exempt, unsettled)
+    _nationality_exemption(situation, on, exempt)
+    _declared_exemptions(situation.profile, exempt, unsettled)
+    return exempt, unsettled
+
+
+def _registration_exemption(
+    profile: Profile, on: dt.date, start: dt.date, exempt: list[str], unsettled: list[str]
+) -> None:
+    """The first registration in Brussels: before the obligation began, or not yet."""
     registration = profile.first_registration_brussels
     if registration is None:
         unsettled.append("first_registration_brussels")
@@ -628,7 +677,14 @@ def _obligation_exemptions(
                 "three months (from {registration})"
             ).format(registration=reader_date(registration))
         )
+
+
+def _age_exemption(
+    profile: Profile, low: int, high: int, exempt: list[str], unsettled: list[str]
+) -> None:
+    """The age at the first registration, outside [low, high)."""
     birth = profile.birth_date
+    registration = profile.first_registration_brussels
     if birth is None:
         unsettled.append("birth_date")
     elif registration is not None:
@@ -647,7 +703,11 @@ def _obligation_exemptions(
         # The first registration follows the arrival: the person was at least as old then.
         message = _("aged {high} or more on arrival: the obligation applies up to {high_minus_one}")
         exempt.append(message.format(high=high, high_minus_one=high - 1))
-    nationality = profile.nationality
+
+
+def _nationality_exemption(situation: Situation, on: dt.date, exempt: list[str]) -> None:
+    """Citizens of the EU, the EEA and Switzerland."""
+    nationality = situation.profile.nationality
     exempt_nationalities = _value_on(situation, EXEMPT_NATIONALITIES_ID, on)
     if nationality is not None and (
         situation.knowledge.is_eu_member(nationality, on)
@@ -659,6 +719,10 @@ def _obligation_exemptions(
                 "from the obligation"
             ).format(country=nationality)
         )
+
+
+def _declared_exemptions(profile: Profile, exempt: list[str], unsettled: list[str]) -> None:
+    """The exemptions the person answers for: family of an EEA citizen, a certificate, other."""
     for field, reason in (
         (
             "family_of_eea_swiss_citizen",
@@ -675,7 +739,6 @@ def _obligation_exemptions(
             unsettled.append(field)
         elif answer:
             exempt.append(reason)
-    return exempt, unsettled
 
 
 ADULT_AGE_ID = "integration_pathway.minimum_age"
