@@ -17,6 +17,7 @@ from passerelle.core.linkage import (
     DEFAULT_THRESHOLD,
     KeyFileError,
     LinkageInputError,
+    LinkageRun,
     dedupe,
     dedupe_encoded,
     encode,
@@ -73,34 +74,8 @@ def dedupe_command(
     if private and encoded:
         fail(_("--private and --encoded: choose one (encoded input is already private)"))
     records = _read_csv(input_csv)
-    key: bytes | None = None
-    if private:
-        if key_file is None:
-            fail(_("--key-file: required with --private"))
-        try:
-            key = load_key(key_file)
-        except KeyFileError as error:
-            fail(str(error))
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console if output == OutputFormat.table else None,
-        transient=True,
-        disable=output != OutputFormat.table,
-    ) as bar:
-        task = bar.add_task(_("reading"), total=_STEPS)
-
-        def step(message: str) -> None:
-            bar.update(task, description=message, advance=1)
-
-        try:
-            if encoded:
-                run = dedupe_encoded(records, threshold=threshold, progress=step)
-            else:
-                run = dedupe(records, threshold=threshold, private_key=key, progress=step)
-        except LinkageInputError as error:
-            fail(str(error))
+    key = _private_key(key_file) if private else None
+    run = _run_dedupe(records, encoded=encoded, threshold=threshold, key=key, output=output)
     run.clusters.sort("record_id").write_csv(out)
     summary = _summary(run.clusters)
     if output == OutputFormat.json:
@@ -118,6 +93,46 @@ def dedupe_command(
             out=out,
         )
     )
+
+
+def _private_key(key_file: Path | None) -> bytes:
+    """The sector key of --private, or a one-line failure."""
+    if key_file is None:
+        fail(_("--key-file: required with --private"))
+    try:
+        return load_key(key_file)
+    except KeyFileError as error:
+        fail(str(error))
+
+
+def _run_dedupe(
+    records: pl.DataFrame,
+    *,
+    encoded: bool,
+    threshold: float,
+    key: bytes | None,
+    output: OutputFormat,
+) -> LinkageRun:
+    """The linkage behind a spinner of its steps (shown only with the table output)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console if output == OutputFormat.table else None,
+        transient=True,
+        disable=output != OutputFormat.table,
+    ) as bar:
+        task = bar.add_task(_("reading"), total=_STEPS)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message, advance=1)
+
+        try:
+            if encoded:
+                return dedupe_encoded(records, threshold=threshold, progress=step)
+            return dedupe(records, threshold=threshold, private_key=key, progress=step)
+        except LinkageInputError as error:
+            fail(str(error))
 
 
 def encode_command(

@@ -37,17 +37,6 @@ PROGRAMME_STATUS = pl.Enum(["eligible", "not_eligible", "unknown"])
 OBLIGED_OR_ELIGIBLE = "obliged|eligible"
 """The integration pathway when only the obligation is unsettled (see facts.py)."""
 
-DATE_COLUMNS = (
-    "birth_date",
-    "asylum_application_date",
-    "asylum_decision_date",
-    "asylum_refusal_date",
-    "appeal_lodged_date",
-    "appeal_refusal_date",
-    "admissibility_date",
-    "arrival_in_belgium",
-    "first_registration_brussels",
-)
 POPULATION_SCHEMA: dict[str, Any] = {
     "birth_date": pl.Date,
     "nationality": pl.String,
