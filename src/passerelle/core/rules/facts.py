@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from passerelle.core.i18n import _, country_name, gettext_noop, reader_date
 from passerelle.core.profile import Profile
@@ -23,11 +23,24 @@ from passerelle.core.rules.fields import (
     procedure_end,
 )
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
+from passerelle.knowledge.loader import Knowledge
 from passerelle.knowledge.model import Citation, Parameter
 
-if TYPE_CHECKING:
-    # Facts are computed for a situation, which asks them for its derived fields.
-    from passerelle.core.rules.situation import Situation
+
+class FactSource(Protocol):
+    """What a fact reads of a profile seen on a date: `situation.Situation` is one. A
+    protocol, because the situation asks the facts for its derived fields: importing it here
+    would close a loop."""
+
+    profile: Profile
+    knowledge: Knowledge
+
+    def change_dates(self, name: str) -> tuple[dt.date, ...]: ...
+
+    def cached_fact(self, key: tuple[str, dt.date]) -> object | None: ...
+
+    def cache_fact(self, key: tuple[str, dt.date], fact: object) -> None: ...
+
 
 FactValue = str | None
 
@@ -71,16 +84,16 @@ class Fact:
         )
 
 
-def _param(situation: Situation, parameter_id: str) -> Parameter:
+def _param(situation: FactSource, parameter_id: str) -> Parameter:
     return situation.knowledge.parameters[parameter_id]
 
 
-def _value_on(situation: Situation, parameter_id: str, on: dt.date) -> object:
+def _value_on(situation: FactSource, parameter_id: str, on: dt.date) -> object:
     value = _param(situation, parameter_id).value_on(on)
     return None if value is None else value.value
 
 
-def _int_on(situation: Situation, parameter_id: str, on: dt.date) -> int:
+def _int_on(situation: FactSource, parameter_id: str, on: dt.date) -> int:
     value = _value_on(situation, parameter_id, on)
     if not isinstance(value, int):
         raise TypeError(f"parameter {parameter_id} has no whole-number value on {on}")
@@ -91,7 +104,7 @@ def _whole_numbers(parameter: Parameter) -> list[int]:
     return [value.value for value in parameter.values if isinstance(value.value, int)]
 
 
-def _sources_on(situation: Situation, parameter_id: str, on: dt.date) -> tuple[Citation, ...]:
+def _sources_on(situation: FactSource, parameter_id: str, on: dt.date) -> tuple[Citation, ...]:
     value = _param(situation, parameter_id).value_on(on)
     return () if value is None else tuple(value.sources)
 
@@ -99,7 +112,7 @@ def _sources_on(situation: Situation, parameter_id: str, on: dt.date) -> tuple[C
 # --- right to work ----------------------------------------------------------------------
 
 
-def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
+def right_to_work_on(situation: FactSource, on: dt.date) -> Fact:
     profile = situation.profile
     status = legal_status_on(profile, on)
     if status.value is None:
@@ -149,7 +162,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
 
 
 def _eu_transitional_period(
-    situation: Situation, on: dt.date, sources: tuple[Citation, ...]
+    situation: FactSource, on: dt.date, sources: tuple[Citation, ...]
 ) -> tuple[Fact | None, tuple[Citation, ...]]:
     """An EU citizen during a transitional period for some nationalities: the fact when the
     period decides it (or the nationality is missing), else None; and the sources, with the
@@ -198,7 +211,7 @@ def _residence_card_right_to_work(profile: Profile, sources: tuple[Citation, ...
 
 
 def _asylum_seeker_right_to_work(
-    situation: Situation, on: dt.date, regime: str, sources: tuple[Citation, ...]
+    situation: FactSource, on: dt.date, regime: str, sources: tuple[Citation, ...]
 ) -> Fact:
     """An asylum seeker: no work during a waiting period after the application; then a
     type C permit (before 2019) or an automatic right, unless a first-instance negative
@@ -237,7 +250,7 @@ class _Refusal:
     """Builds an asylum seeker's "no", citing the sources so far and the parameters that
     decide it."""
 
-    situation: Situation
+    situation: FactSource
     on: dt.date
     sources: tuple[Citation, ...]
 
@@ -401,7 +414,7 @@ def _known_by(day: dt.date | None, on: dt.date) -> dt.date | None:
     return day if day is not None and day <= on else None
 
 
-def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+def right_to_work_change_dates(situation: FactSource) -> tuple[dt.date, ...]:
     knowledge = situation.knowledge
     dates: set[dt.date] = set(legal_status_change_dates(situation.profile))
     for parameter_id, parameter in knowledge.parameters.items():
@@ -421,7 +434,7 @@ def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
 # --- integration pathway -----------------------------------------------------------------
 
 
-def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int | None:
+def _permit_months(situation: FactSource, status: str | None, on: dt.date) -> int | None:
     """The residence document's validity in months: an asylum seeker's document on a date
     before the decision, else the profile's permit while the person holds the status it
     belongs to, else the usual one for the status."""
@@ -451,7 +464,7 @@ class _Checks:
     missing: list[str] = dataclasses.field(default_factory=list)
 
 
-def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
+def _pathway_not_in_force(situation: FactSource, on: dt.date) -> Fact:
     name = "integration_pathway"
     start = next(
         (
@@ -469,7 +482,7 @@ def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
     )
 
 
-def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> None:
+def _pathway_nationality(situation: FactSource, on: dt.date, checks: _Checks) -> None:
     profile = situation.profile
     knowledge = situation.knowledge
     # Newcomers from outside the European Union.
@@ -487,7 +500,7 @@ def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> 
         )
 
 
-def _pathway_permit(situation: Situation, on: dt.date, checks: _Checks) -> int:
+def _pathway_permit(situation: FactSource, on: dt.date, checks: _Checks) -> int:
     """The permit's condition; returns the minimum months (exclusive)."""
     profile = situation.profile
     # A residence permit of more than three months.
@@ -517,7 +530,7 @@ def _pathway_permit(situation: Situation, on: dt.date, checks: _Checks) -> int:
     return minimum
 
 
-def _pathway_adult(situation: Situation, on: dt.date, checks: _Checks) -> None:
+def _pathway_adult(situation: FactSource, on: dt.date, checks: _Checks) -> None:
     profile = situation.profile
     # Adults only.
     adult = _int_on(situation, ADULT_AGE_ID, on)
@@ -533,7 +546,7 @@ def _pathway_adult(situation: Situation, on: dt.date, checks: _Checks) -> None:
         )
 
 
-def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
+def _pathway_years(situation: FactSource, on: dt.date, checks: _Checks) -> int:
     """The years-in-Belgium condition; returns the maximum years (exclusive)."""
     profile = situation.profile
     # Legally in Belgium for less than three years.
@@ -553,7 +566,7 @@ def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
     return maximum
 
 
-def _pathway_municipality(situation: Situation, checks: _Checks) -> None:
+def _pathway_municipality(situation: FactSource, checks: _Checks) -> None:
     profile = situation.profile
     # Registered in one of the 19 Brussels municipalities.
     if profile.municipality is None:
@@ -568,7 +581,7 @@ def _pathway_municipality(situation: Situation, checks: _Checks) -> None:
 
 
 def _pathway_obligation(
-    situation: Situation, on: dt.date, sources: list[Citation], eligible_reason: str
+    situation: FactSource, on: dt.date, sources: list[Citation], eligible_reason: str
 ) -> Fact:
     """An eligible person's pathway: obliged, eligible (exempt), or unknown until the
     answers the exemptions depend on are given."""
@@ -613,7 +626,7 @@ def _pathway_obligation(
     )
 
 
-def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
+def integration_pathway_on(situation: FactSource, on: dt.date) -> Fact:
     name = "integration_pathway"
     if not _value_on(situation, "integration_pathway.in_force", on):
         return _pathway_not_in_force(situation, on)
@@ -644,7 +657,7 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
 
 
 def _obligation_exemptions(
-    situation: Situation, on: dt.date, start: dt.date, low: int, high: int
+    situation: FactSource, on: dt.date, start: dt.date, low: int, high: int
 ) -> tuple[list[str], list[str]]:
     """Why the obligation does not apply (reasons), and the answers it still depends on."""
     exempt: list[str] = []
@@ -705,7 +718,7 @@ def _age_exemption(
         exempt.append(message.format(high=high, high_minus_one=high - 1))
 
 
-def _nationality_exemption(situation: Situation, on: dt.date, exempt: list[str]) -> None:
+def _nationality_exemption(situation: FactSource, on: dt.date, exempt: list[str]) -> None:
     """Citizens of the EU, the EEA and Switzerland."""
     nationality = situation.profile.nationality
     exempt_nationalities = _value_on(situation, EXEMPT_NATIONALITIES_ID, on)
@@ -745,7 +758,7 @@ ADULT_AGE_ID = "integration_pathway.minimum_age"
 EXEMPT_NATIONALITIES_ID = "integration_pathway.obligation_exempt_nationalities"
 
 
-def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+def integration_pathway_change_dates(situation: FactSource) -> tuple[dt.date, ...]:
     profile = situation.profile
     dates: set[dt.date] = set(legal_status_change_dates(profile))
     for parameter_id, parameter in situation.knowledge.parameters.items():
@@ -780,14 +793,14 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 # --- shared ------------------------------------------------------------------------------
 
 FACTS: dict[
-    str, tuple[Callable[[Situation, dt.date], Fact], Callable[[Situation], tuple[dt.date, ...]]]
+    str, tuple[Callable[[FactSource, dt.date], Fact], Callable[[FactSource], tuple[dt.date, ...]]]
 ] = {
     "right_to_work": (right_to_work_on, right_to_work_change_dates),
     "integration_pathway": (integration_pathway_on, integration_pathway_change_dates),
 }
 
 
-def fact_on(situation: Situation, name: str, on: dt.date) -> Fact:
+def fact_on(situation: FactSource, name: str, on: dt.date) -> Fact:
     """The fact's value on a date (cached on the situation)."""
     key = (name, on)
     cached = situation.cached_fact(key)
@@ -799,7 +812,7 @@ def fact_on(situation: Situation, name: str, on: dt.date) -> Fact:
     return fact
 
 
-def fact_change_dates(situation: Situation, name: str) -> tuple[dt.date, ...]:
+def fact_change_dates(situation: FactSource, name: str) -> tuple[dt.date, ...]:
     key = (name, dt.date.min)
     cached = situation.cached_fact(key)
     if isinstance(cached, tuple):
@@ -809,7 +822,7 @@ def fact_change_dates(situation: Situation, name: str) -> tuple[dt.date, ...]:
     return dates
 
 
-def fact_with_next_change(situation: Situation, name: str, on: dt.date) -> Fact:
+def fact_with_next_change(situation: FactSource, name: str, on: dt.date) -> Fact:
     """The fact on a date, with the first later date on which its value changes."""
     fact = fact_on(situation, name, on)
     for day in fact_change_dates(situation, name):
