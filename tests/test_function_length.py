@@ -23,8 +23,6 @@ LONG_FUNCTIONS = {
     "passerelle/cli/evaluation.py::evaluate": 90,
     "passerelle/cli/evaluation.py::report": 97,
     "passerelle/cli/evaluation.py::indicators": 71,
-    "passerelle/core/charts/plots.py::band_chart": 65,
-    "passerelle/core/charts/render.py::_reportlab": 68,
     "passerelle/core/indicators/beneficiaries.py::feasible_ranges": 62,
     "passerelle/core/indicators/beneficiaries.py::complementary_suppression": 89,
     "passerelle/core/indicators/employment.py::employment_on": 65,
