@@ -325,12 +325,18 @@ def test_the_print_renderer_turns_every_kind_of_shape_upside_up() -> None:
         ]
     )
     line, rect, circle, polygon, polyline, curve = drawing(scene).getContents()[0].getContents()
-    assert isinstance(line, RLine) and (line.y1, line.y2) == (80, 60)
+    assert isinstance(line, RLine)
+    assert (line.y1, line.y2) == (80, 60)
     assert list(line.strokeDashArray) == [4, 2]
-    assert isinstance(rect, RRect) and (rect.y, rect.height) == (100 - 10 - 30, 30)
-    assert isinstance(circle, RCircle) and (circle.cy, circle.r) == (75, 3)
-    assert isinstance(polygon, RPolygon) and polygon.points == [0, 100, 10, 90, 20, 100]
+    assert isinstance(rect, RRect)
+    assert (rect.y, rect.height) == (100 - 10 - 30, 30)
+    assert isinstance(circle, RCircle)
+    assert (circle.cy, circle.r) == (75, 3)
+    assert isinstance(polygon, RPolygon)
+    assert polygon.points == [0, 100, 10, 90, 20, 100]
     assert polygon.fillOpacity == 0.5
-    assert isinstance(polyline, RPolyLine) and polyline.points == [0, 10, 100, 20]
-    assert isinstance(curve, RPath) and curve.points == [0, 90, 5, 80, 15, 70, 20, 60]
+    assert isinstance(polyline, RPolyLine)
+    assert polyline.points == [0, 10, 100, 20]
+    assert isinstance(curve, RPath)
+    assert curve.points == [0, 90, 5, 80, 15, 70, 20, 60]
     assert curve.strokeOpacity == 0.4
