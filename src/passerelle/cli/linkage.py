@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +9,14 @@ import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from passerelle.cli.common import FormatOption, OutputFormat, console, fail
+from passerelle.cli.common import (
+    FormatOption,
+    LinkThresholdOption,
+    OutputFormat,
+    console,
+    fail,
+    print_json_line,
+)
 from passerelle.core.i18n import _
 from passerelle.core.linkage import (
     DEFAULT_THRESHOLD,
@@ -59,9 +64,7 @@ def dedupe_command(
     key_file: Annotated[
         Path | None, typer.Option("--key-file", help="Sector key for --private.")
     ] = None,
-    threshold: Annotated[
-        float, typer.Option("--threshold", help="Match probability joining two records.")
-    ] = DEFAULT_THRESHOLD,
+    threshold: LinkThresholdOption = DEFAULT_THRESHOLD,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Find the same person across records and write one cluster id per record."""
@@ -79,7 +82,7 @@ def dedupe_command(
     run.clusters.sort("record_id").write_csv(out)
     summary = _summary(run.clusters)
     if output == OutputFormat.json:
-        sys.stdout.write(json.dumps({**summary, "out": str(out)}) + "\n")
+        print_json_line({**summary, "out": str(out)})
         return
     console.print(
         _(
