@@ -5,8 +5,6 @@ organisation's encodings (unique beneficiaries; docs/linkage.md, "In the platfor
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,10 +13,12 @@ from rich.progress import TaskID
 
 from passerelle.cli.common import (
     FormatOption,
+    LinkThresholdOption,
     OutputFormat,
     console,
     django_setup,
     fail,
+    print_json_line,
     progress_bar,
 )
 from passerelle.core.i18n import _
@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 
 
 def link_run(
-    threshold: Annotated[
-        float, typer.Option("--threshold", help="Match probability joining two records.")
-    ] = DEFAULT_THRESHOLD,
+    threshold: LinkThresholdOption = DEFAULT_THRESHOLD,
     review_low: Annotated[
         float, typer.Option("--review-low", help="Pairs from this probability are reviewed.")
     ] = 0.3,
@@ -68,7 +66,7 @@ def link_run(
         "decisions_applied": run.decisions_applied,
     }
     if output == OutputFormat.json:
-        sys.stdout.write(json.dumps(summary) + "\n")
+        print_json_line(summary)
         return
     console.print(
         _(
@@ -105,9 +103,7 @@ def link_encode_files(
 
 
 def link_relearn(
-    threshold: Annotated[
-        float, typer.Option("--threshold", help="Match probability joining two records.")
-    ] = DEFAULT_THRESHOLD,
+    threshold: LinkThresholdOption = DEFAULT_THRESHOLD,
     apply: Annotated[
         bool,
         typer.Option(
@@ -141,7 +137,7 @@ def link_relearn(
         "kept": kept,
     }
     if output == OutputFormat.json:
-        sys.stdout.write(json.dumps(summary) + "\n")
+        print_json_line(summary)
         return
     console.print(
         _(
@@ -204,7 +200,7 @@ def import_outcomes(
     if not wait:
         job = tasks.outcomes_import_queue(content=content, actor_label="cli", dry_run=dry_run)
         if output == OutputFormat.json:
-            sys.stdout.write(json.dumps({"job": job.pk, "status": job.status}) + "\n")
+            print_json_line({"job": job.pk, "status": job.status})
         else:
             console.print(
                 _(
@@ -219,7 +215,7 @@ def import_outcomes(
     if job.status != "done":
         fail("; ".join(f"{name}: {text}" if name else text for name, text in job.problems))
     if output == OutputFormat.json:
-        sys.stdout.write(json.dumps({"job": job.pk, **(job.report or {})}) + "\n")
+        print_json_line({"job": job.pk, **(job.report or {})})
         return
     _print_import(_result_of(job.sha256, job.report or {}))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -66,6 +67,12 @@ DateOption = Annotated[
     str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")
 ]
 
+LinkThresholdOption = Annotated[
+    float, typer.Option("--threshold", help="Match probability joining two records.")
+]
+"""The linkage's threshold (`dedupe`, `link-run`, `link-relearn`); its default is
+`core.linkage.DEFAULT_THRESHOLD`."""
+
 
 def knowledge_or_fail() -> Knowledge:
     """The knowledge base, or a one-line failure naming what is wrong in it."""
@@ -76,7 +83,15 @@ def knowledge_or_fail() -> Knowledge:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """A command's answer as indented JSON (`--format json`): text as it is, dates and paths
+    as text."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_json_line(data: Mapping[str, Any]) -> None:
+    """A command's summary as one line of JSON (`--format json`), for scripts that read the
+    output line by line."""
+    sys.stdout.write(json.dumps(data) + "\n")
 
 
 def progress_bar(*, to: Console = errors, counts: bool = False, disable: bool = False) -> Progress:

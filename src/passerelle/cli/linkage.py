@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +9,20 @@ import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from passerelle.cli.common import FormatOption, OutputFormat, console, fail
+from passerelle.cli.common import (
+    FormatOption,
+    LinkThresholdOption,
+    OutputFormat,
+    console,
+    fail,
+    print_json_line,
+)
 from passerelle.core.i18n import _
 from passerelle.core.linkage import (
     DEFAULT_THRESHOLD,
     KeyFileError,
     LinkageInputError,
+    LinkageRun,
     dedupe,
     dedupe_encoded,
     encode,
@@ -58,9 +64,7 @@ def dedupe_command(
     key_file: Annotated[
         Path | None, typer.Option("--key-file", help="Sector key for --private.")
     ] = None,
-    threshold: Annotated[
-        float, typer.Option("--threshold", help="Match probability joining two records.")
-    ] = DEFAULT_THRESHOLD,
+    threshold: LinkThresholdOption = DEFAULT_THRESHOLD,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Find the same person across records and write one cluster id per record."""
@@ -73,14 +77,46 @@ def dedupe_command(
     if private and encoded:
         fail(_("--private and --encoded: choose one (encoded input is already private)"))
     records = _read_csv(input_csv)
-    key: bytes | None = None
-    if private:
-        if key_file is None:
-            fail(_("--key-file: required with --private"))
-        try:
-            key = load_key(key_file)
-        except KeyFileError as error:
-            fail(str(error))
+    key = _private_key(key_file) if private else None
+    run = _run_dedupe(records, encoded=encoded, threshold=threshold, key=key, output=output)
+    run.clusters.sort("record_id").write_csv(out)
+    summary = _summary(run.clusters)
+    if output == OutputFormat.json:
+        print_json_line({**summary, "out": str(out)})
+        return
+    console.print(
+        _(
+            "{records} records → {persons} persons ({several} with several records; "
+            "largest cluster {largest}); written to {out}"
+        ).format(
+            records=summary["records"],
+            persons=summary["persons"],
+            several=summary["persons_with_several_records"],
+            largest=summary["largest_cluster"],
+            out=out,
+        )
+    )
+
+
+def _private_key(key_file: Path | None) -> bytes:
+    """The sector key of --private, or a one-line failure."""
+    if key_file is None:
+        fail(_("--key-file: required with --private"))
+    try:
+        return load_key(key_file)
+    except KeyFileError as error:
+        fail(str(error))
+
+
+def _run_dedupe(
+    records: pl.DataFrame,
+    *,
+    encoded: bool,
+    threshold: float,
+    key: bytes | None,
+    output: OutputFormat,
+) -> LinkageRun:
+    """The linkage behind a spinner of its steps (shown only with the table output)."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -96,28 +132,10 @@ def dedupe_command(
 
         try:
             if encoded:
-                run = dedupe_encoded(records, threshold=threshold, progress=step)
-            else:
-                run = dedupe(records, threshold=threshold, private_key=key, progress=step)
+                return dedupe_encoded(records, threshold=threshold, progress=step)
+            return dedupe(records, threshold=threshold, private_key=key, progress=step)
         except LinkageInputError as error:
             fail(str(error))
-    run.clusters.sort("record_id").write_csv(out)
-    summary = _summary(run.clusters)
-    if output == OutputFormat.json:
-        sys.stdout.write(json.dumps({**summary, "out": str(out)}) + "\n")
-        return
-    console.print(
-        _(
-            "{records} records → {persons} persons ({several} with several records; "
-            "largest cluster {largest}); written to {out}"
-        ).format(
-            records=summary["records"],
-            persons=summary["persons"],
-            several=summary["persons_with_several_records"],
-            largest=summary["largest_cluster"],
-            out=out,
-        )
-    )
 
 
 def encode_command(

@@ -4,6 +4,7 @@ on CSV files (docs/matching.md)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,7 @@ from passerelle.core.i18n import _
 from passerelle.core.matching.csvinput import MatchingInputError, read_round
 from passerelle.core.matching.engine import MATCHED, PHASES, MatchResult, match
 from passerelle.core.matching.explain import explanations, reason_text
-from passerelle.core.matching.gaps import gap_analysis, sentences, svg_chart
+from passerelle.core.matching.gaps import GapReport, gap_analysis, sentences, svg_chart
 from passerelle.core.matching.model import Kind, persons_frame, slots_frame
 from passerelle.core.matching.pairs import Options
 from passerelle.core.rules.fields import DateOutOfCoverageError
@@ -115,6 +116,25 @@ def match_command(
         balance_organisations=balance,
         block_digits=block_digits,
     )
+    result, texts = _run_round(persons, slots, kind, day, options, knowledge)
+    _write_matches(out, result, texts)
+    summary = _summary(result)
+    if output == OutputFormat.json:
+        print_json(summary)
+        return
+    _print_round(result, summary)
+    console.print(_("Matches and reasons for every person: {path}").format(path=out))
+
+
+def _run_round(
+    persons: pl.DataFrame,
+    slots: pl.DataFrame,
+    kind: Kind,
+    day: dt.date,
+    options: Options,
+    knowledge: Knowledge,
+) -> tuple[MatchResult, dict[str, str]]:
+    """The round and every person's explanation, behind a progress bar of its phases."""
     with progress_bar() as progress:
         task = progress.add_task(_("matching"), total=len(PHASES) + 1)
 
@@ -128,16 +148,17 @@ def match_command(
         progress.update(task, description=_("explanations"), completed=len(PHASES))
         texts = explanations(result, knowledge)
         progress.update(task, completed=len(PHASES) + 1)
-    _write_matches(out, result, texts)
-    summary = _summary(result)
-    if output == OutputFormat.json:
-        print_json(summary)
-        return
+    return result, texts
+
+
+def _print_round(result: MatchResult, summary: dict[str, object]) -> None:
+    kind, day = result.kind, result.on
     table = Table(title=_("Matching round ({kind}, {on})").format(kind=kind.value, on=day))
     table.add_column(_("figure"))
     table.add_column(_("value"), justify="right")
     table.add_row(
-        _("persons / slots / places"), f"{persons.height} / {slots.height} / {summary['places']}"
+        _("persons / slots / places"),
+        f"{result.persons.height} / {result.slots.height} / {summary['places']}",
     )
     table.add_row(_("matched"), str(result.placed))
     for reason, count in result.unmatched_by_reason().items():
@@ -150,7 +171,6 @@ def match_command(
     uplift = "-" if result.uplift is None else f"{result.uplift:+.1%}"
     table.add_row(_("uplift over greedy"), uplift)
     console.print(table)
-    console.print(_("Matches and reasons for every person: {path}").format(path=out))
 
 
 def _write_matches(path: Path, result: MatchResult, texts: dict[str, str]) -> None:
@@ -222,26 +242,32 @@ def gaps_command(
         except OSError as error:
             fail(f"--svg: cannot write {svg}: {error.strerror}")
     if output == OutputFormat.json:
-        print_json(
-            {
-                "on": day.isoformat(),
-                "months_per_cefr_level": report.months_per_level,
-                "recognition_months": report.recognition_months,
-                "vacancies": [
-                    {
-                        "slot_id": gap.slot_id,
-                        "occupation": gap.occupation,
-                        "posts": gap.posts,
-                        "candidates": gap.candidates,
-                        "qualifying": {str(m): n for m, n in gap.qualifying.items()},
-                        "blockers": {str(m): b for m, b in gap.blockers.items()},
-                        "text": words[gap.slot_id],
-                    }
-                    for gap in report.vacancies
-                ],
-            }
-        )
+        print_json(_gaps_json(day, report, words))
         return
+    _print_gaps(day, report, words)
+
+
+def _gaps_json(day: dt.date, report: GapReport, words: dict[str, str]) -> dict[str, object]:
+    return {
+        "on": day.isoformat(),
+        "months_per_cefr_level": report.months_per_level,
+        "recognition_months": report.recognition_months,
+        "vacancies": [
+            {
+                "slot_id": gap.slot_id,
+                "occupation": gap.occupation,
+                "posts": gap.posts,
+                "candidates": gap.candidates,
+                "qualifying": {str(m): n for m, n in gap.qualifying.items()},
+                "blockers": {str(m): b for m, b in gap.blockers.items()},
+                "text": words[gap.slot_id],
+            }
+            for gap in report.vacancies
+        ],
+    }
+
+
+def _print_gaps(day: dt.date, report: GapReport, words: dict[str, str]) -> None:
     table = Table(title=_("Who could fill each vacancy ({on})").format(on=day))
     table.add_column(_("vacancy"))
     table.add_column(_("candidates"), justify="right")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from passerelle.cli.common import OutputFormat, fail, knowledge_or_fail, progress_bar
+from passerelle.cli.common import OutputFormat, fail, knowledge_or_fail, print_json, progress_bar
 from passerelle.core.i18n import _
 from passerelle.core.simulation.config import (
     BASELINE,
@@ -31,7 +29,7 @@ def _list(output: OutputFormat) -> None:
     scenarios = [load_scenario(name) for name in [BASELINE, *scenario_names()]]
     if output == OutputFormat.json:
         data = [{"name": s.name, "title": s.title, "description": s.description} for s in scenarios]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        print_json(data)
         return
     table = Table(_("Scenario"), _("Title"), _("Description"))
     for scenario in scenarios:
@@ -66,7 +64,7 @@ def _calibrate(persons: int, seed: int, output: OutputFormat) -> None:
     parameters = fit.calibrated.model_dump() | {"brussels_share": fit.brussels_share}
     if output == OutputFormat.json:
         data = {"parameters": parameters, "targets": rows, "rmse_points": fit.rmse_points}
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
         return
     table = Table(_("Target"), _("Observed"), _("Simulated"), _("Error (points)"), _("Source"))
     for row in rows:
@@ -110,7 +108,7 @@ def _sensitivity(persons: int, seed: int, change: float, output: OutputFormat) -
                 for row in rows
             ],
         }
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
         return
     table = Table(_("Assumption"), _("Value"), *names)
     table.add_row(_("(baseline)"), "", *[f"{100 * base[name]:.1f} %" for name in names])
@@ -226,7 +224,7 @@ def _sweep(
     rows = [(value, summary_rows(frame)) for value, frame in zip(values, frames, strict=True)]
     if runs.output == OutputFormat.json:
         data = [{"value": value, "summary": _json_rows(summary)} for value, summary in rows]
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        print_json(data)
         return
     names = list(_labels())
     summary = Table(path, *[_labels()[name] for name in names], title=chosen.title)
@@ -369,7 +367,7 @@ def _scenario(
             "out": str(directory),
             "summary": _json_rows(rows),
         }
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        print_json(data)
         return
     _print_scenario_summary(rows, chosen.title, compared=bool(baseline_results))
     console.print(_("Written to {directory}").format(directory=directory))

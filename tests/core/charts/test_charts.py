@@ -299,3 +299,44 @@ def test_numbers_in_charts_take_the_decimal_mark_of_the_reader_language() -> Non
             chart = parse(bar_chart([("a", [0.123])], ["s"], title="T", value_label="v").svg())
             assert text_named(chart, shown) is not None
             assert decimal(-0.25, 2, signed=True) == ("-0,25" if language in "fr nl" else "-0.25")
+
+
+def test_the_print_renderer_turns_every_kind_of_shape_upside_up() -> None:
+    """reportlab's y axis points up: each shape kind is drawn at height - y (the oracle is
+    the arithmetic on the shapes placed by hand)."""
+    from reportlab.graphics.shapes import Circle as RCircle
+    from reportlab.graphics.shapes import Line as RLine
+    from reportlab.graphics.shapes import Path as RPath
+    from reportlab.graphics.shapes import Polygon as RPolygon
+    from reportlab.graphics.shapes import PolyLine as RPolyLine
+    from reportlab.graphics.shapes import Rect as RRect
+
+    from passerelle.core.charts.scene import Circle, Curve, Line, Polygon, Polyline, Rect, Scene
+
+    scene = Scene(200, 100, "shapes", show_title=False)
+    scene.shapes.extend(
+        [
+            Line(10, 20, 30, 40, "#000000", dash="4 2"),
+            Rect(5, 10, 20, 30, "#0072b2"),
+            Circle(50, 25, 3, "#0072b2"),
+            Polygon(((0, 0), (10, 10), (20, 0)), "#0072b2", opacity=0.5),
+            Polyline(((0, 90), (100, 80)), "#000000"),
+            Curve((0, 10), (5, 20), (15, 30), (20, 40), "#000000", 2.0, 0.4),
+        ]
+    )
+    line, rect, circle, polygon, polyline, curve = drawing(scene).getContents()[0].getContents()
+    assert isinstance(line, RLine)
+    assert (line.y1, line.y2) == (80, 60)
+    assert list(line.strokeDashArray) == [4, 2]
+    assert isinstance(rect, RRect)
+    assert (rect.y, rect.height) == (100 - 10 - 30, 30)
+    assert isinstance(circle, RCircle)
+    assert (circle.cy, circle.r) == (75, 3)
+    assert isinstance(polygon, RPolygon)
+    assert polygon.points == [0, 100, 10, 90, 20, 100]
+    assert polygon.fillOpacity == 0.5
+    assert isinstance(polyline, RPolyLine)
+    assert polyline.points == [0, 10, 100, 20]
+    assert isinstance(curve, RPath)
+    assert curve.points == [0, 90, 5, 80, 15, 70, 20, 60]
+    assert curve.strokeOpacity == 0.4

@@ -381,17 +381,8 @@ def band_chart(
     to right in every language, as in printed Arabic statistics; the legend is the
     caller's (HTML beside the chart). The title is the chart's accessible name; it is
     written above the plot too with `show_title` (a page shows it as its heading)."""
-    values = [
-        v
-        for band in bands
-        for series in (band.mean, band.low, band.high)
-        for v in series
-        if v is not None
-    ]
-    ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]))
+    ticks, labels = _band_ticks(bands, number or _plain_number)
     y_min, y_max = ticks[0], ticks[-1]
-    decimals = tick_decimals(ticks)
-    labels = [(number or _plain_number)(tick, decimals) for tick in ticks]
     left, right, bottom = label_column(labels, padding=10) + 6, 24, 34
     top = 36 if show_title else 14
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -427,6 +418,23 @@ def band_chart(
     for band in bands:
         _draw_band(scene, band, x, y)
     return scene
+
+
+def _band_ticks(
+    bands: Sequence[Band], number: Callable[[float, int], str]
+) -> tuple[list[float], list[str]]:
+    """The value axis of a band chart, from zero or the lowest value to the highest, and its
+    tick labels."""
+    values = [
+        v
+        for band in bands
+        for series in (band.mean, band.low, band.high)
+        for v in series
+        if v is not None
+    ]
+    ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]))
+    decimals = tick_decimals(ticks)
+    return ticks, [number(tick, decimals) for tick in ticks]
 
 
 def _draw_band(

@@ -81,57 +81,64 @@ def _reportlab_text(shape: Text, height: float) -> Any:
 
 
 def _reportlab(shape: Shape, height: float) -> list[Any]:
-    from reportlab.graphics.shapes import Circle as RCircle
-    from reportlab.graphics.shapes import Line as RLine
-    from reportlab.graphics.shapes import Path as RPath
-    from reportlab.graphics.shapes import Polygon as RPolygon
-    from reportlab.graphics.shapes import PolyLine as RPolyLine
-    from reportlab.graphics.shapes import Rect as RRect
-
+    """`shape` as reportlab drawing elements (reportlab's y axis points up)."""
     if isinstance(shape, Text):
         return [_reportlab_text(shape, height)]
+    if isinstance(shape, Line | Rect | Circle):
+        return [_reportlab_solid(shape, height)]
+    if isinstance(shape, Polygon | Polyline):
+        return [_reportlab_points(shape, height)]
+    return [_reportlab_curve(shape, height)]
+
+
+def _reportlab_solid(shape: Line | Rect | Circle, height: float) -> Any:
+    from reportlab.graphics.shapes import Circle as RCircle
+    from reportlab.graphics.shapes import Line as RLine
+    from reportlab.graphics.shapes import Rect as RRect
+
     if isinstance(shape, Line):
-        return [
-            RLine(
-                shape.x1,
-                height - shape.y1,
-                shape.x2,
-                height - shape.y2,
-                strokeColor=_colour(shape.stroke),
-                strokeWidth=shape.width,
-                strokeDashArray=_dash(shape.dash),
-            )
-        ]
+        return RLine(
+            shape.x1,
+            height - shape.y1,
+            shape.x2,
+            height - shape.y2,
+            strokeColor=_colour(shape.stroke),
+            strokeWidth=shape.width,
+            strokeDashArray=_dash(shape.dash),
+        )
     if isinstance(shape, Rect):
-        return [
-            RRect(
-                shape.x,
-                height - shape.y - shape.height,
-                shape.width,
-                shape.height,
-                fillColor=_colour(shape.fill),
-                strokeColor=None,
-            )
-        ]
-    if isinstance(shape, Circle):
-        return [
-            RCircle(
-                shape.x, height - shape.y, shape.r, fillColor=_colour(shape.fill), strokeColor=None
-            )
-        ]
-    flat = [c for x, y in getattr(shape, "points", ()) for c in (x, height - y)]
+        return RRect(
+            shape.x,
+            height - shape.y - shape.height,
+            shape.width,
+            shape.height,
+            fillColor=_colour(shape.fill),
+            strokeColor=None,
+        )
+    return RCircle(
+        shape.x, height - shape.y, shape.r, fillColor=_colour(shape.fill), strokeColor=None
+    )
+
+
+def _reportlab_points(shape: Polygon | Polyline, height: float) -> Any:
+    from reportlab.graphics.shapes import Polygon as RPolygon
+    from reportlab.graphics.shapes import PolyLine as RPolyLine
+
+    flat = [c for x, y in shape.points for c in (x, height - y)]
     if isinstance(shape, Polygon):
         fill = _colour(shape.fill)
-        return [RPolygon(flat, fillColor=fill, fillOpacity=shape.opacity, strokeColor=None)]
-    if isinstance(shape, Polyline):
-        return [
-            RPolyLine(
-                flat,
-                strokeColor=_colour(shape.stroke),
-                strokeWidth=shape.width,
-                strokeDashArray=_dash(shape.dash),
-            )
-        ]
+        return RPolygon(flat, fillColor=fill, fillOpacity=shape.opacity, strokeColor=None)
+    return RPolyLine(
+        flat,
+        strokeColor=_colour(shape.stroke),
+        strokeWidth=shape.width,
+        strokeDashArray=_dash(shape.dash),
+    )
+
+
+def _reportlab_curve(shape: Curve, height: float) -> Any:
+    from reportlab.graphics.shapes import Path as RPath
+
     path = RPath(
         strokeColor=_colour(shape.stroke),
         strokeWidth=shape.width,
@@ -147,7 +154,7 @@ def _reportlab(shape: Shape, height: float) -> list[Any]:
         shape.end[0],
         height - shape.end[1],
     )
-    return [path]
+    return path
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from passerelle.core.i18n import _, country_name, gettext_noop, reader_date
 from passerelle.core.profile import Profile
@@ -23,11 +23,24 @@ from passerelle.core.rules.fields import (
     procedure_end,
 )
 from passerelle.knowledge.dates import anniversary, full_months_between, full_years_between
+from passerelle.knowledge.loader import Knowledge
 from passerelle.knowledge.model import Citation, Parameter
 
-if TYPE_CHECKING:
-    # Facts are computed for a situation, which asks them for its derived fields.
-    from passerelle.core.rules.situation import Situation
+
+class FactSource(Protocol):
+    """What a fact reads of a profile seen on a date: `situation.Situation` is one. A
+    protocol, because the situation asks the facts for its derived fields: importing it here
+    would close a loop."""
+
+    profile: Profile
+    knowledge: Knowledge
+
+    def change_dates(self, name: str) -> tuple[dt.date, ...]: ...
+
+    def cached_fact(self, key: tuple[str, dt.date]) -> object | None: ...
+
+    def cache_fact(self, key: tuple[str, dt.date], fact: object) -> None: ...
+
 
 FactValue = str | None
 
@@ -71,16 +84,16 @@ class Fact:
         )
 
 
-def _param(situation: Situation, parameter_id: str) -> Parameter:
+def _param(situation: FactSource, parameter_id: str) -> Parameter:
     return situation.knowledge.parameters[parameter_id]
 
 
-def _value_on(situation: Situation, parameter_id: str, on: dt.date) -> object:
+def _value_on(situation: FactSource, parameter_id: str, on: dt.date) -> object:
     value = _param(situation, parameter_id).value_on(on)
     return None if value is None else value.value
 
 
-def _int_on(situation: Situation, parameter_id: str, on: dt.date) -> int:
+def _int_on(situation: FactSource, parameter_id: str, on: dt.date) -> int:
     value = _value_on(situation, parameter_id, on)
     if not isinstance(value, int):
         raise TypeError(f"parameter {parameter_id} has no whole-number value on {on}")
@@ -91,7 +104,7 @@ def _whole_numbers(parameter: Parameter) -> list[int]:
     return [value.value for value in parameter.values if isinstance(value.value, int)]
 
 
-def _sources_on(situation: Situation, parameter_id: str, on: dt.date) -> tuple[Citation, ...]:
+def _sources_on(situation: FactSource, parameter_id: str, on: dt.date) -> tuple[Citation, ...]:
     value = _param(situation, parameter_id).value_on(on)
     return () if value is None else tuple(value.sources)
 
@@ -99,7 +112,7 @@ def _sources_on(situation: Situation, parameter_id: str, on: dt.date) -> tuple[C
 # --- right to work ----------------------------------------------------------------------
 
 
-def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
+def right_to_work_on(situation: FactSource, on: dt.date) -> Fact:
     profile = situation.profile
     status = legal_status_on(profile, on)
     if status.value is None:
@@ -113,34 +126,9 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     regime = _value_on(situation, regime_id, on)
     sources = _sources_on(situation, regime_id, on)
     if status.value == "eu_citizen":
-        transitional = _value_on(situation, TRANSITIONAL_ID, on)
-        if isinstance(transitional, list) and transitional:
-            sources += _sources_on(situation, TRANSITIONAL_ID, on)
-            if profile.nationality is None:
-                return Fact(
-                    "right_to_work",
-                    None,
-                    (
-                        _(
-                            "nationals of {countries} need a work permit during the EU "
-                            "transitional period"
-                        ).format(countries=", ".join(transitional)),
-                    ),
-                    sources,
-                    missing=("nationality",),
-                )
-            if profile.nationality in transitional:
-                return Fact(
-                    "right_to_work",
-                    "with_permit",
-                    (
-                        _(
-                            "{country}: during the EU transitional period its nationals need a "
-                            "work permit to work as employees"
-                        ).format(country=country_name(profile.nationality)),
-                    ),
-                    sources,
-                )
+        transitional, sources = _eu_transitional_period(situation, on, sources)
+        if transitional is not None:
+            return transitional
     if regime == "exempt":
         return Fact(
             "right_to_work",
@@ -160,26 +148,7 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
             sources,
         )
     if regime == "residence_card":
-        access = profile.labour_market_access
-        if access is None:
-            return Fact(
-                "right_to_work",
-                None,
-                (_("depends on the labour market access written on the residence card"),),
-                sources,
-                missing=("labour_market_access",),
-            )
-        value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
-        return Fact(
-            "right_to_work",
-            value,
-            (
-                _("the residence card states labour market access: {access}").format(
-                    access=_(LABOUR_MARKET_ACCESS_WORDS[access])
-                ),
-            ),
-            sources,
-        )
+        return _residence_card_right_to_work(profile, sources)
     if regime == "work_permit_c" and status.value == "subsidiary_protection":
         return Fact(
             "right_to_work",
@@ -192,8 +161,57 @@ def right_to_work_on(situation: Situation, on: dt.date) -> Fact:
     return _asylum_seeker_right_to_work(situation, on, str(regime), sources)
 
 
+def _eu_transitional_period(
+    situation: FactSource, on: dt.date, sources: tuple[Citation, ...]
+) -> tuple[Fact | None, tuple[Citation, ...]]:
+    """An EU citizen during a transitional period for some nationalities: the fact when the
+    period decides it (or the nationality is missing), else None; and the sources, with the
+    period's when one is in force, since it was checked to reach the answer."""
+    profile = situation.profile
+    transitional = _value_on(situation, TRANSITIONAL_ID, on)
+    if not isinstance(transitional, list) or not transitional:
+        return None, sources
+    sources += _sources_on(situation, TRANSITIONAL_ID, on)
+    if profile.nationality is None:
+        reason = _(
+            "nationals of {countries} need a work permit during the EU transitional period"
+        ).format(countries=", ".join(transitional))
+        return Fact("right_to_work", None, (reason,), sources, missing=("nationality",)), sources
+    if profile.nationality in transitional:
+        reason = _(
+            "{country}: during the EU transitional period its nationals need a "
+            "work permit to work as employees"
+        ).format(country=country_name(profile.nationality))
+        return Fact("right_to_work", "with_permit", (reason,), sources), sources
+    return None, sources
+
+
+def _residence_card_right_to_work(profile: Profile, sources: tuple[Citation, ...]) -> Fact:
+    """The right the residence card states, from its labour market access."""
+    access = profile.labour_market_access
+    if access is None:
+        return Fact(
+            "right_to_work",
+            None,
+            (_("depends on the labour market access written on the residence card"),),
+            sources,
+            missing=("labour_market_access",),
+        )
+    value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
+    return Fact(
+        "right_to_work",
+        value,
+        (
+            _("the residence card states labour market access: {access}").format(
+                access=_(LABOUR_MARKET_ACCESS_WORDS[access])
+            ),
+        ),
+        sources,
+    )
+
+
 def _asylum_seeker_right_to_work(
-    situation: Situation, on: dt.date, regime: str, sources: tuple[Citation, ...]
+    situation: FactSource, on: dt.date, regime: str, sources: tuple[Citation, ...]
 ) -> Fact:
     """An asylum seeker: no work during a waiting period after the application; then a
     type C permit (before 2019) or an automatic right, unless a first-instance negative
@@ -213,20 +231,46 @@ def _asylum_seeker_right_to_work(
     waiting_id = "right_to_work.asylum_seeker.waiting_months"
     waiting = _int_on(situation, waiting_id, on)
     sources = sources + _sources_on(situation, waiting_id, on)
-    months = full_months_between(application, on)
     acquired = anniversary(application, months=waiting)
     refusal = _known_by(profile.asylum_refusal_date, on)
-    # An appeal lodged in time keeps the right from the refusal on: the appeal period is
-    # suspensive too.
+    no = _Refusal(situation, on, sources)
+    denied = _asylum_seeker_not_yet(no, application, waiting, acquired, refusal)
+    if denied is None:
+        denied = _asylum_seeker_right_ended(no, refusal)
+    if denied is not None:
+        return denied
+    if refusal is not None:
+        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
     lodged = profile.appeal_lodged_date
-    appeal_refusal = _known_by(profile.appeal_refusal_date, on)
+    return _asylum_seeker_may_work(regime, sources, waiting, acquired, refusal, lodged)
 
-    def no(reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
-        cited = sources
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Builds an asylum seeker's "no", citing the sources so far and the parameters that
+    decide it."""
+
+    situation: FactSource
+    on: dt.date
+    sources: tuple[Citation, ...]
+
+    def __call__(self, reason: str, *parameter_ids: str, then: str | None = None) -> Fact:
+        cited = self.sources
         for parameter_id in parameter_ids:
-            cited += _sources_on(situation, parameter_id, on)
+            cited += _sources_on(self.situation, parameter_id, self.on)
         return Fact("right_to_work", "no", (reason,) if then is None else (reason, then), cited)
 
+
+def _asylum_seeker_not_yet(
+    no: _Refusal,
+    application: dt.date,
+    waiting: int,
+    acquired: dt.date,
+    refusal: dt.date | None,
+) -> Fact | None:
+    """The "no" of an asylum seeker whose right has not arisen (a subsequent application not
+    yet admissible, a refusal within the waiting period, the waiting period itself), if any."""
+    profile, on = no.situation.profile, no.on
     if profile.subsequent_application and (
         profile.admissibility_date is None or on < profile.admissibility_date
     ):
@@ -248,6 +292,7 @@ def _asylum_seeker_right_to_work(
             ),
             DECISION_WITHIN_WAITING_ID,
         )
+    months = full_months_between(application, on)
     if months < waiting:
         return no(
             _(
@@ -259,6 +304,15 @@ def _asylum_seeker_right_to_work(
                 "notified before"
             ).format(acquired=reader_date(acquired)),
         )
+    return None
+
+
+def _asylum_seeker_right_ended(no: _Refusal, refusal: dt.date | None) -> Fact | None:
+    """The "no" of an asylum seeker whose acquired right ended with a negative decision, if
+    any. An appeal lodged in time keeps the right from the refusal on: the appeal period is
+    suspensive too."""
+    profile = no.situation.profile
+    appeal_refusal = _known_by(profile.appeal_refusal_date, no.on)
     if appeal_refusal is not None:
         return no(
             _(
@@ -267,7 +321,7 @@ def _asylum_seeker_right_to_work(
             ).format(date=reader_date(appeal_refusal)),
             KEPT_DURING_APPEAL_ID,
         )
-    if refusal is not None and lodged is None:
+    if refusal is not None and profile.appeal_lodged_date is None:
         return no(
             _(
                 "a first-instance negative decision was notified on {refusal}: the right to "
@@ -276,9 +330,7 @@ def _asylum_seeker_right_to_work(
             ).format(refusal=reader_date(refusal)),
             KEPT_DURING_APPEAL_ID,
         )
-    if refusal is not None:
-        sources += _sources_on(situation, KEPT_DURING_APPEAL_ID, on)
-    return _asylum_seeker_may_work(regime, sources, waiting, acquired, refusal, lodged)
+    return None
 
 
 def _asylum_seeker_may_work(
@@ -362,7 +414,7 @@ def _known_by(day: dt.date | None, on: dt.date) -> dt.date | None:
     return day if day is not None and day <= on else None
 
 
-def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+def right_to_work_change_dates(situation: FactSource) -> tuple[dt.date, ...]:
     knowledge = situation.knowledge
     dates: set[dt.date] = set(legal_status_change_dates(situation.profile))
     for parameter_id, parameter in knowledge.parameters.items():
@@ -382,7 +434,7 @@ def right_to_work_change_dates(situation: Situation) -> tuple[dt.date, ...]:
 # --- integration pathway -----------------------------------------------------------------
 
 
-def _permit_months(situation: Situation, status: str | None, on: dt.date) -> int | None:
+def _permit_months(situation: FactSource, status: str | None, on: dt.date) -> int | None:
     """The residence document's validity in months: an asylum seeker's document on a date
     before the decision, else the profile's permit while the person holds the status it
     belongs to, else the usual one for the status."""
@@ -412,7 +464,7 @@ class _Checks:
     missing: list[str] = dataclasses.field(default_factory=list)
 
 
-def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
+def _pathway_not_in_force(situation: FactSource, on: dt.date) -> Fact:
     name = "integration_pathway"
     start = next(
         (
@@ -430,7 +482,7 @@ def _pathway_not_in_force(situation: Situation, on: dt.date) -> Fact:
     )
 
 
-def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> None:
+def _pathway_nationality(situation: FactSource, on: dt.date, checks: _Checks) -> None:
     profile = situation.profile
     knowledge = situation.knowledge
     # Newcomers from outside the European Union.
@@ -448,7 +500,7 @@ def _pathway_nationality(situation: Situation, on: dt.date, checks: _Checks) -> 
         )
 
 
-def _pathway_permit(situation: Situation, on: dt.date, checks: _Checks) -> int:
+def _pathway_permit(situation: FactSource, on: dt.date, checks: _Checks) -> int:
     """The permit's condition; returns the minimum months (exclusive)."""
     profile = situation.profile
     # A residence permit of more than three months.
@@ -478,7 +530,7 @@ def _pathway_permit(situation: Situation, on: dt.date, checks: _Checks) -> int:
     return minimum
 
 
-def _pathway_adult(situation: Situation, on: dt.date, checks: _Checks) -> None:
+def _pathway_adult(situation: FactSource, on: dt.date, checks: _Checks) -> None:
     profile = situation.profile
     # Adults only.
     adult = _int_on(situation, ADULT_AGE_ID, on)
@@ -494,7 +546,7 @@ def _pathway_adult(situation: Situation, on: dt.date, checks: _Checks) -> None:
         )
 
 
-def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
+def _pathway_years(situation: FactSource, on: dt.date, checks: _Checks) -> int:
     """The years-in-Belgium condition; returns the maximum years (exclusive)."""
     profile = situation.profile
     # Legally in Belgium for less than three years.
@@ -514,7 +566,7 @@ def _pathway_years(situation: Situation, on: dt.date, checks: _Checks) -> int:
     return maximum
 
 
-def _pathway_municipality(situation: Situation, checks: _Checks) -> None:
+def _pathway_municipality(situation: FactSource, checks: _Checks) -> None:
     profile = situation.profile
     # Registered in one of the 19 Brussels municipalities.
     if profile.municipality is None:
@@ -529,7 +581,7 @@ def _pathway_municipality(situation: Situation, checks: _Checks) -> None:
 
 
 def _pathway_obligation(
-    situation: Situation, on: dt.date, sources: list[Citation], eligible_reason: str
+    situation: FactSource, on: dt.date, sources: list[Citation], eligible_reason: str
 ) -> Fact:
     """An eligible person's pathway: obliged, eligible (exempt), or unknown until the
     answers the exemptions depend on are given."""
@@ -574,7 +626,7 @@ def _pathway_obligation(
     )
 
 
-def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
+def integration_pathway_on(situation: FactSource, on: dt.date) -> Fact:
     name = "integration_pathway"
     if not _value_on(situation, "integration_pathway.in_force", on):
         return _pathway_not_in_force(situation, on)
@@ -605,12 +657,22 @@ def integration_pathway_on(situation: Situation, on: dt.date) -> Fact:
 
 
 def _obligation_exemptions(
-    situation: Situation, on: dt.date, start: dt.date, low: int, high: int
+    situation: FactSource, on: dt.date, start: dt.date, low: int, high: int
 ) -> tuple[list[str], list[str]]:
     """Why the obligation does not apply (reasons), and the answers it still depends on."""
-    profile = situation.profile
     exempt: list[str] = []
     unsettled: list[str] = []
+    _registration_exemption(situation.profile, on, start, exempt, unsettled)
+    _age_exemption(situation.profile, low, high, exempt, unsettled)
+    _nationality_exemption(situation, on, exempt)
+    _declared_exemptions(situation.profile, exempt, unsettled)
+    return exempt, unsettled
+
+
+def _registration_exemption(
+    profile: Profile, on: dt.date, start: dt.date, exempt: list[str], unsettled: list[str]
+) -> None:
+    """The first registration in Brussels: before the obligation began, or not yet."""
     registration = profile.first_registration_brussels
     if registration is None:
         unsettled.append("first_registration_brussels")
@@ -628,7 +690,14 @@ def _obligation_exemptions(
                 "three months (from {registration})"
             ).format(registration=reader_date(registration))
         )
+
+
+def _age_exemption(
+    profile: Profile, low: int, high: int, exempt: list[str], unsettled: list[str]
+) -> None:
+    """The age at the first registration, outside [low, high)."""
     birth = profile.birth_date
+    registration = profile.first_registration_brussels
     if birth is None:
         unsettled.append("birth_date")
     elif registration is not None:
@@ -647,7 +716,11 @@ def _obligation_exemptions(
         # The first registration follows the arrival: the person was at least as old then.
         message = _("aged {high} or more on arrival: the obligation applies up to {high_minus_one}")
         exempt.append(message.format(high=high, high_minus_one=high - 1))
-    nationality = profile.nationality
+
+
+def _nationality_exemption(situation: FactSource, on: dt.date, exempt: list[str]) -> None:
+    """Citizens of the EU, the EEA and Switzerland."""
+    nationality = situation.profile.nationality
     exempt_nationalities = _value_on(situation, EXEMPT_NATIONALITIES_ID, on)
     if nationality is not None and (
         situation.knowledge.is_eu_member(nationality, on)
@@ -659,6 +732,10 @@ def _obligation_exemptions(
                 "from the obligation"
             ).format(country=nationality)
         )
+
+
+def _declared_exemptions(profile: Profile, exempt: list[str], unsettled: list[str]) -> None:
+    """The exemptions the person answers for: family of an EEA citizen, a certificate, other."""
     for field, reason in (
         (
             "family_of_eea_swiss_citizen",
@@ -675,14 +752,13 @@ def _obligation_exemptions(
             unsettled.append(field)
         elif answer:
             exempt.append(reason)
-    return exempt, unsettled
 
 
 ADULT_AGE_ID = "integration_pathway.minimum_age"
 EXEMPT_NATIONALITIES_ID = "integration_pathway.obligation_exempt_nationalities"
 
 
-def integration_pathway_change_dates(situation: Situation) -> tuple[dt.date, ...]:
+def integration_pathway_change_dates(situation: FactSource) -> tuple[dt.date, ...]:
     profile = situation.profile
     dates: set[dt.date] = set(legal_status_change_dates(profile))
     for parameter_id, parameter in situation.knowledge.parameters.items():
@@ -717,14 +793,14 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 # --- shared ------------------------------------------------------------------------------
 
 FACTS: dict[
-    str, tuple[Callable[[Situation, dt.date], Fact], Callable[[Situation], tuple[dt.date, ...]]]
+    str, tuple[Callable[[FactSource, dt.date], Fact], Callable[[FactSource], tuple[dt.date, ...]]]
 ] = {
     "right_to_work": (right_to_work_on, right_to_work_change_dates),
     "integration_pathway": (integration_pathway_on, integration_pathway_change_dates),
 }
 
 
-def fact_on(situation: Situation, name: str, on: dt.date) -> Fact:
+def fact_on(situation: FactSource, name: str, on: dt.date) -> Fact:
     """The fact's value on a date (cached on the situation)."""
     key = (name, on)
     cached = situation.cached_fact(key)
@@ -736,7 +812,7 @@ def fact_on(situation: Situation, name: str, on: dt.date) -> Fact:
     return fact
 
 
-def fact_change_dates(situation: Situation, name: str) -> tuple[dt.date, ...]:
+def fact_change_dates(situation: FactSource, name: str) -> tuple[dt.date, ...]:
     key = (name, dt.date.min)
     cached = situation.cached_fact(key)
     if isinstance(cached, tuple):
@@ -746,7 +822,7 @@ def fact_change_dates(situation: Situation, name: str) -> tuple[dt.date, ...]:
     return dates
 
 
-def fact_with_next_change(situation: Situation, name: str, on: dt.date) -> Fact:
+def fact_with_next_change(situation: FactSource, name: str, on: dt.date) -> Fact:
     """The fact on a date, with the first later date on which its value changes."""
     fact = fact_on(situation, name, on)
     for day in fact_change_dates(situation, name):

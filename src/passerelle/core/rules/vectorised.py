@@ -37,17 +37,6 @@ PROGRAMME_STATUS = pl.Enum(["eligible", "not_eligible", "unknown"])
 OBLIGED_OR_ELIGIBLE = "obliged|eligible"
 """The integration pathway when only the obligation is unsettled (see facts.py)."""
 
-DATE_COLUMNS = (
-    "birth_date",
-    "asylum_application_date",
-    "asylum_decision_date",
-    "asylum_refusal_date",
-    "appeal_lodged_date",
-    "appeal_refusal_date",
-    "admissibility_date",
-    "arrival_in_belgium",
-    "first_registration_brussels",
-)
 POPULATION_SCHEMA: dict[str, Any] = {
     "birth_date": pl.Date,
     "nationality": pl.String,
@@ -224,19 +213,10 @@ class PopulationRules:
 
     def right_to_work_expr(self) -> pl.Expr:
         """`facts.right_to_work_on` column-wise."""
-        on = self.on
         status = pl.col("_legal_status")
-        months = pl.col("_months_since_application")
-        waiting = int(self._param("right_to_work.asylum_seeker.waiting_months"))
-        access = pl.col("labour_market_access").replace_strict(
-            {"unlimited": "yes", "limited": "with_permit", "none": "no"},
-            default=None,
-            return_dtype=pl.String,
-        )
         transitional = self._param("right_to_work.eu_citizen.transitional_work_permit") or []
         expression: Any = pl.when(status.is_null()).then(_null(pl.String))
         for legal_status in self._statuses():
-            regime = self._param(f"right_to_work.regime.{legal_status}")
             if legal_status == "eu_citizen" and transitional:
                 nationality = pl.col("nationality")
                 expression = expression.when((status == legal_status) & nationality.is_null()).then(
@@ -245,59 +225,91 @@ class PopulationRules:
                 expression = expression.when(
                     (status == legal_status) & nationality.is_in(list(transitional))
                 ).then(pl.lit("with_permit"))
-            if regime == "exempt":
-                value: pl.Expr = pl.lit("yes")
-            elif regime == "none":
-                value = pl.lit("no")
-            elif regime == "residence_card":
-                value = access
-            elif regime == "work_permit_c" and legal_status == "subsidiary_protection":
-                value = pl.lit("with_permit")
-            elif legal_status != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
-                raise ValueError(
-                    f"right_to_work.regime.{legal_status}: regime {regime!r} is not defined "
-                    "for this status"
-                )
-            else:
-                after_waiting = "with_permit" if regime == "work_permit_c" else "yes"
-                application = pl.col("asylum_application_date")
-                refusal = pl.col("asylum_refusal_date")
-                refused = refusal.is_not_null() & (refusal <= on)
-                admissibility = pl.col("admissibility_date")
-                appeal_refusal = pl.col("appeal_refusal_date")
-                value = (
-                    pl.when(months.is_null())
-                    .then(_null(pl.String))
-                    .when(
-                        pl.col("subsequent_application").fill_null(False)
-                        & (admissibility.is_null() | (admissibility > on))
-                    )
-                    .then(pl.lit("no"))
-                    .when(refused & (full_months_expr(application, refusal) < waiting))
-                    .then(pl.lit("no"))
-                    .when(months < waiting)
-                    .then(pl.lit("no"))
-                    .when(appeal_refusal.is_not_null() & (appeal_refusal <= on))
-                    .then(pl.lit("no"))
-                    .when(refused & pl.col("appeal_lodged_date").is_null())
-                    .then(pl.lit("no"))
-                    .otherwise(pl.lit(after_waiting))
-                )
+            value = self._regime_expr(legal_status)
             expression = expression.when(status == legal_status).then(value)
         return expression.otherwise(_null(pl.String))  # type: ignore[no-any-return]
+
+    def _regime_expr(self, legal_status: str) -> pl.Expr:
+        """The right to work of one legal status under its regime (`facts.right_to_work_on`'s
+        branches after the EU transitional period)."""
+        regime = self._param(f"right_to_work.regime.{legal_status}")
+        if regime == "exempt":
+            return pl.lit("yes")
+        if regime == "none":
+            return pl.lit("no")
+        if regime == "residence_card":
+            return pl.col("labour_market_access").replace_strict(
+                {"unlimited": "yes", "limited": "with_permit", "none": "no"},
+                default=None,
+                return_dtype=pl.String,
+            )
+        if regime == "work_permit_c" and legal_status == "subsidiary_protection":
+            return pl.lit("with_permit")
+        if legal_status != "asylum_seeker" or regime not in ("work_permit_c", "automatic"):
+            raise ValueError(
+                f"right_to_work.regime.{legal_status}: regime {regime!r} is not defined "
+                "for this status"
+            )
+        return self._asylum_seeker_expr("with_permit" if regime == "work_permit_c" else "yes")
+
+    def _asylum_seeker_expr(self, after_waiting: str) -> pl.Expr:
+        """`facts._asylum_seeker_right_to_work` column-wise: `after_waiting` once the waiting
+        period is over and no decision ended the right."""
+        on = self.on
+        months = pl.col("_months_since_application")
+        waiting = int(self._param("right_to_work.asylum_seeker.waiting_months"))
+        application = pl.col("asylum_application_date")
+        refusal = pl.col("asylum_refusal_date")
+        refused = refusal.is_not_null() & (refusal <= on)
+        admissibility = pl.col("admissibility_date")
+        appeal_refusal = pl.col("appeal_refusal_date")
+        return (
+            pl.when(months.is_null())
+            .then(_null(pl.String))
+            .when(
+                pl.col("subsequent_application").fill_null(False)
+                & (admissibility.is_null() | (admissibility > on))
+            )
+            .then(pl.lit("no"))
+            .when(refused & (full_months_expr(application, refusal) < waiting))
+            .then(pl.lit("no"))
+            .when(months < waiting)
+            .then(pl.lit("no"))
+            .when(appeal_refusal.is_not_null() & (appeal_refusal <= on))
+            .then(pl.lit("no"))
+            .when(refused & pl.col("appeal_lodged_date").is_null())
+            .then(pl.lit("no"))
+            .otherwise(pl.lit(after_waiting))
+        )
 
     def _statuses(self) -> list[str]:
         prefix = "right_to_work.regime."
         return [p.removeprefix(prefix) for p in self.knowledge.parameters if p.startswith(prefix)]
 
     def integration_pathway_expr(self) -> pl.Expr:
+        """`facts.integration_pathway_on` column-wise."""
         if not self._param("integration_pathway.in_force"):
             return pl.lit("not_eligible")
+        failing, unknown = self._pathway_conditions()
+        if not self._param("integration_pathway.obligation"):
+            settled: pl.Expr = pl.lit("eligible")
+        else:
+            settled = self._obligation_expr()
+        return (
+            pl.when(failing)
+            .then(pl.lit("not_eligible"))
+            .when(unknown)
+            .then(_null(pl.String))
+            .otherwise(settled)
+        )
+
+    def _pathway_permit_expr(self) -> pl.Expr:
+        """The residence permit's months, stated or the status's default (`_pathway_permit`)."""
         status = pl.col("_legal_status")
         defaults: dict[str, int] = self._param(
             "integration_pathway.residence_permit_months_by_status"
         )
-        permit = (
+        return (
             pl.when(status.is_in(["asylum_seeker", "no_permit"]))
             .then(pl.lit(0, pl.Int32))
             .when(
@@ -307,6 +319,11 @@ class PopulationRules:
             .then(pl.col("residence_permit_months").cast(pl.Int32))
             .otherwise(status.replace_strict(defaults, default=None, return_dtype=pl.Int32))
         )
+
+    def _pathway_conditions(self) -> tuple[pl.Expr, pl.Expr]:
+        """(a condition of the pathway fails, one is unknown): nationality, permit, age, years
+        in Belgium, municipality."""
+        permit = self._pathway_permit_expr()
         minimum = int(self._param("integration_pathway.minimum_permit_months_exclusive"))
         maximum = int(self._param("integration_pathway.maximum_years_in_belgium_exclusive"))
         excluded_eu = bool(self._param("integration_pathway.excluded_eu_nationals"))
@@ -329,66 +346,62 @@ class PopulationRules:
             | years.is_null()
             | municipality.is_null()
         )
-        if not self._param("integration_pathway.obligation"):
-            settled: pl.Expr = pl.lit("eligible")
-        else:
-            obligation = self.knowledge.parameters["integration_pathway.obligation"]
-            start = next(v.valid_from for v in obligation.values if v.value is True)
-            low = int(self._param("integration_pathway.obligation_minimum_age"))
-            high = int(self._param("integration_pathway.obligation_maximum_age_exclusive"))
-            birth = pl.col("birth_date")
-            registration = pl.col("first_registration_brussels")
-            arrival = pl.col("arrival_in_belgium")
-            age_at_registration = _full_years_between(birth, registration)
-            exempt_nationalities = list(
-                self._param("integration_pathway.obligation_exempt_nationalities") or []
+        return failing, unknown
+
+    def _obligation_expr(self) -> pl.Expr:
+        """Obliged, eligible (exempt) or either (unsettled) for those who meet the conditions
+        (`facts._pathway_obligation` and `_obligation_exemptions`)."""
+        obligation = self.knowledge.parameters["integration_pathway.obligation"]
+        start = next(v.valid_from for v in obligation.values if v.value is True)
+        low = int(self._param("integration_pathway.obligation_minimum_age"))
+        high = int(self._param("integration_pathway.obligation_maximum_age_exclusive"))
+        nationality = pl.col("nationality")
+        birth = pl.col("birth_date")
+        registration = pl.col("first_registration_brussels")
+        arrival = pl.col("arrival_in_belgium")
+        age_at_registration = _full_years_between(birth, registration)
+        exempt_nationalities = list(
+            self._param("integration_pathway.obligation_exempt_nationalities") or []
+        )
+        answers = [
+            pl.col(name)
+            for name in (
+                "family_of_eea_swiss_citizen",
+                "integration_certificate",
+                "integration_other_exemption",
             )
-            answers = [
-                pl.col(name)
-                for name in (
-                    "family_of_eea_swiss_citizen",
-                    "integration_certificate",
-                    "integration_other_exemption",
-                )
-            ]
-            exempt = (
-                (registration.is_not_null() & (registration < start))
-                | (registration.is_not_null() & (registration > self.on))
-                | (
-                    registration.is_not_null()
-                    & birth.is_not_null()
-                    & ((age_at_registration < low) | (age_at_registration >= high))
-                )
-                | (
-                    registration.is_null()
-                    & birth.is_not_null()
-                    & arrival.is_not_null()
-                    & (_full_years_between(birth, arrival) >= high)
-                )
-                | (
-                    nationality.is_not_null()
-                    & (pl.col("_eu_national") | nationality.is_in(exempt_nationalities))
-                )
-                | pl.any_horizontal([answer.fill_null(False) for answer in answers])
-            ).fill_null(False)
-            unsettled = (
+        ]
+        exempt = (
+            (registration.is_not_null() & (registration < start))
+            | (registration.is_not_null() & (registration > self.on))
+            | (
+                registration.is_not_null()
+                & birth.is_not_null()
+                & ((age_at_registration < low) | (age_at_registration >= high))
+            )
+            | (
                 registration.is_null()
-                | birth.is_null()
-                | pl.any_horizontal([answer.is_null() for answer in answers])
+                & birth.is_not_null()
+                & arrival.is_not_null()
+                & (_full_years_between(birth, arrival) >= high)
             )
-            settled = (
-                pl.when(exempt)
-                .then(pl.lit("eligible"))
-                .when(unsettled)
-                .then(pl.lit(OBLIGED_OR_ELIGIBLE))
-                .otherwise(pl.lit("obliged"))
+            | (
+                nationality.is_not_null()
+                & (pl.col("_eu_national") | nationality.is_in(exempt_nationalities))
             )
+            | pl.any_horizontal([answer.fill_null(False) for answer in answers])
+        ).fill_null(False)
+        unsettled = (
+            registration.is_null()
+            | birth.is_null()
+            | pl.any_horizontal([answer.is_null() for answer in answers])
+        )
         return (
-            pl.when(failing)
-            .then(pl.lit("not_eligible"))
-            .when(unknown)
-            .then(_null(pl.String))
-            .otherwise(settled)
+            pl.when(exempt)
+            .then(pl.lit("eligible"))
+            .when(unsettled)
+            .then(pl.lit(OBLIGED_OR_ELIGIBLE))
+            .otherwise(pl.lit("obliged"))
         )
 
     # --- criteria ----------------------------------------------------------------------------

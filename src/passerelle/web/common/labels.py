@@ -1,11 +1,13 @@
-"""Words shown for the codes of the knowledge base, through gettext (one place), and the
-names of its programmes and organisations in the request's language."""
+"""Words shown for the codes of the knowledge base, through gettext (one place), the
+names of its programmes and organisations in the request's language, and decimal numbers
+as the reader writes them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,13 @@ def request_language() -> str:
     """The code of the language of the current request, as in `settings.LANGUAGES` ("fr",
     "fa-af"), French by default."""
     return get_language() or "fr"
+
+
+def decimal_text(value: float, places: int, *, grouping: bool = False) -> str:
+    """`value` to `places` decimals in the request's language ("15,4" in French); `grouping`
+    separates thousands even where the settings do not."""
+    # Rounded first: Django's number_format cuts a float's extra decimals off (15.39 -> 15,3).
+    return str(number_format(round(value, places), places, force_grouping=grouping))
 
 
 CATEGORY_LABELS: dict[str, Promise] = {

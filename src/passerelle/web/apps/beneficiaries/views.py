@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.styles import getSampleStyleSheet
@@ -41,7 +40,7 @@ from passerelle.web.apps.beneficiaries.models import CandidatePair
 from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.monitoring import data
 from passerelle.web.common.csv import frame_csv
-from passerelle.web.common.labels import CATEGORY_LABELS, display_name
+from passerelle.web.common.labels import CATEGORY_LABELS, decimal_text, display_name
 from passerelle.web.extras import extra_missing_message
 
 INDICATOR_LABELS = {
@@ -289,7 +288,7 @@ def review(request: HttpRequest) -> HttpResponseBase:
         {
             "latest": latest,
             "queue": [
-                {"pair": pair, "probability": number_format(round(pair.match_probability, 2), 2)}
+                {"pair": pair, "probability": decimal_text(pair.match_probability, 2)}
                 for pair in queue[:100]
             ],
             "pending": len(queue),
@@ -318,7 +317,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponseBase:
         "beneficiaries/pair.html",
         {
             "pair": pair,
-            "probability": number_format(round(pair.match_probability, 2), 2),
+            "probability": decimal_text(pair.match_probability, 2),
             "weight": f"{pair.match_weight:+.2f}",
             "comparisons": _comparisons(pair),
             "form": form,

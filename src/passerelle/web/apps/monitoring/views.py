@@ -35,7 +35,7 @@ from passerelle.web.apps.accounts.decorators import aggregates_view
 from passerelle.web.apps.monitoring import data, evaluations, selectors
 from passerelle.web.apps.monitoring.selectors import Scope
 from passerelle.web.common.csv import frame_csv
-from passerelle.web.common.labels import LANGUAGE_LABELS, display_name
+from passerelle.web.common.labels import LANGUAGE_LABELS, decimal_text, display_name
 
 Columns = Sequence[tuple[str, Promise]]
 
@@ -170,11 +170,11 @@ def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
     if column in PERCENT_COLUMNS:
-        return f"{number_format(round(value * 100, 1), 1)} %"
+        return f"{decimal_text(value * 100, 1)} %"
     if column in POINT_COLUMNS:
         return percentage_points(value)
     if isinstance(value, float):
-        return str(number_format(round(value, 3), 3))
+        return decimal_text(value, 3)
     return _label(column, value)
 
 
@@ -570,13 +570,13 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "result": result,
         "naive": naive,
         "aipw": aipw,
-        "treated_percent": number_format(round(result.evaluation.treated_outcome * 100, 1), 1),
-        "control_percent": number_format(round(result.evaluation.control_outcome * 100, 1), 1),
+        "treated_percent": decimal_text(result.evaluation.treated_outcome * 100, 1),
+        "control_percent": decimal_text(result.evaluation.control_outcome * 100, 1),
         "naive_effect": percentage_points(naive.effect),
         "aipw_effect": percentage_points(aipw.effect),
         "aipw_truth": percentage_points(aipw_truth),
         "aipw_covers": aipw.ci_low <= aipw_truth <= aipw.ci_high,
-        "e_value": number_format(round(result.evaluation.e_value, 2), 2),
+        "e_value": decimal_text(result.evaluation.e_value, 2),
         "estimates": _table(
             "estimates",
             shown_estimates,

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from passerelle.web.apps.scenarios.services import (
     shipped_scenarios,
     sizes_from_settings,
 )
+from passerelle.web.common.labels import decimal_text
 
 LABELS: dict[str, tuple[Promise, Promise, Promise]] = {
     # indicator: (title, unit of the levels, unit of the difference)
@@ -90,10 +90,7 @@ def _number(value: float | None, decimals: int) -> str:
 
 
 def _tick(value: float, decimals: int) -> str:
-    # Rounded first: Django's number_format cuts a float's extra decimals off (15.39 -> 15,3).
-    return number_format(
-        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
-    )
+    return decimal_text(value, decimals, grouping=True)
 
 
 @aggregates_view
