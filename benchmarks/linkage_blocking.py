@@ -7,7 +7,8 @@ For FEBRL4 and both synthetic populations at the sizes given, the blocking keys 
   for everyone (the engine until 2026-12-07), without the delete-one keys;
 - **split**: such a key is split by the postcode, then the birth year
   (`features.SUB_BLOCKS`), and dropped only when still over the cap; no delete-one keys;
-- **split + delete-one**: the engine now (`blk_pair_del` too).
+- **split + delete-one**: the engine now (`blk_pair_del` too);
+- **no cap at all** (without the delete-one keys): the ceiling of blocking on these keys.
 
 and prints, for each, the share of true pairs that share a key (blocking recall, the
 ceiling of recall), the pairs the blocks hold (the sum over blocks of n(n − 1)/2, the
@@ -71,6 +72,7 @@ def bounded_ways(uncapped: pl.DataFrame) -> dict[str, tuple[pl.DataFrame, tuple[
         "dropped": (cap_blocks(uncapped, sub_blocks={}), WITHOUT_DELETE),
         "split": (now, WITHOUT_DELETE),
         "split + delete-one": (now, ARRAY_BLOCKING_COLUMNS),
+        "no cap at all": (uncapped, WITHOUT_DELETE),
     }
 
 
@@ -84,7 +86,7 @@ def measure(label: str, records: pl.DataFrame, **options: bool) -> list[str]:
         work = pair_work(frame, columns)
         distinct = (
             f"{distinct_pairs(frame, columns) / records.height:.1f}"
-            if records.height <= DISTINCT_UP_TO
+            if records.height <= DISTINCT_UP_TO and way != "no cap at all"
             else "–"
         )
         rows.append(
