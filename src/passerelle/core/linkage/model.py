@@ -33,7 +33,9 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     # pair of name-token skeletons (swaps, compound and patronymic names), every token with
     # the birth date (day and month unordered), every token with the birth year, every
     # pair with the year, every initial with the date, every token alone, every token with
-    # the postcode (features.py); the birth date with the postcode; the phone.
+    # the postcode; the birth date with the postcode; every token with another token or
+    # that token less one letter (features.py); the phone. Oversized blocks are split by
+    # the postcode, then the year (features.SUB_BLOCKS).
     "plaintext": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     "private": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     # The baseline: exact matches on the raw (lower-cased) fields.
