@@ -55,7 +55,11 @@ ENCODED_COLUMNS = (
     *TOKEN_COLUMNS,
     *ARRAY_TOKEN_COLUMNS,
 )
-COLUMNS_SINCE = {"blk_token_postcode": "2026-12-07", "blk_dob_postcode": "2026-12-07"}
+COLUMNS_SINCE = {
+    "blk_token_postcode": "2026-12-07",
+    "blk_dob_postcode": "2026-12-07",
+    "blk_pair_del": "2026-12-07",
+}
 """Columns later than the first encoded format, with the day `encode` began to write them:
 a file without one was made by an older version and is refused with that date. Encodings
 stored before that day (the platform's uploads) hold them empty: such records are still
@@ -191,8 +195,11 @@ def encode(
     The result holds `record_id`, three filters as hex (`bf_given`, `bf_surname`, `bf_name`)
     and keyed tokens; no name, date, postcode or phone in clear.
     """
+    # Blocks are bounded where the linkage sees every organisation's records
+    # (`encoded_features`): a block split or dropped here, on one file, would hold other
+    # keys than the same block of another organisation's file.
     plain = plaintext_features(
-        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates
+        records, lenient_dates=lenient_dates, placeholder_dates=placeholder_dates, capped=False
     )
     filter_cache: dict[str | None, str | None] = {}
 

@@ -8,6 +8,7 @@ row per record with normalised names, birth-date keys, postcode, phone and block
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -160,8 +161,8 @@ def plaintext_features(
 
     `lenient_dates` reads an unparseable birth date as missing (for benchmark data sets with
     corrupted dates) instead of raising `LinkageInputError`; `placeholder_dates=False` reads
-    1 January as a real date rather than as "year only". `capped=False` keeps the blocking
-    keys that `cap_blocks` would drop (to tell which true pairs the caps cost).
+    1 January as a real date rather than as "year only". `capped=False` keeps every
+    blocking key whole, however large its block (to tell which true pairs the caps cost).
     """
     frame = _check_columns(records)
     given = frame["given_name"].fill_null("").to_list()
@@ -211,6 +212,30 @@ def plaintext_features(
         "postcode": postcodes,
         "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
         "blk_names": [_pair_key(p.first_given_skeleton, p.last_surname_skeleton) for p in parts],
+        **_blocking_columns(parts, swap_keys, years, postcodes, initials),
+    }
+    plain = pl.DataFrame(
+        columns,
+        # every column is text: one without any value (no birth date in any record, or no
+        # record at all) would otherwise be of type null and break the splits below
+        schema_overrides=dict.fromkeys(columns, pl.String),
+    ).with_columns(  # array columns were built as space-separated text (faster)
+        pl.col(column).str.split(" ")
+        for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
+    )
+    return cap_blocks(plain) if capped else plain
+
+
+def _blocking_columns(
+    parts: list[NameParts],
+    swap_keys: list[str | None],
+    years: list[str | None],
+    postcodes: list[str | None],
+    initials: list[str | None],
+) -> dict[str, list[str | None]]:
+    """The blocking keys of every record (`ARRAY_BLOCKING_COLUMNS` as space-separated
+    text, and `blk_dob_initials`); docs/linkage.md, "Blocking"."""
+    return {
         "blk_dob_initials": [
             f"{k}#{i}" if k and i else None for k, i in zip(swap_keys, initials, strict=True)
         ],
@@ -246,17 +271,11 @@ def plaintext_features(
         "blk_dob_postcode": [
             f"{k}#{c}" if k and c else None for k, c in zip(swap_keys, postcodes, strict=True)
         ],
+        # one name token whole with another token or that token less one letter: one
+        # typo in the other token (symmetric delete: two spellings one edit apart share
+        # a deletion)
+        "blk_pair_del": [_delete_one_pairs(p.token_skeletons) for p in parts],
     }
-    plain = pl.DataFrame(
-        columns,
-        # every column is text: one without any value (no birth date in any record, or no
-        # record at all) would otherwise be of type null and break the splits below
-        schema_overrides=dict.fromkeys(columns, pl.String),
-    ).with_columns(  # array columns were built as space-separated text (faster)
-        pl.col(column).str.split(" ")
-        for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
-    )
-    return cap_blocks(plain) if capped else plain
 
 
 def _date_digits(
@@ -283,9 +302,11 @@ ARRAY_BLOCKING_COLUMNS = (
     "blk_token",
     "blk_token_postcode",
     "blk_dob_postcode",
+    "blk_pair_del",
 )
-# Keys shared by more records than this are dropped (Mohammed + 1990): each record is in a
-# few blocks of bounded size, so the pairs scored grow linearly with the records.
+# Keys shared by more records than this (Mohammed + 1990) are split by a second key
+# (`SUB_BLOCKS`), and only what stays over it is dropped: each record is in a few blocks
+# of bounded size, so the pairs scored grow linearly with the records.
 MAX_BLOCK = {
     "blk_name_pairs": 120,
     "blk_token_dob": 60,
@@ -295,7 +316,25 @@ MAX_BLOCK = {
     "blk_token": 30,
     "blk_token_postcode": 60,
     "blk_dob_postcode": 20,
+    "blk_pair_del": 30,
 }
+# An oversized block is split by these columns in turn (a key and the record's value:
+# Mohammed with the postcode, then with the year), each a field that the errors of the
+# name tokens leave alone and that both modes hold (keyed tokens in private mode); a
+# sub-block still over the cap is split by the next, and dropped when none is left. A
+# record without the value leaves the oversized block: it has no bounded block there.
+SUB_BLOCKS: dict[str, tuple[str, ...]] = {
+    "blk_name_pairs": ("postcode", "dob_year"),
+    "blk_token_dob": ("postcode",),
+    "blk_token_year": ("postcode",),
+    "blk_pair_year": ("postcode",),
+    "blk_initial_dob": ("postcode",),
+    "blk_token": ("postcode", "dob_year"),
+    "blk_token_postcode": ("dob_year",),
+    "blk_dob_postcode": (),
+    "blk_pair_del": ("postcode", "dob_year"),
+}
+MAX_KEYS = 120  # keys of one record in one column (what an encoded cell may hold)
 
 
 def _token_pair_list(tokens: tuple[str, ...]) -> list[str]:
@@ -310,14 +349,64 @@ def _initials(parts: NameParts) -> list[str]:
     return sorted({token[0] for token in (*parts.given, *parts.surname) if token})
 
 
-def cap_blocks(frame: pl.DataFrame) -> pl.DataFrame:
-    """Drop blocking-array keys held by more records than `MAX_BLOCK` (oversized blocks)."""
-    for column in ARRAY_BLOCKING_COLUMNS:
-        max_block = MAX_BLOCK[column]
-        counts = frame.select(pl.col(column).explode().value_counts(sort=False)).unnest(column)
-        large = counts.filter(pl.col("count") > max_block)[column]
-        if large.len():
-            frame = frame.with_columns(
-                pl.col(column).list.set_difference(large.implode()).alias(column)
-            )
-    return frame
+def _delete_one_pairs(tokens: tuple[str, ...]) -> str | None:
+    """Keys `a>b` of every token `a` with every other token `b` and with `b` less one
+    letter (skeletons of three letters or more), at most `MAX_KEYS`: two records whose
+    other token differs by one keyboard, OCR or phonetic slip share one (FastSS)."""
+    keys: dict[str, None] = {}
+    for i, whole in enumerate(tokens):
+        for j, other in enumerate(tokens):
+            if i == j or whole == other:
+                continue
+            keys[f"{whole}>{other}"] = None
+            if len(other) >= 3:
+                keys.update(
+                    dict.fromkeys(f"{whole}>{other[:k]}{other[k + 1 :]}" for k in range(len(other)))
+                )
+    return " ".join(list(keys)[:MAX_KEYS]) or None
+
+
+def cap_blocks(
+    frame: pl.DataFrame, sub_blocks: Mapping[str, tuple[str, ...]] | None = None
+) -> pl.DataFrame:
+    """Split blocking-array keys held by more records than `MAX_BLOCK` by the columns of
+    `sub_blocks` in turn (`SUB_BLOCKS`; `{}` drops them, as the engine did until
+    2026-12-07), and drop those still oversized."""
+    splits = SUB_BLOCKS if sub_blocks is None else sub_blocks
+    return frame.with_columns(
+        _sub_blocked(frame, column, splits.get(column, ())).alias(column)
+        for column in ARRAY_BLOCKING_COLUMNS
+    )
+
+
+def _sub_blocked(frame: pl.DataFrame, column: str, splits: tuple[str, ...]) -> pl.Series:
+    """`frame[column]` with its oversized keys split by `splits` (`cap_blocks`)."""
+    limit = MAX_BLOCK[column]
+    keys = (
+        frame.select(pl.col(column).list.unique().alias("key"))
+        .with_row_index("row")
+        .explode("key")
+        .drop_nulls("key")
+    )
+    kept = []
+    for refinement in (*splits, None):
+        size = pl.len().over("key")
+        kept.append(keys.filter(size <= limit))
+        keys = keys.filter(size > limit)
+        if refinement is None or keys.height == 0:
+            break
+        values = frame.select(pl.col(refinement).alias("value")).with_row_index("row")
+        keys = (
+            keys.join(values, on="row")
+            .drop_nulls("value")
+            .select("row", key=pl.concat_str("key", "value", separator="#"))
+        )
+    lists = pl.concat(kept).group_by("row").agg("key")
+    rows = frame.select(pl.col(column).is_null().alias("missing")).with_row_index("row")
+    joined = rows.join(lists, on="row", how="left").sort("row")
+    return joined.select(
+        pl.when(pl.col("missing"))
+        .then(pl.lit(None))
+        .otherwise(pl.col("key").fill_null(pl.lit([], pl.List(pl.String))))
+        .alias(column)
+    )[column]

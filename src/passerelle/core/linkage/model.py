@@ -33,7 +33,9 @@ BLOCKING_KEYS: dict[Mode, tuple[tuple[str, ...], ...]] = {
     # pair of name-token skeletons (swaps, compound and patronymic names), every token with
     # the birth date (day and month unordered), every token with the birth year, every
     # pair with the year, every initial with the date, every token alone, every token with
-    # the postcode (features.py); the birth date with the postcode; the phone.
+    # the postcode; the birth date with the postcode; every token with another token or
+    # that token less one letter (features.py); the phone. Oversized blocks are split by
+    # the postcode, then the year (features.SUB_BLOCKS).
     "plaintext": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     "private": (*((column,) for column in ARRAY_BLOCKING_COLUMNS), ("phone",)),
     # The baseline: exact matches on the raw (lower-cased) fields.
@@ -216,7 +218,8 @@ def _by_position(level: Callable[[], Any], label: str) -> list[Any]:
 def _comparisons(
     mode: Mode, backend: Backend = "duckdb", date_m: dict[str, float] | None = None
 ) -> list[Any]:
-    import splink.comparison_level_library as cll
+    """The Splink comparisons of `mode`: names, birth date, postcode and phone (the
+    baseline: plain Jaro-Winkler and exact matches on the raw fields)."""
     import splink.comparison_library as cl
 
     if mode == "baseline":
@@ -227,199 +230,208 @@ def _comparisons(
             cl.ExactMatch("postcode"),
             cl.ExactMatch("phone"),
         ]
-    if mode == "plaintext":
+    levels = (
+        [*_plaintext_name_agreements(backend), *_plaintext_name_partial()]
+        if mode == "plaintext"
+        else [*_private_name_agreements(), *_private_name_partial()]
+    )
+    return [
+        cl.CustomComparison(output_column_name="name", comparison_levels=levels),
+        cl.CustomComparison(
+            output_column_name="birth_date",
+            comparison_levels=_date_levels(mode, date_m or DEFAULT_DATE_M[mode]),
+        ),
+        cl.ExactMatch("postcode"),
+        cl.ExactMatch("phone"),
+    ]
 
-        def within() -> Any:
-            return cll.CustomLevel(_WITHIN_TOKENS_SQL, base_dialect_str="duckdb")
 
-        name = cl.CustomComparison(
-            output_column_name="name",
-            comparison_levels=[
-                # a record with no name at all; one empty field is compared below (a record
-                # with only a given name and one with only a family name are different)
-                cll.CustomLevel(
-                    '("given_skel_l" IS NULL AND "surname_skel_l" IS NULL) OR '
-                    '("given_skel_r" IS NULL AND "surname_skel_r" IS NULL)',
-                    base_dialect_str="duckdb",
-                ).configure(is_null_level=True),
-                # term-frequency adjusted: Mohammed Al-Hassan weighs less than a rare name
-                cll.ExactMatchLevel("name_text", term_frequency_adjustments=True).configure(
-                    label_for_charts="both names exact"
-                ),
-                cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
-                    label_for_charts="both skeletons"
-                ),
-                cll.And(
-                    cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
-                ).configure(label_for_charts="given and family swapped"),
-                _swapped_close(backend),
-                cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
-                # Where the shared tokens stand tells people apart: a father's or
-                # grandfather's name added or dropped keeps the first given name and
-                # usually the last family name; a child's name holds its parent's given
-                # name as a family name (same last name, another first name).
-                *_by_position(within, "one token set within the other"),
-                cll.Or(
-                    cll.And(
-                        cll.JaroWinklerLevel("given_skel", 0.88),
-                        cll.JaroWinklerLevel("surname_skel", 0.88),
-                    ),
-                    cll.And(
-                        cll.JaroWinklerLevel("given_text", 0.9),
-                        cll.JaroWinklerLevel("surname_text", 0.9),
-                    ),
-                ).configure(label_for_charts="both close"),
-                # One name field empty: compared on the other field alone, split because
-                # a family name alone is what relatives share (vetoed without a date)
-                cll.CustomLevel(
-                    _one_field_empty("given", "surname"),
-                    label_for_charts="family name empty, given name within the other's",
-                    base_dialect_str="duckdb",
-                ),
-                cll.CustomLevel(
-                    _one_field_empty("surname", "given"),
-                    label_for_charts="given name empty, family name within the other's",
-                    base_dialect_str="duckdb",
-                ),
-                cll.Or(
-                    cll.And(
-                        cll.ExactMatchLevel("given_skel"),
-                        cll.JaroWinklerLevel("surname_text", 0.8),
-                    ),
-                    cll.And(
-                        cll.ExactMatchLevel("surname_skel"),
-                        cll.JaroWinklerLevel("given_text", 0.8),
-                    ),
-                ).configure(label_for_charts="one equal, the other close"),
-                cll.ArrayIntersectLevel("name_skels", 2).configure(
-                    label_for_charts="two tokens shared"
-                ),
-                cll.ExactMatchLevel("surname_skel").configure(label_for_charts="family only"),
-                cll.ExactMatchLevel("given_skel").configure(label_for_charts="given only"),
-                cll.Or(
-                    cll.JaroWinklerLevel("given_text", 0.88),
-                    cll.JaroWinklerLevel("surname_text", 0.88),
-                ).configure(label_for_charts="one close"),
-                # one name in common wherever it stands: swapped names with the other
-                # mistyped
-                cll.ArrayIntersectLevel("name_skels", 1).configure(
-                    label_for_charts="one name shared, in either field"
-                ),
-                cll.ElseLevel(),
-            ],
-        )
-    else:
-        levels: list[Any] = [
-            cll.CustomLevel(
-                '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
-            ).configure(is_null_level=True),
-            # term-frequency adjusted, as in clear: a rare name weighs more
-            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
-                label_for_charts="both skeletons (keyed token)"
+def _plaintext_name_agreements(backend: Backend) -> list[Any]:
+    """The name levels in clear from the null level to "one token set within the other"."""
+    import splink.comparison_level_library as cll
+
+    def within() -> Any:
+        return cll.CustomLevel(_WITHIN_TOKENS_SQL, base_dialect_str="duckdb")
+
+    return [
+        # a record with no name at all; one empty field is compared below (a record
+        # with only a given name and one with only a family name are different)
+        cll.CustomLevel(
+            '("given_skel_l" IS NULL AND "surname_skel_l" IS NULL) OR '
+            '("given_skel_r" IS NULL AND "surname_skel_r" IS NULL)',
+            base_dialect_str="duckdb",
+        ).configure(is_null_level=True),
+        # term-frequency adjusted: Mohammed Al-Hassan weighs less than a rare name
+        cll.ExactMatchLevel("name_text", term_frequency_adjustments=True).configure(
+            label_for_charts="both names exact"
+        ),
+        cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+            label_for_charts="both skeletons"
+        ),
+        cll.And(
+            cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True),
+        ).configure(label_for_charts="given and family swapped"),
+        _swapped_close(backend),
+        cll.ExactMatchLevel("name_skels").configure(label_for_charts="same token set"),
+        # Where the shared tokens stand tells people apart: a father's or
+        # grandfather's name added or dropped keeps the first given name and
+        # usually the last family name; a child's name holds its parent's given
+        # name as a family name (same last name, another first name).
+        *_by_position(within, "one token set within the other"),
+    ]
+
+
+def _plaintext_name_partial() -> list[Any]:
+    """The name levels in clear below "one token set within the other": close names, one
+    field empty, some tokens shared, else."""
+    import splink.comparison_level_library as cll
+
+    return [
+        cll.Or(
+            cll.And(
+                cll.JaroWinklerLevel("given_skel", 0.88),
+                cll.JaroWinklerLevel("surname_skel", 0.88),
             ),
-            cll.CustomLevel(
-                f"{_dice_sql('given', 'given')} >= 0.95 AND "
-                f"{_dice_sql('surname', 'surname')} >= 0.95",
-                label_for_charts="both filters ≥ 0.95",
-                base_dialect_str="duckdb",
+            cll.And(
+                cll.JaroWinklerLevel("given_text", 0.9),
+                cll.JaroWinklerLevel("surname_text", 0.9),
             ),
-            cll.CustomLevel(
-                f"{_dice_sql('given', 'surname')} >= 0.9 AND "
-                f"{_dice_sql('surname', 'given')} >= 0.9",
-                label_for_charts="swapped ≥ 0.9",
-                base_dialect_str="duckdb",
-            ),
-            cll.CustomLevel(
-                f"{_dice_sql('name', 'name')} >= 0.9",
-                label_for_charts="name ≥ 0.9",
-                base_dialect_str="duckdb",
-            ),
-            # the name CLK of one record within the other's (a father's name added), split
-            # by where the shared names stand, as in clear
-            *_by_position(
-                lambda: cll.CustomLevel(
-                    f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
-                    f"{_dice_sql('name', 'name')} >= 0.7",
-                    base_dialect_str="duckdb",
-                ),
-                "one name filter within the other",
-            ),
-            cll.CustomLevel(
-                f"{_dice_sql('given', 'given')} >= 0.75 AND "
-                f"{_dice_sql('surname', 'surname')} >= 0.75",
-                label_for_charts="both filters ≥ 0.75",
-                base_dialect_str="duckdb",
-            ),
-            # one name field empty, as in clear
-            cll.CustomLevel(
-                _one_filter_empty("given", "surname"),
-                label_for_charts="family name empty, given name filter within the other's",
-                base_dialect_str="duckdb",
-            ),
-            cll.CustomLevel(
-                _one_filter_empty("surname", "given"),
-                label_for_charts="given name empty, family name filter within the other's",
-                base_dialect_str="duckdb",
-            ),
-            # relatives: the same family name, another given name (evidence against)
-            cll.CustomLevel(
-                f"{_dice_sql('surname', 'surname')} >= 0.9 AND {_dice_sql('given', 'given')} < 0.5",
-                label_for_charts="family ≥ 0.9, given < 0.5",
-                base_dialect_str="duckdb",
-            ),
-            cll.CustomLevel(
+        ).configure(label_for_charts="both close"),
+        # One name field empty: compared on the other field alone, split because
+        # a family name alone is what relatives share (vetoed without a date)
+        cll.CustomLevel(
+            _one_field_empty("given", "surname"),
+            label_for_charts="family name empty, given name within the other's",
+            base_dialect_str="duckdb",
+        ),
+        cll.CustomLevel(
+            _one_field_empty("surname", "given"),
+            label_for_charts="given name empty, family name within the other's",
+            base_dialect_str="duckdb",
+        ),
+        cll.Or(
+            cll.And(cll.ExactMatchLevel("given_skel"), cll.JaroWinklerLevel("surname_text", 0.8)),
+            cll.And(cll.ExactMatchLevel("surname_skel"), cll.JaroWinklerLevel("given_text", 0.8)),
+        ).configure(label_for_charts="one equal, the other close"),
+        cll.ArrayIntersectLevel("name_skels", 2).configure(label_for_charts="two tokens shared"),
+        cll.ExactMatchLevel("surname_skel").configure(label_for_charts="family only"),
+        cll.ExactMatchLevel("given_skel").configure(label_for_charts="given only"),
+        cll.Or(
+            cll.JaroWinklerLevel("given_text", 0.88),
+            cll.JaroWinklerLevel("surname_text", 0.88),
+        ).configure(label_for_charts="one close"),
+        # one name in common wherever it stands: swapped names with the other
+        # mistyped
+        cll.ArrayIntersectLevel("name_skels", 1).configure(
+            label_for_charts="one name shared, in either field"
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _filter_level(sql: str, label: str) -> Any:
+    """A custom level on the Bloom filters (DuckDB SQL, transpiled for Spark)."""
+    import splink.comparison_level_library as cll
+
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb")
+
+
+def _private_name_agreements() -> list[Any]:
+    """The name levels on Bloom filters from the null level to "one name filter within
+    the other"."""
+    import splink.comparison_level_library as cll
+
+    return [
+        cll.CustomLevel(
+            '"pc_name_l" IS NULL OR "pc_name_r" IS NULL', base_dialect_str="duckdb"
+        ).configure(is_null_level=True),
+        # term-frequency adjusted, as in clear: a rare name weighs more
+        cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+            label_for_charts="both skeletons (keyed token)"
+        ),
+        _filter_level(
+            f"{_dice_sql('given', 'given')} >= 0.95 AND {_dice_sql('surname', 'surname')} >= 0.95",
+            "both filters ≥ 0.95",
+        ),
+        _filter_level(
+            f"{_dice_sql('given', 'surname')} >= 0.9 AND {_dice_sql('surname', 'given')} >= 0.9",
+            "swapped ≥ 0.9",
+        ),
+        _filter_level(f"{_dice_sql('name', 'name')} >= 0.9", "name ≥ 0.9"),
+        # the name CLK of one record within the other's (a father's name added), split
+        # by where the shared names stand, as in clear
+        *_by_position(
+            lambda: cll.CustomLevel(
+                f'({_shared_sql("name", "name")}) = least("pc_name_l", "pc_name_r") AND '
                 f"{_dice_sql('name', 'name')} >= 0.7",
-                label_for_charts="name ≥ 0.7",
                 base_dialect_str="duckdb",
             ),
-            cll.CustomLevel(
-                f"{_dice_sql('surname', 'surname')} >= 0.9",
-                label_for_charts="family ≥ 0.9",
-                base_dialect_str="duckdb",
-            ),
-            cll.CustomLevel(
-                f"{_dice_sql('given', 'given')} >= 0.9",
-                label_for_charts="given ≥ 0.9",
-                base_dialect_str="duckdb",
-            ),
-            # one name field's filter within the other record's name filter, either way
-            cll.CustomLevel(
-                f'(({_shared_sql("given", "name", "l", "r")}) = "pc_given_l" OR '
-                f'({_shared_sql("surname", "name", "l", "r")}) = "pc_surname_l" OR '
-                f'({_shared_sql("given", "name", "r", "l")}) = "pc_given_r" OR '
-                f'({_shared_sql("surname", "name", "r", "l")}) = "pc_surname_r")',
-                label_for_charts="one name filter within the other's, either field",
-                base_dialect_str="duckdb",
-            ),
-            cll.ElseLevel(),
-        ]
-        name = cl.CustomComparison(output_column_name="name", comparison_levels=levels)
-    date_m = date_m or DEFAULT_DATE_M[mode]
-    # Birth-date m probabilities are set, not estimated by EM (EM blocks on the birth date,
-    # below): they are measured on confident pairs (`date_m_from_confident_pairs`), or our
-    # estimates for registrations of newcomers when the data has too few such pairs.
+            "one name filter within the other",
+        ),
+    ]
+
+
+def _private_name_partial() -> list[Any]:
+    """The name levels on Bloom filters below "one name filter within the other"."""
+    import splink.comparison_level_library as cll
+
+    return [
+        _filter_level(
+            f"{_dice_sql('given', 'given')} >= 0.75 AND {_dice_sql('surname', 'surname')} >= 0.75",
+            "both filters ≥ 0.75",
+        ),
+        # one name field empty, as in clear
+        _filter_level(
+            _one_filter_empty("given", "surname"),
+            "family name empty, given name filter within the other's",
+        ),
+        _filter_level(
+            _one_filter_empty("surname", "given"),
+            "given name empty, family name filter within the other's",
+        ),
+        # relatives: the same family name, another given name (evidence against)
+        _filter_level(
+            f"{_dice_sql('surname', 'surname')} >= 0.9 AND {_dice_sql('given', 'given')} < 0.5",
+            "family ≥ 0.9, given < 0.5",
+        ),
+        _filter_level(f"{_dice_sql('name', 'name')} >= 0.7", "name ≥ 0.7"),
+        _filter_level(f"{_dice_sql('surname', 'surname')} >= 0.9", "family ≥ 0.9"),
+        _filter_level(f"{_dice_sql('given', 'given')} >= 0.9", "given ≥ 0.9"),
+        # one name field's filter within the other record's name filter, either way
+        _filter_level(
+            f'(({_shared_sql("given", "name", "l", "r")}) = "pc_given_l" OR '
+            f'({_shared_sql("surname", "name", "l", "r")}) = "pc_surname_l" OR '
+            f'({_shared_sql("given", "name", "r", "l")}) = "pc_given_r" OR '
+            f'({_shared_sql("surname", "name", "r", "l")}) = "pc_surname_r")',
+            "one name filter within the other's, either field",
+        ),
+        cll.ElseLevel(),
+    ]
+
+
+def _date_levels(mode: Mode, date_m: dict[str, float]) -> list[Any]:
+    """The birth-date levels, their m probabilities set, not estimated by EM (EM blocks on
+    the birth date): measured on confident pairs (`date_m_from_confident_pairs`), or our
+    estimates for registrations of newcomers when the data has too few such pairs."""
+    import splink.comparison_level_library as cll
+
     partial = '"dob_full_l" IS NULL OR "dob_full_r" IS NULL'
     both_partial = '"dob_full_l" IS NULL AND "dob_full_r" IS NULL'
-    date_levels: list[Any] = [
+    one_digit = (
+        cll.DamerauLevenshteinLevel("dob_digits", 1).configure(m_probability=date_m["one digit"])
+        if mode == "plaintext"
+        # keyed tokens of the date with one digit masked: one digit substituted
+        else cll.ArrayIntersectLevel("dob_masks", 1).configure(
+            label_for_charts="one digit apart", m_probability=date_m["one digit"]
+        )
+    )
+    return [
         cll.NullLevel("dob_year"),
         cll.ExactMatchLevel("dob_full").configure(m_probability=date_m["exact"]),
         cll.ExactMatchLevel("dob_swap").configure(
             label_for_charts="day and month swapped", m_probability=date_m["swapped"]
         ),
-    ]
-    if mode == "plaintext":
-        date_levels.append(
-            cll.DamerauLevenshteinLevel("dob_digits", 1).configure(
-                m_probability=date_m["one digit"]
-            )
-        )
-    else:  # keyed tokens of the date with one digit masked: one digit substituted
-        date_levels.append(
-            cll.ArrayIntersectLevel("dob_masks", 1).configure(
-                label_for_charts="one digit apart", m_probability=date_m["one digit"]
-            )
-        )
-    date_levels += [
+        one_digit,
         # Both dates year-only (1 January placeholders): a person whose documents carry a
         # placeholder has it on every record, which random pairs rarely share.
         cll.And(
@@ -440,12 +452,6 @@ def _comparisons(
             label_for_charts="same year", m_probability=date_m["same year"]
         ),
         cll.ElseLevel().configure(m_probability=date_m["else"]),
-    ]
-    return [
-        name,
-        cl.CustomComparison(output_column_name="birth_date", comparison_levels=date_levels),
-        cl.ExactMatch("postcode"),
-        cl.ExactMatch("phone"),
     ]
 
 
@@ -625,26 +631,35 @@ def train_linker(
 
     With `model` (a model saved by an earlier run, or one re-estimated from clerical
     labels, `relearn.py`), the linker uses it as it is and nothing is trained."""
-    from splink import Linker, SettingsCreator, block_on
-
-    def step(message: str) -> None:
-        if progress is not None:
-            progress(message)
+    from splink import Linker
 
     records = len(features)
     share = min(1.0, TRAINING_RECORDS / max(records, 1))
     # EM blocks on pairs sharing a birth date (day and month unordered), so that names,
     # postcode and phone are free to vary; the birth-date levels keep their set m values.
-    first_key = "dob_swap"
     if mode != "baseline":
         features = features.with_columns(
-            _training_key(features[first_key], share).alias("train_key"),
+            _training_key(features["dob_swap"], share).alias("train_key"),
         )
     date_m = date_m_from_confident_pairs(features, mode)
     features_for_recall = features.select(
         "unique_id", *(c for c in ("blk_names", "phone", "dob_full") if c in features.columns)
     )
-    settings = SettingsCreator(
+    settings = _settings(mode, backend, date_m)
+    db_api, table = _database(features, backend, spark, memory_limit)
+    del features
+    if model is not None:
+        return Linker(table, copy.deepcopy(model), db_api), db_api
+    linker = Linker(table, settings, db_api)
+    _estimate(linker, mode, records, features_for_recall, progress)
+    return linker, db_api
+
+
+def _settings(mode: Mode, backend: Backend, date_m: dict[str, float] | None) -> Any:
+    """The Splink settings of `mode`: comparisons, blocking rules, what to keep."""
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
         link_type="dedupe_only",
         comparisons=_comparisons(mode, backend, date_m),
         blocking_rules_to_generate_predictions=[
@@ -655,32 +670,47 @@ def train_linker(
         retain_intermediate_calculation_columns=False,
         max_iterations=20,
     )
+
+
+def _database(
+    features: pl.DataFrame, backend: Backend, spark: Any, memory_limit: str
+) -> tuple[Any, Any]:
+    """The Splink database API of `backend` and the table of `features` in it."""
     if backend == "spark":
         from splink import SparkAPI
 
         if spark is None:
             raise ValueError("backend='spark' needs a SparkSession: spark=...")
-        db_api: Any = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-        table: Any = _spark_frame(spark, features)
-    else:
-        import duckdb
-        from splink import DuckDBAPI
+        return SparkAPI(spark_session=spark), _spark_frame(spark, features)  # type: ignore[no-untyped-call]
+    import duckdb
+    from splink import DuckDBAPI
 
-        connection = duckdb.connect()
-        connection.execute(f"SET memory_limit = '{memory_limit}'")
-        # spill to the system's temporary directory, not the working directory
-        spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
-        connection.execute(f"SET temp_directory = '{spill}'")
-        connection.execute("SET preserve_insertion_order = false")
-        connection.register("records_arrow", features.to_arrow())
-        connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
-        connection.unregister("records_arrow")
-        db_api = DuckDBAPI(connection=connection)
-        table = "records"
-    del features
-    if model is not None:
-        return Linker(table, copy.deepcopy(model), db_api), db_api
-    linker = Linker(table, settings, db_api)
+    connection = duckdb.connect()
+    connection.execute(f"SET memory_limit = '{memory_limit}'")
+    # spill to the system's temporary directory, not the working directory
+    spill = Path(tempfile.gettempdir()) / "passerelle-linkage"
+    connection.execute(f"SET temp_directory = '{spill}'")
+    connection.execute("SET preserve_insertion_order = false")
+    connection.register("records_arrow", features.to_arrow())
+    connection.execute("CREATE TABLE records AS SELECT * FROM records_arrow")
+    connection.unregister("records_arrow")
+    return DuckDBAPI(connection=connection), "records"
+
+
+def _estimate(
+    linker: Any,
+    mode: Mode,
+    records: int,
+    features_for_recall: pl.DataFrame,
+    progress: Progress | None,
+) -> None:
+    """Train `linker`: the prior, u by random sampling, m by EM."""
+    from splink import block_on
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
     step("training: prior")
     deterministic: list[Any] = (
         [block_on("given_name", "surname", "birth_date")]
@@ -709,7 +739,6 @@ def train_linker(
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, fix_u_probabilities=True
         )
-    return linker, db_api
 
 
 # Fellegi-Sunter weighs an agreement by how often random records agree so (u), the same
