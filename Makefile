@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure benchmark-analytics
+.PHONY: lock demo serve benchmark-operations test lint typecheck contracts pytest system benchmark benchmark-matching benchmark-web benchmark-web-cpu screenshots messages clean benchmark-simulation benchmark-indicators benchmark-referrals benchmark-linkage benchmark-linkage-ceiling benchmark-linkage-robustness benchmark-overlaps-audit benchmark-disclosure benchmark-analytics benchmark-linkage-blocking benchmark-demo-activity
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when missing (as root in CI).
 $(BIN)/python:
@@ -127,10 +127,20 @@ benchmark-indicators: $(STAMP)
 benchmark-analytics: $(STAMP)
 	$(BIN)/python benchmarks/analytics.py
 
+# The demo's activity through the services: queries per person and per service call
+# (docs/benchmarks.md); PERSONS=300 by default.
+benchmark-demo-activity: $(STAMP)
+	$(BIN)/python benchmarks/demo_activity.py --persons $(or $(PERSONS),300)
+
 # Record linkage: FEBRL4 and both synthetic populations (ours and the independent one) at
 # 200 000 and 1 000 000 records (docs/linkage.md); QUICK=1 for 20 000 records.
 benchmark-linkage: $(STAMP)
 	$(BIN)/python benchmarks/linkage.py $(if $(QUICK),--quick) $(if $(NAMES),--names $(NAMES))
+
+# Blocking alone: recall, candidate pairs and blocks split or dropped by the caps, on FEBRL4
+# and both populations (docs/linkage.md, "Blocking").
+benchmark-linkage-blocking: $(STAMP)
+	$(BIN)/python benchmarks/linkage_blocking.py
 
 # Our unsupervised model beside classifiers trained on the truth, on the same candidate
 # pairs (docs/linkage.md, "How far pairwise comparisons go"); RECORDS=1000000 for a million.

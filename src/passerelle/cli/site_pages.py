@@ -95,6 +95,7 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
     )
     from passerelle.web.apps.accounts.models import PlatformRole, Role, StaffProfile
     from passerelle.web.apps.beneficiaries import demo as beneficiaries_demo
+    from passerelle.web.apps.beneficiaries import services as beneficiaries_services
     from passerelle.web.apps.directory.models import Organisation
     from passerelle.web.apps.matching import demo as matching_demo
     from passerelle.web.apps.matching import services as matching_services
@@ -123,6 +124,12 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
         actor=coordinator, programme=duo.programmes.get(slug="duo-for-a-job-mentoring")
     )
     by_role["analyst"] = User.objects.get(username=DEMO_ANALYST)
+    # An outcome file given by the analyst and refused (it lacks the encodings' columns),
+    # so that an import's page, with the problems it names, is reached too.
+    job = beneficiaries_services.outcomes_job_create(
+        content=b"outcome_date,situation\n2026-06-30,employed\n", user=by_role["analyst"]
+    )
+    beneficiaries_services.outcomes_job_run(job_id=job.pk, last_attempt=True)
     admin = User.objects.create_user(username=PLATFORM_ADMIN, password=DEMO_PASSWORD)
     StaffProfile.objects.create(user=admin, platform_role=PlatformRole.ADMIN)
     TOTPDevice.objects.create(user=admin, name="demo", key=DEMO_TOTP_KEY, confirmed=True)

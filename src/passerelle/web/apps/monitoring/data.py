@@ -201,7 +201,7 @@ def aggregates_on() -> bool:
     """Whether figures on the platform's records come from the aggregates (the setting
     MONITORING_AGGREGATES, on by default; the benchmark turns it off to time the full
     computation)."""
-    return bool(getattr(settings, "MONITORING_AGGREGATES", True)) and not cohort_shown()
+    return bool(settings.MONITORING_AGGREGATES) and not cohort_shown()
 
 
 def aggregates_key(scope: Scope) -> Key | None:

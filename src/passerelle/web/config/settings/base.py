@@ -398,6 +398,10 @@ PASSERELLE_PRODUCTION = False
 MONITORING_SYNTHETIC_PERSONS = 20_000
 MONITORING_SYNTHETIC_SEED = 2026
 MONITORING_BOOTSTRAP = 200
+# The dashboards and funder reports read the aggregates kept by each change once they are
+# built for the day (docs/indicators.md, "Aggregates kept by each change"); off: every view
+# computes from all records (the benchmark's baseline, and the equality tests' oracle).
+MONITORING_AGGREGATES = True
 
 # Scenario analysis (docs/simulation.md): simulated persons and replications per scenario,
 # the seed, the months simulated (None: the assumptions' whole period, 2010-01 to 2023-12)
