@@ -11,21 +11,17 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.support.accounts import PASSWORD, actor_of, two_factor_token
 from tests.support.browser import log_in, staff
-from tests.support.people import synthetic_file
+from tests.support.followups import move_back, participations
 
 from passerelle.core.indicators.report import OUTCOME_LABELS
 from passerelle.web.apps.accounts.models import PlatformRole, StaffProfile
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.followups.models import FollowUp
 from passerelle.web.apps.followups.services import months_after
-from passerelle.web.apps.people.services import consent_record, person_create
-from passerelle.web.apps.referrals.models import ReferralEvent
-from passerelle.web.apps.referrals.services import referral_create, referral_transition
 
 pytestmark = pytest.mark.browser
 PARTICIPANTS = 7
@@ -36,46 +32,6 @@ ROW = OUTCOME_LABELS[6]
 """The row's label in the report's language, English (`language=en`): its message id."""
 COUNT, DENOMINATOR = 2, 3
 """The report table's columns: section, indicator, count, of, value."""
-
-
-def _participations(cpas: User, duo: User, count: int, complete: bool) -> None:
-    """`count` people referred by the CPAS to the mentoring, through the services: the
-    setting of the scene, not what the test is about."""
-    mentoring = Programme.objects.get(slug="duo-for-a-job-mentoring")
-    sender, receiver = actor_of(cpas), actor_of(duo)
-    for index in range(count):
-        file = synthetic_file(given=f"Follow{index}", birth_date="2002-03-14")
-        file["profile"]["migration_background"] = True  # eligible for Duo's mentoring
-        person = person_create(actor=sender, data=file)
-        for purpose, recipient in (("referral", mentoring.organisation), ("follow_up", None)):
-            consent_record(
-                actor=sender,
-                person_id=person.pk,
-                purpose=purpose,
-                recipient=recipient,
-                fields=["identity", "contact", "profile"],
-                given_on=timezone.localdate(),
-            )
-        referral = referral_create(
-            actor=sender,
-            person_id=person.pk,
-            programme=mentoring,
-            planned_start=timezone.localdate() + dt.timedelta(days=7),
-            fields=["identity", "contact", "profile"],
-        )
-        referral_transition(actor=sender, referral_id=referral.pk, action="send")
-        for action in ("accept", "start", "complete")[: 3 if complete else 2]:
-            extra = {"outcome": "finished"} if action == "complete" else {}
-            referral_transition(actor=receiver, referral_id=referral.pk, action=action, **extra)
-
-
-def _move_back() -> None:
-    back = dt.timedelta(days=AGO)
-    ReferralEvent.objects.update(at=F("at") - back)
-    for follow_up in FollowUp.objects.all():
-        follow_up.ended_on -= back
-        follow_up.due_on = months_after(follow_up.ended_on, follow_up.months)
-        follow_up.save(update_fields=["ended_on", "due_on"])
 
 
 def _cell(page: Page) -> tuple[str, str]:
@@ -95,9 +51,12 @@ def test_a_follow_up_recorded_in_the_pages_shows_in_the_funder_report(
     duo = staff("duo.cw", "caseworker", "duo-for-a-job")
     analyst = User.objects.create_user(username="ana", password=PASSWORD)
     StaffProfile.objects.create(user=analyst, platform_role=PlatformRole.ANALYST)
-    _participations(cpas, duo, PARTICIPANTS, complete=True)
-    _move_back()
-    _participations(cpas, duo, 1, complete=False)  # someone starting today: data up to today
+    mentoring = Programme.objects.get(slug="duo-for-a-job-mentoring")
+    sender, receiver = actor_of(cpas), actor_of(duo)
+    participations(sender, receiver, mentoring, PARTICIPANTS)
+    move_back(AGO)
+    # Someone starting today: the report's data run to today.
+    participations(sender, receiver, mentoring, 1, complete=False)
     six_months = months_after(timezone.localdate() - dt.timedelta(days=AGO), 6)
     report = (
         f"/analysis/report/?programme=duo-for-a-job-mentoring&period={six_months.year}&language=en"

@@ -12,20 +12,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import F
 from django.test import Client, override_settings
 from django.utils import timezone
 from tests.support.accounts import actor_of
-from tests.support.people import synthetic_file
+from tests.support.followups import move_back, participations
 from tests.support.referrals import make_programme
 
 from passerelle.web.apps.accounts.models import PlatformRole
 from passerelle.web.apps.followups.models import FollowUp
 from passerelle.web.apps.followups.services import follow_up_record, months_after
 from passerelle.web.apps.monitoring import data
-from passerelle.web.apps.people.services import consent_record, person_create
-from passerelle.web.apps.referrals.models import ReferralEvent
-from passerelle.web.apps.referrals.services import referral_create, referral_transition
 
 pytestmark = pytest.mark.django_db
 PARTICIPANTS = 7
@@ -40,44 +36,6 @@ SIX_MONTHS_ROW = 2
 def platform_records() -> Iterator[None]:
     with override_settings(PASSERELLE_DEMONSTRATION=False):
         yield
-
-
-def _participations(users: dict[str, User], programme: object, count: int, through: str) -> None:
-    sender, receiver = actor_of(users["cw_a"]), actor_of(users["cw_b"])
-    for index in range(count):
-        file = synthetic_file(given=f"Test{index}", birth_date="2002-03-14")
-        file["profile"]["migration_background"] = True  # eligible for Duo's mentoring
-        person = person_create(actor=sender, data=file)
-        for purpose, recipient in (("referral", programme.organisation), ("follow_up", None)):  # type: ignore[attr-defined]
-            consent_record(
-                actor=sender,
-                person_id=person.pk,
-                purpose=purpose,
-                recipient=recipient,
-                fields=["identity", "contact", "profile"],
-                given_on=timezone.localdate(),
-            )
-        referral = referral_create(
-            actor=sender,
-            person_id=person.pk,
-            programme=programme,  # type: ignore[arg-type]
-            planned_start=timezone.localdate() + dt.timedelta(days=7),
-            fields=["identity", "contact", "profile"],
-        )
-        referral_transition(actor=sender, referral_id=referral.pk, action="send")
-        for action in ("accept", "start", "complete")[: 2 if through == "start" else 3]:
-            extra = {"outcome": "finished"} if action == "complete" else {}
-            referral_transition(actor=receiver, referral_id=referral.pk, action=action, **extra)
-
-
-def _move_back() -> None:
-    # The participations took place AGO days back: their records are moved back in time.
-    back = dt.timedelta(days=AGO)
-    ReferralEvent.objects.update(at=F("at") - back)
-    for follow_up in FollowUp.objects.all():
-        follow_up.ended_on -= back
-        follow_up.due_on = months_after(follow_up.ended_on, follow_up.months)
-        follow_up.save(update_fields=["ended_on", "due_on"])
 
 
 def _employed_at_six_months(client: Client, year: int) -> tuple[str, str]:
@@ -100,10 +58,11 @@ def test_a_recorded_follow_up_reaches_the_funder_report(
         "analyst": make_user("analyst", platform_role=PlatformRole.ANALYST),
     }
     programme = make_programme(organisations["b"], "duo-for-a-job-mentoring")  # type: ignore[arg-type]
-    _participations(users, programme, PARTICIPANTS, "complete")
-    _move_back()
+    sender, receiver = actor_of(users["cw_a"]), actor_of(users["cw_b"])
+    participations(sender, receiver, programme, PARTICIPANTS)
+    move_back(AGO)
     # Someone starting today: the report's data run to today (its `as_of` is the last event).
-    _participations(users, programme, 1, "start")
+    participations(sender, receiver, programme, 1, complete=False)
     six_months = months_after(timezone.localdate() - dt.timedelta(days=AGO), 6)
     analyst = login(users["analyst"])
     employed, participants = _employed_at_six_months(analyst, six_months.year)
