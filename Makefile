@@ -94,11 +94,11 @@ contracts: $(STAMP)
 # the project's own instance). pytest's exit code 5 (no test ran) fails the target too.
 # The tests are spread over every core (pytest-xdist: one test database per worker, the
 # slow linkage and browser tests taken by whichever worker is free); TEST_WORKERS=0 runs
-# them in one process.
+# them in one process. The 25 slowest tests are listed at the end, to keep the suite under 20 minutes.
 TEST_WORKERS ?= auto
 pytest: $(STAMP) system messages $(AXE)
 	url=$$(scripts/ensure-postgres.sh) && [ -n "$$url" ] || { echo "PostgreSQL is not available" >&2; exit 1; }; \
-	DATABASE_URL=$$url $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
+	DATABASE_URL=$$url $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 test: lint typecheck contracts pytest
 
