@@ -804,7 +804,7 @@ def _refer(run: _Run, month: _Month) -> None:
             continue
         target = _route(run, idx, candidates, age, per_programme, queue)
         chosen[candidates] = target[candidates]
-    _put_on_lists(prepared, pop, t, idx, chosen)
+    _put_on_lists(run, month, idx, chosen)
 
 
 def _idle(
@@ -842,18 +842,15 @@ def _open_groups(
 
 
 def _put_on_lists(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    idx: npt.NDArray[np.intp],
-    chosen: npt.NDArray[np.int8],
+    run: _Run, month: _Month, idx: npt.NDArray[np.intp], chosen: npt.NDArray[np.int8]
 ) -> None:
     """Those of `idx` with a chosen programme join its waiting list; starting a group closes
     it (a dropout does not re-enter)."""
+    pop, t = run.pop, month.t
     referred = chosen >= 0
     pop.waiting[idx[referred]] = chosen[referred]
     pop.waiting_since[idx[referred]] = t
-    bits = np.left_shift(np.uint8(1), _group_index(prepared, chosen[referred]))
+    bits = np.left_shift(np.uint8(1), _group_index(run.prepared, chosen[referred]))
     pop.done[idx[referred]] |= bits.astype(np.uint8)
 
 
