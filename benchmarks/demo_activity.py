@@ -17,7 +17,6 @@ Figures and the goal: docs/indicators.md, "The demo's activity".
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime as dt
 import functools
@@ -26,6 +25,8 @@ import os
 import tempfile
 import time
 from typing import Any
+
+from harness import arguments, timed
 
 SERVICES = (
     ("passerelle.web.apps.people.services", "person_create"),
@@ -80,10 +81,10 @@ def _fresh_database() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--persons", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2026)
-    arguments = parser.parse_args()
+    options = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passerelle.web.config.settings.dev")
     fresh = not os.environ.get("DATABASE_URL")
     if fresh:  # read by the settings: set before Django starts
@@ -104,11 +105,11 @@ def main() -> None:
     for name in TAIL:
         counts.watch(demo_activity, name)
     with connection.execute_wrapper(counts.execute):
-        started = time.perf_counter()
-        report = demo_activity.demo_activity_record(
-            persons=arguments.persons, seed=arguments.seed, on=dt.date.today()
+        report, seconds = timed(
+            lambda: demo_activity.demo_activity_record(
+                persons=options.persons, seed=options.seed, on=dt.date.today()
+            )
         )
-        seconds = time.perf_counter() - started
     _print(report, seconds, counts)
 
 

@@ -9,12 +9,12 @@ The machine is shared: times are noisy.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import random
 import statistics
-import time
 from collections import Counter
 
+from harness import arguments, timings
 from passerelle.core.disclosure import (
     MODULUS,
     SYNTHETIC_SECRET,
@@ -33,13 +33,17 @@ def report_times(persons: int, seed: int, repeats: int = 3) -> list[tuple[str, f
     cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
     rows = []
     for label, secret in (("exact (secret=None)", None), ("perturbed", SYNTHETIC_SECRET)):
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            funder_report(
-                cohort.events, cohort.referrals, MENTORING, parse_period("2022"), secret=secret
-            )
-            times.append(time.perf_counter() - started)
+        times = timings(
+            functools.partial(
+                funder_report,
+                cohort.events,
+                cohort.referrals,
+                MENTORING,
+                parse_period("2022"),
+                secret=secret,
+            ),
+            repeats,
+        )
         rows.append((label, min(times), statistics.median(times)))
     return rows
 
@@ -68,7 +72,7 @@ def attacker(pairs: int, rng: random.Random) -> list[tuple[int, float, float, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = arguments(__doc__)
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--pairs", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)

@@ -13,14 +13,14 @@ All profiles are synthetic (random draws), never real people.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import functools
 import statistics
-import time
 
 import numpy as np
 import polars as pl
 
+from harness import arguments, print_table, timed, timings
 from passerelle.core.profile import Profile, profile_from_data
 from passerelle.core.rules.options import options
 from passerelle.core.rules.vectorised import (
@@ -118,7 +118,7 @@ def _profile(row: dict[str, object]) -> Profile:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--scalar-people", type=int, default=2_000)
     parser.add_argument("--on", type=dt.date.fromisoformat, default=dt.date(2019, 6, 1))
@@ -130,19 +130,18 @@ def main() -> None:
     population = synthetic_population(args.people)
 
     evaluate_population(population.head(1000), args.on, knowledge)  # warm up
-    vector_times = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        result = evaluate_population(population, args.on, knowledge)
-        vector_times.append(time.perf_counter() - start)
+
+    def evaluate() -> pl.DataFrame:
+        return evaluate_population(population, args.on, knowledge)
+
+    result, first = timed(evaluate)
+    vector_times = [first, *timings(evaluate, args.repeat - 1)]
     vector_rate = args.people * per_person / min(vector_times)
 
     profiles = [_profile(row) for row in population.head(args.scalar_people).iter_rows(named=True)]
-    latencies = []
-    for profile in profiles:
-        start = time.perf_counter()
-        options(profile, args.on, knowledge)
-        latencies.append(time.perf_counter() - start)
+    latencies = [
+        timed(functools.partial(options, profile, args.on, knowledge))[1] for profile in profiles
+    ]
     scalar_rate = len(profiles) * per_person / sum(latencies)
     latencies.sort()
     median = statistics.median(latencies) * 1000
@@ -168,11 +167,7 @@ def main() -> None:
         ("options call, p95", f"{p95:.3f} ms", "goal < 2 ms"),
         ("eligible person-programme pairs", f"{eligible:,}", "sanity check"),
     ]
-    width = max(len(name) for name, _, _ in rows)
-    print(f"{'measure':<{width}}  {'value':>14}  note")
-    print(f"{'-' * width}  {'-' * 14}  {'-' * 16}")
-    for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>14}  {note}")
+    print_table(("measure", "value", "note"), rows)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import os
 
 os.environ.setdefault("POLARS_MAX_THREADS", "2")
 
-import argparse
 import datetime as dt
 import threading
 import time
@@ -31,6 +30,7 @@ import numpy as np
 import polars as pl
 import psutil
 
+from harness import arguments, timed
 from passerelle.core.disclosure import SYNTHETIC_SECRET
 from passerelle.core.evaluation.synthetic import (
     ACTIRIS_REFERENCE_DATE,
@@ -113,7 +113,7 @@ def top_up(events: pl.DataFrame, persons: int, target: int, seed: int) -> pl.Dat
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=2026)
@@ -122,9 +122,9 @@ def main() -> None:
     if args.quick:
         args.persons, args.events = 20_000, 100_000
 
-    start = time.perf_counter()
-    cohort = generate_cohort(CohortParameters(persons=args.persons, seed=args.seed))
-    generated = time.perf_counter() - start
+    cohort, generated = timed(
+        lambda: generate_cohort(CohortParameters(persons=args.persons, seed=args.seed))
+    )
     drawn_events = cohort.events.height
     events = top_up(cohort.events, args.persons, args.events, args.seed)
     persons, referrals, capacity = cohort.persons, cohort.referrals, cohort.capacity
@@ -141,9 +141,7 @@ def main() -> None:
 
     def measure(name: str, compute: Callable[[], pl.DataFrame]) -> None:
         with PeakMemory() as memory:
-            began = time.perf_counter()
-            result = compute()
-            elapsed = time.perf_counter() - began
+            result, elapsed = timed(compute)
         outputs[name] = result
         rows.append(
             (name, elapsed, memory.peak / MB, (memory.peak - memory.before) / MB, result.height)

@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
-import time
 
+from harness import arguments, peak_rss_mib, timed
 from passerelle.core.matching.engine import match
 from passerelle.core.matching.model import Kind
 from passerelle.core.matching.pairs import Options
@@ -39,13 +38,13 @@ END_TO_END = ("candidates", "scoring", "solving", "outcomes")
 
 def run_one(people: int, kind: Kind, candidates: int, slots_per_person: float) -> dict[str, object]:
     knowledge = load_knowledge()
-    started = time.perf_counter()
-    persons, slots = synthetic_round(
-        people, kind, ON, candidates=candidates, slots_per_person=slots_per_person
+    (persons, slots), generated = timed(
+        lambda: synthetic_round(
+            people, kind, ON, candidates=candidates, slots_per_person=slots_per_person
+        )
     )
-    generated = time.perf_counter() - started
     result = match(persons, slots, kind, ON, Options(block_digits=4), knowledge)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mib()
     return {
         "persons": people,
         "slots": slots.height,
@@ -102,7 +101,7 @@ LABELS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--quick", action="store_true", help="sizes 2 000 and 20 000")
     parser.add_argument("--kind", type=Kind, default=Kind.vacancy, choices=list(Kind))

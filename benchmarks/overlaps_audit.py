@@ -13,13 +13,12 @@ The machine is shared: times are noisy.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import itertools
 import math
 import random
-import time
-import tracemalloc
 
+from harness import arguments, timed, traced_peak
 from passerelle.core.indicators.beneficiaries import (
     Cell,
     complementary_suppression,
@@ -59,7 +58,7 @@ def narrowest(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--programmes", type=int, default=8)
     parser.add_argument("--combinations", type=int, nargs="+", default=[30, 60, 120, 255])
     parser.add_argument("--repeats", type=int, default=3)
@@ -79,13 +78,11 @@ def main() -> None:
             combos = [cell[1] for cell in values if cell[0] == "combo"]
             equations = overlap_equations(args.programmes, combos)
             small = {cell for cell, n in values.items() if 1 <= n < THRESHOLD}
-            start = time.perf_counter()
-            withheld = complementary_suppression(values, small, equations, protection=THRESHOLD)
-            seconds = time.perf_counter() - start
-            tracemalloc.start()  # a second run: tracemalloc slows Python down
-            complementary_suppression(values, small, equations, protection=THRESHOLD)
-            peak = tracemalloc.get_traced_memory()[1] / 1e6
-            tracemalloc.stop()
+            suppress = functools.partial(
+                complementary_suppression, values, small, equations, protection=THRESHOLD
+            )
+            withheld, seconds = timed(suppress)
+            peak = traced_peak(suppress)[1] / 1e6
             print(
                 f"{len(combos):>6} {sum(c[0] == 'combo' for c in small):>5} "
                 f"{sum(c[0] == 'combo' for c in withheld):>8} "

@@ -18,16 +18,12 @@ process, holds better than the absolute speed. All agents are synthetic random d
 
 from __future__ import annotations
 
-import argparse
-import resource
-import time
-import tracemalloc
-
 import mesa
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from harness import arguments, peak_rss_mib, timed, traced_peak
 from passerelle.core.simulation.config import load_assumptions, load_scenario
 from passerelle.core.simulation.model import (
     NO_PERMIT,
@@ -121,7 +117,7 @@ def _present_agent_months(prepared: Prepared, persons: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--mesa-persons", type=int, default=20_000)
@@ -133,25 +129,23 @@ def main() -> None:
 
     knowledge = load_knowledge()
     assumptions = load_assumptions()
-    started = time.perf_counter()
-    prepared = prepare(knowledge, assumptions, load_scenario("baseline"), args.months)
-    tables_seconds = time.perf_counter() - started
+    prepared, tables_seconds = timed(
+        lambda: prepare(knowledge, assumptions, load_scenario("baseline"), args.months)
+    )
 
     run(prepared, min(args.persons, 10_000), args.seed)  # warm-up
-    started = time.perf_counter()
-    result = run(prepared, args.persons, args.seed)
-    numpy_seconds = time.perf_counter() - started
-    tracemalloc.start()
-    run(prepared, args.persons, args.seed)
-    _, numpy_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    result, numpy_seconds = timed(lambda: run(prepared, args.persons, args.seed))
+    _, numpy_peak = traced_peak(lambda: run(prepared, args.persons, args.seed))
 
     population = generate_population(prepared, args.mesa_persons, np.random.default_rng(1))
-    started = time.perf_counter()
-    model = ReducedModel(prepared, population, args.seed)
-    for _ in range(args.months):
-        model.step()
-    mesa_seconds = time.perf_counter() - started
+
+    def mesa_run() -> ReducedModel:
+        model = ReducedModel(prepared, population, args.seed)
+        for _ in range(args.months):
+            model.step()
+        return model
+
+    model, mesa_seconds = timed(mesa_run)
 
     numpy_rate = args.persons * args.months / numpy_seconds
     mesa_rate = args.mesa_persons * args.months / mesa_seconds
@@ -194,8 +188,7 @@ def main() -> None:
         f"speed ratio numpy / Mesa: {numpy_rate / mesa_rate:,.0f}x (goal 50x); "
         f"numpy: {numpy_rate / 1e6:,.1f} M agent-months/s (goal 50 M on one core)"
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    console.print(f"process peak resident memory: {peak:,.0f} MiB")
+    console.print(f"process peak resident memory: {peak_rss_mib():,.0f} MiB")
 
 
 if __name__ == "__main__":

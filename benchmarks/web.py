@@ -56,6 +56,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psutil
 
+from harness import print_table
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 SETTINGS = "bench_settings"
@@ -713,16 +715,6 @@ def report(
             )
         )
     return rows
-
-
-def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        cells = [
-            f"{cell:<{widths[i]}}" if i in (0, len(row) - 1) else f"{cell:>{widths[i]}}"
-            for i, cell in enumerate(row)
-        ]
-        print("  ".join(cells).rstrip())
 
 
 def main() -> None:

@@ -236,6 +236,35 @@ def test_reasons_name_the_date_and_the_levels() -> None:
     assert result.outcomes.filter(pl.col("person_id") == "ok")["slot_id"].item() == "cook"
 
 
+def test_every_failed_constraint_is_named_in_the_blockers_order() -> None:
+    """Language, diploma, licence and availability fail at once: one term each, in that
+    order, the first one as the closest offer's reason; a constraint that holds (the right
+    to work, the recognition) is not named."""
+    from passerelle.core.matching.explain import explanation_terms
+
+    late = _person(
+        "late",
+        languages={"fr": "A2"},
+        diploma_isced=2,
+        driving_licence=False,
+        available_from=START + dt.timedelta(days=90),
+    )
+    slot = _cook(driving_licence_required=True, diploma_isced_required=4)
+    result = match(persons_frame([late]), slots_frame([slot]), Kind.vacancy, ON)
+    terms = explanation_terms(result, "late")
+    assert terms[0]["code"] == "closest"
+    reasons = [terms[0]["params"]["reason"], *terms[1:]]
+    assert reasons == [
+        {"code": "language", "params": {"language": "fr", "rank": 2, "required": 3}},
+        {"code": "diploma", "params": {"level": 2, "required": 4}},
+        {"code": "licence", "params": {}},
+        {
+            "code": "availability",
+            "params": {"date": "2019-09-13", "days": 30, "start": "2019-06-15"},
+        },
+    ]
+
+
 def test_programme_eligibility_for_mentoring_names_the_age() -> None:
     persons = [_person("young", birth_date="1998-01-01"), _person("older", birth_date="1980-01-01")]
     mentor = Slot(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from passerelle.core.i18n import _, current_language, decimal, gettext_noop, language_of, long_date
@@ -20,16 +20,7 @@ from passerelle.core.matching.engine import (
     MatchResult,
 )
 from passerelle.core.matching.model import profile_from_row
-from passerelle.core.matching.pairs import (
-    AVAILABILITY,
-    DIPLOMA,
-    LANGUAGE,
-    LICENCE,
-    RECOGNITION,
-    RULES,
-    RULES_UNKNOWN,
-    TERMS,
-)
+from passerelle.core.matching.pairs import BLOCKERS, TERMS
 from passerelle.core.rules.facts import fact_with_next_change
 from passerelle.core.rules.options import programme_option
 from passerelle.core.rules.situation import Situation
@@ -246,44 +237,38 @@ def _constraint_terms(
     knowledge: Knowledge,
     languages: tuple[str, ...],
 ) -> list[Term]:
-    """One term per hard constraint the person fails for their closest slot."""
+    """One term per hard constraint the person fails for their closest slot, in the order
+    of `BLOCKERS`."""
     failed = int(outcome["failed"])
-    items: list[Term] = []
     on, programme = result.rules_groups[int(outcome["rules_group"])]
-    if failed & (RULES | RULES_UNKNOWN):
-        items.append(_rules_term(person, on, programme, knowledge, languages))
-    if failed & LANGUAGE:
-        index = int(outcome["language_index"])
-        items.append(
-            term(
-                "language",
-                language=slot[f"lang_{index + 1}"],
-                rank=int(outcome["language_rank"]),
-                required=int(slot[f"level_{index + 1}"]),
-            )
-        )
-    if failed & RECOGNITION:
-        items.append(term("recognition"))
-    if failed & DIPLOMA:
-        items.append(
-            term(
-                "diploma",
-                level=person["diploma_isced"],
-                required=slot["diploma_isced_required"],
-            )
-        )
-    if failed & LICENCE:
-        items.append(term("licence"))
-    if failed & AVAILABILITY:
-        items.append(
-            term(
-                "availability",
-                date=str(person["available_from"]),
-                days=result.options.availability_grace_days,
-                start=str(slot["start_date"]),
-            )
-        )
-    return items
+    # Each term is built only for a failed constraint: the others' columns may be empty.
+    terms: dict[str, Callable[[], Term]] = {
+        "right_to_work": lambda: _rules_term(person, on, programme, knowledge, languages),
+        "language": lambda: _language_term(outcome, slot),
+        "recognition": lambda: term("recognition"),
+        "diploma": lambda: term(
+            "diploma", level=person["diploma_isced"], required=slot["diploma_isced_required"]
+        ),
+        "licence": lambda: term("licence"),
+        "availability": lambda: term(
+            "availability",
+            date=str(person["available_from"]),
+            days=result.options.availability_grace_days,
+            start=str(slot["start_date"]),
+        ),
+    }
+    return [terms[name]() for name, bits in BLOCKERS.items() if failed & bits]
+
+
+def _language_term(outcome: dict[str, Any], slot: dict[str, Any]) -> Term:
+    """The closest slot's language requirement that the person's best level misses."""
+    index = int(outcome["language_index"])
+    return term(
+        "language",
+        language=slot[f"lang_{index + 1}"],
+        rank=int(outcome["language_rank"]),
+        required=int(slot[f"level_{index + 1}"]),
+    )
 
 
 def _rules_term(

@@ -29,28 +29,15 @@ from passerelle.core.charts import Scene, bar_chart, stack
 from passerelle.core.disclosure import MODULUS
 from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.matching.model import Kind
-from passerelle.core.matching.pairs import (
-    DIPLOMA,
-    LANGUAGE,
-    LICENCE,
-    RECOGNITION,
-    RULES,
-    RULES_UNKNOWN,
-    Options,
-    candidate_pairs,
-    evaluate_pairs,
-)
+from passerelle.core.matching.pairs import AVAILABILITY, Options, candidate_pairs, evaluate_pairs
+from passerelle.core.matching.pairs import BLOCKERS as CONSTRAINT_BLOCKERS
 from passerelle.knowledge.dates import anniversary
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 
 HORIZONS = (0, 3, 6, 12)
-BLOCKERS = {
-    "right_to_work": RULES | RULES_UNKNOWN,
-    "language": LANGUAGE,
-    "recognition": RECOGNITION,
-    "diploma": DIPLOMA,
-    "licence": LICENCE,
-}
+# A candidate's availability is not projected (the offer's start is not something they can
+# gain by a course or a procedure), so it is no blocker of the gap analysis.
+BLOCKERS = {name: bits for name, bits in CONSTRAINT_BLOCKERS.items() if bits != AVAILABILITY}
 BLOCKER_NAMES = {
     "right_to_work": gettext_noop("right to work"),
     "language": gettext_noop("language"),
@@ -187,7 +174,7 @@ def gap_analysis(
             recognised_override=np.full(persons.height, months >= recognition_months),
             rules_on=rules_on,
         )
-        relevant = data.failed & ~np.uint8(0x40)  # availability is not projected
+        relevant = data.failed & ~np.uint8(AVAILABILITY)
         qualifying[months] = np.bincount(slot[relevant == 0], minlength=n_slots)
         blocked[months] = {
             name: np.bincount(slot[(relevant & bits) > 0], minlength=n_slots)

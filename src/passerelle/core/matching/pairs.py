@@ -46,6 +46,17 @@ CONSTRAINT_NAMES = {
     LICENCE: "licence",
     AVAILABILITY: "availability",
 }
+BLOCKERS = {
+    "right_to_work": RULES | RULES_UNKNOWN,
+    "language": LANGUAGE,
+    "recognition": RECOGNITION,
+    "diploma": DIPLOMA,
+    "licence": LICENCE,
+    "availability": AVAILABILITY,
+}
+"""The hard constraints as a reader names them, in the order they are explained: the rules
+failing and the rules unknown are one blocker (the right to work for a vacancy, the
+programme's eligibility for the other kinds)."""
 
 TERMS = ("language", "occupation", "commute", "availability", "wish")
 """The fit terms, each in [0, 1]; with `waiting` (priority, not fit) they explain a score."""

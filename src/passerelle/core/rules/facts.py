@@ -112,15 +112,19 @@ def _sources_on(situation: FactSource, parameter_id: str, on: dt.date) -> tuple[
 # --- right to work ----------------------------------------------------------------------
 
 
+def _unknown_right_to_work(
+    reason: str, missing: tuple[str, ...], sources: tuple[Citation, ...] = ()
+) -> Fact:
+    """The right to work left open until the profile gives the `missing` fields."""
+    return Fact("right_to_work", None, (reason,), sources, missing=missing)
+
+
 def right_to_work_on(situation: FactSource, on: dt.date) -> Fact:
     profile = situation.profile
     status = legal_status_on(profile, on)
     if status.value is None:
-        return Fact(
-            "right_to_work",
-            None,
-            (_("the legal status on this date is not known"),),
-            missing=status.missing,
+        return _unknown_right_to_work(
+            _("the legal status on this date is not known"), status.missing
         )
     regime_id = f"right_to_work.regime.{status.value}"
     regime = _value_on(situation, regime_id, on)
@@ -176,7 +180,7 @@ def _eu_transitional_period(
         reason = _(
             "nationals of {countries} need a work permit during the EU transitional period"
         ).format(countries=", ".join(transitional))
-        return Fact("right_to_work", None, (reason,), sources, missing=("nationality",)), sources
+        return _unknown_right_to_work(reason, ("nationality",), sources), sources
     if profile.nationality in transitional:
         reason = _(
             "{country}: during the EU transitional period its nationals need a "
@@ -190,12 +194,10 @@ def _residence_card_right_to_work(profile: Profile, sources: tuple[Citation, ...
     """The right the residence card states, from its labour market access."""
     access = profile.labour_market_access
     if access is None:
-        return Fact(
-            "right_to_work",
-            None,
-            (_("depends on the labour market access written on the residence card"),),
+        return _unknown_right_to_work(
+            _("depends on the labour market access written on the residence card"),
+            ("labour_market_access",),
             sources,
-            missing=("labour_market_access",),
         )
     value = {"unlimited": "yes", "limited": "with_permit", "none": "no"}[access]
     return Fact(
@@ -221,12 +223,10 @@ def _asylum_seeker_right_to_work(
     profile = situation.profile
     application = profile.asylum_application_date
     if application is None:
-        return Fact(
-            "right_to_work",
-            None,
-            (_("an asylum seeker's right to work depends on the application date"),),
+        return _unknown_right_to_work(
+            _("an asylum seeker's right to work depends on the application date"),
+            ("asylum_application_date",),
             sources,
-            missing=("asylum_application_date",),
         )
     waiting_id = "right_to_work.asylum_seeker.waiting_months"
     waiting = _int_on(situation, waiting_id, on)

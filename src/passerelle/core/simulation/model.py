@@ -465,6 +465,62 @@ class _Outputs:
         )
 
 
+@dataclass
+class _Run:
+    """One replication's state besides the month: what the monthly steps read and update."""
+
+    prepared: Prepared
+    pop: Population
+    rng: np.random.Generator
+    programmes: _Programmes
+    out: _Outputs
+    starts_agents: Floats
+    """[programme, month]: places in agents (people divided by the scale)."""
+    credit: Floats
+    """Places available per programme, carried over from month to month (at most a month's)."""
+    occupancy: npt.NDArray[np.int64]
+    """Agents in each programme."""
+
+    @classmethod
+    def start(cls, prepared: Prepared, pop: Population, rng: np.random.Generator) -> _Run:
+        """Month 0: nobody in a programme, no place carried over; each agent stands for
+        `scale` people (the expected arrivals over the agents)."""
+        scale = float(prepared.arrivals_per_month.sum()) / max(pop.size, 1)
+        programmes = _Programmes.of(prepared)
+        return cls(
+            prepared,
+            pop,
+            rng,
+            programmes,
+            _Outputs(prepared.months, programmes.count, scale),
+            starts_agents=prepared.starts_per_month / scale,
+            credit=np.zeros(programmes.count),
+            occupancy=np.zeros(programmes.count, dtype=np.int64),
+        )
+
+    def hire(self, who: npt.NDArray[np.intp], t: int, employed: npt.NDArray[np.bool_]) -> None:
+        """`who` start a job in month `t` (a first job is recorded as such)."""
+        _start_jobs(
+            self.pop, who, t, self.rng, self.prepared.assumptions.calibrated.monthly_separation
+        )
+        employed[who] = True
+        out = self.out
+        _record_first_jobs(self.pop, who, t, out.first_jobs, out.months_to_first, out.scale)
+
+
+@dataclass(frozen=True)
+class _Month:
+    """Month `t` of a run: who is present and how each stands at its start."""
+
+    t: int
+    b: npt.NDArray[np.intp]
+    """The Brussels residents present (programmes, lists and referrals concern them only)."""
+    decided: npt.NDArray[np.bool_]
+    rtw: npt.NDArray[np.int8]
+    employed: npt.NDArray[np.bool_]
+    """Of the agents present; updated in place as jobs start."""
+
+
 def _decided_by_outcome(pop: Population, months: int) -> npt.NDArray[np.int64]:
     """Decisions by outcome up to each month (counted once, not every month)."""
     decided_by_outcome = np.zeros((4, months), dtype=np.int64)
@@ -486,57 +542,37 @@ def _probe_members(prepared: Prepared, pop: Population) -> dict[str, npt.NDArray
     }
 
 
-def _end_programmes(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    b: npt.NDArray[np.intp],
-    rtw: npt.NDArray[np.int8],
-    employed: npt.NDArray[np.bool_],
-    programmes: _Programmes,
-    occupancy: npt.NDArray[np.int64],
-    out: _Outputs,
-    rng: np.random.Generator,
-) -> None:
-    """Step 4: the programmes of the Brussels residents `b` that end in month t raise their
+def _end_programmes(run: _Run, month: _Month) -> None:
+    """Step 4: the programmes of the Brussels residents that end in the month raise their
     chances (language, recognition); placements start some in a job."""
-    a = prepared.assumptions
-    ending = b[pop.programme_end[b] == t]
+    pop, programmes, t = run.pop, run.programmes, month.t
+    a = run.prepared.assumptions
+    ending = month.b[pop.programme_end[month.b] == t]
     if not ending.size:
         return
     which = pop.programme[ending]
     pop.programme[ending] = -1
     pop.programme_end[ending] = -1
-    np.subtract.at(occupancy, which, 1)
+    np.subtract.at(run.occupancy, which, 1)
     gain = programmes.language_boost[which]
     gain[programmes.is_recognition[which] & pop.foreign_diploma[ending]] *= 1 + a.recognition_effect
     pop.multiplier[ending] *= gain
     placed = programmes.is_placement[which]
     if placed.any():
-        lucky = ending[placed & (rng.random(ending.size) < a.placement_rate)]
-        lucky = lucky[(rtw[lucky] > 0) & ~employed[lucky]]
-        _start_jobs(pop, lucky, t, rng, a.calibrated.monthly_separation)
-        employed[lucky] = True
-        _record_first_jobs(pop, lucky, t, out.first_jobs, out.months_to_first, out.scale)
+        lucky = ending[placed & (run.rng.random(ending.size) < a.placement_rate)]
+        lucky = lucky[(month.rtw[lucky] > 0) & ~month.employed[lucky]]
+        run.hire(lucky, t, month.employed)
 
 
-def _admit(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    b: npt.NDArray[np.intp],
-    programmes: _Programmes,
-    credit: Floats,
-    starts_agents: Floats,
-    occupancy: npt.NDArray[np.int64],
-    out: _Outputs,
-) -> npt.NDArray[np.intp]:
+def _admit(run: _Run, month: _Month) -> npt.NDArray[np.intp]:
     """Step 6: admissions from the waiting lists as the month's places allow, after those
     waiting longer than `waiting_abandon_months` gave up. Returns who still waits (or was
     admitted) this month, for the waiting counts."""
-    settings: Settings = prepared.scenario.settings
-    waiting_idx = b[pop.waiting[b] >= 0]
-    gave_up = pop.waiting_since[waiting_idx] <= t - prepared.assumptions.waiting_abandon_months
+    pop, programmes, t, out = run.pop, run.programmes, month.t, run.out
+    credit, starts_agents = run.credit, run.starts_agents
+    settings: Settings = run.prepared.scenario.settings
+    waiting_idx = month.b[pop.waiting[month.b] >= 0]
+    gave_up = pop.waiting_since[waiting_idx] <= t - run.prepared.assumptions.waiting_abandon_months
     if gave_up.any():
         pop.waiting[waiting_idx[gave_up]] = -1
         waiting_idx = waiting_idx[~gave_up]
@@ -561,20 +597,15 @@ def _admit(
         pop.programme_end[members] = t + programmes.duration[p]
         pop.waiting[members] = -1
         pop.multiplier[members] *= 1 + programmes.effect[p] * (1 - pop.ease[members])
-        occupancy[p] += members.size
+        run.occupancy[p] += members.size
         out.starts[p, t] = members.size * out.scale
         if programmes.group_of[p] == programmes.mentoring:
             pop.mentoring_start[members] = t
     return waiting_idx
 
 
-def _read_probes(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    members_of: dict[str, npt.NDArray[np.intp]],
-    out: _Outputs,
-) -> None:
+def _read_probes(run: _Run, t: int, members_of: dict[str, npt.NDArray[np.intp]]) -> None:
+    prepared, pop, out = run.prepared, run.pop, run.out
     ever_employed = {probe.name for probe in prepared.probes if probe.ever_employed}
     for probe in prepared.probes:
         if t in probe.months:
@@ -591,21 +622,15 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
     """The monthly loop: rights, jobs ending, programmes ending, referrals, admissions,
     job finding, then the month's outputs."""
     a = prepared.assumptions
-    settings: Settings = prepared.scenario.settings
     months = prepared.months
-    scale = float(prepared.arrivals_per_month.sum()) / max(pop.size, 1)
-    programmes = _Programmes.of(prepared)
-    starts_agents = prepared.starts_per_month / scale
-    credit = np.zeros(programmes.count)
+    run = _Run.start(prepared, pop, rng)
+    out, scale = run.out, run.out.scale
     rtw_factor = np.array([0.0, a.with_permit_factor, 1.0], dtype=np.float32)
     growth = a.calibrated.language_growth
     time_factor = np.exp(
         a.language_effect * np.minimum(growth * np.arange(months + 1), 1.0)
     ).astype(np.float32)
     base = np.float32(a.calibrated.base_hazard)
-    separation = a.calibrated.monthly_separation
-    out = _Outputs(months, programmes.count, scale)
-    occupancy = np.zeros(programmes.count, dtype=np.int64)
     probe_members = _probe_members(prepared, pop)
     arrivals_by_month = np.diff(pop.present_until, prepend=0)
     decided_by_outcome = _decided_by_outcome(pop, months)
@@ -625,26 +650,24 @@ def _simulate(prepared: Prepared, pop: Population, rng: np.random.Generator) -> 
         employed = pop.employed[s]
         # 3. jobs end
         employed &= (rtw > 0) & (pop.job_end[s] != t)
-        # Programmes, waiting lists and referrals concern Brussels residents only.
-        b = brussels_index[: brussels_until[t]]
-        status_b = pop.outcome[b] * decided[b]
+        month = _Month(t, brussels_index[: brussels_until[t]], decided, rtw, employed)
         # 4. programmes end
-        _end_programmes(prepared, pop, t, b, rtw, employed, programmes, occupancy, out, rng)
+        _end_programmes(run, month)
         # 5. referrals of the idle
-        _refer(prepared, pop, t, b, status_b, rtw, employed, settings, credit, starts_agents)
+        _refer(run, month)
         # 6. admissions
-        waiting_idx = _admit(prepared, pop, t, b, programmes, credit, starts_agents, occupancy, out)
+        waiting_idx = _admit(run, month)
         # 7. job finding
         hazard = pop.multiplier[s] * np.repeat(base * time_factor[since_block], blocks)
         hazard *= rtw_factor[rtw]
-        _find_jobs(pop, t, hazard, employed, rng, separation, out)
+        _find_jobs(run, month, hazard)
         out.present[t] = (n - decided_by_outcome[NO_PERMIT, t]) * scale
         out.protected[t] = (
             decided_by_outcome[REFUGEE, t] + decided_by_outcome[SUBSIDIARY, t]
         ) * scale
-        _record_month(pop, t, employed, decided, waiting_idx, programmes, out)
-        _read_probes(prepared, pop, t, probe_members, out)
-        out.in_programme[:, t] = occupancy * scale
+        _record_month(run, month, waiting_idx)
+        _read_probes(run, t, probe_members)
+        out.in_programme[:, t] = run.occupancy * scale
     return out.result()
 
 
@@ -669,40 +692,25 @@ def _right_to_work(
     return rtw
 
 
-def _find_jobs(
-    pop: Population,
-    t: int,
-    hazard: npt.NDArray[np.float32],
-    employed: npt.NDArray[np.bool_],
-    rng: np.random.Generator,
-    separation: float,
-    out: _Outputs,
-) -> None:
-    """Advance the job-search clocks of the first `hazard.size` agents (not the employed);
-    those whose clock passes their threshold start a job this month."""
+def _find_jobs(run: _Run, month: _Month, hazard: npt.NDArray[np.float32]) -> None:
+    """Advance the job-search clocks of the agents present (not the employed); those whose
+    clock passes their threshold start a job this month."""
+    pop = run.pop
     n = hazard.size
-    hazard[employed] = 0
+    hazard[month.employed] = 0
     clock = pop.clock[:n]
     clock += hazard
     found = np.flatnonzero(clock >= pop.threshold[:n])
     if found.size:
-        _start_jobs(pop, found, t, rng, separation)
-        employed[found] = True
-        _record_first_jobs(pop, found, t, out.first_jobs, out.months_to_first, out.scale)
+        run.hire(found, month.t, month.employed)
         pop.waiting[found] = -1
 
 
-def _record_month(
-    pop: Population,
-    t: int,
-    employed: npt.NDArray[np.bool_],
-    decided: npt.NDArray[np.bool_],
-    waiting_idx: npt.NDArray[np.intp],
-    programmes: _Programmes,
-    out: _Outputs,
-) -> None:
+def _record_month(run: _Run, month: _Month, waiting_idx: npt.NDArray[np.intp]) -> None:
     """The month's employment (refused applicants never work: every employed person counts),
-    waiting lists and mentees' outcomes; `employed` covers the agents present."""
+    waiting lists and mentees' outcomes."""
+    pop, programmes, out = run.pop, run.programmes, run.out
+    t, employed, decided = month.t, month.employed, month.decided
     scale = out.scale
     out.employed[t] = np.count_nonzero(employed) * scale
     out.protected_employed[t] = np.count_nonzero(employed & decided) * scale
@@ -750,24 +758,15 @@ def _record_first_jobs(
     months_to_first[t] = (mean_before + waited) / (previous + first.size)
 
 
-def _refer(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    b: npt.NDArray[np.intp],
-    status_b: npt.NDArray[np.int8],
-    rtw: npt.NDArray[np.int8],
-    employed: npt.NDArray[np.bool_],
-    settings: Settings,
-    credit: Floats,
-    starts_agents: Floats,
-) -> None:
-    """Send the idle among Brussels residents `b` (legal status `status_b`) to the next
-    programme group they want and may join."""
+def _refer(run: _Run, month: _Month) -> None:
+    """Send the idle among the Brussels residents to the next programme group they want and
+    may join."""
+    prepared, pop, t, b = run.prepared, run.pop, month.t, month.b
+    status_b = pop.outcome[b] * month.decided[b]
     a = prepared.assumptions
     groups = prepared.groups
     pathway_bit = np.uint8(1 << groups.index("pathway")) if "pathway" in groups else np.uint8(0)
-    idle = _idle(pop, b, status_b, employed, pathway_bit)
+    idle = _idle(pop, month, status_b, pathway_bit)
     idx = b[idle]
     if idx.size == 0:
         return
@@ -775,7 +774,7 @@ def _refer(
     queue = np.bincount(listed[listed >= 0], minlength=len(a.programmes)).astype(float)
     st = status_b[idle]
     protected = (st == REFUGEE) | (st == SUBSIDIARY)
-    may_work = rtw[idx] > 0
+    may_work = month.rtw[idx] > 0
     months_here = t - pop.arrival[idx]
     age = pop.age[idx] + months_here // 12
     years = np.minimum(months_here // 12, PATHWAY_YEARS - 1)
@@ -791,7 +790,7 @@ def _refer(
         per_programme = [
             (p, _eligible(programme, protected, may_work, pathway, age))
             for p, programme in members
-            if starts_agents[p, t] > 0
+            if run.starts_agents[p, t] > 0
         ]
         eligible_any = np.zeros(idx.size, dtype=bool)
         for _p, ok in per_programme:
@@ -803,22 +802,20 @@ def _refer(
         candidates = (chosen < 0) & ((open_now & bit) != 0) & eligible_any
         if not candidates.any() or not per_programme:
             continue
-        target = _route(prepared, pop, idx, candidates, age, per_programme, settings, credit, queue)
+        target = _route(run, idx, candidates, age, per_programme, queue)
         chosen[candidates] = target[candidates]
-    _put_on_lists(prepared, pop, t, idx, chosen)
+    _put_on_lists(run, month, idx, chosen)
 
 
 def _idle(
-    pop: Population,
-    b: npt.NDArray[np.intp],
-    status_b: npt.NDArray[np.int8],
-    employed: npt.NDArray[np.bool_],
-    pathway_bit: np.uint8,
+    pop: Population, month: _Month, status_b: npt.NDArray[np.int8], pathway_bit: np.uint8
 ) -> npt.NDArray[np.bool_]:
-    """Of the residents `b`: not employed, in no programme and on no list (both codes
-    negative), a group still open (the pathway stays open to an obligation), not refused."""
+    """Of the month's residents (legal status `status_b`): not employed, in no programme
+    and on no list (both codes negative), a group still open (the pathway stays open to an
+    obligation), not refused."""
+    b = month.b
     idle: npt.NDArray[np.bool_] = (
-        ~employed[b]
+        ~month.employed[b]
         & ((pop.programme[b] & pop.waiting[b]) < 0)
         & (((pop.wants[b] | pathway_bit) & ~pop.done[b]) != 0)
         & (status_b != NO_PERMIT)
@@ -845,18 +842,15 @@ def _open_groups(
 
 
 def _put_on_lists(
-    prepared: Prepared,
-    pop: Population,
-    t: int,
-    idx: npt.NDArray[np.intp],
-    chosen: npt.NDArray[np.int8],
+    run: _Run, month: _Month, idx: npt.NDArray[np.intp], chosen: npt.NDArray[np.int8]
 ) -> None:
     """Those of `idx` with a chosen programme join its waiting list; starting a group closes
     it (a dropout does not re-enter)."""
+    pop, t = run.pop, month.t
     referred = chosen >= 0
     pop.waiting[idx[referred]] = chosen[referred]
     pop.waiting_since[idx[referred]] = t
-    bits = np.left_shift(np.uint8(1), _group_index(prepared, chosen[referred]))
+    bits = np.left_shift(np.uint8(1), _group_index(run.prepared, chosen[referred]))
     pop.done[idx[referred]] |= bits.astype(np.uint8)
 
 
@@ -890,22 +884,20 @@ def _group_index(prepared: Prepared, programme: npt.NDArray[np.int8]) -> npt.NDA
 
 
 def _route(
-    prepared: Prepared,
-    pop: Population,
+    run: _Run,
     idx: npt.NDArray[np.intp],
     candidates: npt.NDArray[np.bool_],
     age: npt.NDArray[np.int16],
     per_programme: list[tuple[int, npt.NDArray[np.bool_]]],
-    settings: Settings,
-    credit: Floats,
     queue: Floats,
 ) -> npt.NDArray[np.int8]:
     """Which programme of a group each candidate is sent to (-1: none fits)."""
-    programmes = prepared.assumptions.programmes
+    programmes = run.prepared.assumptions.programmes
+    settings: Settings = run.prepared.scenario.settings
     target = np.full(idx.size, -1, dtype=np.int8)
     if settings.routing == "coordinated" and len(per_programme) > 1:
         # Referrals go where there is room: places this month minus the queue, in turn.
-        room = np.array([credit[p] - queue[p] for p, _ in per_programme])
+        room = np.array([run.credit[p] - queue[p] for p, _ in per_programme])
         unassigned = candidates.copy()
         for k in np.argsort(-room):
             p, ok = per_programme[k]
@@ -924,7 +916,7 @@ def _route(
         return target
     remaining = np.ones(idx.size, dtype=bool)
     cumulative = np.zeros(idx.size, dtype=np.float32)
-    route = pop.route[idx]
+    route = run.pop.route[idx]
     for p, ok in per_programme:
         programme = programmes[p]
         if programme.informal_age_between is not None:
