@@ -20,9 +20,6 @@ LIMIT = 60
 # the longest 234). Most of those left are engines' numeric kernels and Typer commands whose
 # options fill the signature.
 LONG_FUNCTIONS = {
-    "passerelle/cli/evaluation.py::evaluate": 90,
-    "passerelle/cli/evaluation.py::report": 97,
-    "passerelle/cli/evaluation.py::indicators": 71,
     "passerelle/core/indicators/beneficiaries.py::feasible_ranges": 62,
     "passerelle/core/indicators/beneficiaries.py::complementary_suppression": 89,
     "passerelle/core/indicators/outcomes.py::programme_outcomes": 90,
