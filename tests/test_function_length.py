@@ -31,8 +31,6 @@ LONG_FUNCTIONS = {
     "passerelle/web/apps/directory/situation.py::situation_result": 87,
     "passerelle/web/apps/monitoring/views.py::_dashboard_charts": 72,
     "passerelle/web/apps/monitoring/views.py::evaluation": 73,
-    "passerelle/web/apps/referrals/views.py::organisation_settings": 67,
-    "passerelle/web/apps/referrals/webhooks.py::deliver_one": 75,
 }
 
 
