@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -252,21 +253,48 @@ OutcomeKindOption = Annotated[
 ]
 
 
+SyntheticPersonsOption = Annotated[
+    int, typer.Option("--persons", min=1000, help="Synthetic persons to draw.")
+]
+SmallCellThresholdOption = Annotated[
+    int, typer.Option("--threshold", min=1, help="Cells under this count are withheld.")
+]
+ProgrammeOption = Annotated[
+    str, typer.Option("--programme", help="The programme (mentoring on synthetic data).")
+]
+MotivationOption = Annotated[
+    Motivation,
+    typer.Option(
+        "--motivation", help="Synthetic data: motivation observed, a noisy proxy, or unobserved."
+    ),
+]
+EstimandOption = Annotated[
+    str,
+    typer.Option(
+        "--estimand",
+        help="att (default): the effect on those who took part; ate: the average effect.",
+    ),
+]
+PropensityTermsOption = Annotated[
+    str,
+    typer.Option(
+        "--propensity-terms",
+        help="auto (default: the best-balanced form), linear, squares or splines.",
+    ),
+]
+LovePlotOption = Annotated[
+    Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
+]
+EvaluateFormatOption = Annotated[
+    EvaluateFormat, typer.Option("--format", "-f", help="table (default), json or csv")
+]
+
+
 def evaluate(
-    programme: Annotated[
-        str, typer.Option("--programme", help="The programme (mentoring on synthetic data).")
-    ] = "mentoring",
-    persons: Annotated[
-        int, typer.Option("--persons", min=1000, help="Synthetic persons to draw.")
-    ] = 20_000,
+    programme: ProgrammeOption = "mentoring",
+    persons: SyntheticPersonsOption = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the data and the bootstrap.")] = 0,
-    motivation: Annotated[
-        Motivation,
-        typer.Option(
-            "--motivation",
-            help="Synthetic data: motivation observed, a noisy proxy, or unobserved.",
-        ),
-    ] = Motivation.unobserved,
+    motivation: MotivationOption = Motivation.unobserved,
     input_path: InputOption = None,
     treatment: TreatmentOption = "treated",
     outcome: OutcomeOption = "outcome",
@@ -274,26 +302,10 @@ def evaluate(
     missing: MissingOption = Missing.refuse,
     outcome_kind: OutcomeKindOption = OutcomeKind.auto,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=10)] = 200,
-    estimand: Annotated[
-        str,
-        typer.Option(
-            "--estimand",
-            help="att (default): the effect on those who took part; ate: the average effect.",
-        ),
-    ] = "att",
-    propensity_terms: Annotated[
-        str,
-        typer.Option(
-            "--propensity-terms",
-            help="auto (default: the best-balanced form), linear, squares or splines.",
-        ),
-    ] = "auto",
-    love_plot: Annotated[
-        Path | None, typer.Option("--love-plot", help="Write the love plot (SVG) here.")
-    ] = None,
-    output: Annotated[
-        EvaluateFormat, typer.Option("--format", "-f", help="table (default), json or csv")
-    ] = EvaluateFormat.table,
+    estimand: EstimandOption = "att",
+    propensity_terms: PropensityTermsOption = "auto",
+    love_plot: LovePlotOption = None,
+    output: EvaluateFormatOption = EvaluateFormat.table,
 ) -> None:
     """The effect of a programme on a job within 12 months, four ways (naive, matching,
     weighting, doubly robust) with bootstrap intervals, covariate balance and overlap, for
@@ -464,65 +476,78 @@ def _print_evaluation(result: Evaluation, truth: dict[str, float] | None) -> Non
     )
 
 
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="YYYY, YYYY-Q1..Q4 or YYYY-MM (calendar periods only)")
+]
+EventsOption = Annotated[
+    Path | None, typer.Option("--events", help="Events CSV (default: synthetic data).")
+]
+ReferralsOption = Annotated[Path | None, typer.Option("--referrals", help="Referral events CSV.")]
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="table (default), csv, json, pdf or xlsx")
+]
+ReportLanguageOption = Annotated[
+    str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
+]
+ReportFileOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="PDF or XLSX file (default: report-ID-PERIOD.pdf/.xlsx)."),
+]
+CellKeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cell-key-file",
+        help=(
+            "Secret of the cell-key perturbation (64+ hex digits; `passerelle encode "
+            "--new-key FILE` makes one); needed with --events. Keep it: the same secret "
+            "gives the same figures."
+        ),
+    ),
+]
+ReportPlatformOption = Annotated[
+    bool,
+    typer.Option(
+        "--platform",
+        help=(
+            "The platform's own records (its database and the server's cell-key secret "
+            "and threshold, as on the report page), instead of CSV files or synthetic data."
+        ),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """How one funder report is written, besides its figures."""
+
+    name: str
+    period: str
+    window: tuple[dt.date, dt.date]
+    threshold: int
+    synthetic: bool
+    language: str
+    output: ReportFormat
+    output_path: Path | None
+
+
 def report(
     programme: Annotated[str, typer.Option("--programme", help="The programme id.")],
-    period: Annotated[
-        str, typer.Option("--period", help="YYYY, YYYY-Q1..Q4 or YYYY-MM (calendar periods only)")
-    ],
-    events_path: Annotated[
-        Path | None, typer.Option("--events", help="Events CSV (default: synthetic data).")
-    ] = None,
-    referrals_path: Annotated[
-        Path | None, typer.Option("--referrals", help="Referral events CSV.")
-    ] = None,
-    persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
-    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="table (default), csv, json, pdf or xlsx")
-    ] = ReportFormat.table,
-    language: Annotated[
-        str, typer.Option("--language", "-l", help="Labels in fr, nl, en (default) or ar.")
-    ] = "en",
-    output_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="PDF or XLSX file (default: report-ID-PERIOD.pdf/.xlsx)."
-        ),
-    ] = None,
-    cell_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--cell-key-file",
-            help=(
-                "Secret of the cell-key perturbation (64+ hex digits; `passerelle encode "
-                "--new-key FILE` makes one); needed with --events. Keep it: the same secret "
-                "gives the same figures."
-            ),
-        ),
-    ] = None,
-    platform: Annotated[
-        bool,
-        typer.Option(
-            "--platform",
-            help=(
-                "The platform's own records (its database and the server's cell-key secret "
-                "and threshold, as on the report page), instead of CSV files or synthetic data."
-            ),
-        ),
-    ] = False,
+    period: PeriodOption,
+    events_path: EventsOption = None,
+    referrals_path: ReferralsOption = None,
+    persons: SyntheticPersonsOption = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    threshold: SmallCellThresholdOption = 5,
+    output: ReportFormatOption = ReportFormat.table,
+    language: ReportLanguageOption = "en",
+    output_path: ReportFileOption = None,
+    cell_key_file: CellKeyFileOption = None,
+    platform: ReportPlatformOption = False,
 ) -> None:
     """A funder report of one programme over a period: unique beneficiaries, outcomes at 6
     and 12 months, waiting times, referrals in and out; cells under the threshold withheld
     and every count perturbed by its cell key (docs/indicators.md, "Differencing")."""
-    if language not in REPORT_LANGUAGES:
-        fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
-    if output is ReportFormat.pdf and language not in PDF_LANGUAGES:
-        fail(f"--language: {language!r} for a PDF; allowed values: {', '.join(PDF_LANGUAGES)}")
-    try:
-        window = parse_period(period)
-    except ValueError as error:
-        fail(f"--{error}")
+    window = _report_window(period, language, output)
     if platform:
         if events_path or referrals_path or cell_key_file:
             fail(
@@ -534,61 +559,77 @@ def report(
         events, referrals, name, secret = _report_inputs(
             programme, events_path, referrals_path, persons, seed, cell_key_file
         )
-    synthetic = events_path is None and not platform
+    how = ReportOutput(
+        name=name,
+        period=period,
+        window=window,
+        threshold=threshold,
+        synthetic=events_path is None and not platform,
+        language=language,
+        output=output,
+        output_path=output_path,
+    )
     with language_of(language):
         frame = funder_report(events, referrals, name, window, threshold=threshold, secret=secret)
-        translated = translated_report(frame, _)
-        if output is ReportFormat.json:
-            print_json(
-                {
-                    "programme": name,
-                    "period": [window[0].isoformat(), window[1].isoformat()],
-                    "threshold": threshold,
-                    "rows": translated.to_dicts(),
-                }
-            )
-        elif output is ReportFormat.csv:
-            sys.stdout.write(report_csv(translated, synthetic=synthetic))
-        elif output is ReportFormat.table:
-            console.print(_report_table(frame, name, window))
-        else:
-            pdf = output is ReportFormat.pdf
-            suffix = "pdf" if pdf else "xlsx"
-            target = output_path or Path(f"report-{name}-{period.replace(':', '_')}.{suffix}")
-            target.write_bytes(
-                _report_document(
-                    translated, name, window, threshold, synthetic, language=language, pdf=pdf
-                )
-            )
-            console.print(_("Report written to {path}").format(path=target))
+        _write_report(frame, how)
 
 
-def _report_document(
-    translated: pl.DataFrame,
-    name: str,
-    window: tuple[dt.date, dt.date],
-    threshold: int,
-    synthetic: bool,
-    *,
-    language: str,
-    pdf: bool,
-) -> bytes:
-    """The report as a PDF (the programme's title in `language`) or an XLSX workbook."""
-    if pdf:
+def _report_window(period: str, language: str, output: ReportFormat) -> tuple[dt.date, dt.date]:
+    """The report's first and last day, after checking the language for the format."""
+    if language not in REPORT_LANGUAGES:
+        fail(f"--language: {language!r}; allowed values: {', '.join(REPORT_LANGUAGES)}")
+    if output is ReportFormat.pdf and language not in PDF_LANGUAGES:
+        fail(f"--language: {language!r} for a PDF; allowed values: {', '.join(PDF_LANGUAGES)}")
+    try:
+        return parse_period(period)
+    except ValueError as error:
+        fail(f"--{error}")
+
+
+def _write_report(frame: pl.DataFrame, how: ReportOutput) -> None:
+    """The report on stdout (table, CSV, JSON) or in a PDF or XLSX file, in the installed
+    language."""
+    if how.output is ReportFormat.table:
+        console.print(_report_table(frame, how.name, how.window))
+        return
+    translated = translated_report(frame, _)
+    if how.output is ReportFormat.json:
+        print_json(
+            {
+                "programme": how.name,
+                "period": [how.window[0].isoformat(), how.window[1].isoformat()],
+                "threshold": how.threshold,
+                "rows": translated.to_dicts(),
+            }
+        )
+    elif how.output is ReportFormat.csv:
+        sys.stdout.write(report_csv(translated, synthetic=how.synthetic))
+    else:
+        suffix = "pdf" if how.output is ReportFormat.pdf else "xlsx"
+        default = Path(f"report-{how.name}-{how.period.replace(':', '_')}.{suffix}")
+        target = how.output_path or default
+        target.write_bytes(_report_document(translated, how))
+        console.print(_("Report written to {path}").format(path=target))
+
+
+def _report_document(translated: pl.DataFrame, how: ReportOutput) -> bytes:
+    """The report as a PDF (the programme's title in the report's language) or an XLSX
+    workbook."""
+    if how.output is ReportFormat.pdf:
         return report_pdf(
             translated,
-            programme=_programme_title(name, language),
-            period=window,
-            threshold=threshold,
-            synthetic=synthetic,
+            programme=_programme_title(how.name, how.language),
+            period=how.window,
+            threshold=how.threshold,
+            synthetic=how.synthetic,
         )
     return report_xlsx(
         translated,
-        programme=name,
-        period=window,
-        threshold=threshold,
-        synthetic=synthetic,
-        right_to_left=language == "ar",
+        programme=how.name,
+        period=how.window,
+        threshold=how.threshold,
+        synthetic=how.synthetic,
+        right_to_left=how.language == "ar",
     )
 
 
@@ -674,6 +715,10 @@ def _report_table(frame: pl.DataFrame, name: str, window: tuple[dt.date, dt.date
     return table
 
 
+IndicatorFrames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
+"""Persons, events, referrals and capacity, as `standard_indicators` reads them."""
+
+
 def indicators(
     directory: Annotated[Path, typer.Argument(help="Directory to write (created if missing).")],
     persons_path: Annotated[
@@ -686,9 +731,9 @@ def indicators(
         str | None,
         typer.Option("--as-of", help="Day of the data, YYYY-MM-DD (synthetic: 2025-12-31)."),
     ] = None,
-    persons: Annotated[int, typer.Option("--persons", min=1000)] = 20_000,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
-    threshold: Annotated[int, typer.Option("--threshold", min=1)] = 5,
+    persons: SyntheticPersonsOption = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    threshold: SmallCellThresholdOption = 5,
     platform: Annotated[
         bool,
         typer.Option(
@@ -698,37 +743,62 @@ def indicators(
 ) -> None:
     """Write the standard indicator set as CSV files, small cells withheld: employment by
     cohort and breakdowns, time to a first job, programme outcomes, referrals, capacity."""
-    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]
-    synthetic = False
+    paths = (persons_path, events_path, referrals_path, capacity_path)
+    synthetic = not platform and persons_path is None
     if platform:
-        if persons_path or events_path or referrals_path or capacity_path:
+        if any(paths):
             fail("--platform: reads the platform's records; leave out the CSV inputs")
-        django_setup()
-        from passerelle.web.apps.monitoring import data
-
-        source = data.platform_frames()
-        frames = (source.persons, source.events, source.referrals, source.capacity)
-        day = parse_date(as_of, "--as-of") if as_of else source.as_of
-        threshold = max(threshold, data.threshold())
-    elif persons_path is None:
-        synthetic = True
-        if events_path or referrals_path or capacity_path:
+        frames, day, threshold = _platform_indicator_inputs(as_of, threshold)
+    elif synthetic:
+        if any(paths):
             fail("--persons-csv: needed with the other CSV inputs")
         cohort = generate_cohort(CohortParameters(persons=persons, seed=seed))
         frames = (cohort.persons, cohort.events, cohort.referrals, cohort.capacity)
         day = parse_date(as_of, "--as-of") if as_of else cohort.parameters.as_of
     else:
-        events_file = events_path or fail("--events-csv: needed with --persons-csv")
-        try:
-            frames = (
-                read_csv(persons_path, "persons"),
-                read_csv(events_file, "events"),
-                read_csv(referrals_path, "referrals") if referrals_path else None,
-                read_csv(capacity_path, "capacity") if capacity_path else None,
-            )
-        except (IndicatorInputError, OSError) as error:
-            fail(str(error))
+        frames = _indicator_csv_inputs(persons_path, events_path, referrals_path, capacity_path)
         day = parse_date(as_of, "--as-of")
+    _write_indicators(frames, day, directory, threshold, synthetic=synthetic)
+
+
+def _platform_indicator_inputs(
+    as_of: str | None, threshold: int
+) -> tuple[IndicatorFrames, dt.date, int]:
+    """The platform's records, their day (or --as-of) and the settings' threshold if it is
+    higher than `threshold`."""
+    django_setup()
+    from passerelle.web.apps.monitoring import data
+
+    source = data.platform_frames()
+    frames = (source.persons, source.events, source.referrals, source.capacity)
+    day = parse_date(as_of, "--as-of") if as_of else source.as_of
+    return frames, day, max(threshold, data.threshold())
+
+
+def _indicator_csv_inputs(
+    persons_path: Path | None,
+    events_path: Path | None,
+    referrals_path: Path | None,
+    capacity_path: Path | None,
+) -> IndicatorFrames:
+    """The CSV inputs; persons and events are needed, referrals and capacity optional."""
+    persons_file = persons_path or fail("--persons-csv: needed with the other CSV inputs")
+    events_file = events_path or fail("--events-csv: needed with --persons-csv")
+    try:
+        return (
+            read_csv(persons_file, "persons"),
+            read_csv(events_file, "events"),
+            read_csv(referrals_path, "referrals") if referrals_path else None,
+            read_csv(capacity_path, "capacity") if capacity_path else None,
+        )
+    except (IndicatorInputError, OSError) as error:
+        fail(str(error))
+
+
+def _write_indicators(
+    frames: IndicatorFrames, day: dt.date, directory: Path, threshold: int, *, synthetic: bool
+) -> None:
+    """One CSV file per indicator in `directory`, small cells withheld, and a summary table."""
     computed = standard_indicators(*frames, day)
     directory.mkdir(parents=True, exist_ok=True)
     title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)

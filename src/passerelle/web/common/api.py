@@ -10,6 +10,7 @@ message"}]} by the handler in web/api.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -81,3 +82,10 @@ def page_of(items: QuerySet[Row], page: int) -> tuple[int, int, QuerySet[Row]]:
     count = items.count()
     pages = max(1, -(-count // PAGE_SIZE))
     return count, pages, items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+
+def page_answer(items: QuerySet[Row], page: int, out: Callable[[Row], Any]) -> dict[str, Any]:
+    """The answer of an API list: {"count", "page", "pages", "items"}, with page `page` of
+    `items` (`page_of`) each written by `out`."""
+    count, pages, shown = page_of(items, page)
+    return {"count": count, "page": page, "pages": pages, "items": [out(row) for row in shown]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -29,3 +30,10 @@ class DateInput(forms.DateInput):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)
         return value.translate(EASTERN_DIGITS).strip() if isinstance(value, str) else value
+
+
+def add_field_errors(form: forms.BaseForm, errors: Mapping[str, str]) -> None:
+    """A service's refusals (`InvalidFieldsError.errors`) on `form`: each message at the
+    field it names, or above the form when the form has no such field."""
+    for name, message in errors.items():
+        form.add_error(name if name in form.fields else None, message)

@@ -28,7 +28,7 @@ from passerelle.web.apps.accounts.models import (
     StaffProfile,
 )
 from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.audit.services import audit_integration_change, audit_record
 
 
 @dataclass(frozen=True)
@@ -149,14 +149,14 @@ def api_token_issue(
     token, key = ApiToken.issue(
         organisation=organisation, name=name, scopes=sorted(set(scopes)), created_by=by
     )
-    audit_record(
-        action=Action.INTEGRATION_CHANGE,
-        actor=by,
+    audit_integration_change(
+        organisation,
+        by,
+        "api_token",
+        token.pk,
+        change="issued",
         actor_label="" if by is not None else "cli",
-        organisation=organisation,
-        object_kind="api_token",
-        object_id=token.pk,
-        detail={"change": "issued", "scopes": token.scopes},
+        scopes=token.scopes,
     )
     return token, key
 
@@ -173,14 +173,7 @@ def api_token_revoke(*, organisation: Any, token_id: uuid.UUID | str, by: Any = 
         raise LookupError("token")
     token.revoked_at = timezone.now()
     token.save(update_fields=("revoked_at",))
-    audit_record(
-        action=Action.INTEGRATION_CHANGE,
-        actor=by,
-        organisation=organisation,
-        object_kind="api_token",
-        object_id=token.pk,
-        detail={"change": "revoked"},
-    )
+    audit_integration_change(organisation, by, "api_token", token.pk, change="revoked")
     return token
 
 

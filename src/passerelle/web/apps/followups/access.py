@@ -15,6 +15,7 @@ from passerelle.web.apps.followups.models import FollowUp, FollowUpState, Partic
 from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.models import FileStatus
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.ids import record_key
 
 
 class FollowUpNotFoundError(PersonNotFoundError):
@@ -52,10 +53,7 @@ def follow_up_for(
 ) -> FollowUp:
     """The follow-up `follow_up_id` for `operation` (view, edit), or FollowUpNotFoundError
     (not on a file the actor's organisation holds) / OperationDeniedError."""
-    try:
-        key = uuid.UUID(str(follow_up_id))
-    except ValueError as error:
-        raise FollowUpNotFoundError(str(follow_up_id)) from error
+    key = record_key(follow_up_id, FollowUpNotFoundError)
     if actor.organisation is None:
         raise FollowUpNotFoundError(str(follow_up_id))
     follow_ups = _of_organisation(actor)
@@ -119,10 +117,7 @@ def participations_for(
 def participation_for(actor: Actor, participation_id: object) -> Participation:
     """One participation the actor's organisation recorded (operation `view`), or
     ParticipationNotFoundError / OperationDeniedError."""
-    try:
-        key = uuid.UUID(str(participation_id))
-    except ValueError as error:
-        raise ParticipationNotFoundError(str(participation_id)) from error
+    key = record_key(participation_id, ParticipationNotFoundError)
     if actor.organisation is None:
         raise ParticipationNotFoundError(str(participation_id))
     if not actor.allowed("view", "own"):

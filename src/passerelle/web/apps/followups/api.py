@@ -22,7 +22,7 @@ from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.models import FollowUp, Participation
 from passerelle.web.common.actors import OperationDeniedError, PersonNotFoundError
-from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_answer
 from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 router = Router(auth=OrganisationToken(), tags=["follow-ups (organisations)"])
@@ -122,13 +122,7 @@ def follow_up_list(request: HttpRequest, filters: Query[FollowUpFilters]) -> dic
         )
     except OperationDeniedError:
         raise ApiError(403, {"scope": "this token may not list follow-ups"}) from None
-    count, pages, shown = page_of(follow_ups, filters.page)
-    return {
-        "count": count,
-        "page": filters.page,
-        "pages": pages,
-        "items": [_out(follow_up) for follow_up in shown],
-    }
+    return page_answer(follow_ups, filters.page, _out)
 
 
 @router.get("/follow-ups/{follow_up_id}", response={200: FollowUpOut, **ERRORS})
@@ -297,13 +291,7 @@ def participation_list(
         )
     except OperationDeniedError:
         raise ApiError(403, {"scope": "this token may not list participations"}) from None
-    count, pages, shown = page_of(participations, filters.page)
-    return {
-        "count": count,
-        "page": filters.page,
-        "pages": pages,
-        "items": [_participation_out(participation) for participation in shown],
-    }
+    return page_answer(participations, filters.page, _participation_out)
 
 
 @router.get(

@@ -4,12 +4,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _forget_person(sender: Any, *, person: Any, **kwargs: Any) -> None:
-    from passerelle.web.apps.followups.services import follow_ups_forget_person
-
-    follow_ups_forget_person(person=person)
-
-
 def _referral_completed(sender: Any, *, referral: Any, on: Any, **kwargs: Any) -> None:
     from passerelle.web.apps.followups.services import follow_ups_schedule
 
@@ -35,14 +29,15 @@ class FollowupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from passerelle.web.apps.followups.services import follow_ups_forget_person
         from passerelle.web.apps.people.services import (
             consent_withdrawn,
-            person_erased,
+            forget_on_erasure,
             person_export_sections,
         )
         from passerelle.web.apps.referrals.services import referral_completed
 
-        person_erased.connect(_forget_person, dispatch_uid="followups-forget-person")
+        forget_on_erasure(follow_ups_forget_person, uid="followups-forget-person")
         referral_completed.connect(_referral_completed, dispatch_uid="followups-schedule")
         consent_withdrawn.connect(_consent_withdrawn, dispatch_uid="followups-cancel")
         person_export_sections["follow_up"] = _export

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.web.common.forms import add_field_errors
 from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 
@@ -43,8 +44,7 @@ class FollowUpForm(forms.Form):
 
     def add_data_errors(self, errors: dict[str, str]) -> None:
         """The service's errors, each at its field (the whole form for the others)."""
-        for name, message in errors.items():
-            self.add_error(name if name in self.fields else None, message)
+        add_field_errors(self, errors)
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data

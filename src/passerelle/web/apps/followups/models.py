@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from passerelle.web.common.outcomes import ContractType, Situation
+from passerelle.web.common.versions import VersionRow
 
 
 class FollowUpState(models.TextChoices):
@@ -128,18 +129,11 @@ class FollowUp(models.Model):
         )
 
 
-class FollowUpVersion(models.Model):
+class FollowUpVersion(VersionRow):
     """One row per change of a follow-up (created, recorded, corrected, cancelled) with the
     old and new values of each changed field."""
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_by_label = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(auto_now_add=True)
-    changes = models.JSONField(default=dict)
 
     class Meta:
         ordering = ("follow_up", "number")

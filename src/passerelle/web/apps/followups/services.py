@@ -46,6 +46,7 @@ from passerelle.web.apps.people.models import ConsentPurpose
 from passerelle.web.apps.referrals.services import deliveries_queue
 from passerelle.web.common.actors import Actor, PersonNotFoundError
 from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
+from passerelle.web.common.versions import StaleVersionError, changed_fields
 
 SYSTEM = "passerelle"
 RECORDED_EVENT = "follow_up.recorded"
@@ -57,15 +58,11 @@ class FollowUpDataError(InvalidFieldsError):
     """A follow-up that cannot be recorded; `errors` names each field and what is allowed."""
 
 
-class FollowUpVersionError(RuntimeError):
+class FollowUpVersionError(StaleVersionError):
     """The follow-up changed since the recorder loaded it."""
 
-    def __init__(self, current_version: int) -> None:
-        self.current_version = current_version
-        super().__init__(
-            f"version: this follow-up was changed by someone else (now version "
-            f"{current_version}); reload it and record again"
-        )
+    record = "follow-up"
+    advice = "reload it and record again"
 
 
 def follow_up_months(programme_slug: str) -> tuple[int, ...]:
@@ -412,9 +409,7 @@ def follow_up_record(
         follow_up.hours_per_week, follow_up.situation_on = hours, on
         follow_up.state = FollowUpState.RECORDED
         after = {name: _json(getattr(follow_up, name)) for name in (*RECORDED_FIELDS, "state")}
-        changes = {
-            name: [before[name], after[name]] for name in after if before[name] != after[name]
-        }
+        changes = changed_fields(before, after)
         if not changes:
             return follow_up
         follow_up.recorded_by, follow_up.recorded_by_label = actor.user, actor.label

@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle.web.apps.accounts.decorators import staff_view
-from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.selectors import programmes_visible
 from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.forms import FollowUpForm, ParticipationForm
+from passerelle.web.apps.people.access import audit_person_list
 from passerelle.web.common.actors import Actor
 
 PAGE_SIZE = 50
@@ -28,12 +27,7 @@ def follow_up_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
     follow_ups = access.follow_ups_due_for(actor, on=today)
     page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(
-        action=Action.PERSON_LIST,
-        actor=actor.user,
-        organisation=actor.organisation,
-        detail={"page": page.number, "list": "follow-ups"},
-    )
+    audit_person_list(actor, page=page.number, list="follow-ups")
     return render(request, "followups/list.html", {"page": page, "today": today, "actor": actor})
 
 

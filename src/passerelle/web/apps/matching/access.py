@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from passerelle.web.apps.directory.models import Programme
 from passerelle.web.apps.matching.models import InternshipOffer, MatchingRound, Mentor, Vacancy
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.ids import record_key
 
 
 class MatchingNotFoundError(PersonNotFoundError):
@@ -70,10 +71,7 @@ def check_vacancies(actor: Actor, *, write: bool = False) -> None:
 
 
 def _key(value: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise MatchingNotFoundError(str(value)) from None
+    return record_key(value, MatchingNotFoundError)
 
 
 def mentors_for(actor: Actor, *, write: bool = False) -> QuerySet[Mentor]:

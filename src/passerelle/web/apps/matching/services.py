@@ -65,15 +65,7 @@ FIRST_DAY, LAST_DAY = dt.date(2010, 1, 1), dt.date(2099, 12, 31)
 
 
 def _audit(action: str, actor: Actor, object_kind: str, key: object, **detail: Any) -> None:
-    audit_record(
-        action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        organisation=actor.organisation,
-        object_kind=object_kind,
-        object_id=key,
-        detail=detail,
-    )
+    audit_record(action=action, acting=actor, object_kind=object_kind, object_id=key, detail=detail)
 
 
 # Mentors, offers, vacancies -------------------------------------------------------------

@@ -40,6 +40,7 @@ from passerelle.web.common.actors import (
     PersonNotFoundError,
     Relation,
 )
+from passerelle.web.common.ids import record_key
 
 ALL_FIELDS: frozenset[str] = frozenset(FieldGroup.values)
 
@@ -112,12 +113,7 @@ def names_for(actor: Actor, person_ids: Iterable[uuid.UUID]) -> dict[Any, str]:
         for person in persons
     }
     if names:
-        audit_record(
-            action=Action.PERSON_LIST,
-            actor=actor.user,
-            organisation=actor.organisation,
-            detail={"names_shown": len(names), "list": "referrals"},
-        )
+        audit_person_list(actor, names_shown=len(names), list="referrals")
     return names
 
 
@@ -148,10 +144,7 @@ def person_for(
 
     Views and exports are written to the audit log here, so that no page can forget them.
     """
-    try:
-        key = uuid.UUID(str(person_id))
-    except ValueError as error:
-        raise PersonNotFoundError(str(person_id)) from error
+    key = record_key(person_id, PersonNotFoundError)
     # The holder's id, slug and names only: its other columns are large JSON documents.
     persons = Person.objects.select_related("organisation").only(*PERSON_FIELDS)
     if for_update:
@@ -180,13 +173,17 @@ def person_for(
     return access
 
 
+def audit_person_list(actor: Actor, **detail: Any) -> None:
+    """An audit entry for a list of files shown to `actor` (a page of a list, the names in a
+    referral list); `detail` holds counts and codes only."""
+    audit_record(action=Action.PERSON_LIST, acting=actor, detail=detail)
+
+
 def audit_person(action: str, actor: Actor, person: Person, **extra: Any) -> None:
     """An audit entry for something `actor` did to `person`'s file."""
     audit_record(
         action=action,
-        actor=actor.user,
-        actor_label=actor.label,
-        organisation=actor.organisation,
+        acting=actor,
         object_kind="person",
         object_id=person.pk,
         subject_organisation=_holder(person),
@@ -281,10 +278,7 @@ def has_active_consent(person: Person, purpose: str) -> bool:
 
 def consent_for(access: PersonAccess, consent_id: object) -> Consent:
     """A consent of a file the actor holds, or PersonNotFoundError."""
-    try:
-        key = uuid.UUID(str(consent_id))
-    except ValueError as error:
-        raise PersonNotFoundError(str(consent_id)) from error
+    key = record_key(consent_id, PersonNotFoundError)
     consent = consents_for(access).filter(pk=key).first()
     if consent is None:
         raise PersonNotFoundError(str(consent_id))

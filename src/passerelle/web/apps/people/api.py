@@ -19,8 +19,6 @@ from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.core.rules.options import options, options_json
 from passerelle.core.validation import PlainText
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.people import access, services
 from passerelle.web.apps.people.access import PersonAccess
 from passerelle.web.apps.people.schemas import (
@@ -30,7 +28,7 @@ from passerelle.web.apps.people.schemas import (
     rules_profile,
 )
 from passerelle.web.common.actors import OperationDeniedError, PersonNotFoundError
-from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_answer
 
 router = Router(auth=OrganisationToken(), tags=["person files (organisations)"])
 
@@ -137,6 +135,20 @@ def _written(request: HttpRequest, call: Any) -> Any:
         raise ApiError(403, {"scope": "this token lacks the scope persons:write"}) from None
 
 
+def _replaced(
+    request: HttpRequest, person_id: str, data: dict[str, Any], version: int
+) -> dict[str, Any]:
+    """Replace the file's data (`services.person_update`) and answer the file as it is now."""
+    actor = api_actor(request)
+    _written(
+        request,
+        lambda: services.person_update(
+            actor=actor, person_id=person_id, data=data, expected_version=version
+        ),
+    )
+    return _after_write(request, person_id)
+
+
 @router.get("/persons", response={200: PersonPage, **ERRORS}, url_name="person_list")
 def person_list(
     request: HttpRequest,
@@ -148,27 +160,21 @@ def person_list(
         persons = access.persons_for(actor, search=search)
     except OperationDeniedError:
         raise ApiError(403, {"scope": "this token lacks the scope persons:read"}) from None
-    count, pages, shown = page_of(persons, page)
-    items = []
-    for person in shown:
+
+    def listed(person: Any) -> dict[str, Any]:
         own = person.organisation_id == actor.organisation.pk
-        items.append(
-            {
-                "id": str(person.pk),
-                "held_by": person.organisation.slug,
-                "status": person.status,
-                "version": person.version,
-                "given_names_latin": person.given_names_latin if own else None,
-                "family_name_latin": person.family_name_latin if own else None,
-            }
-        )
-    audit_record(
-        action=Action.PERSON_LIST,
-        actor_label=actor.label,
-        organisation=actor.organisation,
-        detail={"page": page, "searched": bool(search), "api": True},
-    )
-    return {"count": count, "page": page, "pages": pages, "items": items}
+        return {
+            "id": str(person.pk),
+            "held_by": person.organisation.slug,
+            "status": person.status,
+            "version": person.version,
+            "given_names_latin": person.given_names_latin if own else None,
+            "family_name_latin": person.family_name_latin if own else None,
+        }
+
+    answer = page_answer(persons, page, listed)
+    access.audit_person_list(actor, page=page, searched=bool(search), api=True)
+    return answer
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS})
@@ -187,15 +193,7 @@ def person_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **ERRORS})
 def person_update(request: HttpRequest, person_id: str, payload: PersonUpdate) -> dict[str, Any]:
-    actor = api_actor(request)
-    data = payload.model_dump(exclude={"version"})
-    _written(
-        request,
-        lambda: services.person_update(
-            actor=actor, person_id=person_id, data=data, expected_version=payload.version
-        ),
-    )
-    return _after_write(request, person_id)
+    return _replaced(request, person_id, payload.model_dump(exclude={"version"}), payload.version)
 
 
 @router.get("/persons/{person_id}/assessment", response={200: dict[str, Any], **ERRORS})
@@ -215,20 +213,13 @@ def assessment_detail(request: HttpRequest, person_id: str) -> dict[str, Any]:
 def assessment_update(
     request: HttpRequest, person_id: str, payload: AssessmentUpdate
 ) -> dict[str, Any]:
-    actor = api_actor(request)
     person = _found(request, person_id, "edit").person
     data = {
         **{name: getattr(person, name) for name in IDENTITY_FIELDS},
         "profile": person.profile,
         "assessment": payload.assessment,
     }
-    _written(
-        request,
-        lambda: services.person_update(
-            actor=actor, person_id=person_id, data=data, expected_version=payload.version
-        ),
-    )
-    return _after_write(request, person_id)
+    return _replaced(request, person_id, data, payload.version)
 
 
 @router.get("/persons/{person_id}/export", response={200: dict[str, Any], **ERRORS})

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from passerelle.web.common.versions import VersionRow
+
 
 class FieldGroup(models.TextChoices):
     """The parts of a file that consent and disclosure name, one by one."""
@@ -74,18 +76,11 @@ class Person(models.Model):
         )
 
 
-class PersonVersion(models.Model):
+class PersonVersion(VersionRow):
     """Who changed what, when: one row per change of a file, with the old and new values of
     each changed field. Removed with the file's personal data at erasure."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_by_label = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(auto_now_add=True)
-    changes = models.JSONField(default=dict)
 
     class Meta:
         ordering = ("-number",)

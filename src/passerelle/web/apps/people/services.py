@@ -37,6 +37,7 @@ from passerelle.web.apps.people.models import (
 )
 from passerelle.web.apps.people.schemas import PersonDataError, person_data_from
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.versions import StaleVersionError, changed_fields
 
 ANONYMISED = "—"
 
@@ -49,6 +50,16 @@ failing receiver rolls the whole erasure back. tests/web/security/test_erasure.p
 every text and JSON column of every model for what was erased."""
 
 
+def forget_on_erasure(forget: Callable[..., object], *, uid: str) -> None:
+    """Connect an app's service that clears its copy of a person (`forget(person=...)`) to
+    `person_erased`, once (`uid`); called from the app's `AppConfig.ready`."""
+
+    def receiver(sender: Any, *, person: Any, **kwargs: Any) -> None:
+        forget(person=person)
+
+    person_erased.connect(receiver, dispatch_uid=uid, weak=False)
+
+
 person_export_sections: dict[str, Callable[[PersonAccess], Any]] = {}
 """What other apps hold about a file, in its export (GDPR art. 15 and 20), by key: each app
 above people that keeps something of a person (follow-ups, participations) adds a function
@@ -59,15 +70,10 @@ consent_withdrawn = Signal()
 follow-ups app cancels the open follow-ups of a withdrawn `follow_up` consent."""
 
 
-class ConcurrentEditError(RuntimeError):
+class ConcurrentEditError(StaleVersionError):
     """The file changed since the editor loaded it."""
 
-    def __init__(self, current_version: int) -> None:
-        self.current_version = current_version
-        super().__init__(
-            f"version: this file was changed by someone else (now version {current_version}); "
-            "reload it and apply your changes again"
-        )
+    record = "file"
 
 
 class ConsentRequiredError(PermissionError):
@@ -122,8 +128,7 @@ def person_update(
     before = _snapshot(person)
     for name, value in columns.items():
         setattr(person, name, value)
-    after = _snapshot(person)
-    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    changes = changed_fields(before, _snapshot(person))
     if not changes:
         return person
     person.version += 1

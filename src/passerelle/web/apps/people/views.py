@@ -4,6 +4,7 @@ module may not import `people.models`); every write through `people.services`.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,8 +19,6 @@ from passerelle.core.profile import ProfileError
 from passerelle.core.rules.fields import DateOutOfCoverageError
 from passerelle.web.apps.accounts.decorators import staff_view
 from passerelle.web.apps.accounts.models import EMPLOYER_KINDS
-from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.directory.selectors import organisations_visible
 from passerelle.web.apps.directory.situation import situation_for
 from passerelle.web.apps.people import access, services
@@ -58,12 +57,7 @@ def person_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     persons = access.persons_for(actor, search=search)
     page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(
-        action=Action.PERSON_LIST,
-        actor=actor.user,
-        organisation=actor.organisation,
-        detail={"page": page.number, "searched": bool(search)},
-    )
+    access.audit_person_list(actor, page=page.number, searched=bool(search))
     return render(request, "people/list.html", {"page": page, "q": search, "actor": actor})
 
 
@@ -181,23 +175,19 @@ def person_edit(request: HttpRequest, actor: Actor, person_id: str) -> HttpRespo
 @require_POST
 @staff_view
 def consent_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
-    form = ConsentForm(request.POST, organisations=_other_organisations(actor))
-    if form.is_valid():
-        try:
-            services.consent_record(
-                actor=actor,
-                person_id=person_id,
-                purpose=form.cleaned_data["purpose"],
-                recipient=_organisation(actor, form.cleaned_data.get("recipient")),
-                fields=form.cleaned_data["shared_fields"],
-                given_on=form.cleaned_data["given_on"],
-            )
-        except PersonDataError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("The consent was recorded."))
-    else:
-        messages.error(request, _form_errors(form))
+    _post_from_file_page(
+        request,
+        ConsentForm(request.POST, organisations=_other_organisations(actor)),
+        lambda data: services.consent_record(
+            actor=actor,
+            person_id=person_id,
+            purpose=data["purpose"],
+            recipient=_organisation(actor, data.get("recipient")),
+            fields=data["shared_fields"],
+            given_on=data["given_on"],
+        ),
+        _("The consent was recorded."),
+    )
     return redirect("people:detail", person_id=person_id)
 
 
@@ -206,45 +196,63 @@ def consent_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpRespo
 def consent_withdraw(
     request: HttpRequest, actor: Actor, person_id: str, consent_id: str
 ) -> HttpResponse:
-    try:
-        services.consent_withdraw(
+    _written_from_file_page(
+        request,
+        lambda: services.consent_withdraw(
             actor=actor, person_id=person_id, consent_id=consent_id, on=timezone.localdate()
-        )
-    except PersonDataError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The consent was withdrawn; sharing under it has ended."))
+        ),
+        _("The consent was withdrawn; sharing under it has ended."),
+    )
     return redirect("people:detail", person_id=person_id)
 
 
 @require_POST
 @staff_view
 def person_disclose(request: HttpRequest, actor: Actor, person_id: str) -> HttpResponse:
-    form = DisclosureForm(request.POST, organisations=_other_organisations(actor))
+    _post_from_file_page(
+        request,
+        DisclosureForm(request.POST, organisations=_other_organisations(actor)),
+        lambda data: services.person_disclose(
+            actor=actor,
+            person_id=person_id,
+            recipient=_organisation(actor, data["recipient"]),
+            fields=data["shared_fields"],
+            override_reason=data.get("override_reason") or "",
+        ),
+        _("The data was shared."),
+    )
+    return redirect("people:detail", person_id=person_id)
+
+
+def _post_from_file_page(
+    request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], object], success: str
+) -> None:
+    """A form posted from the file page: written with its data if valid, each problem said
+    in a message on the page it returns to."""
     if form.is_valid():
-        try:
-            services.person_disclose(
-                actor=actor,
-                person_id=person_id,
-                recipient=_organisation(actor, form.cleaned_data["recipient"]),
-                fields=form.cleaned_data["shared_fields"],
-                override_reason=form.cleaned_data.get("override_reason") or "",
-            )
-        except services.ConsentRequiredError:
-            messages.error(
-                request,
-                _(
-                    "No consent of the person covers this: record their consent first. A "
-                    "coordinator may share without consent by writing the reason."
-                ),
-            )
-        except PersonDataError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("The data was shared."))
+        _written_from_file_page(request, lambda: write(form.cleaned_data), success)
     else:
         messages.error(request, _form_errors(form))
-    return redirect("people:detail", person_id=person_id)
+
+
+def _written_from_file_page(
+    request: HttpRequest, write: Callable[[], object], success: str
+) -> None:
+    """Run a write and say on the file page how it went: `success`, or why it was refused."""
+    try:
+        write()
+    except services.ConsentRequiredError:
+        messages.error(
+            request,
+            _(
+                "No consent of the person covers this: record their consent first. A "
+                "coordinator may share without consent by writing the reason."
+            ),
+        )
+    except PersonDataError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
 
 
 def _form_errors(form: Any) -> str:

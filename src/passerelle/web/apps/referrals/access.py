@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent, State
 from passerelle.web.common.actors import Actor, OperationDeniedError
+from passerelle.web.common.ids import record_key
 
 RELATED = ("programme", "sender", "receiver")
 LISTED_REFERRAL_FIELDS = tuple(
@@ -40,10 +41,7 @@ def side_of(actor: Actor, referral: Referral) -> Side | None:
 
 
 def referral_key(referral_id: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(referral_id))
-    except ValueError:
-        raise ReferralNotFoundError(str(referral_id)) from None
+    return record_key(referral_id, ReferralNotFoundError)
 
 
 def referrals_for(

@@ -29,7 +29,7 @@ from passerelle.web.apps.people.schemas import PersonDataError
 from passerelle.web.apps.referrals import access, services
 from passerelle.web.apps.referrals.models import Referral, State
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
-from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_of
+from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor, page_answer
 
 router = Router(auth=OrganisationToken(), tags=["referrals (organisations)"])
 
@@ -232,10 +232,9 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Http
         programme=filters.programme,
         overdue=filters.overdue,
     )
-    page = filters.page
-    count, pages, shown = page_of(referrals, page)
-    items = [_out(actor, referral) for referral in shown]
-    return _answer(request, {"count": count, "page": page, "pages": pages, "items": items})
+    return _answer(
+        request, page_answer(referrals, filters.page, lambda referral: _out(actor, referral))
+    )
 
 
 @router.post("/referrals", response={201: ReferralDetail, **ERRORS})

@@ -6,8 +6,10 @@ section of `referrals.integrations`, is the accounts app's). Reads through `refe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,6 +35,7 @@ from passerelle.web.apps.referrals.forms import (
 from passerelle.web.apps.referrals.models import State
 from passerelle.web.apps.referrals.routing import protocol_publish, protocols_on, suggestions_for
 from passerelle.web.common.actors import Actor, OperationDeniedError, PersonNotFoundError
+from passerelle.web.common.forms import add_field_errors
 from passerelle.web.common.labels import STAFF_PROGRAMME_STATUS_LABELS, label, request_language
 
 PAGE_SIZE = 30
@@ -230,8 +233,7 @@ def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResp
                     ineligibility_reason=form.cleaned_data.get("ineligibility_reason") or "",
                 )
             except PersonDataError as error:
-                for field, message in error.errors.items():
-                    form.add_error(field if field in form.fields else None, message)
+                add_field_errors(form, error.errors)
             else:
                 messages.success(request, _("Draft saved: check it, then send it."))
                 return redirect("referrals:detail", referral_id=referral.pk)
@@ -244,6 +246,25 @@ def referral_new(request: HttpRequest, actor: Actor, person_id: str) -> HttpResp
         "referrals/new.html",
         {"actor": actor, "person": found.person, "form": form, "suggestions": suggestions},
     )
+
+
+def _settings_saved(
+    request: HttpRequest,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], object],
+    message: str,
+) -> bool:
+    """Write a valid settings form with `write` and say so (`message`); the service's
+    refusals go to the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except PersonDataError as error:
+        add_field_errors(form, error.errors)
+        return False
+    messages.success(request, message)
+    return True
 
 
 @staff_view
@@ -262,55 +283,44 @@ def organisation_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
         programmes = programmes_visible().filter(organisation=actor.organisation)
         if "capacity-programme" in request.POST:
             capacity_form = CapacityForm(request.POST, prefix="capacity", programmes=own)
-            if capacity_form.is_valid():
-                data = capacity_form.cleaned_data
-                try:
-                    capacity_set(
-                        programme=programmes.get(pk=data["programme"]),
-                        period_start=data["period_start"],
-                        period_end=data["period_end"],
-                        places=data["places"],
-                        by=actor.user,
-                    )
-                except PersonDataError as error:
-                    for field, message in error.errors.items():
-                        capacity_form.add_error(field, message)
-                else:
-                    messages.success(request, _("Capacity saved."))
-                    return redirect("referrals:settings")
+            saved = _settings_saved(
+                request,
+                capacity_form,
+                lambda data: capacity_set(
+                    programme=programmes.get(pk=data["programme"]),
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    places=data["places"],
+                    by=actor.user,
+                ),
+                _("Capacity saved."),
+            )
         else:
             protocol_form = ProtocolForm(request.POST, prefix="protocol", programmes=own)
-            if protocol_form.is_valid():
-                data = protocol_form.cleaned_data
-                try:
-                    protocol_publish(
-                        organisation=actor.organisation,
-                        programme=programmes.get(pk=data["programme"]),
-                        name=data["name"],
-                        criteria=data["criteria"],
-                        valid_from=data["valid_from"],
-                        valid_to=data.get("valid_to"),
-                        by=actor.user,
-                    )
-                except PersonDataError as error:
-                    for field, message in error.errors.items():
-                        protocol_form.add_error(field, message)
-                else:
-                    messages.success(request, _("Protocol published."))
-                    return redirect("referrals:settings")
+            saved = _settings_saved(
+                request,
+                protocol_form,
+                lambda data: protocol_publish(
+                    organisation=actor.organisation,
+                    programme=programmes.get(pk=data["programme"]),
+                    name=data["name"],
+                    criteria=data["criteria"],
+                    valid_from=data["valid_from"],
+                    valid_to=data.get("valid_to"),
+                    by=actor.user,
+                ),
+                _("Protocol published."),
+            )
+        if saved:
+            return redirect("referrals:settings")
     on = timezone.localdate()
-    own_programmes = list(programmes_visible().filter(organisation=actor.organisation))
-    return render(
-        request,
-        "referrals/settings.html",
-        {
-            "actor": actor,
-            "may_change": may_change,
-            "capacity_form": capacity_form,
-            "protocol_form": protocol_form,
-            "programmes": [(p, waiting_on(p, on)) for p in own_programmes],
-            "protocols": [
-                p for p in protocols_on(on) if p.organisation_id == actor.organisation.pk
-            ],
-        },
-    )
+    own_programmes = programmes_visible().filter(organisation=actor.organisation)
+    context = {
+        "actor": actor,
+        "may_change": may_change,
+        "capacity_form": capacity_form,
+        "protocol_form": protocol_form,
+        "programmes": [(p, waiting_on(p, on)) for p in own_programmes],
+        "protocols": [p for p in protocols_on(on) if p.organisation_id == actor.organisation.pk],
+    }
+    return render(request, "referrals/settings.html", context)

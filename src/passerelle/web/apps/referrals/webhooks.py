@@ -53,8 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from passerelle.core.validation import InvalidFieldsError
-from passerelle.web.apps.audit.models import Action
-from passerelle.web.apps.audit.services import audit_record
+from passerelle.web.apps.audit.services import audit_integration_change
 from passerelle.web.apps.referrals.models import (
     REFERRAL_TRANSITION_EVENT,
     DeliveryState,
@@ -146,6 +145,66 @@ class DeliveryReport:
         return self.delivered + self.retried + self.failed
 
 
+def _claim_due(now: dt.datetime, event_id: int | None) -> WebhookDelivery | None:
+    """The most overdue pending delivery of an active webhook that no other worker holds,
+    locked for the transaction (of `event_id` only, when given)."""
+    pending = WebhookDelivery.objects.all()
+    if event_id is not None:
+        pending = pending.filter(event_id=event_id)
+    return (
+        pending.select_for_update(of=("self",), skip_locked=True)
+        .select_related(
+            "webhook",
+            "event__referral__programme",
+            "event__referral__sender",
+            "event__referral__receiver",
+        )
+        .filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, webhook__active=True)
+        .order_by("next_attempt_at", "pk")
+        .first()
+    )
+
+
+def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "passerelle-webhooks",
+        SIGNATURE_HEADER: signature(delivery.webhook.secret, body),
+        DELIVERY_HEADER: str(delivery.pk),
+        IDEMPOTENCY_HEADER: idempotency_key(delivery.pk),
+        "X-Passerelle-Event": delivery.event_type,
+    }
+
+
+def _note_attempt(
+    delivery: WebhookDelivery, answer: Answer, at: dt.datetime, max_attempts: int
+) -> None:
+    """Count the attempt made at `at`: delivered, failed for good after `max_attempts`, or
+    retried after the back-off."""
+    delivery.attempts += 1
+    delivery.last_status = answer.status
+    if answer.ok:
+        delivery.state = DeliveryState.DELIVERED
+        delivery.delivered_at = at
+        delivery.last_error = ""
+    else:
+        delivery.last_error = answer.error
+        if delivery.attempts >= max_attempts:
+            delivery.state = DeliveryState.FAILED
+        else:
+            delivery.next_attempt_at = at + backoff(delivery.attempts)
+    delivery.save(
+        update_fields=(
+            "attempts",
+            "last_status",
+            "last_error",
+            "state",
+            "delivered_at",
+            "next_attempt_at",
+        )
+    )
+
+
 def deliver_one(
     *,
     now: dt.datetime | None = None,
@@ -159,60 +218,12 @@ def deliver_one(
     (default the real one): what is due by it, and when a failed attempt is retried.
     `event_id`: only the deliveries of that event (the task queued by a transition)."""
     with transaction.atomic():
-        pending = WebhookDelivery.objects.all()
-        if event_id is not None:
-            pending = pending.filter(event_id=event_id)
-        delivery = (
-            pending.select_for_update(of=("self",), skip_locked=True)
-            .select_related(
-                "webhook",
-                "event__referral__programme",
-                "event__referral__sender",
-                "event__referral__receiver",
-            )
-            .filter(
-                state=DeliveryState.PENDING,
-                next_attempt_at__lte=now if now is not None else timezone.now(),
-                webhook__active=True,
-            )
-            .order_by("next_attempt_at", "pk")
-            .first()
-        )
+        delivery = _claim_due(now if now is not None else timezone.now(), event_id)
         if delivery is None:
             return None
         body = body_of(delivery)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "passerelle-webhooks",
-            SIGNATURE_HEADER: signature(delivery.webhook.secret, body),
-            DELIVERY_HEADER: str(delivery.pk),
-            IDEMPOTENCY_HEADER: idempotency_key(delivery.pk),
-            "X-Passerelle-Event": delivery.event_type,
-        }
-        answer = send(delivery.webhook.url, body, headers, timeout)
-        at = now if now is not None else timezone.now()
-        delivery.attempts += 1
-        delivery.last_status = answer.status
-        if answer.ok:
-            delivery.state = DeliveryState.DELIVERED
-            delivery.delivered_at = at
-            delivery.last_error = ""
-        else:
-            delivery.last_error = answer.error
-            if delivery.attempts >= max_attempts:
-                delivery.state = DeliveryState.FAILED
-            else:
-                delivery.next_attempt_at = at + backoff(delivery.attempts)
-        delivery.save(
-            update_fields=(
-                "attempts",
-                "last_status",
-                "last_error",
-                "state",
-                "delivered_at",
-                "next_attempt_at",
-            )
-        )
+        answer = send(delivery.webhook.url, body, _headers(delivery, body), timeout)
+        _note_attempt(delivery, answer, now if now is not None else timezone.now(), max_attempts)
     log.info(
         "webhook delivery %s attempt %s: %s %s",
         delivery.pk,
@@ -284,14 +295,7 @@ def webhook_register(*, organisation: Any, url: str, by: Any = None) -> tuple[We
         raise WebhookRequestError({"url": str(_("This address is already registered."))})
     secret = secrets.token_urlsafe(32)
     webhook = Webhook.objects.create(organisation=organisation, url=url, secret=secret)
-    audit_record(
-        action=Action.INTEGRATION_CHANGE,
-        actor=by,
-        organisation=organisation,
-        object_kind="webhook",
-        object_id=webhook.pk,
-        detail={"change": "registered"},
-    )
+    audit_integration_change(organisation, by, "webhook", webhook.pk, change="registered")
     return webhook, secret
 
 
@@ -309,13 +313,8 @@ def webhook_set_active(
     if webhook.active != active:
         webhook.active = active
         webhook.save(update_fields=("active",))
-        audit_record(
-            action=Action.INTEGRATION_CHANGE,
-            actor=by,
-            organisation=organisation,
-            object_kind="webhook",
-            object_id=webhook.pk,
-            detail={"change": "resumed" if active else "paused"},
+        audit_integration_change(
+            organisation, by, "webhook", webhook.pk, change="resumed" if active else "paused"
         )
     return webhook
 
