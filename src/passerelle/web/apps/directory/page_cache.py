@@ -49,6 +49,8 @@ CSRF_PLACEHOLDER = "csrf-placeholder-6f0c1e2a9b8d"
 View = Callable[..., HttpResponse]
 _KEEPING = "passerelle.public_page_kept"
 """Set on a request whose page will be kept: `render_public` renders the placeholder."""
+_EARLY = "passerelle.public_page_early"
+"""The key `PublicPageMiddleware` looked the page up under: it writes the page's entry."""
 _SERVED = "passerelle.public_page_served"
 """Set on a request answered with a kept page: its digest and body (with the placeholder)."""
 
@@ -150,7 +152,8 @@ def public_page(view: View) -> View:
                 response["Cache-Control"] = "private, no-cache"
                 return response
             kept = (response.content.decode(response.charset), response["Content-Type"])
-            cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
+            if request.META.get(_EARLY) != digest:  # else the middleware keeps it, with headers
+                cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
         body, content_type = kept[:2]
         response = HttpResponse(
             body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type
@@ -196,7 +199,8 @@ class PublicPageMiddleware:
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
         self.cookies = (settings.SESSION_COOKIE_NAME, "messages")
-        self.skipped = ("/api/", "/static/", *settings.STAFF_PATH_PREFIXES)
+        # never a public page: no cache read for them (the probes come every few seconds)
+        self.skipped = ("/api/", "/static/", "/healthz", "/readyz", *settings.STAFF_PATH_PREFIXES)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not self._anonymous_get(request):
@@ -206,16 +210,20 @@ class PublicPageMiddleware:
         entry = cache.get(key)
         if entry is not None and len(entry) == 3:
             return self._answer(request, found, entry[0], entry[2])
+        request.META[_EARLY] = found.digest
         response = self.get_response(request)
         served = request.META.get(_SERVED)
         if served is not None and served[0] == found.digest and response.status_code == 200:
+            body, content_type = served[1][:2]
             headers = [
                 (name, value)
                 for name, value in response.headers.items()
                 if name.lower() not in _NOT_KEPT_HEADERS
             ]
-            if "nonce-" not in response.get("Content-Security-Policy", ""):
-                body, content_type = served[1][:2]
+            # A per-request nonce in the policy cannot be replayed: the page alone is kept.
+            if "nonce-" in response.get("Content-Security-Policy", ""):
+                cache.set(key, (body, content_type), _lifetime())
+            else:
                 cache.set(key, (body, content_type, headers), _lifetime())
         return response
 
