@@ -374,3 +374,27 @@ def test_the_chosen_language_is_kept_apart_and_a_logged_in_visitor_is_not_served
     assert 'lang="ar" dir="rtl"' in page.content.decode()
     with pytest.raises(AssertionError, match="whole stack"):
         admin_client.get(_url(programme))
+
+
+def test_a_page_whose_policy_carries_a_nonce_is_kept_without_its_headers(
+    page_cache: None,
+) -> None:
+    """A nonce is per request: replaying the policy would break the page's scripts."""
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    answered: list[str] = []
+
+    def stack(request: HttpRequest) -> HttpResponse:
+        answered.append(request.path)
+        kept = ("<p>page</p>", "text/html; charset=utf-8")
+        request.META[pages._SERVED] = (request.META[pages._EARLY], kept)
+        response = HttpResponse(kept[0])
+        response["Content-Security-Policy"] = "script-src 'nonce-per-request'"
+        return response
+
+    middleware = pages.PublicPageMiddleware(stack)
+    for _visit in range(2):
+        middleware(RequestFactory().get("/programmes/with-a-script/"))
+    assert [len(cache.get(key.removeprefix(":1:"))) for key in _kept_keys()] == [2]
+    assert len(answered) == 2  # the second visit went through the stack too
