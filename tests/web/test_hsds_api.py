@@ -23,6 +23,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from passerelle.core.i18n import language_of
 from passerelle.core.profile import profile_from_data
 from passerelle.core.rules.options import options, options_json
 from passerelle.knowledge.loader import Knowledge
@@ -695,6 +696,31 @@ def test_options_is_the_same_json_as_the_cli(knowledge: Knowledge, example: str,
     )
     assert response.json() == json.loads(json.dumps(expected))
     assert response.json()["programmes"]
+
+
+def test_options_answer_has_the_bytes_and_headers_ninja_s_renderer_gave(
+    knowledge: Knowledge,
+) -> None:
+    """The answer is encoded without django-ninja's response validation (issue 19): the
+    same bytes as its renderer makes of the same data, with the same headers."""
+    from passerelle.web.api import api
+
+    profile = _example("profile-refugee.json")
+    response = Client().post(
+        "/api/options?lang=nl",
+        {"profile": profile, "on": "2019-06-01"},
+        content_type="application/json",
+    )
+    with language_of("nl"):
+        expected = options_json(
+            options(profile_from_data(profile), dt.date(2019, 6, 1), knowledge), knowledge
+        )
+    rendered = api.renderer.render(None, expected, response_status=200)  # type: ignore[arg-type]
+    assert response.content == rendered.encode()
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Language"] == "nl"
+    assert response["Cache-Control"] == "no-store"
+    assert "Accept-Language" in response["Vary"]
 
 
 def test_options_stores_and_logs_nothing(

@@ -1,6 +1,9 @@
 """The public pages' cache (directory/page_cache.py): pages served from a cache per language
 that an edit of the directory invalidates at once, with ETag and Last-Modified; nothing
-personal kept; the finder's POST /api/options computed each time and stored nowhere."""
+personal kept; the finder's POST /api/options computed each time and stored nowhere. A kept
+page is answered at the top of the middleware stack (`PublicPageMiddleware`, issue 19) with
+the same body, headers and 304 as the whole stack gives, each visitor's own CSRF token and
+cookie and language; a logged-in visitor still goes through the whole stack."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
@@ -265,3 +269,132 @@ def test_a_knowledge_load_queues_the_rendering_after_its_commit(
     with django_capture_on_commit_callbacks(execute=True):
         knowledge_load(knowledge=load_knowledge())
     assert DBTaskResult.objects.count() == 1  # turned off: nothing more queued
+
+
+# --- kept pages answered early (PublicPageMiddleware) ------------------------------------
+
+PER_REQUEST = {"X-Request-ID"}
+
+
+def _early_keys() -> list[str]:
+    """The kept pages whose entry holds the headers too (what the middleware answers)."""
+    return [key for key in _kept_keys() if len(cache.get(key.removeprefix(":1:"))) == 3]
+
+
+def _forget_early_pages() -> None:
+    for key in _early_keys():
+        name = key.removeprefix(":1:")  # locmem's keys carry the version
+        cache.set(name, cache.get(name)[:2])
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in PER_REQUEST}
+
+
+def _cookie(response: Any) -> dict[str, Any]:
+    morsel = response.cookies["csrftoken"]
+    return {key: morsel[key] for key in ("path", "samesite", "secure", "httponly", "max-age")}
+
+
+def stack_bypassed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, a request that reaches the view's page cache fails the test."""
+
+    def reached(_request: Any) -> bool:
+        raise AssertionError("the request went through the whole stack")
+
+    monkeypatch.setattr(pages, "_cacheable", reached)
+
+
+def test_a_kept_page_is_answered_early_with_the_stack_s_headers_and_body(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_stack = Client(HTTP_ACCEPT_LANGUAGE="nl").get(_url(programme))
+    assert through_stack.status_code == 200
+    assert len(_early_keys()) == 1
+    stack_bypassed(monkeypatch)
+    early = Client(HTTP_ACCEPT_LANGUAGE="nl").get(_url(programme))
+    assert early.status_code == 200
+    assert _headers(early) == _headers(through_stack)
+    assert early["Content-Language"] == "nl"
+    assert early.has_header("Content-Security-Policy")
+    assert early["X-Frame-Options"] == through_stack["X-Frame-Options"]
+    assert early["X-Request-ID"] != through_stack["X-Request-ID"]
+    assert _without_token(early) == _without_token(through_stack)
+    assert _token(early) != _token(through_stack)
+    assert _cookie(early) == _cookie(through_stack)
+    assert int(early["Content-Length"]) == len(early.content)
+
+
+def test_the_early_304_equals_the_stack_s(programme: Programme) -> None:
+    first = Client().get(_url(programme))
+    etag = first["ETag"]
+    _forget_early_pages()
+    through_stack = Client().get(_url(programme), HTTP_IF_NONE_MATCH=etag)
+    assert through_stack.status_code == 304
+    assert _early_keys() == []  # a 304 keeps nothing
+    Client().get(_url(programme))
+    early = Client().get(_url(programme), HTTP_IF_NONE_MATCH=etag)
+    assert early.status_code == 304
+    assert early.content == b""
+    assert _headers(early) == _headers(through_stack)
+
+
+def test_the_csrf_token_of_an_early_page_works_and_a_known_visitor_keeps_their_cookie(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Client().get(_url(programme))
+    stack_bypassed(monkeypatch)
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(_url(programme))
+    cookie = visitor.cookies["csrftoken"].value
+    again = visitor.get(_url(programme))
+    # the secret it has is kept (sent again to renew its expiry, as Django's middleware does)
+    assert again.cookies["csrftoken"].value == cookie
+    monkeypatch.undo()  # the language switcher is a form handled by the stack
+    switched = visitor.post(
+        "/i18n/setlang/", {"language": "nl", "next": "/", "csrfmiddlewaretoken": _token(page)}
+    )
+    assert switched.status_code == 302
+    forbidden = visitor.post(
+        "/i18n/setlang/", {"language": "nl", "next": "/", "csrfmiddlewaretoken": "x" * 64}
+    )
+    assert forbidden.status_code == 403
+
+
+def test_the_chosen_language_is_kept_apart_and_a_logged_in_visitor_is_not_served_early(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch, admin_client: Client
+) -> None:
+    for language in ("fr", "ar"):
+        Client(HTTP_ACCEPT_LANGUAGE=language).get(_url(programme))
+    stack_bypassed(monkeypatch)
+    chooser = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    chooser.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = chooser.get(_url(programme))
+    assert page["Content-Language"] == "ar"
+    assert 'lang="ar" dir="rtl"' in page.content.decode()
+    with pytest.raises(AssertionError, match="whole stack"):
+        admin_client.get(_url(programme))
+
+
+def test_a_page_whose_policy_carries_a_nonce_is_kept_without_its_headers(
+    page_cache: None,
+) -> None:
+    """A nonce is per request: replaying the policy would break the page's scripts."""
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    answered: list[str] = []
+
+    def stack(request: HttpRequest) -> HttpResponse:
+        answered.append(request.path)
+        kept = ("<p>page</p>", "text/html; charset=utf-8")
+        request.META[pages._SERVED] = (request.META[pages._EARLY], kept)
+        response = HttpResponse(kept[0])
+        response["Content-Security-Policy"] = "script-src 'nonce-per-request'"
+        return response
+
+    middleware = pages.PublicPageMiddleware(stack)
+    for _visit in range(2):
+        middleware(RequestFactory().get("/programmes/with-a-script/"))
+    assert [len(cache.get(key.removeprefix(":1:"))) for key in _kept_keys()] == [2]
+    assert len(answered) == 2  # the second visit went through the stack too

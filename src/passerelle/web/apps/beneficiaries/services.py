@@ -16,7 +16,7 @@ import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from passerelle.core.i18n import _, gettext_noop, language_of
 from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
@@ -940,3 +940,47 @@ def _job_fail(job_id: int, problems: list[list[str]]) -> None:
     with transaction.atomic():
         job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
         _job_end(job, ImportStatus.FAILED, problems=problems)
+
+
+def worker_stopped(times: int) -> str:
+    """Why a task's work ended when its worker died `times` times (queue's `lost` hooks)."""
+    return ngettext(
+        "the worker stopped %(count)d time during this task; an administrator can retry it",
+        "the worker stopped %(count)d times during this task; an administrator can retry it",
+        times,
+    ) % {"count": times}
+
+
+def outcomes_job_lost(times: int, job_id: int) -> None:
+    """The job of a task failed by the queue's reaper (its workers died `times` times):
+    failed, with the reason, and its upload kept for an administrator's retry (the only
+    failure that keeps it: the file may be fine and the machine at fault)."""
+    job = OutcomeImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.finished:
+        return
+    with translation.override(job.language or None):
+        reason = worker_stopped(times)
+    job.status, job.finished_at, job.problems = ImportStatus.FAILED, timezone.now(), [["", reason]]
+    job.save(update_fields=["status", "finished_at", "problems"])
+    logger.warning("outcome import job %s failed: its worker stopped %s times", job_id, times)
+
+
+def outcomes_job_requeue(job_id: int) -> None:
+    """An administrator retries the task of a job its workers left: the job is queued again,
+    with all its attempts (a job whose upload was deleted has nothing to import again)."""
+    job = OutcomeImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != ImportStatus.FAILED or job.content is None:
+        return
+    job.status, job.finished_at, job.attempts, job.problems = ImportStatus.QUEUED, None, 0, []
+    job.save(update_fields=["status", "finished_at", "attempts", "problems"])
+
+
+def run_lost(times: int, run_id: int) -> None:
+    """A linkage run whose workers died `times` times: failed, with the reason (its task,
+    retried by an administrator, runs it again from the start)."""
+    run = LinkageRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING:
+        return
+    run.status, run.finished_at, run.error = RunStatus.FAILED, timezone.now(), worker_stopped(times)
+    run.save(update_fields=["status", "finished_at", "error"])
+    logger.warning("linkage run %s failed: its worker stopped %s times", run_id, times)

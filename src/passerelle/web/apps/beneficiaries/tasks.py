@@ -13,13 +13,16 @@ from passerelle.web.apps.beneficiaries.models import LinkageRun, OutcomeImportJo
 from passerelle.web.apps.beneficiaries.services import (
     IMPORT_ATTEMPTS,
     outcomes_job_create,
+    outcomes_job_lost,
+    outcomes_job_requeue,
     outcomes_job_run,
     run_execute,
+    run_lost,
 )
 from passerelle.web.apps.ops.queue import background_task, enqueue
 
 
-@background_task(retries=0)
+@background_task(retries=0, lost=run_lost)
 def linkage_run(run_id: int) -> str:
     """Execute a run. Safe to run again: a run already done is left as it is; a run left
     running by a worker that died starts over (nothing of it was stored: its results are
@@ -43,7 +46,12 @@ def run_in_background(run: LinkageRun) -> None:
     enqueue(linkage_run, run.pk, key=f"linkage-run:{run.pk}")
 
 
-@background_task(retries=IMPORT_ATTEMPTS - 1, backoff=dt.timedelta(seconds=30))
+@background_task(
+    retries=IMPORT_ATTEMPTS - 1,
+    backoff=dt.timedelta(seconds=30),
+    lost=outcomes_job_lost,
+    retried=outcomes_job_requeue,
+)
 def outcomes_import_job(job_id: int) -> str:
     """Import a job's file of outcomes (`services.outcomes_job_run`). Safe to run again:
     a job that ended is left as it is; one left running by a worker that died stored

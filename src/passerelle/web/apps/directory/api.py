@@ -8,6 +8,7 @@ Documented in docs/hsds.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -347,7 +348,7 @@ def options_compute(
     response: HttpResponse,
     payload: OptionsRequest,
     query: Query[LanguageQuery],
-) -> dict[str, Any]:
+) -> HttpResponse:
     language = _language(request, query, response)
     response["Cache-Control"] = "no-store"
     on = payload.on or timezone.localdate()
@@ -355,7 +356,7 @@ def options_compute(
         profile = profile_from_data(payload.profile)
         knowledge = load_knowledge()
         with language_of(language):
-            return options_json(options(profile, on, knowledge), knowledge)
+            return _json_answer(options_json(options(profile, on, knowledge), knowledge), response)
     except ProfileError as error:
         raise ValidationError(
             [
@@ -372,6 +373,19 @@ def options_compute(
         raise ValidationError(
             [{"loc": ("body", "on"), "msg": message, "type": "value_error"}]
         ) from None
+
+
+def _json_answer(data: dict[str, Any], headers: HttpResponse) -> HttpResponse:
+    """`data` as the API's JSON answer, with the headers set on `headers` (ninja's temporal
+    response). The same bytes as django-ninja's renderer gives (json.dumps' defaults, its
+    content type), without its validation of a `dict[str, Any]` (which checks nothing) and
+    its serialisation of the ~40 KB answer through pydantic first: most of the endpoint's
+    CPU after the rules themselves (docs/benchmarks.md, "CPU per request")."""
+    answer = HttpResponse(json.dumps(data), content_type="application/json; charset=utf-8")
+    for name, value in headers.items():
+        if name.lower() != "content-type":
+            answer[name] = value
+    return answer
 
 
 def _field_path(field: str) -> list[str]:

@@ -23,6 +23,7 @@ import io
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,10 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
@@ -48,6 +49,10 @@ CSRF_PLACEHOLDER = "csrf-placeholder-6f0c1e2a9b8d"
 View = Callable[..., HttpResponse]
 _KEEPING = "passerelle.public_page_kept"
 """Set on a request whose page will be kept: `render_public` renders the placeholder."""
+_EARLY = "passerelle.public_page_early"
+"""The key `PublicPageMiddleware` looked the page up under: it writes the page's entry."""
+_SERVED = "passerelle.public_page_served"
+"""Set on a request answered with a kept page: its digest and body (with the placeholder)."""
 
 
 def render_public(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -100,6 +105,28 @@ def _cacheable(request: HttpRequest) -> bool:
     return request.method == "GET" and not len(get_messages(request))
 
 
+@dataclass(frozen=True)
+class PageKey:
+    """What a kept page is kept under, and its validators."""
+
+    digest: str
+    etag: str
+    last_modified: int
+
+
+def page_key(request: HttpRequest, language: str) -> PageKey:
+    version = _version()
+    code, code_time = _deployed()
+    today = timezone.localdate()
+    parts = (version, code, language, today.isoformat(), request.get_full_path())
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    midnight = dt.datetime.combine(
+        today, dt.time(), tzinfo=timezone.get_current_timezone()
+    ).timestamp()
+    last_modified = int(max(version / 1e9, code_time / 1e9, midnight))
+    return PageKey(digest, f'W/"{digest[:32]}"', last_modified)
+
+
 def public_page(view: View) -> View:
     """Serve `view` from the cache per language, with ETag and Last-Modified."""
 
@@ -109,16 +136,8 @@ def public_page(view: View) -> View:
             response = view(request, *args, **kwargs)
             response["Cache-Control"] = "private, no-cache"
             return response
-        version = _version()
-        code, code_time = _deployed()
-        today = timezone.localdate()
-        parts = (version, code, request_language(), today.isoformat(), request.get_full_path())
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-        etag = f'W/"{digest[:32]}"'
-        midnight = dt.datetime.combine(
-            today, dt.time(), tzinfo=timezone.get_current_timezone()
-        ).timestamp()
-        last_modified = int(max(version / 1e9, code_time / 1e9, midnight))
+        found = page_key(request, request_language())
+        digest, etag, last_modified = found.digest, found.etag, found.last_modified
         unchanged = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if unchanged is not None:
             return _validated(unchanged, etag, last_modified)
@@ -133,11 +152,13 @@ def public_page(view: View) -> View:
                 response["Cache-Control"] = "private, no-cache"
                 return response
             kept = (response.content.decode(response.charset), response["Content-Type"])
-            cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
-        body, content_type = kept
+            if request.META.get(_EARLY) != digest:  # else the middleware keeps it, with headers
+                cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
+        body, content_type = kept[:2]
         response = HttpResponse(
             body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type
         )
+        request.META[_SERVED] = (digest, kept)  # for `PublicPageMiddleware` to add the headers
         return _validated(response, etag, last_modified)
 
     return wrapped
@@ -151,6 +172,92 @@ def _validated(response: HttpResponse, etag: str, last_modified: int) -> HttpRes
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
+
+
+# --- kept pages answered before the rest of the stack (docs/benchmarks.md, "CPU") ------------
+
+_NOT_KEPT_HEADERS = frozenset({"content-length"})
+
+
+class PublicPageMiddleware:
+    """Answer an anonymous visitor's GET of a kept public page before the rest of the stack:
+    sessions, messages, authentication, CSRF checks, URL resolution and the view do nothing
+    for it, yet cost most of a kept page's CPU. Placed after SecurityMiddleware (its
+    redirect to HTTPS and its headers apply as to any page), WhiteNoise and the request id.
+
+    A page answered by the whole stack from the page cache (`public_page`) gets, in its
+    entry, the headers the inner middleware gave it (language, Vary, CSP, frame options,
+    validators); the key is the same, with the language resolved as LocaleMiddleware does
+    it (checked against the one the stack used). A later request with that key gets the
+    same body and headers, its own CSRF token and cookie through Django's CSRF middleware's
+    own methods, or a 304 when its ETag matches. A request with a session or a message
+    cookie (a logged-in user, a message waiting) goes through the whole stack."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        from django.middleware.csrf import CsrfViewMiddleware
+
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.cookies = (settings.SESSION_COOKIE_NAME, "messages")
+        # never a public page: no cache read for them (the probes come every few seconds)
+        self.skipped = ("/api/", "/static/", "/healthz", "/readyz", *settings.STAFF_PATH_PREFIXES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not self._anonymous_get(request):
+            return self.get_response(request)
+        found = page_key(request, translation.get_language_from_request(request))
+        key = f"public-pages:{found.digest}"
+        entry = cache.get(key)
+        if entry is not None and len(entry) == 3:
+            return self._answer(request, found, entry[0], entry[2])
+        request.META[_EARLY] = found.digest
+        response = self.get_response(request)
+        served = request.META.get(_SERVED)
+        if served is not None and served[0] == found.digest and response.status_code == 200:
+            body, content_type = served[1][:2]
+            headers = [
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in _NOT_KEPT_HEADERS
+            ]
+            # A per-request nonce in the policy cannot be replayed: the page alone is kept.
+            if "nonce-" in response.get("Content-Security-Policy", ""):
+                cache.set(key, (body, content_type), _lifetime())
+            else:
+                cache.set(key, (body, content_type, headers), _lifetime())
+        return response
+
+    def _anonymous_get(self, request: HttpRequest) -> bool:
+        return (
+            request.method == "GET"
+            and not any(name in request.COOKIES for name in self.cookies)
+            and not request.path_info.startswith(self.skipped)
+            and not settings.CSRF_USE_SESSIONS
+        )
+
+    def _answer(
+        self, request: HttpRequest, found: PageKey, body: str, headers: list[tuple[str, str]]
+    ) -> HttpResponseBase:
+        self.csrf.process_request(request)  # the visitor's CSRF secret, from its cookie
+        unchanged = get_conditional_response(
+            request, etag=found.etag, last_modified=found.last_modified
+        )
+        if unchanged is not None:
+            # as `public_page`'s 304 through the stack: no body, every other header
+            for name, value in headers:
+                if name.lower() != "content-type":
+                    unchanged[name] = value
+            unchanged["Content-Length"] = "0"
+            return self.csrf.process_response(request, unchanged)
+        response = HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+        for name, value in headers:
+            response[name] = value
+        response["Content-Length"] = str(len(response.content))
+        return self.csrf.process_response(request, response)
+
+
+def _lifetime() -> int:
+    return int(settings.DIRECTORY_CACHE_SECONDS)
 
 
 def connect() -> None:

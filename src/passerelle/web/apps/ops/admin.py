@@ -22,7 +22,7 @@ admin.site.unregister(DBTaskResult)
 
 @admin.register(DBTaskResult)
 class TaskAdmin(DBTaskResultAdmin):
-    list_display = (
+    list_display = (  # type: ignore[assignment]  # one column more than django-tasks' own
         "task_name",
         "status",
         "attempt",
@@ -31,6 +31,7 @@ class TaskAdmin(DBTaskResultAdmin):
         "finished_at",
         "run_after",
         "worker_count",
+        "reason",
     )
     actions = ("retry_failed",)
 
@@ -41,6 +42,15 @@ class TaskAdmin(DBTaskResultAdmin):
     @admin.display(description=_("workers that took it"))
     def worker_count(self, obj: DBTaskResult[..., Any]) -> int:
         return len(obj.worker_ids)
+
+    @admin.display(description=_("why it failed"))
+    def reason(self, obj: DBTaskResult[..., Any]) -> str:
+        """The exception's message (the traceback's last line, its class left out): for a
+        task its workers left, how many times they stopped."""
+        if obj.status != "FAILED" or not obj.traceback:
+            return ""
+        last = str(obj.traceback).rstrip().rsplit("\n", 1)[-1]
+        return last.split(": ", 1)[-1][:200]
 
     def has_change_permission(
         self, request: HttpRequest, obj: DBTaskResult[..., Any] | None = None

@@ -14,7 +14,10 @@ top (docs/operations.md, "Background work").
   again, as a new row, with the same arguments.
 
 Every task must be safe to run twice: a worker killed in the middle of a task leaves it
-"running", and `worker.reap_lost_tasks` puts it back in the queue.
+"running", and `worker.reap_lost_tasks` puts it back in the queue. A task whose workers
+died too often is failed by the reaper; `background_task(lost=…)` names what then ends the
+work the task stood for (a job's or a run's state, which would otherwise stay "running"),
+and `retried=…` what puts it back when an administrator retries the task.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ BACKOFF_CAP = dt.timedelta(hours=1)
 ATTEMPT = "_attempt"
 """The keyword that carries the attempt number (1 for the first) of a retried task."""
 
+LostHook = Callable[..., None]
+"""`hook(times, *args, **kwargs)`: how many times its workers died, then the task's own
+arguments."""
+_LOST: dict[str, LostHook] = {}
+_RETRIED: dict[str, Callable[..., None]] = {}
+
 
 def backend_alias() -> str:
     """The backend tasks go to (settings.PASSERELLE_TASK_BACKEND, default "default")."""
@@ -59,9 +68,16 @@ def retry_wait(attempt: int, backoff: dt.timedelta) -> dt.timedelta:
 
 
 def background_task(
-    *, retries: int = 3, backoff: dt.timedelta = dt.timedelta(seconds=30), priority: int = 0
+    *,
+    retries: int = 3,
+    backoff: dt.timedelta = dt.timedelta(seconds=30),
+    priority: int = 0,
+    lost: LostHook | None = None,
+    retried: Callable[..., None] | None = None,
 ) -> Callable[[Callable[..., Any]], Task[..., Any]]:
-    """Make `function` a queued task retried with exponential backoff (see the module)."""
+    """Make `function` a queued task retried with exponential backoff (see the module);
+    `lost(times, *args, **kwargs)` runs when the reaper fails it for its dead workers,
+    `retried(*args, **kwargs)` when an administrator queues it again."""
     if retries < 0:
         raise ValueError(f"retries: {retries}; must be 0 or more")
 
@@ -88,6 +104,10 @@ def background_task(
 
         made: Task[..., Any] = task(priority=priority)(run)
         run.__passerelle_task__ = made  # type: ignore[attr-defined]
+        if lost is not None:
+            _LOST[made.module_path] = lost
+        if retried is not None:
+            _RETRIED[made.module_path] = retried
         return made
 
     return decorate
@@ -131,6 +151,18 @@ def enqueue(target: Task[..., Any], *args: Any, key: str | None = None, **kwargs
     return True
 
 
+def task_lost(result: DBTaskResult[..., Any], times: int) -> None:
+    """End the work of a task the reaper failed (its `lost` hook), in the reaper's
+    transaction: the task and its job are failed together."""
+    result.task  # noqa: B018 (imports the task's module, which registers its hooks)
+    hook = _LOST.get(result.task_path)
+    if hook is None:
+        return
+    arguments = dict(result.args_kwargs.get("kwargs", {}))
+    arguments.pop(ATTEMPT, None)
+    hook(times, *result.args_kwargs.get("args", []), **arguments)
+
+
 class TaskNotRetriableError(ValueError):
     """Only a failed task can be retried."""
 
@@ -143,8 +175,11 @@ def task_retry(*, result_id: str) -> DBTaskResult[..., Any]:
             raise TaskNotRetriableError(f"task {result_id}: status {failed.status}; only FAILED")
         arguments = dict(failed.args_kwargs.get("kwargs", {}))
         arguments.pop(ATTEMPT, None)
-        again = failed.task.using(run_after=None).enqueue(
-            *failed.args_kwargs.get("args", []), **arguments
-        )
+        positional = failed.args_kwargs.get("args", [])
+        target = failed.task  # imports the task's module, which registers its hooks
+        hook = _RETRIED.get(failed.task_path)
+        if hook is not None:
+            hook(*positional, **arguments)
+        again = target.using(run_after=None).enqueue(*positional, **arguments)
     fresh: DBTaskResult[..., Any] = DBTaskResult.objects.get(pk=again.id)
     return fresh

@@ -6,8 +6,9 @@ leaves the row RUNNING for ever. Each process here writes a `Heartbeat` every
 `PASSERELLE_HEARTBEAT_SECONDS`; a RUNNING task whose last worker has not beaten for
 `PASSERELLE_WORKER_LOST_SECONDS` is queued again (`reap_lost_tasks`), at most
 `PASSERELLE_TASK_MAX_CLAIMS` times in all, after which it is failed with `WorkerLostError`
-(a task that kills its worker every time must not loop for ever) and an administrator
-retries it once the cause is fixed.
+(a task that kills its worker every time must not loop for ever), its job ended as failed
+by the task's `lost` hook (`queue.task_lost`), and an administrator retries it once the
+cause is fixed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import socket
 import threading
 from traceback import format_exception
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
@@ -25,6 +27,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passerelle.web.apps.ops.models import Heartbeat
+from passerelle.web.apps.ops.queue import task_lost
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +84,7 @@ def reap_lost_tasks(*, now: dt.datetime | None = None) -> dict[str, int]:
             if result.worker_ids and result.worker_ids[-1] in live:
                 continue
             if len(result.worker_ids) >= max_claims:
-                lost = WorkerLostError(
-                    f"the worker stopped during this task {len(result.worker_ids)} times"
-                )
-                result.status = "FAILED"
-                result.finished_at = at
-                result.exception_class_path = f"{__name__}.WorkerLostError"
-                result.traceback = "".join(format_exception(lost))
-                result.save(
-                    update_fields=["status", "finished_at", "exception_class_path", "traceback"]
-                )
+                _fail_lost(result, at)
                 counts["failed"] += 1
             else:
                 result.status = "READY"
@@ -104,6 +98,17 @@ def reap_lost_tasks(*, now: dt.datetime | None = None) -> dict[str, int]:
             counts["failed"],
         )
     return counts
+
+
+def _fail_lost(result: DBTaskResult[Any, Any], at: dt.datetime) -> None:
+    """Fail a task whose workers all died, and the work it stood for (its `lost` hook)."""
+    lost = WorkerLostError(f"the worker stopped {len(result.worker_ids)} times during this task")
+    result.status = "FAILED"
+    result.finished_at = at
+    result.exception_class_path = f"{__name__}.WorkerLostError"
+    result.traceback = "".join(format_exception(lost))
+    result.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+    task_lost(result, len(result.worker_ids))
 
 
 class Heartbeats:

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "passerelle.web.apps.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A kept public page for an anonymous GET, answered before the rest (docs/benchmarks.md).
+    "passerelle.web.apps.directory.page_cache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "passerelle.web.languages.StaffLanguageMiddleware",
