@@ -25,7 +25,7 @@ from passerelle.core.indicators.aggregates import CELLS_SCHEMA, sum_cells
 from passerelle.web.apps.directory.models import Organisation, Partnership, Programme, stable_uuid
 from passerelle.web.apps.followups.models import FollowUp, FollowUpState, Participation
 from passerelle.web.apps.monitoring import aggregates, data
-from passerelle.web.apps.monitoring.models import AggregateCell, AggregateState
+from passerelle.web.apps.monitoring.models import AggregateCell, AggregatePending, AggregateState
 from passerelle.web.apps.monitoring.selectors import SECTOR, Scope
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent
@@ -302,6 +302,7 @@ def test_a_recorded_outcome_shows_in_the_next_view(
     assert key is not None
     jobs_before = int(data._dashboard_raw_from_aggregates(key)["km"]["events"].sum())
     version = AggregateState.objects.get().version
+    marks = AggregatePending.objects.count()
     follow_up_record(
         actor=actor_of(make_user("cw", "caseworker", "b")),
         follow_up_id=follow_up.pk,
@@ -310,9 +311,13 @@ def test_a_recorded_outcome_shows_in_the_next_view(
         hours_per_week=38,
         situation_on=today,
     )
-    assert AggregateState.objects.get().version > version  # the hook ran in the service
-    key = data.aggregates_key(SECTOR)
+    # The service marked the person pending and computed nothing in its transaction...
+    assert AggregatePending.objects.count() > marks
+    assert AggregateState.objects.get().version == version
+    key = data.aggregates_key(SECTOR)  # ... the next view takes it in first
     assert key is not None
+    assert AggregateState.objects.get().version > version
+    assert not AggregatePending.objects.exists()
     # The next view counts the job (a first job after the right to work), before any
     # publication (a handful of persons: the published cells are withheld as small)...
     assert int(data._dashboard_raw_from_aggregates(key)["km"]["events"].sum()) == jobs_before + 1
@@ -395,3 +400,35 @@ def test_the_evaluation_computes_on_the_queue_and_the_page_says_when_it_is_older
     assert newer.finished_at == done.finished_at
     page = analyst.get("/analysis/evaluation/", {"programme": programme}).content.decode()
     assert "; chiffres au " in page  # "computing ...; figures as of <time>"
+
+
+def test_the_queue_s_applier_takes_in_every_pending_change_batch_by_batch(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aggregates.aggregates_rebuild()
+    _history(9, world, persons=4)
+    marks = AggregatePending.objects.count()
+    monkeypatch.setattr(aggregates, "APPLY_BATCH", 3)
+    assert marks > 3  # more than one batch
+    assert aggregates.aggregates_apply_task.call() == marks
+    assert not AggregatePending.objects.exists()
+    kept = _cells()
+    aggregates.aggregates_rebuild()
+    assert_frame_equal(_cells(), kept)
+
+
+def test_a_view_with_more_pending_than_it_takes_in_computes_in_full(
+    world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    aggregates.aggregates_rebuild()
+    _history(10, world, persons=3)
+    monkeypatch.setattr(aggregates, "VIEW_APPLY_LIMIT", 2)
+    assert AggregatePending.objects.count() > 2
+    # Nothing stale: the figures computed from every record, and the applier queued (the
+    # tests' immediate backend runs it once the view's transaction commits).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert data.aggregates_key(SECTOR) is None
+    assert not AggregatePending.objects.exists()
+    assert data.aggregates_key(SECTOR) is not None

@@ -207,15 +207,20 @@ def aggregates_on() -> bool:
 def aggregates_key(scope: Scope) -> Key | None:
     """The key of figures computed from the aggregates (their state's version, day and the
     scope), or None where they cannot be used: the demonstration's cohort, the setting off,
-    or aggregates not built for today's state (a rebuild is then queued, and the figures
-    are computed in full meanwhile)."""
+    aggregates not built for today's state (a rebuild is then queued, and the figures are
+    computed in full meanwhile), or more changes pending than a view takes in (the applier
+    is queued)."""
     if not aggregates_on():
         return None
-    state = aggregates.usable()
-    if state is None:
+    if aggregates.usable() is None:
         aggregates_rebuild_soon()
         return None
-    return ("aggregates", state.version, state.as_of, scope, threshold())
+    # Every change committed so far taken in first: the figures are never stale.
+    state = aggregates.current()
+    if state is None:
+        return None
+    # And when they were built: a version number alone repeats after a new build.
+    return ("aggregates", (state.version, state.built_at), state.as_of, scope, threshold())
 
 
 def aggregates_rebuild_soon() -> None:
