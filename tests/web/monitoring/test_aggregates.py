@@ -99,6 +99,18 @@ def _event(referral: Referral, number: int, before: str, after: str, on: dt.date
         )
 
 
+def _referral_of(person: Person, programme: Programme, state: str, **fields: Any) -> Referral:
+    """A referral of the person's organisation to the programme, in that state."""
+    return Referral.objects.create(
+        person=person,
+        programme=programme,
+        sender=person.organisation,
+        receiver=programme.organisation,
+        state=state,
+        **fields,
+    )
+
+
 def _referral(rng: random.Random, person: Person, programme: Programme, today: dt.date) -> None:
     sent = _day(rng, today)
     path = rng.choice(
@@ -112,12 +124,10 @@ def _referral(rng: random.Random, person: Person, programme: Programme, today: d
         ]
     )
     completed = path[-1] == "completed"
-    referral = Referral.objects.create(
-        person=person,
-        programme=programme,
-        sender=person.organisation,
-        receiver=programme.organisation,
-        state=path[-1],
+    referral = _referral_of(
+        person,
+        programme,
+        path[-1],
         planned_start=sent,
         rejection_reason="no_capacity" if path[-1] == "rejected" else "",
         outcome=rng.choice(OUTCOMES) if completed else "",
@@ -273,15 +283,7 @@ def test_a_recorded_outcome_shows_in_the_next_view(
     programme = world["programmes"][0]
     person = Person.objects.filter(organisation=programme.organisation).first()
     assert person is not None
-    referral = Referral.objects.create(
-        person=person,
-        programme=programme,
-        sender=person.organisation,
-        receiver=programme.organisation,
-        state="completed",
-        planned_start=today,
-        outcome="finished",
-    )
+    referral = _referral_of(person, programme, "completed", planned_start=today, outcome="finished")
     ended = today - dt.timedelta(days=200)
     for number, (before, after) in enumerate(
         [("draft", "sent"), ("sent", "accepted"), ("accepted", "in_progress")], start=2

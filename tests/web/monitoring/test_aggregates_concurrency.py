@@ -17,7 +17,16 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from polars.testing import assert_frame_equal
-from tests.web.monitoring.test_aggregates import _assert_same, _both_paths, _cells, _person, world
+from tests.support.concurrency import at_once
+from tests.web.monitoring.test_aggregates import (
+    _assert_same,
+    _both_paths,
+    _cells,
+    _event,
+    _person,
+    _referral_of,
+    world,
+)
 
 from passerelle.web.apps.beneficiaries.models import (
     BatchSource,
@@ -32,7 +41,7 @@ from passerelle.web.apps.monitoring import aggregates, data
 from passerelle.web.apps.monitoring.models import AggregatePending, AggregateState
 from passerelle.web.apps.monitoring.selectors import SECTOR
 from passerelle.web.apps.people.models import Person
-from passerelle.web.apps.referrals.models import Referral, ReferralEvent
+from passerelle.web.apps.referrals.models import ReferralEvent
 
 __all__ = ["world"]  # the fixture
 
@@ -95,45 +104,19 @@ def _change(rng: random.Random, person: Person, world: dict[str, Any]) -> None:
                 ended_on=day + dt.timedelta(days=60),
             )
         else:
-            referral = Referral.objects.create(
-                person=person,
-                programme=programme,
-                sender=person.organisation,
-                receiver=programme.organisation,
-                state="in_progress",
-                planned_start=day,
-            )
+            referral = _referral_of(person, programme, "in_progress", planned_start=day)
             path = [("draft", "sent"), ("sent", "accepted"), ("accepted", "in_progress")]
             for number, (before, after) in enumerate(path, start=2):
-                ReferralEvent.objects.create(
-                    referral=referral,
-                    number=number,
-                    from_state=before,
-                    to_state=after,
-                    at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))),
-                )
+                _event(referral, number, before, after, day)
 
 
 def _in_threads(targets: list[Callable[[], None]]) -> None:
-    """Run each target in its own thread (its own database connection); re-raise the
-    first error."""
-    errors: list[BaseException] = []
-
-    def run(target: Callable[[], None]) -> None:
-        try:
-            target()
-        except BaseException as error:  # re-raised in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    if errors:
-        raise errors[0]
+    """Run each target in its own thread (its own database connection), released together;
+    re-raise the first error."""
+    outcomes = at_once({str(n): target for n, target in enumerate(targets)}, Exception)
+    for outcome in outcomes.values():
+        if isinstance(outcome, Exception):
+            raise outcome
 
 
 def test_concurrent_writes_on_one_cluster_give_the_rebuild_s_totals(
@@ -165,7 +148,8 @@ def test_concurrent_writes_on_one_cluster_give_the_rebuild_s_totals(
         finally:
             connection.close()
 
-    # ReferralEvent.at is the moment of the insert unless told otherwise (as in the past).
+    # `_event` dates each event in the past by patching the field; patched here first, so
+    # that the threads' patches all find and leave it patched.
     with mock.patch.object(ReferralEvent._meta.get_field("at"), "auto_now_add", False):
         applying = threading.Thread(target=applier)
         applying.start()
