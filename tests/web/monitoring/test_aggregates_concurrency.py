@@ -17,16 +17,16 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from polars.testing import assert_frame_equal
-from tests.support.concurrency import at_once
-from tests.web.monitoring.test_aggregates import (
-    _assert_same,
-    _both_paths,
-    _cells,
-    _event,
-    _person,
-    _referral_of,
+from tests.support.aggregates import (
+    assert_same,
+    both_paths,
+    cells_kept,
+    event_on,
+    person_file,
+    referral_of,
     world,
 )
+from tests.support.concurrency import at_once
 
 from passerelle.web.apps.beneficiaries.models import (
     BatchSource,
@@ -104,10 +104,10 @@ def _change(rng: random.Random, person: Person, world: dict[str, Any]) -> None:
                 ended_on=day + dt.timedelta(days=60),
             )
         else:
-            referral = _referral_of(person, programme, "in_progress", planned_start=day)
+            referral = referral_of(person, programme, "in_progress", planned_start=day)
             path = [("draft", "sent"), ("sent", "accepted"), ("accepted", "in_progress")]
             for number, (before, after) in enumerate(path, start=2):
-                _event(referral, number, before, after, day)
+                event_on(referral, number, before, after, day)
 
 
 def _in_threads(targets: list[Callable[[], None]]) -> None:
@@ -125,7 +125,7 @@ def test_concurrent_writes_on_one_cluster_give_the_rebuild_s_totals(
     rng, today = random.Random(17), timezone.localdate()
     a, b, c = organisations["a"], organisations["b"], organisations["c"]
     # One person with files at a, b and c (one cluster), another at a and b, and two alone.
-    files = [_person(rng, holder, today) for holder in (a, b, c, a, b, c, a)]
+    files = [person_file(rng, holder, today) for holder in (a, b, c, a, b, c, a)]
     _linked([files[0:3], files[3:5]])
     aggregates.aggregates_rebuild()
     assert data.aggregates_key(SECTOR) is not None
@@ -148,7 +148,7 @@ def test_concurrent_writes_on_one_cluster_give_the_rebuild_s_totals(
         finally:
             connection.close()
 
-    # `_event` dates each event in the past by patching the field; patched here first, so
+    # `event_on` dates each event in the past by patching the field; patched here first, so
     # that the threads' patches all find and leave it patched.
     with mock.patch.object(ReferralEvent._meta.get_field("at"), "auto_now_add", False):
         applying = threading.Thread(target=applier)
@@ -161,19 +161,19 @@ def test_concurrent_writes_on_one_cluster_give_the_rebuild_s_totals(
             connection.close()
     assert sum(applied) > 0  # the applier took changes in while the writers wrote
     for scope in (SECTOR,):
-        aggregated, full = _both_paths(scope, world)  # the view takes in what is pending
-        _assert_same(aggregated, full)
+        aggregated, full = both_paths(scope, world)  # the view takes in what is pending
+        assert_same(aggregated, full)
     assert not AggregatePending.objects.exists()
-    kept = _cells()
+    kept = cells_kept()
     aggregates.aggregates_rebuild()
-    assert_frame_equal(_cells(), kept)
+    assert_frame_equal(cells_kept(), kept)
 
 
 def test_a_write_does_not_wait_for_the_applier(
     world: dict[str, Any], organisations: dict[str, Organisation]
 ) -> None:
     rng, today = random.Random(3), timezone.localdate()
-    person = _person(rng, organisations["a"], today)
+    person = person_file(rng, organisations["a"], today)
     aggregates.aggregates_rebuild()
     held, release = threading.Event(), threading.Event()
 
