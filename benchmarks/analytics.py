@@ -168,14 +168,17 @@ def _fill(persons: int, referrals: int, seed: int) -> int:
     return len(events)
 
 
-def _change() -> float:
-    """One recorded change: a new referral event (what a completion writes), in its own
-    transaction with the aggregates' hook; returns the seconds the write took."""
+def _change(index: int = 0) -> float:
+    """One recorded change: a new referral event (what a completion writes) of the
+    `index`-th referral in progress (another person for each index), in its own transaction
+    with the aggregates' hook (which marks the person pending); returns the seconds the
+    write took."""
     from django.db import transaction
 
     from passerelle.web.apps.referrals.models import Referral, ReferralEvent
 
-    referral = Referral.objects.filter(state="in_progress").first() or Referral.objects.first()
+    in_progress = Referral.objects.filter(state="in_progress").order_by("pk")
+    referral = in_progress[index : index + 1].first() or Referral.objects.first()
     assert referral is not None
     last = referral.events.order_by("-number").first()
     started = time.perf_counter()
@@ -275,6 +278,7 @@ def main() -> None:
                     (name, label, statistics.median(after_change), _p95(after_change),
                      _p95(cached))
                 )  # fmt: skip
+    write_to_view = _write_to_view(arguments.repeats)
     rows.append(_evaluation_task(arguments.repeats))
     rows.extend(_synthetic(arguments.repeats))
     print(
@@ -286,13 +290,40 @@ def main() -> None:
     print(f"{'view':<20} {'path':<24} {'median s':>9} {'p95 s':>8} {'cached p95 s':>13}")
     for name, source, median, p95, warm in rows:
         print(f"{name:<20} {source:<24} {median:>9.3f} {p95:>8.3f} {warm:>13.4f}")
+    print(f"\n{'writes':>6} {'then the dashboard, median s':>29} {'p95 s':>8}")
+    for count, median, p95 in write_to_view:
+        print(f"{count:>6} {median:>29.3f} {p95:>8.3f}")
     print(
-        "\nafter a change (a new referral event): aggregates + queue reads the scope's "
-        "aggregates, kept by the change's own transaction, and queues the evaluation (the "
+        "\nafter a change (a new referral event): aggregates + queue takes in the changes "
+        "pending (each change only marks its person) and reads the scope's aggregates, and "
+        "queues the evaluation (the "
         "page shows the latest finished one, saying so); full recompute reads every record; "
         "evaluation task: the queued computation on the worker; synthetic: the first "
         "computation (the cohort does not change)."
     )
+
+
+WRITE_COUNTS = (1, 10, 50)
+
+
+def _write_to_view(repeats: int) -> list[tuple[int, float, float]]:
+    """A view right after N writes (of N persons): what the view pays to take them in."""
+    from django.test import override_settings
+
+    from passerelle.web.apps.monitoring import data
+    from passerelle.web.apps.monitoring.selectors import SECTOR
+
+    rows = []
+    with override_settings(PASSERELLE_DEMONSTRATION=False, PASSERELLE_TASK_BACKEND="database"):
+        for count in WRITE_COUNTS:
+            seconds = []
+            for repeat in range(repeats):
+                for index in range(count):
+                    _change(1 + repeat * count + index)
+                seconds.append(_time(lambda: data.dashboard_tables(SECTOR)))
+            print(f"  measured: dashboard after {count} writes: {seconds}", flush=True)
+            rows.append((count, statistics.median(seconds), _p95(seconds)))
+    return rows
 
 
 def _evaluation_task(repeats: int) -> tuple[str, str, float, float, float]:

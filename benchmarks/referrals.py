@@ -37,7 +37,11 @@ a shared machine are noisy.
 
     .venv/bin/python benchmarks/referrals.py [--duration 60] [--caseworkers 50] [--rate 200]
         [--workers 4] [--worker-class gthread|sync] [--threads 4] [--no-preload] [--quick]
-        [--keep]
+        [--aggregates] [--keep]
+
+--aggregates builds the figures' aggregates (`passerelle aggregates-rebuild`) once the data
+is in, so that every change also goes through their write hook (docs/indicators.md); without
+it they are never built and the hook does nothing.
 
 gunicorn runs with --preload (the application loaded once, before the workers fork) and, by
 default, 4 gthread workers of 4 threads each that keep connections open; each simulated
@@ -108,8 +112,11 @@ WRITES = {"create", "send", "accept", "reject", "admit", "start", "complete", "n
 # --- synthetic data ----------------------------------------------------------------------
 
 
-def prepare(database_url: str, caseworkers: int, files_per_caseworker: int) -> dict[str, Any]:
-    """Migrate and add the synthetic network; the tokens, files and programmes to use."""
+def prepare(
+    database_url: str, caseworkers: int, files_per_caseworker: int, *, aggregates: bool = False
+) -> dict[str, Any]:
+    """Migrate and add the synthetic network; the tokens, files and programmes to use; with
+    `aggregates`, build the figures' aggregates on it."""
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     sys.path.insert(0, str(BENCH_DIR))
@@ -209,6 +216,10 @@ def prepare(database_url: str, caseworkers: int, files_per_caseworker: int) -> d
                     given_on=dt.date(2026, 1, 5),
                 )
             files[org.slug].append(str(person.pk))
+    if aggregates:
+        from passerelle.web.apps.monitoring.aggregates import aggregates_rebuild
+
+        aggregates_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     connection.close()
@@ -585,6 +596,9 @@ def main() -> None:
     parser.add_argument("--database", default="passerelle_bench_referrals")
     parser.add_argument("--quick", action="store_true", help="10 s, 10 caseworkers")
     parser.add_argument("--no-crash", action="store_true", help="skip the SIGKILL run")
+    parser.add_argument(
+        "--aggregates", action="store_true", help="build the figures' aggregates first"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
     if args.quick:
@@ -595,6 +609,9 @@ def main() -> None:
     if args.worker_class == "sync":
         args.threads = 1  # gunicorn turns sync workers with threads into gthread ones
 
+    # The aggregates are used only under the cell-key secret they were built with: one secret
+    # for this process and the server (else it comes from each one's random SECRET_KEY).
+    os.environ.setdefault("PASSERELLE_CELL_KEY_SECRET", secrets.token_hex(32))
     base_url = postgres_url()
     print(f"preparing database {args.database} ...", flush=True)
     database_url = create_database(base_url, args.database)
@@ -602,7 +619,7 @@ def main() -> None:
     failed = 0
     try:
         started = time.perf_counter()
-        data = prepare(database_url, args.caseworkers, args.files)
+        data = prepare(database_url, args.caseworkers, args.files, aggregates=args.aggregates)
         print(f"prepared in {time.perf_counter() - started:.0f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="passerelle-bench-referrals-") as tmp:
             work = Path(tmp)
@@ -622,7 +639,8 @@ def main() -> None:
                 caseworkers=2 * args.workers, rate=0), warm, 3):  # fmt: skip
                 worker.join()
             print(
-                f"gunicorn: {args.workers} {args.worker_class} workers on {cores} cores; "
+                ("aggregates built; " if args.aggregates else "aggregates not built; ")
+                + f"gunicorn: {args.workers} {args.worker_class} workers on {cores} cores; "
                 f"{args.caseworkers} caseworkers at "
                 + (f"{args.rate:g} changes/s" if args.rate else "full speed")
                 + f" for {args.duration:g} s; load average {os.getloadavg()[0]:.2f}",

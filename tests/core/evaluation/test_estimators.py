@@ -6,6 +6,7 @@ motivation unobserved, they do not (and the test says so)."""
 from __future__ import annotations
 
 import math
+import random
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -13,7 +14,12 @@ import polars as pl
 import pytest
 
 from passerelle.core.evaluation import EvaluationInputError, evaluate_programme, love_plot_svg
-from passerelle.core.evaluation.estimators import Evaluation, e_value, match_nearest
+from passerelle.core.evaluation.estimators import (
+    SEPARATED_BY,
+    Evaluation,
+    e_value,
+    match_nearest,
+)
 from passerelle.core.evaluation.synthetic import CohortParameters, Motivation, generate_cohort
 
 PERSONS = 20_000
@@ -151,3 +157,17 @@ def test_a_noisy_proxy_removes_some_of_the_bias_but_not_all(
     bias_unobserved = unobserved[0].estimate("aipw").effect - att
     assert 0 < bias_proxy < bias_unobserved
     assert proxy.estimate("aipw").ci_low > att
+
+
+def test_a_separation_is_refused_with_a_reason_a_page_can_translate() -> None:
+    rng = random.Random(4)
+    rows = [
+        {"treated": int(n >= 30), "outcome": rng.randrange(2), "age": 20 + n, "x": rng.random()}
+        for n in range(60)
+    ]
+    frame = pl.DataFrame(rows)
+    with pytest.raises(EvaluationInputError) as alone:
+        evaluate_programme(frame, covariates=["age", "x"], n_bootstrap=5)
+    assert "perfect separation by age alone" in str(alone.value)  # the command line's
+    assert alone.value.reason == SEPARATED_BY[True]  # the page's message id, and its name
+    assert alone.value.params == {"covariates": "age"}

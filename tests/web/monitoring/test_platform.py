@@ -7,6 +7,7 @@ Synthetic people only."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.checks import run_checks
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from tests.support.accounts import actor_of
@@ -320,3 +321,40 @@ def test_the_evaluation_page_counts_who_is_followed_and_waits_for_enough(
     assert (result.treated, result.controls, result.evaluation) == (0, 0, None)
     unknown = analyst.get("/analysis/evaluation/", {"programme": "nope"})
     assert unknown.status_code == 400
+
+
+def test_the_evaluation_page_says_why_the_estimators_refused_the_records(
+    users: dict[str, User],
+    mentoring: object,
+    login: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from passerelle.core.evaluation.estimators import SEPARATED_BY
+    from passerelle.web.apps.monitoring import evaluations, views
+
+    _refer(users, mentoring, PARTICIPANTS, through="completed")
+    refused = data.PlatformEvaluation(
+        "duo-for-a-job-mentoring",
+        60,
+        30,
+        30,
+        None,
+        refused="treated: perfect separation by french_or_dutch alone: ...",
+        reason=SEPARATED_BY[True],
+        reason_params=(("covariates", "french_or_dutch"),),
+    )
+    # As the queue stores it (the records that separate are the versions' tests' business).
+    shown = evaluations.EvaluationShown(refused, timezone.now(), computing=False)
+    monkeypatch.setattr(evaluations, "platform_evaluation_shown", lambda *_args: shown)
+    analyst = login(users["analyst"])
+    page = analyst.get("/analysis/evaluation/", {"programme": "duo-for-a-job-mentoring"})
+    text = page.content.decode()
+    # The staff's default language, French: the reason translated, the covariate named.
+    assert "les estimateurs ont refusé ces enregistrements, car les covariables" in text
+    assert "french_or_dutch à elles seules séparent les participants" in text
+    assert "<table" not in text
+    for language, words in (("nl", "alleen scheiden de deelnemers"), ("ar", "وحدها تفصل")):
+        with translation.override(language):
+            assert words in views.refusal_of(refused)
+    # A reason the estimators gave only in English (or a result stored before reasons).
+    assert views.refusal_of(dataclasses.replace(refused, reason="")) == refused.refused

@@ -62,7 +62,7 @@ from passerelle.core.evaluation.inputs import (
     prepare_input,
 )
 from passerelle.core.extras import require
-from passerelle.core.i18n import _
+from passerelle.core.i18n import _, gettext_noop
 
 __all__ = ["EvaluationInputError", "InputNote", "PreparedInput", "evaluate_programme"]
 
@@ -823,8 +823,24 @@ def _refuse_separation(
     raise EvaluationInputError(
         f"{treatment}: perfect separation by {which}: no participant has a comparable "
         "non-participant, so there is nothing to compare; leave out the covariates that "
-        "decide who took part, or compare with another group"
+        "decide who took part, or compare with another group",
+        reason=SEPARATED_BY[bool(alone)],
+        covariates=", ".join(alone),
     )
+
+
+SEPARATED_BY = {
+    True: gettext_noop(
+        "the covariates %(covariates)s alone separate the participants from the others: no "
+        "participant has a comparable non-participant, so there is nothing to compare"
+    ),
+    False: gettext_noop(
+        "the covariates together separate the participants from the others: no participant "
+        "has a comparable non-participant, so there is nothing to compare"
+    ),
+}
+"""A perfect separation, for a reader (`EvaluationInputError.reason`): by some covariates
+each on its own, or only by all of them together."""
 
 
 def _bootstrap(

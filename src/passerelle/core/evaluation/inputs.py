@@ -39,7 +39,15 @@ share of its own norm (standardised) adds nothing: it is dropped."""
 
 
 class EvaluationInputError(ValueError):
-    """The evaluation frame lacks a column or a value is not allowed."""
+    """The evaluation frame lacks a column or a value is not allowed. `reason`, where set,
+    is the same refusal for a reader: an English message id marked for translation (with
+    `%(name)s` placeholders filled from `params`), that a page translates into its
+    language (the message itself, in English, names columns for the command line)."""
+
+    def __init__(self, message: str, *, reason: str = "", **params: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = params
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from passerelle.core.indicators.report import (
     REFERRALS_IN,
     _publish,
     _row,
+    _share_row,
     parse_period,
 )
 from passerelle.core.indicators.survival import kaplan_meier_curve, time_to_first_job_counts
@@ -546,17 +547,8 @@ def _outcome_rows_of(
         employed_part = part.filter(pl.col("employed") == "1")
         participants = int(part["count"].sum())
         employed = int(employed_part["count"].sum())
-        rows.append(
-            _row(
-                gettext_noop("outcomes"),
-                label,
-                employed,
-                participants,
-                employed / participants if participants else None,
-                "share",
-                (int(employed_part["key"].sum()) % MODULUS, int(part["key"].sum()) % MODULUS),
-            )
-        )
+        keys = (int(employed_part["key"].sum()) % MODULUS, int(part["key"].sum()) % MODULUS)
+        rows.append(_share_row(gettext_noop("outcomes"), label, employed, participants, keys))
     return rows
 
 
@@ -633,15 +625,7 @@ def _referral_rows_of(
     ]
     for label, part in zip(COMPLEMENTARY, ("accepted", "rejected"), strict=True):
         rows.append(
-            _row(
-                REFERRALS_IN,
-                label,
-                counts[part],
-                decided,
-                counts[part] / decided if decided else None,
-                "share",
-                (keys[part], decided_key),
-            )
+            _share_row(REFERRALS_IN, label, counts[part], decided, (keys[part], decided_key))
         )
     outgoing = sent.filter(pl.col("from_organisation").is_in(organisations))
     rows.append(

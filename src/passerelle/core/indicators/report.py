@@ -83,6 +83,14 @@ def parse_period(text: str) -> Period:
     return (first, following - dt.timedelta(days=1))
 
 
+def _share_row(
+    section: str, indicator: str, count: int, denominator: int, keys: tuple[int, int | None]
+) -> dict[str, object]:
+    """A share of the report: count of denominator (no value for an empty denominator)."""
+    share = count / denominator if denominator else None
+    return _row(section, indicator, count, denominator, share, "share", keys)
+
+
 def _row(
     section: str,
     indicator: str,
@@ -212,17 +220,8 @@ def _outcome_rows(
         )
         participants = int(due["participants"][0])
         employed = int(due["employed"][0])
-        rows.append(
-            _row(
-                gettext_noop("outcomes"),
-                label,
-                employed,
-                participants,
-                employed / participants if participants else None,
-                "share",
-                (int(due["employed_key"][0]), int(due["participants_key"][0])),
-            )
-        )
+        keys = (int(due["employed_key"][0]), int(due["participants_key"][0]))
+        rows.append(_share_row(gettext_noop("outcomes"), label, employed, participants, keys))
     return rows
 
 
@@ -280,17 +279,8 @@ def _referral_rows(table: pl.LazyFrame, programme: str, period: Period) -> list[
         )
     ]
     for label, part in zip(COMPLEMENTARY, ("accepted", "rejected"), strict=True):
-        rows.append(
-            _row(
-                REFERRALS_IN,
-                label,
-                incoming[part],
-                decided,
-                incoming[part] / decided if decided else None,
-                "share",
-                (incoming[f"{part}_key"], incoming["decided_key"]),
-            )
-        )
+        keys = (incoming[f"{part}_key"], incoming["decided_key"])
+        rows.append(_share_row(REFERRALS_IN, label, incoming[part], decided, keys))
     outgoing = (
         sent.filter(pl.col("from_organisation").is_in(organisations))
         .select(pl.len(), key_sum())

@@ -2,12 +2,15 @@
 
 Per scope (the sector, each organisation, each partnership) the table `AggregateCell` holds
 the sums over persons of `core.indicators.aggregates.cells_of` (counts and cell-key sums per
-cell), and `AggregatePerson` each person's rows as those sums hold them. One hook,
-`aggregates_record(files)`, runs in the transaction of every change of a person file, a
-referral transition, a follow-up or a participation (the signal receivers of `signals.py`,
-the one place that calls it): it reads the persons those files belong to (through the
-linkage), subtracts their old part and adds the new one. A view then reads its scope's
-cells (a few thousand rows) instead of every record.
+cell), and `AggregatePerson` each person's rows as those sums hold them. Every change of a
+person file, a referral transition, a follow-up or a participation (the signal receivers of
+`signals.py`, the one place that calls it) calls `aggregates_record(files)`, which only
+marks the persons pending (`AggregatePending`, one insert, no lock). The applier,
+`aggregates_apply`, takes the marks in: it reads the persons they belong to (through the
+linkage), subtracts their old part and adds the new one, under a lock only appliers and
+the rebuild take. It runs on the queue (`aggregates_apply_task`) and before every view that
+reads the aggregates (`current()`), so the next view shows every committed change. A view
+then reads its scope's cells (a few thousand rows) instead of every record.
 
 `aggregates_rebuild()` (the command `passerelle aggregates-rebuild`, the task
 `tasks.aggregates_rebuild_task`) computes everything from scratch: after a migration, an
@@ -42,7 +45,6 @@ from passerelle.core.indicators.aggregates import (
     cells_difference,
     cells_of,
     scopes_of,
-    sum_cells,
 )
 from passerelle.core.indicators.platform import restrict, stable_id
 from passerelle.core.indicators.schema import (
@@ -53,7 +55,13 @@ from passerelle.core.indicators.schema import (
 )
 from passerelle.web.apps.directory.models import Partnership
 from passerelle.web.apps.monitoring import selectors
-from passerelle.web.apps.monitoring.models import AggregateCell, AggregatePerson, AggregateState
+from passerelle.web.apps.monitoring.models import (
+    AggregateCell,
+    AggregatePending,
+    AggregatePerson,
+    AggregateState,
+)
+from passerelle.web.apps.ops.queue import background_task, enqueue
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "persons": PERSONS_SCHEMA,
@@ -65,6 +73,16 @@ DASHBOARD_FAMILIES = ("persons", "cohorts", "actiris", "km", "outcomes", "flows"
 REPORT_FAMILIES = ("report_started", "report_active", "report_outcomes", "report_waiting")
 """The funder report's families kept by programme (`AggregateCell.part`)."""
 STATE_ID = 1
+APPLIER_LOCK = 0x70617373_61676731
+"""The PostgreSQL advisory lock of the applier and the rebuild (an arbitrary constant)."""
+APPLY_EVERY = 16
+"""A write queues the applier when its mark's id is a multiple of this: one task per so
+many changes, not one per change."""
+APPLY_BATCH = 50
+"""Marks taken in by one transaction of the queue's applier (short, as a view that comes
+meanwhile waits for it)."""
+VIEW_APPLY_LIMIT = 200
+"""Marks a view takes in itself before it reads; with more pending, it computes in full."""
 
 
 def cell_key_secret() -> bytes:
@@ -136,8 +154,12 @@ def _text_schema(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _frames_from_json(text: str) -> dict[str, pl.DataFrame]:
-    rows = json.loads(text) if text else {}
+def _frames_from_json_rows(texts: list[str]) -> dict[str, pl.DataFrame]:
+    """Persons' rows as `_rows_by_person` stored them, in one frame of each kind."""
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for text in texts:
+        for name, person_rows in json.loads(text).items():
+            rows[name].extend(person_rows)
     frames = {}
     for name, schema in SCHEMAS.items():
         frame = pl.DataFrame(rows.get(name, []), schema=_text_schema(schema), orient="row")
@@ -243,60 +265,151 @@ def _clusters(links_version: Any) -> tuple[dict[str, str], dict[str, list[str]]]
 
 
 def aggregates_record(files: Iterable[Any]) -> None:
-    """Bring the aggregates up to date for the persons these person files belong to, in
-    the caller's transaction. Does nothing while the aggregates are not usable (a rebuild
-    is due: the views compute in full until it has run)."""
-    wanted = {str(file) for file in files if file is not None}
+    """Mark the persons of these person files pending, in the caller's transaction: one
+    plain insert per file, no lock, no computation (the change and its mark commit or roll
+    back together). Nothing is marked while the aggregates were never built. Every
+    `APPLY_EVERY`-th mark queues the applier; the views take in the rest themselves."""
+    wanted = sorted({str(file) for file in files if file is not None})
     if not wanted:
         return
+    pending, state = AggregatePending._meta.db_table, AggregateState._meta.db_table
+    # One statement for the check and the insert; a plain read of the state's row, which
+    # the rebuild's lock does not block.
+    sql = (
+        f"INSERT INTO {pending} (file) SELECT %s WHERE EXISTS "  # noqa: S608 (the models' tables)
+        f"(SELECT 1 FROM {state} WHERE id = %s AND built_at IS NOT NULL) RETURNING id"
+    )
+    marks = []
+    with connection.cursor() as cursor:
+        for file in wanted:
+            cursor.execute(sql, [file, STATE_ID])
+            row = cursor.fetchone()
+            if row is not None:
+                marks.append(int(row[0]))
+    if any(mark % APPLY_EVERY == 0 for mark in marks):
+        aggregates_apply_soon()
+
+
+def aggregates_apply_soon() -> None:
+    """Queue the applier (`aggregates_apply_task`)."""
+    enqueue(aggregates_apply_task)
+
+
+def _applier_lock() -> None:
+    """The applier's lock, to the end of the transaction: one applier (or rebuild) at a
+    time; writers never take it. SQLite (the demo) serialises write transactions anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLIER_LOCK])
+
+
+def aggregates_apply(limit: int = APPLY_BATCH, *, all_or_none: bool = False) -> int | None:
+    """Take in the pending changes, the oldest `limit` marks (see `AggregatePending`): the
+    persons they belong to (through the linkage), their old part subtracted and their new
+    one added, then the marks deleted, in one transaction under the applier's lock. Returns
+    the marks taken in (0: none pending, or aggregates not usable: the rebuild clears them);
+    with `all_or_none`, None when more than `limit` are pending (nothing is done then)."""
+    if not AggregatePending.objects.exists():
+        return 0  # the views' usual case: no lock taken, so they never wait on one another
     with transaction.atomic():
-        state = AggregateState.objects.select_for_update().filter(pk=STATE_ID).first()
+        _applier_lock()
+        state = AggregateState.objects.filter(pk=STATE_ID).first()
         if state is None or state.built_at is None:
-            return
+            return 0
         expected = _expected()
         if not _matches(state, expected):
-            return
-        links_version = selectors.links_version()
-        representative, cluster = _clusters(links_version)
-        persons = {representative.get(file, file) for file in wanted}
-        read = sorted({file for person in persons for file in cluster.get(person, [person])})
-        records = selectors.records_of(links_version, expected["as_of"], files=read)
-        now = {
-            "persons": records.persons,
-            "holders": records.holders,
-            "events": records.events,
-            "referrals": records.referrals,
-        }
-        members = partnerships()
-        ids = [stable_id(person) for person in persons]
-        stored = {
-            row.person_id: row
-            for row in AggregatePerson.objects.select_for_update().filter(pk__in=ids)
-        }
-        deltas: dict[str, list[pl.DataFrame]] = defaultdict(list)
-        for person_id in ids:
-            new = {
-                name: frame.filter(pl.col("person_id") == person_id) for name, frame in now.items()
-            }
-            delta = _person_update(
-                person_id, new, stored.get(person_id), members, expected["as_of"]
-            )
-            for scope, change in delta.items():
-                deltas[scope].append(change)
-        for scope, changes in deltas.items():
-            _write(scope, sum_cells(pl.concat(changes)), add=True)
+            return 0
+        # Only the marks read here are deleted: a mark committed later (even with a smaller
+        # id) stays for the next applier, which reads the records after it.
+        marks = list(AggregatePending.objects.order_by("id").values_list("id", "file")[: limit + 1])
+        if len(marks) > limit:
+            if all_or_none:
+                return None
+            marks = marks[:limit]
+        if not marks:
+            return 0
+        _take_in({file for _id, file in marks}, expected["as_of"])
+        AggregatePending.objects.filter(id__in=[mark for mark, _file in marks]).delete()
         AggregateState.objects.filter(pk=STATE_ID).update(version=F("version") + 1)
+        return len(marks)
+
+
+@background_task(retries=2)
+def aggregates_apply_task() -> int:
+    """The queue's applier (here, not in `tasks.py`, as the write hook queues it): every
+    pending change taken in, batch by batch (safe to run twice: a second run finds none)."""
+    return aggregates_apply_all()
+
+
+def aggregates_apply_all() -> int:
+    """Apply the pending changes in batches until none is left."""
+    applied = 0
+    while True:
+        done = aggregates_apply(APPLY_BATCH)
+        if not done:
+            return applied
+        applied += done
+
+
+def current() -> AggregateState | None:
+    """The aggregates' state once every change committed so far is taken in, for a view
+    to read; None when they are not usable, or when too many changes are pending
+    (`VIEW_APPLY_LIMIT`: the applier is behind; it is queued, and the view computes in full
+    meanwhile)."""
+    if aggregates_apply(VIEW_APPLY_LIMIT, all_or_none=True) is None:
+        aggregates_apply_soon()
+        return None
+    return usable()
+
+
+def _take_in(wanted: set[str], as_of: dt.date) -> None:
+    """The persons these files belong to taken in together: their new rows stored, and the
+    cells of all their new rows minus those of all their old rows added to every scope's
+    totals. The cells add up over persons, so one computation per scope serves the whole
+    batch (a person at a time cost the polars queries' overhead for each)."""
+    links_version = selectors.links_version()
+    representative, cluster = _clusters(links_version)
+    persons = {representative.get(file, file) for file in wanted}
+    read = sorted({file for person in persons for file in cluster.get(person, [person])})
+    records = selectors.records_of(links_version, as_of, files=read)
+    now = {
+        "persons": records.persons,
+        "holders": records.holders,
+        "events": records.events,
+        "referrals": records.referrals,
+    }
+    texts = _rows_by_person(now)
+    ids = sorted({stable_id(person) for person in persons})
+    stored = {
+        row.person_id: row.frames
+        for row in AggregatePerson.objects.select_for_update().filter(pk__in=ids)
+    }
+    # Only the persons whose rows changed (not a file's other fields, say).
+    changed = [person for person in ids if stored.get(person) != texts.get(person)]
+    if not changed:
+        return
+    new = {name: frame.filter(pl.col("person_id").is_in(changed)) for name, frame in now.items()}
+    old = _frames_from_json_rows([stored[person] for person in changed if person in stored])
+    members = partnerships()
+    parts, before = _parts(new, members, as_of), _parts(old, members, as_of)
+    empty = pl.DataFrame(schema=CELLS_SCHEMA)
+    for scope in sorted(parts.keys() | before.keys()):
+        _write(scope, cells_difference(parts.get(scope, empty), before.get(scope, empty)), add=True)
+    AggregatePerson.objects.filter(pk__in=[p for p in changed if p not in texts]).delete()
+    for person in changed:
+        if person in texts:
+            AggregatePerson.objects.update_or_create(pk=person, defaults={"frames": texts[person]})
 
 
 Parts = dict[str, pl.DataFrame]
-"""A person's part of the totals, per scope."""
+"""Persons' part of the totals, per scope."""
 
 
 def _parts(
     frames: dict[str, pl.DataFrame], members: dict[str, frozenset[str]], as_of: dt.date
 ) -> Parts:
-    """The person's part of each scope they count in; computed once per distinct set of
-    rows (a person known at one organisation has the same part in it as in the sector)."""
+    """The persons' part of each scope they count in; computed once per distinct set of
+    rows (persons known at one organisation have the same part in it as in the sector)."""
     computed: dict[str, pl.DataFrame] = {}
     parts = {}
     for scope in scopes_of(_organisations(frames), members):
@@ -308,62 +421,6 @@ def _parts(
     return parts
 
 
-def _parts_json(parts: Parts) -> str:
-    return json.dumps({scope: cells.rows() for scope, cells in parts.items()})
-
-
-def _parts_from_json(text: str) -> Parts:
-    return {
-        scope: pl.DataFrame(rows, schema=CELLS_SCHEMA, orient="row")
-        for scope, rows in json.loads(text).items()
-    }
-
-
-def _person_delta(
-    new: dict[str, pl.DataFrame],
-    stored: AggregatePerson | None,
-    members: dict[str, frozenset[str]],
-    as_of: dt.date,
-) -> tuple[Parts, Parts]:
-    """The person's new part of the totals, and what it changes in each scope (the new
-    part minus the old one: stored, or computed from the rows the rebuild stored)."""
-    old: Parts = {}
-    if stored is not None:
-        old = (
-            _parts_from_json(stored.cells)
-            if stored.cells
-            else _parts(_frames_from_json(stored.frames), members, as_of)
-        )
-    parts = _parts(new, members, as_of)
-    empty = pl.DataFrame(schema=CELLS_SCHEMA)
-    deltas = {
-        scope: cells_difference(parts.get(scope, empty), old.get(scope, empty))
-        for scope in sorted(parts.keys() | old.keys())
-    }
-    return parts, deltas
-
-
-def _person_update(
-    person_id: int,
-    new: dict[str, pl.DataFrame],
-    known: AggregatePerson | None,
-    members: dict[str, frozenset[str]],
-    as_of: dt.date,
-) -> Parts:
-    """Store the person's new rows and part; return what they change in each scope."""
-    text = _rows_by_person(new).get(person_id)
-    if known is not None and known.cells and known.frames == text:
-        return {}  # nothing the figures read has changed (a file's other fields, say)
-    parts, delta = _person_delta(new, known, members, as_of)
-    if text is None:
-        AggregatePerson.objects.filter(pk=person_id).delete()
-    else:
-        AggregatePerson.objects.update_or_create(
-            pk=person_id, defaults={"frames": text, "cells": _parts_json(parts)}
-        )
-    return delta
-
-
 # --- the rebuild -------------------------------------------------------------------------
 
 
@@ -372,7 +429,10 @@ def aggregates_rebuild() -> AggregateState:
     transaction that holds the state's row (changes recorded meanwhile wait for it)."""
     started = time.perf_counter()
     with transaction.atomic():
+        _applier_lock()
         state, _created = AggregateState.objects.select_for_update().get_or_create(pk=STATE_ID)
+        # The marks seen before the records are read are in them; later ones stay pending.
+        seen = list(AggregatePending.objects.values_list("id", flat=True))
         expected = _expected()
         links_version = selectors.links_version()
         records = selectors.records_of(links_version, expected["as_of"])
@@ -402,6 +462,7 @@ def aggregates_rebuild() -> AggregateState:
             ],
             batch_size=2000,
         )
+        AggregatePending.objects.filter(id__in=seen).delete()
         for name, value in expected.items():
             setattr(state, name, value)
         state.version += 1

@@ -207,15 +207,20 @@ def aggregates_on() -> bool:
 def aggregates_key(scope: Scope) -> Key | None:
     """The key of figures computed from the aggregates (their state's version, day and the
     scope), or None where they cannot be used: the demonstration's cohort, the setting off,
-    or aggregates not built for today's state (a rebuild is then queued, and the figures
-    are computed in full meanwhile)."""
+    aggregates not built for today's state (a rebuild is then queued, and the figures are
+    computed in full meanwhile), or more changes pending than a view takes in (the applier
+    is queued)."""
     if not aggregates_on():
         return None
-    state = aggregates.usable()
-    if state is None:
+    if aggregates.usable() is None:
         aggregates_rebuild_soon()
         return None
-    return ("aggregates", state.version, state.as_of, scope, threshold())
+    # Every change committed so far taken in first: the figures are never stale.
+    state = aggregates.current()
+    if state is None:
+        return None
+    # And when they were built: a version number alone repeats after a new build.
+    return ("aggregates", (state.version, state.built_at), state.as_of, scope, threshold())
 
 
 def aggregates_rebuild_soon() -> None:
@@ -557,7 +562,12 @@ class PlatformEvaluation:
     """None while either group is under MINIMUM_GROUP, or when the records cannot be
     compared (`refused`)."""
     refused: str = ""
-    """Why the estimators refused the records (for example a perfect separation)."""
+    """Why the estimators refused the records (for example a perfect separation), in
+    English as the estimators say it."""
+    reason: str = ""
+    """The same for a reader: a message id to translate (`EvaluationInputError.reason`),
+    empty when the estimators gave none (the page then shows `refused`)."""
+    reason_params: tuple[tuple[str, str], ...] = ()
 
 
 def platform_evaluation(scope: Scope, programme: str) -> PlatformEvaluation:
@@ -576,15 +586,24 @@ def _platform_evaluation(key: Key, programme: str, resamples: int) -> PlatformEv
     sample = sample_of(source.persons, source.events, source.referrals, programme, source.as_of)
     treated = int(sample["treated"].sum())
     controls = sample.height - treated
-    result, refused = None, ""
-    if min(treated, controls) >= MINIMUM_GROUP:
-        try:
-            result = evaluate_programme(
-                sample.drop("person_id"),
-                covariates=list(EVALUATION_COVARIATES),
-                n_bootstrap=resamples,
-                seed=0,
-            )
-        except EvaluationInputError as error:
-            refused = str(error)
-    return PlatformEvaluation(programme, sample.height, treated, controls, result, refused)
+    if min(treated, controls) < MINIMUM_GROUP:
+        return PlatformEvaluation(programme, sample.height, treated, controls, None)
+    try:
+        result = evaluate_programme(
+            sample.drop("person_id"),
+            covariates=list(EVALUATION_COVARIATES),
+            n_bootstrap=resamples,
+            seed=0,
+        )
+    except EvaluationInputError as error:
+        return PlatformEvaluation(
+            programme,
+            sample.height,
+            treated,
+            controls,
+            None,
+            refused=str(error),
+            reason=error.reason,
+            reason_params=tuple(sorted(error.params.items())),
+        )
+    return PlatformEvaluation(programme, sample.height, treated, controls, result)

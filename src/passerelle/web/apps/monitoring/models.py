@@ -1,5 +1,6 @@
-"""What the monitoring app keeps between views: the figures' aggregates (updated in the
-transaction of every recorded change, `aggregates.py`) and the evaluations computed by the
+"""What the monitoring app keeps between views: the figures' aggregates (every recorded
+change marks its person pending; the pending ones are taken in before the next view and by
+the queue, `aggregates.py`) and the evaluations computed by the
 queue (`tasks.py`). Aggregates only: no name, no file id (persons by their stable id)."""
 
 from __future__ import annotations
@@ -29,15 +30,22 @@ class AggregateCell(models.Model):
 
 
 class AggregatePerson(models.Model):
-    """A person's rows (the engine's frames, linked) and part of the totals: what a change
-    of this person subtracts before it adds the new part."""
+    """A person's rows (the engine's frames, linked) as last taken in: what a change of
+    this person subtracts (their cells) before it adds those of the new rows."""
 
     person_id = models.BigIntegerField(primary_key=True)
     frames = models.TextField()
     """JSON: the person's rows of the persons, holders, events and referrals frames."""
-    cells = models.TextField(blank=True, default="")
-    """JSON: the person's part of each scope's totals, once a change computed it (the
-    rebuild leaves it empty: it is then computed from `frames`)."""
+
+
+class AggregatePending(models.Model):
+    """A person file whose change the aggregates have not taken in yet: what every write
+    leaves (one plain insert, in its own transaction, so that writes never wait on one
+    another), and what the applier (`aggregates.aggregates_apply`) takes in and deletes.
+    No unique key: two writes of the same file leave two rows, neither waits."""
+
+    id = models.BigAutoField(primary_key=True)
+    file = models.CharField(max_length=64)
 
 
 class AggregateState(models.Model):

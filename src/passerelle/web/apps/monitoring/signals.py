@@ -1,8 +1,10 @@
 """The one place that keeps the figures' aggregates in step with the records: every save or
 delete of a person file, a referral event (each transition writes one, after the referral's
 own fields), a follow-up or a participation calls `aggregates.aggregates_record` with the
-person file it belongs to, in the same transaction. Writes that send no signal (bulk
-inserts, raw SQL) must call it themselves or run `passerelle aggregates-rebuild`."""
+person file it belongs to, in the same transaction (it marks the person pending; the
+applier takes the mark in later, before the next view at the latest). Writes that send no
+signal (bulk inserts, raw SQL) must call it themselves or run `passerelle
+aggregates-rebuild`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The monitoring's background work (docs/operations.md, "Background work"): the rebuild of
-the figures' aggregates (the platform evaluation's task is `evaluations.py`'s)."""
+the figures' aggregates (the applier of the changes pending in them is `aggregates.py`'s, the
+platform evaluation's task `evaluations.py`'s)."""
 
 from __future__ import annotations
 

@@ -481,6 +481,7 @@ def _evaluation_context(scope: Scope, programme: str) -> dict[str, Any]:
     result = shown.result
     if result is not None:
         context.update(treated=_at_least(result.treated), controls=_at_least(result.controls))
+        context["refused"] = refusal_of(result)
         if result.evaluation is not None:
             rows = pl.DataFrame(
                 [
@@ -506,6 +507,16 @@ def _evaluation_context(scope: Scope, programme: str) -> dict[str, Any]:
                 "",
             )
     return context
+
+
+def refusal_of(result: data.PlatformEvaluation) -> str:
+    """Why the estimators refused the records, in the reader's language where they said it
+    for a reader, else as they said it; empty when they did not refuse. (Results stored
+    before the reason was kept have no `reason`.)"""
+    reason = getattr(result, "reason", "")
+    if reason:
+        return _(reason) % dict(getattr(result, "reason_params", ()))
+    return str(getattr(result, "refused", ""))
 
 
 def _at_least(count: int) -> int | str:
