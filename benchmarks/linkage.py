@@ -10,6 +10,7 @@ DuckDB runs inside it).
     python benchmarks/linkage.py --sizes 200000        # one size
     python benchmarks/linkage.py --quick               # FEBRL4 + synthetic 20 000
     python benchmarks/linkage.py --populations independent   # the generalisation figure only
+    python benchmarks/linkage.py --methods private            # one method (a process each)
 
 Each size is measured on our own generator (`synthetic.py`, the one the engine's settings
 were chosen on) and on the independent one (`synthetic_independent.py`, never tuned on):
