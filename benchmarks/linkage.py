@@ -10,6 +10,7 @@ DuckDB runs inside it).
     python benchmarks/linkage.py --sizes 200000        # one size
     python benchmarks/linkage.py --quick               # FEBRL4 + synthetic 20 000
     python benchmarks/linkage.py --populations independent   # the generalisation figure only
+    python benchmarks/linkage.py --methods private            # one method (a process each)
 
 Each size is measured on our own generator (`synthetic.py`, the one the engine's settings
 were chosen on) and on the independent one (`synthetic_independent.py`, never tuned on):
@@ -132,30 +133,30 @@ def _measure(
     return row
 
 
-def bench(data: str, records: pl.DataFrame, threshold: float, *, lenient: bool) -> list[Row]:
+METHODS = ("baseline", "plaintext", "private")
+
+
+def bench(
+    data: str,
+    records: pl.DataFrame,
+    threshold: float,
+    *,
+    lenient: bool,
+    methods: tuple[str, ...] = METHODS,
+) -> list[Row]:
     # FEBRL dates are real dates (1 January is not a placeholder there) and some are corrupt.
     features = plaintext_features(records, lenient_dates=lenient, placeholder_dates=not lenient)
     kept = blocking_recall(features, records, BLOCKING_KEYS["plaintext"])
     del features
-    rows = [
-        _measure(
-            data, records, "baseline", lambda: dedupe_baseline(records, threshold=threshold), None
-        ),
-        _measure(
-            data,
-            records,
-            "plaintext",
+    runs: dict[str, tuple[Callable[[], LinkageRun], float | None]] = {
+        "baseline": (lambda: dedupe_baseline(records, threshold=threshold), None),
+        "plaintext": (
             lambda: dedupe(
                 records, threshold=threshold, lenient_dates=lenient, placeholder_dates=not lenient
             ),
             kept,
         ),
-    ]
-    rows.append(
-        _measure(
-            data,
-            records,
-            "private",
+        "private": (
             lambda: dedupe(
                 records,
                 threshold=threshold,
@@ -164,9 +165,9 @@ def bench(data: str, records: pl.DataFrame, threshold: float, *, lenient: bool) 
                 placeholder_dates=not lenient,
             ),
             kept,
-        )
-    )
-    return rows
+        ),
+    }
+    return [_measure(data, records, method, *runs[method]) for method in methods]
 
 
 def main() -> None:
@@ -192,11 +193,18 @@ def main() -> None:
         help="own: synthetic.py (tuned on); independent: synthetic_independent.py (never "
         "tuned on, the generalisation figure)",
     )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS,
+        default=list(METHODS),
+        help="which methods to run (on a shared machine, one process per method finishes sooner)",
+    )
     args = parser.parse_args()
     sizes = [20_000] if args.quick else args.sizes
     rows: list[Row] = []
     if not args.no_febrl:
-        rows += bench("FEBRL4", febrl4(), args.threshold, lenient=True)
+        rows += bench("FEBRL4", febrl4(), args.threshold, lenient=True, methods=tuple(args.methods))
     for size in sizes:
         for population in args.populations:
             start = time.perf_counter()
@@ -208,7 +216,9 @@ def main() -> None:
                 records = generate_independent(size, seed=2026)
                 label = f"independent {size}"
             print(f"  generated {label} in {time.perf_counter() - start:.1f}s")
-            rows += bench(label, records, args.threshold, lenient=False)
+            rows += bench(
+                label, records, args.threshold, lenient=False, methods=tuple(args.methods)
+            )
             del records
     print()
     print(

@@ -45,6 +45,7 @@ from passerelle.core.linkage.model import (
     candidate_adjusted,
     coherent_clusters,
     household_veto_sql,
+    level_numbers,
     train_linker,
 )
 from passerelle.core.linkage.synthetic_independent import generate_independent
@@ -146,6 +147,53 @@ def oracle_f1(records: pl.DataFrame, linked: pl.DataFrame) -> float:
     return pairwise_quality(clusters, records).f1
 
 
+GAMMAS = ("gamma_name", "gamma_birth_date", "gamma_postcode", "gamma_phone")
+
+
+def _labels(comparison: str) -> dict[int, str]:
+    return {number: label for label, number in level_numbers("plaintext", comparison).items()}
+
+
+def comparison_vectors(pairs: pl.DataFrame, scored: pl.DataFrame, limit: int = 25) -> None:
+    """The comparison vectors of the true pairs scored but lost under the threshold or the
+    floor, with every scored pair (true or not, after the veto) of the same vector: a
+    vector whose pairs are mostly true is one the model weighs too low."""
+    lost = pairs.filter(
+        pl.col("reason").str.starts_with("below") | pl.col("reason").str.starts_with("scored")
+    )
+    person = pairs.select(*PAIR_ID, truth=pl.lit(True))
+    every = (
+        scored.filter(~pl.col("vetoed"))
+        .join(person, on=PAIR_ID, how="left")
+        .with_columns(pl.col("truth").fill_null(False))
+        .group_by(GAMMAS)
+        .agg(
+            scored=pl.len(),
+            true=pl.col("truth").sum(),
+            probability=pl.col("match_probability").median(),
+        )
+    )
+    table = (
+        lost.group_by(GAMMAS)
+        .agg(lost=pl.len())
+        .join(every, on=GAMMAS, how="left")
+        .sort("lost", descending=True)
+        .head(limit)
+    )
+    labels = {column: _labels(column.removeprefix("gamma_")) for column in GAMMAS}
+    print(
+        "\n| name | birth date | postcode | phone | true pairs lost | scored pairs "
+        "(after the veto) | true share | median probability |\n"
+        "|---|---|---|---|---:|---:|---:|---:|"
+    )
+    for row in table.iter_rows(named=True):
+        cells = " | ".join(labels[c].get(row[c], str(row[c])) for c in GAMMAS)
+        print(
+            f"| {cells} | {row['lost']} | {row['scored']} | "
+            f"{row['true'] / max(row['scored'], 1):.3f} | {row['probability']:.3f} |"
+        )
+
+
 BANDS = (CANDIDATE_FLOOR, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99)
 
 
@@ -189,6 +237,7 @@ def main() -> None:
         scored = pl.from_pandas(
             linker.misc.query_sql(
                 "SELECT unique_id_l, unique_id_r, match_probability, "
+                "gamma_name, gamma_birth_date, gamma_postcode, gamma_phone, "
                 f"coalesce({household_veto_sql('plaintext')}, false) AS vetoed "
                 f"FROM {predictions.physical_name}",
                 output_type="pandas",
@@ -208,7 +257,9 @@ def main() -> None:
     pairs = shares_key(pairs, features, "")
     pairs = shares_key(pairs, plaintext_features(records, capped=False), "_uncapped")
     pairs = pairs.join(
-        scored.select(*PAIR_ID, "vetoed", raw="match_probability"), on=PAIR_ID, how="left"
+        scored.select(*PAIR_ID, "vetoed", *GAMMAS, raw="match_probability"),
+        on=PAIR_ID,
+        how="left",
     ).join(adjusted.select(*PAIR_ID, adjusted="match_probability"), on=PAIR_ID, how="left")
     cluster_of = clusters.select(unique_id="record_id", cluster="cluster_id")
     pairs = (
@@ -299,6 +350,7 @@ def main() -> None:
             f"{row['missed'] / row['pairs']:.3f} | {row['missed'] / max(missed, 1):.3f} |"
         )
     calibration(kept, adjusted, records)
+    comparison_vectors(pairs, scored)
     cross = (
         pairs.filter(~pl.col("found"))
         .group_by("tier", "reason")

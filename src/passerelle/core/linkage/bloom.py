@@ -47,6 +47,8 @@ TOKEN_COLUMNS = (
     "name_key",  # skeletons of the whole given and family names: equality and its frequency
     "first_given",  # skeleton of the first given name
     "last_family",  # skeleton of the last family name
+    "given_skel",  # skeleton of the whole given name: one field equal, the other close
+    "surname_skel",  # skeleton of the whole family name
 )
 ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks")
 ENCODED_COLUMNS = (
@@ -59,6 +61,8 @@ COLUMNS_SINCE = {
     "blk_token_postcode": "2026-12-07",
     "blk_dob_postcode": "2026-12-07",
     "blk_pair_del": "2026-12-07",
+    "given_skel": "2026-12-07",
+    "surname_skel": "2026-12-07",
 }
 """Columns later than the first encoded format, with the day `encode` began to write them:
 a file without one was made by an older version and is refused with that date. Encodings

@@ -182,14 +182,21 @@ def _one_field_empty(filled: str, empty: str) -> str:
     return f"({side('l', 'r')} OR {side('r', 'l')})"
 
 
+# The share of the filled field's filter bits set in the other record's name filter for
+# "one field empty" in private mode: a name spelt another way changes some of its bigrams
+# (Mohamed, Mouhamed), which clear mode compares by skeleton.
+WITHIN_FILTER_SHARE = 0.8
+
+
 def _one_filter_empty(filled: str, empty: str) -> str:
-    """`_one_field_empty` on Bloom filters: every bit of the filled field's filter is set in
-    the other record's name filter."""
+    """`_one_field_empty` on Bloom filters: most bits (`WITHIN_FILTER_SHARE`) of the filled
+    field's filter are set in the other record's name filter."""
 
     def side(a: str, b: str) -> str:
         return (
             f'("pc_{empty}_{a}" IS NULL AND "pc_{filled}_{a}" IS NOT NULL AND '
-            f'({_shared_sql(filled, "name", a, b)}) = "pc_{filled}_{a}")'
+            f"({_shared_sql(filled, 'name', a, b)}) >= "
+            f'{WITHIN_FILTER_SHARE} * "pc_{filled}_{a}")'
         )
 
     return f"({side('l', 'r')} OR {side('r', 'l')})"
@@ -371,6 +378,11 @@ def _private_name_agreements() -> list[Any]:
     ]
 
 
+# The Dice coefficient of the other field's filters in "one equal, the other close" in
+# private mode: about what Jaro-Winkler 0.8 is on bigrams of names of 5 to 10 letters.
+CLOSE_FILTER_DICE = 0.6
+
+
 def _private_name_partial() -> list[Any]:
     """The name levels on Bloom filters below "one name filter within the other"."""
     import splink.comparison_level_library as cll
@@ -380,6 +392,13 @@ def _private_name_partial() -> list[Any]:
             f"{_dice_sql('given', 'given')} >= 0.75 AND {_dice_sql('surname', 'surname')} >= 0.75",
             "both filters ≥ 0.75",
         ),
+        # what "both close" holds in clear: a typo or a variant in each field (one edit in
+        # a name of six letters leaves a Dice coefficient of about 0.65 to 0.8)
+        _filter_level(
+            f"{_dice_sql('given', 'given')} >= {CLOSE_FILTER_DICE} AND "
+            f"{_dice_sql('surname', 'surname')} >= {CLOSE_FILTER_DICE}",
+            "both filters close",
+        ),
         # one name field empty, as in clear
         _filter_level(
             _one_filter_empty("given", "surname"),
@@ -388,6 +407,15 @@ def _private_name_partial() -> list[Any]:
         _filter_level(
             _one_filter_empty("surname", "given"),
             "given name empty, family name filter within the other's",
+        ),
+        # one field's skeleton equal (keyed token), the other's filter close: what "one
+        # equal, the other close" is in clear, where a typo or a variant sits in one field
+        _filter_level(
+            f'("given_skel_l" = "given_skel_r" AND '
+            f"{_dice_sql('surname', 'surname')} >= {CLOSE_FILTER_DICE}) OR "
+            f'("surname_skel_l" = "surname_skel_r" AND '
+            f"{_dice_sql('given', 'given')} >= {CLOSE_FILTER_DICE})",
+            "one equal (keyed token), the other's filter close",
         ),
         # relatives: the same family name, another given name (evidence against)
         _filter_level(
