@@ -22,5 +22,5 @@ def knowledge() -> Knowledge:
 
 
 # Splink re-parses the same SQL thousands of times per model: memoized for the session
-# (tests/support/splink_parsing.py says why it is safe; two thirds of a linkage test's time).
+# (tests/support/splink_parsing.py says why it is safe; three quarters of a linkage test's CPU).
 memoize_splink_parsing()

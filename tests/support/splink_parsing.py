@@ -3,8 +3,8 @@
 Splink parses the same short SQL again and again while it builds and trains a model: each
 column reference (four constant strings and the reference itself, for every one of some
 7 400 references a training makes) and each comparison level's condition, through sqlglot.
-On a test-sized population (a few thousand records) that parsing is some two thirds of a
-linkage run's time, the same for 600 records as for 4 000, and every linkage test trains a
+On a test-sized population (a few thousand records) that parsing is about three quarters of
+a linkage run's CPU, a cost that does not shrink with the records, and every linkage test trains a
 model. Both functions are pure: the column builder is a frozen dataclass made from the text
 alone, and the columns of a condition are a list of names made from the text alone (each
 caller gets its own copy of the list). Errors are not memoized (they are raised again).
