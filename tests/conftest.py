@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.support.splink_parsing import memoize_splink_parsing
 
 from passerelle.knowledge.loader import Knowledge, load_knowledge
 
@@ -18,3 +19,8 @@ for _variable in ("COLUMNS", "LINES"):
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()
+
+
+# Splink re-parses the same SQL thousands of times per model: memoized for the session
+# (tests/support/splink_parsing.py says why it is safe; three quarters of a linkage test's CPU).
+memoize_splink_parsing()

@@ -1,0 +1,43 @@
+"""The test session's memo of splink's SQL parsing (tests/support/splink_parsing.py) gives
+what splink's own functions give, for every condition and column of our models."""
+
+from __future__ import annotations
+
+import pytest
+from tests.support.splink_parsing import memoize_splink_parsing, original_splink_parsing
+
+from passerelle.core.linkage.model import _settings
+
+
+@pytest.mark.parametrize("mode", ["plaintext", "private", "baseline"])
+def test_the_memo_gives_what_splink_gives(mode: str) -> None:
+    from splink.internals import comparison_level
+    from splink.internals.input_column import InputColumn, SqlglotColumnTreeBuilder
+
+    assert memoize_splink_parsing()  # the session's conftest has already applied it
+    originals = original_splink_parsing()
+    settings = _settings(mode, "duckdb", None).get_settings("duckdb")  # type: ignore[arg-type]
+    levels = [
+        level
+        for comparison in settings.comparisons
+        for level in comparison.comparison_levels
+        if not level._is_else_level
+    ]
+    assert len(levels) > 10
+    for level in levels:
+        dialect = level.sqlglot_dialect
+        expected = originals["columns_used"](level.sql_condition, dialect)
+        first = comparison_level.get_columns_used_from_sql(level.sql_condition, dialect)
+        second = comparison_level.get_columns_used_from_sql(level.sql_condition, dialect)
+        assert first == second == expected
+        first.append("changed by a caller")  # a caller's change reaches no other caller
+        assert comparison_level.get_columns_used_from_sql(level.sql_condition, dialect) == expected
+        for column in level._input_columns_used_by_sql_condition:
+            name = column.input_name
+            built = SqlglotColumnTreeBuilder.from_raw_column_name_or_column_reference(name, dialect)
+            assert built == originals["from_reference"](SqlglotColumnTreeBuilder, name, dialect)
+            assert InputColumn(name, sqlglot_dialect_str=dialect).col_builder == built
+    # bad input is refused as splink refuses it, each time (errors are not memoized)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Could not parse input column"):
+            SqlglotColumnTreeBuilder.from_raw_column_name_or_column_reference('a"b', "duckdb")
