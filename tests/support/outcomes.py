@@ -164,3 +164,10 @@ def twin_row() -> pl.DataFrame:
         ],
         schema=dict.fromkeys(("record_id", *IDENTITY), pl.String),
     )
+
+
+def known_and_stranger_file(known: int = 2) -> bytes:
+    """An outcome file of `known` persons on the platform and one stranger, all looking for
+    work: what the outcome-import job tests upload."""
+    rows = pl.concat([persons_on_platform(known).select("record_id", *IDENTITY), stranger()])
+    return outcome_file(rows, [LOOKING] * (known + 1))

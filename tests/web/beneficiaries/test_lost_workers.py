@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from tests.web.beneficiaries.test_outcome_jobs import _content
+from tests.support.outcomes import known_and_stranger_file
 
 from passerelle.web.apps.beneficiaries import services, tasks
 from passerelle.web.apps.beneficiaries.models import (
@@ -58,7 +58,7 @@ def test_an_import_whose_worker_dies_three_times_fails_then_an_administrator_ret
     settings: Any,
 ) -> None:
     settings.PASSERELLE_TASK_MAX_CLAIMS = 3
-    job = tasks.outcomes_import_queue(content=_content(2), actor_label="t")
+    job = tasks.outcomes_import_queue(content=known_and_stranger_file(2), actor_label="t")
     task = DBTaskResult.objects.get()
     real = ImportedOutcome.objects.bulk_create
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import polars as pl
 import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from tests.support.outcomes import IDENTITY, LOOKING, outcome_file, persons_on_platform, stranger
+from tests.support.outcomes import (
+    known_and_stranger_file,
+)
 
 from passerelle.web.apps.beneficiaries import services, tasks
 from passerelle.web.apps.beneficiaries.models import (
@@ -26,11 +27,6 @@ from passerelle.web.apps.beneficiaries.models import (
 Worker = Callable[[], None]
 
 
-def _content(known: int = 2) -> bytes:
-    rows = pl.concat([persons_on_platform(known).select("record_id", *IDENTITY), stranger()])
-    return outcome_file(rows, [LOOKING] * (known + 1))
-
-
 def _upload(content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -41,11 +37,13 @@ def test_an_upload_is_queued_then_the_worker_imports_it_and_deletes_the_file(
     clients: dict[str, Client], outcome_run: LinkageRun, run_worker: Worker
 ) -> None:
     analyst = clients["analyst"]
-    response = analyst.post("/analysis/beneficiaries/outcomes/", {"file": _upload(_content())})
+    response = analyst.post(
+        "/analysis/beneficiaries/outcomes/", {"file": _upload(known_and_stranger_file())}
+    )
     job = OutcomeImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/analysis/beneficiaries/outcomes/imports/{job.pk}/"
-    assert bytes(job.content) == _content()
+    assert bytes(job.content) == known_and_stranger_file()
     assert DBTaskResult.objects.get().task_path.endswith("outcomes_import_job")
     waiting = analyst.get(response["Location"])
     assert "queued" in waiting.content.decode()
@@ -80,7 +78,7 @@ def test_a_wrong_file_fails_its_job_naming_the_column_and_is_deleted(
 def test_a_worker_dying_mid_import_stores_nothing_and_the_retry_finishes_once(
     outcome_run: LinkageRun, run_worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = tasks.outcomes_import_queue(content=_content(3), actor_label="t")
+    job = tasks.outcomes_import_queue(content=known_and_stranger_file(3), actor_label="t")
 
     class WorkerKilledError(BaseException):
         """What SIGKILL does to the task: no handler runs, the transaction is abandoned."""
@@ -113,7 +111,7 @@ def test_a_worker_dying_mid_import_stores_nothing_and_the_retry_finishes_once(
 def test_an_unexpected_error_is_retried_then_fails_the_job_and_deletes_the_file(
     outcome_run: LinkageRun, run_worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = tasks.outcomes_import_queue(content=_content(), actor_label="t")
+    job = tasks.outcomes_import_queue(content=known_and_stranger_file(), actor_label="t")
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise ConnectionError("the database went away")

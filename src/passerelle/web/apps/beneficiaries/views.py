@@ -81,6 +81,10 @@ LEVEL_LABELS = {
     "swapped ≥ 0.9": gettext_lazy("given and family names swapped"),
     "name ≥ 0.9": gettext_lazy("whole name very similar (at least 0.9)"),
     "both filters ≥ 0.75": gettext_lazy("both names similar (at least 0.75)"),
+    "both filters close": gettext_lazy("both names close (a variant or a typo in each)"),
+    "one equal (keyed token), the other's filter close": gettext_lazy(
+        "one name agrees (same keyed name token), the other is close"
+    ),
     "name ≥ 0.7": gettext_lazy("whole name similar (at least 0.7)"),
     "family ≥ 0.9": gettext_lazy("family name agrees only"),
     "given ≥ 0.9": gettext_lazy("given name agrees only"),
