@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.utils import timezone
 from tests.support.accounts import logged_in
 from tests.support.referrals import FIELDS, PLANNED, Network, draft, make_programme, move
 
@@ -33,7 +34,7 @@ def test_the_whole_loop_closes(consented: Network) -> None:
     assert referral.state == "sent"
     assert referral.disclosure is not None
     assert sorted(referral.disclosure.fields) == sorted(FIELDS)
-    assert referral.answer_due == working_days_after(referral.sent_at.date(), 5)
+    assert referral.answer_due == working_days_after(timezone.localdate(referral.sent_at), 5)
     referral = move(consented, "cw_b", referral, "accept")
     assert referral.state == "accepted"
     referral = move(consented, "cw_b", referral, "start")
