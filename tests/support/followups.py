@@ -36,6 +36,29 @@ def completed(people: Network, outcome: str = "finished") -> Referral:
     return move(people, "cw_b", referral, "complete", outcome=outcome)
 
 
+def consent_to_referral_and_follow_up(
+    sender: Any,
+    person: Any,
+    organisation: Any,
+    given_on: dt.date,
+    follow_up_fields: tuple[str, ...] = ("identity", "contact", "profile"),
+) -> None:
+    """The person's consent to be referred to `organisation` (identity, contact and profile)
+    and to be followed up (`follow_up_fields`), given to `sender` on `given_on`."""
+    for purpose, recipient, fields in (
+        ("referral", organisation, ("identity", "contact", "profile")),
+        ("follow_up", None, follow_up_fields),
+    ):
+        consent_record(
+            actor=sender,
+            person_id=person.pk,
+            purpose=purpose,
+            recipient=recipient,
+            fields=list(fields),
+            given_on=given_on,
+        )
+
+
 def participations(
     sender: Any, receiver: Any, programme: Any, count: int, *, complete: bool = True
 ) -> None:
@@ -47,15 +70,9 @@ def participations(
         file = synthetic_file(given=f"Follow{index}", birth_date="2002-03-14")
         file["profile"]["migration_background"] = True  # eligible for the mentoring
         person = person_create(actor=sender, data=file)
-        for purpose, recipient in (("referral", programme.organisation), ("follow_up", None)):
-            consent_record(
-                actor=sender,
-                person_id=person.pk,
-                purpose=purpose,
-                recipient=recipient,
-                fields=["identity", "contact", "profile"],
-                given_on=timezone.localdate(),
-            )
+        consent_to_referral_and_follow_up(
+            sender, person, programme.organisation, timezone.localdate()
+        )
         referral = referral_create(
             actor=sender,
             person_id=person.pk,

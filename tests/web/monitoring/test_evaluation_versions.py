@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 from django.utils import timezone
 from tests.support.accounts import actor_of
+from tests.support.followups import consent_to_referral_and_follow_up
 from tests.support.people import synthetic_file
 from tests.support.referrals import make_programme
 
@@ -27,7 +28,7 @@ from passerelle.web.apps.followups.models import FollowUp
 from passerelle.web.apps.followups.services import follow_up_record
 from passerelle.web.apps.monitoring import data, versions
 from passerelle.web.apps.monitoring.selectors import SECTOR
-from passerelle.web.apps.people.services import consent_record, person_create, person_update
+from passerelle.web.apps.people.services import person_create, person_update
 from passerelle.web.apps.referrals.services import referral_create, referral_transition
 
 MENTORING = "duo-for-a-job-mentoring"
@@ -71,15 +72,9 @@ def _life(
     sender, receiver = actors["a"], actors["b" if mentored else "c"]
     person = person_create(actor=sender, data=file)
     programme = programmes[MENTORING if mentored else COURSE]
-    for purpose, recipient in (("referral", programme.organisation), ("follow_up", None)):
-        consent_record(
-            actor=sender,
-            person_id=person.pk,
-            purpose=purpose,
-            recipient=recipient,
-            fields=["identity", "contact", "profile"] if recipient else ["contact"],
-            given_on=clock.day,
-        )
+    consent_to_referral_and_follow_up(
+        sender, person, programme.organisation, clock.day, follow_up_fields=("contact",)
+    )
     clock.set(start - dt.timedelta(days=10))
     referral = referral_create(
         actor=sender,
