@@ -17,13 +17,17 @@ from django.contrib import admin
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from tests.support.beneficiaries import csv_bytes, files
 from tests.support.outcomes import known_and_stranger_file
 
 from passerelle.web.apps.beneficiaries import services, tasks
 from passerelle.web.apps.beneficiaries.models import (
+    EncodedRecord,
+    EncodingsUploadJob,
     ImportedOutcome,
     LinkageRun,
     OutcomeImportJob,
+    Participation,
     RunStatus,
 )
 from passerelle.web.apps.ops.models import ProcessKind
@@ -97,6 +101,54 @@ def test_an_import_whose_worker_dies_three_times_fails_then_an_administrator_ret
     assert ImportedOutcome.objects.count() == 2
 
 
+def test_an_encodings_upload_whose_worker_dies_three_times_fails_then_is_retried(
+    clients: dict[str, Client],
+    organisations: Any,
+    programmes: Any,
+    run_worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    settings.PASSERELLE_TASK_MAX_CLAIMS = 3
+    encoded, participations = files(12, seed=3)
+    job = tasks.encodings_upload_queue(
+        organisation=organisations["a"],
+        encodings=csv_bytes(encoded),
+        participations=csv_bytes(participations),
+        actor_label="t",
+        language="fr",
+    )
+    task = DBTaskResult.objects.get()
+    real = Participation.objects.bulk_create
+
+    def dying(*_args: Any, **_kwargs: Any) -> Any:
+        raise WorkerKilledError
+
+    monkeypatch.setattr(Participation.objects, "bulk_create", dying)
+    for death in (1, 2, 3):
+        _die(task, f"dead-{death}", lambda: services.encodings_job_run(job_id=job.pk))
+    task.refresh_from_db()
+    job.refresh_from_db()
+    assert task.status == "FAILED"
+    assert (job.status, job.attempts) == ("failed", 3)
+    # in the requester's language (French here)
+    assert job.problems[0][1].startswith("le processus de travail s'est arrêté 3 fois")
+    assert (job.content is None, job.participations is None) == (False, False)  # kept
+    assert not EncodedRecord.objects.exists()
+    page = clients["coordinator"].get(f"/analysis/beneficiaries/share/uploads/{job.pk}/")
+    assert "arrêté 3 fois pendant cette tâche" in page.content.decode()
+    assert "Refresh" not in page
+
+    monkeypatch.setattr(Participation.objects, "bulk_create", real)  # the cause is fixed
+    task_retry(result_id=str(task.pk))
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.problems) == ("queued", 0, [])
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.content, job.participations) == ("done", 1, None, None)
+    assert EncodedRecord.objects.count() == Participation.objects.count() == 12
+
+
 def test_a_linkage_run_whose_worker_dies_three_times_ends_as_failed(
     clients: dict[str, Client], stored_tasks: None, settings: Any
 ) -> None:
@@ -127,3 +179,5 @@ def test_a_job_that_ended_is_left_as_it_is_by_a_late_reaper(outcome_run: Linkage
     services.outcomes_job_requeue(job.pk)
     job.refresh_from_db()
     assert (job.status, job.problems) == ("done", [])
+    services.encodings_job_lost(3, 404)  # a job since deleted: nothing to end
+    assert not EncodingsUploadJob.objects.exists()

@@ -17,6 +17,7 @@ from tests.support.outcomes import (
 )
 
 from passerelle.web.apps.beneficiaries import services, tasks
+from passerelle.web.apps.beneficiaries.jobs import IMPORT_ATTEMPTS
 from passerelle.web.apps.beneficiaries.models import (
     ImportedOutcome,
     LinkageRun,
@@ -117,7 +118,7 @@ def test_an_unexpected_error_is_retried_then_fails_the_job_and_deletes_the_file(
         raise ConnectionError("the database went away")
 
     monkeypatch.setattr(services, "outcome_matches", broken)
-    for _attempt in range(services.IMPORT_ATTEMPTS):
+    for _attempt in range(IMPORT_ATTEMPTS):
         DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
         run_worker()
     job.refresh_from_db()

@@ -16,7 +16,12 @@ from tests.support.beneficiaries import csv_bytes, files
 from passerelle.core.linkage import generate_key
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import services
-from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
+from passerelle.web.apps.beneficiaries.models import (
+    EncodedRecord,
+    EncodingBatch,
+    EncodingsUploadJob,
+    Participation,
+)
 from passerelle.web.apps.beneficiaries.uploads import UploadError, parse_upload
 
 OURS = {"a-jobs": ["job_search_support"]}
@@ -115,23 +120,29 @@ def upload(client: Any, encoded: pl.DataFrame, participations: pl.DataFrame) -> 
 
 
 def test_an_upload_replaces_the_previous_one_atomically(
-    clients: dict[str, Any], organisations: Any, programmes: Any
+    clients: dict[str, Any], organisations: Any, programmes: Any, run_worker: Any
 ) -> None:
     coordinator = clients["coordinator"]
     first = files(12, seed=3)
     assert upload(coordinator, *first).status_code == 302
+    run_worker()  # the worker stores the upload (test_encodings_jobs.py)
     assert EncodedRecord.objects.filter(organisation=organisations["a"]).count() == 12
     second = files(5, seed=4)
     assert upload(coordinator, *second).status_code == 302
+    run_worker()
     stored = set(EncodedRecord.objects.values_list("record_id", flat=True))
     assert stored == set(second[0]["record_id"].to_list())
     assert EncodingBatch.objects.count() == 1
     assert Participation.objects.count() == 5
-    # an invalid upload changes nothing and names the problem on the page
-    page = upload(coordinator, second[0].drop("phone"), second[1])
-    assert page.status_code == 400
-    assert "missing column phone" in page.content.decode()
+    # an invalid upload changes nothing and its job's page names the problem
+    job_page = upload(coordinator, second[0].drop("phone"), second[1])["Location"]
+    run_worker()
+    assert "missing column phone" in coordinator.get(job_page).content.decode()
     assert set(EncodedRecord.objects.values_list("record_id", flat=True)) == stored
+    # a form without its files is refused at once, naming them
+    page = coordinator.post("/analysis/beneficiaries/share/", {"action": "upload"})
+    assert page.status_code == 400
+    assert "This field is required" in page.content.decode()
     # a failure half-way through the writing leaves the previous upload whole
     with (
         mock.patch.object(Participation.objects, "bulk_create", side_effect=RuntimeError("disk")),
@@ -280,19 +291,25 @@ def test_every_malformed_column_is_named_with_its_count_of_rows() -> None:
 
 
 def test_an_encoding_upload_with_clear_values_stores_nothing(
-    clients: dict[str, Any], programmes: Any
+    clients: dict[str, Any], programmes: Any, run_worker: Any
 ) -> None:
     encoded, participations = files()
     assert upload(clients["coordinator"], encoded, participations).status_code == 302
+    run_worker()
     stored = sorted(EncodedRecord.objects.values_list("record_id", "encoding"))
     assert len(stored) == encoded.height
     # every row but the last is a valid encoding: the upload is refused whole
     bad = _on_row(encoded, encoded.height - 1, phone="0470123456")
     response = upload(clients["coordinator"], bad, participations)
-    assert response.status_code == 400
-    assert "column phone, row 12 is not a keyed token" in response.content.decode()
+    run_worker()
+    page = clients["coordinator"].get(response["Location"]).content.decode()
+    assert "column phone, row 12 is not a keyed token" in page
+    assert "0470123456" not in page
     assert sorted(EncodedRecord.objects.values_list("record_id", "encoding")) == stored
     assert "0470123456" not in repr(list(EncodedRecord.objects.values_list("encoding")))
+    job = EncodingsUploadJob.objects.order_by("-id").first()
+    assert job is not None
+    assert (job.status, job.content, job.participations) == ("failed", None, None)
 
 
 def test_encoding_person_files_without_birth_dates_or_contacts_works(

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.beneficiaries.models import Decision
+from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES
+
+
+def _within_limit(upload: Any) -> Any:
+    """Refuse at once a file the worker would refuse, rather than keep it for the task."""
+    if upload is not None and upload.size > MAX_BYTES:
+        raise forms.ValidationError(_("the file is larger than 50 MB"))
+    return upload
 
 
 class UploadForm(forms.Form):
@@ -18,6 +28,12 @@ class UploadForm(forms.Form):
             "empty), and measure_type if a programme has several."
         ),
     )
+
+    def clean_encodings(self) -> Any:
+        return _within_limit(self.cleaned_data.get("encodings"))
+
+    def clean_participations(self) -> Any:
+        return _within_limit(self.cleaned_data.get("participations"))
 
 
 class OutcomeFileForm(forms.Form):

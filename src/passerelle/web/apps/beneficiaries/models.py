@@ -14,6 +14,7 @@ kept by the organisations' record ids, so later runs apply it even after new upl
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -235,18 +236,20 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class OutcomeImportJob(models.Model):
-    """A file of outcomes waiting for, or imported by, the task `outcomes_import_job`
-    (docs/operations.md, "Imports"). The upload is kept in `content` only until the task
-    ends: it holds the source's keyed encodings and outcomes, never a name in clear (the
-    file's checks refuse one), and is cleared when the import is done or has failed.
-    `report` is what the import found (counts and row numbers), `problems` why it failed
-    (field, message), as the page and the command show them."""
+class ImportJob(models.Model):
+    """What the three imports' jobs share (docs/operations.md, "Imports"): a file kept for,
+    or imported by, a task. The upload waits in `content` (and in the subclass's other
+    `CONTENT_FIELDS`) only until the task ends: it is cleared when the import is done or
+    has failed. `report` is what the import found (counts, row numbers), `problems` why it
+    failed (field, message), as the page and the command show them. The lifecycle
+    (start, end, failure, a lost worker, an administrator's retry) is `jobs.py`'s."""
+
+    CONTENT_FIELDS: ClassVar[tuple[str, ...]] = ("content",)
+    KIND: ClassVar[str] = ""
+    """The import's name in logs and audit entries."""
 
     status = models.CharField(max_length=16, choices=ImportStatus.choices, default="queued")
     content = models.BinaryField(null=True, editable=False)
-    sha256 = models.CharField(max_length=64)
-    dry_run = models.BooleanField(default=False)
     language = models.CharField(max_length=16, blank=True)
     """The language the requester reads the problems in ("" for English)."""
     requested_by = models.ForeignKey(
@@ -259,15 +262,52 @@ class OutcomeImportJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     report = models.JSONField(null=True, blank=True)
     problems = models.JSONField(default=list, blank=True)
-    outcome_import = models.ForeignKey(
-        OutcomeImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     class Meta:
+        abstract = True
         ordering = ("-requested_at", "-id")
-        verbose_name = _("outcome import task")
-        verbose_name_plural = _("outcome import tasks")
 
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class OutcomeImportJob(ImportJob):
+    """A file of outcomes waiting for, or imported by, the task `outcomes_import_job`. The
+    file holds the source's keyed encodings and outcomes, never a name in clear (the file's
+    checks refuse one)."""
+
+    KIND = "outcomes"
+
+    sha256 = models.CharField(max_length=64)
+    dry_run = models.BooleanField(default=False)
+    outcome_import = models.ForeignKey(
+        OutcomeImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(ImportJob.Meta):
+        verbose_name = _("outcome import task")
+        verbose_name_plural = _("outcome import tasks")
+
+
+class EncodingsUploadJob(ImportJob):
+    """An organisation's upload of its encodings (`content`, the file `passerelle encode`
+    wrote: keyed encodings only, the file's checks refuse a column in clear) and of its
+    participations (record id, programme, measure, dates), waiting for, or stored by, the
+    task `encodings_upload_job`. Both files are deleted when the job ends; `batch` is what
+    it stored, until a later upload replaces it."""
+
+    CONTENT_FIELDS = ("content", "participations")
+    KIND = "encodings"
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    participations = models.BinaryField(null=True, editable=False)
+    batch = models.ForeignKey(
+        EncodingBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(ImportJob.Meta):
+        verbose_name = _("encodings upload task")
+        verbose_name_plural = _("encodings upload tasks")

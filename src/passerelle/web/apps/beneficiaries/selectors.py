@@ -17,6 +17,7 @@ from passerelle.web.apps.beneficiaries.models import (
     CandidatePair,
     ClusterMember,
     EncodingBatch,
+    EncodingsUploadJob,
     ImportedOutcome,
     LinkageRun,
     OutcomeImport,
@@ -238,6 +239,18 @@ def outcome_import_jobs(limit: int = 10) -> list[OutcomeImportJob]:
 
 def outcome_import_job(job_id: int) -> OutcomeImportJob | None:
     return OutcomeImportJob.objects.defer("content").filter(pk=job_id).first()
+
+
+def encodings_upload_jobs(organisation: Any, limit: int = 5) -> list[EncodingsUploadJob]:
+    """The organisation's latest uploads, with their state (the files are not read)."""
+    found = EncodingsUploadJob.objects.defer("content", "participations")
+    return list(found.filter(organisation=organisation)[:limit])
+
+
+def encodings_upload_job(organisation: Any, job_id: int) -> EncodingsUploadJob | None:
+    """One of the organisation's uploads: another organisation's is not found."""
+    found = EncodingsUploadJob.objects.defer("content", "participations")
+    return found.filter(organisation=organisation, pk=job_id).first()
 
 
 def file_links_version() -> tuple[int, str, int] | None:

@@ -15,10 +15,9 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils import timezone
 
-from passerelle.core.i18n import _, gettext_noop, language_of
+from passerelle.core.i18n import _, gettext_noop
 from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
 from passerelle.core.linkage.bloom import ENCODED_COLUMNS
 from passerelle.core.linkage.pairs import score_pairs
@@ -26,6 +25,13 @@ from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.audit.models import Action
 from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.apps.beneficiaries import relearn
+from passerelle.web.apps.beneficiaries.jobs import (
+    job_lost,
+    job_requester,
+    job_requeue,
+    job_run,
+    worker_stopped,
+)
 from passerelle.web.apps.beneficiaries.linking import cluster
 from passerelle.web.apps.beneficiaries.models import (
     BatchSource,
@@ -34,8 +40,8 @@ from passerelle.web.apps.beneficiaries.models import (
     Decision,
     EncodedRecord,
     EncodingBatch,
+    EncodingsUploadJob,
     ImportedOutcome,
-    ImportStatus,
     LinkageRun,
     OutcomeImport,
     OutcomeImportJob,
@@ -825,11 +831,7 @@ def _audit_outcomes(result: OutcomesResult, user: Any, actor_label: str) -> None
     )
 
 
-# --- outcome imports as tasks (docs/operations.md, "Imports") ------------------------------
-
-IMPORT_ATTEMPTS = 3
-"""Tries of an import that fails unexpectedly (the database went away, say) before its job
-is failed; a file that is wrong, or no run to match with, fails at once."""
+# --- imports as tasks (docs/operations.md, "Imports"; the job's life is jobs.py's) ---------
 
 
 def outcomes_job_create(
@@ -842,37 +844,12 @@ def outcomes_job_create(
 ) -> OutcomeImportJob:
     """Keep a file of outcomes for its import: by the task (`tasks.outcomes_import_queue`)
     or by the caller itself (`passerelle import-outcomes --wait`)."""
-    is_authenticated = getattr(user, "is_authenticated", False)
     return OutcomeImportJob.objects.create(
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         dry_run=dry_run,
         language=language,
-        requested_by=user if is_authenticated else None,
-        requested_by_label=actor_label or (user.get_username() if is_authenticated else ""),
-    )
-
-
-def _job_start(job_id: int) -> OutcomeImportJob | None:
-    """Mark the job running (committed, so that the page shows it), or None when it has
-    already ended (a task run twice)."""
-    with transaction.atomic():
-        job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
-        if job.finished:
-            return None
-        job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
-        job.attempts += 1
-        job.save(update_fields=["status", "started_at", "attempts"])
-    return job
-
-
-def _job_end(job: OutcomeImportJob, status: str, **fields: Any) -> None:
-    """The job's last write: its state, and the upload deleted."""
-    job.status, job.finished_at, job.content = status, timezone.now(), None
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.save(
-        update_fields=["status", "finished_at", "content", *fields],
+        **job_requester(user, actor_label),
     )
 
 
@@ -891,24 +868,10 @@ def outcomes_job_run(
     *, job_id: int, progress: OutcomesProgress | None = None, last_attempt: bool = False
 ) -> str:
     """Import the job's file (what the task and `import-outcomes --wait` run) and return the
-    job's status. The import and the job's end are one transaction, under the job's row
-    lock: the job is done if and only if its outcomes are stored, and a worker killed in the
-    middle leaves nothing of the file stored and the job running, to be run again. An
-    unexpected error ends the job (failed, file deleted) on its last attempt, and is raised
-    again for the queue's retry otherwise."""
-    if _job_start(job_id) is None:
-        return str(OutcomeImportJob.objects.get(pk=job_id).status)
-    language = OutcomeImportJob.objects.values_list("language", flat=True).get(pk=job_id)
-    with translation.override(language or None), language_of(language or "en"):
-        return _job_import(job_id, progress, last_attempt)
+    job's status (`jobs.job_run`: all or nothing, once)."""
 
-
-def _job_import(job_id: int, progress: OutcomesProgress | None, last_attempt: bool) -> str:
-    try:
-        with transaction.atomic():
-            job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
-            if job.finished:  # another worker finished it while this one waited
-                return str(job.status)
+    def work(job: OutcomeImportJob) -> dict[str, Any]:
+        try:
             result = outcomes_import(
                 content=bytes(job.content or b""),
                 user=job.requested_by,
@@ -916,63 +879,72 @@ def _job_import(job_id: int, progress: OutcomesProgress | None, last_attempt: bo
                 dry_run=job.dry_run,
                 progress=progress,
             )
-            _job_end(
-                job,
-                ImportStatus.DONE,
-                report=job_report(result),
-                outcome_import_id=None if result.dry_run else result.import_id,
-            )
-    except UploadError as error:
-        _job_fail(job_id, [list(problem) for problem in error.problems])
-    except NoRunToMatchError as error:
-        _job_fail(job_id, [["file", str(error)]])
-    except Exception:
-        job = OutcomeImportJob.objects.get(pk=job_id)
-        if last_attempt or job.attempts >= IMPORT_ATTEMPTS:
-            failure = gettext("the import failed; the list of tasks says why")
-            _job_fail(job_id, [["", failure]])
-        raise
-    return str(OutcomeImportJob.objects.get(pk=job_id).status)
+        except NoRunToMatchError as error:
+            raise UploadError([("file", str(error))]) from error
+        return {
+            "report": job_report(result),
+            "outcome_import_id": None if result.dry_run else result.import_id,
+        }
 
-
-def _job_fail(job_id: int, problems: list[list[str]]) -> None:
-    logger.info("outcome import job %s failed: %s problems", job_id, len(problems))
-    with transaction.atomic():
-        job = OutcomeImportJob.objects.select_for_update().get(pk=job_id)
-        _job_end(job, ImportStatus.FAILED, problems=problems)
-
-
-def worker_stopped(times: int) -> str:
-    """Why a task's work ended when its worker died `times` times (queue's `lost` hooks)."""
-    return ngettext(
-        "the worker stopped %(count)d time during this task; an administrator can retry it",
-        "the worker stopped %(count)d times during this task; an administrator can retry it",
-        times,
-    ) % {"count": times}
+    return job_run(OutcomeImportJob, job_id, work, last_attempt=last_attempt)
 
 
 def outcomes_job_lost(times: int, job_id: int) -> None:
-    """The job of a task failed by the queue's reaper (its workers died `times` times):
-    failed, with the reason, and its upload kept for an administrator's retry (the only
-    failure that keeps it: the file may be fine and the machine at fault)."""
-    job = OutcomeImportJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.finished:
-        return
-    with translation.override(job.language or None):
-        reason = worker_stopped(times)
-    job.status, job.finished_at, job.problems = ImportStatus.FAILED, timezone.now(), [["", reason]]
-    job.save(update_fields=["status", "finished_at", "problems"])
-    logger.warning("outcome import job %s failed: its worker stopped %s times", job_id, times)
+    """The queue's `lost` hook of an outcome import (`jobs.job_lost`)."""
+    job_lost(OutcomeImportJob, times, job_id)
 
 
 def outcomes_job_requeue(job_id: int) -> None:
-    """An administrator retries the task of a job its workers left: the job is queued again,
-    with all its attempts (a job whose upload was deleted has nothing to import again)."""
-    job = OutcomeImportJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.status != ImportStatus.FAILED or job.content is None:
-        return
-    job.status, job.finished_at, job.attempts, job.problems = ImportStatus.QUEUED, None, 0, []
-    job.save(update_fields=["status", "finished_at", "attempts", "problems"])
+    """The queue's `retried` hook of an outcome import (`jobs.job_requeue`)."""
+    job_requeue(OutcomeImportJob, job_id)
+
+
+def encodings_job_create(
+    *,
+    organisation: Any,
+    encodings: bytes,
+    participations: bytes,
+    user: Any = None,
+    actor_label: str = "",
+    language: str = "",
+) -> EncodingsUploadJob:
+    """Keep an organisation's two files for the task (`tasks.encodings_upload_queue`)."""
+    return EncodingsUploadJob.objects.create(
+        organisation=organisation,
+        content=encodings,
+        participations=participations,
+        language=language,
+        **job_requester(user, actor_label),
+    )
+
+
+def encodings_job_run(*, job_id: int, last_attempt: bool = False) -> str:
+    """Validate and store the job's files (`encodings_upload`: they replace the
+    organisation's encodings, all or nothing) and return the job's status
+    (`jobs.job_run`: stored once)."""
+
+    def work(job: EncodingsUploadJob) -> dict[str, Any]:
+        batch = encodings_upload(
+            organisation=job.organisation,
+            user=job.requested_by,
+            encodings=bytes(job.content or b""),
+            participations=bytes(job.participations or b""),
+            actor_label=job.requested_by_label,
+        )
+        report = {"records": batch.records, "participations": batch.participations}
+        return {"report": report, "batch": batch}
+
+    return job_run(EncodingsUploadJob, job_id, work, last_attempt=last_attempt)
+
+
+def encodings_job_lost(times: int, job_id: int) -> None:
+    """The queue's `lost` hook of an encodings upload (`jobs.job_lost`)."""
+    job_lost(EncodingsUploadJob, times, job_id)
+
+
+def encodings_job_requeue(job_id: int) -> None:
+    """The queue's `retried` hook of an encodings upload (`jobs.job_requeue`)."""
+    job_requeue(EncodingsUploadJob, job_id)
 
 
 def run_lost(times: int, run_id: int) -> None:

@@ -1,17 +1,28 @@
-"""Background work of unique beneficiaries: a linkage run, an import of outcomes
-(docs/operations.md)."""
+"""Background work of unique beneficiaries: a linkage run, an import of outcomes, an
+organisation's upload of its encodings and participations (docs/operations.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 
-from passerelle.web.apps.beneficiaries.models import LinkageRun, OutcomeImportJob, RunStatus
+from passerelle.web.apps.beneficiaries.jobs import IMPORT_ATTEMPTS
+from passerelle.web.apps.beneficiaries.models import (
+    EncodingsUploadJob,
+    ImportJob,
+    LinkageRun,
+    OutcomeImportJob,
+    RunStatus,
+)
 from passerelle.web.apps.beneficiaries.services import (
-    IMPORT_ATTEMPTS,
+    encodings_job_create,
+    encodings_job_lost,
+    encodings_job_requeue,
+    encodings_job_run,
     outcomes_job_create,
     outcomes_job_lost,
     outcomes_job_requeue,
@@ -20,6 +31,8 @@ from passerelle.web.apps.beneficiaries.services import (
     run_lost,
 )
 from passerelle.web.apps.ops.queue import background_task, enqueue
+
+Job = TypeVar("Job", bound=ImportJob)
 
 
 @background_task(retries=0, lost=run_lost)
@@ -59,6 +72,15 @@ def outcomes_import_job(job_id: int) -> str:
     return outcomes_job_run(job_id=job_id)
 
 
+def _queued(target: Any, key: str, create: Callable[[], Job]) -> Job:
+    """Keep the upload (`create`) and queue its import (once per job), in one transaction:
+    the job exists if and only if its task does."""
+    with transaction.atomic():
+        job = create()
+        enqueue(target, job.pk, key=f"{key}:{job.pk}")
+    return job
+
+
 def outcomes_import_queue(
     *,
     content: bytes,
@@ -67,15 +89,35 @@ def outcomes_import_queue(
     dry_run: bool = False,
     language: str = "",
 ) -> OutcomeImportJob:
-    """Keep the upload and queue its import (once per job), in one transaction: the job
-    exists if and only if its task does."""
-    with transaction.atomic():
-        job = outcomes_job_create(
+    """Keep a file of outcomes and queue its import (`_queued`)."""
+    return _queued(
+        outcomes_import_job,
+        "outcomes-import",
+        lambda: outcomes_job_create(
             content=content,
             user=user,
             actor_label=actor_label,
             dry_run=dry_run,
             language=language,
-        )
-        enqueue(outcomes_import_job, job.pk, key=f"outcomes-import:{job.pk}")
-    return job
+        ),
+    )
+
+
+@background_task(
+    retries=IMPORT_ATTEMPTS - 1,
+    backoff=dt.timedelta(seconds=30),
+    lost=encodings_job_lost,
+    retried=encodings_job_requeue,
+)
+def encodings_upload_job(job_id: int) -> str:
+    """Store an organisation's uploaded encodings and participations
+    (`services.encodings_job_run`). Safe to run again, as `outcomes_import_job` is."""
+    return encodings_job_run(job_id=job_id)
+
+
+def encodings_upload_queue(**arguments: Any) -> EncodingsUploadJob:
+    """Keep an organisation's files and queue their import (`_queued`); the keywords of
+    `services.encodings_job_create`."""
+    return _queued(
+        encodings_upload_job, "encodings-upload", lambda: encodings_job_create(**arguments)
+    )

@@ -37,7 +37,6 @@ from passerelle.web.apps.beneficiaries import selectors, services, tasks
 from passerelle.web.apps.beneficiaries.access import linkage_view, may_share_encodings
 from passerelle.web.apps.beneficiaries.forms import DecisionForm, OutcomeFileForm, UploadForm
 from passerelle.web.apps.beneficiaries.models import CandidatePair
-from passerelle.web.apps.beneficiaries.uploads import UploadError
 from passerelle.web.apps.monitoring import data
 from passerelle.web.common.csv import frame_csv
 from passerelle.web.common.labels import CATEGORY_LABELS, decimal_text, display_name
@@ -147,25 +146,14 @@ def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
             return redirect("beneficiaries:encodings")
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                batch = services.encodings_upload(
-                    organisation=actor.organisation,
-                    user=request.user,
-                    encodings=form.cleaned_data["encodings"].read(),
-                    participations=form.cleaned_data["participations"].read(),
-                )
-            except UploadError as error:
-                for field, message in error.problems:
-                    form.add_error(field, message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "{records} encoded records and {participations} participations now "
-                        "replace your previous upload."
-                    ).format(records=batch.records, participations=batch.participations),
-                )
-                return redirect("beneficiaries:encodings")
+            job = tasks.encodings_upload_queue(
+                organisation=actor.organisation,
+                user=request.user,
+                encodings=form.cleaned_data["encodings"].read(),
+                participations=form.cleaned_data["participations"].read(),
+                language=translation.get_language() or "",
+            )
+            return redirect("beneficiaries:encodings-job", job_id=job.pk)
         status = 400
     return render(
         request,
@@ -173,11 +161,39 @@ def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
         {
             "form": form,
             "batch": selectors.batch_of(actor.organisation),
+            "jobs": selectors.encodings_upload_jobs(actor.organisation),
             "organisation": actor.organisation,
             "programmes": services.programmes_of(actor.organisation),
         },
         status=status,
     )
+
+
+@staff_view
+def encodings_job(request: HttpRequest, actor: Any, job_id: int) -> HttpResponseBase:
+    """One upload of the organisation's files: queued, running, then what it stored or
+    what is wrong with them."""
+    if not may_share_encodings(actor):
+        raise PermissionDenied
+    job = selectors.encodings_upload_job(actor.organisation, job_id)
+    if job is None:
+        raise Http404
+    stored = ""
+    if job.status == "done" and job.report:
+        stored = _(
+            "{records} encoded records and {participations} participations now replace your "
+            "previous upload."
+        ).format(**job.report)
+    return _following(
+        job, render(request, "beneficiaries/encodings_job.html", {"job": job, "stored": stored})
+    )
+
+
+def _following(job: Any, response: HttpResponse) -> HttpResponse:
+    """A job's page reloads itself until the job ends (without JavaScript)."""
+    if not job.finished:
+        response["Refresh"] = "3"
+    return response
 
 
 # --- runs and review ----------------------------------------------------------------------
@@ -266,9 +282,7 @@ def outcome_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
             "rows_shown": ROWS_SHOWN,
         },
     )
-    if not job.finished:
-        response["Refresh"] = "3"  # the page follows the task, without JavaScript
-    return response
+    return _following(job, response)
 
 
 def _comparisons(pair: CandidatePair) -> list[dict[str, str]]:
