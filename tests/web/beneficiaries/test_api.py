@@ -1,6 +1,7 @@
 """The organisations' API for unique beneficiaries: upload of encodings under the scope
-`encodings:write` (the page's validation and replacement, field errors as 422, only the
-token's own organisation), the figures under `beneficiaries:read`, and two simultaneous
+`encodings:write` (a job the worker runs, as for the page: 202 at once, then its state,
+the page's validation and replacement, problems naming their file, only the token's own
+organisation), the figures under `beneficiaries:read`, and two simultaneous
 uploads of one organisation (PostgreSQL). SYNTHETIC DATA ONLY."""
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from tests.support.concurrency import at_once
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import services
-from passerelle.web.apps.beneficiaries.models import EncodedRecord, EncodingBatch, Participation
+from passerelle.web.apps.beneficiaries.models import (
+    EncodedRecord,
+    EncodingBatch,
+    EncodingsUploadJob,
+    Participation,
+)
 
 URL = "/api/v1/beneficiaries/encodings"
 FIGURES = "/api/v1/beneficiaries/figures"
@@ -38,53 +44,69 @@ def upload(key: str, persons: int = 12, seed: int = 3, **change: Any) -> Any:
     return Client().post(URL, data, **bearer(key))
 
 
+Worker = Callable[[], None]
+
+
+def uploaded(key: str, run_worker: Worker, **change: Any) -> dict[str, Any]:
+    """Upload, let the worker run the job, and return the job as the API shows it."""
+    response = upload(key, **change)
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    run_worker()
+    job = Client().get(response.json()["url"], **bearer(key))
+    assert job.status_code == 200
+    found: dict[str, Any] = job.json()
+    return found
+
+
 def test_an_organisation_uploads_its_encodings_and_replaces_them(
-    token_for: Callable[..., str], programmes: Any, organisations: Any
+    token_for: Callable[..., str], programmes: Any, organisations: Any, run_worker: Worker
 ) -> None:
     key = token_for("a", ("encodings:write",))
-    response = upload(key, persons=12)
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["organisation"] == organisations["a"].slug
+    queued = upload(key, persons=12)
+    assert queued.status_code == 202, queued.content
+    assert not EncodedRecord.objects.exists()  # nothing stored in the request
+    run_worker()
+    body = Client().get(queued.json()["url"], **bearer(key)).json()
+    assert (body["status"], body["problems"]) == ("done", [])
     assert body["records"] == EncodedRecord.objects.filter(organisation=organisations["a"]).count()
     assert body["participations"] == body["records"]
     # a second upload replaces the first, whole
-    again = upload(key, persons=20, seed=4)
-    assert again.status_code == 201
+    again = uploaded(key, run_worker, persons=20, seed=4)
+    assert again["status"] == "done"
     assert EncodingBatch.objects.filter(organisation=organisations["a"]).count() == 1
     records = EncodedRecord.objects.filter(organisation=organisations["a"])
-    assert records.count() == again.json()["records"] != body["records"]
+    assert records.count() == again["records"] != body["records"]
     assert (
         Participation.objects.filter(record__organisation=organisations["a"]).count()
-        == (again.json()["participations"])
+        == (again["participations"])
     )
     entry = AuditEntry.objects.filter(action="encodings_replace").order_by("-id").first()
     assert entry is not None
     assert entry.actor_label == "api:system-a"
     assert entry.detail["replaced_records"] == body["records"]
     current = Client().get(URL, **bearer(key)).json()
-    assert current["records"] == again.json()["records"]
+    assert current["records"] == again["records"]
+    assert current["organisation"] == organisations["a"].slug
 
 
-def test_field_errors_are_422_and_leave_the_previous_upload_whole(
-    token_for: Callable[..., str], programmes: Any, organisations: Any
+def test_problems_name_their_file_and_leave_the_previous_upload_whole(
+    token_for: Callable[..., str], programmes: Any, organisations: Any, run_worker: Worker
 ) -> None:
     key = token_for("a", ("encodings:write",))
-    assert upload(key).status_code == 201
+    assert uploaded(key, run_worker)["status"] == "done"
     before = EncodedRecord.objects.count()
     encoded, participations = files()
     clear = encoded.with_columns(given_name=encoded["record_id"])
-    response = upload(key, encodings=SimpleUploadedFile("e.csv", csv_bytes(clear)))
-    assert response.status_code == 422
-    detail = response.json()["detail"]
-    assert detail[0]["loc"] == ["encodings"]
-    assert "given_name would hold personal data in clear" in detail[0]["msg"]
+    job = uploaded(key, run_worker, encodings=SimpleUploadedFile("e.csv", csv_bytes(clear)))
+    assert (job["status"], job["records"]) == ("failed", None)
+    assert job["problems"][0]["field"] == "encodings"
+    assert "given_name would hold personal data in clear" in job["problems"][0]["message"]
     other = participations.with_columns(programme=participations["programme"].str.replace("a", "b"))
-    response = upload(key, participations=SimpleUploadedFile("p.csv", csv_bytes(other)))
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["participations"]
-    assert "allowed: a-jobs" in response.json()["detail"][0]["msg"]
-    # a missing file is named as well
+    job = uploaded(key, run_worker, participations=SimpleUploadedFile("p.csv", csv_bytes(other)))
+    assert job["problems"][0]["field"] == "participations"
+    assert "allowed: a-jobs" in job["problems"][0]["message"]
+    # a missing file is named at once, and nothing is queued
     response = Client().post(
         URL,
         {"encodings": SimpleUploadedFile("e.csv", csv_bytes(encoded))},
@@ -92,6 +114,7 @@ def test_field_errors_are_422_and_leave_the_previous_upload_whole(
     )
     assert response.status_code == 422
     assert any("participations" in item["msg"] for item in response.json()["detail"])
+    assert EncodingsUploadJob.objects.count() == 3
     assert EncodedRecord.objects.count() == before
 
 
@@ -102,13 +125,14 @@ def test_scopes_are_required(token_for: Callable[..., str], programmes: Any) -> 
     assert response.status_code == 403
     assert response.json()["detail"][0]["loc"] == ["scope"]
     assert Client().get(URL, **bearer(reader)).status_code == 403
+    assert Client().get(f"{URL}/uploads/1", **bearer(reader)).status_code == 403
     writer = token_for("a", ("encodings:write",))
     assert Client().get(f"{FIGURES}?period=2025", **bearer(writer)).status_code == 403
     assert Client().post(URL, {}).status_code == 401
 
 
 def test_a_token_only_touches_its_own_organisation(
-    token_for: Callable[..., str], programmes: Any, organisations: Any
+    token_for: Callable[..., str], programmes: Any, organisations: Any, run_worker: Worker
 ) -> None:
     records = synthetic_records(30, seed=5)
     services.encodings_replace(
@@ -124,16 +148,20 @@ def test_a_token_only_touches_its_own_organisation(
     theirs_programme = participations.with_columns(
         programme=participations["programme"].str.replace("a-", "b-")
     )
-    refused = upload(key, participations=SimpleUploadedFile("p.csv", csv_bytes(theirs_programme)))
-    assert refused.status_code == 422
-    assert upload(key).status_code == 201
+    refused = uploaded(
+        key, run_worker, participations=SimpleUploadedFile("p.csv", csv_bytes(theirs_programme))
+    )
+    assert refused["status"] == "failed"
+    assert uploaded(key, run_worker)["status"] == "done"
+    # b does not see a's job
+    b_key = token_for("b", ("encodings:write",))
+    assert Client().get(refused["url"], **bearer(b_key)).status_code == 404
     assert Client().get(URL, **bearer(key)).json()["organisation"] == organisations["a"].slug
     # b's batch is untouched by a's uploads
     after = set(
         EncodedRecord.objects.filter(organisation=organisations["b"]).values_list("pk", flat=True)
     )
     assert after == theirs
-    b_key = token_for("b", ("encodings:write",))
     assert Client().get(URL, **bearer(b_key)).json()["records"] == len(theirs)
 
 
@@ -207,35 +235,41 @@ def test_two_simultaneous_uploads_of_one_organisation_both_succeed(
     ],
 )
 def test_clear_values_in_token_columns_are_refused_and_store_nothing(
-    token_for: Callable[..., str], programmes: Any, organisations: Any, column: str, value: str
+    token_for: Callable[..., str],
+    programmes: Any,
+    organisations: Any,
+    run_worker: Worker,
+    column: str,
+    value: str,
 ) -> None:
     key = token_for("a", ("encodings:write",))
-    assert upload(key).status_code == 201
+    assert uploaded(key, run_worker)["status"] == "done"
     before = sorted(EncodedRecord.objects.values_list("record_id", "encoding"))
     encoded, _participations = files()
     bad = encoded.with_columns(
         pl.when(pl.int_range(pl.len()) == 4).then(pl.lit(value)).otherwise(column).alias(column)
     )
-    response = upload(key, encodings=SimpleUploadedFile("e.csv", csv_bytes(bad)))
-    assert response.status_code == 422
-    message = response.json()["detail"][0]["msg"]
+    job = uploaded(key, run_worker, encodings=SimpleUploadedFile("e.csv", csv_bytes(bad)))
+    assert job["status"] == "failed"
+    message = job["problems"][0]["message"]
     assert f"column {column}, row 5 is not a keyed token" in message
     assert value[:20] not in message
     assert sorted(EncodedRecord.objects.values_list("record_id", "encoding")) == before
 
 
 def test_a_record_id_with_a_nul_is_refused(
-    token_for: Callable[..., str], programmes: Any, organisations: Any
+    token_for: Callable[..., str], programmes: Any, organisations: Any, run_worker: Worker
 ) -> None:
     key = token_for("a", ("encodings:write",))
     encoded, participations = files()
     first = pl.int_range(pl.len()) == 0
     renamed = pl.when(first).then(pl.lit("r\x00")).otherwise("record_id").alias("record_id")
-    response = upload(
+    job = uploaded(
         key,
+        run_worker,
         encodings=SimpleUploadedFile("e.csv", csv_bytes(encoded.with_columns(renamed))),
         participations=SimpleUploadedFile("p.csv", csv_bytes(participations.with_columns(renamed))),
     )
-    assert response.status_code == 422
-    assert "record_id on row 1 holds a control" in response.json()["detail"][0]["msg"]
+    assert job["status"] == "failed"
+    assert "record_id on row 1 holds a control" in job["problems"][0]["message"]
     assert not EncodedRecord.objects.exists()

@@ -2,8 +2,9 @@
 own systems. Same tokens as person files (`Authorization: Bearer <token>`):
 
 - `encodings:write`: upload the organisation's encodings (the output of `passerelle
-  encode`) with its participations, as the page does: the same validation, and the upload
-  replaces the organisation's previous one in one transaction; read what is shared now.
+  encode`) with its participations, as the page does: a job the worker runs, with the same
+  validation, and the upload replaces the organisation's previous one in one transaction;
+  follow the job; read what is shared now.
   A token only ever touches its own organisation's batch.
 - `beneficiaries:read`: the sector's figures of the latest linkage run (distinct people,
   registrations, overlaps), aggregates only, withheld cells as null with `suppressed`.
@@ -23,8 +24,8 @@ from ninja.files import UploadedFile
 from passerelle.core.indicators import beneficiaries as figures
 from passerelle.core.indicators import parse_period
 from passerelle.web.apps.accounts.models import ApiScope
-from passerelle.web.apps.beneficiaries import selectors, services
-from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES, UploadError
+from passerelle.web.apps.beneficiaries import selectors, tasks
+from passerelle.web.apps.beneficiaries.uploads import MAX_BYTES
 from passerelle.web.apps.monitoring import data
 from passerelle.web.common.api import ERRORS, ApiError, OrganisationToken, api_actor
 
@@ -55,7 +56,37 @@ def _content(upload: UploadedFile, field: str) -> bytes:
     return bytes(upload.read())
 
 
-@router.post("/beneficiaries/encodings", response={201: BatchOut, **ERRORS})
+class UploadProblem(Schema):
+    field: str
+    message: str
+
+
+class UploadJobOut(Schema):
+    job: int
+    status: str
+    url: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    records: int | None = None
+    participations: int | None = None
+    problems: list[UploadProblem]
+
+
+def _job(job: Any) -> dict[str, Any]:
+    report = job.report or {}
+    return {
+        "job": job.pk,
+        "status": job.status,
+        "url": f"/api/v1/beneficiaries/encodings/uploads/{job.pk}",
+        "requested_at": job.requested_at,
+        "finished_at": job.finished_at,
+        "records": report.get("records"),
+        "participations": report.get("participations"),
+        "problems": [{"field": field, "message": message} for field, message in job.problems],
+    }
+
+
+@router.post("/beneficiaries/encodings", response={202: UploadJobOut, **ERRORS})
 def encodings_upload(
     request: HttpRequest,
     encodings: File[UploadedFile],
@@ -63,22 +94,29 @@ def encodings_upload(
 ) -> Any:
     """Multipart form with two CSV files: `encodings` (ENCODED.csv of `passerelle encode`)
     and `participations` (record_id, programme, start_date, end_date[, measure_type]).
-    Replaces the organisation's previous upload (docs/linkage.md, "In the platform")."""
+    Answers at once, 202 with the job that checks and stores them (the worker's task, as
+    for the page): follow its `url` until `status` is `done` (the files replace the
+    organisation's previous upload) or `failed` (`problems`, each naming its file; nothing
+    stored). docs/linkage.md, "In the platform"."""
     actor = api_actor(request, ApiScope.ENCODINGS_WRITE)
-    try:
-        batch = services.encodings_upload(
-            organisation=actor.organisation,
-            user=None,
-            encodings=_content(encodings, "encodings"),
-            participations=_content(participations, "participations"),
-            actor_label=actor.label,
-        )
-    except UploadError as error:
-        problems: dict[str, list[str]] = {}
-        for field, message in error.problems:
-            problems.setdefault(field, []).append(message)
-        raise ApiError(422, {k: "; ".join(v) for k, v in problems.items()}) from None
-    return Status(201, _batch(batch, actor.organisation))
+    job = tasks.encodings_upload_queue(
+        organisation=actor.organisation,
+        encodings=_content(encodings, "encodings"),
+        participations=_content(participations, "participations"),
+        actor_label=actor.label,
+    )
+    return Status(202, _job(job))
+
+
+@router.get("/beneficiaries/encodings/uploads/{job_id}", response={200: UploadJobOut, **ERRORS})
+def encodings_upload_job(request: HttpRequest, job_id: int) -> Any:
+    """An upload's job: `queued`, `running`, `done` (with the records and participations
+    now shared) or `failed` (with its problems). Another organisation's is not found."""
+    actor = api_actor(request, ApiScope.ENCODINGS_WRITE)
+    job = selectors.encodings_upload_job(actor.organisation, job_id)
+    if job is None:
+        raise ApiError(404, {"job": "no such upload of your organisation"})
+    return _job(job)
 
 
 @router.get("/beneficiaries/encodings", response={200: BatchOut, **ERRORS})
