@@ -6,11 +6,13 @@ the files are deleted when the job ends. PostgreSQL in CI. SYNTHETIC DATA ONLY."
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -251,3 +253,59 @@ def test_a_file_over_the_limit_is_refused_at_once_and_not_kept(
     assert response.status_code == 400
     assert "the file is larger than 50 MB" in response.content.decode()
     assert not EncodingsUploadJob.objects.exists()
+
+
+def test_encode_and_share_is_the_same_job_without_a_file(
+    tmp_path: Any,
+    clients: dict[str, Client],
+    organisations: Any,
+    programmes: Any,
+    run_worker: Worker,
+    settings: Any,
+) -> None:
+    from tests.support.accounts import actor_of
+    from tests.support.people import synthetic_file
+
+    from passerelle.core.linkage import generate_key
+    from passerelle.web.apps.people.services import person_create
+    from passerelle.web.apps.referrals.models import Referral
+
+    key_file = tmp_path / "sector.key"
+    key_file.write_text(generate_key() + "\n")
+    settings.LINKAGE_SECTOR_KEY_FILE = str(key_file)
+    coordinator = clients["coordinator"]
+    person = person_create(
+        actor=actor_of(User.objects.get(username="coord-a")), data=synthetic_file()
+    )
+    Referral.objects.create(
+        person=person,
+        programme=programmes["a"],
+        sender=organisations["b"],
+        receiver=organisations["a"],
+        state="in_progress",
+        planned_start=dt.date(2025, 3, 1),
+    )
+    response = coordinator.post(SHARE, {"action": "encode-files"})
+    job = EncodingsUploadJob.objects.get()
+    assert response["Location"] == f"/analysis/beneficiaries/share/uploads/{job.pk}/"
+    assert (job.from_person_files, job.role, job.content) == (True, "coordinator", None)
+    waiting = coordinator.get(response["Location"]).content.decode()
+    assert "Encoding of our person files asked" in waiting
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.report) == ("done", {"records": 1, "participations": 1})
+    assert EncodedRecord.objects.get().record_id == str(person.pk)
+    done = coordinator.get(response["Location"]).content.decode()
+    assert "1 person files encoded and shared (1 participations)" in done
+    # the key gone before the worker runs: the job fails naming it, and is not retried
+    again = tasks.encodings_upload_queue(
+        organisation=organisations["a"], from_person_files=True, role="coordinator"
+    )
+    settings.LINKAGE_SECTOR_KEY_FILE = ""
+    run_worker()
+    again.refresh_from_db()
+    assert again.status == "failed"
+    no_key = "The platform has no sector key: ask the platform administrator."
+    assert again.problems == [["key", no_key]]
+    assert DBTaskResult.objects.filter(status="READY").count() == 0
+    assert EncodedRecord.objects.count() == 1

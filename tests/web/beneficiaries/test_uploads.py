@@ -313,7 +313,7 @@ def test_an_encoding_upload_with_clear_values_stores_nothing(
 
 
 def test_encoding_person_files_without_birth_dates_or_contacts_works(
-    tmp_path: Any, clients: dict[str, Any], organisations: Any, programmes: Any
+    tmp_path: Any, clients: dict[str, Any], organisations: Any, programmes: Any, run_worker: Any
 ) -> None:
     """The "encode person files" action once failed with polars' SchemaError (a 500) when
     no shared file had a birth date: the empty column had no type."""
@@ -339,9 +339,12 @@ def test_encoding_person_files_without_birth_dates_or_contacts_works(
         planned_start=dt.date(2025, 3, 1),
     )
     with override_settings(LINKAGE_SECTOR_KEY_FILE=str(key_file)):
-        response = clients["coordinator"].post(
-            "/analysis/beneficiaries/share/", {"action": "encode-files"}, follow=True
+        queued = clients["coordinator"].post(
+            "/analysis/beneficiaries/share/", {"action": "encode-files"}
         )
+        assert not EncodedRecord.objects.exists()  # the worker encodes them
+        run_worker()
+    response = clients["coordinator"].get(queued["Location"])
     assert response.status_code == 200
     assert "1 person files encoded and shared" in response.content.decode()
     record = EncodedRecord.objects.get()

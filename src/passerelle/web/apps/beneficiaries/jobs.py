@@ -147,9 +147,7 @@ def job_requeue(model: type[ImportJob], job_id: int) -> None:
     """An administrator retries the task of a job its workers left: the job is queued again,
     with all its attempts (a job whose upload was deleted has nothing to import again)."""
     job = model._default_manager.select_for_update().filter(pk=job_id).first()
-    if job is None or job.status != ImportStatus.FAILED:
-        return
-    if any(getattr(job, name) is None for name in job.CONTENT_FIELDS):
+    if job is None or job.status != ImportStatus.FAILED or not job.has_upload():
         return
     job.status, job.finished_at, job.attempts, job.problems = ImportStatus.QUEUED, None, 0, []
     job.save(update_fields=["status", "finished_at", "attempts", "problems"])

@@ -271,6 +271,10 @@ class ImportJob(models.Model):
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
+    def has_upload(self) -> bool:
+        """Whether there is something to import again (an administrator's retry)."""
+        return all(getattr(self, name) is not None for name in self.CONTENT_FIELDS)
+
 
 class OutcomeImportJob(ImportJob):
     """A file of outcomes waiting for, or imported by, the task `outcomes_import_job`. The
@@ -295,7 +299,8 @@ class EncodingsUploadJob(ImportJob):
     wrote: keyed encodings only, the file's checks refuse a column in clear) and of its
     participations (record id, programme, measure, dates), waiting for, or stored by, the
     task `encodings_upload_job`. Both files are deleted when the job ends; `batch` is what
-    it stored, until a later upload replaces it."""
+    it stored, until a later upload replaces it. With `from_person_files` there is no file:
+    the task encodes the organisation's own person files ("Encode and share") as `role`."""
 
     CONTENT_FIELDS = ("content", "participations")
     KIND = "encodings"
@@ -307,7 +312,13 @@ class EncodingsUploadJob(ImportJob):
     batch = models.ForeignKey(
         EncodingBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    from_person_files = models.BooleanField(default=False)
+    role = models.CharField(max_length=32, blank=True)
+    """The requester's role in the organisation, which the encoding of its files acts as."""
 
     class Meta(ImportJob.Meta):
         verbose_name = _("encodings upload task")
         verbose_name_plural = _("encodings upload tasks")
+
+    def has_upload(self) -> bool:
+        return self.from_person_files or super().has_upload()

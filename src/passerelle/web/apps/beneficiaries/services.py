@@ -16,9 +16,16 @@ import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from passerelle.core.i18n import _, gettext_noop
-from passerelle.core.linkage import DEFAULT_THRESHOLD, dedupe_encoded, encode, load_key
+from passerelle.core.linkage import (
+    DEFAULT_THRESHOLD,
+    KeyFileError,
+    dedupe_encoded,
+    encode,
+    load_key,
+)
 from passerelle.core.linkage.bloom import ENCODED_COLUMNS
 from passerelle.core.linkage.pairs import score_pairs
 from passerelle.knowledge.loader import load_knowledge
@@ -60,6 +67,7 @@ from passerelle.web.apps.beneficiaries.outcome_matching import (
     match_row,
 )
 from passerelle.web.apps.beneficiaries.uploads import ParsedUpload, UploadError, parse_upload
+from passerelle.web.common.actors import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -902,35 +910,58 @@ def outcomes_job_requeue(job_id: int) -> None:
 def encodings_job_create(
     *,
     organisation: Any,
-    encodings: bytes,
-    participations: bytes,
+    encodings: bytes | None = None,
+    participations: bytes | None = None,
+    from_person_files: bool = False,
+    role: str = "",
     user: Any = None,
     actor_label: str = "",
     language: str = "",
 ) -> EncodingsUploadJob:
-    """Keep an organisation's two files for the task (`tasks.encodings_upload_queue`)."""
+    """Keep an organisation's two files for the task (`tasks.encodings_upload_queue`), or,
+    `from_person_files`, ask the task to encode its person files as `role`."""
     return EncodingsUploadJob.objects.create(
         organisation=organisation,
         content=encodings,
         participations=participations,
+        from_person_files=from_person_files,
+        role=role,
         language=language,
         **job_requester(user, actor_label),
     )
 
 
+def _encoded_person_files(job: EncodingsUploadJob) -> EncodingBatch:
+    """The job's organisation's person files encoded and shared, as the requester."""
+    actor = Actor(
+        organisation=job.organisation,
+        role=job.role or None,
+        label=job.requested_by_label,
+        user=job.requested_by,
+    )
+    try:
+        return encodings_from_person_files(actor=actor)
+    except (SectorKeyMissingError, KeyFileError) as error:
+        message = gettext("The platform has no sector key: ask the platform administrator.")
+        raise UploadError([("key", message)]) from error
+
+
 def encodings_job_run(*, job_id: int, last_attempt: bool = False) -> str:
     """Validate and store the job's files (`encodings_upload`: they replace the
-    organisation's encodings, all or nothing) and return the job's status
-    (`jobs.job_run`: stored once)."""
+    organisation's encodings, all or nothing), or encode its person files, and return the
+    job's status (`jobs.job_run`: stored once)."""
 
     def work(job: EncodingsUploadJob) -> dict[str, Any]:
-        batch = encodings_upload(
-            organisation=job.organisation,
-            user=job.requested_by,
-            encodings=bytes(job.content or b""),
-            participations=bytes(job.participations or b""),
-            actor_label=job.requested_by_label,
-        )
+        if job.from_person_files:
+            batch = _encoded_person_files(job)
+        else:
+            batch = encodings_upload(
+                organisation=job.organisation,
+                user=job.requested_by,
+                encodings=bytes(job.content or b""),
+                participations=bytes(job.participations or b""),
+                actor_label=job.requested_by_label,
+            )
         report = {"records": batch.records, "participations": batch.participations}
         return {"report": report, "batch": batch}
 

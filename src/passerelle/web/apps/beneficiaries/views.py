@@ -128,30 +128,30 @@ def encodings(request: HttpRequest, actor: Any) -> HttpResponseBase:
     form = UploadForm()
     status = 200
     if request.method == "POST":
+        requester = {
+            "organisation": actor.organisation,
+            "user": request.user,
+            "language": translation.get_language() or "",
+        }
         if request.POST.get("action") == "encode-files":
             try:
-                batch = services.encodings_from_person_files(actor=actor)
+                services.sector_key()  # said at once; the task encodes the files
             except (services.SectorKeyMissingError, KeyFileError):
                 messages.error(
                     request,
                     _("The platform has no sector key: ask the platform administrator."),
                 )
                 return redirect("beneficiaries:encodings")
-            messages.success(
-                request,
-                _(
-                    "{records} person files encoded and shared ({participations} participations)."
-                ).format(records=batch.records, participations=batch.participations),
+            job = tasks.encodings_upload_queue(
+                from_person_files=True, role=actor.role or "", **requester
             )
-            return redirect("beneficiaries:encodings")
+            return redirect("beneficiaries:encodings-job", job_id=job.pk)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             job = tasks.encodings_upload_queue(
-                organisation=actor.organisation,
-                user=request.user,
                 encodings=form.cleaned_data["encodings"].read(),
                 participations=form.cleaned_data["participations"].read(),
-                language=translation.get_language() or "",
+                **requester,
             )
             return redirect("beneficiaries:encodings-job", job_id=job.pk)
         status = 400
@@ -179,7 +179,11 @@ def encodings_job(request: HttpRequest, actor: Any, job_id: int) -> HttpResponse
     if job is None:
         raise Http404
     stored = ""
-    if job.status == "done" and job.report:
+    if job.status == "done" and job.report and job.from_person_files:
+        stored = _(
+            "{records} person files encoded and shared ({participations} participations)."
+        ).format(**job.report)
+    elif job.status == "done" and job.report:
         stored = _(
             "{records} encoded records and {participations} participations now replace your "
             "previous upload."
