@@ -10,12 +10,14 @@ from typing import Any
 import polars as pl
 from tests.support.beneficiaries import parsed_for, synthetic_records
 from tests.support.outcomes import IDENTITY, LOOKING, outcome_file, persons_on_platform, stranger
+from tests.support.tasks import run_worker, stored_tasks  # noqa: F401 (fixtures)
 from typer.testing import CliRunner
 
 from passerelle.cli.main import app
 from passerelle.web.apps.beneficiaries import services
 from passerelle.web.apps.beneficiaries.models import (
     ClusterMember,
+    EncodingsUploadJob,
     ImportedOutcome,
     LinkageRun,
     OutcomeImport,
@@ -65,6 +67,32 @@ def test_link_encode_files_names_a_missing_organisation_or_key(
     no_key = runner.invoke(app, ["link-encode-files", "cpas-anderlecht"])
     assert no_key.exit_code == 2
     assert "PASSERELLE_LINKAGE_KEY_FILE" in no_key.output
+
+
+def test_link_encode_files_no_wait_queues_the_page_s_job(
+    organisations: Any,
+    settings: Any,
+    tmp_path: Path,
+    run_worker: Any,  # noqa: F811 (the fixture)
+) -> None:
+    from passerelle.core.linkage import generate_key
+
+    settings.LINKAGE_SECTOR_KEY_FILE = ""
+    no_key = runner.invoke(app, ["link-encode-files", "cpas-anderlecht", "--no-wait"])
+    assert no_key.exit_code == 2
+    assert "PASSERELLE_LINKAGE_KEY_FILE" in no_key.output
+    assert not EncodingsUploadJob.objects.exists()  # nothing queued without a key
+    key_file = tmp_path / "sector.key"
+    key_file.write_text(generate_key() + "\n")
+    settings.LINKAGE_SECTOR_KEY_FILE = str(key_file)
+    queued = runner.invoke(app, ["link-encode-files", "cpas-anderlecht", "--no-wait"])
+    assert queued.exit_code == 0, queued.output
+    job = EncodingsUploadJob.objects.get()
+    assert f"/analysis/beneficiaries/share/uploads/{job.pk}/" in queued.output
+    assert (job.from_person_files, job.requested_by_label, job.status) == (True, "cli", "queued")
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.report) == ("done", {"records": 0, "participations": 0})
 
 
 def test_import_outcomes_matches_reports_and_imports_a_file_once(

@@ -78,12 +78,20 @@ def link_run(
 
 def link_encode_files(
     organisation: Annotated[str, typer.Argument(help="The organisation's slug.")],
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Encode here and print the counts (default), or queue the encoding for the "
+            "worker and print its job.",
+        ),
+    ] = True,
 ) -> None:
     """Encode an organisation's person files with the sector key (PASSERELLE_LINKAGE_KEY_FILE)
     and share the encodings, replacing its previous ones."""
     django_setup()
     from passerelle.core.linkage import KeyFileError
-    from passerelle.web.apps.beneficiaries import services
+    from passerelle.web.apps.beneficiaries import services, tasks
     from passerelle.web.apps.directory.models import Organisation
     from passerelle.web.common.actors import Actor
 
@@ -92,6 +100,18 @@ def link_encode_files(
         fail(_("organisation: {slug!r} is not in the directory").format(slug=organisation))
     actor = Actor(organisation=found, role="coordinator", label="cli")
     try:
+        if not wait:
+            services.sector_key()  # said at once, as the page does
+            job = tasks.encodings_upload_queue(
+                organisation=found, from_person_files=True, role="coordinator", actor_label="cli"
+            )
+            console.print(
+                _(
+                    "Encoding queued as job {id}: the worker encodes and shares the files; its "
+                    "page is /analysis/beneficiaries/share/uploads/{id}/"
+                ).format(id=job.pk)
+            )
+            return
         batch = services.encodings_from_person_files(actor=actor)
     except (services.SectorKeyMissingError, KeyFileError) as error:
         fail(_("sector key: {error}").format(error=error))
