@@ -50,7 +50,6 @@ def referral_flows(
     (`count_key`, `denominator_key`, `accepted_key`)."""
     table = referral_table(referrals, period)
     keyed = "record_key" in table.collect_schema().names()
-    keys = ["count_key", "denominator_key", "accepted_key"] if keyed else []
     flows = table.group_by("from_organisation", "to_organisation").agg(
         count=pl.len().cast(pl.Int64),
         accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
@@ -60,6 +59,12 @@ def referral_flows(
             else {}
         ),
     )
+    return flow_shares(flows, keyed=keyed).collect()
+
+
+def flow_shares(flows: pl.LazyFrame, *, keyed: bool) -> pl.LazyFrame:
+    """`referral_flows`' table from its counts by pair of organisations (`count`,
+    `accepted`, and when `keyed` their cell keys): each pair's share of what its sender sent."""
     if keyed:
         flows = flows.with_columns(
             denominator_key=pl.col("count_key").sum().over("from_organisation") % MODULUS
@@ -74,10 +79,9 @@ def referral_flows(
             "denominator",
             "share",
             "accepted",
-            *keys,
+            *(["count_key", "denominator_key", "accepted_key"] if keyed else []),
         )
         .sort("from_organisation", "to_organisation")
-        .collect()
     )
 
 
