@@ -56,7 +56,11 @@ from passerelle.core.indicators.report import (
     _share_row,
     parse_period,
 )
-from passerelle.core.indicators.survival import kaplan_meier_curve, time_to_first_job_counts
+from passerelle.core.indicators.survival import (
+    first_job_durations,
+    kaplan_meier_counts,
+    kaplan_meier_curve,
+)
 
 PROTECTED = sorted(PROTECTED_STATUSES)
 CELLS_SCHEMA: dict[str, Any] = {
@@ -200,7 +204,10 @@ def _dashboard_cells(
     )
     with_origin = keyed_persons.filter(pl.col("right_to_work_date").is_not_null())
     km = (
-        time_to_first_job_counts(with_origin, events, as_of, by=["legal_status"]).collect()
+        kaplan_meier_counts(
+            first_job_durations(with_origin, events, as_of, by=["legal_status"]),
+            by=["legal_status"],
+        ).collect()
         if with_origin.height
         else pl.DataFrame()
     )
