@@ -16,6 +16,7 @@ from typing import Literal
 import polars as pl
 
 from passerelle.core.disclosure import MODULUS, key_sum
+from passerelle.core.validation import check_allowed
 
 Cohort = Literal["arrival", "registration", "actiris_registration"]
 COHORT_COLUMNS: dict[str, str] = {
@@ -91,10 +92,8 @@ def first_programme_by(events: pl.LazyFrame | pl.DataFrame, on: dt.date) -> pl.L
 
 def _validate(by: Sequence[str], cohort: str) -> None:
     for name in by:
-        if name not in BREAKDOWNS:
-            raise ValueError(f"by: {name!r}; allowed values: {', '.join(BREAKDOWNS)}")
-    if cohort not in COHORT_COLUMNS:
-        raise ValueError(f"cohort: {cohort!r}; allowed values: {', '.join(COHORT_COLUMNS)}")
+        check_allowed("by", name, BREAKDOWNS)
+    check_allowed("cohort", cohort, COHORT_COLUMNS)
 
 
 def employment_on(

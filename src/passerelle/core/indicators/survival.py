@@ -19,6 +19,7 @@ import polars as pl
 
 from passerelle.core.disclosure import key_sum
 from passerelle.core.indicators.employment import BREAKDOWNS, breakdown_columns
+from passerelle.core.validation import check_allowed
 
 Z_95 = 1.959963984540054
 Origin = Literal["right_to_work", "arrival", "registration"]
@@ -168,12 +169,9 @@ def first_job_durations(
     """`time_to_first_job`'s input to `kaplan_meier`: one row per person with a right to
     work (or `origin`) by `as_of`, *by, `duration` (to the first job or to `as_of`) and
     `event` (a job was found); `record_key` too when `persons` has one."""
-    for name in by:
-        if name not in BREAKDOWNS or name == "programme":
-            allowed = ", ".join(b for b in BREAKDOWNS if b != "programme")
-            raise ValueError(f"by: {name!r}; allowed values: {allowed}")
-    if origin not in ORIGIN_COLUMNS:
-        raise ValueError(f"origin: {origin!r}; allowed values: {', '.join(ORIGIN_COLUMNS)}")
+    for name in by:  # not by programme: it needs the events (`first_programme_by`)
+        check_allowed("by", name, [b for b in BREAKDOWNS if b != "programme"])
+    check_allowed("origin", origin, ORIGIN_COLUMNS)
     start = ORIGIN_COLUMNS[origin]
     first_job = (
         events.lazy()
