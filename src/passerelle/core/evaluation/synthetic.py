@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.indicators.referrals import participants_on, referral_table
 from passerelle.core.indicators.schema import (
     CAPACITY_SCHEMA,
     EVENTS_SCHEMA,
@@ -567,22 +568,12 @@ def _events_frame(parts: list[tuple[IntArray, IntArray, str, str | None]]) -> pl
 
 
 def _capacity(referrals: pl.DataFrame, day: int) -> pl.DataFrame:
-    on = EPOCH + dt.timedelta(days=day)
-    wide = referrals.group_by("referral_id").agg(
-        pl.col("programme").first(),
-        started=pl.col("date").filter(pl.col("event") == "started").min(),
-        closed=pl.col("date").filter(pl.col("event") == "closed").min(),
-    )
-    active = (
-        wide.filter(
-            (pl.col("started") <= on) & (pl.col("closed").is_null() | (pl.col("closed") > on))
-        )
-        .group_by("programme")
-        .agg(active=pl.len())
-    )
+    """Each programme's places: a margin over its participants on `day`."""
+    on = pl.LazyFrame({"day": [EPOCH + dt.timedelta(days=day)]}, schema={"day": pl.Date})
+    active = participants_on(referral_table(referrals), on).select("programme", active="count")
     return (
         pl.DataFrame({"programme": list(PROGRAMME_ORGANISATION)})
-        .join(active, on="programme", how="left")
+        .join(active.collect(), on="programme", how="left")
         .select(
             "programme",
             organisation=pl.col("programme").replace_strict(PROGRAMME_ORGANISATION),
