@@ -21,10 +21,6 @@ LIMIT = 60
 # their options as option types (cli/common.py, cli/evaluation.py) instead of filling the
 # signature.
 LONG_FUNCTIONS = {
-    "passerelle/core/indicators/beneficiaries.py::feasible_ranges": 62,
-    "passerelle/core/indicators/beneficiaries.py::complementary_suppression": 89,
-    "passerelle/core/indicators/outcomes.py::programme_outcomes": 90,
-    "passerelle/core/indicators/report_pdf.py::report_pdf": 76,
     "passerelle/core/linkage/features.py::plaintext_features": 74,
     "passerelle/core/linkage/pairs.py::score_pairs": 91,
     "passerelle/core/linkage/relearn.py::relearn": 69,

@@ -11,6 +11,7 @@ from passerelle.core.validation import (
     MAX_JSON_DEPTH,
     InvalidFieldsError,
     birth_date_problem,
+    check_allowed,
     json_depth_problem,
     json_loads_bounded,
     text_problem,
@@ -92,3 +93,14 @@ def test_json_loads_bounded_refuses_deep_nesting_without_recursion_error() -> No
         json_loads_bounded("{oops", field="profile")
     assert error.value.errors["profile"].startswith("not valid JSON: ")
     assert json_loads_bounded('{"a": [[1]]}') == {"a": [[1]]}
+
+
+def test_a_value_not_allowed_is_refused_naming_the_field_the_value_and_the_allowed_ones() -> None:
+    check_allowed("origin", "arrival", ("right_to_work", "arrival"))
+    with pytest.raises(
+        ValueError, match=r"^origin: 'birth'; allowed values: right_to_work, arrival$"
+    ):
+        check_allowed("origin", "birth", ("right_to_work", "arrival"))
+    # a mapping allows its keys; the engine's own error class is kept
+    with pytest.raises(LookupError, match=r"^kind: 'jobs'; allowed values: persons, events$"):
+        check_allowed("kind", "jobs", {"persons": 1, "events": 2}, LookupError)

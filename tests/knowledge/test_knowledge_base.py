@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from passerelle.knowledge.loader import KNOWLEDGE_DIR, Knowledge, KnowledgeError, load_knowledge
+from passerelle.knowledge.model import Programme, StatusPeriod
 
 REQUIRED_ORGANISATIONS = {
     "actiris",
@@ -268,3 +270,32 @@ def test_criteria_round_trip_through_their_yaml_form(knowledge: Knowledge) -> No
     assert criteria
     for criterion in criteria:
         assert parse_criterion(criterion_to_data(criterion)) == criterion
+
+
+@pytest.mark.parametrize(
+    ("record", "fields"),
+    [
+        (StatusPeriod, {"status": "active"}),
+        (
+            Programme,
+            {
+                "id": "short-lived",
+                "organisation": "actiris",
+                "names": {"fr": "X", "nl": "X", "en": "X"},
+                "categories": ["training"],
+                "description": {"en": "X"},
+            },
+        ),
+    ],
+)
+@pytest.mark.parametrize(("valid_from", "valid_to"), [("2018-03", "2018-03"), ("2018", "2017-12")])
+def test_a_validity_that_ends_before_it_starts_is_refused(
+    record: type[StatusPeriod | Programme],
+    fields: dict[str, object],
+    valid_from: str,
+    valid_to: str,
+) -> None:
+    data = {**fields, "sources": [{"source": "brussels-studies-article", "paragraph": 1}]}
+    record.model_validate({**data, "valid_from": valid_from, "valid_to": "2018-04"})
+    with pytest.raises(ValidationError, match="valid_to: must be after valid_from"):
+        record.model_validate({**data, "valid_from": valid_from, "valid_to": valid_to})

@@ -31,6 +31,19 @@ COMMON_COUNTRY_MISTAKES = {
 }
 
 
+EVENT_DATES = (
+    "asylum_application_date",
+    "asylum_decision_date",
+    "asylum_refusal_date",
+    "appeal_lodged_date",
+    "appeal_refusal_date",
+    "admissibility_date",
+    "arrival_in_belgium",
+    "first_registration_brussels",
+)
+"""The profile's dates of what happened to the person (none can precede the birth)."""
+
+
 def _before_message() -> str:
     return _("{date} is before {field} {other}")
 
@@ -161,16 +174,7 @@ class Profile(BaseModel):
             )
         errors.update(_procedure_order_errors(self))
         if self.birth_date is not None:
-            for name in (
-                "asylum_application_date",
-                "asylum_decision_date",
-                "asylum_refusal_date",
-                "appeal_lodged_date",
-                "appeal_refusal_date",
-                "admissibility_date",
-                "arrival_in_belgium",
-                "first_registration_brussels",
-            ):
+            for name in EVENT_DATES:
                 other = getattr(self, name)
                 if other is not None and other < self.birth_date:
                     errors[name] = _before_message().format(

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ValidationError
@@ -21,6 +22,16 @@ class InvalidFieldsError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+def check_allowed(
+    field: str, value: object, allowed: Iterable[str], error: type[Exception] = ValueError
+) -> None:
+    """Refuse `value` unless it is one of `allowed`, with the message the engines give for
+    a bad option: the field, the value and the allowed values."""
+    choices = tuple(allowed)
+    if value not in choices:
+        raise error(f"{field}: {value!r}; allowed values: {', '.join(choices)}")
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

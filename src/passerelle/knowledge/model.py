@@ -141,6 +141,16 @@ TargetGroup = Literal[
 OrganisationStatus = Literal["active", "dormant", "part_of", "closed"]
 
 
+def _check_validity(valid_from: PartialDate | None, valid_to: PartialDate | None) -> None:
+    """A record's validity ends after it starts (either end may be open)."""
+    if (
+        valid_from is not None
+        and valid_to is not None
+        and valid_to.first_day <= valid_from.first_day
+    ):
+        raise ValueError("valid_to: must be after valid_from")
+
+
 class StatusPeriod(Record):
     """One period of an organisation's life. Periods must not overlap; before the first
     period the organisation is `not_yet_founded`."""
@@ -162,8 +172,7 @@ class StatusPeriod(Record):
             raise ValueError("parent: required when status is 'part_of'")
         if self.status != "part_of" and self.parent is not None:
             raise ValueError("parent: only allowed when status is 'part_of'")
-        if self.valid_to is not None and self.valid_to.first_day <= self.valid_from.first_day:
-            raise ValueError("valid_to: must be after valid_from")
+        _check_validity(self.valid_from, self.valid_to)
         return self
 
 
@@ -256,12 +265,7 @@ class Programme(Record):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Programme:
-        if (
-            self.valid_from is not None
-            and self.valid_to is not None
-            and self.valid_to.first_day <= self.valid_from.first_day
-        ):
-            raise ValueError("valid_to: must be after valid_from")
+        _check_validity(self.valid_from, self.valid_to)
         return self
 
 

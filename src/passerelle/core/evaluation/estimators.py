@@ -63,6 +63,7 @@ from passerelle.core.evaluation.inputs import (
 )
 from passerelle.core.extras import require
 from passerelle.core.i18n import _, gettext_noop
+from passerelle.core.validation import check_allowed
 
 __all__ = ["EvaluationInputError", "InputNote", "PreparedInput", "evaluate_programme"]
 
@@ -401,10 +402,7 @@ def _effective(t: IntArray, weights: FloatArray) -> tuple[float, float]:
 
 
 def _check_estimand(estimand: str) -> None:
-    if estimand not in ESTIMAND_VALUES:
-        raise EvaluationInputError(
-            f"estimand: {estimand!r}; allowed values: {', '.join(ESTIMAND_VALUES)}"
-        )
+    check_allowed("estimand", estimand, ESTIMAND_VALUES, EvaluationInputError)
 
 
 def _matches(
@@ -755,11 +753,9 @@ def evaluate_programme(
 
 def _check_options(estimand: str, propensity_terms: str) -> None:
     _check_estimand(estimand)
-    if propensity_terms not in ("auto", *PROPENSITY_TERMS):
-        allowed = ", ".join(("auto", *PROPENSITY_TERMS))
-        raise EvaluationInputError(
-            f"propensity_terms: {propensity_terms!r}; allowed values: {allowed}"
-        )
+    check_allowed(
+        "propensity_terms", propensity_terms, ("auto", *PROPENSITY_TERMS), EvaluationInputError
+    )
 
 
 def _evaluation(

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import polars as pl
 
 from passerelle.core.i18n import _
+from passerelle.core.validation import check_allowed
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -142,10 +143,7 @@ def _is_binary_words(series: pl.Series) -> bool:
 
 
 def _outcome_values(series: pl.Series, kind: str) -> tuple[pl.Series, str]:
-    if kind not in OUTCOME_KINDS:
-        raise EvaluationInputError(
-            f"outcome_kind: {kind!r}; allowed values: {', '.join(OUTCOME_KINDS)}"
-        )
+    check_allowed("outcome_kind", kind, OUTCOME_KINDS, EvaluationInputError)
     numeric = series.dtype.is_numeric()
     if kind == "continuous" or (kind == "auto" and numeric and not _is_binary_words(series)):
         if not numeric:
@@ -343,10 +341,7 @@ def prepare_input(
     outcome_kind: str = "auto",
 ) -> PreparedInput:
     """The estimators' arrays from `frame`, with the notes of what was changed."""
-    if missing not in MISSING_POLICIES:
-        raise EvaluationInputError(
-            f"missing: {missing!r}; allowed values: {', '.join(MISSING_POLICIES)}"
-        )
+    check_allowed("missing", missing, MISSING_POLICIES, EvaluationInputError)
     for name in (treatment, outcome, *(covariates or ())):
         if name not in frame.columns:
             raise EvaluationInputError(

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from passerelle.core.indicators.referrals import participants_on, referral_table
 from passerelle.core.indicators.schema import (
     CAPACITY_SCHEMA,
     EVENTS_SCHEMA,
@@ -459,13 +460,7 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     people = _people(rng, p)
     rights = _rights(rng, p, people)
     jobs = _first_jobs(rng, p, people, rights, as_of)
-
-    # Jobs: a first spell, then for most a second job after a gap.
-    spell = rng.exponential(p.job_spell_years * YEAR, n).astype(np.int64)
-    first_end = jobs.first_job + spell
-    second_start = first_end + rng.exponential(0.8 * YEAR, n).astype(np.int64)
-    second_gets = rng.random(n) < 0.8
-
+    spells = _spells(rng, p, jobs)
     motivation = people.motivation
     motivation_covariate = (
         motivation
@@ -474,24 +469,7 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     )
     ids = np.arange(1, n + 1, dtype=np.int64)
     truth = _truth_frame(ids, motivation, motivation_covariate, jobs)
-    events, programme_starts = _events(
-        rng,
-        p,
-        ids=ids,
-        first_job=jobs.first_job,
-        first_end=first_end,
-        second_start=second_start,
-        second_gets=second_gets,
-        treated=jobs.treated,
-        index=jobs.index,
-        status=people.status,
-        registration=rights.registration,
-        actiris=rights.actiris,
-        english=people.english,
-        education=people.education,
-        motivation=motivation,
-        as_of=as_of,
-    )
+    events, programme_starts = _events(rng, ids, people, rights, jobs, spells, as_of)
     referrals = _referrals(rng, programme_starts, as_of)
     return SyntheticCohort(
         persons=_persons_frame(ids, people, rights),
@@ -503,25 +481,34 @@ def generate_cohort(parameters: CohortParameters | None = None) -> SyntheticCoho
     )
 
 
+@dataclass(frozen=True)
+class _Spells:
+    """After the first job (days): its end, and for most a second job after a gap."""
+
+    first_end: IntArray
+    second_start: IntArray
+    second_gets: BoolArray
+
+
+def _spells(rng: np.random.Generator, p: CohortParameters, jobs: _FirstJobs) -> _Spells:
+    n = p.persons
+    spell = rng.exponential(p.job_spell_years * YEAR, n).astype(np.int64)
+    first_end = jobs.first_job + spell
+    second_start = first_end + rng.exponential(0.8 * YEAR, n).astype(np.int64)
+    return _Spells(first_end, second_start, second_gets=rng.random(n) < 0.8)
+
+
 def _events(
     rng: np.random.Generator,
-    p: CohortParameters,
-    *,
     ids: IntArray,
-    first_job: IntArray,
-    first_end: IntArray,
-    second_start: IntArray,
-    second_gets: BoolArray,
-    treated: BoolArray,
-    index: IntArray,
-    status: npt.NDArray[np.str_],
-    registration: IntArray,
-    actiris: IntArray,
-    english: IntArray,
-    education: IntArray,
-    motivation: FloatArray,
+    people: _People,
+    rights: _Rights,
+    jobs: _FirstJobs,
+    spells: _Spells,
     as_of: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The events of the job spells and of the five programmes (`as_of` and before), and
+    the programmes' starts (with their ends) for the referrals."""
     n = len(ids)
     parts: list[tuple[IntArray, IntArray, str, str | None]] = []
 
@@ -530,9 +517,9 @@ def _events(
         parts.append((ids[keep], dates[keep], kind, programme))
 
     everyone = np.ones(n, dtype=np.bool_)
-    add(everyone, first_job, "job_start", None)
-    add(everyone, first_end, "job_end", None)
-    add(second_gets, second_start, "job_start", None)
+    add(everyone, jobs.first_job, "job_start", None)
+    add(everyone, spells.first_end, "job_end", None)
+    add(spells.second_gets, spells.second_start, "job_start", None)
 
     starts: list[pl.DataFrame] = []
 
@@ -548,15 +535,17 @@ def _events(
             ).with_columns(programme=pl.lit(name))
         )
 
-    programme(treated, index, 6, MENTORING)
-    integration = (status != "asylum_seeker") & (rng.random(n) < _logistic(0.2 + 0.5 * motivation))
-    programme(integration, registration + rng.integers(30, 200, n), 12, INTEGRATION)
-    support = (actiris >= 0) & (rng.random(n) < 0.7)
-    programme(support, actiris + rng.integers(14, 120, n), 4, JOB_SUPPORT)
-    internship = (english >= 4) & (rng.random(n) < 0.08)
-    programme(internship, index + rng.integers(0, 300, n), 0.5, INTERNSHIP)
-    recognition = (education >= 5) & (rng.random(n) < 0.3)
-    programme(recognition, registration + rng.integers(60, 400, n), 8, RECOGNITION)
+    programme(jobs.treated, jobs.index, 6, MENTORING)
+    integration = (people.status != "asylum_seeker") & (
+        rng.random(n) < _logistic(0.2 + 0.5 * people.motivation)
+    )
+    programme(integration, rights.registration + rng.integers(30, 200, n), 12, INTEGRATION)
+    support = (rights.actiris >= 0) & (rng.random(n) < 0.7)
+    programme(support, rights.actiris + rng.integers(14, 120, n), 4, JOB_SUPPORT)
+    internship = (people.english >= 4) & (rng.random(n) < 0.08)
+    programme(internship, jobs.index + rng.integers(0, 300, n), 0.5, INTERNSHIP)
+    recognition = (people.education >= 5) & (rng.random(n) < 0.3)
+    programme(recognition, rights.registration + rng.integers(60, 400, n), 8, RECOGNITION)
 
     return _events_frame(parts), pl.concat(starts)
 
@@ -579,22 +568,12 @@ def _events_frame(parts: list[tuple[IntArray, IntArray, str, str | None]]) -> pl
 
 
 def _capacity(referrals: pl.DataFrame, day: int) -> pl.DataFrame:
-    on = EPOCH + dt.timedelta(days=day)
-    wide = referrals.group_by("referral_id").agg(
-        pl.col("programme").first(),
-        started=pl.col("date").filter(pl.col("event") == "started").min(),
-        closed=pl.col("date").filter(pl.col("event") == "closed").min(),
-    )
-    active = (
-        wide.filter(
-            (pl.col("started") <= on) & (pl.col("closed").is_null() | (pl.col("closed") > on))
-        )
-        .group_by("programme")
-        .agg(active=pl.len())
-    )
+    """Each programme's places: a margin over its participants on `day`."""
+    on = pl.LazyFrame({"day": [EPOCH + dt.timedelta(days=day)]}, schema={"day": pl.Date})
+    active = participants_on(referral_table(referrals), on).select("programme", active="count")
     return (
         pl.DataFrame({"programme": list(PROGRAMME_ORGANISATION)})
-        .join(active, on="programme", how="left")
+        .join(active.collect(), on="programme", how="left")
         .select(
             "programme",
             organisation=pl.col("programme").replace_strict(PROGRAMME_ORGANISATION),

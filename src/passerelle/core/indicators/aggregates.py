@@ -29,10 +29,23 @@ import polars as pl
 
 from passerelle.core.disclosure import MODULUS, key_sum, with_record_keys
 from passerelle.core.i18n import gettext_noop
-from passerelle.core.indicators.employment import employment_on, pool
-from passerelle.core.indicators.outcomes import programme_outcomes, programme_starts
+from passerelle.core.indicators.employment import RATE_COLUMNS, RATE_KEYS, employment_on, pool
+from passerelle.core.indicators.outcomes import (
+    OUTCOME_COLUMNS,
+    OUTCOME_KEYS,
+    employed_on_target,
+    job_changes,
+    programme_outcomes,
+    programme_starts,
+    with_target,
+)
 from passerelle.core.indicators.platform import PROTECTED_STATUSES
-from passerelle.core.indicators.referrals import Period, referral_flows, referral_table
+from passerelle.core.indicators.referrals import (
+    Period,
+    flow_shares,
+    referral_flows,
+    referral_table,
+)
 from passerelle.core.indicators.report import (
     BENEFICIARIES,
     COMPLEMENTARY,
@@ -43,7 +56,11 @@ from passerelle.core.indicators.report import (
     _share_row,
     parse_period,
 )
-from passerelle.core.indicators.survival import kaplan_meier_curve, time_to_first_job_counts
+from passerelle.core.indicators.survival import (
+    first_job_durations,
+    kaplan_meier_counts,
+    kaplan_meier_curve,
+)
 
 PROTECTED = sorted(PROTECTED_STATUSES)
 CELLS_SCHEMA: dict[str, Any] = {
@@ -187,7 +204,10 @@ def _dashboard_cells(
     )
     with_origin = keyed_persons.filter(pl.col("right_to_work_date").is_not_null())
     km = (
-        time_to_first_job_counts(with_origin, events, as_of, by=["legal_status"]).collect()
+        kaplan_meier_counts(
+            first_job_durations(with_origin, events, as_of, by=["legal_status"]),
+            by=["legal_status"],
+        ).collect()
         if with_origin.height
         else pl.DataFrame()
     )
@@ -294,27 +314,13 @@ def _report_cells(
 def _due_outcomes(events: pl.DataFrame, keyed_events: pl.DataFrame) -> pl.DataFrame:
     """Each first start's 6- and 12-month day and whether the person was employed then
     (`report._outcome_rows`, for every day at once)."""
-    jobs = (
-        events.lazy()
-        .filter(pl.col("kind").is_in(["job_start", "job_end"]))
-        .select("person_id", job_event=pl.col("date"), is_start=pl.col("kind") == "job_start")
-        .sort("job_event")
-    )
+    jobs = job_changes(events)
     keys = keyed_events.lazy().select("person_id", "record_key").unique("person_id")
     starts = programme_starts(events).join(keys, on="person_id", how="left")
     frames = []
     for months in OUTCOME_LABELS:
         frames.append(
-            starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
-            .sort("target")
-            .join_asof(
-                jobs,
-                left_on="target",
-                right_on="job_event",
-                by="person_id",
-                strategy="backward",
-                check_sortedness=False,
-            )
+            employed_on_target(with_target(starts, months), jobs)
             .group_by(
                 "programme", "target", employed=pl.col("is_start").fill_null(False).cast(pl.Int8)
             )
@@ -396,16 +402,7 @@ def dashboard_from_cells(cells: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .with_columns(years_since=(pl.col("on").dt.year() - pl.col("cohort")).cast(pl.Int32))
         .with_columns(rate=pl.col("count") / pl.col("denominator"))
         .sort("on", "cohort")
-        .select(
-            "cohort",
-            "on",
-            "years_since",
-            "count",
-            "denominator",
-            "rate",
-            "count_key",
-            "denominator_key",
-        )
+        .select("cohort", "on", "years_since", *RATE_COLUMNS, *RATE_KEYS)
     )
     actiris = pool(
         family(cells, "actiris").filter(pl.col("cohort").is_in(["2015", "2016"])).drop("cohort"),
@@ -431,45 +428,14 @@ def _outcomes_of(cells: pl.DataFrame) -> pl.DataFrame:
             employed_rate=pl.col("employed") / pl.col("participants"),
             found_job_rate=pl.col("found_job") / pl.col("participants"),
         )
-        .select(
-            "programme",
-            "horizon_months",
-            "participants",
-            "employed",
-            "employed_rate",
-            "found_job",
-            "found_job_rate",
-            "follow_up_incomplete",
-            "participants_key",
-            "employed_key",
-            "found_job_key",
-        )
+        .select("programme", "horizon_months", *OUTCOME_COLUMNS, *OUTCOME_KEYS)
         .sort("programme", "horizon_months")
     )
 
 
 def _flows_of(cells: pl.DataFrame) -> pl.DataFrame:
     """`referral_flows`' table (keyed) from the totals."""
-    return (
-        family(cells, "flows")
-        .with_columns(
-            denominator=pl.col("count").sum().over("from_organisation"),
-            denominator_key=pl.col("count_key").sum().over("from_organisation") % MODULUS,
-        )
-        .with_columns(share=pl.col("count") / pl.col("denominator"))
-        .select(
-            "from_organisation",
-            "to_organisation",
-            "count",
-            "denominator",
-            "share",
-            "accepted",
-            "count_key",
-            "denominator_key",
-            "accepted_key",
-        )
-        .sort("from_organisation", "to_organisation")
-    )
+    return flow_shares(family(cells, "flows").lazy(), keyed=True).collect()
 
 
 def persons_of(cells: pl.DataFrame) -> int:

@@ -241,52 +241,79 @@ def feasible_ranges(
     `-inf` as its smallest value (one linear program instead of two: enough to see that
     it is protected)."""
     definitions = _definitions(equations)
-    combos = [cell for cell in values if cell[0] == "combo"]
-    unknown = sorted(cell for cell in combos if cell in withheld)
+    unknown = sorted(cell for cell in values if cell[0] == "combo" and cell in withheld)
     column = {cell: j for j, cell in enumerate(unknown)}
+    a_eq, b_eq = _published_sums(values, withheld, definitions, column)
+    ranges: dict[Cell, tuple[float, float]] = {}
+    for cell in sorted(withheld if cells is None else cells):
+        members = [cell] if cell[0] == "combo" else definitions[cell]
+        coefficients, constant = _sum_row(members, column, values)
+        ranges[cell] = _range(coefficients, constant, a_eq, b_eq, exact=exact)
+    return ranges
 
-    def row(members: list[Cell]) -> tuple[np.ndarray, float]:
-        """The sum of `members` as coefficients over the unknowns plus a known constant."""
-        coefficients = np.zeros(len(unknown))
-        constant = 0.0
-        for member in members:
-            if member in column:
-                coefficients[column[member]] += 1.0
-            else:
-                constant += values[member]
-        return coefficients, constant
 
+def _sum_row(
+    members: list[Cell], column: dict[Cell, int], values: dict[Cell, int]
+) -> tuple[np.ndarray, float]:
+    """The sum of `members` as coefficients over the unknowns (`column`: each one's index)
+    plus a known constant (the published members)."""
+    coefficients = np.zeros(len(column))
+    constant = 0.0
+    for member in members:
+        if member in column:
+            coefficients[column[member]] += 1.0
+        else:
+            constant += values[member]
+    return coefficients, constant
+
+
+def _published_sums(
+    values: dict[Cell, int],
+    withheld: set[Cell],
+    definitions: dict[Cell, list[Cell]],
+    column: dict[Cell, int],
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The published totals that involve an unknown, as equalities over the unknowns
+    (`A_eq`, `b_eq` of the linear programs; None when there is none)."""
     rows, rhs = [], []
     for total, members in definitions.items():
         if total in values and total not in withheld:
-            coefficients, constant = row(members)
+            coefficients, constant = _sum_row(members, column, values)
             if coefficients.any():
                 rows.append(coefficients)
                 rhs.append(values[total] - constant)
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
-    ranges: dict[Cell, tuple[float, float]] = {}
-    for cell in sorted(withheld if cells is None else cells):
-        coefficients, constant = row([cell] if cell[0] == "combo" else definitions[cell])
-        if not coefficients.any():
-            ranges[cell] = (constant, constant)
-            continue
-        bounds: list[float] = []
-        for sign in (-1.0, 1.0):  # the largest first: when unbounded, the smallest is enough
-            if bounds and math.isinf(bounds[0]) and not exact:
-                bounds.append(-math.inf)
-                break
-            result = linprog(
-                sign * coefficients, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs"
-            )
-            if result.status == 3:  # unbounded
-                bounds.append(math.inf)
-            elif result.status != 0:
-                raise RuntimeError(f"disclosure audit: linear program failed ({result.message})")
-            else:
-                bounds.append(sign * float(result.fun) + constant)
-        ranges[cell] = (bounds[1], bounds[0])
-    return ranges
+    if not rows:
+        return None, None
+    return np.array(rows), np.array(rhs)
+
+
+def _range(
+    coefficients: np.ndarray,
+    constant: float,
+    a_eq: np.ndarray | None,
+    b_eq: np.ndarray | None,
+    *,
+    exact: bool,
+) -> tuple[float, float]:
+    """The smallest and largest value of `coefficients` . unknowns + `constant` under the
+    equalities, each unknown at least 1 (see `feasible_ranges` for `exact`)."""
+    if not coefficients.any():
+        return constant, constant
+    bounds: list[float] = []
+    for sign in (-1.0, 1.0):  # the largest first: when unbounded, the smallest is enough
+        if bounds and math.isinf(bounds[0]) and not exact:
+            bounds.append(-math.inf)
+            break
+        result = linprog(
+            sign * coefficients, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs"
+        )
+        if result.status == 3:  # unbounded
+            bounds.append(math.inf)
+        elif result.status != 0:
+            raise RuntimeError(f"disclosure audit: linear program failed ({result.message})")
+        else:
+            bounds.append(sign * float(result.fun) + constant)
+    return bounds[1], bounds[0]
 
 
 def complementary_suppression(
@@ -315,64 +342,95 @@ def complementary_suppression(
     (the people of the type first, then those in two or more programmes, the programmes'
     sizes, the largest combinations; at most `_REPUBLISH`) when every sensitive figure
     stays protected without them. Deterministic: every choice is by value, then name."""
-    definitions = _definitions(equations)
+    audit = _Audit(values, equations, protection)
     sensitive = set(withheld)
     withheld = set(withheld)
-
-    def width(cell: Cell, hidden: set[Cell]) -> float:
-        low, high = feasible_ranges(values, hidden, equations, {cell}, exact=False)[cell]
-        return high - low
-
-    def safe(cell: Cell, hidden: set[Cell]) -> bool:
-        return width(cell, hidden) >= protection - 1e-6
-
-    def first_exposed(hidden: set[Cell], cells: list[Cell]) -> Cell | None:
-        return next((cell for cell in cells if not safe(cell, hidden)), None)
-
-    last: list[Cell] = []  # the figure found exposed last: audited first (fails fast)
-
-    def ranked(pool: set[Cell]) -> list[Cell]:
-        """Cells before totals, the smallest first."""
-        return sorted(pool, key=lambda cell: (cell[0] != "combo", values[cell], cell))
-
     protected: set[Cell] = set()
     while True:
         pending = sorted((withheld if every_withheld else sensitive) - protected)
-        exposed = first_exposed(withheld, pending)
+        exposed = audit.first_exposed(withheld, pending)
         protected.update(pending[: pending.index(exposed)] if exposed else pending)
         if exposed is None:
             break
+        withheld.add(audit.protector(exposed, withheld))
+    if every_withheld:
+        return withheld
+    return _publish_again(audit, withheld, sensitive)
+
+
+class _Audit:
+    """`complementary_suppression`'s questions to the audit (`feasible_ranges`) of one
+    table: is a figure protected, and which figure to withhold to protect it."""
+
+    def __init__(
+        self,
+        values: dict[Cell, int],
+        equations: list[tuple[list[Cell], list[Cell]]],
+        protection: int,
+    ) -> None:
+        self.values = values
+        self.equations = equations
+        self.definitions = _definitions(equations)
+        self.protection = protection
+
+    def width(self, cell: Cell, hidden: set[Cell]) -> float:
+        low, high = feasible_ranges(self.values, hidden, self.equations, {cell}, exact=False)[cell]
+        return high - low
+
+    def first_exposed(self, hidden: set[Cell], cells: list[Cell]) -> Cell | None:
+        """The first of `cells` whose range is narrower than the protection."""
+        return next(
+            (cell for cell in cells if self.width(cell, hidden) < self.protection - 1e-6), None
+        )
+
+    def ranked(self, pool: set[Cell]) -> list[Cell]:
+        """Cells before totals, the smallest first."""
+        return sorted(pool, key=lambda cell: (cell[0] != "combo", self.values[cell], cell))
+
+    def candidates(self, exposed: Cell, withheld: set[Cell]) -> list[Cell]:
+        """The figures to try withholding for `exposed`: the published combinations in a sum
+        that binds it (at most `_TRIES`), those sums' published totals, then any other."""
+        definitions = self.definitions
         unknown = {exposed} if exposed[0] == "combo" else set(definitions[exposed])
         unknown &= withheld
         binding = [
             (total, members)
             for total, members in definitions.items()
-            if total in values and total not in withheld and not unknown.isdisjoint(members)
+            if total in self.values and total not in withheld and not unknown.isdisjoint(members)
         ]
         if exposed in definitions:
             binding.append((exposed, definitions[exposed]))
         cells = {m for _t, members in binding for m in members if m not in withheld}
         totals = {t for t, _members in binding if t not in withheld}
-        others = ranked({cell for cell in values if cell not in withheld} - cells - totals)
-        candidates = ranked(cells)[:_TRIES] + ranked(totals) + others[:_TRIES]
-        # the first (in a sum that binds it, cells before totals, smallest first; then any
-        # other) that protects it on its own, if any; else the one that widens it most
+        others = self.ranked(
+            {cell for cell in self.values if cell not in withheld} - cells - totals
+        )
+        return self.ranked(cells)[:_TRIES] + self.ranked(totals) + others[:_TRIES]
+
+    def protector(self, exposed: Cell, withheld: set[Cell]) -> Cell:
+        """The first candidate that protects `exposed` on its own, if any; else the one
+        that widens its range most."""
+        candidates = self.candidates(exposed, withheld)
         best, chosen = -1.0, candidates[0]
         for candidate in candidates:
-            wide = width(exposed, withheld | {candidate})
+            wide = self.width(exposed, withheld | {candidate})
             if wide > best + 1e-6:
                 best, chosen = wide, candidate
-            if wide >= protection - 1e-6:
+            if wide >= self.protection - 1e-6:
                 break
-        withheld.add(chosen)
-    if every_withheld:
-        return withheld
-    # publish again what the sensitive figures do not need: the totals first (the people,
-    # those in two or more programmes, the programmes' sizes), then the largest
+        return chosen
+
+
+def _publish_again(audit: _Audit, withheld: set[Cell], sensitive: set[Cell]) -> set[Cell]:
+    """`withheld` without the figures the sensitive ones do not need: the totals first (the
+    people, those in two or more programmes, the programmes' sizes), then the largest."""
+    last: list[Cell] = []  # the figure found exposed last: audited first (fails fast)
     rank = {"people": 0, "multi": 1, "size": 2, "combo": 3}
-    again = sorted(withheld - sensitive, key=lambda cell: (rank[cell[0]], -values[cell], cell))
+    again = sorted(
+        withheld - sensitive, key=lambda cell: (rank[cell[0]], -audit.values[cell], cell)
+    )
     for cell in again[:_REPUBLISH]:
-        exposed = first_exposed(withheld - {cell}, last + sorted(sensitive - set(last)))
+        exposed = audit.first_exposed(withheld - {cell}, last + sorted(sensitive - set(last)))
         if exposed is None:
             withheld.discard(cell)
         else:

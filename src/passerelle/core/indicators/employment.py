@@ -16,6 +16,7 @@ from typing import Literal
 import polars as pl
 
 from passerelle.core.disclosure import MODULUS, key_sum
+from passerelle.core.validation import check_allowed
 
 Cohort = Literal["arrival", "registration", "actiris_registration"]
 COHORT_COLUMNS: dict[str, str] = {
@@ -24,6 +25,10 @@ COHORT_COLUMNS: dict[str, str] = {
     "actiris_registration": "actiris_registration_date",
 }
 AGE_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
+RATE_COLUMNS = ("count", "denominator", "rate")
+"""An employment row's figures, in their published order."""
+RATE_KEYS = ("count_key", "denominator_key")
+"""The cell keys of `count` and `denominator` (`core.disclosure`), when the persons have any."""
 BREAKDOWNS = ("legal_status", "age_band", "sex", "language", "education", "programme")
 """The breakdowns every employment indicator accepts (`programme`: the first programme the
 person started on or before the day, or "none")."""
@@ -87,10 +92,8 @@ def first_programme_by(events: pl.LazyFrame | pl.DataFrame, on: dt.date) -> pl.L
 
 def _validate(by: Sequence[str], cohort: str) -> None:
     for name in by:
-        if name not in BREAKDOWNS:
-            raise ValueError(f"by: {name!r}; allowed values: {', '.join(BREAKDOWNS)}")
-    if cohort not in COHORT_COLUMNS:
-        raise ValueError(f"cohort: {cohort!r}; allowed values: {', '.join(COHORT_COLUMNS)}")
+        check_allowed("by", name, BREAKDOWNS)
+    check_allowed("cohort", cohort, COHORT_COLUMNS)
 
 
 def employment_on(
@@ -177,14 +180,7 @@ def _employment_on(
         .sort(keys)
     )
     return result.select(
-        "cohort",
-        "on",
-        "years_since",
-        *by,
-        "count",
-        "denominator",
-        "rate",
-        *(["count_key", "denominator_key"] if keyed else []),
+        "cohort", "on", "years_since", *by, *RATE_COLUMNS, *(RATE_KEYS if keyed else ())
     )
 
 
@@ -224,7 +220,7 @@ def employment_rate(
 def pool(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Sum `count` and `denominator` over every column not in `keys` and recompute `rate`
     (for example the 2015 and 2016 cohorts together); their cell keys too, when given."""
-    cell_keys = [c for c in ("count_key", "denominator_key") if c in frame.columns]
+    cell_keys = [c for c in RATE_KEYS if c in frame.columns]
     return (
         frame.group_by(list(keys))
         .agg(

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -477,12 +477,19 @@ def evaluation_sample(
     programme: str,
     as_of: dt.date,
     horizon_days: int = 365,
+    *,
+    persons_on: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """`evaluation_index` with the covariates of `persons` as given (the synthetic cohort,
-    whose covariates do not change; the platform's records read the files as they were on
-    the index date: `web.apps.monitoring.versions`)."""
+    whose covariates do not change). With `persons_on`, `persons` says only who may be
+    counted and the covariates come from the persons frame `persons_on(index)` gives: the
+    platform's records read the files as they were on the index date
+    (`web.apps.monitoring.versions.persons_on_index`)."""
     index = evaluation_index(events, referrals, programme, as_of, horizon_days)
-    return evaluation_sample_of(index, persons)
+    if persons_on is None:
+        return evaluation_sample_of(index, persons)
+    index = index.join(persons.select("person_id"), on="person_id", how="semi")
+    return evaluation_sample_of(index, persons_on(index))
 
 
 VERSIONED_FIELDS = ("birth_date", "profile", "diplomas")

@@ -50,7 +50,6 @@ def referral_flows(
     (`count_key`, `denominator_key`, `accepted_key`)."""
     table = referral_table(referrals, period)
     keyed = "record_key" in table.collect_schema().names()
-    keys = ["count_key", "denominator_key", "accepted_key"] if keyed else []
     flows = table.group_by("from_organisation", "to_organisation").agg(
         count=pl.len().cast(pl.Int64),
         accepted=pl.col("accepted").is_not_null().sum().cast(pl.Int64),
@@ -60,6 +59,12 @@ def referral_flows(
             else {}
         ),
     )
+    return flow_shares(flows, keyed=keyed).collect()
+
+
+def flow_shares(flows: pl.LazyFrame, *, keyed: bool) -> pl.LazyFrame:
+    """`referral_flows`' table from its counts by pair of organisations (`count`,
+    `accepted`, and when `keyed` their cell keys): each pair's share of what its sender sent."""
     if keyed:
         flows = flows.with_columns(
             denominator_key=pl.col("count_key").sum().over("from_organisation") % MODULUS
@@ -74,10 +79,9 @@ def referral_flows(
             "denominator",
             "share",
             "accepted",
-            *keys,
+            *(["count_key", "denominator_key", "accepted_key"] if keyed else []),
         )
         .sort("from_organisation", "to_organisation")
-        .collect()
     )
 
 
@@ -170,19 +174,13 @@ def waiting_times(
     )
 
 
-def capacity_used(
-    referrals: pl.DataFrame | pl.LazyFrame,
-    capacity: pl.DataFrame | pl.LazyFrame,
-    days: Sequence[dt.date],
-) -> pl.DataFrame:
-    """Places taken on each day: participants started through a referral and not closed by
-    that day (`count`) over the programme's places (`denominator`), `rate`; `free` places."""
-    table = referral_table(referrals).filter(pl.col("started").is_not_null())
-    day_frame = pl.LazyFrame({"day": list(days)}, schema={"day": pl.Date})
-    places = capacity.lazy().select("programme", pl.col("places").cast(pl.Int64))
-    active = (
-        table.select("programme", "started", "closed")
-        .join(day_frame, how="cross")
+def participants_on(table: pl.LazyFrame, days: pl.LazyFrame) -> pl.LazyFrame:
+    """Participants started through a referral and not closed by each day of `days` (a
+    `day` column), by programme: `programme`, `day`, `count` (from `referral_table`)."""
+    return (
+        table.filter(pl.col("started").is_not_null())
+        .select("programme", "started", "closed")
+        .join(days, how="cross")
         .filter(
             (pl.col("started") <= pl.col("day"))
             & (pl.col("closed").is_null() | (pl.col("closed") > pl.col("day")))
@@ -190,6 +188,18 @@ def capacity_used(
         .group_by("programme", "day")
         .agg(count=pl.len().cast(pl.Int64))
     )
+
+
+def capacity_used(
+    referrals: pl.DataFrame | pl.LazyFrame,
+    capacity: pl.DataFrame | pl.LazyFrame,
+    days: Sequence[dt.date],
+) -> pl.DataFrame:
+    """Places taken on each day: participants started through a referral and not closed by
+    that day (`count`) over the programme's places (`denominator`), `rate`; `free` places."""
+    day_frame = pl.LazyFrame({"day": list(days)}, schema={"day": pl.Date})
+    places = capacity.lazy().select("programme", pl.col("places").cast(pl.Int64))
+    active = participants_on(referral_table(referrals), day_frame)
     grid = places.join(day_frame, how="cross")
     return (
         grid.join(active, on=["programme", "day"], how="left")

@@ -23,7 +23,12 @@ import polars as pl
 
 from passerelle.core.disclosure import key_sum, perturb_frame, with_record_keys
 from passerelle.core.i18n import decimal, gettext_noop
-from passerelle.core.indicators.outcomes import programme_starts
+from passerelle.core.indicators.outcomes import (
+    employed_on_target,
+    job_changes,
+    programme_starts,
+    with_target,
+)
 from passerelle.core.indicators.referrals import Period, referral_table
 from passerelle.core.indicators.suppression import suppress_small_cells
 
@@ -188,27 +193,18 @@ def _outcome_rows(
     """Employed 6 and 12 months after the start, of the persons whose day falls in the
     period and has passed on `as_of`."""
     start, end = period
-    jobs = (
-        events.filter(pl.col("kind").is_in(["job_start", "job_end"]))
-        .select("person_id", job_event=pl.col("date"), is_start=pl.col("kind") == "job_start")
-        .sort("job_event")
-    )
+    jobs = job_changes(events)
     starts = with_record_keys(
         programme_starts(events).filter(pl.col("programme") == programme), "person_id", key
     )
     rows = []
     for months, label in OUTCOME_LABELS.items():
         due = (
-            starts.with_columns(target=pl.col("start").dt.offset_by(f"{months}mo"))
-            .filter(pl.col("target").is_between(start, min(end, as_of)))
-            .sort("target")
-            .join_asof(
+            employed_on_target(
+                with_target(starts, months).filter(
+                    pl.col("target").is_between(start, min(end, as_of))
+                ),
                 jobs,
-                left_on="target",
-                right_on="job_event",
-                by="person_id",
-                strategy="backward",
-                check_sortedness=False,  # sorted on the date, hence within each person
             )
             .select(
                 participants=pl.len(),

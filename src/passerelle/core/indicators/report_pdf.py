@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import polars as pl
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -54,6 +54,24 @@ def report_pdf(
         leftMargin=18 * mm,
         rightMargin=18 * mm,
     )
+    story = _heading(programme, period, synthetic, styles)
+    for chart in charts:
+        shown = drawing(chart, TEXT_WIDTH) if isinstance(chart, Scene) else chart
+        story += [shown, Spacer(1, 6 * mm)]
+    withheld_text = withheld if withheld is not None else _("withheld")
+    story += [
+        _figures_table(report, withheld_text, styles["BodyText"]),
+        Spacer(1, 6 * mm),
+        _disclosure_note(threshold, styles),
+    ]
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _heading(
+    programme: str, period: tuple[dt.date, dt.date], synthetic: bool, styles: StyleSheet1
+) -> list[object]:
+    """The title, the period and, for synthetic data, a warning."""
     story: list[object] = [
         Paragraph(_("Funder report: {programme}").format(programme=programme), styles["Title"]),
         Paragraph(
@@ -71,12 +89,12 @@ def report_pdf(
             )
         )
     story.append(Spacer(1, 6 * mm))
-    for chart in charts:
-        shown = drawing(chart, TEXT_WIDTH) if isinstance(chart, Scene) else chart
-        story += [shown, Spacer(1, 6 * mm)]
-    cell = styles["BodyText"]
+    return story
+
+
+def _figures_table(report: pl.DataFrame, withheld_text: str, cell: ParagraphStyle) -> Table:
+    """Every figure of the report, with its count and denominator, under the headings."""
     rows: list[list[object]] = [[_(heading) for heading in HEADINGS]]
-    withheld_text = withheld if withheld is not None else _("withheld")
     for row in report_rows(report):
         section, indicator, *figures = row.cells(str, withheld_text)  # already translated
         rows.append([Paragraph(section, cell), Paragraph(indicator, cell), *figures])
@@ -92,17 +110,16 @@ def report_pdf(
             ]
         )
     )
-    story.append(table)
-    story.append(Spacer(1, 6 * mm))
-    story.append(
-        Paragraph(
-            _(
-                "Counts from 1 to {below} are withheld, with every figure of their row, and so "
-                "are some just above; the others are perturbed by at most {noise}, so that no "
-                "person can be recognised, even by subtracting overlapping tables."
-            ).format(below=threshold - 1, noise=2),
-            styles["Normal"],
-        )
+    return table
+
+
+def _disclosure_note(threshold: int, styles: StyleSheet1) -> Paragraph:
+    """What was withheld and perturbed, and why."""
+    return Paragraph(
+        _(
+            "Counts from 1 to {below} are withheld, with every figure of their row, and so "
+            "are some just above; the others are perturbed by at most {noise}, so that no "
+            "person can be recognised, even by subtracting overlapping tables."
+        ).format(below=threshold - 1, noise=2),
+        styles["Normal"],
     )
-    document.build(story)
-    return buffer.getvalue()

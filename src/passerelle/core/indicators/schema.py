@@ -34,7 +34,7 @@ from typing import Any
 
 import polars as pl
 
-from passerelle.core.validation import EARLIEST_BIRTH_DATE, birth_date_problem
+from passerelle.core.validation import EARLIEST_BIRTH_DATE, birth_date_problem, check_allowed
 
 PERSONS_SCHEMA: dict[str, Any] = {
     "person_id": pl.Int64,
@@ -148,7 +148,6 @@ def _check_birth_dates(kind: str, dates: pl.Series) -> None:
 def read_csv(path: Path | str, kind: str) -> pl.DataFrame:
     """Read a CSV input of the given kind ("persons", "events", "referrals", "capacity");
     dates as YYYY-MM-DD."""
-    if kind not in SCHEMAS:
-        raise IndicatorInputError(f"kind: {kind!r}; allowed values: {', '.join(SCHEMAS)}")
+    check_allowed("kind", kind, SCHEMAS, IndicatorInputError)
     frame = pl.read_csv(path, infer_schema_length=0)  # every column as text, then conform
     return conform(frame, kind)

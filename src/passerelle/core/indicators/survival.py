@@ -19,6 +19,7 @@ import polars as pl
 
 from passerelle.core.disclosure import key_sum
 from passerelle.core.indicators.employment import BREAKDOWNS, breakdown_columns
+from passerelle.core.validation import check_allowed
 
 Z_95 = 1.959963984540054
 Origin = Literal["right_to_work", "arrival", "registration"]
@@ -152,11 +153,11 @@ def time_to_first_job(
     """Kaplan-Meier curves of the time from `origin` to the first job start; persons without
     a job by `as_of` are censored on `as_of`. A job before the origin counts at time 0.
     Time in days, or in completed months (days / 30.4375, rounded down)."""
-    frame = _first_job_durations(persons, events, as_of, origin=origin, by=by, unit=unit)
+    frame = first_job_durations(persons, events, as_of, origin=origin, by=by, unit=unit)
     return kaplan_meier(frame, by=by)
 
 
-def time_to_first_job_counts(
+def first_job_durations(
     persons: pl.DataFrame | pl.LazyFrame,
     events: pl.DataFrame | pl.LazyFrame,
     as_of: dt.date,
@@ -165,26 +166,12 @@ def time_to_first_job_counts(
     by: Sequence[str] = (),
     unit: Literal["days", "months"] = "months",
 ) -> pl.LazyFrame:
-    """`time_to_first_job`'s counts (`kaplan_meier_counts`), before the curve."""
-    frame = _first_job_durations(persons, events, as_of, origin=origin, by=by, unit=unit)
-    return kaplan_meier_counts(frame, by=by)
-
-
-def _first_job_durations(
-    persons: pl.DataFrame | pl.LazyFrame,
-    events: pl.DataFrame | pl.LazyFrame,
-    as_of: dt.date,
-    *,
-    origin: Origin,
-    by: Sequence[str],
-    unit: Literal["days", "months"],
-) -> pl.LazyFrame:
-    for name in by:
-        if name not in BREAKDOWNS or name == "programme":
-            allowed = ", ".join(b for b in BREAKDOWNS if b != "programme")
-            raise ValueError(f"by: {name!r}; allowed values: {allowed}")
-    if origin not in ORIGIN_COLUMNS:
-        raise ValueError(f"origin: {origin!r}; allowed values: {', '.join(ORIGIN_COLUMNS)}")
+    """`time_to_first_job`'s input to `kaplan_meier`: one row per person with a right to
+    work (or `origin`) by `as_of`, *by, `duration` (to the first job or to `as_of`) and
+    `event` (a job was found); `record_key` too when `persons` has one."""
+    for name in by:  # not by programme: it needs the events (`first_programme_by`)
+        check_allowed("by", name, [b for b in BREAKDOWNS if b != "programme"])
+    check_allowed("origin", origin, ORIGIN_COLUMNS)
     start = ORIGIN_COLUMNS[origin]
     first_job = (
         events.lazy()

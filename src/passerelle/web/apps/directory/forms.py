@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.profile import EVENT_DATES
 from passerelle.knowledge.criteria import CEFR_LEVELS
 from passerelle.knowledge.model import LANGUAGES_OF_THE_PLATFORM
 from passerelle.web.apps.directory.selectors import CATEGORIES, municipalities
@@ -275,15 +276,8 @@ class FinderForm(forms.Form):
         profile: dict[str, Any] = {}
         for name in (
             "legal_status",
-            "asylum_application_date",
-            "asylum_decision_date",
-            "asylum_refusal_date",
-            "appeal_lodged_date",
-            "appeal_refusal_date",
-            "admissibility_date",
             "birth_date",
-            "arrival_in_belgium",
-            "first_registration_brussels",
+            *EVENT_DATES,
             "residence_permit_months",
             "labour_market_access",
         ):

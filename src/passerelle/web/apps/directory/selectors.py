@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from django.db.models import Q, QuerySet
 
 from passerelle.core.landscape import OrganisationStatus, status_from_history
 from passerelle.knowledge.loader import load_knowledge
-from passerelle.knowledge.model import StatusPeriod
+from passerelle.knowledge.model import ProgrammeCategory, StatusPeriod
 from passerelle.web.apps.directory.models import Event, Organisation, Partnership, Programme
 from passerelle.web.apps.directory.search import search_text
 
-CATEGORIES = (  # the "what" filter: the needs the public asks about, a subset of all categories
-    "language_course",
-    "integration_pathway",
-    "mentoring",
-    "internship",
-    "job_search_support",
-    "diploma_recognition",
-    "literacy",
-    "employer_support",
+# The "what" filter: the needs the public asks about, every category but these three.
+CATEGORIES = tuple(
+    category
+    for category in get_args(ProgrammeCategory)
+    if category not in ("recruitment_event", "social_guidance", "training")
 )
 WHO = {
     "asylum_seekers": ("asylum_seekers",),

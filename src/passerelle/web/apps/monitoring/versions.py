@@ -13,6 +13,7 @@ the persons frame is pure (`core.indicators.platform.files_on`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 from django.db.models import CharField
@@ -22,8 +23,7 @@ from django.db.models.functions import Cast, TruncDate
 from passerelle.core.indicators.platform import (
     VERSIONED_FIELDS,
     VersionRow,
-    evaluation_index,
-    evaluation_sample_of,
+    evaluation_sample,
     files_on,
     persons_frame_of,
     stable_id_expr,
@@ -81,18 +81,7 @@ def persons_on_index(index: pl.DataFrame) -> pl.DataFrame:
     return persons_frame_of(table)
 
 
-def evaluation_sample_on_index(
-    persons: pl.DataFrame,
-    events: pl.DataFrame,
-    referrals: pl.DataFrame,
-    programme: str,
-    as_of: dt.date,
-    horizon_days: int = 365,
-) -> pl.DataFrame:
-    """`core.indicators.platform.evaluation_sample` on the platform's records, with the
-    covariates as the files were on each person's index date. `persons` (the scope's
-    persons frame) says who may be counted; their covariates come from the versions."""
-    index = evaluation_index(events, referrals, programme, as_of, horizon_days).join(
-        persons.select("person_id"), on="person_id", how="semi"
-    )
-    return evaluation_sample_of(index, persons_on_index(index))
+evaluation_sample_on_index = functools.partial(evaluation_sample, persons_on=persons_on_index)
+"""`core.indicators.platform.evaluation_sample` on the platform's records, with the
+covariates as the files were on each person's index date. `persons` (the scope's persons
+frame) says who may be counted; their covariates come from the versions."""
