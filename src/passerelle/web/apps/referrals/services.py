@@ -403,10 +403,14 @@ def _event(
 def _queue_background_work(referral: Referral, event: ReferralEvent, side: str | None) -> None:
     """The transition's e-mails and webhook deliveries, as tasks queued in its transaction
     (docs/operations.md). Without a worker (the immediate backend of the tests) deliveries
-    wait for `deliver_due`, as they did before the queue."""
-    enqueue(referral_notify, str(referral.pk), event.pk, side, key=f"referral-notify:{event.pk}")
+    wait for `deliver_due`, as they did before the queue.
+
+    Each is queued once per event without an idempotency key: the event was inserted by
+    this transaction, so no task can name it yet, and a key would add two statements per
+    task to every transition (its claim and its task id: issue 20's regression)."""
+    enqueue(referral_notify, str(referral.pk), event.pk, side)
     if stores_tasks():
-        enqueue(webhooks_deliver_event, event.pk, key=f"webhooks-event:{event.pk}")
+        enqueue(webhooks_deliver_event, event.pk)
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:
