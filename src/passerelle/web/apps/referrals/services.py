@@ -297,14 +297,19 @@ def _locked(actor: Actor, referral_id: object) -> Referral:
     # Only the referral's row is locked (`of`): the programme may be missing (an outer
     # join, which PostgreSQL cannot lock) and the organisations are shared by every
     # referral, so locking them would make unrelated transitions wait on each other.
-    referral = (
-        Referral.objects.select_related("person__organisation", "programme", "sender", "receiver")
-        .only(*LOCKED_FIELDS)
-        .select_for_update(of=("self",))
-        .filter(pk=key)
-        .first()
-    )
-    if referral is None or side_of(actor, referral) is None:
+    # `get` by key, not `first`: no ordering for Django to compile on every transition.
+    try:
+        referral = (
+            Referral.objects.select_related(
+                "person__organisation", "programme", "sender", "receiver"
+            )
+            .only(*LOCKED_FIELDS)
+            .select_for_update(of=("self",))
+            .get(pk=key)
+        )
+    except Referral.DoesNotExist:
+        raise ReferralNotFoundError(str(referral_id)) from None
+    if side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
     return referral
 
@@ -330,7 +335,12 @@ def _send(actor: Actor, referral: Referral, override_reason: str) -> None:
 
 def _accept_or_waitlist(referral: Referral, detail: dict[str, Any]) -> str:
     # One decision at a time per programme: the programme row is the lock.
-    list(Programme.objects.select_for_update().filter(pk=referral.programme_id).values("pk"))
+    list(
+        Programme.objects.select_for_update()
+        .filter(pk=referral.programme_id)
+        .order_by()  # one row: no ordering to compile
+        .values("pk")
+    )
     period, places = intake_on(referral.programme, referral.planned_start)
     if places is None:
         return State.ACCEPTED
