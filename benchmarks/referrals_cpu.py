@@ -7,9 +7,12 @@ Prints the Python CPU (process time) per request, the PostgreSQL CPU per request
 backends of the server the DATABASE_URL names) and the queries per request by action; with
 --profile, the cProfile of the measured requests (by cumulative and by own time). Less noisy
 than the load benchmark on a shared machine: compare two versions of the code by running
-this script on each, in turns.
+this script on each, in turns. With --calls N, N more requests are each run under cProfile
+to count the Python function calls per request by action: a figure that, unlike CPU time,
+the machine's other load does not change (issue 20 was bisected on it).
 
     .venv/bin/python benchmarks/referrals_cpu.py [--requests 3000] [--profile] [--top 40]
+        [--calls 300]
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the measured requests")
     parser.add_argument("--top", type=int, default=40, help="profile lines shown")
     parser.add_argument("--dump", type=Path, help="with --profile: write the pstats file here")
+    parser.add_argument(
+        "--calls", type=int, default=0, help="requests after the measured ones, each profiled"
+    )
     parser.add_argument("--database", default="passerelle_bench_referrals_cpu")
     args = parser.parse_args()
 
@@ -54,11 +60,17 @@ def main() -> None:
         cpu: collections.defaultdict[str, float] = collections.defaultdict(float)
         done: collections.Counter[str] = collections.Counter()
         current = {"action": ""}
+        calls: collections.Counter[str] = collections.Counter()
+        profiled: collections.Counter[str] = collections.Counter()
+        per_call = {"profile": False}
 
         def call(host: str, token: str, method: str, path: str, body: Any = None) -> Any:
             payload = json.dumps(body) if body is not None else ""
             counted[0] = 0
+            one = cProfile.Profile() if per_call["profile"] else None
             started = time.process_time()
+            if one:
+                one.enable()
             response = client.generic(
                 method,
                 path,
@@ -66,6 +78,10 @@ def main() -> None:
                 content_type="application/json",
                 HTTP_AUTHORIZATION=f"Bearer {token}",
             )
+            if one:
+                one.disable()
+                calls[current["action"]] += sum(entry.callcount for entry in one.getstats())
+                profiled[current["action"]] += 1
             answer = json.loads(response.content or b"null")
             action = current["action"]
             cpu[action] += time.process_time() - started
@@ -125,6 +141,15 @@ def main() -> None:
             f"{sum(queries.values()) / total:>8.1f}"
         )
         print(f"PostgreSQL CPU per request: {1000 * db_cpu / total:.2f} ms")
+        if args.calls:
+            per_call["profile"] = True
+            run(total + args.calls)
+            print(f"{'action':<14} {'done':>6} {'Python calls per request':>25}")
+            for action in sorted(profiled):
+                mean = calls[action] / profiled[action]
+                print(f"{action:<14} {profiled[action]:>6} {mean:>25,.0f}")
+            mean = sum(calls.values()) / max(sum(profiled.values()), 1)
+            print(f"{'all':<14} {sum(profiled.values()):>6} {mean:>25,.0f}")
         errors = sum(stats.errors.values())
         print(f"errors: {errors} {dict(stats.errors) if errors else ''}")
         if profile and args.dump:

@@ -147,7 +147,7 @@ def test_a_transition_queues_its_e_mails_and_deliveries_in_its_transaction(
     assert [r.status for r in results("referral_notify")] == ["READY"]
     assert [r.status for r in results("webhooks_deliver_event")] == ["READY"]
     assert mail.outbox == []  # nothing is sent by the request itself
-    assert TaskKey.objects.filter(key=f"referral-notify:{event_id}").exists()
+    assert results("referral_notify")[0].args_kwargs["args"][1] == event_id
     run_worker()
     assert [r.status for r in results("referral_notify")] == ["SUCCESSFUL"]
     assert sorted(m.to[0] for m in mail.outbox) == ["co_b@example.org", "cw_b@example.org"]

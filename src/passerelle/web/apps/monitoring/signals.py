@@ -17,11 +17,17 @@ from passerelle.web.apps.monitoring.aggregates import aggregates_record
 from passerelle.web.apps.people.models import Person
 from passerelle.web.apps.referrals.models import Referral, ReferralEvent
 
+_EVENT_REFERRAL = ReferralEvent._meta.get_field("referral")
+
 
 def _person_of(instance: Any) -> Any:
     if isinstance(instance, Person):
         return instance.pk
     if isinstance(instance, ReferralEvent):
+        if _EVENT_REFERRAL.is_cached(instance):
+            # A transition saves its event with the referral it has just locked: its person
+            # is known, and reading it again cost a query on every change (issue 20).
+            return instance.referral.person_id
         return (
             Referral.objects.filter(pk=instance.referral_id)
             .values_list("person_id", flat=True)

@@ -75,13 +75,15 @@ def referrals_for(
 
 
 def referral_for(actor: Actor, referral_id: object) -> Referral:
-    referral = (
-        Referral.objects.select_related("programme", "sender", "receiver", "person")
-        .filter(pk=referral_key(referral_id))
-        .first()
-    )
-    side = side_of(actor, referral) if referral is not None else None
-    if referral is None or side is None:
+    # `get` by key, not `first`: no ordering for Django to compile on every read.
+    try:
+        referral = Referral.objects.select_related("programme", "sender", "receiver", "person").get(
+            pk=referral_key(referral_id)
+        )
+    except Referral.DoesNotExist:
+        raise ReferralNotFoundError(str(referral_id)) from None
+    side = side_of(actor, referral)
+    if side is None:
         raise ReferralNotFoundError(str(referral_id))
     if side == "receiver" and referral.state == State.DRAFT:
         raise ReferralNotFoundError(str(referral_id))

@@ -297,14 +297,19 @@ def _locked(actor: Actor, referral_id: object) -> Referral:
     # Only the referral's row is locked (`of`): the programme may be missing (an outer
     # join, which PostgreSQL cannot lock) and the organisations are shared by every
     # referral, so locking them would make unrelated transitions wait on each other.
-    referral = (
-        Referral.objects.select_related("person__organisation", "programme", "sender", "receiver")
-        .only(*LOCKED_FIELDS)
-        .select_for_update(of=("self",))
-        .filter(pk=key)
-        .first()
-    )
-    if referral is None or side_of(actor, referral) is None:
+    # `get` by key, not `first`: no ordering for Django to compile on every transition.
+    try:
+        referral = (
+            Referral.objects.select_related(
+                "person__organisation", "programme", "sender", "receiver"
+            )
+            .only(*LOCKED_FIELDS)
+            .select_for_update(of=("self",))
+            .get(pk=key)
+        )
+    except Referral.DoesNotExist:
+        raise ReferralNotFoundError(str(referral_id)) from None
+    if side_of(actor, referral) is None:
         raise ReferralNotFoundError(str(referral_id))
     return referral
 
@@ -330,7 +335,12 @@ def _send(actor: Actor, referral: Referral, override_reason: str) -> None:
 
 def _accept_or_waitlist(referral: Referral, detail: dict[str, Any]) -> str:
     # One decision at a time per programme: the programme row is the lock.
-    list(Programme.objects.select_for_update().filter(pk=referral.programme_id).values("pk"))
+    list(
+        Programme.objects.select_for_update()
+        .filter(pk=referral.programme_id)
+        .order_by()  # one row: no ordering to compile
+        .values("pk")
+    )
     period, places = intake_on(referral.programme, referral.planned_start)
     if places is None:
         return State.ACCEPTED
@@ -403,10 +413,14 @@ def _event(
 def _queue_background_work(referral: Referral, event: ReferralEvent, side: str | None) -> None:
     """The transition's e-mails and webhook deliveries, as tasks queued in its transaction
     (docs/operations.md). Without a worker (the immediate backend of the tests) deliveries
-    wait for `deliver_due`, as they did before the queue."""
-    enqueue(referral_notify, str(referral.pk), event.pk, side, key=f"referral-notify:{event.pk}")
+    wait for `deliver_due`, as they did before the queue.
+
+    Each is queued once per event without an idempotency key: the event was inserted by
+    this transaction, so no task can name it yet, and a key would add two statements per
+    task to every transition (its claim and its task id: issue 20's regression)."""
+    enqueue(referral_notify, str(referral.pk), event.pk, side)
     if stores_tasks():
-        enqueue(webhooks_deliver_event, event.pk, key=f"webhooks-event:{event.pk}")
+        enqueue(webhooks_deliver_event, event.pk)
 
 
 def _queue_deliveries(referral: Referral, event: ReferralEvent) -> None:

@@ -34,8 +34,8 @@ def webhooks_deliver_due() -> dict[str, int]:
 
 @background_task(retries=5, backoff=dt.timedelta(minutes=1))
 def referral_notify(referral_id: str, event_id: int, side: str | None) -> None:
-    """The e-mails of one transition (queued with the key `referral-notify:<event>`, so
-    once per event)."""
+    """The e-mails of one transition (queued once, by the transition that wrote the
+    event)."""
     event = ReferralEvent.objects.filter(pk=event_id).first()
     referral = (
         Referral.objects.select_related("programme").filter(pk=referral_id).first()
