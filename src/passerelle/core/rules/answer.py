@@ -81,19 +81,28 @@ class CompiledOptions:
         )
         self.entries: dict[tuple[Any, ...], str] = {}
 
-    def entry(self, plan: ProgrammePlan, situation: Situation, on: dt.date) -> str:
-        if plan.fields is None:
-            return _entry_json(programme_option(situation, plan.id, on), self.knowledge)
-        period = bisect.bisect_right(plan.change_dates, on)
-        values: tuple[FieldValue, ...] = tuple(situation.field(name, on) for name in plan.fields)
-        key = (plan.id, period, current_language(), values)
-        text = self.entries.get(key)
-        if text is None:
-            if len(self.entries) >= ENTRIES_KEPT:
-                self.entries.clear()
-            text = _entry_json(programme_option(situation, plan.id, on), self.knowledge)
-            self.entries[key] = text
-        return text
+    def entries_json(self, situation: Situation, on: dt.date) -> str:
+        """The programmes' entries, joined as in the answer's list."""
+        language = current_language()
+        values: dict[str, FieldValue] = {}  # each untimed field read once per answer
+        texts = []
+        for plan in self.plans:
+            if plan.fields is None:
+                texts.append(_entry_json(programme_option(situation, plan.id, on), self.knowledge))
+                continue
+            for name in plan.fields:
+                if name not in values:
+                    values[name] = situation.field(name, on)
+            period = bisect.bisect_right(plan.change_dates, on)
+            key = (plan.id, period, language, *(values[name] for name in plan.fields))
+            text = self.entries.get(key)
+            if text is None:
+                if len(self.entries) >= ENTRIES_KEPT:
+                    self.entries.clear()
+                text = _entry_json(programme_option(situation, plan.id, on), self.knowledge)
+                self.entries[key] = text
+            texts.append(text)
+        return ", ".join(texts)
 
 
 def _plan(knowledge: Knowledge, programme_id: str) -> ProgrammePlan:
@@ -132,7 +141,7 @@ def options_answer(profile: Profile, on: dt.date, knowledge: Knowledge | None = 
     compiled = compiled_options(knowledge)
     situation = Situation(profile, knowledge)
     facts = {name: fact_with_next_change(situation, name, on) for name in FACTS}
-    entries = ", ".join(compiled.entry(plan, situation, on) for plan in compiled.plans)
+    entries = compiled.entries_json(situation, on)
     head = json.dumps({"on": on.isoformat(), "rights": rights_json(facts, knowledge)})
     # `head` ends with "}": the programmes are the answer's last key.
     return f'{head[:-1]}, "programmes": [{entries}]}}'
