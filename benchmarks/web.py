@@ -62,6 +62,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 SETTINGS = "bench_settings"
 LOCUSTFILE = BENCH_DIR / "web_locustfile.py"
+LOAD_LANGUAGES = ("fr", "nl", "en", "ar")
+"""The `Accept-Language` of the load's requests (each drawn at random)."""
 P95_GOAL_MS = 50.0
 RATE_SHARE = 0.97
 FAILURE_SHARE = 0.001
@@ -624,24 +626,37 @@ def postmaster_of(database_url: str) -> psutil.Process | None:
     return postmaster()
 
 
-def run_locust(
+LOAD_SCRIPT = BENCH_DIR / "web_load.py"
+
+
+def run_load(
     args: argparse.Namespace, host: str, data_file: Path, classes: list[str], csv_prefix: Path
 ) -> tuple[float, str]:
+    """The load, by `web_load.py` (asyncio, the default) or locust; its CPU and its log."""
     users = args.users_per_endpoint or max(1, round(args.rate / 2))
-    cmd = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "--host", host, "--bench-data", str(data_file),
-        "--rate", str(args.rate), "--users-per-endpoint", str(users),
-        "-u", str(users * len(classes)), "-r", str(users * len(classes)),
-        "--run-time", f"{args.duration}s", "--reset-stats", "--stop-timeout", "5",
-        "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
-        "--exit-code-on-error", "0", *classes,
-    ]  # fmt: skip
+    if args.load_generator == "asyncio":
+        cmd = [
+            sys.executable, str(LOAD_SCRIPT), "--host", host, "--bench-data", str(data_file),
+            "--rate", str(args.rate), "--users-per-endpoint", str(users),
+            "--run-time", str(args.duration), "--csv", str(csv_prefix), *classes,
+        ]  # fmt: skip
+    else:
+        cmd = [
+            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--host", host, "--bench-data", str(data_file),
+            "--rate", str(args.rate), "--users-per-endpoint", str(users),
+            "-u", str(users * len(classes)), "-r", str(users * len(classes)),
+            "--run-time", f"{args.duration}s", "--reset-stats", "--stop-timeout", "5",
+            "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
+            "--exit-code-on-error", "0", *classes,
+        ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        raise SystemExit(
+            f"{args.load_generator} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return used, done.stderr
 
@@ -727,8 +742,15 @@ def main() -> None:
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument(
-        "--users-per-endpoint", type=int, default=0, help="locust users (default: rate / 2)"
+        "--users-per-endpoint", type=int, default=0, help="users (default: rate / 2)"
     )
+    parser.add_argument(
+        "--load-generator",
+        choices=("asyncio", "locust"),
+        default="asyncio",
+        help="benchmarks/web_load.py (default, cheap) or locust (web_locustfile.py)",
+    )
+    parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn --keep-alive (s)")
     parser.add_argument("--database", default="passerelle_bench")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
@@ -753,14 +775,15 @@ def main() -> None:
     database_url = create_database(base_url, args.database)
     server = None
     # A fresh page cache for each run, shared by this process (which renders the pages
-    # ahead, as the worker does after a load: locust asks in French, the default) and the
-    # gunicorn workers.
+    # ahead in the four languages the load asks in, as the worker does after a load in every
+    # public language) and the gunicorn workers. French alone left three requests in four
+    # to render at their first visit during the run.
     cache_dir = tempfile.mkdtemp(prefix="passerelle-bench-cache-")
     os.environ["PASSERELLE_CACHE_DIR"] = cache_dir
     try:
         started = time.perf_counter()
         data = prepare(
-            database_url, args.programmes, args.seed, prerender=() if args.cold else ("fr",)
+            database_url, args.programmes, args.seed, prerender=() if args.cold else LOAD_LANGUAGES
         )
         prepared = time.perf_counter() - started
         # The workers may still write to the page cache while the directory goes: stopping
@@ -799,7 +822,7 @@ def main() -> None:
                 f"{args.duration} s ...",
                 flush=True,
             )
-            locust_cpu, locust_log = run_locust(args, host, data_file, classes, work / "locust")
+            locust_cpu, locust_log = run_load(args, host, data_file, classes, work / "locust")
             server_cpu = cpu_seconds(gunicorn) - server_cpu
             database_cpu = cpu_seconds(postgres) - database_cpu if postgres else 0.0
             machine_cpu, window = busy_seconds() - machine_cpu, time.perf_counter() - window
@@ -833,7 +856,9 @@ def main() -> None:
         f"average (0 to {max(hits):,})"
     )
     print(
-        f"gunicorn: {args.workers} {args.worker_class} workers{threads}; "
+        f"gunicorn: {args.workers} {args.worker_class} workers{threads}"
+        + (f", keep-alive {args.keep_alive} s" if args.keep_alive else "")
+        + f"; load by {args.load_generator}; "
         f"{cores} cores, load average {load_before:.2f} before the run"
     )
     print()
@@ -845,8 +870,9 @@ def main() -> None:
     per_request = 1000 * (server_cpu + database_cpu) / max(served, 1)
     others = max(0.0, machine_cpu - server_cpu - database_cpu - locust_cpu)
     print(
-        f"CPU while locust ran ({window:.0f} s, {cores * window:.0f} core-seconds): gunicorn "
-        f"{server_cpu:.0f} s, PostgreSQL {database_cpu:.0f} s, locust {locust_cpu:.0f} s, "
+        f"CPU while the load ran ({window:.0f} s, {cores * window:.0f} core-seconds): gunicorn "
+        f"{server_cpu:.0f} s, PostgreSQL {database_cpu:.0f} s, {args.load_generator} "
+        f"{locust_cpu:.0f} s ({1000 * locust_cpu / max(served, 1):.2f} ms per request), "
         f"other processes {others:.0f} s"
         + (" (noisy: another load shared the machine)" if others > 0.1 * cores * window else "")
     )
