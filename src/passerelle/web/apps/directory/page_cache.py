@@ -53,6 +53,9 @@ _EARLY = "passerelle.public_page_early"
 """The key `PublicPageMiddleware` looked the page up under: it writes the page's entry."""
 _SERVED = "passerelle.public_page_served"
 """Set on a request answered with a kept page: its digest and body (with the placeholder)."""
+ANSWERED_EARLY = "passerelle.public_page_answered_early"
+"""Set by `PublicPageMiddleware` on a request it answered (200) from a page's entry: the
+digest and the body with the placeholder, for `kept_pages_wsgi` to learn the answer."""
 
 
 def render_public(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -250,6 +253,7 @@ class PublicPageMiddleware:
             unchanged["Content-Length"] = "0"
             return self.csrf.process_response(request, unchanged)
         response = HttpResponse(body.replace(CSRF_PLACEHOLDER, visitor_csrf_token(request)))
+        request.META[ANSWERED_EARLY] = (found.digest, body)
         for name, value in headers:
             response[name] = value
         response["Content-Length"] = str(len(response.content))
