@@ -1,12 +1,12 @@
 """The public site under load: gunicorn on PostgreSQL with the landscape loaded plus 5 000
-synthetic programmes, driven by locust from a second process on loopback.
+synthetic programmes, driven by a load generator in a second process on loopback.
 
 Creates a dedicated database (`passerelle_bench`, dropped and created again; dropped at the
 end unless --keep), migrates it, loads the knowledge base and bulk-creates the synthetic
 programmes (origin "user", names and descriptions in French, Dutch, English and Arabic drawn
 from word lists), starts gunicorn on a free port of 127.0.0.1 with `benchmarks/
-bench_settings.py`, warms every worker up, then runs locust headless
-(`benchmarks/web_locustfile.py`) for --duration seconds at --rate requests per second on
+bench_settings.py`, warms every worker up, then runs the load (`benchmarks/web_load.py`, or
+locust with `benchmarks/web_locustfile.py`) for --duration seconds at --rate requests per second on
 EACH of three endpoints:
 
 - directory search, `GET /directory/?q=<a word>`;
@@ -15,13 +15,14 @@ EACH of three endpoints:
   the endpoint answers 404).
 
 Prints, per endpoint, requests, requests per second achieved, failures and p50/p95/p99 in
-milliseconds, and the CPU used by gunicorn, PostgreSQL and locust. Goal (issue 3): p95
+milliseconds, and the CPU used by gunicorn, PostgreSQL and the load generator. Goal (issue 3): p95
 under 50 ms at 200 requests per second for each endpoint on 2 cores; an endpoint meets it
 when it served at least 97 % of the target rate, with p95 < 50 ms and under 0.1 % failures.
 Locust shares the machine with the server, as it would on a 2-core CI runner.
 
     .venv/bin/python benchmarks/web.py [--duration 60] [--rate 200] [--programmes 5000]
-        [--workers 5] [--worker-class sync|gthread] [--threads 2] [--keep]
+        [--workers 3] [--worker-class gthread|sync] [--threads 4] [--keep-alive 5]
+        [--load-generator asyncio|locust] [--keep]
 
 Needs PostgreSQL on 127.0.0.1: scripts/ensure-postgres.sh starts the project's own
 instance, where the `passerelle` role may create databases. Every programme and profile is
@@ -738,9 +739,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--rate", type=float, default=200, help="requests/s per endpoint")
     parser.add_argument("--programmes", type=int, default=5000, help="synthetic programmes")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1)
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    # The production defaults (Procfile; docs/operations.md, "The web processes").
+    parser.add_argument("--workers", type=int, default=cores + 1)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
         "--users-per-endpoint", type=int, default=0, help="users (default: rate / 2)"
     )
@@ -750,7 +752,7 @@ def main() -> None:
         default="asyncio",
         help="benchmarks/web_load.py (default, cheap) or locust (web_locustfile.py)",
     )
-    parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn --keep-alive (s)")
+    parser.add_argument("--keep-alive", type=int, default=5, help="gunicorn --keep-alive (s)")
     parser.add_argument("--database", default="passerelle_bench")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")

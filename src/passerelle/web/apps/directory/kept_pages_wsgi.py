@@ -20,6 +20,7 @@ cache skips, a page not yet learned by this process.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -63,6 +64,7 @@ class KeptPagesApplication:
     def __init__(self, application: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]):
         self.application = application
         self.pages: OrderedDict[tuple[str, str, bool], LearnedPage] = OrderedDict()
+        self.lock = threading.Lock()  # gthread workers serve several requests at once
         self.csrf = CsrfViewMiddleware(lambda request: HttpResponseBase())
         self.cookies = (settings.SESSION_COOKIE_NAME, "messages")
         self.skipped = ("/api/", "/static/", "/healthz", "/readyz", *settings.STAFF_PATH_PREFIXES)
@@ -75,9 +77,11 @@ class KeptPagesApplication:
             return self.application(environ, start_response)
         found = page_key(request, translation.get_language_from_request(request))
         key = (found.digest, environ.get("HTTP_HOST", ""), request.is_secure())
-        learned = self.pages.get(key)
+        with self.lock:
+            learned = self.pages.get(key)
+            if learned is not None:
+                self.pages.move_to_end(key)
         if learned is not None:
-            self.pages.move_to_end(key)
             return self._answer(request, learned, start_response)
         return self._through_stack(environ, start_response, key)
 
@@ -111,9 +115,10 @@ class KeptPagesApplication:
                     for name, value in headers
                     if name.lower() != "set-cookie"
                 )
-                self.pages[key] = LearnedPage(status, template, answered[1])
-                while len(self.pages) > PAGES_KEPT:
-                    self.pages.popitem(last=False)
+                with self.lock:
+                    self.pages[key] = LearnedPage(status, template, answered[1])
+                    while len(self.pages) > PAGES_KEPT:
+                        self.pages.popitem(last=False)
         return result
 
     def _answer(
