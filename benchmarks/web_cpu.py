@@ -174,9 +174,16 @@ class WsgiClient:
     """Requests to gunicorn's WSGI application, as gunicorn makes them, from new visitors."""
 
     def __init__(self) -> None:
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+
         from passerelle.web.config.wsgi import application
 
         self.application = application
+        # One database connection for the whole run, as the test client keeps it: its
+        # backend's CPU is what is measured (gunicorn keeps it CONN_MAX_AGE seconds).
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
 
     def get(self, url: str, **headers: str) -> Any:
         path, _sep, query = url.partition("?")
