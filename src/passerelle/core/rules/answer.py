@@ -32,6 +32,7 @@ from passerelle.core.rules.facts import FACTS, fact_with_next_change
 from passerelle.core.rules.fields import DURATIONS, FACT_NAMES, FieldValue, check_coverage
 from passerelle.core.rules.options import (
     ProgrammeOption,
+    kept_for,
     memo_bounded,
     programme_fixed_dates,
     programme_json,
@@ -116,21 +117,12 @@ def _plan(knowledge: Knowledge, programme_id: str) -> ProgrammePlan:
     )
 
 
-_COMPILED_KEPT = 4
-"""Knowledge bases compiled at once (one per process in production; tests load a few)."""
 _compiled: dict[int, CompiledOptions] = {}
 
 
 def compiled_options(knowledge: Knowledge) -> CompiledOptions:
-    """The knowledge base's plans, made once per knowledge base (a new version of the
-    knowledge base is a new object, so a new compilation)."""
-    found = _compiled.get(id(knowledge))
-    if found is not None and found.knowledge is knowledge:
-        return found
-    if len(_compiled) >= _COMPILED_KEPT:
-        _compiled.clear()
-    found = _compiled[id(knowledge)] = CompiledOptions(knowledge)
-    return found
+    """The knowledge base's plans, made once per knowledge base."""
+    return kept_for(_compiled, knowledge, CompiledOptions)
 
 
 def options_answer(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -> str:

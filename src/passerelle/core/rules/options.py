@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from passerelle.core.i18n import _, current_language, reader_date
 from passerelle.core.landscape import organisation_change_dates, organisation_status_on
@@ -62,14 +63,29 @@ _MEMOS_KEPT = 4
 _memos: dict[int, _Memo] = {}
 
 
+class PerKnowledge(Protocol):
+    knowledge: Knowledge
+
+
+Kept = TypeVar("Kept", bound=PerKnowledge)
+
+
+def kept_for(
+    kept: dict[int, Kept], knowledge: Knowledge, make: Callable[[Knowledge], Kept]
+) -> Kept:
+    """What `kept` holds for this knowledge base, made by `make` the first time (a new
+    version of the knowledge base is a new object, so a new entry); at most _MEMOS_KEPT."""
+    found = kept.get(id(knowledge))
+    if found is not None and found.knowledge is knowledge:
+        return found
+    if len(kept) >= _MEMOS_KEPT:
+        kept.clear()
+    found = kept[id(knowledge)] = make(knowledge)
+    return found
+
+
 def _memo(knowledge: Knowledge) -> _Memo:
-    memo = _memos.get(id(knowledge))
-    if memo is not None and memo.knowledge is knowledge:
-        return memo
-    if len(_memos) >= _MEMOS_KEPT:
-        _memos.clear()
-    memo = _memos[id(knowledge)] = _Memo(knowledge)
-    return memo
+    return kept_for(_memos, knowledge, _Memo)
 
 
 def memo_bounded(knowledge: Knowledge) -> None:
