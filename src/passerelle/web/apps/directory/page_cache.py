@@ -55,7 +55,7 @@ _SERVED = "passerelle.public_page_served"
 """Set on a request answered with a kept page: its digest and body (with the placeholder)."""
 ANSWERED_EARLY = "passerelle.public_page_answered_early"
 """Set by `PublicPageMiddleware` on a request it answered (200) from a page's entry: the
-digest and the body with the placeholder, for `kept_pages_wsgi` to learn the answer."""
+digest, the body with the placeholder and the kept headers, for `kept_pages_wsgi`."""
 
 
 def render_public(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -253,7 +253,7 @@ class PublicPageMiddleware:
             unchanged["Content-Length"] = "0"
             return self.csrf.process_response(request, unchanged)
         response = HttpResponse(body.replace(CSRF_PLACEHOLDER, visitor_csrf_token(request)))
-        request.META[ANSWERED_EARLY] = (found.digest, body)
+        request.META[ANSWERED_EARLY] = (found.digest, body, headers)
         for name, value in headers:
             response[name] = value
         response["Content-Length"] = str(len(response.content))
