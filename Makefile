@@ -159,7 +159,7 @@ benchmark-overlaps-audit: $(STAMP)
 benchmark-disclosure: $(STAMP)
 	$(BIN)/python benchmarks/disclosure.py
 
-# The site under load: gunicorn on PostgreSQL, driven by locust (docs/benchmarks.md).
+# The site under load: gunicorn on PostgreSQL, driven by benchmarks/web_load.py (docs/benchmarks.md).
 benchmark-web: $(STAMP) system messages
 	scripts/ensure-postgres.sh > /dev/null
 	$(BIN)/python benchmarks/web.py

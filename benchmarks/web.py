@@ -1,12 +1,12 @@
 """The public site under load: gunicorn on PostgreSQL with the landscape loaded plus 5 000
-synthetic programmes, driven by locust from a second process on loopback.
+synthetic programmes, driven by a load generator in a second process on loopback.
 
 Creates a dedicated database (`passerelle_bench`, dropped and created again; dropped at the
 end unless --keep), migrates it, loads the knowledge base and bulk-creates the synthetic
 programmes (origin "user", names and descriptions in French, Dutch, English and Arabic drawn
 from word lists), starts gunicorn on a free port of 127.0.0.1 with `benchmarks/
-bench_settings.py`, warms every worker up, then runs locust headless
-(`benchmarks/web_locustfile.py`) for --duration seconds at --rate requests per second on
+bench_settings.py`, warms every worker up, then runs the load (`benchmarks/web_load.py`, or
+locust with `benchmarks/web_locustfile.py`) for --duration seconds at --rate requests per second on
 EACH of three endpoints:
 
 - directory search, `GET /directory/?q=<a word>`;
@@ -15,13 +15,14 @@ EACH of three endpoints:
   the endpoint answers 404).
 
 Prints, per endpoint, requests, requests per second achieved, failures and p50/p95/p99 in
-milliseconds, and the CPU used by gunicorn, PostgreSQL and locust. Goal (issue 3): p95
+milliseconds, and the CPU used by gunicorn, PostgreSQL and the load generator. Goal (issue 3): p95
 under 50 ms at 200 requests per second for each endpoint on 2 cores; an endpoint meets it
 when it served at least 97 % of the target rate, with p95 < 50 ms and under 0.1 % failures.
 Locust shares the machine with the server, as it would on a 2-core CI runner.
 
     .venv/bin/python benchmarks/web.py [--duration 60] [--rate 200] [--programmes 5000]
-        [--workers 5] [--worker-class sync|gthread] [--threads 2] [--keep]
+        [--workers 3] [--worker-class gthread|sync] [--threads 4] [--keep-alive 5]
+        [--load-generator asyncio|locust] [--keep]
 
 Needs PostgreSQL on 127.0.0.1: scripts/ensure-postgres.sh starts the project's own
 instance, where the `passerelle` role may create databases. Every programme and profile is
@@ -62,6 +63,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 SETTINGS = "bench_settings"
 LOCUSTFILE = BENCH_DIR / "web_locustfile.py"
+LOAD_LANGUAGES = ("fr", "nl", "en", "ar")
+"""The `Accept-Language` of the load's requests (each drawn at random)."""
 P95_GOAL_MS = 50.0
 RATE_SHARE = 0.97
 FAILURE_SHARE = 0.001
@@ -624,24 +627,37 @@ def postmaster_of(database_url: str) -> psutil.Process | None:
     return postmaster()
 
 
-def run_locust(
+LOAD_SCRIPT = BENCH_DIR / "web_load.py"
+
+
+def run_load(
     args: argparse.Namespace, host: str, data_file: Path, classes: list[str], csv_prefix: Path
 ) -> tuple[float, str]:
+    """The load, by `web_load.py` (asyncio, the default) or locust; its CPU and its log."""
     users = args.users_per_endpoint or max(1, round(args.rate / 2))
-    cmd = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "--host", host, "--bench-data", str(data_file),
-        "--rate", str(args.rate), "--users-per-endpoint", str(users),
-        "-u", str(users * len(classes)), "-r", str(users * len(classes)),
-        "--run-time", f"{args.duration}s", "--reset-stats", "--stop-timeout", "5",
-        "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
-        "--exit-code-on-error", "0", *classes,
-    ]  # fmt: skip
+    if args.load_generator == "asyncio":
+        cmd = [
+            sys.executable, str(LOAD_SCRIPT), "--host", host, "--bench-data", str(data_file),
+            "--rate", str(args.rate), "--users-per-endpoint", str(users),
+            "--run-time", str(args.duration), "--csv", str(csv_prefix), *classes,
+        ]  # fmt: skip
+    else:
+        cmd = [
+            sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--host", host, "--bench-data", str(data_file),
+            "--rate", str(args.rate), "--users-per-endpoint", str(users),
+            "-u", str(users * len(classes)), "-r", str(users * len(classes)),
+            "--run-time", f"{args.duration}s", "--reset-stats", "--stop-timeout", "5",
+            "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING",
+            "--exit-code-on-error", "0", *classes,
+        ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        raise SystemExit(
+            f"{args.load_generator} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return used, done.stderr
 
@@ -723,12 +739,20 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--rate", type=float, default=200, help="requests/s per endpoint")
     parser.add_argument("--programmes", type=int, default=5000, help="synthetic programmes")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1)
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    # The production defaults (Procfile; docs/operations.md, "The web processes").
+    parser.add_argument("--workers", type=int, default=cores + 1)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
-        "--users-per-endpoint", type=int, default=0, help="locust users (default: rate / 2)"
+        "--users-per-endpoint", type=int, default=0, help="users (default: rate / 2)"
     )
+    parser.add_argument(
+        "--load-generator",
+        choices=("asyncio", "locust"),
+        default="asyncio",
+        help="benchmarks/web_load.py (default, cheap) or locust (web_locustfile.py)",
+    )
+    parser.add_argument("--keep-alive", type=int, default=5, help="gunicorn --keep-alive (s)")
     parser.add_argument("--database", default="passerelle_bench")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
@@ -753,14 +777,15 @@ def main() -> None:
     database_url = create_database(base_url, args.database)
     server = None
     # A fresh page cache for each run, shared by this process (which renders the pages
-    # ahead, as the worker does after a load: locust asks in French, the default) and the
-    # gunicorn workers.
+    # ahead in the four languages the load asks in, as the worker does after a load in every
+    # public language) and the gunicorn workers. French alone left three requests in four
+    # to render at their first visit during the run.
     cache_dir = tempfile.mkdtemp(prefix="passerelle-bench-cache-")
     os.environ["PASSERELLE_CACHE_DIR"] = cache_dir
     try:
         started = time.perf_counter()
         data = prepare(
-            database_url, args.programmes, args.seed, prerender=() if args.cold else ("fr",)
+            database_url, args.programmes, args.seed, prerender=() if args.cold else LOAD_LANGUAGES
         )
         prepared = time.perf_counter() - started
         # The workers may still write to the page cache while the directory goes: stopping
@@ -799,7 +824,7 @@ def main() -> None:
                 f"{args.duration} s ...",
                 flush=True,
             )
-            locust_cpu, locust_log = run_locust(args, host, data_file, classes, work / "locust")
+            locust_cpu, locust_log = run_load(args, host, data_file, classes, work / "locust")
             server_cpu = cpu_seconds(gunicorn) - server_cpu
             database_cpu = cpu_seconds(postgres) - database_cpu if postgres else 0.0
             machine_cpu, window = busy_seconds() - machine_cpu, time.perf_counter() - window
@@ -833,7 +858,9 @@ def main() -> None:
         f"average (0 to {max(hits):,})"
     )
     print(
-        f"gunicorn: {args.workers} {args.worker_class} workers{threads}; "
+        f"gunicorn: {args.workers} {args.worker_class} workers{threads}"
+        + (f", keep-alive {args.keep_alive} s" if args.keep_alive else "")
+        + f"; load by {args.load_generator}; "
         f"{cores} cores, load average {load_before:.2f} before the run"
     )
     print()
@@ -845,8 +872,9 @@ def main() -> None:
     per_request = 1000 * (server_cpu + database_cpu) / max(served, 1)
     others = max(0.0, machine_cpu - server_cpu - database_cpu - locust_cpu)
     print(
-        f"CPU while locust ran ({window:.0f} s, {cores * window:.0f} core-seconds): gunicorn "
-        f"{server_cpu:.0f} s, PostgreSQL {database_cpu:.0f} s, locust {locust_cpu:.0f} s, "
+        f"CPU while the load ran ({window:.0f} s, {cores * window:.0f} core-seconds): gunicorn "
+        f"{server_cpu:.0f} s, PostgreSQL {database_cpu:.0f} s, {args.load_generator} "
+        f"{locust_cpu:.0f} s ({1000 * locust_cpu / max(served, 1):.2f} ms per request), "
         f"other processes {others:.0f} s"
         + (" (noisy: another load shared the machine)" if others > 0.1 * cores * window else "")
     )

@@ -1,9 +1,13 @@
 """CPU per request of `benchmarks/web.py`'s mix, in one process: the same site (the
 knowledge base and 5 000 synthetic programmes on PostgreSQL) and the same requests (a search
 for a random word, a random programme's page, `POST /api/options` with a random synthetic
-profile, each in a random interface language), taking turns, one at a time, through Django's
-test client (the whole middleware stack, no gunicorn, no network), with the production-like
-`bench_settings` and a file page cache of its own.
+profile, each in a random interface language), taking turns, one at a time, through the WSGI
+application gunicorn serves (`passerelle.web.config.wsgi.application`: whatever it answers
+before Django, then the whole middleware stack; no gunicorn, no network), each request from
+a new visitor (no cookie, as the load generator's), with the production-like
+`bench_settings` and a file page cache of its own. `--client django` goes through Django's
+test client instead (Django's handler only, cookies kept between requests), as this script
+did until 8 December 2026.
 
 Prints, per endpoint, the Python CPU (process time) and the PostgreSQL CPU (this
 connection's backend only, so other loads on a shared server do not count) per request,
@@ -12,6 +16,7 @@ noisy than the load benchmark on a shared machine: compare two versions of the c
 running this script on each, in turns (docs/benchmarks.md).
 
     .venv/bin/python benchmarks/web_cpu.py [--requests 3000] [--profile] [--top 30]
+        [--client wsgi|django]
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ import argparse
 import collections
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote
 
 import psutil
 
@@ -52,6 +60,12 @@ def main() -> None:
         action="store_true",
         help="no page rendered ahead (the worker's task after a load): first visits render",
     )
+    parser.add_argument(
+        "--client",
+        choices=("wsgi", "django"),
+        default="wsgi",
+        help="gunicorn's WSGI application (default) or Django's test client",
+    )
     args = parser.parse_args()
 
     base_url = postgres_url()
@@ -72,7 +86,7 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
     from django.test import Client
 
     rng = random.Random(args.seed)
-    client = Client(HTTP_HOST="127.0.0.1")
+    client = Client(HTTP_HOST="127.0.0.1") if args.client == "django" else WsgiClient()
     counted = [0]
 
     def counting(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
@@ -154,6 +168,48 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
             pstats.Stats(profile, stream=out).sort_stats(order).print_stats(args.top)
             print(out.getvalue())
     connection.close()
+
+
+class WsgiClient:
+    """Requests to gunicorn's WSGI application, as gunicorn makes them, from new visitors."""
+
+    def __init__(self) -> None:
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+
+        from passerelle.web.config.wsgi import application
+
+        self.application = application
+        # One database connection for the whole run, as the test client keeps it: its
+        # backend's CPU is what is measured (gunicorn keeps it CONN_MAX_AGE seconds).
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+
+    def get(self, url: str, **headers: str) -> Any:
+        path, _sep, query = url.partition("?")
+        return self._call("GET", path, query, b"", "", headers)
+
+    def post(self, path: str, body: Any, content_type: str, **headers: str) -> Any:
+        return self._call("POST", path, "", json.dumps(body).encode(), content_type, headers)
+
+    def _call(
+        self, method: str, path: str, query: str, body: bytes, kind: str, headers: dict[str, str]
+    ) -> Any:
+        environ = {
+            "REQUEST_METHOD": method, "PATH_INFO": unquote(path), "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": kind, "CONTENT_LENGTH": str(len(body)),
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+            **headers,
+        }  # fmt: skip
+        given: list[str] = []
+        result = self.application(environ, lambda status, _headers, *_: given.append(status))
+        b"".join(result)
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # as gunicorn: request_finished, connections returned
+        return types.SimpleNamespace(status_code=int(given[0][:3]))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +20,21 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from tests.support.accounts import PASSWORD
+from tests.support.page_cache import kept_pages
 
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import page_cache as pages
 from passerelle.web.apps.directory.models import Organisation, Partnership, Programme
 from passerelle.web.apps.directory.services import LoadReport, knowledge_load
 
+__all__ = ["kept_pages"]  # the fixture, used by name
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
-def page_cache(settings: Any) -> Iterator[None]:
+def page_cache(kept_pages: None) -> None:
     """The test settings keep no page (DummyCache): these tests turn a real cache on."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "public-pages-test",
-        },
-        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-    settings.DIRECTORY_CACHE_SECONDS = 3600
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

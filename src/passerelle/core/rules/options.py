@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from passerelle.core.i18n import _, current_language, reader_date
 from passerelle.core.landscape import organisation_change_dates, organisation_status_on
@@ -62,17 +63,32 @@ _MEMOS_KEPT = 4
 _memos: dict[int, _Memo] = {}
 
 
+class PerKnowledge(Protocol):
+    knowledge: Knowledge
+
+
+Kept = TypeVar("Kept", bound=PerKnowledge)
+
+
+def kept_for(
+    kept: dict[int, Kept], knowledge: Knowledge, make: Callable[[Knowledge], Kept]
+) -> Kept:
+    """What `kept` holds for this knowledge base, made by `make` the first time (a new
+    version of the knowledge base is a new object, so a new entry); at most _MEMOS_KEPT."""
+    found = kept.get(id(knowledge))
+    if found is not None and found.knowledge is knowledge:
+        return found
+    if len(kept) >= _MEMOS_KEPT:
+        kept.clear()
+    found = kept[id(knowledge)] = make(knowledge)
+    return found
+
+
 def _memo(knowledge: Knowledge) -> _Memo:
-    memo = _memos.get(id(knowledge))
-    if memo is not None and memo.knowledge is knowledge:
-        return memo
-    if len(_memos) >= _MEMOS_KEPT:
-        _memos.clear()
-    memo = _memos[id(knowledge)] = _Memo(knowledge)
-    return memo
+    return kept_for(_memos, knowledge, _Memo)
 
 
-def _memo_bounded(knowledge: Knowledge) -> None:
+def memo_bounded(knowledge: Knowledge) -> None:
     """Start the memo again when it has grown past MEMO_ENTRIES (once per answer)."""
     if _memo(knowledge).full():
         del _memos[id(knowledge)]
@@ -131,7 +147,7 @@ def rights(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) ->
 def options(profile: Profile, on: dt.date, knowledge: Knowledge | None = None) -> Options:
     check_coverage(on)
     knowledge = knowledge or load_knowledge()
-    _memo_bounded(knowledge)
+    memo_bounded(knowledge)
     situation = Situation(profile, knowledge)
     facts = {name: fact_with_next_change(situation, name, on) for name in FACTS}
     programmes = tuple(
@@ -196,7 +212,7 @@ def _outcome_on(situation: Situation, programme_id: str, on: dt.date) -> bool | 
     return outcome_only(version.eligibility, situation, on)
 
 
-def _fixed_dates(knowledge: Knowledge, programme_id: str) -> frozenset[dt.date]:
+def programme_fixed_dates(knowledge: Knowledge, programme_id: str) -> frozenset[dt.date]:
     """The dates on which a programme's versions or their organisations change (the same
     for everyone)."""
     fixed = _memo(knowledge).fixed_dates
@@ -214,7 +230,7 @@ def _fixed_dates(knowledge: Knowledge, programme_id: str) -> frozenset[dt.date]:
 
 def _change_dates_after(situation: Situation, programme_id: str, on: dt.date) -> set[dt.date]:
     knowledge = situation.knowledge
-    dates = {day for day in _fixed_dates(knowledge, programme_id) if day > on}
+    dates = {day for day in programme_fixed_dates(knowledge, programme_id) if day > on}
     version = _version(situation, programme_id, on) or knowledge.programme_latest(programme_id)
     if version.eligibility is not None:
         dates |= change_dates_after(version.eligibility, situation, on)
@@ -418,24 +434,26 @@ def condition_json(condition: ConditionResult) -> dict[str, Any]:
     }
 
 
+def programme_json(option: ProgrammeOption, knowledge: Knowledge) -> dict[str, Any]:
+    return {
+        "id": option.id,
+        "organisation": option.organisation,
+        "status": option.status,
+        "group": option.group,
+        "conditions_recorded": option.conditions_recorded,
+        "from": option.from_date.isoformat() if option.from_date else None,
+        "missing": list(option.missing),
+        "reasons": list(option.reasons),
+        "local_elsewhere": option.local_elsewhere,
+        "conditions": [condition_json(c) for c in option.conditions],
+        "sources": sources_json(option.sources, knowledge),
+    }
+
+
 def options_json(result: Options, knowledge: Knowledge) -> dict[str, Any]:
+    """The answer's shape; `answer.options_answer` writes the same as text, faster."""
     return {
         "on": result.on.isoformat(),
         "rights": rights_json(result.rights, knowledge),
-        "programmes": [
-            {
-                "id": option.id,
-                "organisation": option.organisation,
-                "status": option.status,
-                "group": option.group,
-                "conditions_recorded": option.conditions_recorded,
-                "from": option.from_date.isoformat() if option.from_date else None,
-                "missing": list(option.missing),
-                "reasons": list(option.reasons),
-                "local_elsewhere": option.local_elsewhere,
-                "conditions": [condition_json(c) for c in option.conditions],
-                "sources": sources_json(option.sources, knowledge),
-            }
-            for option in result.programmes
-        ],
+        "programmes": [programme_json(option, knowledge) for option in result.programmes],
     }

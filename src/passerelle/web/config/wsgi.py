@@ -11,7 +11,19 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passerelle.web.config.settings.dev")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+"""Django's own handler, every request through the whole stack."""
+
+
+def _with_kept_pages() -> object:
+    # Imported after Django's set-up: the wrapper reads the settings and the page cache.
+    from passerelle.web.apps.directory.kept_pages_wsgi import KeptPagesApplication
+
+    return KeptPagesApplication(django_application)
+
+
+application = _with_kept_pages()
+"""What gunicorn serves: kept public pages answered first (directory/kept_pages_wsgi.py)."""
 
 
 def _warm_up() -> None:

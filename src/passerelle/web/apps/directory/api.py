@@ -8,7 +8,6 @@ Documented in docs/hsds.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -24,8 +23,8 @@ from pydantic import field_validator
 
 from passerelle.core.i18n import language_of
 from passerelle.core.profile import ProfileError, profile_from_data
+from passerelle.core.rules.answer import options_answer
 from passerelle.core.rules.fields import DateOutOfCoverageError
-from passerelle.core.rules.options import options, options_json
 from passerelle.knowledge.loader import load_knowledge
 from passerelle.web.apps.directory import hsds
 
@@ -356,7 +355,7 @@ def options_compute(
         profile = profile_from_data(payload.profile)
         knowledge = load_knowledge()
         with language_of(language):
-            return _json_answer(options_json(options(profile, on, knowledge), knowledge), response)
+            return _json_answer(options_answer(profile, on, knowledge), response)
     except ProfileError as error:
         raise ValidationError(
             [
@@ -375,13 +374,13 @@ def options_compute(
         ) from None
 
 
-def _json_answer(data: dict[str, Any], headers: HttpResponse) -> HttpResponse:
-    """`data` as the API's JSON answer, with the headers set on `headers` (ninja's temporal
-    response). The same bytes as django-ninja's renderer gives (json.dumps' defaults, its
-    content type), without its validation of a `dict[str, Any]` (which checks nothing) and
-    its serialisation of the ~40 KB answer through pydantic first: most of the endpoint's
-    CPU after the rules themselves (docs/benchmarks.md, "CPU per request")."""
-    answer = HttpResponse(json.dumps(data), content_type="application/json; charset=utf-8")
+def _json_answer(text: str, headers: HttpResponse) -> HttpResponse:
+    """`text` (the answer's JSON) as the API's answer, with the headers set on `headers`
+    (ninja's temporal response). The same bytes as django-ninja's renderer gives (json.dumps'
+    defaults, its content type), without its validation of a `dict[str, Any]` (which checks
+    nothing) and its serialisation of the ~40 KB answer through pydantic first: most of the
+    endpoint's CPU after the rules themselves (docs/benchmarks.md, "CPU per request")."""
+    answer = HttpResponse(text, content_type="application/json; charset=utf-8")
     for name, value in headers.items():
         if name.lower() != "content-type":
             answer[name] = value

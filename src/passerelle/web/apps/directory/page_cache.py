@@ -33,13 +33,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
 from passerelle.web.apps.ops.queue import background_task, enqueue
+from passerelle.web.common.csrf_tokens import visitor_csrf_token
 from passerelle.web.common.labels import request_language
 
 VERSION_KEY = "public-pages:version"
@@ -53,6 +53,9 @@ _EARLY = "passerelle.public_page_early"
 """The key `PublicPageMiddleware` looked the page up under: it writes the page's entry."""
 _SERVED = "passerelle.public_page_served"
 """Set on a request answered with a kept page: its digest and body (with the placeholder)."""
+ANSWERED_EARLY = "passerelle.public_page_answered_early"
+"""Set by `PublicPageMiddleware` on a request it answered (200) from a page's entry: the
+digest, the body with the placeholder and the kept headers, for `kept_pages_wsgi`."""
 
 
 def render_public(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -156,7 +159,7 @@ def public_page(view: View) -> View:
                 cache.set(key, kept, settings.DIRECTORY_CACHE_SECONDS)
         body, content_type = kept[:2]
         response = HttpResponse(
-            body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type
+            body.replace(CSRF_PLACEHOLDER, visitor_csrf_token(request)), content_type=content_type
         )
         request.META[_SERVED] = (digest, kept)  # for `PublicPageMiddleware` to add the headers
         return _validated(response, etag, last_modified)
@@ -249,7 +252,8 @@ class PublicPageMiddleware:
                     unchanged[name] = value
             unchanged["Content-Length"] = "0"
             return self.csrf.process_response(request, unchanged)
-        response = HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+        response = HttpResponse(body.replace(CSRF_PLACEHOLDER, visitor_csrf_token(request)))
+        request.META[ANSWERED_EARLY] = (found.digest, body, headers)
         for name, value in headers:
             response[name] = value
         response["Content-Length"] = str(len(response.content))
