@@ -22,6 +22,7 @@ import polars as pl
 
 from .bloom import WORDS
 from .features import ARRAY_BLOCKING_COLUMNS
+from .splink_parsing import memoize_splink_parsing
 
 Mode = Literal["plaintext", "private", "baseline"]
 Backend = Literal["duckdb", "spark"]
@@ -636,7 +637,10 @@ def _training_key(values: pl.Series, share: float) -> pl.Series:
 @contextlib.contextmanager
 def _quiet_splink() -> Iterator[None]:
     # Splink reports training progress through logging at INFO and WARNING; a run of the
-    # engine reports through `progress` instead.
+    # engine reports through `progress` instead. Every use of splink by the engine goes
+    # through here, so its SQL parsing is memoized here too (splink_parsing.py: three
+    # quarters of a small run's CPU).
+    memoize_splink_parsing()
     previous = logging.root.manager.disable
     logging.disable(logging.WARNING)
     try:
