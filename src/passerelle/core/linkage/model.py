@@ -250,7 +250,26 @@ def _comparisons(
             comparison_levels=_date_levels(mode, date_m or DEFAULT_DATE_M[mode]),
         ),
         cl.ExactMatch("postcode"),
-        cl.ExactMatch("phone"),
+        cl.CustomComparison(output_column_name="phone", comparison_levels=_phone_levels(mode)),
+    ]
+
+
+def _phone_levels(mode: Mode) -> list[Any]:
+    """Phone numbers: the same, one digit apart (a digit mistyped or misheard, the commonest
+    corruption of a number: Damerau 1964; the phone corruptors of FEBRL and GeCo), other."""
+    import splink.comparison_level_library as cll
+
+    one_digit = (
+        cll.DamerauLevenshteinLevel("phone", 1)
+        if mode == "plaintext"
+        # keyed tokens of the number with one digit masked: one digit substituted
+        else cll.ArrayIntersectLevel("phone_masks", 1)
+    )
+    return [
+        cll.NullLevel("phone"),
+        cll.ExactMatchLevel("phone"),
+        one_digit.configure(label_for_charts="one digit apart"),
+        cll.ElseLevel(),
     ]
 
 
@@ -360,6 +379,11 @@ def _private_name_agreements() -> list[Any]:
         _filter_level(
             f"{_dice_sql('given', 'given')} >= 0.95 AND {_dice_sql('surname', 'surname')} >= 0.95",
             "both filters ≥ 0.95",
+        ),
+        # the keyed skeletons of both fields share one namespace (bloom.NAMESPACES), so a
+        # swapped pair is recognised whatever spelling each field has, as in clear
+        cll.ColumnsReversedLevel("given_skel", "surname_skel", symmetrical=True).configure(
+            label_for_charts="given and family swapped (keyed tokens)"
         ),
         _filter_level(
             f"{_dice_sql('given', 'surname')} >= 0.9 AND {_dice_sql('surname', 'given')} >= 0.9",
