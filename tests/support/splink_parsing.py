@@ -1,64 +1,9 @@
-"""Splink's SQL parsing, memoized for the test session.
-
-Splink parses the same short SQL again and again while it builds and trains a model: each
-column reference (four constant strings and the reference itself, for every one of some
-7 400 references a training makes) and each comparison level's condition, through sqlglot.
-On a test-sized population (a few thousand records) that parsing is about three quarters of
-a linkage run's CPU, a cost that does not shrink with the records, and every linkage test trains a
-model. Both functions are pure: the column builder is a frozen dataclass made from the text
-alone, and the columns of a condition are a list of names made from the text alone (each
-caller gets its own copy of the list). Errors are not memoized (they are raised again).
-The models, pairs and clusters the tests check are the same with or without the memo
-(tests/core/linkage/test_splink_parsing.py).
-"""
+"""Splink's SQL parsing memo, for the test session: it lives in the engine now
+(`passerelle.core.linkage.splink_parsing`, applied whenever the engine builds a model), and
+the session's conftest applies it before any test, as before."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
+from passerelle.core.linkage.splink_parsing import memoize_splink_parsing, original_splink_parsing
 
-_ORIGINALS: dict[str, Any] = {}
-
-
-def memoize_splink_parsing() -> bool:
-    """Memoize splink's two parsing functions; False when splink is not installed."""
-    try:
-        from splink.internals import (
-            comparison_level,
-            em_training_session,
-            input_column,
-            parse_sql,
-            settings,
-        )
-    except ImportError:
-        return False
-    if _ORIGINALS:
-        return True
-    builder = input_column.SqlglotColumnTreeBuilder
-    from_reference = builder.from_raw_column_name_or_column_reference.__func__  # type: ignore[attr-defined]
-    _ORIGINALS["from_reference"] = from_reference
-    built = functools.lru_cache(maxsize=None)(from_reference)
-
-    def from_reference_memoized(cls: type, input_str: str, sqlglot_dialect: Any) -> Any:
-        return built(cls, input_str, sqlglot_dialect)
-
-    builder.from_raw_column_name_or_column_reference = classmethod(from_reference_memoized)  # type: ignore[method-assign,assignment]
-
-    columns_used: Callable[..., list[str]] = parse_sql.get_columns_used_from_sql
-    _ORIGINALS["columns_used"] = columns_used
-    parsed = functools.lru_cache(maxsize=None)(columns_used)
-
-    def columns_used_memoized(
-        sql: str, sqlglot_dialect: Any = None, retain_table_prefix: bool = False
-    ) -> list[str]:
-        return list(parsed(sql, sqlglot_dialect, retain_table_prefix))
-
-    for module in (parse_sql, comparison_level, settings, em_training_session):
-        module.get_columns_used_from_sql = columns_used_memoized  # type: ignore[attr-defined]
-    return True
-
-
-def original_splink_parsing() -> dict[str, Any]:
-    """The functions the memo wraps (for the test that compares them with it)."""
-    return dict(_ORIGINALS)
+__all__ = ["memoize_splink_parsing", "original_splink_parsing"]

@@ -585,3 +585,62 @@ def test_private_mode_has_the_name_levels_of_clear_above_the_household_veto() ->
     assert levels[("a", "b")] == ("both filters close", False)
     assert levels[("e", "f")] == ("one equal (keyed token), the other's filter close", False)
     assert all(vetoed for pair, (_, vetoed) in levels.items() if "c" in pair or "d" in pair)
+
+
+def test_private_mode_recognises_swapped_names_spelt_another_way() -> None:
+    # Given and family names swapped, each spelt another way, no birth date on one record:
+    # in clear "given and family swapped" (skeletons crosswise). In private mode the two
+    # field skeletons were keyed in separate namespaces, so they could not be compared
+    # crosswise, and the filters, compared crosswise, share too few bigrams: the pair fell
+    # to a level under the household veto. Their sister Saba Tesfamariam stays vetoed.
+    levels = _private_levels(
+        [
+            ("a", "Yohannes", "Tesfamariam", "1988-02-14"),
+            ("b", "Tesfamaryam", "Yohanes", ""),
+            ("c", "Saba", "Tesfamariam", ""),
+        ]
+    )
+    assert levels[("a", "b")] == ("given and family swapped (keyed tokens)", False)
+    assert all(vetoed for pair, (_, vetoed) in levels.items() if "c" in pair)
+    encoded = encode(
+        pl.DataFrame(
+            {
+                "record_id": ["a", "b"],
+                "given_name": ["Yohannes", "Tesfamaryam"],
+                "surname": ["Tesfamariam", "Yohanes"],
+                "birth_date": ["", ""],
+                "postcode": ["", ""],
+                "phone": ["", ""],
+            }
+        ),
+        KEY,
+    )
+    assert encoded["given_skel"][0] == encoded["surname_skel"][1]
+    assert encoded["surname_skel"][0] == encoded["given_skel"][1]
+
+
+def test_phone_numbers_one_digit_apart_are_evidence_in_both_modes() -> None:
+    # a digit mistyped in a phone number (the corruptors of FEBRL and GeCo make it): the
+    # pair used to compare as two different numbers; a new number entirely still does
+    records = pl.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "given_name": ["Amanuel", "Amanuel", "Amanuel"],
+            "surname": ["Kidane", "Kidane", "Kidane"],
+            "birth_date": ["1991-03-08", "", ""],
+            "postcode": ["1030", "1030", "1030"],
+            "phone": ["0488 12 34 56", "0488 12 39 56", "0477 65 43 21"],
+        }
+    )
+    masks = [set(m) for m in plaintext_features(records)["phone_masks"].to_list()]
+    assert masks[0] & masks[1]
+    assert not masks[0] & masks[2]
+    scored = score_pairs(encode(records, KEY), trained_model(), min_probability=0.0)
+    phone = {
+        (row["record_id_l"], row["record_id_r"]): (row["level_phone"], row["weight_phone"])
+        for row in scored.iter_rows(named=True)
+    }
+    assert phone[("a", "b")][0] == "one digit apart"
+    assert phone[("a", "b")][1] > 2  # log2 of its Bayes factor: evidence for, as learnt
+    assert phone[("a", "c")][0] == "All other comparisons"
+    assert phone[("a", "c")][1] < 0

@@ -1,12 +1,16 @@
-"""The test session's memo of splink's SQL parsing (tests/support/splink_parsing.py) gives
-what splink's own functions give, for every condition and column of our models."""
+"""The engine's memo of splink's SQL parsing (core/linkage/splink_parsing.py) gives what
+splink's own functions give, for every condition and column of our models, and the engine
+applies it whenever it uses splink (not only the test session)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
-from tests.support.splink_parsing import memoize_splink_parsing, original_splink_parsing
 
 from passerelle.core.linkage.model import _settings
+from passerelle.core.linkage.splink_parsing import memoize_splink_parsing, original_splink_parsing
 
 
 @pytest.mark.parametrize("mode", ["plaintext", "private", "baseline"])
@@ -41,3 +45,19 @@ def test_the_memo_gives_what_splink_gives(mode: str) -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="Could not parse input column"):
             SqlglotColumnTreeBuilder.from_raw_column_name_or_column_reference('a"b', "duckdb")
+
+
+def test_the_engine_applies_the_memo_whenever_it_uses_splink() -> None:
+    # a fresh interpreter: the test session's conftest has applied the memo in this one
+    script = (
+        "from splink.internals import comparison_level\n"
+        "from passerelle.core.linkage.model import _quiet_splink\n"
+        "before = comparison_level.get_columns_used_from_sql.__name__\n"
+        "with _quiet_splink():\n"
+        "    pass\n"
+        "print(before, comparison_level.get_columns_used_from_sql.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["get_columns_used_from_sql", "columns_used_memoized"]

@@ -50,7 +50,12 @@ TOKEN_COLUMNS = (
     "given_skel",  # skeleton of the whole given name: one field equal, the other close
     "surname_skel",  # skeleton of the whole family name
 )
-ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks")
+# The skeletons of the whole given name and of the whole family name are keyed in one
+# namespace (since 2026-12-08), so that a given name can be compared with a family name:
+# swapped fields (docs/linkage.md, "Privacy-preserving mode"). Every other column is keyed
+# in its own.
+NAMESPACES = {"given_skel": "name_skel", "surname_skel": "name_skel"}
+ARRAY_TOKEN_COLUMNS = (*ARRAY_BLOCKING_COLUMNS, "dob_masks", "phone_masks")
 ENCODED_COLUMNS = (
     "record_id",
     *(f"bf_{name}" for name in FILTERS),
@@ -63,6 +68,7 @@ COLUMNS_SINCE = {
     "blk_pair_del": "2026-12-07",
     "given_skel": "2026-12-07",
     "surname_skel": "2026-12-07",
+    "phone_masks": "2026-12-08",
 }
 """Columns later than the first encoded format, with the day `encode` began to write them:
 a file without one was made by an older version and is refused with that date. Encodings
@@ -71,9 +77,10 @@ linked, with fewer candidate pairs (docs/linkage.md, "Blocking")."""
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 TOKEN_DIGITS = 16  # a keyed token: HMAC-SHA256 truncated to 64 bits, lower-case hex
 MAX_TOKENS = 120
-"""Most tokens in one array cell. `encode` writes 8 for `dob_masks` and, for a name of n
-tokens, at most n(n-1)/2 pairs (28 for 8 tokens); more is not an encoding (assumption: no
-one's normalised name has more than 16 tokens, which give 120 pairs)."""
+"""Most tokens in one array cell. `encode` writes 8 for `dob_masks`, 9 for `phone_masks`
+and, for a name of n tokens, at most n(n-1)/2 pairs (28 for 8 tokens); more is not an
+encoding (assumption: no one's normalised name has more than 16 tokens, which give 120
+pairs)."""
 _FILTER_FORM = f"^[0-9a-fA-F]{{{FILTER_BITS // 4}}}$"
 _TOKEN_FORM = f"^[0-9a-f]{{{TOKEN_DIGITS}}}$"
 _ARRAY_FORM = f"^[0-9a-f]{{{TOKEN_DIGITS}}}( [0-9a-f]{{{TOKEN_DIGITS}}}){{0,{MAX_TOKENS - 1}}}$"
@@ -224,7 +231,7 @@ def encode(
     def token(column: str, value: str | None) -> str | None:
         if value is None:
             return None
-        text = f"{column}:{value}"
+        text = f"{NAMESPACES.get(column, column)}:{value}"
         if text not in token_cache:
             token_cache[text] = keyed_token(text, key)
         return token_cache[text]

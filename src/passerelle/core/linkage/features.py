@@ -182,6 +182,7 @@ def plaintext_features(
     swap_keys = [d.swap_key if d else None for d in dates]
     years = [str(d.year) if d else None for d in dates]
     postcodes = [normalise_postcode(v) for v in frame["postcode"].to_list()]
+    phones = [normalise_phone(v) for v in frame["phone"].to_list()]
     columns: dict[str, pl.Series | list[str | None]] = {
         "unique_id": frame["record_id"].str.strip_chars(),
         "given_text": [none_if_empty(p.given_text) for p in parts],
@@ -203,14 +204,12 @@ def plaintext_features(
         "dob_swap": swap_keys,
         "dob_year": years,
         "dob_digits": dob_digits,
-        # the date with one digit masked, eight ways: equal when one digit differs (what
-        # the private mode compares, as keyed tokens, instead of an edit distance)
-        "dob_masks": [
-            " ".join(d[:i] + "*" + d[i + 1 :] for i in range(len(d))) if d else None
-            for d in dob_digits
-        ],
+        # the date (eight digits) and the phone (nine) with one digit masked, every way:
+        # what the private mode compares, as keyed tokens, instead of an edit distance
+        "dob_masks": [_masks(d) for d in dob_digits],
         "postcode": postcodes,
-        "phone": [normalise_phone(v) for v in frame["phone"].to_list()],
+        "phone": phones,
+        "phone_masks": [_masks(p) for p in phones],
         "blk_names": [_pair_key(p.first_given_skeleton, p.last_surname_skeleton) for p in parts],
         **_blocking_columns(parts, swap_keys, years, postcodes, initials),
     }
@@ -221,9 +220,17 @@ def plaintext_features(
         schema_overrides=dict.fromkeys(columns, pl.String),
     ).with_columns(  # array columns were built as space-separated text (faster)
         pl.col(column).str.split(" ")
-        for column in ("name_skels", "dob_masks", *ARRAY_BLOCKING_COLUMNS)
+        for column in ("name_skels", "dob_masks", "phone_masks", *ARRAY_BLOCKING_COLUMNS)
     )
     return cap_blocks(plain) if capped else plain
+
+
+def _masks(digits: str | None) -> str | None:
+    """`digits` with one digit masked, every way (space-separated): two numbers one
+    substituted digit apart share one."""
+    if not digits:
+        return None
+    return " ".join(digits[:i] + "*" + digits[i + 1 :] for i in range(len(digits)))
 
 
 def _blocking_columns(

@@ -78,6 +78,7 @@ LEVEL_LABELS = {
     ),
     "family ≥ 0.9, given < 0.5": gettext_lazy("same family name, another given name (relatives)"),
     "swapped ≥ 0.9": gettext_lazy("given and family names swapped"),
+    "given and family swapped (keyed tokens)": gettext_lazy("given and family names swapped"),
     "name ≥ 0.9": gettext_lazy("whole name very similar (at least 0.9)"),
     "both filters ≥ 0.75": gettext_lazy("both names similar (at least 0.75)"),
     "both filters close": gettext_lazy("both names close (a variant or a typo in each)"),
