@@ -342,6 +342,15 @@ def _persons_counted() -> dict[str, Any]:
     return {"persons_counted": "files" if linked_on is None else "linkage", "linked_on": linked_on}
 
 
+def _scope_context(scope: Scope, scopes: list[Scope]) -> dict[str, Any]:
+    """The scope shown and the scopes the reader may choose, for the pages' scope choice."""
+    return {
+        "scope": scope.key,
+        "scope_label": _scope_label(scope),
+        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+    }
+
+
 def _scope_query(scope: Scope, scopes: list[Scope]) -> str:
     return "" if scope == scopes[0] else f"?scope={scope.key}"
 
@@ -376,9 +385,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": source.as_of,
             "persons": source.persons,
             "threshold": data.threshold(),
-            "scope": scope.key,
-            "scope_label": _scope_label(scope),
-            "scopes": [(item.key, _scope_label(item)) for item in scopes],
+            **_scope_context(scope, scopes),
         },
     )
 
@@ -476,8 +483,7 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
         "starts": _at_least(sum(counts.values())),
         "programmes": [(item, display_name(item)) for item in programmes],
         "programme": programme,
-        "scope": scope.key,
-        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+        **_scope_context(scope, scopes),
         "minimum": data.MINIMUM_GROUP,
     }
     if programme is not None:
@@ -739,9 +745,7 @@ def report(request: HttpRequest) -> HttpResponse:
     programme, period, language, error = choice.parts()
     context: dict[str, Any] = {
         "programmes": [(item, display_name(item)) for item in choice.programmes],
-        "scope": choice.scope.key,
-        "scope_label": _scope_label(choice.scope),
-        "scopes": [(item.key, _scope_label(item)) for item in choice.scopes],
+        **_scope_context(choice.scope, choice.scopes),
         "programme": programme,
         "programme_name": display_name(programme, language),
         "period": period,
