@@ -26,8 +26,6 @@ LONG_FUNCTIONS = {
     "passerelle/core/linkage/relearn.py::relearn": 69,
     "passerelle/core/linkage/synthetic.py::generate": 94,
     "passerelle/web/apps/directory/situation.py::situation_result": 87,
-    "passerelle/web/apps/monitoring/views.py::_dashboard_charts": 72,
-    "passerelle/web/apps/monitoring/views.py::evaluation": 73,
 }
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 from passerelle.cli.common import console, django_setup, errors, fail, parse_date, print_json
 from passerelle.core.disclosure import SYNTHETIC_SECRET
@@ -114,11 +114,14 @@ def _smd(value: float) -> str:
 
 
 def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> list[Table]:
-    estimates = Table(title=_("Effect on the outcome, four ways"))
-    for column in (_("method"), _("estimand"), _("effect"), _("95 % CI")):
-        estimates.add_column(column, no_wrap=True)
-    compared = Table(title=_("Who was compared, and the balance"))
-    for column in (
+    estimates = Table(
+        *(
+            Column(heading, no_wrap=True)
+            for heading in (_("method"), _("estimand"), _("effect"), _("95 % CI"))
+        ),
+        title=_("Effect on the outcome, four ways"),
+    )
+    compared = Table(
         _("method"),
         _("treated"),
         _("untreated"),
@@ -126,8 +129,8 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
         _("unmatched"),
         _("max |SMD| before"),
         _("max |SMD| after"),
-    ):
-        compared.add_column(column)
+        title=_("Who was compared, and the balance"),
+    )
     decimals = _decimals(result)
     for item in result.estimates:
         estimates.add_row(
@@ -161,16 +164,15 @@ def _evaluation_table(result: Evaluation, truth: dict[str, float] | None) -> lis
 
 
 def _balance_table(result: Evaluation) -> Table:
-    balance = Table(title=_("Standardised mean differences (|SMD| < 0.1 is balanced)"))
-    for column in (
+    balance = Table(
         _("covariate"),
         _("treated mean"),
         _("untreated mean"),
         _("before"),
         _("weighted"),
         _("matched"),
-    ):
-        balance.add_column(column)
+        title=_("Standardised mean differences (|SMD| < 0.1 is balanced)"),
+    )
     for row in result.balance.iter_rows(named=True):
         balance.add_row(
             row["covariate"],
@@ -256,6 +258,7 @@ OutcomeKindOption = Annotated[
 SyntheticPersonsOption = Annotated[
     int, typer.Option("--persons", min=1000, help="Synthetic persons to draw.")
 ]
+SyntheticSeedOption = Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")]
 SmallCellThresholdOption = Annotated[
     int, typer.Option("--threshold", min=1, help="Cells under this count are withheld.")
 ]
@@ -536,7 +539,7 @@ def report(
     events_path: EventsOption = None,
     referrals_path: ReferralsOption = None,
     persons: SyntheticPersonsOption = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    seed: SyntheticSeedOption = 0,
     threshold: SmallCellThresholdOption = 5,
     output: ReportFormatOption = ReportFormat.table,
     language: ReportLanguageOption = "en",
@@ -732,7 +735,7 @@ def indicators(
         typer.Option("--as-of", help="Day of the data, YYYY-MM-DD (synthetic: 2025-12-31)."),
     ] = None,
     persons: SyntheticPersonsOption = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    seed: SyntheticSeedOption = 0,
     threshold: SmallCellThresholdOption = 5,
     platform: Annotated[
         bool,
@@ -802,9 +805,7 @@ def _write_indicators(
     computed = standard_indicators(*frames, day)
     directory.mkdir(parents=True, exist_ok=True)
     title = _("Indicators on {day} in {directory}").format(day=day, directory=directory)
-    summary = Table(title=title)
-    for column in (_("file"), _("rows"), _("withheld")):
-        summary.add_column(column)
+    summary = Table(_("file"), _("rows"), _("withheld"), title=title)
     with Progress(console=errors, transient=True) as bar:
         task = bar.add_task(_("indicators"), total=len(computed))
         for name, compute in computed.items():

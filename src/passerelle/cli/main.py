@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from passerelle.cli.aggregates import aggregates_rebuild_command
 from passerelle.cli.beneficiaries import (
@@ -113,12 +113,15 @@ def _sources_text(sources: list[dict[str, Any]]) -> str:
 
 
 def _rights_table(data: dict[str, Any], on: str) -> Table:
-    table = Table(title=_("Rights on {on}").format(on=_long_iso(on)), show_lines=True)
-    table.add_column(_("fact"))
-    table.add_column(_("value"))
-    table.add_column(_("changes"))
-    table.add_column(_("reasons"))
-    table.add_column(_("sources"), style="dim")
+    table = Table(
+        _("fact"),
+        _("value"),
+        _("changes"),
+        _("reasons"),
+        Column(_("sources"), style="dim"),
+        title=_("Rights on {on}").format(on=_long_iso(on)),
+        show_lines=True,
+    )
     for name, fact in data.items():
         change = (
             _("{value} from {date}").format(value=fact["next_value"], date=_long_iso(fact["from"]))
@@ -179,11 +182,14 @@ def options_command(
         print_json(data)
         return
     console.print(_rights_table(data["rights"], data["on"]))
-    table = Table(title=_("Programmes on {on}").format(on=_long_iso(data["on"])), show_lines=True)
-    table.add_column(_("programme"))
-    table.add_column(_("organisation"))
-    table.add_column(_("status"))
-    table.add_column(_("reasons"))
+    table = Table(
+        _("programme"),
+        _("organisation"),
+        _("status"),
+        _("reasons"),
+        title=_("Programmes on {on}").format(on=_long_iso(data["on"])),
+        show_lines=True,
+    )
     order = {group: rank for rank, group in enumerate(OPTION_GROUPS)}
     shown = [item for item in data["programmes"] if show_all or not item["local_elsewhere"]]
     for item in sorted(shown, key=lambda p: (order[p["group"]], p["id"])):
@@ -217,12 +223,14 @@ def orgs_command(on: DateOption = None, output: FormatOption = OutputFormat.tabl
     if output is OutputFormat.json:
         print_json(data)
         return
-    table = Table(title=_("Organisations on {on}").format(on=day.isoformat()))
-    table.add_column(_("id"))
-    table.add_column(_("name"))
-    table.add_column(_("status"))
-    table.add_column(_("since"))
-    table.add_column(_("part of"))
+    table = Table(
+        _("id"),
+        _("name"),
+        _("status"),
+        _("since"),
+        _("part of"),
+        title=_("Organisations on {on}").format(on=day.isoformat()),
+    )
     for status in statuses:
         table.add_row(
             status.id,

@@ -13,7 +13,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from passerelle.cli.common import OutputFormat, console, django_setup, fail, print_json, today
+from passerelle.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    django_setup,
+    fail,
+    print_json,
+    today,
+)
 from passerelle.core.i18n import _
 
 DEMO_PASSWORD = "demo-passerelle-2026"  # noqa: S105 (the demo accounts' documented password)
@@ -71,7 +79,7 @@ def purge(
         int | None,
         typer.Option(help="Days after closing (default: the PERSON_RETENTION_DAYS setting)."),
     ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Anonymise person files closed longer ago than the retention period. Dry run unless
     --apply; each file in its own transaction."""
@@ -166,9 +174,13 @@ def demo_data(
 
     matching = demo_matching(today=today(), password=DEMO_PASSWORD, seed=seed)
     accounts += [(user, slug, "employer", _("no")) for user, slug in matching["accounts"]]
-    table = Table(title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD))
-    for column in (_("user"), _("organisation"), _("role"), _("second factor")):
-        table.add_column(column)
+    table = Table(
+        _("user"),
+        _("organisation"),
+        _("role"),
+        _("second factor"),
+        title=_("Demo accounts (password: {password})").format(password=DEMO_PASSWORD),
+    )
     for username, organisation, role, two_factor in accounts:
         table.add_row(username, organisation, role, two_factor)
     console.print(table)

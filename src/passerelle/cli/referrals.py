@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from passerelle.cli.common import OutputFormat, console, django_setup, fail, print_json
+from passerelle.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    django_setup,
+    fail,
+    print_json,
+)
 from passerelle.core.i18n import _
 
 
@@ -24,7 +31,7 @@ def deliver_webhooks(
         float, typer.Option(help="Seconds to wait when nothing is due (without --once).")
     ] = 5.0,
     limit: Annotated[int, typer.Option(help="Deliveries sent at most per pass.")] = 1000,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Send the pending webhook deliveries of referral events, retrying failures with
     exponential backoff. Several workers may run at once: each delivery is claimed by one.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -30,6 +30,16 @@ class DateInput(forms.DateInput):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)
         return value.translate(EASTERN_DIGITS).strip() if isinstance(value, str) else value
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Sequence[tuple[Any, Any]]) -> None:
+    """The choices of the form's choice field `name`, known only when the form is made (the
+    reader's organisations, programmes, translated labels). A `TypeError` when `name` is not
+    a choice field, so that a form changed without its caller fails at once."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name}: expected forms.ChoiceField, got {type(field).__name__}")
+    field.choices = choices
 
 
 def add_field_errors(form: forms.BaseForm, errors: Mapping[str, str]) -> None:

@@ -10,7 +10,6 @@ import csv
 from collections.abc import Iterator
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
@@ -23,6 +22,7 @@ from passerelle.web.apps.audit.services import audit_record
 from passerelle.web.common.actors import Actor, OperationDeniedError
 from passerelle.web.common.forms import DateInput
 from passerelle.web.common.labels import AUDIT_CSV_COLUMNS
+from passerelle.web.common.pages import list_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = tuple(AUDIT_CSV_COLUMNS)
@@ -63,14 +63,8 @@ def _entries(actor: Actor, form: AuditFilterForm) -> QuerySet[AuditEntry]:
 @staff_view
 def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    page = Paginator(_entries(actor, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "audit/log.html",
-        {"form": form, "page": page, "actor": actor, "query": query.urlencode()},
-    )
+    listing = list_page(request, _entries(actor, form), PAGE_SIZE)
+    return render(request, "audit/log.html", {**listing, "form": form, "actor": actor})
 
 
 class _Echo:

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.web.common.forms import add_field_errors
+from passerelle.web.common.forms import add_field_errors, set_choices
 from passerelle.web.common.outcomes import MAX_HOURS_PER_WEEK, ContractType, Situation
 
 
@@ -68,7 +68,4 @@ class ParticipationForm(forms.Form):
 
     def __init__(self, *args: Any, programmes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["programme"]
-        if not isinstance(field, forms.ChoiceField):
-            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
-        field.choices = [("", "—"), *programmes]
+        set_choices(self, "programme", [("", "—"), *programmes])

@@ -4,7 +4,6 @@ Reads through `followups.access`, writes through `followups.services`."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from passerelle.web.apps.followups import access, services
 from passerelle.web.apps.followups.forms import FollowUpForm, ParticipationForm
 from passerelle.web.apps.people.access import audit_person_list
 from passerelle.web.common.actors import Actor
+from passerelle.web.common.pages import list_page
 
 PAGE_SIZE = 50
 
@@ -26,9 +26,9 @@ PAGE_SIZE = 50
 def follow_up_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     today = timezone.localdate()
     follow_ups = access.follow_ups_due_for(actor, on=today)
-    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_person_list(actor, page=page.number, list="follow-ups")
-    return render(request, "followups/list.html", {"page": page, "today": today, "actor": actor})
+    listing = list_page(request, follow_ups, PAGE_SIZE)
+    audit_person_list(actor, page=listing["page"].number, list="follow-ups")
+    return render(request, "followups/list.html", {**listing, "today": today, "actor": actor})
 
 
 @staff_view

@@ -10,16 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle.web.apps.matching.models import Cefr, KindChoices
 from passerelle.web.apps.matching.services import ROUND_DEFAULTS
-from passerelle.web.common.forms import DateInput
+from passerelle.web.common.forms import DateInput, set_choices
 
 DATE = DateInput()
-
-
-def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
-    field = form.fields[name]
-    if not isinstance(field, forms.ChoiceField):
-        raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
-    field.choices = choices
 
 
 def add_errors(form: forms.Form, errors: dict[str, str]) -> None:

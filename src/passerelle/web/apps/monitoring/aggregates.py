@@ -138,10 +138,7 @@ def totals(scope: str, families: Iterable[str], part: str | None = None) -> pl.D
     rows = AggregateCell.objects.filter(scope=scope, family__in=list(families))
     if part is not None:
         rows = rows.filter(part=part)
-    with connection.cursor() as cursor:
-        query = rows.values_list("family", "cell", "measure", "value").query
-        cursor.execute(*query.sql_with_params())
-        return pl.DataFrame(cursor.fetchall(), schema=CELLS_SCHEMA, orient="row")
+    return selectors.frame_of(rows.values_list("family", "cell", "measure", "value"), CELLS_SCHEMA)
 
 
 # --- the persons' rows ----------------------------------------------------------------

@@ -213,32 +213,35 @@ def _svg(chart: charts.Scene) -> str:
     return mark_safe(chart.svg())  # noqa: S308 (written by core.charts, every label escaped)
 
 
-def _dashboard_charts(
-    tables: dict[str, pl.DataFrame], rtl: bool, scope: Scope
-) -> dict[str, charts.Scene]:
-    visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
-    # "reference" is a table without a chart: the published figures beside these data.
-    cohorts = [
+def _cohort_series(cohorts: pl.DataFrame) -> list[charts.Series]:
+    """One line per registration cohort: its employment rate by years since registration."""
+    return [
         charts.Series(
             str(cohort),
             tuple((float(r["years_since"]), float(r["rate"])) for r in part.iter_rows(named=True)),
         )
-        for (cohort,), part in sorted(
-            visible["cohorts"].partition_by("cohort", as_dict=True).items()
-        )
+        for (cohort,), part in sorted(cohorts.partition_by("cohort", as_dict=True).items())
     ]
+
+
+def _first_job_series(scope: Scope) -> list[charts.Series]:
+    """One step line per legal status: the Kaplan-Meier share with a first job, up to the
+    last milestone."""
     curves = data.km_curves(scope).filter(pl.col("time") <= max(data.MILESTONES))
-    first_job = [
+    return [
         charts.Series(
             _label("legal_status", status),
             tuple((float(t), float(c)) for t, c in part.select("time", "cumulative").iter_rows()),
         )
         for (status,), part in sorted(curves.partition_by("legal_status", as_dict=True).items())
     ]
-    outcomes = visible["outcomes"]
+
+
+def _outcome_groups(outcomes: pl.DataFrame) -> list[tuple[str, list[float | None]]]:
+    """Per programme, the share employed 6 and 12 months after the start (None: withheld)."""
     groups = []
     for programme in sorted(set(outcomes["programme"].to_list())):
-        rates = []
+        rates: list[float | None] = []
         for months in (6, 12):
             match = outcomes.filter(
                 (pl.col("programme") == programme) & (pl.col("horizon_months") == months)
@@ -246,17 +249,24 @@ def _dashboard_charts(
             rate = match["employed_rate"][0] if match.height else None
             rates.append(None if rate is None else float(rate))
         groups.append((display_name(programme), rates))
-    flows = visible["flows"]
+    return groups
+
+
+def _dashboard_charts(
+    tables: dict[str, pl.DataFrame], rtl: bool, scope: Scope
+) -> dict[str, charts.Scene]:
+    visible = {key: frame.filter(~pl.col("suppressed")) for key, frame in tables.items()}
+    # "reference" is a table without a chart: the published figures beside these data.
     return {
         "cohorts": charts.line_chart(
-            cohorts,
+            _cohort_series(visible["cohorts"]),
             title=_("Employment rate by registration cohort"),
             x_label=_("Years since registration"),
             y_label=_("Employed (ages 18-64)"),
             rtl=rtl,
         ),
         "first_job": charts.line_chart(
-            first_job,
+            _first_job_series(scope),
             title=_("Share with a first job, by status"),
             x_label=_("Months since the right to work"),
             y_label=_("Share with a first job"),
@@ -264,7 +274,7 @@ def _dashboard_charts(
             step=True,
         ),
         "outcomes": charts.bar_chart(
-            groups,
+            _outcome_groups(visible["outcomes"]),
             [_("after 6 months"), _("after 12 months")],
             title=_("Share employed after the start of a programme"),
             value_label=_("Share employed"),
@@ -277,7 +287,7 @@ def _dashboard_charts(
                     display_name(r["to_organisation"]),
                     int(r["count"]),
                 )
-                for r in flows.iter_rows(named=True)
+                for r in visible["flows"].iter_rows(named=True)
             ],
             title=_("Referrals between organisations"),
             left_title=_("Sent by"),
@@ -332,12 +342,22 @@ def _persons_counted() -> dict[str, Any]:
     return {"persons_counted": "files" if linked_on is None else "linkage", "linked_on": linked_on}
 
 
+def _scope_context(scope: Scope, scopes: list[Scope]) -> dict[str, Any]:
+    """The scope shown and the scopes the reader may choose, for the pages' scope choice."""
+    return {
+        "scope": scope.key,
+        "scope_label": _scope_label(scope),
+        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+    }
+
+
 def _scope_query(scope: Scope, scopes: list[Scope]) -> str:
     return "" if scope == scopes[0] else f"?scope={scope.key}"
 
 
-def _bad_scope(error: ScopeError) -> HttpResponse:
-    return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+def _refused(message: str) -> HttpResponse:
+    """A request's choice refused: 400 with the message naming the field, as plain text."""
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 @aggregates_view
@@ -345,7 +365,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         scope, scopes = _scope(request)
     except ScopeError as error:
-        return _bad_scope(error)
+        return _refused(str(error))
     tables = data.dashboard_tables(scope)
     svgs = _dashboard_charts(tables, translation.get_language_bidi(), scope)
     sections = []
@@ -365,9 +385,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": source.as_of,
             "persons": source.persons,
             "threshold": data.threshold(),
-            "scope": scope.key,
-            "scope_label": _scope_label(scope),
-            "scopes": [(item.key, _scope_label(item)) for item in scopes],
+            **_scope_context(scope, scopes),
         },
     )
 
@@ -379,7 +397,7 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     try:
         scope, _scopes = _scope(request)
     except ScopeError as error:
-        return _bad_scope(error)
+        return _refused(str(error))
     columns = [name for name, _label in TABLES[key][1]]
     return frame_csv(
         data.dashboard_tables(scope)[key],
@@ -394,21 +412,31 @@ def _motivation(request: HttpRequest) -> str:
     return value if value in MOTIVATIONS else "unobserved"
 
 
+ESTIMATE_FIELDS = (
+    "method",
+    "estimand",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "n_treated",
+    "n_control",
+    "excluded",
+)
+"""What the estimates' tables and CSV show of an estimator's estimate, on the synthetic
+cohort and on the platform's records alike."""
+
+
+def _estimate_row(estimate: Any, **more: Any) -> dict[str, Any]:
+    return {name: getattr(estimate, name) for name in ESTIMATE_FIELDS} | more
+
+
 def _evaluation_frames(result: data.EvaluationResult) -> dict[str, pl.DataFrame]:
     evaluation = result.evaluation
     estimates = pl.DataFrame(
         [
-            {
-                "method": e.method,
-                "estimand": e.estimand,
-                "effect": e.effect,
-                "ci_low": e.ci_low,
-                "ci_high": e.ci_high,
-                "true_effect": result.true_att if e.estimand == "ATT" else result.true_ate,
-                "n_treated": e.n_treated,
-                "n_control": e.n_control,
-                "excluded": e.excluded,
-            }
+            _estimate_row(
+                e, true_effect=result.true_att if e.estimand == "ATT" else result.true_ate
+            )
             for e in evaluation.estimates
         ]
     )
@@ -442,25 +470,20 @@ def _platform_evaluation(request: HttpRequest) -> HttpResponse:
     try:
         scope, scopes = _scope(request)
     except ScopeError as error:
-        return _bad_scope(error)
+        return _refused(str(error))
     source = data.summary(scope)
     counts = data.programme_starts(scope)
     programmes = sorted(counts, key=lambda name: (-counts[name], name))
     asked = request.GET.get("programme")
     if asked and asked not in programmes:
-        return HttpResponse(
-            _("Programme: choose one with participants in this scope."),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return _refused(_("Programme: choose one with participants in this scope."))
     programme = asked or (programmes[0] if programmes else None)
     context: dict[str, Any] = {
         "as_of": source.as_of,
         "starts": _at_least(sum(counts.values())),
         "programmes": [(item, display_name(item)) for item in programmes],
         "programme": programme,
-        "scope": scope.key,
-        "scopes": [(item.key, _scope_label(item)) for item in scopes],
+        **_scope_context(scope, scopes),
         "minimum": data.MINIMUM_GROUP,
     }
     if programme is not None:
@@ -485,16 +508,7 @@ def _evaluation_context(scope: Scope, programme: str) -> dict[str, Any]:
         if result.evaluation is not None:
             rows = pl.DataFrame(
                 [
-                    {
-                        "method": str(METHOD_LABELS[e.method]),
-                        "estimand": e.estimand,
-                        "effect": e.effect,
-                        "ci_low": e.ci_low,
-                        "ci_high": e.ci_high,
-                        "n_treated": e.n_treated,
-                        "n_control": e.n_control,
-                        "excluded": e.excluded,
-                    }
+                    _estimate_row(e, method=str(METHOD_LABELS[e.method]))
                     for e in result.evaluation.estimates
                 ]
             )
@@ -547,38 +561,44 @@ def _forest_chart(result: Any, rtl: bool) -> Any:
     )
 
 
-@aggregates_view
-def evaluation(request: HttpRequest) -> HttpResponse:
-    if not data.cohort_shown():
-        return _platform_evaluation(request)
-    motivation = _motivation(request)
-    result = data.mentoring_evaluation(motivation)
-    frames = _evaluation_frames(result)
-    rtl = translation.get_language_bidi()
-    shown_estimates = frames["estimates"].with_columns(
-        pl.col("method").replace_strict({k: str(v) for k, v in METHOD_LABELS.items()})
-    )
-    shown_balance = frames["balance"].with_columns(
-        pl.col("covariate").replace_strict(
-            {k: str(v) for k, v in COVARIATE_LABELS.items()}, default=pl.col("covariate")
+def _evaluation_tables(frames: dict[str, pl.DataFrame], motivation: str) -> dict[str, Any]:
+    """The estimates and the balance as the page's tables, their words in the reader's
+    language and their CSV for this motivation."""
+    shown = {
+        "estimates": frames["estimates"].with_columns(
+            pl.col("method").replace_strict({k: str(v) for k, v in METHOD_LABELS.items()})
+        ),
+        "balance": frames["balance"].with_columns(
+            pl.col("covariate").replace_strict(
+                {k: str(v) for k, v in COVARIATE_LABELS.items()}, default=pl.col("covariate")
+            )
+        ),
+    }
+    titles = {
+        "estimates": (gettext_lazy("Mentoring's effect four ways"), ESTIMATE_COLUMNS),
+        "balance": (gettext_lazy("Balance of the covariates"), BALANCE_COLUMNS),
+    }
+    return {
+        key: _table(
+            key,
+            shown[key],
+            title,
+            columns,
+            reverse("monitoring:evaluation-csv", kwargs={"key": key}) + f"?motivation={motivation}",
         )
-    )
-    forest = _forest_chart(result, rtl)
-    love = love_plot(
-        frames["balance"],
-        title=_("Covariate balance (love plot)"),
-        covariate_labels={key: str(label) for key, label in COVARIATE_LABELS.items()},
-        rtl=rtl,
-    )
+        for key, (title, columns) in titles.items()
+    }
+
+
+def _evaluation_sentences(result: data.EvaluationResult) -> dict[str, Any]:
+    """The figures the page's sentences quote: the naive and doubly-robust estimates
+    against the synthetic truth."""
     naive = result.evaluation.estimate("naive")
     aipw = result.evaluation.estimate("aipw")
     # The page's sentences compare the doubly-robust estimate with the truth of its own
     # estimand (the effect on participants by default, docs/evaluation.md).
     aipw_truth = result.true_att if aipw.estimand == "ATT" else result.true_ate
-    context = {
-        "motivation": motivation,
-        "motivations": [(key, str(label)) for key, label in MOTIVATIONS.items()],
-        "result": result,
+    return {
         "naive": naive,
         "aipw": aipw,
         "treated_percent": decimal_text(result.evaluation.treated_outcome * 100, 1),
@@ -588,23 +608,30 @@ def evaluation(request: HttpRequest) -> HttpResponse:
         "aipw_truth": percentage_points(aipw_truth),
         "aipw_covers": aipw.ci_low <= aipw_truth <= aipw.ci_high,
         "e_value": decimal_text(result.evaluation.e_value, 2),
-        "estimates": _table(
-            "estimates",
-            shown_estimates,
-            gettext_lazy("Mentoring's effect four ways"),
-            ESTIMATE_COLUMNS,
-            reverse("monitoring:evaluation-csv", kwargs={"key": "estimates"})
-            + f"?motivation={motivation}",
-        ),
-        "balance": _table(
-            "balance",
-            shown_balance,
-            gettext_lazy("Balance of the covariates"),
-            BALANCE_COLUMNS,
-            reverse("monitoring:evaluation-csv", kwargs={"key": "balance"})
-            + f"?motivation={motivation}",
-        ),
-        "forest_svg": _svg(forest),
+    }
+
+
+@aggregates_view
+def evaluation(request: HttpRequest) -> HttpResponse:
+    if not data.cohort_shown():
+        return _platform_evaluation(request)
+    motivation = _motivation(request)
+    result = data.mentoring_evaluation(motivation)
+    frames = _evaluation_frames(result)
+    rtl = translation.get_language_bidi()
+    love = love_plot(
+        frames["balance"],
+        title=_("Covariate balance (love plot)"),
+        covariate_labels={key: str(label) for key, label in COVARIATE_LABELS.items()},
+        rtl=rtl,
+    )
+    context = {
+        "motivation": motivation,
+        "motivations": [(key, str(label)) for key, label in MOTIVATIONS.items()],
+        "result": result,
+        **_evaluation_sentences(result),
+        **_evaluation_tables(frames, motivation),
+        "forest_svg": _svg(_forest_chart(result, rtl)),
         "love_svg": _svg(love),
         "bootstrap": result.evaluation.n_bootstrap,
     }
@@ -693,8 +720,14 @@ def _translated_report(choice: ReportChoice) -> pl.DataFrame:
         return translated_report(frame, _)
 
 
-def _stem(programme: str, period: str, language: str) -> str:
-    return f"report-{programme}-{period.replace(':', '_')}-{language}"
+def _report_file(
+    choice: ReportChoice, content: str | bytes, extension: str, content_type: str
+) -> HttpResponse:
+    """The report as a download named by its programme, period and language."""
+    stem = f"report-{choice.programme}-{choice.period.replace(':', '_')}-{choice.language}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
 
 
 REPORT_COLUMNS: Columns = (
@@ -712,9 +745,7 @@ def report(request: HttpRequest) -> HttpResponse:
     programme, period, language, error = choice.parts()
     context: dict[str, Any] = {
         "programmes": [(item, display_name(item)) for item in choice.programmes],
-        "scope": choice.scope.key,
-        "scope_label": _scope_label(choice.scope),
-        "scopes": [(item.key, _scope_label(item)) for item in choice.scopes],
+        **_scope_context(choice.scope, choice.scopes),
         "programme": programme,
         "programme_name": display_name(programme, language),
         "period": period,
@@ -752,61 +783,45 @@ def report(request: HttpRequest) -> HttpResponse:
 @aggregates_view
 def report_csv(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = choice.parts()
-    if error is not None:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    if choice.error is not None:
+        return _refused(choice.error)
     text = report_csv_text(_translated_report(choice), synthetic=data.demonstration())
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_stem(programme, period, language)}.csv"'
-    )
-    return response
+    return _report_file(choice, text, "csv", "text/csv; charset=utf-8")
+
+
+def _document_of(choice: ReportChoice) -> dict[str, Any]:
+    """What the PDF and the XLSX say of the report they hold, in its language."""
+    return {
+        "programme": f"{display_name(choice.programme, choice.language)} ({choice.programme})",
+        "period": parse_period(choice.period),
+        "threshold": data.threshold(),
+        "synthetic": data.demonstration(),
+    }
 
 
 @aggregates_view
 def report_pdf_view(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = choice.parts()
-    if error is None and language not in PDF_LANGUAGES:
+    error = choice.error
+    if error is None and choice.language not in PDF_LANGUAGES:
         error = _("PDF reports are in French, Dutch or English; use the CSV for Arabic.")
     if error is not None:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        return _refused(error)
     frame = _translated_report(choice)
-    with language_of(language):
-        content = report_pdf(
-            frame,
-            programme=f"{display_name(programme, language)} ({programme})",
-            period=parse_period(period),
-            threshold=data.threshold(),
-            synthetic=data.demonstration(),
-        )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_stem(programme, period, language)}.pdf"'
-    )
-    return response
+    with language_of(choice.language):
+        content = report_pdf(frame, **_document_of(choice))
+    return _report_file(choice, content, "pdf", "application/pdf")
 
 
 @aggregates_view
 def report_xlsx_view(request: HttpRequest) -> HttpResponseBase:
     choice = _report_choice(request)
-    programme, period, language, error = choice.parts()
-    if error is not None:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    if choice.error is not None:
+        return _refused(choice.error)
     frame = _translated_report(choice)
-    with language_of(language):
-        content = report_xlsx(
-            frame,
-            programme=f"{display_name(programme, language)} ({programme})",
-            period=parse_period(period),
-            threshold=data.threshold(),
-            synthetic=data.demonstration(),
-            right_to_left=bool(translation.get_language_info(language)["bidi"]),
-        )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    right_to_left = bool(translation.get_language_info(choice.language)["bidi"])
+    with language_of(choice.language):
+        content = report_xlsx(frame, **_document_of(choice), right_to_left=right_to_left)
+    return _report_file(
+        choice, content, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_stem(programme, period, language)}.xlsx"'
-    )
-    return response

@@ -18,7 +18,7 @@ from passerelle.core.assessment import (
 )
 from passerelle.web.apps.directory.forms import YES_NO_FIELDS, FinderForm
 from passerelle.web.apps.people.models import ConsentPurpose, FieldGroup
-from passerelle.web.common.forms import DateInput
+from passerelle.web.common.forms import DateInput, set_choices
 from passerelle.web.common.labels import STAFF_LEGAL_STATUS_LABELS, STAFF_PROFILE_FIELD_LABELS
 
 DIPLOMA_ROWS = 3
@@ -67,12 +67,12 @@ class PersonForm(FinderForm):
             "Validity of the residence permit, in months"
         )
         not_known = ("", _("not known"))
-        self._choices("legal_status", [not_known, *STAFF_LEGAL_STATUS_LABELS.items()])
+        set_choices(self, "legal_status", [not_known, *STAFF_LEGAL_STATUS_LABELS.items()])
         for name in ("migration_background", *YES_NO_FIELDS):
             if name in self.fields:
-                self._choices(name, [not_known, ("yes", _("Yes")), ("no", _("No"))])
-        self._choices("literacy", [("", _("Not assessed")), *_translated(LITERACY_LABELS)])
-        self._choices("social_needs", _translated(SOCIAL_NEED_LABELS))
+                set_choices(self, name, [not_known, ("yes", _("Yes")), ("no", _("No"))])
+        set_choices(self, "literacy", [("", _("Not assessed")), *_translated(LITERACY_LABELS)])
+        set_choices(self, "social_needs", _translated(SOCIAL_NEED_LABELS))
         isced = [("", "—"), *[(k, f"{k} · {v}") for k, v in _translated(ISCED_LABELS)]]
         for row in range(1, DIPLOMA_ROWS + 1):
             self.fields[f"diploma_{row}_title"] = forms.CharField(
@@ -97,12 +97,6 @@ class PersonForm(FinderForm):
             self.fields[f"experience_{row}_description"] = forms.CharField(
                 label=_("Description"), required=False, max_length=200
             )
-
-    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
-        field = self.fields[name]
-        if not isinstance(field, forms.ChoiceField):
-            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
-        field.choices = choices
 
     @property
     def diploma_rows(self) -> list[list[forms.BoundField]]:
@@ -235,10 +229,7 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["recipient"]
-        if not isinstance(field, forms.ChoiceField):
-            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
-        field.choices = [("", "—"), *organisations]
+        set_choices(self, "recipient", [("", "—"), *organisations])
 
 
 class DisclosureForm(forms.Form):
@@ -255,7 +246,4 @@ class DisclosureForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["recipient"]
-        if not isinstance(field, forms.ChoiceField):
-            raise TypeError(f"field: expected forms.ChoiceField, got {type(field).__name__}")
-        field.choices = organisations
+        set_choices(self, "recipient", organisations)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -32,6 +31,7 @@ from passerelle.web.common.labels import (
     STAFF_RIGHT_TO_WORK_LABELS,
     request_language,
 )
+from passerelle.web.common.pages import list_page
 
 PAGE_SIZE = 25
 
@@ -56,9 +56,9 @@ def _organisation(actor: Actor, value: str | None) -> Any:
 def person_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     persons = access.persons_for(actor, search=search)
-    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
-    access.audit_person_list(actor, page=page.number, searched=bool(search))
-    return render(request, "people/list.html", {"page": page, "q": search, "actor": actor})
+    listing = list_page(request, persons, PAGE_SIZE)
+    access.audit_person_list(actor, page=listing["page"].number, searched=bool(search))
+    return render(request, "people/list.html", {**listing, "q": search, "actor": actor})
 
 
 @staff_view
