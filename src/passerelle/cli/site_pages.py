@@ -130,6 +130,15 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
         content=b"outcome_date,situation\n2026-06-30,employed\n", user=by_role["analyst"]
     )
     beneficiaries_services.outcomes_job_run(job_id=job.pk, last_attempt=True)
+    # An encodings upload of the CPAS coordinator's, refused the same way (no encoded
+    # columns), so that an upload's page is reached from the share page too.
+    upload = beneficiaries_services.encodings_job_create(
+        organisation=Organisation.objects.get(slug=DEMO_STAFF[1][0]),
+        encodings=b"record_id\n1\n",
+        participations=b"record_id\n",
+        user=by_role["coordinator"],
+    )
+    beneficiaries_services.encodings_job_run(job_id=upload.pk, last_attempt=True)
     admin = User.objects.create_user(username=PLATFORM_ADMIN, password=DEMO_PASSWORD)
     StaffProfile.objects.create(user=admin, platform_role=PlatformRole.ADMIN)
     TOTPDevice.objects.create(user=admin, name="demo", key=DEMO_TOTP_KEY, confirmed=True)

@@ -96,6 +96,7 @@ PAGES: dict[tuple[str, str, str], tuple[Any, ...]] = {
     ("beneficiaries:report-csv", "", "get"): (NO, EMPTY, EMPTY, NO, EMPTY, EMPTY),
     ("beneficiaries:report-pdf", "", "get"): (NO, EMPTY, EMPTY, NO, EMPTY, EMPTY),
     ("beneficiaries:encodings", "", "get"): (NO, OK, OK, NO, NO, NO),
+    ("beneficiaries:encodings-job", "", "get"): (NO, GONE, GONE, NO, NO, NO),
     ("beneficiaries:runs", "", "get"): (NO, NO, NO, NO, OK, OK),
     ("beneficiaries:review", "", "get"): (NO, NO, NO, NO, OK, OK),
     ("beneficiaries:review-pair", "", "get"): (NO, NO, NO, NO, GONE, GONE),
@@ -259,6 +260,7 @@ API: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("matching", "POST", "/matching/rounds/{round_id}/confirm"): ("matching:write",),
     ("beneficiaries", "POST", "/beneficiaries/encodings"): ("encodings:write",),
     ("beneficiaries", "GET", "/beneficiaries/encodings"): ("encodings:write",),
+    ("beneficiaries", "GET", "/beneficiaries/encodings/uploads/{job_id}"): ("encodings:write",),
     ("beneficiaries", "GET", "/beneficiaries/figures"): ("beneficiaries:read",),
 }
 ROUTERS = {
@@ -322,7 +324,8 @@ def _request(method: str, route: str, ids: dict[str, str], key: str) -> Any:
 @pytest.mark.parametrize(("router", "method", "route"), list(API))
 def test_api(setting: Setting, router: str, method: str, route: str) -> None:  # noqa: F811
     """Each scope alone, and the operation's scopes together: only the latter is let in
-    (200, 201, or 404/409/422 for the synthetic ids and bodies, never 401, 403 or 5xx);
+    (200, 201, 202 for a queued upload, or 404/409/422 for the synthetic ids and bodies, never
+    401, 403 or 5xx);
     the others are refused (403) and change nothing."""
     ids = _ids(setting)["received"]
     needed = API[(router, method, route)]
@@ -338,7 +341,7 @@ def test_api(setting: Setting, router: str, method: str, route: str) -> None:  #
         if response.status_code == 403:
             assert {r.pk: (r.state, r.version) for r in Referral.objects.all()} == before
     assert {scopes for scopes, status in found.items() if status != 403} == {needed}, found
-    assert found[needed] in (200, 201, 404, 409, 422), found
+    assert found[needed] in (200, 201, 202, 404, 409, 422), found
 
 
 # --- organisations of the employer kind ---------------------------------------------------
