@@ -95,7 +95,6 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
     )
     from passerelle.web.apps.accounts.models import PlatformRole, Role, StaffProfile
     from passerelle.web.apps.beneficiaries import demo as beneficiaries_demo
-    from passerelle.web.apps.beneficiaries import services as beneficiaries_services
     from passerelle.web.apps.directory.models import Organisation
     from passerelle.web.apps.matching import demo as matching_demo
     from passerelle.web.apps.matching import services as matching_services
@@ -124,14 +123,27 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
         actor=coordinator, programme=duo.programmes.get(slug="duo-for-a-job-mentoring")
     )
     by_role["analyst"] = User.objects.get(username=DEMO_ANALYST)
-    # An outcome file given by the analyst and refused (it lacks the encodings' columns),
-    # so that an import's page, with the problems it names, is reached too.
+    _refused_imports(by_role)
+    admin = User.objects.create_user(username=PLATFORM_ADMIN, password=DEMO_PASSWORD)
+    StaffProfile.objects.create(user=admin, platform_role=PlatformRole.ADMIN)
+    TOTPDevice.objects.create(user=admin, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+    by_role["platform admin"] = admin
+    return by_role
+
+
+def _refused_imports(by_role: dict[str, User | None]) -> None:
+    """An outcome file and an encodings upload, each refused for the problems it names, so
+    that the pages of an import's job are reached too."""
+    from passerelle.cli.people import DEMO_STAFF
+    from passerelle.web.apps.beneficiaries import services as beneficiaries_services
+    from passerelle.web.apps.directory.models import Organisation
+
+    # The analyst's outcome file lacks the encodings' columns.
     job = beneficiaries_services.outcomes_job_create(
         content=b"outcome_date,situation\n2026-06-30,employed\n", user=by_role["analyst"]
     )
     beneficiaries_services.outcomes_job_run(job_id=job.pk, last_attempt=True)
-    # An encodings upload of the CPAS coordinator's, refused the same way (no encoded
-    # columns), so that an upload's page is reached from the share page too.
+    # The CPAS coordinator's upload has no encoded columns either.
     upload = beneficiaries_services.encodings_job_create(
         organisation=Organisation.objects.get(slug=DEMO_STAFF[1][0]),
         encodings=b"record_id\n1\n",
@@ -139,11 +151,6 @@ def demo_accounts(demo_records: int = 300) -> dict[str, User | None]:
         user=by_role["coordinator"],
     )
     beneficiaries_services.encodings_job_run(job_id=upload.pk, last_attempt=True)
-    admin = User.objects.create_user(username=PLATFORM_ADMIN, password=DEMO_PASSWORD)
-    StaffProfile.objects.create(user=admin, platform_role=PlatformRole.ADMIN)
-    TOTPDevice.objects.create(user=admin, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
-    by_role["platform admin"] = admin
-    return by_role
 
 
 def second_factor_token(user: User) -> str:
