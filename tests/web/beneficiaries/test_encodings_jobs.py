@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from tests.support.beneficiaries import csv_bytes, files
+from tests.support.dying_worker import WorkerKilledError, die_mid_bulk_create
 
 from passerelle.web.apps.audit.models import AuditEntry
 from passerelle.web.apps.beneficiaries import services, tasks
@@ -135,16 +136,7 @@ def test_a_task_run_again_stores_the_upload_once(
 ) -> None:
     job = _queue(organisations)
 
-    class WorkerKilledError(BaseException):
-        """What SIGKILL does to the task: no handler runs, the transaction is abandoned."""
-
-    real = Participation.objects.bulk_create
-
-    def dying(objects: list[Participation], **kwargs: Any) -> Any:
-        real(objects[:1], **kwargs)  # some rows are written, then the process dies
-        raise WorkerKilledError
-
-    monkeypatch.setattr(Participation.objects, "bulk_create", dying)
+    real = die_mid_bulk_create(monkeypatch, Participation.objects)
     with pytest.raises(WorkerKilledError):
         services.encodings_job_run(job_id=job.pk)
     job.refresh_from_db()

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from tests.support.dying_worker import WorkerKilledError, die_mid_bulk_create
 from tests.support.outcomes import (
     known_and_stranger_file,
 )
@@ -81,16 +82,7 @@ def test_a_worker_dying_mid_import_stores_nothing_and_the_retry_finishes_once(
 ) -> None:
     job = tasks.outcomes_import_queue(content=known_and_stranger_file(3), actor_label="t")
 
-    class WorkerKilledError(BaseException):
-        """What SIGKILL does to the task: no handler runs, the transaction is abandoned."""
-
-    real = ImportedOutcome.objects.bulk_create
-
-    def dying(objects: list[ImportedOutcome], **kwargs: Any) -> Any:
-        real(objects[:1], **kwargs)  # some rows are written, then the process dies
-        raise WorkerKilledError
-
-    monkeypatch.setattr(ImportedOutcome.objects, "bulk_create", dying)
+    real = die_mid_bulk_create(monkeypatch, ImportedOutcome.objects)
     with pytest.raises(WorkerKilledError):
         services.outcomes_job_run(job_id=job.pk)
     job.refresh_from_db()
